@@ -1,0 +1,59 @@
+/**
+ * Typed errors of the @ft packages. Every error carries a stable `code` and a message that names the
+ * offending file, shape or parameter, so callers can branch on `err.code` and users can act on the text.
+ */
+
+/** Base class of every error thrown by @ft packages. */
+export class FtError extends Error {
+  /** Stable machine-readable code, e.g. `'DATASET_NOT_FOUND'`. */
+  readonly code: string;
+  /** Optional structured details (file, shape, step, ...). */
+  readonly details?: Record<string, unknown>;
+  constructor(code: string, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+function defineError(name: string, code: string) {
+  const cls = class extends FtError {
+    constructor(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+      super(code, message, details, options);
+    }
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+}
+
+/** A parameter value is out of its valid range or of the wrong kind. */
+export class InvalidArgumentError extends defineError('InvalidArgumentError', 'INVALID_ARGUMENT') {}
+/** A tensor or array has the wrong shape. */
+export class ShapeError extends defineError('ShapeError', 'SHAPE') {}
+/** A tensor or array has the wrong dtype. */
+export class DTypeError extends defineError('DTypeError', 'DTYPE') {}
+/** A dataset (or split) has no samples. */
+export class EmptyDatasetError extends defineError('EmptyDatasetError', 'EMPTY_DATASET') {}
+/** Dataset files are absent. */
+export class DatasetNotFoundError extends defineError('DatasetNotFoundError', 'DATASET_NOT_FOUND') {}
+/** Dataset files are present but malformed (bad magic, truncated, wrong dtype). */
+export class DatasetFormatError extends defineError('DatasetFormatError', 'DATASET_FORMAT') {}
+/** A download failed or its checksum did not match. */
+export class DownloadError extends defineError('DownloadError', 'DOWNLOAD') {}
+/** A model file (model.json, weights) is absent. */
+export class ModelFileNotFoundError extends defineError('ModelFileNotFoundError', 'MODEL_FILE_NOT_FOUND') {}
+/** A model file is present but malformed. */
+export class ModelFormatError extends defineError('ModelFormatError', 'MODEL_FORMAT') {}
+/** A checkpoint directory is incomplete or corrupt. */
+export class CheckpointCorruptError extends defineError('CheckpointCorruptError', 'CHECKPOINT_CORRUPT') {}
+/** A loss or metric became NaN or ±Inf during training. */
+export class NonFiniteLossError extends defineError('NonFiniteLossError', 'NON_FINITE_LOSS') {}
+/** A requested backend cannot be loaded. */
+export class BackendUnavailableError extends defineError('BackendUnavailableError', 'BACKEND_UNAVAILABLE') {}
+/** A matrix expected to be symmetric positive definite is not (even after jitter). */
+export class NotPositiveDefiniteError extends defineError('NotPositiveDefiniteError', 'NOT_POSITIVE_DEFINITE') {}
+/** A matrix is singular to working precision. */
+export class SingularMatrixError extends defineError('SingularMatrixError', 'SINGULAR_MATRIX') {}
+/** Work was cancelled through an AbortSignal. */
+export class AbortedError extends defineError('AbortedError', 'ABORTED') {}
