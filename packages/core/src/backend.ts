@@ -1,1 +1,232 @@
-export {};
+/**
+ * Backend selection for @ft. tfjs has several Node backends with very different training speed:
+ * `tensorflow` (tfjs-node / tfjs-node-gpu, libtensorflow), `ft-native` (@ft/tfjs-backend-native, oneDNN kernels
+ * over the JS cpu backend) and the pure-JS `cpu` backend, which trains convnets about 1,000× slower than PyTorch
+ * (its Conv2DBackpropFilter is naive). `wasm` lacks Conv2DBackpropFilter and is never chosen for training.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError, InvalidArgumentError } from './errors.js';
+
+/** Backends @ft knows how to select. */
+export type BackendName = 'tensorflow' | 'ft-native' | 'cpu' | 'wasm';
+
+/** Default preference order: fastest first. */
+export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu'];
+
+/** One attempt made by `initBackend`. */
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Why it was skipped or failed. */
+  reason?: string;
+}
+
+/** What `initBackend` chose, and why. Every benchmark result records it. */
+export interface BackendInfo {
+  /** tfjs backend name now active (`tf.getBackend()`). */
+  name: BackendName;
+  /** npm package that provides it. */
+  package: string;
+  /** True only if a GPU device is actually in use. */
+  gpu: boolean;
+  /** Threads the backend computes with. */
+  threads: number;
+  /** Versions of tfjs and of the backend package. */
+  versions: Record<string, string>;
+  /** Why a preferred backend was not chosen (first failure), if any. */
+  fallbackReason?: string;
+  /** Every backend tried, in order. */
+  attempts: BackendAttempt[];
+  /** Backend-specific details (e.g. oneDNN version, ISA). */
+  details?: Record<string, unknown>;
+}
+
+/** Options of `initBackend`. */
+export interface InitBackendOptions {
+  /** Backends to try, in order (default `DEFAULT_BACKEND_ORDER`). `FT_BACKEND` overrides it. */
+  prefer?: BackendName[];
+  /** Allow `wasm` (inference only; it cannot train convnets). Default false. */
+  allowWasm?: boolean;
+  /** Where one-line warnings go (default: `console.warn`). */
+  log?: { warn(message: string): void };
+  /** Ignore the `FT_BACKEND` environment variable (default false). */
+  ignoreEnv?: boolean;
+  /** Overrides module loading (tests, bundlers): maps a package name to its module. */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+const PACKAGES: Record<BackendName, string> = {
+  tensorflow: '@tensorflow/tfjs-node',
+  'ft-native': '@ft/tfjs-backend-native',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+};
+
+const KNOWN: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu', 'wasm'];
+
+let current: BackendInfo | undefined;
+
+/** Imports an optional package from this module's location, then from the working directory. */
+async function importOptional(specifier: string): Promise<unknown> {
+  try {
+    return await import(specifier);
+  } catch (first) {
+    try {
+      const req = createRequire(path.join(process.cwd(), 'noop.js'));
+      const resolved = req.resolve(specifier);
+      return await import(resolved);
+    } catch {
+      throw first;
+    }
+  }
+}
+
+function shortReason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split('\n')[0];
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(msg)) return 'not installed';
+  return first.length > 200 ? `${first.slice(0, 197)}...` : first;
+}
+
+function parseBackendList(value: string): BackendName[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names) {
+    if (!KNOWN.includes(n as BackendName)) {
+      throw new InvalidArgumentError(
+        `Unknown backend "${n}" (from FT_BACKEND/--backend); expected one of ${KNOWN.join(', ')}`,
+      );
+    }
+  }
+  return names as BackendName[];
+}
+
+async function tryTensorflow(
+  load: (s: string) => Promise<unknown>,
+): Promise<{ pkg: string; gpu: boolean; version: string }> {
+  const errors: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      const mod = (await load(pkg)) as { version?: Record<string, string> };
+      if (!tf.findBackend('tensorflow'))
+        throw new Error(
+          `${pkg} loaded but registered no "tensorflow" backend in this tfjs-core instance (two tfjs-core copies?)`,
+        );
+      await tf.setBackend('tensorflow');
+      await tf.ready();
+      let gpu = false;
+      if (pkg.endsWith('-gpu')) {
+        // tfjs-node-gpu built for CUDA 11.2 silently runs on CPU under CUDA 12: ask the binding.
+        const b = tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } };
+        gpu = Boolean(b.binding?.isUsingGpuDevice?.());
+      }
+      const version = mod.version?.['tfjs-node'] ?? 'unknown';
+      return { pkg, gpu, version };
+    } catch (e) {
+      errors.push(`${pkg}: ${shortReason(e)}`);
+    }
+  }
+  if (errors.every((e) => e.endsWith(': not installed'))) throw new BackendUnavailableError('not installed');
+  throw new BackendUnavailableError(errors.join('; '));
+}
+
+/**
+ * Selects the fastest available tfjs backend: `tensorflow` (tfjs-node-gpu, then tfjs-node) → `ft-native`
+ * (@ft/tfjs-backend-native) → `cpu`. A backend that fails to load falls through with a one-line warning naming
+ * the reason; `cpu` always works. `FT_BACKEND=name[,name]` (or the CLI's `--backend`) overrides the order.
+ *
+ * @param opts.prefer order to try (default `['tensorflow', 'ft-native', 'cpu']`)
+ * @param opts.allowWasm permit `wasm` (inference only)
+ * @returns what was chosen, with every attempt and the reason for each fallback.
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const log = opts.log ?? { warn: (m: string) => console.warn(m) };
+  const load = opts.importModule ?? importOptional;
+  const env = opts.ignoreEnv ? undefined : process.env.FT_BACKEND;
+  const order = env ? parseBackendList(env) : (opts.prefer ?? [...DEFAULT_BACKEND_ORDER]);
+  if (order.length === 0) throw new InvalidArgumentError('initBackend: the backend preference list is empty');
+  const explicit = Boolean(env || opts.prefer);
+  const attempts: BackendAttempt[] = [];
+  const versions: Record<string, string> = { 'tfjs-core': tf.version_core };
+
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow') {
+        const r = await tryTensorflow(load);
+        versions['tfjs-node'] = r.version;
+        attempts.push({ name, ok: true });
+        return finish({ name, package: r.pkg, gpu: r.gpu, threads: os.cpus().length, versions, attempts });
+      }
+      if (name === 'ft-native') {
+        const mod = (await load(PACKAGES['ft-native'])) as {
+          registerNativeBackend?: () => { ok: boolean; reason?: string };
+          nativeInfo?: () => Record<string, unknown>;
+          version?: string;
+        };
+        if (typeof mod.registerNativeBackend !== 'function') throw new Error('package has no registerNativeBackend()');
+        const reg = mod.registerNativeBackend();
+        if (!reg.ok) throw new Error(reg.reason ?? 'native addon unavailable');
+        await tf.setBackend('ft-native');
+        await tf.ready();
+        const details = mod.nativeInfo?.() ?? {};
+        versions['tfjs-backend-native'] = String(mod.version ?? details.version ?? 'unknown');
+        attempts.push({ name, ok: true });
+        const threads = typeof details.threads === 'number' ? details.threads : os.cpus().length;
+        return finish({ name, package: PACKAGES['ft-native'], gpu: false, threads, versions, attempts, details });
+      }
+      if (name === 'wasm') {
+        if (!opts.allowWasm)
+          throw new Error('wasm cannot train convnets (no Conv2DBackpropFilter); pass allowWasm for inference');
+        await load(PACKAGES.wasm);
+        await tf.setBackend('wasm');
+        await tf.ready();
+        attempts.push({ name, ok: true });
+        return finish({ name, package: PACKAGES.wasm, gpu: false, threads: 1, versions, attempts });
+      }
+      await tf.setBackend('cpu');
+      await tf.ready();
+      attempts.push({ name: 'cpu', ok: true });
+      return finish({ name: 'cpu', package: PACKAGES.cpu, gpu: false, threads: 1, versions, attempts });
+    } catch (e) {
+      const reason = shortReason(e);
+      attempts.push({ name, ok: false, reason });
+      // Not-installed optional backends are expected; only warn when the user asked for it or it is broken.
+      if (explicit || reason !== 'not installed')
+        log.warn(`[ft] backend ${name} unavailable (${reason}); falling back`);
+    }
+  }
+  throw new BackendUnavailableError(
+    `No requested backend could be loaded: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`,
+  );
+
+  function finish(info: Omit<BackendInfo, 'fallbackReason'>): BackendInfo {
+    const failed = info.attempts.find((a) => !a.ok);
+    current = { ...info, ...(failed ? { fallbackReason: `${failed.name}: ${failed.reason}` } : {}) };
+    return current;
+  }
+}
+
+/** The info of the last `initBackend` call, or a description of the active backend if none was made. */
+export function backendInfo(): BackendInfo {
+  if (current && current.name === tf.getBackend()) return current;
+  const name = (tf.getBackend() ?? 'cpu') as BackendName;
+  return {
+    name,
+    package: PACKAGES[name] ?? 'unknown',
+    gpu: false,
+    threads: name === 'cpu' ? 1 : os.cpus().length,
+    versions: { 'tfjs-core': tf.version_core },
+    attempts: [],
+  };
+}
+
+/** True when training convnets will be very slow (pure-JS `cpu`), so callers should shrink sizes and say so. */
+export function isSlowBackend(info: BackendInfo = backendInfo()): boolean {
+  return info.name === 'cpu' || info.name === 'wasm';
+}
