@@ -1,12 +1,14 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/bin.ts'],
-  format: ['esm', 'cjs'],
-  dts: { entry: 'src/index.ts' },
+const common = {
   sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
+  target: 'node20' as const,
+  platform: 'node' as const,
   external: [/^@tensorflow\//, /^@ft\//],
-});
+};
+
+export default defineConfig([
+  { ...common, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: true, clean: true },
+  // The executable uses top-level await, so it is ESM only.
+  { ...common, entry: ['src/bin.ts'], format: ['esm'], dts: false, clean: false },
+]);

@@ -1,5 +1,6 @@
 export * from './augment/index.js';
 export * from './backend.js';
+export * from './commands.js';
 export * from './complex.js';
 export * from './data/index.js';
 export * from './errors.js';
