@@ -1,1 +1,3 @@
-export {};
+export * from './adam.js';
+export * from './optimizer.js';
+export * from './sgd.js';
