@@ -22,6 +22,8 @@
  *   switching the prototype of a standard instance is safe; weights and variables are untouched).
  */
 import * as tf from '@tensorflow/tfjs-core';
+// Runtime import: tfjs-layers registers the built-in BatchNormalization class that FtBatchNorm extends.
+import '@tensorflow/tfjs-layers';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { getFusedBatchNorm } from './fused-batch-norm.js';
