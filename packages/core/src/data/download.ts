@@ -177,9 +177,19 @@ function fetchToFile(url: string, path: string, opts: FetchOpts, redirects = 0):
         hash.update(chunk);
         opts.onProgress?.(received, total);
       });
-      resp.on('error', (err) => fail(new DownloadError(`download ${url}: ${err.message}`, { url }, { cause: err })));
+      resp.on('error', (err) =>
+        fail(
+          new DownloadError(
+            `download ${url}: connection lost after ${received} bytes (${err.message})`,
+            { url },
+            { cause: err },
+          ),
+        ),
+      );
       resp.on('close', () => {
-        if (!resp.complete) fail(new DownloadError(`download ${url}: connection closed early`, { url }));
+        if (!resp.complete) {
+          fail(new DownloadError(`download ${url}: connection lost after ${received} bytes (closed early)`, { url }));
+        }
       });
       file.on('error', (err) => fail(new DownloadError(`download ${url}: writing ${path}: ${err.message}`, { url })));
       file.on('close', () => {
