@@ -1,0 +1,172 @@
+/**
+ * A Node file-system `tf.io.IOHandler` (tfjs' own `file://` handler needs tfjs-node, which the project cannot
+ * install). Writes the standard tfjs layout, `model.json` + `weights.bin`, so the files load anywhere tfjs does.
+ *
+ * Saving is atomic at the directory level: both files are written into a fresh temporary sibling directory, which
+ * then replaces `dir` by rename. A reader never sees a half-written model: it sees the old one or the new one (a
+ * crash between the two renames leaves the old model under `<dir>.old-*`). An existing `dir` is only replaced if it
+ * holds nothing but tfjs model files, so a mistaken path never deletes unrelated data.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import { checkWeightBytes, concatBuffers, parseModelJson } from './model-artifacts.js';
+
+/** File name of the weights written by {@link nodeFileHandler}. */
+export const WEIGHTS_FILE = 'weights.bin';
+/** File name of the topology + manifest. */
+export const MODEL_JSON_FILE = 'model.json';
+
+const MODEL_FILE_RE = /^(model\.json|weights\.bin|group\d+-shard\d+of\d+(\.bin)?)$/;
+
+function isEnoent(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await fs.open(file, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The model.json path for a directory or a `.json` file path. */
+export function modelJsonPath(dirOrFile: string): string {
+  return dirOrFile.endsWith('.json') ? dirOrFile : path.join(dirOrFile, MODEL_JSON_FILE);
+}
+
+/**
+ * Builds the model.json object for `artifacts` with one weight file.
+ * @param artifacts from `model.save`.
+ * @param weightsPath relative path of the weight file.
+ */
+export function modelJsonFor(artifacts: tf.io.ModelArtifacts, weightsPath = WEIGHTS_FILE): tf.io.ModelJSON {
+  if (artifacts.modelTopology instanceof ArrayBuffer) {
+    throw new ModelFormatError('nodeFileHandler: binary (GraphDef) topologies are not supported; save a LayersModel');
+  }
+  const json: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology ?? {},
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs ?? [] }],
+  };
+  if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.signature != null) json.signature = artifacts.signature;
+  if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;
+  if (artifacts.modelInitializer != null) json.modelInitializer = artifacts.modelInitializer;
+  if (artifacts.initializerSignature != null) json.initializerSignature = artifacts.initializerSignature;
+  return json;
+}
+
+/**
+ * Reads `model.json` (and its weight files, relative to it) from disk into ModelArtifacts.
+ * Missing files ⇒ ModelFileNotFoundError naming the path; invalid JSON, GraphModels and wrong weight byte lengths ⇒
+ * ModelFormatError.
+ * @param dirOrFile a model directory or the path of its model.json.
+ */
+export async function readModelArtifacts(dirOrFile: string): Promise<tf.io.ModelArtifacts> {
+  const jsonPath = modelJsonPath(dirOrFile);
+  let text: string;
+  try {
+    text = await fs.readFile(jsonPath, 'utf8');
+  } catch (err) {
+    if (isEnoent(err) || (err as NodeJS.ErrnoException)?.code === 'EISDIR') {
+      throw new ModelFileNotFoundError(`model file not found: ${jsonPath}`, { file: jsonPath }, { cause: err });
+    }
+    throw err;
+  }
+  const modelJSON = parseModelJson(text, jsonPath);
+  const base = path.dirname(jsonPath);
+  return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const buffers: ArrayBuffer[] = [];
+    const files: string[] = [];
+    for (const group of manifest) {
+      specs.push(...group.weights);
+      for (const p of group.paths) {
+        const file = path.resolve(base, p);
+        files.push(file);
+        try {
+          const b = await fs.readFile(file);
+          buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+        } catch (err) {
+          if (isEnoent(err)) {
+            throw new ModelFileNotFoundError(
+              `weight file not found: ${file} (listed in ${jsonPath})`,
+              { file },
+              { cause: err },
+            );
+          }
+          throw err;
+        }
+      }
+    }
+    const data = concatBuffers(buffers);
+    checkWeightBytes(specs, data.byteLength, files.join(', ') || jsonPath);
+    return [specs, data];
+  });
+}
+
+/**
+ * Writes ModelArtifacts as `<dir>/model.json` + `<dir>/weights.bin`, atomically (see the file header).
+ * @param dir target directory (created with its parents).
+ * @param artifacts from `model.save`.
+ */
+export async function writeModelArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+  const target = path.resolve(dir);
+  const json = modelJsonFor(artifacts);
+  const weights = artifacts.weightData ? concatBuffers([artifacts.weightData].flat()) : new ArrayBuffer(0);
+  checkWeightBytes(json.weightsManifest[0].weights, weights.byteLength, `${target} (weights being saved)`);
+  let existing: string[] | null = null;
+  try {
+    existing = await fs.readdir(target);
+  } catch (err) {
+    if (!isEnoent(err)) throw err;
+  }
+  const foreign = existing?.filter((f) => !MODEL_FILE_RE.test(f)) ?? [];
+  if (foreign.length > 0) {
+    throw new InvalidArgumentError(
+      `saveModel: refusing to replace ${target}: it contains files that are not tfjs model files (${foreign.join(', ')})`,
+      { dir: target },
+    );
+  }
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${target}.tmp-${tag}`;
+  await fs.mkdir(tmp);
+  try {
+    await writeFileSynced(path.join(tmp, WEIGHTS_FILE), new Uint8Array(weights));
+    await writeFileSynced(path.join(tmp, MODEL_JSON_FILE), JSON.stringify(json));
+    if (existing !== null) {
+      const old = `${target}.old-${tag}`;
+      await fs.rename(target, old);
+      await fs.rename(tmp, target);
+      await fs.rm(old, { recursive: true, force: true });
+    } else {
+      await fs.rename(tmp, target);
+    }
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+}
+
+/**
+ * A `tf.io.IOHandler` over a local directory: `model.save(nodeFileHandler(dir))` and
+ * `tfl.loadLayersModel(nodeFileHandler(dir))` (for FtBatchNorm layers and typed errors use `saveModel`/`loadModel`).
+ * @param dir model directory (or, for loading, the path of a model.json).
+ */
+export function nodeFileHandler(dir: string): tf.io.IOHandler {
+  return {
+    save: (artifacts) => writeModelArtifacts(dir, artifacts),
+    load: () => readModelArtifacts(dir),
+  };
+}
