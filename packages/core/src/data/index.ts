@@ -1,2 +1,15 @@
-export {};
+export * from './batches.js';
+export * from './dataset.js';
+export * from './download.js';
+export * from './fashion-mnist.js';
+export * from './idx.js';
+export { checkSplit, fetchIdxPair, findIdx, idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
+export * from './image-folder.js';
+export * from './image-io.js';
+export * from './inspect.js';
+export * from './mnist.js';
+export * from './mvtec.js';
 export * from './npy.js';
+export * from './samplers.js';
+export * from './splits.js';
+export * from './subset.js';
