@@ -13,3 +13,4 @@ export * from './registry.js';
 export * from './replace-head.js';
 export * from './resnet.js';
 export * from './save-load.js';
+export * from './zoo.js';

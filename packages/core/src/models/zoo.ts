@@ -1,0 +1,233 @@
+/**
+ * Model zoo: source models made by `ft pretrain` (e.g. MNIST / Fashion-MNIST classifiers used by the method
+ * benchmarks), committed under a zoo directory with a `manifest.json` that records, per model, its files, their
+ * SHA-256, the training data, the accuracy and the exact command that produced it. `loadZooModel` verifies both
+ * checksums before loading, so a stale or corrupted file is an error, never a silently different model.
+ *
+ * Layout: `<zooDir>/manifest.json` and `<zooDir>/<name>/{model.json, weights.bin}`.
+ * Zoo directory: option `zooDir`, else env `FT_ZOO_DIR`, else `<repo>/zoo` where `<repo>` is the nearest ancestor
+ * of the working directory that holds `pnpm-workspace.yaml` (else `./zoo`).
+ * Writers are not locked against each other: run one `ft pretrain` per zoo at a time.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import { MODEL_JSON_FILE, WEIGHTS_FILE } from './file-io-handler.js';
+import { type LoadModelOptions, loadModel, saveModel } from './save-load.js';
+
+/** One model of the zoo. */
+export interface ZooEntry {
+  /** Unique name, also the sub-directory, e.g. `'mnist-cnn4-s0'`. */
+  name: string;
+  /** File paths relative to the zoo directory. */
+  files: { modelJson: string; weights: string };
+  /** Hex SHA-256 of the two files. */
+  sha256: { modelJson: string; weights: string };
+  /** What it was trained on, e.g. `'mnist train split (7,996 digits), seed 0'`. */
+  trainingData: string;
+  /** Test accuracy (fraction), or several named metrics. */
+  accuracy: number | Record<string, number>;
+  /** The exact command that produced the model. */
+  command: string;
+  /** Builder name, when made from a registered backbone. */
+  arch?: string;
+  inputShape?: number[];
+  numClasses?: number;
+  /** ISO timestamp of creation. */
+  createdAt?: string;
+  /** Backend the model was trained on, and anything else worth recording. */
+  backend?: string;
+  notes?: string;
+}
+
+/** The zoo manifest file. */
+export interface ZooManifest {
+  version: 1;
+  models: ZooEntry[];
+}
+
+/** Name of the manifest file inside the zoo directory. */
+export const ZOO_MANIFEST_FILE = 'manifest.json';
+
+/**
+ * The zoo directory: `zooDir` if given, else `$FT_ZOO_DIR`, else `<repo>/zoo` (repo = nearest ancestor of the working
+ * directory with `pnpm-workspace.yaml`), else `<cwd>/zoo`.
+ * @param zooDir explicit directory.
+ */
+export function resolveZooDir(zooDir?: string): string {
+  if (zooDir) return path.resolve(zooDir);
+  const env = process.env.FT_ZOO_DIR;
+  if (env) return path.resolve(env);
+  let dir = process.cwd();
+  for (;;) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return path.join(dir, 'zoo');
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.join(process.cwd(), 'zoo');
+    dir = parent;
+  }
+}
+
+/** Hex SHA-256 of a file; ModelFileNotFoundError if it is missing. */
+export async function sha256File(file: string): Promise<string> {
+  try {
+    return createHash('sha256')
+      .update(await fs.readFile(file))
+      .digest('hex');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      throw new ModelFileNotFoundError(`zoo file not found: ${file}`, { file }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Reads and validates `<zooDir>/manifest.json`. Missing ⇒ ModelFileNotFoundError; malformed ⇒ ModelFormatError.
+ * @param opts `zooDir` (see {@link resolveZooDir}).
+ */
+export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<ZooManifest> {
+  const file = path.join(resolveZooDir(opts.zooDir), ZOO_MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      throw new ModelFileNotFoundError(`zoo manifest not found: ${file}`, { file }, { cause: err });
+    }
+    throw err;
+  }
+  let m: ZooManifest;
+  try {
+    m = JSON.parse(text);
+  } catch (err) {
+    throw new ModelFormatError(`${file} is not valid JSON: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  if (m?.version !== 1 || !Array.isArray(m.models)) {
+    throw new ModelFormatError(`${file}: expected {version: 1, models: [...]}`, { file });
+  }
+  for (const e of m.models) {
+    if (!e || typeof e.name !== 'string' || !e.files?.modelJson || !e.files?.weights || !e.sha256?.modelJson) {
+      throw new ModelFormatError(`${file}: entry ${JSON.stringify(e?.name)} lacks name, files or sha256`, { file });
+    }
+  }
+  return m;
+}
+
+/** The entries of the zoo manifest (empty if the zoo has no manifest yet). */
+export async function listZooModels(opts: { zooDir?: string } = {}): Promise<ZooEntry[]> {
+  try {
+    return (await readZooManifest(opts)).models;
+  } catch (err) {
+    if (err instanceof ModelFileNotFoundError) return [];
+    throw err;
+  }
+}
+
+/**
+ * Checks both files of `entry` against the manifest checksums. Mismatch ⇒ ModelFormatError naming the file and
+ * both hashes; missing ⇒ ModelFileNotFoundError.
+ * @param entry a manifest entry.
+ * @param zooDir the zoo directory.
+ */
+export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<void> {
+  for (const key of ['modelJson', 'weights'] as const) {
+    const file = path.resolve(zooDir, entry.files[key]);
+    const actual = await sha256File(file);
+    if (actual !== entry.sha256[key]) {
+      throw new ModelFormatError(
+        `zoo model '${entry.name}': checksum mismatch for ${file}: manifest sha256 ${entry.sha256[key]}, file ${actual}`,
+        { file, expected: entry.sha256[key], actual },
+      );
+    }
+  }
+  const json = JSON.parse(await fs.readFile(path.resolve(zooDir, entry.files.modelJson), 'utf8'));
+  const listed: string[] = (json.weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
+  const expected = path.relative(path.dirname(entry.files.modelJson), entry.files.weights).split(path.sep).join('/');
+  if (listed.length !== 1 || listed[0] !== expected) {
+    throw new ModelFormatError(
+      `zoo model '${entry.name}': model.json lists weight files [${listed.join(', ')}], manifest has '${expected}'`,
+    );
+  }
+}
+
+/**
+ * Loads a zoo model by name after verifying its checksums.
+ * Unknown name or missing files ⇒ ModelFileNotFoundError; checksum mismatch ⇒ ModelFormatError.
+ * @param name manifest entry name.
+ * @param opts `zooDir` (see {@link resolveZooDir}) and the options of `loadModel`.
+ */
+export async function loadZooModel(
+  name: string,
+  opts: { zooDir?: string } & LoadModelOptions = {},
+): Promise<tfl.LayersModel> {
+  const { zooDir: _z, ...loadOpts } = opts;
+  const zooDir = resolveZooDir(opts.zooDir);
+  const manifest = await readZooManifest({ zooDir });
+  const entry = manifest.models.find((e) => e.name === name);
+  if (!entry) {
+    throw new ModelFileNotFoundError(
+      `no zoo model '${name}' in ${path.join(zooDir, ZOO_MANIFEST_FILE)}; available: ${
+        manifest.models.map((e) => e.name).join(', ') || '(none)'
+      }`,
+      { name },
+    );
+  }
+  await verifyZooEntry(entry, zooDir);
+  return loadModel(path.resolve(zooDir, entry.files.modelJson), loadOpts);
+}
+
+/** Arguments of {@link writeZooEntry}. */
+export interface WriteZooEntryOptions extends Omit<ZooEntry, 'files' | 'sha256'> {
+  /** The model to store under `<zooDir>/<name>/`. */
+  model: tfl.LayersModel;
+  /** Zoo directory (see {@link resolveZooDir}). */
+  zooDir?: string;
+}
+
+/**
+ * Saves `model` into the zoo and adds or replaces its manifest entry (files, SHA-256, training data, accuracy,
+ * command, …). The manifest is rewritten atomically (temp file + rename), entries sorted by name. Used by
+ * `ft pretrain`. Returns the entry written.
+ * @param opts the model, its metadata (`name`, `trainingData`, `accuracy`, `command`, optional `arch`, …) and `zooDir`.
+ */
+export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntry> {
+  const { model, zooDir: zd, ...meta } = opts;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(meta.name ?? '')) {
+    throw new InvalidArgumentError(`writeZooEntry: name must match [A-Za-z0-9][A-Za-z0-9._-]*, got '${meta.name}'`);
+  }
+  for (const k of ['trainingData', 'command'] as const) {
+    if (typeof meta[k] !== 'string' || meta[k].length === 0) {
+      throw new InvalidArgumentError(`writeZooEntry: '${k}' must be a non-empty string`);
+    }
+  }
+  if (meta.accuracy === undefined) throw new InvalidArgumentError('writeZooEntry: accuracy is required');
+  const zooDir = resolveZooDir(zd);
+  await saveModel(model, path.join(zooDir, meta.name));
+  const files = { modelJson: `${meta.name}/${MODEL_JSON_FILE}`, weights: `${meta.name}/${WEIGHTS_FILE}` };
+  const entry: ZooEntry = {
+    ...meta,
+    files,
+    sha256: {
+      modelJson: await sha256File(path.join(zooDir, files.modelJson)),
+      weights: await sha256File(path.join(zooDir, files.weights)),
+    },
+    createdAt: meta.createdAt ?? new Date().toISOString(),
+  };
+  let manifest: ZooManifest;
+  try {
+    manifest = await readZooManifest({ zooDir });
+  } catch (err) {
+    if (!(err instanceof ModelFileNotFoundError)) throw err;
+    manifest = { version: 1, models: [] };
+  }
+  manifest.models = [...manifest.models.filter((e) => e.name !== entry.name), entry].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  const file = path.join(zooDir, ZOO_MANIFEST_FILE);
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await fs.writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  await fs.rename(tmp, file);
+  return entry;
+}
