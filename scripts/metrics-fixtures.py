@@ -16,12 +16,15 @@ import json
 import os
 import sys
 
-import numpy as np
-import scipy
-import scipy.ndimage
-import scipy.stats
-import sklearn
-from sklearn import metrics as skm
+try:
+    import numpy as np
+    import scipy
+    import scipy.ndimage
+    import scipy.stats
+    import sklearn
+    from sklearn import metrics as skm
+except ImportError as e:  # pragma: no cover
+    sys.exit(f"{e}: run with a Python that has numpy, scipy and scikit-learn, e.g. /usr/bin/python3 (python3-sklearn)")
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "core", "src", "metrics", "fixtures", "sklearn.json")
 
