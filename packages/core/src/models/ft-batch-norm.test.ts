@@ -151,4 +151,36 @@ describe('FtBatchNorm', () => {
     ftFused.apply(x, { training: true });
     expect(calls.train).toBe(1);
   });
+  it('leaks no tensors over training steps (standard, frozen and fused paths)', () => {
+    const layer = makeBn(ftBatchNorm(), 2) as FtBatchNorm;
+    const x = randn([2, 3, 3, 2], 5);
+    const vars = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const step = () => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        vars,
+      );
+      value.dispose();
+      tf.dispose(grads);
+    };
+    step();
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    layer.frozenStats = true;
+    for (let i = 0; i < 3; i++) step();
+    layer.frozenStats = false;
+    registerFusedBatchNorm({
+      name: 'js',
+      train(xx, g, b, eps) {
+        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+        return {
+          y: tf.batchNorm(xx, mean, variance, b ?? undefined, g ?? undefined, eps),
+          mean: mean as tf.Tensor1D,
+          variance: variance as tf.Tensor1D,
+        };
+      },
+    });
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(n0);
+  });
 });
