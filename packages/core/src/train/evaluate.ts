@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EmptyDatasetError, InvalidArgumentError } from '../errors.js';
+import type { Trainable } from '../models/module.js';
+import {
+  type Batch,
+  type BatchSource,
+  batchSizeOf,
+  defaultForward,
+  disposeBatch,
+  type ForwardFn,
+  type MetricFn,
+  openSource,
+} from './batch.js';
+
+/** Options of `evaluate`. */
+export interface EvaluateOptions {
+  /** Forward pass (default `defaultForward`, called with `training: false`). */
+  forward?: ForwardFn;
+  /** Dispose batches after use. Default: true when `data` is a function, false for a plain iterable. */
+  disposeBatches?: boolean;
+  /** Stop early when aborted (throws the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Inference over `data` in batches (each under `tf.tidy`) and batch-size-weighted means of `metrics`:
+ * value = Σ_b n_b · metric_b / Σ_b n_b. Exact for metrics that are means over examples (accuracy, MSE, CE);
+ * for rank metrics (AUROC) use `predict` and compute on the concatenated outputs.
+ * @returns `{name: value}` for every metric. Throws `EmptyDatasetError` when `data` yields no batch.
+ */
+export async function evaluate(
+  model: Trainable,
+  data: BatchSource,
+  metrics: Record<string, MetricFn>,
+  opts: EvaluateOptions = {},
+): Promise<Record<string, number>> {
+  const forward = opts.forward ?? defaultForward;
+  const { it, owned } = openSource(data);
+  const dispose = opts.disposeBatches ?? owned;
+  const names = Object.keys(metrics);
+  const sums = new Float64Array(names.length);
+  let n = 0;
+  try {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const r = await it.next();
+      if (r.done) break;
+      const batch: Batch = r.value;
+      try {
+        const bs = batchSizeOf(batch);
+        const vals = tf.tidy(() => {
+          const yPred = forward(model, batch, { training: false });
+          return names.map((k) => metrics[k](batch.y, yPred));
+        });
+        const host = await Promise.all(vals.map((v) => v.data()));
+        tf.dispose(vals);
+        host.forEach((h, i) => {
+          sums[i] += h[0] * bs;
+        });
+        n += bs;
+      } finally {
+        if (dispose) disposeBatch(batch);
+      }
+    }
+  } finally {
+    await it.return?.();
+  }
+  if (n === 0) throw new EmptyDatasetError('evaluate: data yielded no batches');
+  const out: Record<string, number> = {};
+  names.forEach((k, i) => {
+    out[k] = sums[i] / n;
+  });
+  return out;
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /** Batch size when `x` is a tensor. Default 128. */
+  batchSize?: number;
+  /** Forward pass (default `defaultForward`, `training: false`). */
+  forward?: ForwardFn;
+  /** Dispose batches of a `BatchSource` after use (default as in `evaluate`). */
+  disposeBatches?: boolean;
+}
+
+/**
+ * Model outputs for `x` (a tensor, sliced into batches along axis 0) or for every batch of a `BatchSource`,
+ * concatenated along axis 0. Each batch runs under `tf.tidy`; the caller disposes the result.
+ */
+export async function predict(
+  model: Trainable,
+  x: tf.Tensor | BatchSource,
+  opts: PredictOptions = {},
+): Promise<tf.Tensor> {
+  const forward = opts.forward ?? defaultForward;
+  const parts: tf.Tensor[] = [];
+  let result: tf.Tensor | null = null;
+  try {
+    if (x instanceof tf.Tensor) {
+      const bs = opts.batchSize ?? 128;
+      if (!Number.isInteger(bs) || bs <= 0) throw new InvalidArgumentError(`predict: batchSize must be > 0, got ${bs}`);
+      const n = x.shape[0];
+      if (!n) throw new EmptyDatasetError(`predict: input has shape [${x.shape}], no examples`);
+      for (let i = 0; i < n; i += bs) {
+        parts.push(
+          tf.tidy(() => {
+            const xb = tf.slice(x, i, Math.min(bs, n - i));
+            return forward(model, { x: xb, y: xb }, { training: false });
+          }),
+        );
+      }
+    } else {
+      const { it, owned } = openSource(x);
+      const dispose = opts.disposeBatches ?? owned;
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (r.done) break;
+          try {
+            parts.push(tf.tidy(() => forward(model, r.value, { training: false })));
+          } finally {
+            if (dispose) disposeBatch(r.value);
+          }
+        }
+      } finally {
+        await it.return?.();
+      }
+      if (parts.length === 0) throw new EmptyDatasetError('predict: data yielded no batches');
+    }
+    result = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+    return result;
+  } finally {
+    tf.dispose(parts.filter((p) => p !== result));
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * The training loop of @ft: `fit(model, options)` for tfjs-layers models and custom `Module`s.
+ *
+ * Each step runs, inside one `tf.tidy`: forward → loss (+ `extraLoss(model)`) → `tf.variableGrads` over the
+ * trainable variables → optional clipping; then a finite-loss check (`NonFiniteLossError`) and the optimizer update.
+ * Batch tensors are disposed after every step, so the tensor count is flat after the first step.
+ *
+ * Determinism and resume: the data function gets `(epoch, rng.fork('epoch-' + epoch))`, stochastic forward passes
+ * get a `rng.fork('fit-step')` stream, and checkpoints store every model variable (weights and BN moving
+ * statistics), optimizer slots, both RNG states, the step/epoch position (the schedule is a pure function of the
+ * step), the partial-epoch accumulators, the history and callback state. Resuming re-creates the interrupted
+ * epoch's data iterator and skips its already-trained batches, so the continued run is bit-identical to an
+ * uninterrupted one on the same backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers'; // registers the gradients of tfjs-core ops (tf.variableGrads needs them)
+import {
+  AbortedError,
+  CheckpointCorruptError,
+  EmptyDatasetError,
+  InvalidArgumentError,
+  NonFiniteLossError,
+} from '../errors.js';
+import { allVariablesOf, type Trainable, trainableVariablesOf } from '../models/module.js';
+import type { Rng, RngState } from '../rng.js';
+import {
+  type Batch,
+  type BatchSource,
+  batchSizeOf,
+  type DataFn,
+  defaultForward,
+  disposeBatch,
+  type ForwardFn,
+  type LossFn,
+  type MetricFn,
+  toAsyncIterator,
+} from './batch.js';
+import type { Callback, EpochLogs, EpochRecord, History, StepLogs, TrainContext } from './callback.js';
+import {
+  assignVariables,
+  disposeCheckpoint,
+  type LoadedCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  loadLatestCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from './checkpoint.js';
+import { clipByGlobalNorm, clipByValue } from './clip.js';
+import { evaluate } from './evaluate.js';
+import type { Optimizer, OptimizerState, ParamGroup } from './optimizer.js';
+import type { Schedule } from './schedules.js';
+
+/** Checkpointing options of `fit`. */
+export interface CheckpointOptions {
+  /** Root directory; checkpoints go to `<dir>/ckpt-<step>/`. */
+  dir: string;
+  /** Save every N optimizer steps, or at the end of every epoch. Default `'epoch'`. */
+  every?: number | 'epoch';
+  /** How many newest checkpoints to keep. Default 2. */
+  keepLast?: number;
+  /**
+   * `'auto'`: resume from the newest complete checkpoint under `dir` (corrupt ones are skipped with a warning;
+   * none ⇒ start fresh). A path: resume from that checkpoint (`CheckpointCorruptError` if it is corrupt).
+   * `false` (default): start fresh; throws if `dir` already holds checkpoints, so runs never mix.
+   */
+  resume?: 'auto' | false | string;
+}
+
+/** Validation run at the end of epochs; results go into the epoch logs as `val_loss` and `val_<metric>`. */
+export interface ValidationOptions {
+  data: BatchSource;
+  metrics?: Record<string, MetricFn>;
+  /** Validate every N epochs (and after the last). Default 1. */
+  every?: number;
+}
+
+/** Options of `fit`. Give `epochs`, `steps` or both (training stops at whichever comes first). */
+export interface FitOptions {
+  /** Batches per epoch (see `DataFn`: must be deterministic in `(epoch, rng)`; batches are disposed by `fit`). */
+  data: DataFn;
+  /** Loss `(yTrue, yPred, batch) => scalar`. */
+  loss: LossFn;
+  optimizer: Optimizer;
+  /** Parameter groups (per-group lr multiplier / weight decay), passed to `optimizer.setGroups`. */
+  groups?: ParamGroup[];
+  /** Learning rate per global step; default: `optimizer.lr` unchanged. */
+  schedule?: Schedule;
+  epochs?: number;
+  /** Total optimizer steps. */
+  steps?: number;
+  /** Cap on steps per epoch (for infinite or with-replacement data). */
+  stepsPerEpoch?: number;
+  callbacks?: Callback[];
+  checkpoint?: CheckpointOptions;
+  /** Root RNG. Epoch data gets `rng.fork('epoch-'+e)`, the forward pass `rng.fork('fit-step')`. */
+  rng: Rng;
+  /** Abort: training stops after the current step, writes a checkpoint if configured and throws `AbortedError`. */
+  signal?: AbortSignal;
+  /** Extra loss term added to the data loss, e.g. an L2-SP regulariser: `(model) => scalar`. */
+  extraLoss?: (model: Trainable) => tf.Scalar;
+  /** Clip the global gradient norm to this value (PyTorch `clip_grad_norm_`). */
+  clipNorm?: number;
+  /** Clip each gradient element to [−clipValue, clipValue] (applied before `clipNorm`). */
+  clipValue?: number;
+  /** Forward pass; default `model.apply(x, {training: true})` (LayersModel) / `Module.apply`. */
+  forward?: ForwardFn;
+  /** Training metrics computed on each batch's predictions; epoch means go into `EpochRecord.metrics`. */
+  metrics?: Record<string, MetricFn>;
+  validation?: ValidationOptions;
+  /** Dispose batch tensors after each step. Default true. Set false if `data` yields tensors you keep. */
+  disposeBatches?: boolean;
+  /** Warning sink. Default `console.warn`. */
+  log?: (msg: string) => void;
+}
+
+/** Running sums of the current epoch (checkpointed so a resumed epoch reports the same means). */
+interface EpochAcc {
+  lossSum: number;
+  steps: number;
+  images: number;
+  ms: number;
+  lr: number;
+  metricSums: Record<string, number>;
+}
+
+/** The checkpointed state tree written by `fit`. */
+interface FitState {
+  format: 'ft-fit';
+  version: 1;
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  acc: EpochAcc;
+  history: History;
+  rng: { root: RngState; step: RngState };
+  optimizer: OptimizerState;
+  schedule: { step: number; lr: number };
+  callbacks: Record<string, unknown>;
+}
+
+const newAcc = (): EpochAcc => ({ lossSum: 0, steps: 0, images: 0, ms: 0, lr: Number.NaN, metricSums: {} });
+
+/**
+ * Trains `model` and returns the per-epoch history.
+ *
+ * Abort (design choice): when `signal` fires, the current step finishes, a checkpoint is written (if
+ * `checkpoint` is set) and `fit` throws `AbortedError` whose `details` hold `{step, epoch, checkpoint, history}`.
+ * A non-finite loss throws `NonFiniteLossError` (before the update is applied) naming the step, epoch and the last
+ * checkpoint. A `steps` limit that falls inside an epoch records that partial epoch.
+ *
+ * @param model a tfjs-layers `LayersModel` or a `Module`.
+ * @param opts see `FitOptions`.
+ */
+export async function fit(model: Trainable, opts: FitOptions): Promise<History> {
+  validate(opts);
+  const log = opts.log ?? ((m: string) => console.warn(m));
+  const optimizer = opts.optimizer;
+  if (opts.groups) optimizer.setGroups(opts.groups);
+  const trainVars = trainableVariablesOf(model);
+  const allVars = allVariablesOf(model);
+  if (trainVars.length === 0) throw new InvalidArgumentError('fit: the model has no trainable variables');
+  const callbacks = opts.callbacks ?? [];
+  const cbKeys = callbacks.map((c, i) => `${i}:${c.name ?? 'callback'}`);
+  const forward = opts.forward ?? defaultForward;
+  const disposeBatches = opts.disposeBatches ?? true;
+  const rootRng = opts.rng;
+  const stepRng = rootRng.fork('fit-step');
+  const ck = opts.checkpoint;
+  const every = ck?.every ?? 'epoch';
+  const keepLast = ck?.keepLast ?? 2;
+
+  const history: History = { epochs: [], steps: 0, stoppedEarly: false };
+  let step = 0;
+  let epoch = 0;
+  let stepInEpoch = 0;
+  let acc = newAcc();
+  let lastCheckpoint: string | null = null;
+  let lastSavedKey = '';
+  const posKey = () => `${step}/${epoch}/${stepInEpoch}`;
+
+  // ---- resume -------------------------------------------------------------------------------------------------
+  let loaded: LoadedCheckpoint | null = null;
+  if (ck) {
+    const resume = ck.resume ?? false;
+    if (resume === 'auto') loaded = await loadLatestCheckpoint(ck.dir, log);
+    else if (typeof resume === 'string') loaded = await loadCheckpoint(resume);
+    else if ((await listCheckpoints(ck.dir)).length > 0) {
+      throw new InvalidArgumentError(
+        `fit: checkpoint.dir '${ck.dir}' already holds checkpoints; pass checkpoint.resume 'auto' or use an empty dir`,
+      );
+    }
+  }
+  if (loaded) {
+    try {
+      const s = loaded.state as FitState;
+      if (s?.format !== 'ft-fit') {
+        throw new CheckpointCorruptError(`fit: ${loaded.path}/state.json is not a fit() checkpoint`);
+      }
+      assignVariables(allVars, loaded.weights, `fit: checkpoint ${loaded.path}/weights.bin`);
+      optimizer.setState(trainVars, s.optimizer);
+      rootRng.setState(s.rng.root);
+      stepRng.setState(s.rng.step);
+      ({ step, epoch, stepInEpoch, acc } = s);
+      history.epochs = s.history.epochs;
+      history.steps = s.history.steps;
+      history.stoppedEarly = s.history.stoppedEarly;
+      callbacks.forEach((cb, i) => {
+        const st = s.callbacks[cbKeys[i]];
+        if (st !== undefined && cb.setState) cb.setState(st);
+        else if (cb.getState && st === undefined)
+          log(`fit: checkpoint ${loaded?.path} has no state for callback ${cbKeys[i]}`);
+      });
+    } finally {
+      disposeCheckpoint(loaded);
+    }
+    lastCheckpoint = loaded.path;
+    lastSavedKey = posKey();
+    history.resumedFrom = loaded.path;
+  }
+
+  const ctx: TrainContext = {
+    model,
+    optimizer,
+    step,
+    epoch,
+    stepInEpoch,
+    epochs: opts.epochs,
+    steps: opts.steps,
+    stepsPerEpoch: opts.stepsPerEpoch,
+    stopTraining: false,
+    lastCheckpoint,
+    resumed: loaded != null,
+    history,
+    log,
+  };
+  const sync = () => {
+    ctx.step = step;
+    ctx.epoch = epoch;
+    ctx.stepInEpoch = stepInEpoch;
+    ctx.lastCheckpoint = lastCheckpoint;
+    history.steps = step;
+  };
+
+  const save = async () => {
+    if (!ck || posKey() === lastSavedKey) return;
+    const callbackStates: Record<string, unknown> = {};
+    callbacks.forEach((cb, i) => {
+      if (cb.getState) callbackStates[cbKeys[i]] = cb.getState();
+    });
+    const state: FitState = {
+      format: 'ft-fit',
+      version: 1,
+      step,
+      epoch,
+      stepInEpoch,
+      acc,
+      history: { epochs: history.epochs, steps: step, stoppedEarly: history.stoppedEarly },
+      rng: { root: rootRng.getState(), step: stepRng.getState() },
+      optimizer: optimizer.getState(trainVars),
+      schedule: { step, lr: optimizer.lr },
+      callbacks: callbackStates,
+    };
+    lastCheckpoint = await saveCheckpoint(ck.dir, step, {
+      weights: allVars,
+      weightNames: allVars.map((v) => v.name),
+      state,
+    });
+    lastSavedKey = posKey();
+    await pruneCheckpoints(ck.dir, keepLast);
+    sync();
+  };
+
+  const abort = async (): Promise<never> => {
+    await save();
+    sync();
+    throw new AbortedError(
+      `fit: aborted after step ${step} (epoch ${epoch})${lastCheckpoint ? `; checkpoint ${lastCheckpoint}` : ''}`,
+      { step, epoch, checkpoint: lastCheckpoint, history },
+      { cause: opts.signal?.reason },
+    );
+  };
+
+  interface StepTensors {
+    value: tf.Scalar;
+    gs: tf.Tensor[];
+    scalars: Record<string, tf.Scalar>;
+    gradNorm?: tf.Scalar;
+  }
+  const trainOnBatch = async (batch: Batch, lr: number) => {
+    let vars: tf.Variable[] = [];
+    const out = tf.tidy(() => {
+      // Tensors made inside variableGrads' function are disposed when it returns, except those we keep.
+      let yPred: tf.Tensor | null = null;
+      let dataLoss: tf.Scalar | null = null;
+      let extra: tf.Scalar | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const yp = forward(model, batch, { training: true, rng: stepRng, step, epoch });
+        const dl = opts.loss(batch.y, yp, batch);
+        if (opts.metrics) yPred = tf.keep(yp);
+        if (!opts.extraLoss) return dl;
+        const ex = opts.extraLoss(model);
+        dataLoss = tf.keep(dl);
+        extra = tf.keep(ex);
+        return tf.add(dl, ex) as tf.Scalar;
+      }, trainVars);
+      const scalars: Record<string, tf.Scalar> = {};
+      if (opts.metrics) {
+        const yp = yPred as unknown as tf.Tensor;
+        try {
+          for (const [k, m] of Object.entries(opts.metrics)) scalars[k] = m(batch.y, yp);
+        } finally {
+          yp.dispose();
+        }
+      }
+      if (extra) {
+        scalars.dataLoss = dataLoss as unknown as tf.Scalar;
+        scalars.extraLoss = extra;
+      }
+      vars = trainVars.filter((v) => grads[v.name] != null);
+      let gs = vars.map((v) => grads[v.name]);
+      if (opts.clipValue != null) gs = clipByValue(gs, opts.clipValue);
+      const res: StepTensors = { value, gs, scalars };
+      if (opts.clipNorm != null) {
+        const c = clipByGlobalNorm(gs, opts.clipNorm);
+        res.gs = c.grads;
+        res.gradNorm = c.norm;
+      }
+      return res as unknown as tf.TensorContainer;
+    }) as unknown as StepTensors;
+    const { value, gs, scalars, gradNorm } = out;
+    const disposeAll = () => tf.dispose([value, ...gs, ...Object.values(scalars), ...(gradNorm ? [gradNorm] : [])]);
+    let loss: number;
+    const host: Record<string, number> = {};
+    let gn: number | undefined;
+    try {
+      loss = (await value.data())[0];
+      for (const [k, t] of Object.entries(scalars)) host[k] = (await t.data())[0];
+      if (gradNorm) gn = (await gradNorm.data())[0];
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteLossError(
+          `fit: loss is ${loss} at step ${step} (epoch ${epoch}, batch ${stepInEpoch}); last checkpoint: ${lastCheckpoint ?? 'none'}`,
+          { step, epoch, stepInEpoch, loss, lastCheckpoint },
+        );
+      }
+      optimizer.lr = lr;
+      optimizer.applyGradients(vars.map((variable, i) => ({ variable, grad: gs[i] })));
+    } finally {
+      disposeAll();
+    }
+    return { loss, host, gradNorm: gn };
+  };
+
+  // ---- loop ---------------------------------------------------------------------------------------------------
+  const stepsDone = () => opts.steps != null && step >= opts.steps;
+  const epochsDone = () => opts.epochs != null && epoch >= opts.epochs;
+  sync();
+  for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+  if (opts.signal?.aborted) await abort();
+
+  // A partially trained epoch (resumed at its end) is closed even when the step budget is already used up.
+  while (!ctx.stopTraining && !epochsDone() && (!stepsDone() || stepInEpoch > 0)) {
+    sync();
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+    let it: AsyncIterator<Batch> | null = null;
+    const open = async () => {
+      it = toAsyncIterator(opts.data(epoch, rootRng.fork(`epoch-${epoch}`)));
+      for (let i = 0; i < stepInEpoch; i++) {
+        const r = await it.next();
+        if (r.done) {
+          throw new InvalidArgumentError(
+            `fit: resuming epoch ${epoch} after ${stepInEpoch} batches, but data(${epoch}) yields only ${i}; the data function must be deterministic`,
+          );
+        }
+        if (disposeBatches) disposeBatch(r.value);
+      }
+      return it;
+    };
+    let epochComplete = false;
+    try {
+      for (;;) {
+        if (opts.stepsPerEpoch != null && stepInEpoch >= opts.stepsPerEpoch) {
+          epochComplete = true;
+          break;
+        }
+        if (stepsDone() || ctx.stopTraining) break;
+        const t0 = performance.now();
+        const iter: AsyncIterator<Batch> = it ?? (await open());
+        const r = await iter.next();
+        if (r.done) {
+          epochComplete = true;
+          break;
+        }
+        const batch = r.value;
+        const lr = opts.schedule ? opts.schedule(step) : optimizer.lr;
+        if (!Number.isFinite(lr) || lr < 0) {
+          if (disposeBatches) disposeBatch(batch);
+          throw new InvalidArgumentError(`fit: schedule returned lr ${lr} at step ${step}`);
+        }
+        let res: Awaited<ReturnType<typeof trainOnBatch>>;
+        const bs = batchSizeOf(batch);
+        try {
+          res = await trainOnBatch(batch, lr);
+        } finally {
+          if (disposeBatches) disposeBatch(batch);
+        }
+        acc.lossSum += res.loss;
+        acc.steps += 1;
+        acc.images += bs;
+        acc.lr = lr;
+        for (const [k, v] of Object.entries(res.host)) acc.metricSums[k] = (acc.metricSums[k] ?? 0) + v;
+        const logs: StepLogs = { ...res.host, loss: res.loss, lr, batchSize: bs, epoch, stepInEpoch };
+        if (res.gradNorm !== undefined) logs.gradNorm = res.gradNorm;
+        step += 1;
+        stepInEpoch += 1;
+        acc.ms += performance.now() - t0;
+        sync();
+        for (const cb of callbacks) await cb.onStepEnd?.(step - 1, logs, ctx);
+        if (ck && typeof every === 'number' && step % every === 0) await save();
+        if (opts.signal?.aborted) await abort();
+      }
+    } finally {
+      const open_ = it as AsyncIterator<Batch> | null;
+      if (open_?.return) await open_.return();
+    }
+    if (epochComplete && stepInEpoch === 0) {
+      throw new EmptyDatasetError(`fit: data(${epoch}) yielded no batches`);
+    }
+    if (stepInEpoch > 0) {
+      const record = await closeEpoch();
+      history.epochs.push(record);
+      if (epochComplete && opts.stepsPerEpoch == null) ctx.stepsPerEpoch = stepInEpoch;
+    }
+    epoch += 1;
+    stepInEpoch = 0;
+    acc = newAcc();
+    sync();
+    if (ck && every === 'epoch') await save();
+    if (opts.signal?.aborted) await abort();
+  }
+  history.stoppedEarly = ctx.stopTraining;
+  sync();
+  if (ck) await save();
+  for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
+  return history;
+
+  async function closeEpoch(): Promise<EpochRecord> {
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(acc.metricSums)) metrics[k] = v / acc.steps;
+    const loss = acc.lossSum / acc.steps;
+    const v = opts.validation;
+    const lastEpoch = opts.epochs != null && epoch === opts.epochs - 1;
+    if (v && ((epoch + 1) % (v.every ?? 1) === 0 || lastEpoch || stepsDone())) {
+      const fns: Record<string, MetricFn> = { loss: (y, p) => opts.loss(y, p, { x: p, y }), ...(v.metrics ?? {}) };
+      const res = await evaluate(model, v.data, fns, { forward });
+      for (const [k, val] of Object.entries(res)) metrics[`val_${k}`] = val;
+    }
+    const logs: EpochLogs = { ...metrics, loss, lr: acc.lr };
+    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
+    for (const [k, val] of Object.entries(logs)) if (k !== 'loss' && k !== 'lr') metrics[k] = val;
+    return {
+      epoch,
+      loss,
+      metrics,
+      lr: acc.lr,
+      imgPerSec: acc.ms > 0 ? (acc.images * 1000) / acc.ms : 0,
+      ms: acc.ms,
+      steps: acc.steps,
+    };
+  }
+}
+
+function validate(opts: FitOptions): void {
+  if (!opts || typeof opts.data !== 'function')
+    throw new InvalidArgumentError('fit: data must be a function (epoch, rng) => batches');
+  if (typeof opts.loss !== 'function')
+    throw new InvalidArgumentError('fit: loss must be a function (yTrue, yPred) => scalar');
+  if (!opts.optimizer || typeof opts.optimizer.applyGradients !== 'function') {
+    throw new InvalidArgumentError('fit: optimizer must be an @ft optimizer (sgd, adam, adamw)');
+  }
+  if (!opts.rng || typeof opts.rng.fork !== 'function')
+    throw new InvalidArgumentError('fit: rng (createRng(seed)) is required');
+  if (opts.epochs == null && opts.steps == null) throw new InvalidArgumentError('fit: give epochs or steps');
+  for (const k of ['epochs', 'steps', 'stepsPerEpoch'] as const) {
+    const v = opts[k];
+    if (v != null && (!Number.isInteger(v) || v < 0))
+      throw new InvalidArgumentError(`fit: ${k} must be an integer >= 0, got ${v}`);
+  }
+  for (const k of ['clipNorm', 'clipValue'] as const) {
+    const v = opts[k];
+    if (v != null && !(v > 0 && Number.isFinite(v))) throw new InvalidArgumentError(`fit: ${k} must be > 0, got ${v}`);
+  }
+  const ck = opts.checkpoint;
+  if (ck) {
+    if (!ck.dir) throw new InvalidArgumentError('fit: checkpoint.dir is required');
+    const e = ck.every ?? 'epoch';
+    if (e !== 'epoch' && !(Number.isInteger(e) && e > 0)) {
+      throw new InvalidArgumentError(`fit: checkpoint.every must be 'epoch' or an integer > 0, got ${e}`);
+    }
+    const k = ck.keepLast ?? 2;
+    if (!Number.isInteger(k) || k < 1)
+      throw new InvalidArgumentError(`fit: checkpoint.keepLast must be >= 1, got ${k}`);
+  }
+}

@@ -1,0 +1,107 @@
+/** Tiny models and in-memory data for the train/ tests (not exported from the package). */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createRng } from '../rng.js';
+import type { Batch, DataFn } from './batch.js';
+
+/** A linearly separable 2-D problem: y = 1[x0 + 0.5·x1 > 0], n points, deterministic in `seed`. */
+export function toyProblem(n: number, seed: number): { xs: Float32Array; labels: Int32Array; d: number } {
+  const r = createRng(seed);
+  const xs = new Float32Array(2 * n);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[2 * i] = r.normal();
+    xs[2 * i + 1] = r.normal();
+    labels[i] = xs[2 * i] + 0.5 * xs[2 * i + 1] > 0 ? 1 : 0;
+  }
+  return { xs, labels, d: 2 };
+}
+
+/** Random 6×6×1 images: class 1 is brighter on the left half, class 0 on the right. */
+export function toyImages(n: number, seed: number): { xs: Float32Array; labels: Int32Array; d: number } {
+  const r = createRng(seed);
+  const d = 36;
+  const xs = new Float32Array(d * n);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    for (let p = 0; p < d; p++) {
+      const left = p % 6 < 3;
+      xs[i * d + p] = 0.3 * r.normal() + ((left ? 1 : 0) === labels[i] ? 1 : 0);
+    }
+  }
+  return { xs, labels, d };
+}
+
+/**
+ * A `DataFn` over in-memory arrays: shuffles with the epoch RNG and yields fresh tensors
+ * `{x: [b, ...shape], y: one-hot [b, classes]}`.
+ */
+export function arrayData(
+  src: { xs: Float32Array; labels: Int32Array; d: number },
+  opts: { batchSize: number; shape?: number[]; classes?: number; shuffle?: boolean },
+): DataFn {
+  const n = src.labels.length;
+  const classes = opts.classes ?? 2;
+  const shape = opts.shape ?? [src.d];
+  return (_epoch, rng) =>
+    (function* (): Generator<Batch> {
+      const idx = opts.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : rng.permutation(n);
+      for (let s = 0; s < n; s += opts.batchSize) {
+        const b = idx.slice(s, s + opts.batchSize);
+        const x = new Float32Array(b.length * src.d);
+        const y = new Float32Array(b.length * classes);
+        b.forEach((j, k) => {
+          x.set(src.xs.subarray(j * src.d, (j + 1) * src.d), k * src.d);
+          y[k * classes + src.labels[j]] = 1;
+        });
+        yield { x: tf.tensor(x, [b.length, ...shape]), y: tf.tensor2d(y, [b.length, classes]) };
+      }
+    })();
+}
+
+/** Dense net 2 → hidden (relu) → 2 logits, glorot-uniform kernels seeded with `seed`. */
+export function denseNet(seed: number, hidden = 8): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.dense({
+        inputShape: [2],
+        units: hidden,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+      }),
+      tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+}
+
+/** Conv(2 filters, 3×3) → BatchNorm → ReLU → Flatten → Dense(2) on 6×6×1 inputs. */
+export function tinyConvNet(seed: number): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [6, 6, 1],
+        filters: 2,
+        kernelSize: 3,
+        useBias: false,
+        kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+      }),
+      tfl.layers.batchNormalization({ momentum: 0.8 }),
+      tfl.layers.activation({ activation: 'relu' }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+}
+
+/** Softmax cross-entropy on logits. */
+export const ce = (y: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+
+/** Accuracy of logits against one-hot targets. */
+export const accuracy = (y: tf.Tensor, logits: tf.Tensor) =>
+  tf.mean(tf.cast(tf.equal(tf.argMax(y, -1), tf.argMax(logits, -1)), 'float32')) as tf.Scalar;
+
+/** Host copies of tensors (for bitwise comparisons). */
+export function snapshot(ts: readonly tf.Tensor[]): Float32Array[] {
+  return ts.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+}
