@@ -85,6 +85,8 @@ describe('covariance estimators vs sklearn 1.2 fixtures (1e-5 relative)', () => 
     const lw = ledoitWolf(c.X);
     expect(lw.shrinkage).toBeGreaterThan(0);
     expect(lw.shrinkage).toBeLessThan(1);
+    expect(lw.precision).toBe(lw.precision); // computed lazily once, then cached
+    expect(Object.keys(lw)).toContain('precision');
     console.log('max relative error vs sklearn by path:', JSON.stringify(worst));
   });
 });
