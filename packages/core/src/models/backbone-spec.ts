@@ -193,6 +193,7 @@ export class NetBuilder {
     this.units.push({ ...unit, inputs: xs.map((t) => t.sourceLayer.name) } as U);
   }
 
+  /** conv2d (He-normal, seeded), recorded as a `conv` unit; no bias unless `useBias` (BN follows). */
   conv(
     x: Sym,
     name: string,
@@ -226,6 +227,7 @@ export class NetBuilder {
       .apply(x) as Sym;
   }
 
+  /** {@link FtBatchNorm} with the builder's momentum/epsilon, recorded as a `bn` unit. */
   bn(x: Sym, name: string, block: string, role: 'main' | 'shortcut' = 'main'): Sym {
     this.record<BnUnit>(x, {
       kind: 'bn',
@@ -238,26 +240,31 @@ export class NetBuilder {
     return new FtBatchNorm({ name, momentum: this.opts.bnMomentum, epsilon: this.opts.bnEpsilon }).apply(x) as Sym;
   }
 
+  /** Activation layer (`relu` default), recorded as an `act` unit. */
   act(x: Sym, name: string, block: string, activation: 'relu' | 'linear' | 'softmax' = 'relu'): Sym {
     this.record<ActUnit>(x, { kind: 'act', name, block, role: 'main', activation });
     return tfl.layers.activation({ name, activation }).apply(x) as Sym;
   }
 
+  /** size×size max-pool with stride size, recorded as a `pool` unit. */
   maxPool(x: Sym, name: string, block: string, size = 2): Sym {
     this.record<PoolUnit>(x, { kind: 'pool', name, block, role: 'main', pool: 'max', size });
     return tfl.layers.maxPooling2d({ name, poolSize: size, strides: size, padding: 'valid' }).apply(x) as Sym;
   }
 
+  /** Global average pooling (default name `gap`), recorded as a `pool` unit. */
   gap(x: Sym, name = 'gap', block = 'head'): Sym {
     this.record<PoolUnit>(x, { kind: 'pool', name, block, role: 'main', pool: 'gap' });
     return tfl.layers.globalAveragePooling2d({ name }).apply(x) as Sym;
   }
 
+  /** Flatten, recorded as a `flatten` unit. */
   flatten(x: Sym, name: string, block = 'head'): Sym {
     this.record<FlattenUnit>(x, { kind: 'flatten', name, block, role: 'main' });
     return tfl.layers.flatten({ name }).apply(x) as Sym;
   }
 
+  /** Dense layer (Glorot-uniform, seeded; zero bias), recorded as a `dense` unit. */
   dense(x: Sym, name: string, block: string, units: number, activation: 'relu' | 'linear' = 'linear'): Sym {
     this.record<DenseUnit>(x, { kind: 'dense', name, block, role: 'main', units, useBias: true, activation });
     return tfl.layers
@@ -271,6 +278,7 @@ export class NetBuilder {
       .apply(x) as Sym;
   }
 
+  /** Residual sum main + shortcut, recorded as a `residual` unit. */
   add(main: Sym, shortcut: Sym, name: string, block: string): Sym {
     this.record<ResidualUnit>([main, shortcut], { kind: 'residual', name, block, role: 'main' });
     return tfl.layers.add({ name }).apply([main, shortcut]) as Sym;
