@@ -71,7 +71,7 @@ function moments(src: CovarianceSource, who: string): Moments {
   } else {
     const x = toMatrix(src as MatrixInput, `${who}(X)`);
     if (x.rows === 0) throw new EmptyDatasetError(`${who}: X has no rows`);
-    const acc = new CovarianceAccumulator(x.cols, { chunkRows: x.rows });
+    const acc = new CovarianceAccumulator(x.cols, { chunkRows: Math.min(x.rows, 1024) }); // bounded scratch
     acc.update(x);
     const st = acc.stats();
     count = st.count;
