@@ -69,8 +69,8 @@ export function resolveZooDir(zooDir?: string): string {
   }
 }
 
-/** Hex SHA-256 of a file; ModelFileNotFoundError if it is missing. */
-export async function sha256File(file: string): Promise<string> {
+/** Hex SHA-256 of a zoo file; ModelFileNotFoundError if it is missing (internal; data/ exports a generic `sha256File`). */
+async function zooFileSha256(file: string): Promise<string> {
   try {
     return createHash('sha256')
       .update(await fs.readFile(file))
@@ -134,7 +134,7 @@ export async function listZooModels(opts: { zooDir?: string } = {}): Promise<Zoo
 export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<void> {
   for (const key of ['modelJson', 'weights'] as const) {
     const file = path.resolve(zooDir, entry.files[key]);
-    const actual = await sha256File(file);
+    const actual = await zooFileSha256(file);
     if (actual !== entry.sha256[key]) {
       throw new ModelFormatError(
         `zoo model '${entry.name}': checksum mismatch for ${file}: manifest sha256 ${entry.sha256[key]}, file ${actual}`,
@@ -210,8 +210,8 @@ export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntr
     ...meta,
     files,
     sha256: {
-      modelJson: await sha256File(path.join(zooDir, files.modelJson)),
-      weights: await sha256File(path.join(zooDir, files.weights)),
+      modelJson: await zooFileSha256(path.join(zooDir, files.modelJson)),
+      weights: await zooFileSha256(path.join(zooDir, files.weights)),
     },
     createdAt: meta.createdAt ?? new Date().toISOString(),
   };
