@@ -77,7 +77,7 @@ function hash128(str: string): [number, number, number, number] {
 class Xoshiro128 implements Rng {
   private s: [number, number, number, number];
   private spare: number | null = null;
-  private readonly seed: string;
+  private seed: string;
 
   constructor(seed: string) {
     this.seed = seed;
@@ -201,7 +201,7 @@ class Xoshiro128 implements Rng {
     }
     this.s = [...state.s] as [number, number, number, number];
     this.spare = state.spare;
-    (this as { seed: string }).seed = state.seed;
+    this.seed = state.seed;
   }
 }
 
