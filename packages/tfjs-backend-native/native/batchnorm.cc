@@ -1,0 +1,221 @@
+// BatchNorm over the last (channel) axis of a float32 tensor viewed as [R rows, C channels].
+//
+// - bnInfer: tfjs' FusedBatchNorm kernel, y = offset + (x - mean) * scale / sqrt(var + eps). Parameters cycle
+//   through their own length as in tfjs-backend-cpu (so [C] and [1] broadcast along the last axis, and full-size
+//   parameters work too).
+// - bnTrain: the training forward of a BatchNormalization layer in one kernel: batch mean and biased variance
+//   (divide by R, as tf.moments) accumulated in double with a per-channel shift for stability, then
+//   y = gamma * (x - mean) / sqrt(var + eps) + beta.
+// - bnGrad: its backward. With xhat = (x - mean) * istd, istd = 1/sqrt(var + eps):
+//     dbeta = sum(dy), dgamma = sum(dy * xhat),
+//     dx = gamma * istd * (dy - dbeta / R - xhat * dgamma / R)
+//   (Ioffe & Szegedy 2015, arXiv:1502.03167, section 3), which equals the gradient tfjs composes from moments +
+//   batchNorm.
+#include <cmath>
+#include <vector>
+
+#include "common.h"
+
+namespace ft {
+namespace {
+
+// bnInfer(x, mean, variance, offset|null, scale|null, out, eps)
+napi_value bnInfer(Ctx &c) {
+  size_t lx, lm, lv, loff, ls, lo;
+  const float *x = c.f32(0, &lx);
+  const float *m = c.f32(1, &lm);
+  const float *v = c.f32(2, &lv);
+  const float *off = c.f32OrNull(3, &loff);
+  const float *s = c.f32OrNull(4, &ls);
+  float *o = c.f32(5, &lo);
+  const double eps = c.num(6);
+  if (lo < lx || lm == 0 || lv == 0 || (off && loff == 0) || (s && ls == 0)) throw ArgError("bnInfer: bad lengths");
+  const int64_t n = static_cast<int64_t>(lx);
+  const float one = 1.f, zero = 0.f;
+  if (!off) {
+    off = &zero;
+    loff = 1;
+  }
+  if (!s) {
+    s = &one;
+    ls = 1;
+  }
+  size_t C = lm;
+  if (lv > C) C = lv;
+  if (loff > C) C = loff;
+  if (ls > C) C = ls;
+  auto okLen = [C](size_t l) { return l == 1 || l == C; };
+  if (okLen(lm) && okLen(lv) && okLen(loff) && okLen(ls) && n % static_cast<int64_t>(C) == 0) {
+    std::vector<double> mul(C), add(C);
+    for (size_t k = 0; k < C; ++k) {
+      const double inv = s[ls == 1 ? 0 : k] / std::sqrt(static_cast<double>(v[lv == 1 ? 0 : k]) + eps);
+      mul[k] = inv;
+      add[k] = static_cast<double>(off[loff == 1 ? 0 : k]) - static_cast<double>(m[lm == 1 ? 0 : k]) * inv;
+    }
+    // y = (x - m) * inv + off, evaluated as x*inv + (off - m*inv) in double.
+    const int64_t rows = n / static_cast<int64_t>(C);
+    const int T = n > kParallelMin ? numThreads() : 1;
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *xr = x + r * C;
+      float *orow = o + r * C;
+      for (size_t k = 0; k < C; ++k) orow[k] = static_cast<float>(xr[k] * mul[k] + add[k]);
+    }
+    return c.undefined();
+  }
+  // General cyclic indexing (rare): sequential, exactly the JS loop.
+  size_t mi = 0, vi = 0, oi = 0, si = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    o[i] = static_cast<float>(off[oi] + (static_cast<double>(x[i]) - m[mi]) * s[si] / std::sqrt(v[vi] + eps));
+    if (++oi >= loff) oi = 0;
+    if (++mi >= lm) mi = 0;
+    if (++si >= ls) si = 0;
+    if (++vi >= lv) vi = 0;
+  }
+  return c.undefined();
+}
+
+/** Per-thread partial sums over a row range, combined in double. */
+struct Partials {
+  int T;
+  int64_t C;
+  std::vector<double> a, b;
+  Partials(int t, int64_t c) : T(t), C(c), a(static_cast<size_t>(t) * c, 0.0), b(static_cast<size_t>(t) * c, 0.0) {}
+};
+
+// bnTrain(x, gamma|null, beta|null, y, mean, variance, eps, C)
+napi_value bnTrain(Ctx &c) {
+  size_t lx, lg, lb, ly, lm, lv;
+  const float *x = c.f32(0, &lx);
+  const float *gamma = c.f32OrNull(1, &lg);
+  const float *beta = c.f32OrNull(2, &lb);
+  float *y = c.f32(3, &ly);
+  float *mean = c.f32(4, &lm);
+  float *var = c.f32(5, &lv);
+  const double eps = c.num(6);
+  const int64_t C = c.int64(7);
+  if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ly < lx || (int64_t)lm < C || (int64_t)lv < C ||
+      (gamma && (int64_t)lg < C) || (beta && (int64_t)lb < C))
+    throw ArgError("bnTrain: bad lengths");
+  const int64_t R = static_cast<int64_t>(lx) / C;
+  if (R == 0) throw ArgError("bnTrain: empty batch");
+  const int T = static_cast<int64_t>(lx) > kParallelMin ? numThreads() : 1;
+  Partials p(T, C);
+  // Pass 1: shifted sums (shift = first row) of (x - K) and (x - K)^2.
+  const float *K = x;
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    const int t = omp_get_thread_num();
+    int64_t r0, r1;
+    chunk(R, omp_get_num_threads(), t, r0, r1);
+    double *s1 = p.a.data() + t * C, *s2 = p.b.data() + t * C;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float *xr = x + r * C;
+      for (int64_t k = 0; k < C; ++k) {
+        const double d = static_cast<double>(xr[k]) - K[k];
+        s1[k] += d;
+        s2[k] += d * d;
+      }
+    }
+  }
+  std::vector<double> mul(C), add(C);
+  for (int64_t k = 0; k < C; ++k) {
+    double s1 = 0, s2 = 0;
+    for (int t = 0; t < T; ++t) {
+      s1 += p.a[t * C + k];
+      s2 += p.b[t * C + k];
+    }
+    const double dm = s1 / R;
+    const double mu = K[k] + dm;
+    double vr = s2 / R - dm * dm;
+    if (vr < 0) vr = 0;
+    mean[k] = static_cast<float>(mu);
+    var[k] = static_cast<float>(vr);
+    const double g = gamma ? gamma[k] : 1.0;
+    const double inv = g / std::sqrt(vr + eps);
+    mul[k] = inv;
+    add[k] = (beta ? beta[k] : 0.0) - mu * inv;
+  }
+  // Pass 2: normalise.
+  const int T2 = T;
+#pragma omp parallel for num_threads(T2) schedule(static) if (T2 > 1)
+  for (int64_t r = 0; r < R; ++r) {
+    const float *xr = x + r * C;
+    float *yr = y + r * C;
+    for (int64_t k = 0; k < C; ++k) yr[k] = static_cast<float>(xr[k] * mul[k] + add[k]);
+  }
+  return c.undefined();
+}
+
+// bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null)
+napi_value bnGrad(Ctx &c) {
+  size_t ldy, lx, lg, lm, lv, ldx, ldg, ldb;
+  const float *dy = c.f32(0, &ldy);
+  const float *x = c.f32(1, &lx);
+  const float *gamma = c.f32OrNull(2, &lg);
+  const float *mean = c.f32(3, &lm);
+  const float *var = c.f32(4, &lv);
+  const double eps = c.num(5);
+  const int64_t C = c.int64(6);
+  float *dx = c.f32(7, &ldx);
+  float *dgamma = c.f32OrNull(8, &ldg);
+  float *dbeta = c.f32OrNull(9, &ldb);
+  if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ldy < lx || ldx < lx || (int64_t)lm < C || (int64_t)lv < C ||
+      (gamma && (int64_t)lg < C) || (dgamma && (int64_t)ldg < C) || (dbeta && (int64_t)ldb < C))
+    throw ArgError("bnGrad: bad lengths");
+  const int64_t R = static_cast<int64_t>(lx) / C;
+  if (R == 0) throw ArgError("bnGrad: empty batch");
+  const int T = static_cast<int64_t>(lx) > kParallelMin ? numThreads() : 1;
+  Partials p(T, C);
+  // Pass 1: sum(dy) and sum(dy * (x - mean)).
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    const int t = omp_get_thread_num();
+    int64_t r0, r1;
+    chunk(R, omp_get_num_threads(), t, r0, r1);
+    double *sd = p.a.data() + t * C, *sdx = p.b.data() + t * C;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float *xr = x + r * C, *dr = dy + r * C;
+      for (int64_t k = 0; k < C; ++k) {
+        sd[k] += dr[k];
+        sdx[k] += static_cast<double>(dr[k]) * (static_cast<double>(xr[k]) - mean[k]);
+      }
+    }
+  }
+  // dx = a*dy + b*x + c0 per channel, with
+  //   a = g*istd, b = -g*istd^3 * sum(dy*(x-m))/R, c0 = -a*sum(dy)/R - b*m.
+  std::vector<double> ca(C), cb(C), cc(C);
+  for (int64_t k = 0; k < C; ++k) {
+    double sd = 0, sdx = 0;
+    for (int t = 0; t < T; ++t) {
+      sd += p.a[t * C + k];
+      sdx += p.b[t * C + k];
+    }
+    const double istd = 1.0 / std::sqrt(static_cast<double>(var[k]) + eps);
+    const double g = gamma ? gamma[k] : 1.0;
+    if (dbeta) dbeta[k] = static_cast<float>(sd);
+    if (dgamma) dgamma[k] = static_cast<float>(sdx * istd);
+    const double a = g * istd;
+    const double b = -g * istd * istd * istd * sdx / R;
+    ca[k] = a;
+    cb[k] = b;
+    cc[k] = -a * sd / R - b * mean[k];
+  }
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
+  for (int64_t r = 0; r < R; ++r) {
+    const float *xr = x + r * C, *dr = dy + r * C;
+    float *o = dx + r * C;
+    for (int64_t k = 0; k < C; ++k) o[k] = static_cast<float>(ca[k] * dr[k] + cb[k] * xr[k] + cc[k]);
+  }
+  return c.undefined();
+}
+
+}  // namespace
+
+void registerBatchnorm(std::vector<Export> &out) {
+  out.push_back({"bnInfer", wrap<bnInfer>});
+  out.push_back({"bnTrain", wrap<bnTrain>});
+  out.push_back({"bnGrad", wrap<bnGrad>});
+}
+
+}  // namespace ft

@@ -1,0 +1,181 @@
+// Shared helpers of the @ft/tfjs-backend-native addon: N-API argument access (zero-copy typed arrays), error
+// translation and the OpenMP helpers every kernel uses.
+//
+// Conventions for every exported function:
+// - Arguments are positional; tensors are Float32Array (or Int32Array) views passed zero-copy:
+//   napi_get_typedarray_info returns the data pointer with the view's byteOffset already applied.
+// - Outputs are allocated on the JS side (from the buffer pool, so UNINITIALISED) and filled here; every kernel
+//   writes its whole output (memset first where it accumulates).
+// - Calls are synchronous on the JS thread, as tfjs kernels are. Parallelism comes from OpenMP (libgomp), the
+//   same runtime oneDNN uses on Debian, so only one thread pool ever spins.
+#pragma once
+
+#include <node_api.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ft {
+
+/** Thrown for invalid arguments; becomes a JS Error with the message. */
+struct ArgError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/** Positional arguments of one N-API call. */
+struct Ctx {
+  napi_env env;
+  size_t argc = 24;
+  napi_value argv[24];
+
+  Ctx(napi_env e, napi_callback_info info) : env(e) {
+    if (napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr) != napi_ok) throw ArgError("napi_get_cb_info failed");
+  }
+
+  napi_value at(size_t i) const {
+    if (i >= argc) throw ArgError("missing argument " + std::to_string(i));
+    return argv[i];
+  }
+
+  bool isNull(size_t i) const {
+    if (i >= argc) return true;
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+
+  void *typed(size_t i, napi_typedarray_type want, size_t *len, const char *what) const {
+    napi_value v = at(i);
+    bool is = false;
+    napi_is_typedarray(env, v, &is);
+    if (!is) throw ArgError(std::string("argument ") + std::to_string(i) + " must be a " + what);
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    napi_value ab;
+    size_t off;
+    napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &off);
+    if (type != want) throw ArgError(std::string("argument ") + std::to_string(i) + " must be a " + what);
+    if (len) *len = length;
+    return data;
+  }
+
+  float *f32(size_t i, size_t *len = nullptr) const {
+    return static_cast<float *>(typed(i, napi_float32_array, len, "Float32Array"));
+  }
+  float *f32OrNull(size_t i, size_t *len = nullptr) const {
+    if (isNull(i)) {
+      if (len) *len = 0;
+      return nullptr;
+    }
+    return f32(i, len);
+  }
+  int32_t *i32(size_t i, size_t *len = nullptr) const {
+    return static_cast<int32_t *>(typed(i, napi_int32_array, len, "Int32Array"));
+  }
+
+  double num(size_t i) const {
+    double d;
+    if (napi_get_value_double(env, at(i), &d) != napi_ok)
+      throw ArgError("argument " + std::to_string(i) + " must be a number");
+    return d;
+  }
+  int64_t int64(size_t i) const { return static_cast<int64_t>(num(i)); }
+
+  napi_value undefined() const {
+    napi_value u;
+    napi_get_undefined(env, &u);
+    return u;
+  }
+  napi_value number(double d) const {
+    napi_value v;
+    napi_create_double(env, d, &v);
+    return v;
+  }
+};
+
+using Fn = napi_value (*)(Ctx &);
+
+/** Wraps a kernel so that C++ exceptions (ours and oneDNN's) become JS exceptions. */
+template <Fn F>
+napi_value wrap(napi_env env, napi_callback_info info) {
+  try {
+    Ctx c(env, info);
+    return F(c);
+  } catch (const std::exception &e) {
+    napi_throw_error(env, "FT_NATIVE", e.what());
+  } catch (...) {
+    napi_throw_error(env, "FT_NATIVE", "unknown native error");
+  }
+  return nullptr;
+}
+
+/** Below this many elements a loop runs on the calling thread (waking the pool costs more than it saves). */
+constexpr int64_t kParallelMin = 1 << 15;
+
+inline int numThreads() { return omp_get_max_threads(); }
+
+/** Splits [0, n) into `parts` contiguous chunks; returns chunk `i` as [begin, end). */
+inline void chunk(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {
+  const int64_t q = n / parts, r = n % parts;
+  begin = i * q + (i < r ? i : r);
+  end = begin + q + (i < r ? 1 : 0);
+}
+
+/** Registration record for addon.cc. */
+struct Export {
+  const char *name;
+  napi_callback fn;
+};
+
+// Each translation unit appends its functions here (see addon.cc).
+void registerConv(std::vector<Export> &out);
+void registerMatmul(std::vector<Export> &out);
+void registerEltwise(std::vector<Export> &out);
+void registerReduce(std::vector<Export> &out);
+void registerLayout(std::vector<Export> &out);
+void registerPool(std::vector<Export> &out);
+void registerBatchnorm(std::vector<Export> &out);
+
+// Conv primitive-cache statistics (conv.cc), reported by info().
+struct ConvCacheStats {
+  int64_t entries = 0, hits = 0, misses = 0;
+};
+ConvCacheStats convCacheStats();
+std::vector<std::string> convImplNames();
+void convCacheClear();
+
+/** Shapes of up to kMaxRank dims, used by the broadcasting / layout kernels. */
+constexpr int kMaxRank = 8;
+
+}  // namespace ft
+
+namespace ft {
+
+// Activation codes shared with src/kernels/activation.ts (same numbering as conv.cc's post-ops).
+enum ActCode { kActLinear = 0, kActRelu = 1, kActRelu6 = 2, kActElu = 3, kActLeaky = 4, kActSigmoid = 5 };
+
+/** tfjs-backend-cpu's activation semantics (fused_utils.applyActivation), computed in double like the JS. */
+inline float applyAct(float v, int act, float alpha) {
+  switch (act) {
+    case kActRelu:
+      return v < 0.f ? 0.f : v;
+    case kActRelu6:
+      return v < 0.f ? 0.f : (v > 6.f ? 6.f : v);
+    case kActElu:
+      return v >= 0.f ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0);
+    case kActLeaky:
+      return v < 0.f ? alpha * v : v;
+    case kActSigmoid:
+      return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
+    default:
+      return v;
+  }
+}
+
+}  // namespace ft

@@ -1,0 +1,398 @@
+// 2D convolutions (regular and depthwise) through oneDNN primitives: forward (with fused bias and activation
+// post-op), backward-data and backward-weights.
+//
+// Layouts (perf.md "Layouts"):
+// - activations stay NHWC and are passed zero-copy as format_tag::nhwc (a blocked layout would need a reorder at
+//   every tfjs kernel boundary);
+// - weights are tfjs' HWIO ([KH, KW, C, OC]; depthwise [KH, KW, C, M] with output channel c*M+m), described to
+//   oneDNN with explicit strides; primitives get weights as format_tag::any and we reorder HWIO -> the
+//   primitive's layout per call (a few microseconds for these sizes) and diff_weights back to HWIO.
+// oneDNN 2.x vs 3.x: 3.0 removed the op descriptors (convolution_forward::desc) and the scale argument of
+// post_ops::append_eltwise; both are guarded with DNNL_VERSION_MAJOR below. In both versions dilations are
+// 0-based (tfjs dilation d -> d-1) and padding_r must be explicit:
+//   padding_r = max(0, (OH-1)*SH + (KH-1)*DH + 1 - H - padding_t)   (same for width),
+// clamped at 0 because a negative value is consistent with OH but rejected by some oneDNN implementations.
+// Primitive descriptors are cached per geometry (creating one costs milliseconds).
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "common.h"
+
+namespace ft {
+namespace {
+
+using dnnl::algorithm;
+using dnnl::engine;
+using dnnl::memory;
+using dnnl::primitive_attr;
+using dnnl::prop_kind;
+using dnnl::stream;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+engine &eng() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream &strm() {
+  static stream s(eng());
+  return s;
+}
+
+/** Grows-only scratchpad shared by all primitives (calls are serialised on the JS thread). */
+struct Scratch {
+  std::unique_ptr<char[]> buf;
+  size_t cap = 0;
+  memory get(const memory::desc &md) {
+    const size_t need = md.get_size();
+    if (need > cap) {
+      buf.reset(new char[need + 64]);
+      cap = need;
+    }
+    return memory(md, eng(), buf.get());
+  }
+} scratch;
+
+// Activation codes shared with src/kernels/conv-util.ts.
+enum Act { kLinear = 0, kRelu = 1, kRelu6 = 2, kElu = 3, kLeaky = 4, kSigmoid = 5 };
+
+/** Geometry of one convolution, from the JS side's Int32Array (see src/kernels/conv-util.ts). */
+struct Geo {
+  int N, H, W, C, OC, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW, G;
+  int PB, PR;
+  static Geo from(const int32_t *p, size_t len) {
+    if (len < 16) throw ArgError("conv params: expected 16 ints");
+    Geo g{};
+    int *f = &g.N;
+    for (int i = 0; i < 16; ++i) f[i] = p[i];
+    if (g.G != 1 && g.G != g.C) throw ArgError("conv params: groups must be 1 or C (depthwise)");
+    if (g.OC % g.G != 0) throw ArgError("conv params: OC must be a multiple of groups");
+    g.PB = std::max(0, (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1 - g.H - g.PT);
+    g.PR = std::max(0, (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1 - g.W - g.PL);
+    return g;
+  }
+  memory::dims strides() const { return {SH, SW}; }
+  memory::dims dil() const { return {DH - 1, DW - 1}; }
+  memory::dims padL() const { return {PT, PL}; }
+  memory::dims padR() const { return {PB, PR}; }
+  memory::desc src() const { return memory::desc({N, C, H, W}, dt::f32, tag::nhwc); }
+  memory::desc dst() const { return memory::desc({N, OC, OH, OW}, dt::f32, tag::nhwc); }
+  /** tfjs filter layout as a oneDNN descriptor with explicit strides. */
+  memory::desc userWeights() const {
+    if (G == 1) {
+      // dims (O, I, KH, KW); memory is [KH][KW][I][O].
+      return memory::desc({OC, C, KH, KW}, dt::f32, memory::dims{1, OC, (memory::dim)KW * C * OC, (memory::dim)C * OC});
+    }
+    const int M = OC / G;
+    // dims (G, O=M, I=1, KH, KW); memory is [KH][KW][G][M].
+    return memory::desc({G, M, 1, KH, KW}, dt::f32,
+                        memory::dims{M, 1, (memory::dim)KH * KW * G * M, (memory::dim)KW * G * M, (memory::dim)G * M});
+  }
+  memory::desc anyWeights() const {
+    if (G == 1) return memory::desc({OC, C, KH, KW}, dt::f32, tag::any);
+    return memory::desc({G, OC / G, 1, KH, KW}, dt::f32, tag::any);
+  }
+};
+
+struct Key {
+  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights
+  int g[16];
+  int hasBias, act;
+  float alpha;
+  bool operator==(const Key &o) const {
+    return kind == o.kind && std::memcmp(g, o.g, sizeof g) == 0 && hasBias == o.hasBias && act == o.act &&
+           alpha == o.alpha;
+  }
+};
+struct KeyHash {
+  size_t operator()(const Key &k) const {
+    size_t h = static_cast<size_t>(k.kind) * 1000003u;
+    for (int v : k.g) h = (h ^ static_cast<size_t>(v)) * 1099511628211ull;
+    h = (h ^ static_cast<size_t>(k.hasBias)) * 1099511628211ull;
+    h = (h ^ static_cast<size_t>(k.act)) * 1099511628211ull;
+    return h;
+  }
+};
+
+primitive_attr makeAttr(int act, float alpha) {
+  primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (act == kLinear) return attr;
+  algorithm alg = algorithm::eltwise_relu;
+  float a = 0.f, b = 0.f;
+  switch (act) {
+    case kRelu:
+      break;
+    case kRelu6:
+      alg = algorithm::eltwise_clip;
+      a = 0.f;
+      b = 6.f;
+      break;
+    case kElu:
+      alg = algorithm::eltwise_elu;
+      a = 1.f;
+      break;
+    case kLeaky:
+      a = alpha;
+      break;
+    case kSigmoid:
+      alg = algorithm::eltwise_logistic;
+      break;
+    default:
+      throw ArgError("conv: unknown activation code");
+  }
+  dnnl::post_ops po;
+#if DNNL_VERSION_MAJOR >= 3
+  po.append_eltwise(alg, a, b);
+#else
+  po.append_eltwise(1.f, alg, a, b);
+#endif
+  attr.set_post_ops(po);
+  return attr;
+}
+
+using FwdPd = dnnl::convolution_forward::primitive_desc;
+using BwdDPd = dnnl::convolution_backward_data::primitive_desc;
+using BwdWPd = dnnl::convolution_backward_weights::primitive_desc;
+
+FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr) {
+  const memory::desc src = g.src(), w = g.anyWeights(), dst = g.dst();
+  const memory::desc b({g.OC}, dt::f32, tag::a);
+#if DNNL_VERSION_MAJOR >= 3
+  if (bias)
+    return FwdPd(eng(), prop_kind::forward_training, algorithm::convolution_direct, src, w, b, dst, g.strides(),
+                 g.dil(), g.padL(), g.padR(), attr);
+  return FwdPd(eng(), prop_kind::forward_training, algorithm::convolution_direct, src, w, dst, g.strides(), g.dil(),
+               g.padL(), g.padR(), attr);
+#else
+  if (bias) {
+    dnnl::convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, src, w, b, dst,
+                                      g.strides(), g.dil(), g.padL(), g.padR());
+    return FwdPd(d, attr, eng());
+  }
+  dnnl::convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, src, w, dst,
+                                    g.strides(), g.dil(), g.padL(), g.padR());
+  return FwdPd(d, attr, eng());
+#endif
+}
+
+BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr) {
+#if DNNL_VERSION_MAJOR >= 3
+  return BwdDPd(eng(), algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(), g.dil(),
+                g.padL(), g.padR(), hint, attr);
+#else
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
+                                          g.strides(), g.dil(), g.padL(), g.padR());
+  return BwdDPd(d, attr, eng(), hint);
+#endif
+}
+
+BwdWPd makeBwdWeightsPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr) {
+#if DNNL_VERSION_MAJOR >= 3
+  return BwdWPd(eng(), algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(), g.dil(),
+                g.padL(), g.padR(), hint, attr);
+#else
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
+                                             g.strides(), g.dil(), g.padL(), g.padR());
+  return BwdWPd(d, attr, eng(), hint);
+#endif
+}
+
+/** One cached primitive plus what it needs to run on user (tfjs-layout) pointers. */
+struct Entry {
+  dnnl::primitive prim;
+  memory::desc scratchMd;
+  memory::desc userW, primW;  // weights (fwd, bwd data) or diff weights (bwd weights)
+  bool reorder = false;
+  dnnl::reorder wReorder;
+  memory wBuf;  // weights in the primitive's layout
+  std::string impl;
+};
+
+std::mutex mu;  // calls come from the JS thread; the lock only guards against worker_threads misuse
+std::unordered_map<Key, std::unique_ptr<Entry>, KeyHash> cache;
+ConvCacheStats stats;
+std::vector<std::string> implNames;
+
+std::string describe(const char *what, const Geo &g, const std::string &impl) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s N%d %dx%dx%d->%d k%dx%d s%dx%d g%d: %s", what, g.N, g.H, g.W, g.C, g.OC, g.KH,
+                g.KW, g.SH, g.SW, g.G, impl.c_str());
+  return buf;
+}
+
+Entry &getEntry(int kind, const Geo &g, const int32_t *p, bool bias, int act, float alpha) {
+  Key k{};
+  k.kind = kind;
+  std::memcpy(k.g, p, sizeof k.g);
+  k.hasBias = bias;
+  k.act = act;
+  k.alpha = act == kLeaky ? alpha : 0.f;
+  auto it = cache.find(k);
+  if (it != cache.end()) {
+    ++stats.hits;
+    return *it->second;
+  }
+  ++stats.misses;
+  auto e = std::make_unique<Entry>();
+  e->userW = g.userWeights();
+  const primitive_attr attr = makeAttr(kind == 0 ? act : kLinear, k.alpha);
+  if (kind == 0) {
+    FwdPd pd = makeFwdPd(g, bias, attr);
+    e->prim = dnnl::convolution_forward(pd);
+    e->scratchMd = pd.scratchpad_desc();
+    e->primW = pd.weights_desc();
+    e->impl = describe("fwd", g, pd.impl_info_str());
+  } else {
+    const FwdPd hint = makeFwdPd(g, false, makeAttr(kLinear, 0.f));
+    if (kind == 1) {
+      BwdDPd pd = makeBwdDataPd(g, hint, attr);
+      e->prim = dnnl::convolution_backward_data(pd);
+      e->scratchMd = pd.scratchpad_desc();
+      e->primW = pd.weights_desc();
+      e->impl = describe("bwd_data", g, pd.impl_info_str());
+    } else {
+      BwdWPd pd = makeBwdWeightsPd(g, hint, attr);
+      e->prim = dnnl::convolution_backward_weights(pd);
+      e->scratchMd = pd.scratchpad_desc();
+      e->primW = pd.diff_weights_desc();
+      e->impl = describe("bwd_weights", g, pd.impl_info_str());
+    }
+  }
+  e->reorder = !(e->primW == e->userW);
+  if (e->reorder) {
+    e->wBuf = memory(e->primW, eng());
+    // fwd / bwd data: user -> primitive; bwd weights: primitive -> user. The reorder only needs the descriptors.
+    memory userMem(e->userW, eng(), nullptr);
+    e->wReorder = kind == 2 ? dnnl::reorder(e->wBuf, userMem) : dnnl::reorder(userMem, e->wBuf);
+  }
+  implNames.push_back(e->impl);
+  Entry &ref = *e;
+  cache.emplace(k, std::move(e));
+  stats.entries = static_cast<int64_t>(cache.size());
+  return ref;
+}
+
+void run(Entry &e, std::unordered_map<int, memory> &args) {
+  if (e.scratchMd.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, scratch.get(e.scratchMd));
+  e.prim.execute(strm(), args);
+  strm().wait();
+}
+
+void checkLen(size_t have, int64_t want, const char *what) {
+  if (static_cast<int64_t>(have) < want) throw ArgError(std::string("conv: ") + what + " is too short for the geometry");
+}
+
+// convForward(x, w, bias|null, y, params Int32Array(16), act, alpha)
+napi_value convForward(Ctx &c) {
+  size_t lx, lw, lb, ly, lp;
+  float *x = c.f32(0, &lx);
+  float *w = c.f32(1, &lw);
+  float *b = c.f32OrNull(2, &lb);
+  float *y = c.f32(3, &ly);
+  const int32_t *p = c.i32(4, &lp);
+  const int act = static_cast<int>(c.num(5));
+  const float alpha = static_cast<float>(c.num(6));
+  const Geo g = Geo::from(p, lp);
+  checkLen(lx, (int64_t)g.N * g.H * g.W * g.C, "x");
+  checkLen(lw, (int64_t)g.KH * g.KW * (g.G == 1 ? (int64_t)g.C * g.OC : g.OC), "filter");
+  checkLen(ly, (int64_t)g.N * g.OH * g.OW * g.OC, "y");
+  if (b) checkLen(lb, g.OC, "bias");
+  std::lock_guard<std::mutex> lock(mu);
+  Entry &e = getEntry(0, g, p, b != nullptr, act, alpha);
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_SRC, memory(g.src(), eng(), x));
+  args.emplace(DNNL_ARG_DST, memory(g.dst(), eng(), y));
+  memory wu(e.userW, eng(), w);
+  if (e.reorder) {
+    e.wReorder.execute(strm(), wu, e.wBuf);
+    args.emplace(DNNL_ARG_WEIGHTS, e.wBuf);
+  } else {
+    args.emplace(DNNL_ARG_WEIGHTS, wu);
+  }
+  if (b) args.emplace(DNNL_ARG_BIAS, memory(memory::desc({g.OC}, dt::f32, tag::a), eng(), b));
+  run(e, args);
+  return c.undefined();
+}
+
+// convBackwardData(dy, w, dx, params)
+napi_value convBackwardData(Ctx &c) {
+  size_t ldy, lw, ldx, lp;
+  float *dy = c.f32(0, &ldy);
+  float *w = c.f32(1, &lw);
+  float *dx = c.f32(2, &ldx);
+  const int32_t *p = c.i32(3, &lp);
+  const Geo g = Geo::from(p, lp);
+  checkLen(ldy, (int64_t)g.N * g.OH * g.OW * g.OC, "dy");
+  checkLen(lw, (int64_t)g.KH * g.KW * (g.G == 1 ? (int64_t)g.C * g.OC : g.OC), "filter");
+  checkLen(ldx, (int64_t)g.N * g.H * g.W * g.C, "dx");
+  std::lock_guard<std::mutex> lock(mu);
+  Entry &e = getEntry(1, g, p, false, kLinear, 0.f);
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), dy));
+  args.emplace(DNNL_ARG_DIFF_SRC, memory(g.src(), eng(), dx));
+  memory wu(e.userW, eng(), w);
+  if (e.reorder) {
+    e.wReorder.execute(strm(), wu, e.wBuf);
+    args.emplace(DNNL_ARG_WEIGHTS, e.wBuf);
+  } else {
+    args.emplace(DNNL_ARG_WEIGHTS, wu);
+  }
+  run(e, args);
+  return c.undefined();
+}
+
+// convBackwardWeights(x, dy, dw, params)
+napi_value convBackwardWeights(Ctx &c) {
+  size_t lx, ldy, ldw, lp;
+  float *x = c.f32(0, &lx);
+  float *dy = c.f32(1, &ldy);
+  float *dw = c.f32(2, &ldw);
+  const int32_t *p = c.i32(3, &lp);
+  const Geo g = Geo::from(p, lp);
+  checkLen(lx, (int64_t)g.N * g.H * g.W * g.C, "x");
+  checkLen(ldy, (int64_t)g.N * g.OH * g.OW * g.OC, "dy");
+  checkLen(ldw, (int64_t)g.KH * g.KW * (g.G == 1 ? g.C * g.OC : g.OC), "dw");
+  std::lock_guard<std::mutex> lock(mu);
+  Entry &e = getEntry(2, g, p, false, kLinear, 0.f);
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_SRC, memory(g.src(), eng(), x));
+  args.emplace(DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), dy));
+  memory wu(e.userW, eng(), dw);
+  args.emplace(DNNL_ARG_DIFF_WEIGHTS, e.reorder ? e.wBuf : wu);
+  run(e, args);
+  if (e.reorder) {
+    e.wReorder.execute(strm(), e.wBuf, wu);
+    strm().wait();
+  }
+  return c.undefined();
+}
+
+}  // namespace
+
+ConvCacheStats convCacheStats() {
+  std::lock_guard<std::mutex> lock(mu);
+  return stats;
+}
+std::vector<std::string> convImplNames() {
+  std::lock_guard<std::mutex> lock(mu);
+  return implNames;
+}
+void convCacheClear() {
+  std::lock_guard<std::mutex> lock(mu);
+  cache.clear();
+  implNames.clear();
+  stats = ConvCacheStats{};
+}
+
+void registerConv(std::vector<Export> &out) {
+  out.push_back({"convForward", wrap<convForward>});
+  out.push_back({"convBackwardData", wrap<convBackwardData>});
+  out.push_back({"convBackwardWeights", wrap<convBackwardWeights>});
+}
+
+}  // namespace ft

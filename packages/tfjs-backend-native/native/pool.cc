@@ -1,0 +1,199 @@
+// 2D max / average pooling and their gradients on NHWC float32, with tfjs-backend-cpu's semantics:
+// - windows only cover in-bounds pixels (padding is excluded, not zero);
+// - MaxPool ignores NaN (`pixel > max`), and MaxPoolGrad routes dy to the FIRST strict maximum of each window in
+//   row-major window order (as maxPoolPositions), nowhere if the window has no value > -Infinity;
+// - AvgPool divides by the number of in-bounds pixels, but AvgPoolGrad multiplies by 1/(KH*KW) regardless of
+//   padding (what tfjs-backend-cpu does; kept so results equal the JS kernel).
+// Loops run over channels innermost (contiguous in NHWC), parallel over batch (gradients write disjoint images).
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "common.h"
+
+namespace ft {
+namespace {
+
+struct PoolGeo {
+  int N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW;
+  static PoolGeo from(const int32_t *p, size_t len) {
+    if (len < 12) throw ArgError("pool params: expected 12 ints");
+    PoolGeo g{};
+    int *f = &g.N;
+    for (int i = 0; i < 12; ++i) f[i] = p[i];
+    return g;
+  }
+  int64_t inSize() const { return (int64_t)N * H * W * C; }
+  int64_t outSize() const { return (int64_t)N * OH * OW * C; }
+};
+
+inline int threadsFor(int64_t work, int N) {
+  const int T = work > kParallelMin ? numThreads() : 1;
+  return T < N ? T : (N > 0 ? N : 1);
+}
+
+// maxPool(x, out, params)
+napi_value maxPool(Ctx &c) {
+  size_t lx, lo, lp;
+  const float *x = c.f32(0, &lx);
+  float *o = c.f32(1, &lo);
+  const int32_t *params = c.i32(2, &lp);
+  const PoolGeo g = PoolGeo::from(params, lp);
+  if ((int64_t)lx < g.inSize() || (int64_t)lo < g.outSize()) throw ArgError("maxPool: array too short");
+  const int64_t C = g.C;
+  const int64_t rows = (int64_t)g.N * g.OH;
+  const int T = g.outSize() > kParallelMin ? numThreads() : 1;
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
+  for (int64_t nr = 0; nr < rows; ++nr) {
+    const int n = static_cast<int>(nr / g.OH), oh = static_cast<int>(nr % g.OH);
+    const int h0 = oh * g.SH - g.PT;
+    const int hs = h0 < 0 ? 0 : h0, he = (h0 + g.KH < g.H) ? h0 + g.KH : g.H;
+    for (int ow = 0; ow < g.OW; ++ow) {
+      const int w0 = ow * g.SW - g.PL;
+      const int ws = w0 < 0 ? 0 : w0, we = (w0 + g.KW < g.W) ? w0 + g.KW : g.W;
+      float *out = o + ((nr * g.OW) + ow) * C;
+      for (int64_t k = 0; k < C; ++k) out[k] = -INFINITY;
+      for (int h = hs; h < he; ++h)
+        for (int w = ws; w < we; ++w) {
+          const float *px = x + (((int64_t)n * g.H + h) * g.W + w) * C;
+          for (int64_t k = 0; k < C; ++k) out[k] = px[k] > out[k] ? px[k] : out[k];
+        }
+    }
+  }
+  return c.undefined();
+}
+
+// maxPoolGrad(dy, x, dx, params)
+napi_value maxPoolGrad(Ctx &c) {
+  size_t ldy, lx, ldx, lp;
+  const float *dy = c.f32(0, &ldy);
+  const float *x = c.f32(1, &lx);
+  float *dx = c.f32(2, &ldx);
+  const int32_t *params = c.i32(3, &lp);
+  const PoolGeo g = PoolGeo::from(params, lp);
+  if ((int64_t)ldy < g.outSize() || (int64_t)lx < g.inSize() || (int64_t)ldx < g.inSize())
+    throw ArgError("maxPoolGrad: array too short");
+  const int64_t C = g.C;
+  const int T = threadsFor(g.inSize(), g.N);
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    std::vector<float> best(C);
+    std::vector<int64_t> pos(C);
+#pragma omp for schedule(static)
+    for (int n = 0; n < g.N; ++n) {
+      float *dxn = dx + (int64_t)n * g.H * g.W * C;
+      std::memset(dxn, 0, sizeof(float) * g.H * g.W * C);
+      const float *xn = x + (int64_t)n * g.H * g.W * C;
+      for (int oh = 0; oh < g.OH; ++oh) {
+        const int h0 = oh * g.SH - g.PT;
+        const int hs = h0 < 0 ? 0 : h0, he = (h0 + g.KH < g.H) ? h0 + g.KH : g.H;
+        for (int ow = 0; ow < g.OW; ++ow) {
+          const int w0 = ow * g.SW - g.PL;
+          const int ws = w0 < 0 ? 0 : w0, we = (w0 + g.KW < g.W) ? w0 + g.KW : g.W;
+          for (int64_t k = 0; k < C; ++k) {
+            best[k] = -INFINITY;
+            pos[k] = -1;
+          }
+          for (int h = hs; h < he; ++h)
+            for (int w = ws; w < we; ++w) {
+              const int64_t base = ((int64_t)h * g.W + w) * C;
+              const float *px = xn + base;
+              for (int64_t k = 0; k < C; ++k)
+                if (px[k] > best[k]) {
+                  best[k] = px[k];
+                  pos[k] = base + k;
+                }
+            }
+          const float *d = dy + ((((int64_t)n * g.OH + oh) * g.OW) + ow) * C;
+          for (int64_t k = 0; k < C; ++k)
+            if (pos[k] >= 0) dxn[pos[k]] += d[k];
+        }
+      }
+    }
+  }
+  return c.undefined();
+}
+
+// avgPool(x, out, params)
+napi_value avgPool(Ctx &c) {
+  size_t lx, lo, lp;
+  const float *x = c.f32(0, &lx);
+  float *o = c.f32(1, &lo);
+  const int32_t *params = c.i32(2, &lp);
+  const PoolGeo g = PoolGeo::from(params, lp);
+  if ((int64_t)lx < g.inSize() || (int64_t)lo < g.outSize()) throw ArgError("avgPool: array too short");
+  const int64_t C = g.C;
+  const int64_t rows = (int64_t)g.N * g.OH;
+  const int T = g.outSize() > kParallelMin ? numThreads() : 1;
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    std::vector<double> acc(C);
+#pragma omp for schedule(static)
+    for (int64_t nr = 0; nr < rows; ++nr) {
+      const int n = static_cast<int>(nr / g.OH), oh = static_cast<int>(nr % g.OH);
+      const int h0 = oh * g.SH - g.PT;
+      const int hs = h0 < 0 ? 0 : h0, he = (h0 + g.KH < g.H) ? h0 + g.KH : g.H;
+      for (int ow = 0; ow < g.OW; ++ow) {
+        const int w0 = ow * g.SW - g.PL;
+        const int ws = w0 < 0 ? 0 : w0, we = (w0 + g.KW < g.W) ? w0 + g.KW : g.W;
+        for (int64_t k = 0; k < C; ++k) acc[k] = 0;
+        int count = 0;
+        for (int h = hs; h < he; ++h)
+          for (int w = ws; w < we; ++w) {
+            const float *px = x + (((int64_t)n * g.H + h) * g.W + w) * C;
+            for (int64_t k = 0; k < C; ++k) acc[k] += px[k];
+            ++count;
+          }
+        float *out = o + ((nr * g.OW) + ow) * C;
+        for (int64_t k = 0; k < C; ++k) out[k] = static_cast<float>(acc[k] / count);
+      }
+    }
+  }
+  return c.undefined();
+}
+
+// avgPoolGrad(dy, dx, params)
+napi_value avgPoolGrad(Ctx &c) {
+  size_t ldy, ldx, lp;
+  const float *dy = c.f32(0, &ldy);
+  float *dx = c.f32(1, &ldx);
+  const int32_t *params = c.i32(2, &lp);
+  const PoolGeo g = PoolGeo::from(params, lp);
+  if ((int64_t)ldy < g.outSize() || (int64_t)ldx < g.inSize()) throw ArgError("avgPoolGrad: array too short");
+  const int64_t C = g.C;
+  const float mult = static_cast<float>(1.0 / (static_cast<double>(g.KH) * g.KW));
+  const int T = threadsFor(g.inSize(), g.N);
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
+  for (int n = 0; n < g.N; ++n) {
+    float *dxn = dx + (int64_t)n * g.H * g.W * C;
+    std::memset(dxn, 0, sizeof(float) * g.H * g.W * C);
+    for (int oh = 0; oh < g.OH; ++oh) {
+      const int h0 = oh * g.SH - g.PT;
+      const int hs = h0 < 0 ? 0 : h0, he = (h0 + g.KH < g.H) ? h0 + g.KH : g.H;
+      for (int ow = 0; ow < g.OW; ++ow) {
+        const int w0 = ow * g.SW - g.PL;
+        const int ws = w0 < 0 ? 0 : w0, we = (w0 + g.KW < g.W) ? w0 + g.KW : g.W;
+        const float *d = dy + ((((int64_t)n * g.OH + oh) * g.OW) + ow) * C;
+        for (int h = hs; h < he; ++h)
+          for (int w = ws; w < we; ++w) {
+            float *px = dxn + ((int64_t)h * g.W + w) * C;
+            for (int64_t k = 0; k < C; ++k) px[k] += d[k];
+          }
+      }
+    }
+    const int64_t sz = (int64_t)g.H * g.W * C;
+    for (int64_t i = 0; i < sz; ++i) dxn[i] *= mult;
+  }
+  return c.undefined();
+}
+
+}  // namespace
+
+void registerPool(std::vector<Export> &out) {
+  out.push_back({"maxPool", wrap<maxPool>});
+  out.push_back({"maxPoolGrad", wrap<maxPoolGrad>});
+  out.push_back({"avgPool", wrap<avgPool>});
+  out.push_back({"avgPoolGrad", wrap<avgPoolGrad>});
+}
+
+}  // namespace ft

@@ -1,0 +1,181 @@
+/**
+ * Lazy, guarded loading of the oneDNN N-API addon (`build/Release/ft_native.node`).
+ *
+ * Importing this package never loads the addon and never throws: the first call to {@link loadAddon} (made by
+ * `registerNativeBackend()`, `isNativeAvailable()` or `nativeInfo()`) tries `require()` once and remembers either
+ * the module or the reason it failed (file missing because the native build was skipped or failed, missing
+ * `libdnnl.so.2`, ABI mismatch, `FT_NATIVE_DISABLE=1`, ...).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Raw information reported by the addon. */
+export interface AddonInfo {
+  /** oneDNN runtime version, e.g. `2.6.3`. */
+  onednn: string;
+  /** oneDNN headers the addon was compiled against. */
+  onednnHeaders: string;
+  /** Instruction set oneDNN dispatches to at run time (e.g. `avx512_core`). */
+  isa: string;
+  /** OpenMP threads used by oneDNN and the addon's loops. */
+  threads: number;
+  /** Processors OpenMP sees. */
+  ompProcs: number;
+  /** Convolution primitive cache. */
+  convCache: { entries: number; hits: number; misses: number };
+  /** One line per cached convolution primitive: geometry and the oneDNN implementation chosen. */
+  convImpls: string[];
+}
+
+/** The functions exported by the addon (see native/*.cc for argument order). */
+export interface NativeAddon {
+  info(): AddonInfo;
+  setThreads(n: number): void;
+  getThreads(): number;
+  clearCaches(): void;
+  convForward(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    params: Int32Array,
+    act: number,
+    alpha: number,
+  ): void;
+  convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    bias: Float32Array | null,
+    act: number,
+    alpha: number,
+  ): void;
+  binary(
+    op: number,
+    a: Float32Array,
+    aShape: Int32Array,
+    b: Float32Array,
+    bShape: Int32Array,
+    out: Float32Array,
+    outShape: Int32Array,
+  ): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  fill(out: Float32Array, value: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
+  argMax(x: Float32Array, out: Int32Array, outer: number, red: number, inner: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  transpose(x: Float32Array | Int32Array, shape: Int32Array, perm: Int32Array, out: Float32Array | Int32Array): void;
+  tile(x: Float32Array | Int32Array, shape: Int32Array, reps: Int32Array, out: Float32Array | Int32Array): void;
+  maxPool(x: Float32Array, out: Float32Array, params: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
+  avgPool(x: Float32Array, out: Float32Array, params: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
+  bnInfer(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    out: Float32Array,
+    eps: number,
+  ): void;
+  bnTrain(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
+    channels: number,
+  ): void;
+  bnGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
+    channels: number,
+    dx: Float32Array,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+  ): void;
+}
+
+/** Result of loading the addon. */
+export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
+
+let cached: AddonLoad | undefined;
+
+/** Package root: both `src/` (tests) and `dist/` (published) sit one level below it. */
+function packageRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** Where the addon is looked for: `FT_NATIVE_ADDON`, then `build/Release`, then `build/Debug`. */
+export function addonCandidates(): string[] {
+  const root = packageRoot();
+  const list = [
+    path.join(root, 'build', 'Release', 'ft_native.node'),
+    path.join(root, 'build', 'Debug', 'ft_native.node'),
+  ];
+  const env = process.env.FT_NATIVE_ADDON;
+  return env ? [path.resolve(env), ...list] : list;
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = msg.split('\n')[0] ?? msg;
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/**
+ * Loads the addon once and caches the outcome; never throws.
+ * @returns `{ok: true, addon, path}` or `{ok: false, reason}` with a one-line reason.
+ */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  if (process.env.FT_NATIVE_DISABLE === '1') {
+    cached = { ok: false, reason: 'disabled by FT_NATIVE_DISABLE=1' };
+    return cached;
+  }
+  const candidates = addonCandidates();
+  const file = candidates.find((p) => existsSync(p));
+  if (!file) {
+    cached = {
+      ok: false,
+      reason:
+        'native addon not built (build/Release/ft_native.node is missing): install g++ make python3 libdnnl-dev, then run the build:native script of @ft/tfjs-backend-native',
+    };
+    return cached;
+  }
+  try {
+    const req = createRequire(import.meta.url);
+    const addon = req(file) as NativeAddon;
+    if (typeof addon.convForward !== 'function' || typeof addon.info !== 'function') {
+      throw new Error(`${file} is not the @ft/tfjs-backend-native addon (missing exports)`);
+    }
+    addon.info();
+    cached = { ok: true, addon, path: file };
+  } catch (e) {
+    cached = { ok: false, reason: `failed to load ${file}: ${firstLine(e)}` };
+  }
+  return cached;
+}
+
+/** Forgets the cached load result (tests only). */
+export function resetAddonForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,30 @@
+/**
+ * @ft/tfjs-backend-native: the `ft-native` tfjs backend for Node — tfjs-backend-cpu with its heavy kernels replaced
+ * by a oneDNN N-API addon, an output-buffer pool and a fused BatchNorm.
+ *
+ * Usage (this is what @ft/core's `initBackend()` does):
+ * ```ts
+ * const native = await import('@ft/tfjs-backend-native'); // never throws, loads nothing native
+ * const r = native.registerNativeBackend();               // loads the addon; {ok:false, reason} if it cannot
+ * if (r.ok) await tf.setBackend('ft-native'); else console.warn(`ft-native unavailable: ${r.reason}`);
+ * ```
+ */
+export type { AddonInfo } from './addon.js';
+export { NativeBackend } from './backend.js';
+export { type BatchNormTrainResult, BN_GRAD_KERNEL, BN_TRAIN_KERNEL, batchNormTrain } from './batch-norm-train.js';
+export { BufferPool, type BufferPoolOptions, type PoolStats } from './buffer-pool.js';
+export { type FusedBatchNormProvider, fusedBatchNorm } from './fused-batch-norm-impl.js';
+export { type KernelCounter, kernelStats, resetKernelStats } from './kernels/override.js';
+export { isLayersBatchNormPatched, patchLayersBatchNorm, setLayersBatchNormFusion } from './layers-batch-norm.js';
+export {
+  isNativeAvailable,
+  type NativeInfo,
+  nativeInfo,
+  poolStats,
+  type RegisterNativeOptions,
+  type RegisterNativeResult,
+  registerNativeBackend,
+  setThreads,
+  trimPool,
+  version,
+} from './register.js';

@@ -1,0 +1,25 @@
+/**
+ * FusedBatchNorm (tf.batchNorm: y = offset + (x - mean) * scale / sqrt(variance + eps)) on float32, with
+ * tfjs-backend-cpu's parameter broadcasting (each parameter cycles through its own length).
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelArgs } from './override.js';
+
+/** FusedBatchNorm. */
+export function fusedBatchNorm(args: KernelArgs): TensorInfo | null {
+  const { inputs, backend } = args;
+  const x = inputs.x as TensorInfo;
+  const xv = backend.f32(x);
+  const mv = backend.f32(inputs.mean as TensorInfo);
+  const vv = backend.f32(inputs.variance as TensorInfo);
+  if (!xv || !mv || !vv || xv.length === 0 || mv.length === 0 || vv.length === 0) return null;
+  const offset = inputs.offset as TensorInfo | undefined;
+  const scale = inputs.scale as TensorInfo | undefined;
+  const ov = offset ? backend.f32(offset) : null;
+  const sv = scale ? backend.f32(scale) : null;
+  if ((offset && (!ov || ov.length === 0)) || (scale && (!sv || sv.length === 0))) return null;
+  const eps = (args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001;
+  const out = backend.alloc(xv.length);
+  backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps);
+  return backend.out(x.shape.slice(), out);
+}

@@ -1,0 +1,119 @@
+/**
+ * Routes the training forward of tfjs-layers' standard `BatchNormalization` layer through the fused native op
+ * while `ft-native` is the active backend.
+ *
+ * Design choice (issue "Fused BatchNorm for training"): of the two options — a backend-gated override of the
+ * standard op, or an @ft/core layer that serialises as the standard `BatchNormalization` — this package implements
+ * the first, fully inside itself:
+ * - the fused kernels `NativeBNTrain` / `NativeBNGrad` and their gradient exist only on this backend
+ *   (`batch-norm-train.ts`);
+ * - the interception sits above the kernel level, on the standard layer class found through tfjs' serialization
+ *   registry (no import of tfjs-layers, no deep `dist/` path): its `call` takes the fused path only when the
+ *   layer is training, the backend is `ft-native`, the input is float32 and the axis is the last one; every other
+ *   case runs the original method unchanged;
+ * - the model still consists of standard `BatchNormalization` layers with the same weights, so saved models load in
+ *   plain tfjs, and results equal the standard math (same momentum/ε semantics and moving-variance update
+ *   `m ← m − (m − v)(1 − momentum)` with the biased batch variance).
+ * Why not only the @ft/core layer: plain tfjs-layers models (and the benchmark's identical architectures) would
+ * not get the 2.5–3× from fusion. @ft/core's `FtBatchNorm` can still call {@link fusedBatchNorm} through its
+ * `registerFusedBatchNorm` hook; both routes run the same kernels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrain, fusedBatchNormActive } from './batch-norm-train.js';
+
+const PATCHED = Symbol.for('@ft/tfjs-backend-native:bn-patched');
+
+interface LayerVariableLike {
+  read(): tf.Tensor;
+  write(v: tf.Tensor): unknown;
+}
+
+interface BatchNormLayerLike {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma?: LayerVariableLike | null;
+  beta?: LayerVariableLike | null;
+  movingMean: LayerVariableLike;
+  movingVariance: LayerVariableLike;
+}
+
+type CallFn = (this: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => unknown;
+
+let patched = false;
+let disabled = false;
+
+/** Same rule as tfjs-layers' `doMovingAverage`: m ← m − (m − value)(1 − momentum). */
+function movingAverage(variable: LayerVariableLike, value: tf.Tensor, momentum: number): void {
+  tf.tidy(() => {
+    const orig = variable.read();
+    variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - momentum)));
+  });
+}
+
+function makeCall(original: CallFn): CallFn {
+  return function call(this: BatchNormLayerLike, inputs, kwargs) {
+    const training = kwargs?.training ?? false;
+    const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
+    if (
+      disabled ||
+      !training ||
+      !input ||
+      !fusedBatchNormActive() ||
+      input.dtype !== 'float32' ||
+      input.rank < 2 ||
+      input.size === 0
+    ) {
+      return original.call(this, inputs, kwargs);
+    }
+    const axis = this.axis >= 0 ? this.axis : this.axis + input.rank;
+    if (axis !== input.rank - 1) return original.call(this, inputs, kwargs);
+    return tf.tidy(() => {
+      const { y, mean, variance } = batchNormTrain(
+        input,
+        (this.gamma?.read() as tf.Tensor1D | undefined) ?? null,
+        (this.beta?.read() as tf.Tensor1D | undefined) ?? null,
+        this.epsilon,
+      );
+      movingAverage(this.movingMean, mean, this.momentum);
+      movingAverage(this.movingVariance, variance, this.momentum);
+      return y;
+    });
+  };
+}
+
+/**
+ * Installs the fused training path on tfjs-layers' `BatchNormalization` (idempotent). Needs tfjs-layers to be
+ * loaded (it registers the class in tfjs' serialization map); `registerNativeBackend()` calls this, and the
+ * backend retries on its first FusedBatchNorm kernel if tfjs-layers was imported later.
+ * @returns whether the layer class is patched.
+ */
+export function patchLayersBatchNorm(): boolean {
+  if (patched) return true;
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as
+    | [{ prototype: { call: CallFn } & Record<symbol, unknown> }, unknown]
+    | undefined;
+  if (!entry) return false;
+  const proto = entry[0].prototype;
+  if (!proto[PATCHED]) {
+    const original = proto.call;
+    proto.call = makeCall(original);
+    proto[PATCHED] = true;
+  }
+  patched = true;
+  return true;
+}
+
+/**
+ * Turns the fused path of standard BatchNormalization layers off (`false`) or back on (`true`, the default), e.g.
+ * to compare against the standard composition on the same backend.
+ * @param enabled whether patched layers may use the fused kernels.
+ */
+export function setLayersBatchNormFusion(enabled: boolean): void {
+  disabled = !enabled;
+}
+
+/** Whether tfjs-layers' BatchNormalization is currently patched. */
+export function isLayersBatchNormPatched(): boolean {
+  return patched;
+}

@@ -1,0 +1,217 @@
+/**
+ * Registration of the `ft-native` backend and its public status functions.
+ *
+ * Contract with @ft/core's `initBackend()` (and any other host): `await import('@ft/tfjs-backend-native')` never
+ * throws and loads nothing native; `registerNativeBackend()` then loads the addon and either registers the backend
+ * (`{ok: true}`) or returns `{ok: false, reason}` with a one-line reason, after which the caller falls back to `cpu`
+ * and shows the reason (e.g. in `ft info`). Registration is idempotent.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadAddon, type NativeAddon } from './addon.js';
+import { NativeBackend } from './backend.js';
+import { registerBatchNormKernels } from './batch-norm-train.js';
+import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
+import { NATIVE_KERNELS } from './kernels/index.js';
+import { type KernelCounter, kernelStats, overrideConfig, withFallback } from './kernels/override.js';
+import { isLayersBatchNormPatched, patchLayersBatchNorm } from './layers-batch-norm.js';
+
+/** Options of {@link registerNativeBackend}. */
+export interface RegisterNativeOptions {
+  /** Backend name (default `'ft-native'`). */
+  name?: string;
+  /** Backend priority; tfjs-backend-cpu registers at 1 (default 2, so `ft-native` wins over `cpu`). */
+  priority?: number;
+  /** OpenMP threads for oneDNN and the native loops (default: `FT_NATIVE_THREADS`, else all cores). */
+  threads?: number;
+  /** Buffer pool options (default: 1024 free buffers per size). */
+  pool?: BufferPoolOptions;
+  /**
+   * Route the training forward of tfjs-layers' standard BatchNormalization through the fused native op while this
+   * backend is active (default true; see `layers-batch-norm.ts` for the design).
+   */
+  patchLayersBatchNorm?: boolean;
+  /** When a native kernel throws: run the JS kernel instead (`'fallback'`, default) or rethrow (`'throw'`). */
+  onNativeError?: 'fallback' | 'throw';
+}
+
+/** Outcome of {@link registerNativeBackend}. */
+export type RegisterNativeResult = { ok: true; name: string } | { ok: false; reason: string };
+
+/** What {@link nativeInfo} reports. */
+export interface NativeInfo {
+  /** Package version. */
+  version: string;
+  /** Whether the addon loaded. */
+  available: boolean;
+  /** Why it did not (one line), when unavailable. */
+  reason?: string;
+  /** Path of the loaded addon. */
+  addonPath?: string;
+  /** oneDNN runtime version, e.g. `2.6.3`. */
+  onednn?: string;
+  /** oneDNN headers the addon was built against. */
+  onednnHeaders?: string;
+  /** ISA oneDNN dispatches to (runtime detection; the addon is built without -march=native). */
+  isa?: string;
+  /** OpenMP threads (shared by oneDNN and the native loops). */
+  threads?: number;
+  /** Names under which the backend is registered. */
+  backends: string[];
+  /** Buffer pool of the live backend instance, if one was created. */
+  pool: PoolStats | null;
+  /** Convolution primitive cache. */
+  convCache?: { entries: number; hits: number; misses: number };
+  /** oneDNN implementation chosen per cached convolution. */
+  convImpls?: string[];
+  /** Whether tfjs-layers' BatchNormalization uses the fused path on this backend. */
+  layersBatchNormPatched: boolean;
+  /** Per-kernel native / fallback / error counts. */
+  kernels: Record<string, KernelCounter>;
+}
+
+const registered = new Map<string, { pool?: BufferPoolOptions }>();
+let wantLayersPatch = true;
+
+/** This package's version. */
+export const version: string = (() => {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+function addonOrNull(): NativeAddon | null {
+  const r = loadAddon();
+  return r.ok ? r.addon : null;
+}
+
+/**
+ * Registers the `ft-native` backend: every tfjs-backend-cpu kernel re-registered under the new name, with the
+ * heavy ones (convolutions, matmuls, broadcasting binary ops, common unary ops, Sum/Mean/Max/ArgMax, Tile,
+ * Transpose, pooling and grads, Softmax, FusedBatchNorm, Fill) replaced by oneDNN/OpenMP kernels that fall back to
+ * the JS kernel for unsupported cases (non-float32, NCHW, prelu, ...), plus the fused BatchNorm training kernels.
+ *
+ * Call it after `await import('@ft/tfjs-backend-native')`; it never throws. On success the backend has priority
+ * above `cpu`, so it is picked by tfjs' default selection; `await tf.setBackend('ft-native')` selects it
+ * explicitly.
+ *
+ * @param opts see {@link RegisterNativeOptions} (name `'ft-native'`, priority 2, threads all cores, pool cap 1024,
+ *   patchLayersBatchNorm true, onNativeError `'fallback'`).
+ * @returns `{ok: true, name}`, or `{ok: false, reason}` when the addon is missing or fails to load.
+ */
+export function registerNativeBackend(opts: RegisterNativeOptions = {}): RegisterNativeResult {
+  const load = loadAddon();
+  if (!load.ok) return { ok: false, reason: load.reason };
+  const name = opts.name ?? 'ft-native';
+  if (opts.onNativeError) overrideConfig.onError = opts.onNativeError;
+  const threads = opts.threads ?? (process.env.FT_NATIVE_THREADS ? Number(process.env.FT_NATIVE_THREADS) : undefined);
+  try {
+    if (threads !== undefined) load.addon.setThreads(threads);
+  } catch (e) {
+    return { ok: false, reason: `invalid thread count ${threads}: ${(e as Error).message}` };
+  }
+  if (opts.patchLayersBatchNorm === false) wantLayersPatch = false;
+  if (registered.has(name)) return { ok: true, name };
+  try {
+    const addon = load.addon;
+    const poolOpts = opts.pool;
+    tf.registerBackend(
+      name,
+      () => {
+        if (wantLayersPatch) patchLayersBatchNorm();
+        return new NativeBackend(addon, poolOpts);
+      },
+      opts.priority ?? 2,
+    );
+    for (const config of tf.getKernelsForBackend('cpu')) {
+      const native = NATIVE_KERNELS[config.kernelName];
+      let kernelFunc = config.kernelFunc;
+      if (native) {
+        // tfjs-layers may be imported after registration: retry the BatchNormalization patch on the first
+        // FusedBatchNorm call (the kernel its training path uses when unpatched).
+        const impl =
+          config.kernelName === 'FusedBatchNorm'
+            ? (args: Parameters<typeof native>[0]) => {
+                if (wantLayersPatch && !isLayersBatchNormPatched()) patchLayersBatchNorm();
+                return native(args);
+              }
+            : native;
+        kernelFunc = withFallback(config.kernelName, impl, config.kernelFunc);
+      }
+      tf.registerKernel({ ...config, backendName: name, kernelFunc });
+    }
+    registerBatchNormKernels(name);
+    if (wantLayersPatch) patchLayersBatchNorm();
+    registered.set(name, { pool: opts.pool });
+    return { ok: true, name };
+  } catch (e) {
+    return { ok: false, reason: `registration failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** True when the native addon is built and loads (it is loaded on first call). */
+export function isNativeAvailable(): boolean {
+  return loadAddon().ok;
+}
+
+function liveBackend(): NativeBackend | null {
+  for (const name of registered.keys()) {
+    const b = tf.engine().registry[name];
+    if (b instanceof NativeBackend) return b;
+  }
+  return null;
+}
+
+/** Buffer-pool statistics of the live `ft-native` instance (null before it is created). */
+export function poolStats(): PoolStats | null {
+  return liveBackend()?.pool.getStats() ?? null;
+}
+
+/**
+ * Releases every free buffer of the pool to the garbage collector (buffers in use are untouched).
+ * @returns bytes released.
+ */
+export function trimPool(): number {
+  return liveBackend()?.pool.trim() ?? 0;
+}
+
+/**
+ * Sets the OpenMP thread count used by oneDNN and the native loops.
+ * @param n threads (≥ 1).
+ */
+export function setThreads(n: number): void {
+  const addon = addonOrNull();
+  if (!addon) throw new Error(`@ft/tfjs-backend-native: ${(loadAddon() as { reason: string }).reason}`);
+  addon.setThreads(n);
+}
+
+/**
+ * Versions, ISA, threads, pool and cache statistics, and per-kernel counts; when the addon is unavailable,
+ * `available: false` and the reason. Never throws.
+ */
+export function nativeInfo(): NativeInfo {
+  const load = loadAddon();
+  const base = {
+    version,
+    backends: [...registered.keys()],
+    pool: poolStats(),
+    layersBatchNormPatched: isLayersBatchNormPatched(),
+    kernels: kernelStats(),
+  };
+  if (!load.ok) return { ...base, available: false, reason: load.reason };
+  const i = load.addon.info();
+  return {
+    ...base,
+    available: true,
+    addonPath: load.path,
+    onednn: i.onednn,
+    onednnHeaders: i.onednnHeaders,
+    isa: i.isa,
+    threads: i.threads,
+    convCache: i.convCache,
+    convImpls: i.convImpls,
+  };
+}
