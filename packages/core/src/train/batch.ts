@@ -7,30 +7,30 @@ import { isLayersModel, type Trainable } from '../models/module.js';
 import type { Rng } from '../rng.js';
 
 /**
- * One mini-batch: inputs `x` (a tensor, or a list for multi-input LayersModels), targets `y`, and any extra fields
- * a custom `forward`/`loss` needs (tensors among them are disposed with the batch).
+ * One training mini-batch: inputs `x` (a tensor, or a list for multi-input LayersModels) and targets `y`. Batch
+ * types may carry more fields (the data module's `Batch` with `indices`, extra tensors for a custom
+ * `forward`/`loss`); every tensor found among a batch's own fields (or in arrays there) is disposed with it.
  */
-export interface Batch {
+export interface TrainBatch {
   x: tf.Tensor | tf.Tensor[];
   y: tf.Tensor;
-  [key: string]: unknown;
 }
 
 /** A sequence of batches, synchronous or asynchronous. */
-export type BatchIterable = Iterable<Batch> | AsyncIterable<Batch>;
+export type BatchIterable<B extends TrainBatch = TrainBatch> = Iterable<B> | AsyncIterable<B>;
 
 /**
  * The training data of `fit`: called once per epoch with the epoch index and that epoch's RNG
  * (`rng.fork('epoch-' + epoch)`). It must be a pure function of its arguments (same epoch and RNG state ⇒ same
  * batches), which makes resuming mid-epoch exact. Batches are fresh tensors that `fit` disposes after each step.
  */
-export type DataFn = (epoch: number, rng: Rng) => BatchIterable;
+export type DataFn<B extends TrainBatch = TrainBatch> = (epoch: number, rng: Rng) => BatchIterable<B>;
 
 /** Loss: `(yTrue, yPred, batch) => scalar`, e.g. `(y, p) => tf.losses.softmaxCrossEntropy(y, p)`. */
-export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, batch: Batch) => tf.Scalar;
+export type LossFn<B extends TrainBatch = TrainBatch> = (yTrue: tf.Tensor, yPred: tf.Tensor, batch: B) => tf.Scalar;
 
-/** A batch metric `(yTrue, yPred) => scalar`, averaged over batches weighted by batch size. */
-export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
+/** A batch metric `(yTrue, yPred, batch) => scalar`, averaged over batches weighted by batch size. */
+export type MetricFn<B extends TrainBatch = TrainBatch> = (yTrue: tf.Tensor, yPred: tf.Tensor, batch: B) => tf.Scalar;
 
 /** Context of a forward pass. */
 export interface ForwardContext {
@@ -42,19 +42,23 @@ export interface ForwardContext {
 }
 
 /** Forward pass `(model, batch, ctx) => yPred`, called inside `tf.tidy` / `tf.variableGrads`. */
-export type ForwardFn = (model: Trainable, batch: Batch, ctx: ForwardContext) => tf.Tensor;
+export type ForwardFn<B extends TrainBatch = TrainBatch> = (
+  model: Trainable,
+  batch: B,
+  ctx: ForwardContext,
+) => tf.Tensor;
 
 /**
  * Where `evaluate`/`predict` read batches: an iterable (e.g. an array the caller owns; batches are not disposed)
  * or a function returning one (batches are treated as fresh and disposed after use).
  */
-export type BatchSource = BatchIterable | (() => BatchIterable);
+export type BatchSource<B extends TrainBatch = TrainBatch> = BatchIterable<B> | (() => BatchIterable<B>);
 
 /**
  * Default forward pass: `model.apply(x, {training})` for a LayersModel (BN uses batch statistics and updates its
  * moving statistics when training), `model.apply(x, {training, rng})` for a `Module`.
  */
-export function defaultForward(model: Trainable, batch: Batch, ctx: ForwardContext): tf.Tensor {
+export function defaultForward(model: Trainable, batch: TrainBatch, ctx: ForwardContext): tf.Tensor {
   if (isLayersModel(model)) {
     const out = model.apply(batch.x, { training: ctx.training });
     if (Array.isArray(out)) {
@@ -71,13 +75,13 @@ export function defaultForward(model: Trainable, batch: Batch, ctx: ForwardConte
 }
 
 /** Number of examples in a batch (first dimension of `y`, else of `x`). */
-export function batchSizeOf(batch: Batch): number {
+export function batchSizeOf(batch: TrainBatch): number {
   const t = batch.y ?? (Array.isArray(batch.x) ? batch.x[0] : batch.x);
   return t && t.shape.length > 0 ? t.shape[0] : 1;
 }
 
 /** Disposes every tensor found in the batch object. */
-export function disposeBatch(batch: Batch): void {
+export function disposeBatch(batch: TrainBatch): void {
   const ts: tf.Tensor[] = [];
   const walk = (v: unknown) => {
     if (v instanceof tf.Tensor) ts.push(v);
@@ -103,7 +107,7 @@ export function toAsyncIterator<T>(src: Iterable<T> | AsyncIterable<T>): AsyncIt
 }
 
 /** Resolves a `BatchSource` to an iterator and whether its batches should be disposed after use. */
-export function openSource(src: BatchSource): { it: AsyncIterator<Batch>; owned: boolean } {
+export function openSource<B extends TrainBatch>(src: BatchSource<B>): { it: AsyncIterator<B>; owned: boolean } {
   if (typeof src === 'function') return { it: toAsyncIterator(src()), owned: true };
   return { it: toAsyncIterator(src), owned: false };
 }

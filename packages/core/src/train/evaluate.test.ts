@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EmptyDatasetError } from '../errors.js';
 import { createRng } from '../rng.js';
-import type { Batch } from './batch.js';
+import type { TrainBatch } from './batch.js';
 import { evaluate, predict } from './evaluate.js';
 import { accuracy, arrayData, denseNet, toyProblem } from './test-helpers.js';
 
@@ -23,7 +23,7 @@ describe('evaluate / predict', () => {
       mse: (y, p) => tf.mean(tf.square(tf.sub(y, tf.softmax(p)))) as tf.Scalar,
     });
     expect(tf.memory().numTensors).toBe(before); // batches from a function are disposed
-    const all = [...(data(0, createRng(0)) as Iterable<Batch>)];
+    const all = [...(data(0, createRng(0)) as Iterable<TrainBatch>)];
     const x = tf.concat(all.map((b) => b.x as tf.Tensor));
     const y = tf.concat(all.map((b) => b.y));
     const p = model.predict(x) as tf.Tensor;

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EmptyDatasetError, InvalidArgumentError } from '../errors.js';
 import type { Trainable } from '../models/module.js';
 import {
-  type Batch,
   type BatchSource,
   batchSizeOf,
   defaultForward,
@@ -10,12 +9,13 @@ import {
   type ForwardFn,
   type MetricFn,
   openSource,
+  type TrainBatch,
 } from './batch.js';
 
 /** Options of `evaluate`. */
-export interface EvaluateOptions {
+export interface EvaluateOptions<B extends TrainBatch = TrainBatch> {
   /** Forward pass (default `defaultForward`, called with `training: false`). */
-  forward?: ForwardFn;
+  forward?: ForwardFn<B>;
   /** Dispose batches after use. Default: true when `data` is a function, false for a plain iterable. */
   disposeBatches?: boolean;
   /** Stop early when aborted (throws the signal's reason). */
@@ -28,13 +28,13 @@ export interface EvaluateOptions {
  * for rank metrics (AUROC) use `predict` and compute on the concatenated outputs.
  * @returns `{name: value}` for every metric. Throws `EmptyDatasetError` when `data` yields no batch.
  */
-export async function evaluate(
+export async function evaluate<B extends TrainBatch = TrainBatch>(
   model: Trainable,
-  data: BatchSource,
-  metrics: Record<string, MetricFn>,
-  opts: EvaluateOptions = {},
+  data: BatchSource<B>,
+  metrics: Record<string, MetricFn<B>>,
+  opts: EvaluateOptions<B> = {},
 ): Promise<Record<string, number>> {
-  const forward = opts.forward ?? defaultForward;
+  const forward: ForwardFn<B> = opts.forward ?? defaultForward;
   const { it, owned } = openSource(data);
   const dispose = opts.disposeBatches ?? owned;
   const names = Object.keys(metrics);
@@ -45,12 +45,12 @@ export async function evaluate(
       opts.signal?.throwIfAborted();
       const r = await it.next();
       if (r.done) break;
-      const batch: Batch = r.value;
+      const batch = r.value;
       try {
         const bs = batchSizeOf(batch);
         const vals = tf.tidy(() => {
           const yPred = forward(model, batch, { training: false });
-          return names.map((k) => metrics[k](batch.y, yPred));
+          return names.map((k) => metrics[k](batch.y, yPred, batch));
         });
         const host = await Promise.all(vals.map((v) => v.data()));
         tf.dispose(vals);
@@ -74,11 +74,11 @@ export async function evaluate(
 }
 
 /** Options of `predict`. */
-export interface PredictOptions {
+export interface PredictOptions<B extends TrainBatch = TrainBatch> {
   /** Batch size when `x` is a tensor. Default 128. */
   batchSize?: number;
-  /** Forward pass (default `defaultForward`, `training: false`). */
-  forward?: ForwardFn;
+  /** Forward pass (default `defaultForward`, `training: false`); for tensor input it gets `{x: slice, y: slice}`. */
+  forward?: ForwardFn<B>;
   /** Dispose batches of a `BatchSource` after use (default as in `evaluate`). */
   disposeBatches?: boolean;
 }
@@ -87,12 +87,12 @@ export interface PredictOptions {
  * Model outputs for `x` (a tensor, sliced into batches along axis 0) or for every batch of a `BatchSource`,
  * concatenated along axis 0. Each batch runs under `tf.tidy`; the caller disposes the result.
  */
-export async function predict(
+export async function predict<B extends TrainBatch = TrainBatch>(
   model: Trainable,
-  x: tf.Tensor | BatchSource,
-  opts: PredictOptions = {},
+  x: tf.Tensor | BatchSource<B>,
+  opts: PredictOptions<B> = {},
 ): Promise<tf.Tensor> {
-  const forward = opts.forward ?? defaultForward;
+  const forward: ForwardFn<B> = opts.forward ?? defaultForward;
   const parts: tf.Tensor[] = [];
   let result: tf.Tensor | null = null;
   try {
@@ -105,7 +105,7 @@ export async function predict(
         parts.push(
           tf.tidy(() => {
             const xb = tf.slice(x, i, Math.min(bs, n - i));
-            return forward(model, { x: xb, y: xb }, { training: false });
+            return forward(model, { x: xb, y: xb } as B, { training: false });
           }),
         );
       }

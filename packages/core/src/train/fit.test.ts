@@ -2,9 +2,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, FtError, InvalidArgumentError, NonFiniteLossError } from '../errors.js';
-import { allVariablesOf, trainableVariablesOf } from '../models/module.js';
-import { createRng } from '../rng.js';
+import { type ApplyOptions, allVariablesOf, type Module, trainableVariablesOf } from '../models/module.js';
+import { createRng, type Rng } from '../rng.js';
 import { adam } from './adam.js';
+import type { DataFn } from './batch.js';
 import type { Callback } from './callback.js';
 import { evaluate } from './evaluate.js';
 import { fit } from './fit.js';
@@ -270,5 +271,84 @@ describe('fit', () => {
     await expect(fit(model, { ...base, epochs: 1, clipNorm: 0 })).rejects.toThrow(InvalidArgumentError);
     await expect(fit(model, { ...base, epochs: 1, data: () => [] })).rejects.toThrow(/yielded no batches/);
     model.dispose();
+  });
+});
+
+/** y = x·W + b, with a non-trainable running mean of x updated in training mode and a stochastic input dropout. */
+class LinearModule implements Module {
+  readonly w = tf.variable(tf.zeros([3, 1]));
+  readonly b = tf.variable(tf.zeros([1]));
+  readonly runningMean = tf.variable(tf.zeros([3]), false);
+  rngSeen = 0;
+  get trainableVariables() {
+    return [this.w, this.b];
+  }
+  get nonTrainableVariables() {
+    return [this.runningMean];
+  }
+  apply(x: tf.Tensor, opts: ApplyOptions): tf.Tensor {
+    if (opts.training) {
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 0.9), tf.mul(tf.mean(x, 0), 0.1)));
+      if (opts.rng) {
+        this.rngSeen += 1;
+        opts.rng.uniform();
+      }
+    }
+    return tf.add(tf.matMul(x, this.w), this.b);
+  }
+  getConfig() {
+    return { in: 3 };
+  }
+  dispose() {
+    tf.dispose([this.w, this.b, this.runningMean]);
+  }
+}
+
+/** A batch type like the data module's: an interface with extra, non-tensor fields and a dispose method. */
+interface IndexedBatch {
+  x: tf.Tensor2D;
+  y: tf.Tensor2D;
+  indices: Int32Array;
+  dispose(): void;
+}
+
+describe('fit with a Module', () => {
+  const wTrue = [1.5, -2, 0.5];
+  const regression: DataFn<IndexedBatch> = (_epoch: number, rng: Rng) =>
+    (function* () {
+      for (let s = 0; s < 4; s++) {
+        const xs = Float32Array.from({ length: 24 }, () => rng.normal());
+        const ys = Float32Array.from(
+          { length: 8 },
+          (_, i) => 0.3 + wTrue.reduce((a, w, j) => a + w * xs[3 * i + j], 0),
+        );
+        const x = tf.tensor2d(xs, [8, 3]);
+        const y = tf.tensor2d(ys, [8, 1]);
+        yield { x, y, indices: Int32Array.of(s), dispose: () => tf.dispose([x, y]) };
+      }
+    })();
+  const mse = (y: tf.Tensor, p: tf.Tensor) => tf.losses.meanSquaredError(y, p) as tf.Scalar;
+
+  it('trains a Module (custom batch type, rng passed to apply, non-trainable state updated)', async () => {
+    const m = new LinearModule();
+    const before = tf.memory().numTensors;
+    const h = await fit(m, {
+      data: regression,
+      loss: (y, p, batch) => {
+        expect(batch.indices).toBeInstanceOf(Int32Array);
+        return mse(y, p);
+      },
+      optimizer: adam({ lr: 0.1 }),
+      epochs: 40,
+      rng: createRng(11),
+    });
+    expect(h.epochs[39].loss).toBeLessThan(1e-3 * h.epochs[0].loss);
+    const w = Array.from(m.w.dataSync());
+    expectClose(w, wTrue, 2);
+    expect(m.b.dataSync()[0]).toBeCloseTo(0.3, 2);
+    expect(m.rngSeen).toBe(160);
+    expect(Array.from(m.runningMean.dataSync()).some((x) => x !== 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before + 4); // Adam m and v for W and b
+    m.dispose();
   });
 });

@@ -24,7 +24,6 @@ import {
 import { allVariablesOf, type Trainable, trainableVariablesOf } from '../models/module.js';
 import type { Rng, RngState } from '../rng.js';
 import {
-  type Batch,
   type BatchSource,
   batchSizeOf,
   type DataFn,
@@ -33,6 +32,7 @@ import {
   type ForwardFn,
   type LossFn,
   type MetricFn,
+  type TrainBatch,
   toAsyncIterator,
 } from './batch.js';
 import type { Callback, EpochLogs, EpochRecord, History, StepLogs, TrainContext } from './callback.js';
@@ -68,19 +68,19 @@ export interface CheckpointOptions {
 }
 
 /** Validation run at the end of epochs; results go into the epoch logs as `val_loss` and `val_<metric>`. */
-export interface ValidationOptions {
-  data: BatchSource;
-  metrics?: Record<string, MetricFn>;
+export interface ValidationOptions<B extends TrainBatch = TrainBatch> {
+  data: BatchSource<B>;
+  metrics?: Record<string, MetricFn<B>>;
   /** Validate every N epochs (and after the last). Default 1. */
   every?: number;
 }
 
 /** Options of `fit`. Give `epochs`, `steps` or both (training stops at whichever comes first). */
-export interface FitOptions {
+export interface FitOptions<B extends TrainBatch = TrainBatch> {
   /** Batches per epoch (see `DataFn`: must be deterministic in `(epoch, rng)`; batches are disposed by `fit`). */
-  data: DataFn;
+  data: DataFn<B>;
   /** Loss `(yTrue, yPred, batch) => scalar`. */
-  loss: LossFn;
+  loss: LossFn<B>;
   optimizer: Optimizer;
   /** Parameter groups (per-group lr multiplier / weight decay), passed to `optimizer.setGroups`. */
   groups?: ParamGroup[];
@@ -104,10 +104,10 @@ export interface FitOptions {
   /** Clip each gradient element to [−clipValue, clipValue] (applied before `clipNorm`). */
   clipValue?: number;
   /** Forward pass; default `model.apply(x, {training: true})` (LayersModel) / `Module.apply`. */
-  forward?: ForwardFn;
+  forward?: ForwardFn<B>;
   /** Training metrics computed on each batch's predictions; epoch means go into `EpochRecord.metrics`. */
-  metrics?: Record<string, MetricFn>;
-  validation?: ValidationOptions;
+  metrics?: Record<string, MetricFn<B>>;
+  validation?: ValidationOptions<B>;
   /** Dispose batch tensors after each step. Default true. Set false if `data` yields tensors you keep. */
   disposeBatches?: boolean;
   /** Warning sink. Default `console.warn`. */
@@ -152,7 +152,7 @@ const newAcc = (): EpochAcc => ({ lossSum: 0, steps: 0, images: 0, ms: 0, lr: Nu
  * @param model a tfjs-layers `LayersModel` or a `Module`.
  * @param opts see `FitOptions`.
  */
-export async function fit(model: Trainable, opts: FitOptions): Promise<History> {
+export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, opts: FitOptions<B>): Promise<History> {
   validate(opts);
   const log = opts.log ?? ((m: string) => console.warn(m));
   const optimizer = opts.optimizer;
@@ -162,7 +162,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
   if (trainVars.length === 0) throw new InvalidArgumentError('fit: the model has no trainable variables');
   const callbacks = opts.callbacks ?? [];
   const cbKeys = callbacks.map((c, i) => `${i}:${c.name ?? 'callback'}`);
-  const forward = opts.forward ?? defaultForward;
+  const forward: ForwardFn<B> = opts.forward ?? defaultForward;
   const disposeBatches = opts.disposeBatches ?? true;
   const rootRng = opts.rng;
   const stepRng = rootRng.fork('fit-step');
@@ -287,7 +287,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
     scalars: Record<string, tf.Scalar>;
     gradNorm?: tf.Scalar;
   }
-  const trainOnBatch = async (batch: Batch, lr: number) => {
+  const trainOnBatch = async (batch: B, lr: number) => {
     let vars: tf.Variable[] = [];
     const out = tf.tidy(() => {
       // Tensors made inside variableGrads' function are disposed when it returns, except those we keep.
@@ -308,7 +308,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
       if (opts.metrics) {
         const yp = yPred as unknown as tf.Tensor;
         try {
-          for (const [k, m] of Object.entries(opts.metrics)) scalars[k] = m(batch.y, yp);
+          for (const [k, m] of Object.entries(opts.metrics)) scalars[k] = m(batch.y, yp, batch);
         } finally {
           yp.dispose();
         }
@@ -362,7 +362,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
   while (!ctx.stopTraining && !epochsDone() && (!stepsDone() || stepInEpoch > 0)) {
     sync();
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
-    let it: AsyncIterator<Batch> | null = null;
+    let it: AsyncIterator<B> | null = null;
     const open = async () => {
       it = toAsyncIterator(opts.data(epoch, rootRng.fork(`epoch-${epoch}`)));
       for (let i = 0; i < stepInEpoch; i++) {
@@ -385,7 +385,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
         }
         if (stepsDone() || ctx.stopTraining) break;
         const t0 = performance.now();
-        const iter: AsyncIterator<Batch> = it ?? (await open());
+        const iter: AsyncIterator<B> = it ?? (await open());
         const r = await iter.next();
         if (r.done) {
           epochComplete = true;
@@ -420,7 +420,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
         if (opts.signal?.aborted) await abort();
       }
     } finally {
-      const open_ = it as AsyncIterator<Batch> | null;
+      const open_ = it as AsyncIterator<B> | null;
       if (open_?.return) await open_.return();
     }
     if (epochComplete && stepInEpoch === 0) {
@@ -451,7 +451,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
     const v = opts.validation;
     const lastEpoch = opts.epochs != null && epoch === opts.epochs - 1;
     if (v && ((epoch + 1) % (v.every ?? 1) === 0 || lastEpoch || stepsDone())) {
-      const fns: Record<string, MetricFn> = { loss: (y, p) => opts.loss(y, p, { x: p, y }), ...(v.metrics ?? {}) };
+      const fns: Record<string, MetricFn<B>> = { loss: (y, p, b) => opts.loss(y, p, b), ...(v.metrics ?? {}) };
       const res = await evaluate(model, v.data, fns, { forward });
       for (const [k, val] of Object.entries(res)) metrics[`val_${k}`] = val;
     }
@@ -470,7 +470,7 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
   }
 }
 
-function validate(opts: FitOptions): void {
+function validate<B extends TrainBatch>(opts: FitOptions<B>): void {
   if (!opts || typeof opts.data !== 'function')
     throw new InvalidArgumentError('fit: data must be a function (epoch, rng) => batches');
   if (typeof opts.loss !== 'function')

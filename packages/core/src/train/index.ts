@@ -1,15 +1,60 @@
-export * from './adam.js';
-export * from './batch.js';
-export * from './best-checkpoint.js';
-export * from './callback.js';
-export * from './checkpoint.js';
-export * from './clip.js';
-export * from './early-stopping.js';
-export * from './ema.js';
-export * from './evaluate.js';
-export * from './fit.js';
-export * from './memory-guard.js';
-export * from './optimizer.js';
-export * from './progress-bar.js';
-export * from './schedules.js';
-export * from './sgd.js';
+/**
+ * Training: optimizers with PyTorch semantics, schedules, the `fit` loop with checkpoint/resume, callbacks,
+ * `evaluate` / `predict`.
+ */
+export { Adam, type AdamOptions, adam, adamw } from './adam.js';
+export {
+  type BatchIterable,
+  type BatchSource,
+  type DataFn,
+  defaultForward,
+  type ForwardContext,
+  type ForwardFn,
+  type LossFn,
+  type MetricFn,
+  type TrainBatch,
+} from './batch.js';
+export { BestCheckpoint, type BestCheckpointOptions, bestCheckpoint, loadWeightsInto } from './best-checkpoint.js';
+export type { Callback, EpochLogs, EpochRecord, History, StepLogs, TrainContext } from './callback.js';
+export {
+  assignVariables,
+  type CheckpointManifest,
+  disposeCheckpoint,
+  type LoadedCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  loadLatestCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+  type TensorSpec,
+} from './checkpoint.js';
+export { clipByGlobalNorm, clipByValue } from './clip.js';
+export { EarlyStopping, type EarlyStoppingOptions, earlyStopping } from './early-stopping.js';
+export { Ema, type EmaOptions, ema } from './ema.js';
+export { type EvaluateOptions, evaluate, type PredictOptions, predict } from './evaluate.js';
+export { type CheckpointOptions, type FitOptions, fit, type ValidationOptions } from './fit.js';
+export { type MemoryGuardOptions, memoryGuard } from './memory-guard.js';
+export {
+  type GradientPair,
+  Optimizer,
+  type OptimizerOptionsBase,
+  type OptimizerState,
+  type ParamGroup,
+  type SlotState,
+} from './optimizer.js';
+export { type ProgressBarOptions, type ProgressStream, progressBar } from './progress-bar.js';
+export {
+  constant,
+  cosine,
+  cosineAnnealing,
+  cyclicTriangular,
+  exponential,
+  linearRamp,
+  linearWarmup,
+  multiStep,
+  oneCycle,
+  piecewiseLinear,
+  type Schedule,
+  stepDecay,
+} from './schedules.js';
+export { Sgd, type SgdOptions, sgd } from './sgd.js';

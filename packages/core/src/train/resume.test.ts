@@ -9,7 +9,7 @@ import { AbortedError, CheckpointCorruptError, InvalidArgumentError } from '../e
 import { allVariablesOf } from '../models/module.js';
 import { createRng } from '../rng.js';
 import { adam } from './adam.js';
-import type { Batch, ForwardContext } from './batch.js';
+import type { ForwardContext, TrainBatch } from './batch.js';
 import type { Callback, History } from './callback.js';
 import { listCheckpoints } from './checkpoint.js';
 import { ema } from './ema.js';
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 /** Stochastic forward: input noise drawn from the fit step RNG (exercises its checkpointed state). */
-const noisyForward = (model: tfl.LayersModel | unknown, batch: Batch, ctx: ForwardContext) => {
+const noisyForward = (model: tfl.LayersModel | unknown, batch: TrainBatch, ctx: ForwardContext) => {
   const x = batch.x as tf.Tensor;
   const noise = Float32Array.from({ length: x.size }, () => 0.05 * (ctx.rng as ReturnType<typeof createRng>).normal());
   return (model as tfl.LayersModel).apply(tf.add(x, tf.tensor(noise, x.shape)), { training: true }) as tf.Tensor;

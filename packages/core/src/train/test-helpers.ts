@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng } from '../rng.js';
-import type { Batch, DataFn } from './batch.js';
+import type { DataFn, TrainBatch } from './batch.js';
 
 /** A linearly separable 2-D problem: y = 1[x0 + 0.5·x1 > 0], n points, deterministic in `seed`. */
 export function toyProblem(n: number, seed: number): { xs: Float32Array; labels: Int32Array; d: number } {
@@ -45,7 +45,7 @@ export function arrayData(
   const classes = opts.classes ?? 2;
   const shape = opts.shape ?? [src.d];
   return (_epoch, rng) =>
-    (function* (): Generator<Batch> {
+    (function* (): Generator<TrainBatch> {
       const idx = opts.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : rng.permutation(n);
       for (let s = 0; s < n; s += opts.batchSize) {
         const b = idx.slice(s, s + opts.batchSize);
