@@ -11,6 +11,12 @@
  * step), the partial-epoch accumulators, the history and callback state. Resuming re-creates the interrupted
  * epoch's data iterator and skips its already-trained batches, so the continued run is bit-identical to an
  * uninterrupted one on the same backend.
+ *
+ * Limits: tfjs-layers `Dropout` draws its masks from an unseeded global generator (or from one fixed seed, giving
+ * the same mask every call), so models with Dropout layers are neither reproducible nor bit-identically resumable;
+ * use a custom `forward` / `Module` that takes its randomness from `ctx.rng`. Float reductions differ across
+ * backends, so bitwise resume holds on one backend only. The abort signal is checked between steps, not while
+ * waiting for a batch from an async data source.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradients of tfjs-core ops (tf.variableGrads needs them)

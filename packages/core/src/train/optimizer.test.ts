@@ -147,8 +147,8 @@ describe('optimizers vs NumPy reference trajectories (scripts/train-optimizer-fi
           }
         }
       }
-      // float32 (tfjs) vs float64 (NumPy): relative agreement to ~1e-5 over 15 steps
-      expect(maxErr).toBeLessThan(2e-5);
+      // float32 (tfjs) vs float64 (NumPy): measured ≤ 1.3e-7 over 15 steps; 1e-6 leaves room for rounding only
+      expect(maxErr).toBeLessThan(1e-6);
       opt.dispose();
       tf.dispose([X, T, W, b]);
     });

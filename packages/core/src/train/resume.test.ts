@@ -12,6 +12,7 @@ import { adam } from './adam.js';
 import type { ForwardContext, TrainBatch } from './batch.js';
 import type { Callback, History } from './callback.js';
 import { listCheckpoints } from './checkpoint.js';
+import { earlyStopping } from './early-stopping.js';
 import { ema } from './ema.js';
 import { type FitOptions, fit } from './fit.js';
 import { cosine } from './schedules.js';
@@ -185,5 +186,54 @@ describe('checkpoint / resume', () => {
     expect(snapshot(allVariablesOf(m2))).toEqual(w1);
     m.dispose();
     m2.dispose();
+  });
+
+  it('callback state with tensors (earlyStopping best weights) survives a resume', async () => {
+    const script = [1, 0.2, 0.5, 0.6, 0.7, 0.8];
+    const scripted: Callback = {
+      onEpochEnd: (e, logs) => {
+        logs.val_score = script[e];
+      },
+    };
+    const run = (m: tfl.LayersModel, extra: Partial<FitOptions>) =>
+      fit(
+        m,
+        denseOpts({
+          epochs: 6,
+          callbacks: [scripted, earlyStopping({ monitor: 'val_score', patience: 10, restoreBest: true })],
+          ...extra,
+        }),
+      );
+    const a = denseNet(41);
+    await run(a, {});
+    const dir = path.join(tmp, 'es');
+    const b = denseNet(41);
+    const ac = new AbortController();
+    // abort in epoch 3, well after the best epoch (1) whose weights live only in the callback state
+    const abortCb: Callback = { onStepEnd: (s) => (s === 13 ? ac.abort() : undefined) };
+    await expect(
+      fit(
+        b,
+        denseOpts({
+          epochs: 6,
+          signal: ac.signal,
+          checkpoint: { dir, every: 5 },
+          callbacks: [scripted, earlyStopping({ monitor: 'val_score', patience: 10, restoreBest: true }), abortCb],
+        }),
+      ),
+    ).rejects.toThrow(AbortedError);
+    const c = denseNet(42);
+    await fit(
+      c,
+      denseOpts({
+        epochs: 6,
+        checkpoint: { dir, every: 5, resume: 'auto' },
+        callbacks: [scripted, earlyStopping({ monitor: 'val_score', patience: 10, restoreBest: true }), { name: 'x' }],
+      }),
+    );
+    expect(snapshot(allVariablesOf(c))).toEqual(snapshot(allVariablesOf(a)));
+    a.dispose();
+    b.dispose();
+    c.dispose();
   });
 });
