@@ -10,3 +10,4 @@ export * from './models/index.js';
 export * from './report/index.js';
 export * from './rng.js';
 export * from './train/index.js';
+export * from './transfer/index.js';

@@ -1,0 +1,146 @@
+/**
+ * The three standard ways to reuse a pre-trained source classifier on a new labelled target task, as
+ * compared throughout the transfer-learning literature (e.g. Kornblith et al., "Do Better ImageNet Models
+ * Transfer Better?", CVPR 2019):
+ * - `linear-probe`: freeze the whole backbone (weights and BatchNorm statistics) and train a new linear head
+ *   on its penultimate features;
+ * - `full`: replace the head and fine-tune every layer from the source weights, with a smaller learning rate;
+ * - `scratch`: the same architecture, randomly initialised, trained on the target data only.
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ImageDataset } from '../data/dataset.js';
+import { InvalidArgumentError } from '../errors.js';
+import { freeze, setBnMode } from '../models/freeze.js';
+import { buildBackbone } from '../models/registry.js';
+import { replaceHead } from '../models/replace-head.js';
+import type { Rng } from '../rng.js';
+import type { Callback, History } from '../train/callback.js';
+import { type ClassifierEvaluation, evaluateClassifier, trainClassifier } from './classification.js';
+
+/** How the source model is reused. */
+export type TransferMethod = 'linear-probe' | 'full' | 'scratch';
+
+/** Every transfer method, in table order. */
+export const TRANSFER_METHODS: readonly TransferMethod[] = ['linear-probe', 'full', 'scratch'];
+
+/** Default peak learning rates per method (SGD, Nesterov momentum 0.9, batch 128). */
+export const DEFAULT_TRANSFER_LR: Readonly<Record<TransferMethod, number>> = {
+  'linear-probe': 0.1,
+  full: 0.01,
+  scratch: 0.05,
+};
+
+/** Options of {@link prepareTransferModel}. */
+export interface PrepareTransferOptions {
+  method: TransferMethod;
+  numClasses: number;
+  /** Backbone registry name, required for `scratch`. */
+  arch?: string;
+  /** Input shape for `scratch` (default: the source model's). */
+  inputShape?: [number, number, number];
+  /** Seed of the new head / the scratch initialisation. */
+  seed: number;
+}
+
+/**
+ * Builds the model a transfer method trains: a new `logits` head on the source's `penultimate` tap (frozen
+ * backbone and BN statistics for `linear-probe`), or a fresh backbone for `scratch`.
+ * @param source the pre-trained classifier (its layers are shared, not copied: do not reuse it afterwards).
+ */
+export function prepareTransferModel(source: tfl.LayersModel | null, opts: PrepareTransferOptions): tfl.LayersModel {
+  if (opts.method === 'scratch') {
+    const inputShape =
+      opts.inputShape ?? (source ? (source.inputs[0].shape.slice(1) as [number, number, number]) : undefined);
+    if (!opts.arch)
+      throw new InvalidArgumentError('transfer method "scratch" needs `arch` (a registered backbone name)');
+    return buildBackbone(opts.arch, {
+      numClasses: opts.numClasses,
+      seed: opts.seed,
+      ...(inputShape ? { inputShape } : {}),
+    }).model;
+  }
+  if (!source) throw new InvalidArgumentError(`transfer method "${opts.method}" needs a source model`);
+  const model = replaceHead(source, { numClasses: opts.numClasses, seed: opts.seed });
+  if (opts.method === 'linear-probe') {
+    freeze(model, { predicate: (l) => l.name !== 'logits' });
+    setBnMode(model, 'frozen');
+  } else if (opts.method === 'full') {
+    setBnMode(model, 'train');
+  } else {
+    throw new InvalidArgumentError(`unknown transfer method "${opts.method}"; expected linear-probe, full or scratch`);
+  }
+  return model;
+}
+
+/** Options of {@link transferRun}. */
+export interface TransferRunOptions {
+  method: TransferMethod;
+  /** Source model (ignored by `scratch` except for its input shape). */
+  source: tfl.LayersModel | null;
+  /** Backbone name used for `scratch`. */
+  arch: string;
+  train: ImageDataset;
+  test: ImageDataset;
+  /** Optimizer steps (default: `epochs` passes, at least `minSteps`). */
+  steps?: number;
+  /** Epochs over the labelled set (default 30). */
+  epochs?: number;
+  /** Lower bound on steps for tiny label budgets (default 200). */
+  minSteps?: number;
+  /** Upper bound on steps (default unlimited). */
+  maxSteps?: number;
+  batchSize?: number;
+  /** Peak learning rate (default {@link DEFAULT_TRANSFER_LR}). */
+  lr?: number;
+  seed: number;
+  rng: Rng;
+  signal?: AbortSignal;
+  callbacks?: Callback[];
+  log?: (msg: string) => void;
+}
+
+/** Result of {@link transferRun}. */
+export interface TransferRunResult {
+  method: TransferMethod;
+  model: tfl.LayersModel;
+  history: History;
+  test: ClassifierEvaluation;
+  steps: number;
+  trainSize: number;
+  ms: number;
+}
+
+/** Number of optimizer steps a transfer run takes for `n` labelled samples. */
+export function transferSteps(
+  n: number,
+  opts: { batchSize?: number; epochs?: number; minSteps?: number; maxSteps?: number; steps?: number },
+): number {
+  if (opts.steps !== undefined) return opts.steps;
+  const bs = Math.min(opts.batchSize ?? 128, n);
+  const steps = Math.max(opts.minSteps ?? 200, (opts.epochs ?? 30) * Math.ceil(n / bs));
+  return Math.min(steps, opts.maxSteps ?? Number.POSITIVE_INFINITY);
+}
+
+/** Prepares the model for `method`, trains it on `train` and reports test accuracy. */
+export async function transferRun(opts: TransferRunOptions): Promise<TransferRunResult> {
+  const t0 = performance.now();
+  const model = prepareTransferModel(opts.source, {
+    method: opts.method,
+    numClasses: opts.test.numClasses,
+    arch: opts.arch,
+    inputShape: opts.train.shape,
+    seed: opts.seed,
+  });
+  const steps = transferSteps(opts.train.size, opts);
+  const history = await trainClassifier(model, opts.train, {
+    steps,
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    lr: opts.lr ?? DEFAULT_TRANSFER_LR[opts.method],
+    rng: opts.rng,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const test = await evaluateClassifier(model, opts.test, opts.signal ? { signal: opts.signal } : {});
+  return { method: opts.method, model, history, test, steps, trainSize: opts.train.size, ms: performance.now() - t0 };
+}
