@@ -234,7 +234,8 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
     epochs: opts.epochs,
     steps: opts.steps,
     stepsPerEpoch: opts.stepsPerEpoch,
-    stopTraining: false,
+    // a run that was stopped early (e.g. by earlyStopping) stays stopped when resumed
+    stopTraining: history.stoppedEarly,
     lastCheckpoint,
     resumed: loaded != null,
     history,
@@ -261,7 +262,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       epoch,
       stepInEpoch,
       acc,
-      history: { epochs: history.epochs, steps: step, stoppedEarly: history.stoppedEarly },
+      history: { epochs: history.epochs, steps: step, stoppedEarly: ctx.stopTraining },
       rng: { root: rootRng.getState(), step: stepRng.getState() },
       optimizer: optimizer.getState(trainVars),
       schedule: { step, lr: optimizer.lr },
@@ -364,8 +365,8 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   if (opts.signal?.aborted) await abort();
 
-  // A partially trained epoch (resumed at its end) is closed even when the step budget is already used up.
-  while (!ctx.stopTraining && !epochsDone() && (!stepsDone() || stepInEpoch > 0)) {
+  // A partially trained epoch (resumed at its end) is closed even when no more steps will run.
+  while (stepInEpoch > 0 || (!ctx.stopTraining && !epochsDone() && !stepsDone())) {
     sync();
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
     let it: AsyncIterator<B> | null = null;

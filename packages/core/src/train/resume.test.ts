@@ -236,4 +236,31 @@ describe('checkpoint / resume', () => {
     b.dispose();
     c.dispose();
   });
+
+  it('a run stopped by earlyStopping stays stopped when resumed', async () => {
+    const dir = path.join(tmp, 'stopped');
+    const scripted: Callback = {
+      onEpochEnd: (e, logs) => {
+        logs.val_score = [1, 2, 3, 4, 5, 6][e];
+      },
+    };
+    const cbs = () => [scripted, earlyStopping({ monitor: 'val_score', mode: 'min', patience: 1 })];
+    const m = denseNet(51);
+    const h1 = await fit(m, denseOpts({ epochs: 6, checkpoint: { dir }, callbacks: cbs() }));
+    expect(h1.stoppedEarly).toBe(true);
+    expect(h1.epochs).toHaveLength(2);
+    let steps = 0;
+    const h2 = await fit(
+      m,
+      denseOpts({
+        epochs: 6,
+        checkpoint: { dir, resume: 'auto' },
+        callbacks: [...cbs(), { onStepEnd: () => void steps++ }],
+      }),
+    );
+    expect(steps).toBe(0);
+    expect(h2.stoppedEarly).toBe(true);
+    expect(h2.epochs).toEqual(h1.epochs);
+    m.dispose();
+  });
 });
