@@ -1,1 +1,11 @@
-export {};
+export * from './affine.js';
+export * from './augmix.js';
+export * from './compose.js';
+export * from './cut-paste.js';
+export * from './cutmix.js';
+export * from './cutout.js';
+export * from './mixup.js';
+export * from './per-image.js';
+export * from './rand-augment.js';
+export * from './types.js';
+export * from './weak.js';

@@ -66,7 +66,7 @@ describe('RandAugment ops', () => {
     // contrast: factor 1 − 0.9·0.5 = 0.55 around the image mean
     const ct = applyRandAugmentOp('contrast', x, [0.5, 0.5, 0.5], [-1, -1, -1]).dataSync();
     for (let i = 0; i < 3; i++) {
-      const mean = xd.slice(i * n, (i + 1) * n).reduce((a, b) => a + b, 0) / n;
+      const mean = Array.from(xd.slice(i * n, (i + 1) * n)).reduce((a, b) => a + b, 0) / n;
       for (let k = i * n; k < (i + 1) * n; k++) expect(ct[k]).toBeCloseTo(mean + 0.55 * (xd[k] - mean), 5);
     }
     // solarize with m = 0.4: values above 0.6 are inverted
