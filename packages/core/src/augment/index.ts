@@ -5,7 +5,7 @@ export * from './cut-paste.js';
 export * from './cutmix.js';
 export * from './cutout.js';
 export * from './mixup.js';
-export * from './per-image.js';
+export { applyGrouped, perImage, selectImages } from './per-image.js';
 export * from './rand-augment.js';
 export * from './types.js';
 export * from './weak.js';

@@ -1,10 +1,18 @@
 export * from './batches.js';
-export * from './dataset.js';
+export {
+  ArrayImageDataset,
+  type ArrayImageDatasetOptions,
+  type Dataset,
+  type ImageDataset,
+  type ImageShape,
+  isImageDataset,
+  type LabelledImage,
+} from './dataset.js';
 export * from './download.js';
 export * from './fashion-mnist.js';
 export * from './idx.js';
-export { checkSplit, fetchIdxPair, findIdx, idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
-export * from './image-folder.js';
+export { idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
+export { FileImageDataset, type ImageFolderOptions, imageFolder } from './image-folder.js';
 export * from './image-io.js';
 export * from './inspect.js';
 export * from './mnist.js';
