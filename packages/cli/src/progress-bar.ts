@@ -1,4 +1,4 @@
-import type { ProgressReporter } from '@ft/core';
+import { formatDuration, type ProgressReporter } from '@ft/core';
 
 /** A minimal terminal progress bar (label, bar, count, rate, ETA). Renders only on a TTY stream. */
 export function createProgressBar(
@@ -17,7 +17,7 @@ export function createProgressBar(
     const secs = (now() - start) / 1000;
     const rate = secs > 0 ? done / secs : 0;
     const eta = rate > 0 ? (total - done) / rate : 0;
-    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s ETA ${formatSeconds(eta)} ${info}`;
+    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s ETA ${formatDuration(eta)} ${info}`;
     stream.write(`\r${line.slice(0, (stream.columns ?? 120) - 1)}\x1b[K`);
   };
   return {
@@ -32,13 +32,4 @@ export function createProgressBar(
       stream.write('\n');
     },
   };
-}
-
-/** Formats seconds as `1h02m`, `3m05s` or `12s`. */
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const t = Math.round(s);
-  if (t >= 3600) return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
-  if (t >= 60) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
-  return `${t}s`;
 }

@@ -11,3 +11,4 @@ export * from './report/index.js';
 export * from './rng.js';
 export * from './train/index.js';
 export * from './transfer/index.js';
+export * from './data-spec.js';

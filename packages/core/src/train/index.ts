@@ -42,7 +42,7 @@ export {
   type ParamGroup,
   type SlotState,
 } from './optimizer.js';
-export { type ProgressBarOptions, type ProgressStream, progressBar } from './progress-bar.js';
+export { formatDuration, type ProgressBarOptions, type ProgressStream, progressBar } from './progress-bar.js';
 export {
   constant,
   cosine,

@@ -113,23 +113,27 @@ export async function trainClassifier(
   const groups = paramGroups(model, { noDecay: (w) => isBnOrBias(w) });
   const optimizer = sgd({ lr, momentum: opts.momentum ?? 0.9, nesterov: true, weightDecay: opts.weightDecay ?? 5e-4 });
   const augment = opts.augment === undefined ? padCrop({ pad: 2 }) : (opts.augment ?? undefined);
-  return fit(model, {
-    data: imageDataFn(train, { batchSize, ...(augment ? { augment } : {}) }),
-    loss: sparseCrossEntropy,
-    optimizer,
-    groups: groups
-      .filter((g) => g.variables.length > 0)
-      .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) })),
-    schedule,
-    steps,
-    epochs: Math.ceil(steps / stepsPerEpoch),
-    rng: opts.rng,
-    metrics: { acc: sparseAccuracy },
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
-    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
-    ...(opts.log ? { log: opts.log } : {}),
-  });
+  try {
+    return await fit(model, {
+      data: imageDataFn(train, { batchSize, ...(augment ? { augment } : {}) }),
+      loss: sparseCrossEntropy,
+      optimizer,
+      groups: groups
+        .filter((g) => g.variables.length > 0)
+        .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) })),
+      schedule,
+      steps,
+      epochs: Math.ceil(steps / stepsPerEpoch),
+      rng: opts.rng,
+      metrics: { acc: sparseAccuracy },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
+      ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+  } finally {
+    optimizer.dispose();
+  }
 }
 
 /** Result of {@link evaluateClassifier}. */

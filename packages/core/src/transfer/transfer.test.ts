@@ -85,7 +85,7 @@ describe('classification losses', () => {
     const l0 = Math.log(Math.exp(2) + 2) - 2;
     const l1 = Math.log(1 + Math.exp(1) + Math.exp(3)) - 1;
     expect(sparseCrossEntropy(y, logits, { x: logits, y }).dataSync()[0]).toBeCloseTo((l0 + l1) / 2, 5);
-    expect(sparseAccuracy(y, logits).dataSync()[0]).toBe(0.5);
+    expect(sparseAccuracy(y, logits, { x: logits, y }).dataSync()[0]).toBe(0.5);
   });
 });
 

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import {
+  defineCommand,
+  labelBudgetSplit,
+  loadDatasetSpec,
+  saveModel,
+  subset,
+  TRANSFER_METHODS,
+  type TransferMethod,
+  transferRun,
+} from '@ft/core';
+import { cliCallbacks, loadModelRef, pct } from './shared.js';
+
+/** `ft finetune`: adapts a source model to a labelled target dataset by linear probing, full fine-tuning or from scratch. */
+export const finetuneCommand = defineCommand({
+  name: 'finetune',
+  description: 'Fine-tune a source model on a target dataset (linear-probe | full | scratch) and report test accuracy',
+  options: {
+    method: { type: 'string', description: 'Transfer method', choices: TRANSFER_METHODS, required: true },
+    source: {
+      type: 'string',
+      description: 'Source model: zoo:<name>, a directory, model.json or URL (unused by scratch)',
+      default: 'zoo:mnist-resnet8',
+    },
+    arch: { type: 'string', description: 'Backbone for scratch', default: 'resnet8' },
+    dataset: { type: 'string', description: 'Target dataset', default: 'fashion-mnist' },
+    'labels-per-class': {
+      type: 'number',
+      description: 'Class-balanced label budget per class (0 = the full training split)',
+      default: 10,
+    },
+    epochs: { type: 'number', description: 'Epochs over the labelled set', default: 30 },
+    'min-steps': { type: 'number', description: 'At least this many optimizer steps', default: 200 },
+    'max-steps': { type: 'number', description: 'At most this many optimizer steps (0 = no cap)', default: 0 },
+    'batch-size': { type: 'number', description: 'Batch size', default: 128 },
+    lr: { type: 'number', description: 'Peak learning rate (default: 0.1 linear-probe, 0.01 full, 0.05 scratch)' },
+    'test-limit': { type: 'number', description: 'Evaluate on the first N test images only (0 = all)', default: 0 },
+    out: { type: 'string', description: 'Save the fine-tuned model to this directory' },
+  },
+  async run(ctx) {
+    const method = ctx.args.method as TransferMethod;
+    const dataset = String(ctx.args.dataset);
+    const full = await loadDatasetSpec(dataset, { split: 'train' });
+    let test = await loadDatasetSpec(dataset, { split: 'test' });
+    const testLimit = Number(ctx.args['test-limit']);
+    if (testLimit > 0 && testLimit < test.size)
+      test = subset(
+        test,
+        Array.from({ length: testLimit }, (_, i) => i),
+      );
+    const perClass = Number(ctx.args['labels-per-class']);
+    const train =
+      perClass > 0 ? subset(full, labelBudgetSplit(full.labels, { perClass, seed: ctx.seed }).labelled) : full;
+    const source = method === 'scratch' ? null : await loadModelRef(String(ctx.args.source));
+    ctx.log(`finetune ${method} on ${dataset}: ${train.size} labelled images, backend ${ctx.backend.name}`);
+    const maxSteps = Number(ctx.args['max-steps']);
+    const r = await transferRun({
+      method,
+      source,
+      arch: String(ctx.args.arch),
+      train,
+      test,
+      epochs: Number(ctx.args.epochs),
+      minSteps: Number(ctx.args['min-steps']),
+      ...(maxSteps > 0 ? { maxSteps } : {}),
+      batchSize: Number(ctx.args['batch-size']),
+      ...(ctx.args.lr !== undefined ? { lr: Number(ctx.args.lr) } : {}),
+      seed: ctx.seed,
+      rng: ctx.rng.fork(`finetune-${method}`),
+      signal: ctx.signal,
+      callbacks: cliCallbacks(ctx),
+    });
+    let out: string | undefined;
+    if (ctx.args.out) {
+      out = path.resolve(String(ctx.args.out));
+      await saveModel(r.model, out);
+    }
+    return {
+      method,
+      dataset,
+      labelsPerClass: perClass > 0 ? perClass : 'all',
+      trainSize: r.trainSize,
+      testSize: r.test.n,
+      steps: r.steps,
+      testAccuracy: r.test.accuracy,
+      testAccuracyPct: pct(r.test.accuracy),
+      seconds: Math.round(r.ms / 100) / 10,
+      backend: ctx.backend.name,
+      seed: ctx.seed,
+      ...(out ? { out } : {}),
+    };
+  },
+});

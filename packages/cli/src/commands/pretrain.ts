@@ -1,0 +1,99 @@
+import path from 'node:path';
+import {
+  buildBackbone,
+  defineCommand,
+  evaluateClassifier,
+  listBackbones,
+  loadDatasetSpec,
+  saveModel,
+  stratifiedSplit,
+  subset,
+  trainClassifier,
+  writeZooEntry,
+} from '@ft/core';
+import { cliCallbacks, pct } from './shared.js';
+
+/** `ft pretrain`: trains a source classifier (e.g. ResNet-8 on MNIST digits), saves it, optionally into the zoo. */
+export const pretrainCommand = defineCommand({
+  name: 'pretrain',
+  description: 'Train a source classifier on a dataset and save it (optionally as a zoo entry)',
+  options: {
+    dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'mnist' },
+    arch: { type: 'string', description: 'Backbone name (see listBackbones())', default: 'resnet8' },
+    width: { type: 'number', description: 'Channel-width multiplier', default: 1 },
+    epochs: { type: 'number', description: 'Epochs over the training split', default: 10 },
+    'batch-size': { type: 'number', description: 'Batch size', default: 128 },
+    lr: { type: 'number', description: 'Peak SGD learning rate (warm-up + cosine)', default: 0.05 },
+    'weight-decay': { type: 'number', description: 'L2 weight decay on kernels', default: 5e-4 },
+    limit: { type: 'number', description: 'Use only the first N training images (0 = all)', default: 0 },
+    out: { type: 'string', description: 'Directory to save the model to', required: true },
+    'zoo-name': { type: 'string', description: 'Also record the model in the zoo under this name' },
+    'checkpoint-dir': { type: 'string', description: 'Write resumable checkpoints here (resumes automatically)' },
+  },
+  async run(ctx) {
+    const dataset = String(ctx.args.dataset);
+    const arch = String(ctx.args.arch);
+    if (!listBackbones().includes(arch))
+      throw new Error(`unknown --arch "${arch}"; available: ${listBackbones().join(', ')}`);
+    let train = await loadDatasetSpec(dataset, { split: 'train' });
+    const test = await loadDatasetSpec(dataset, { split: 'test' });
+    const limit = Number(ctx.args.limit);
+    if (limit > 0 && limit < train.size) {
+      // A class-stratified subsample of `limit` images.
+      train = subset(train, stratifiedSplit(train.labels, { testSize: limit, seed: ctx.seed }).test);
+    }
+    const { model } = buildBackbone(arch, {
+      inputShape: train.shape,
+      numClasses: train.numClasses,
+      width: Number(ctx.args.width),
+      seed: ctx.seed,
+    });
+    ctx.log(`pretrain ${arch} on ${dataset} (${train.size} images) with backend ${ctx.backend.name}`);
+    const t0 = performance.now();
+    const ckpt = ctx.args['checkpoint-dir'];
+    const history = await trainClassifier(model, train, {
+      epochs: Number(ctx.args.epochs),
+      batchSize: Number(ctx.args['batch-size']),
+      lr: Number(ctx.args.lr),
+      weightDecay: Number(ctx.args['weight-decay']),
+      rng: ctx.rng.fork('pretrain'),
+      signal: ctx.signal,
+      callbacks: cliCallbacks(ctx),
+      ...(ckpt ? { checkpoint: { dir: String(ckpt), resume: 'auto' as const } } : {}),
+    });
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const ev = await evaluateClassifier(model, test);
+    const out = path.resolve(String(ctx.args.out));
+    await saveModel(model, out);
+    const command = `ft pretrain ${process.argv.slice(3).join(' ')}`.trim();
+    const zooName = ctx.args['zoo-name'];
+    if (zooName) {
+      await writeZooEntry({
+        model,
+        name: String(zooName),
+        arch,
+        inputShape: train.shape,
+        numClasses: train.numClasses,
+        trainingData: `${dataset} train split (${train.size} images), seed ${ctx.seed}, ${ctx.args.epochs} epochs`,
+        accuracy: ev.accuracy,
+        command,
+        backend: ctx.backend.name,
+      });
+    }
+    const last = history.epochs[history.epochs.length - 1];
+    return {
+      dataset,
+      arch,
+      trainSize: train.size,
+      epochs: history.epochs.length,
+      trainLoss: last?.loss,
+      testAccuracy: ev.accuracy,
+      testAccuracyPct: pct(ev.accuracy),
+      trainSeconds: Math.round(trainSeconds * 10) / 10,
+      out,
+      ...(zooName ? { zoo: String(zooName) } : {}),
+      backend: ctx.backend.name,
+      seed: ctx.seed,
+    };
+  },
+});
