@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = path.join(root, 'packages');
-const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+const run = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
 
 /** One real call per package, written once and run under both module systems. */
 const CALLS = {
@@ -52,7 +53,11 @@ const tarballs = [];
 for (const p of pkgs) {
   process.stdout.write(`pack ${p.json.name}\n`);
   run('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', tarDir], { cwd: p.dir });
-  const file = fs.readdirSync(tarDir).find((f) => f.startsWith(p.json.name.replace('@', '').replace('/', '-')) && !tarballs.includes(path.join(tarDir, f)));
+  const file = fs
+    .readdirSync(tarDir)
+    .find(
+      (f) => f.startsWith(p.json.name.replace('@', '').replace('/', '-')) && !tarballs.includes(path.join(tarDir, f)),
+    );
   if (!file) throw new Error(`no tarball for ${p.json.name}`);
   const tgz = path.join(tarDir, file);
   tarballs.push(tgz);
@@ -64,12 +69,28 @@ for (const p of pkgs) {
 
 const app = path.join(work, 'app');
 fs.mkdirSync(app);
-fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ft-smoke-app', private: true, version: '1.0.0' }));
+fs.writeFileSync(
+  path.join(app, 'package.json'),
+  JSON.stringify({ name: 'ft-smoke-app', private: true, version: '1.0.0' }),
+);
 process.stdout.write(`npm install into ${app}\n`);
-run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-layers@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', ...tarballs], {
-  cwd: app,
-  env: { ...process.env, npm_config_nodedir: '/usr' },
-});
+run(
+  'npm',
+  [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    '@tensorflow/tfjs-core@4.22.0',
+    '@tensorflow/tfjs-layers@4.22.0',
+    '@tensorflow/tfjs-backend-cpu@4.22.0',
+    ...tarballs,
+  ],
+  {
+    cwd: app,
+    env: { ...process.env, npm_config_nodedir: '/usr' },
+  },
+);
 
 let failures = 0;
 for (const p of pkgs) {
@@ -81,7 +102,10 @@ for (const p of pkgs) {
   }
   for (const kind of ['esm', 'cjs']) {
     const file = path.join(app, `smoke-${p.json.name.replace(/[@/]/g, '_')}.${kind === 'esm' ? 'mjs' : 'cjs'}`);
-    const src = kind === 'esm' ? `${call.esm}\n${call.body}\n` : `${call.cjs}\n(async () => {\n${call.body}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
+    const src =
+      kind === 'esm'
+        ? `${call.esm}\n${call.body}\n`
+        : `${call.cjs}\n(async () => {\n${call.body}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
     fs.writeFileSync(file, src);
     try {
       const out = run('node', [file], { cwd: app });
