@@ -51,7 +51,21 @@ function matMul(args: KernelArgs, fused: boolean): TensorInfo | null {
   }
   const outShape = [...outer, m, n];
   const out = backend.alloc(batch * m * n);
-  backend.native.matmul(av, bv, out, batchA, batchB, m, n, k, tA, tB, biasV, act, attrs.leakyreluAlpha ?? 0.2);
+  backend.native.matmul(
+    av,
+    bv,
+    out,
+    batchA,
+    batchB,
+    m,
+    n,
+    k,
+    tA ? 1 : 0,
+    tB ? 1 : 0,
+    biasV,
+    act,
+    attrs.leakyreluAlpha ?? 0.2,
+  );
   return backend.out(outShape, out);
 }
 

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelStats } from './kernels/override.js';
+import { isLayersBatchNormPatched, setLayersBatchNormFusion } from './layers-batch-norm.js';
+import { expectClose, nativeTestsEnabled, useNative } from './testing/differential.js';
+import { tinyCnn } from './testing/models.js';
+import { testRng } from './testing/rng.js';
+
+/** Trains `steps` SGD-momentum steps from fixed weights; returns losses, weights and moving stats. */
+async function train(weights: Float32Array[], steps: number) {
+  const model = tinyCnn([8, 8, 2], 4, 6);
+  model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
+  model.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: 'categoricalCrossentropy' });
+  const g = testRng(4);
+  const x = tf.tensor4d(g.normal(6 * 8 * 8 * 2), [6, 8, 8, 2]);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1, 2], 'int32'), 4);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) losses.push((await model.trainOnBatch(x, y)) as number);
+  const out = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  tf.dispose([x, y]);
+  model.dispose();
+  return { losses, weights: out };
+}
+
+describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-native (fused training path)", () => {
+  beforeAll(useNative);
+  afterAll(() => setLayersBatchNormFusion(true));
+
+  it('is patched, and trains like the standard composition (loss, weights, moving mean/variance)', async () => {
+    expect(isLayersBatchNormPatched()).toBe(true);
+    const init = tinyCnn([8, 8, 2], 4, 6);
+    const weights = init.getWeights().map((w) => w.dataSync() as Float32Array);
+    init.dispose();
+    const before = kernelStats().NativeBNTrain?.native ?? 0;
+    const fused = await train(weights, 4);
+    expect(kernelStats().NativeBNTrain.native).toBe(before + 4);
+    setLayersBatchNormFusion(false);
+    const plain = await train(weights, 4);
+    setLayersBatchNormFusion(true);
+    expect(kernelStats().NativeBNTrain.native).toBe(before + 4);
+    for (const [i, l] of fused.losses.entries()) expect(Math.abs(l - plain.losses[i]), `loss ${i}`).toBeLessThan(1e-5);
+    // Weights include BN gamma/beta and the moving mean/variance.
+    for (const [i, w] of fused.weights.entries())
+      expectClose(w, plain.weights[i], { atol: 1e-5, rtol: 1e-5 }, `weight ${i}`);
+  });
+
+  it('saves as the standard BatchNormalization class and loads in plain tfjs (cpu)', async () => {
+    const model = tinyCnn([8, 8, 2], 4, 6);
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const g = testRng(5);
+    const x = tf.tensor4d(g.normal(3 * 8 * 8 * 2), [3, 8, 8, 2]);
+    await model.trainOnBatch(x, tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), 4));
+    const saved = await new Promise<tf.io.ModelArtifacts>((resolve) => {
+      void model.save(
+        tf.io.withSaveHandler(async (a) => {
+          resolve(a);
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+    });
+    expect(JSON.stringify(saved.modelTopology)).toContain('"class_name":"BatchNormalization"');
+    const expected = (model.predict(x) as tf.Tensor).dataSync();
+    const xs = x.dataSync();
+    await tf.setBackend('cpu');
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
+    const got = (loaded.predict(tf.tensor4d(xs, [3, 8, 8, 2])) as tf.Tensor).dataSync();
+    await tf.setBackend('ft-native');
+    expectClose(got, expected, { atol: 1e-6, rtol: 1e-5 }, 'predictions');
+  });
+});
