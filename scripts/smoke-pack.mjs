@@ -39,12 +39,16 @@ const CALLS = {
   },
 };
 
+// `--only core,cli` restricts the run to some package folders (for local debugging; CI runs all).
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
 const pkgs = fs
   .readdirSync(packagesDir)
   .map((d) => path.join(packagesDir, d))
   .filter((d) => fs.existsSync(path.join(d, 'package.json')))
   .map((dir) => ({ dir, json: JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
-  .filter((p) => !p.json.private);
+  .filter((p) => !p.json.private)
+  .filter((p) => !only || only.includes(path.basename(p.dir)));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-smoke-'));
 const tarDir = path.join(work, 'tarballs');
