@@ -1,0 +1,2 @@
+export * from './distances.js';
+export * from './gaussian-ad.js';
