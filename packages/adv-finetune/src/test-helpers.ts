@@ -1,0 +1,108 @@
+/**
+ * Tiny models and data for the tests (not exported from the package): linear classifiers with known weights (for
+ * closed forms) and a small seeded conv net on 8×8 inputs (for properties and training). Everything is seeded.
+ */
+
+import { createRng } from '@ft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/** A linear classifier z = W·vec(x) + b on [h, w, 1] inputs with the given weights (W: [h·w, C]). */
+export function linearModel(
+  w: number[][],
+  b: number[],
+  shape: [number, number, number] = [4, 4, 1],
+  activation: 'linear' | 'softmax' | 'sigmoid' = 'linear',
+): tfl.LayersModel {
+  const d = shape[0] * shape[1] * shape[2];
+  const c = b.length;
+  const model = tfl.sequential();
+  model.add(tfl.layers.flatten({ inputShape: shape }));
+  model.add(tfl.layers.dense({ units: c, activation }));
+  const flat = new Float32Array(d * c);
+  for (let i = 0; i < d; i++) for (let j = 0; j < c; j++) flat[i * c + j] = w[i][j];
+  const wt = tf.tensor2d(flat, [d, c]);
+  const bt = tf.tensor1d(b);
+  model.layers[1].setWeights([wt, bt]);
+  tf.dispose([wt, bt]);
+  return model;
+}
+
+/** Random matrix [rows, cols] with N(0, scale²) entries from a seeded stream. */
+export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): number[][] {
+  const rng = createRng(`matrix-${seed}`);
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * rng.normal()));
+}
+
+/** Random images [n, h, w, c] uniform in [lo, hi] (seeded), some pixels exactly 0 and 1 when `borders`. */
+export function randomImages(
+  n: number,
+  shape: [number, number, number],
+  seed: number,
+  opts: { lo?: number; hi?: number; borders?: boolean } = {},
+): tf.Tensor4D {
+  const rng = createRng(`images-${seed}`);
+  const lo = opts.lo ?? 0;
+  const hi = opts.hi ?? 1;
+  const size = n * shape[0] * shape[1] * shape[2];
+  const v = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    v[i] = lo + (hi - lo) * rng.uniform();
+    if (opts.borders) {
+      const u = rng.uniform();
+      if (u < 0.1) v[i] = 0;
+      else if (u < 0.2) v[i] = 1;
+    }
+  }
+  return tf.tensor4d(v, [n, ...shape]);
+}
+
+/** Random int32 labels in [0, c). */
+export function randomLabels(n: number, c: number, seed: number): tf.Tensor1D {
+  const rng = createRng(`labels-${seed}`);
+  return tf.tensor1d(
+    Array.from({ length: n }, () => rng.int(c)),
+    'int32',
+  );
+}
+
+/**
+ * A small conv net on [8, 8, 1]: conv3×3(4, same) → BN → ReLU → maxpool2 → flatten → dense(C). Seeded init.
+ * @param opts `{classes = 3, seed = 0, bn = true, activation = 'relu'}`.
+ */
+export function tinyConvNet(
+  opts: { classes?: number; seed?: number; bn?: boolean; activation?: 'relu' | 'tanh' } = {},
+): tfl.LayersModel {
+  const seed = opts.seed ?? 0;
+  const rng = createRng(`tiny-${seed}`);
+  const init = () => tfl.initializers.glorotUniform({ seed: rng.seedForTf() });
+  const m = tfl.sequential();
+  m.add(
+    tfl.layers.conv2d({
+      inputShape: [8, 8, 1],
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      useBias: !(opts.bn ?? true),
+      kernelInitializer: init(),
+    }),
+  );
+  if (opts.bn ?? true) m.add(tfl.layers.batchNormalization({}));
+  m.add(tfl.layers.activation({ activation: opts.activation ?? 'relu' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: opts.classes ?? 3, kernelInitializer: init() }));
+  return m;
+}
+
+/** Max |a − b| over all elements. */
+export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+/** Per-example L2 norms of a − b. */
+export function l2Dist(a: tf.Tensor, b: tf.Tensor): number[] {
+  return tf.tidy(() =>
+    Array.from(tf.sqrt(tf.sum(tf.square(tf.reshape(tf.sub(a, b), [a.shape[0], -1])), 1)).dataSync()),
+  );
+}
