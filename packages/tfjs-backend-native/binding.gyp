@@ -16,8 +16,8 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0"],
-      "cflags": ["-O3", "-fopenmp", "-fno-math-errno"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-fno-math-errno"],
+      "cflags": ["-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-fno-math-errno", "-fno-trapping-math"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl", "-lgomp"]
     }

@@ -8,7 +8,10 @@
  * - Never fails the package build (the TS build must succeed where oneDNN is missing): on failure it prints one
  *   warning naming the reason, and `isNativeAvailable()` then reports false with the load error. Pass `--strict`
  *   (the `build:native` script) to exit non-zero instead.
- * - `FT_NATIVE_SKIP_BUILD=1` skips the native build.
+ * - `FT_NATIVE_SKIP_BUILD=1` skips the native build; `--if-missing` (the `install` script) skips it when the addon
+ *   already exists. The explicit `install` script also stops npm/pnpm from running their implicit
+ *   `node-gyp rebuild` for packages with a binding.gyp (which would download headers and fail offline).
+ * - node-gyp comes from this package's devDependencies, else from npm's bundled copy.
  *
  * Requirements (Debian/Ubuntu): `apt-get install -y g++ make python3 libdnnl-dev`.
  */
@@ -19,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const strict = process.argv.includes('--strict');
+const ifMissing = process.argv.includes('--if-missing');
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function warn(reason) {
@@ -35,6 +39,8 @@ if (process.env.FT_NATIVE_SKIP_BUILD === '1') {
   console.warn('@ft/tfjs-backend-native: FT_NATIVE_SKIP_BUILD=1, native addon not built');
   process.exit(0);
 }
+
+if (ifMissing && existsSync(path.join(pkgDir, 'build', 'Release', 'ft_native.node'))) process.exit(0);
 
 function findNodedir() {
   if (process.env.FT_NATIVE_NODEDIR) return process.env.FT_NATIVE_NODEDIR;
@@ -53,12 +59,19 @@ const dnnlHeader = ['/usr/include/oneapi/dnnl/dnnl.hpp', '/usr/local/include/one
 );
 if (!dnnlHeader && !process.env.CPLUS_INCLUDE_PATH) warn('oneDNN headers not found (apt-get install libdnnl-dev)');
 
-let gypBin;
-try {
-  gypBin = createRequire(path.join(pkgDir, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
-} catch {
-  warn('node-gyp is not installed');
+function findNodeGyp() {
+  try {
+    return createRequire(path.join(pkgDir, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    // npm bundles node-gyp: <prefix>/lib/node_modules/npm/node_modules/node-gyp.
+    const prefix = path.resolve(path.dirname(process.execPath), '..');
+    const bundled = path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    return existsSync(bundled) ? bundled : null;
+  }
 }
+
+const gypBin = findNodeGyp();
+if (!gypBin) warn('node-gyp is not installed');
 
 const jobs = process.env.FT_NATIVE_JOBS ?? 'max';
 const res = spawnSync(process.execPath, [gypBin, 'rebuild', `--nodedir=${nodedir}`, `--jobs=${jobs}`], {

@@ -1,0 +1,377 @@
+#!/usr/bin/env node
+/**
+ * Backend benchmark: training and inference images/s of `ft-native` (@ft/tfjs-backend-native), the stock tfjs
+ * `cpu` backend (reduced batch: it trains ~1,000× slower) and PyTorch on CPU (2 threads, NCHW and channels_last)
+ * on TinyCNN 28×28×1, ResNet-8 and ResNet-20 32×32×3 and ResNet-20 28×28×1 with identical architectures; plus
+ * per-layer convolution GFLOP/s and peak RSS. Writes docs/results/backend.md (+ backend.svg).
+ *
+ * Usage (from the repo root, after `pnpm build`):
+ *   node benchmarks/backend/run.mjs                 # full run (~15 min on 2 cores)
+ *   node benchmarks/backend/run.mjs --quick         # 3 reps, smaller cpu batches, for a smoke test
+ * Flags: --models=tiny,resnet8,resnet20,resnet20g  --batch=128  --reps=5  --steps=3  --no-cpu  --no-torch
+ *        --cpu-batch=tiny:8,resnet8:4,resnet20:2,resnet20g:2  --cpu-reps=5  --out=docs/results/backend.md
+ *        --profile (adds a per-kernel profile of one ft-native training step per model)
+ * Each (backend, model) runs in its own child process, one at a time, so peak RSS is per run and runs do not
+ * compete for the two cores.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { convLayers, MODELS } from './models.mjs';
+import { renderMarkdown, renderSvg } from './report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const nativePkgDir = path.join(root, 'packages', 'tfjs-backend-native');
+
+function parseArgs(argv) {
+  const args = {};
+  for (const a of argv) {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    if (m) args[m[1]] = m[2] ?? true;
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+
+/** Resolves tfjs and the native package the way a user would (package names), with a fallback for the checkout. */
+async function loadLibs() {
+  const req = createRequire(path.join(nativePkgDir, 'package.json'));
+  const imp = async (name) => {
+    try {
+      return await import(name);
+    } catch {
+      return import(pathToFileURL(req.resolve(name)).href);
+    }
+  };
+  const tf = await imp('@tensorflow/tfjs-core');
+  await imp('@tensorflow/tfjs-backend-cpu');
+  const tfl = await imp('@tensorflow/tfjs-layers');
+  let native;
+  try {
+    native = await import('@ft/tfjs-backend-native');
+  } catch {
+    const dist = path.join(nativePkgDir, 'dist', 'index.js');
+    if (!existsSync(dist)) throw new Error(`${dist} missing: run \`pnpm build\` first`);
+    native = await import(pathToFileURL(dist).href);
+  }
+  return { tf, tfl, native };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Times `fn` (already warmed up) `reps` times; returns per-rep seconds. */
+async function timeReps(reps, fn) {
+  const out = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await fn();
+    out.push((performance.now() - t0) / 1000);
+  }
+  return out;
+}
+
+/**
+ * Wraps every kernel of `backend` with timers (wall ms, and process CPU ms, which is insensitive to other load
+ * when the backend runs one thread); returns a reader.
+ */
+function installProfiler(tf, backend) {
+  const times = new Map();
+  for (const k of tf.getKernelsForBackend(backend)) {
+    const f = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, backend);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (a) => {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const r = f(a);
+        const wall = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        const e = times.get(k.kernelName) ?? { wallMs: 0, cpuMs: 0, calls: 0 };
+        e.wallMs += wall;
+        e.cpuMs += (c.user + c.system) / 1000;
+        e.calls++;
+        times.set(k.kernelName, e);
+        return r;
+      },
+    });
+  }
+  return {
+    reset: () => times.clear(),
+    read: () => [...times.entries()].sort((a, b) => b[1].cpuMs - a[1].cpuMs),
+  };
+}
+
+async function worker() {
+  const { tf, tfl, native } = await loadLibs();
+  const backend = args.backend;
+  const spec = MODELS[args.model];
+  const batch = Number(args.batch);
+  const reps = Number(args.reps);
+  const steps = Number(args.steps);
+  if (backend === 'ft-native') {
+    const r = native.registerNativeBackend();
+    if (!r.ok) throw new Error(`ft-native unavailable: ${r.reason}`);
+  }
+  await tf.setBackend(backend);
+  await tf.ready();
+  const model = spec.build(tfl, spec.input);
+  model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
+  const x = tf.randomNormal([batch, ...spec.input], 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
+  const warm = backend === 'cpu' ? 1 : 2;
+  for (let i = 0; i < warm; i++) await model.trainOnBatch(x, y);
+  const trainSecs = await timeReps(reps, async () => {
+    for (let s = 0; s < steps; s++) await model.trainOnBatch(x, y);
+  });
+  const infer = () => {
+    const p = model.predict(x);
+    p.dataSync();
+    p.dispose();
+  };
+  infer();
+  const inferSecs = await timeReps(reps, async () => {
+    for (let s = 0; s < steps; s++) infer();
+  });
+  const result = {
+    backend,
+    model: args.model,
+    batch,
+    reps,
+    steps,
+    train: {
+      imgPerSec: median(trainSecs.map((t) => (steps * batch) / t)),
+      runs: trainSecs.map((t) => (steps * batch) / t),
+    },
+    infer: {
+      imgPerSec: median(inferSecs.map((t) => (steps * batch) / t)),
+      runs: inferSecs.map((t) => (steps * batch) / t),
+    },
+  };
+  if (args.profile && backend === 'ft-native') {
+    const prof = installProfiler(tf, backend);
+    await model.trainOnBatch(x, y);
+    prof.reset();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await model.trainOnBatch(x, y);
+    const stepMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    result.profile = {
+      stepMs,
+      stepCpuMs: (c.user + c.system) / 1000,
+      kernels: prof
+        .read()
+        .slice(0, 25)
+        .map(([k, v]) => ({ kernel: k, ...v })),
+    };
+  }
+  if (args.convs && backend === 'ft-native') result.convs = convBench(tf, model, batch);
+  if (backend === 'ft-native') {
+    const info = native.nativeInfo();
+    result.native = {
+      version: info.version,
+      onednn: info.onednn,
+      isa: info.isa,
+      threads: info.threads,
+      pool: info.pool,
+      convImpls: info.convImpls,
+      layersBatchNormPatched: info.layersBatchNormPatched,
+      fallbacks: Object.fromEntries(
+        Object.entries(info.kernels)
+          .filter(([, c]) => c.fallback > 0 || c.errors > 0)
+          .map(([k, c]) => [k, c]),
+      ),
+      nativeKernels: Object.keys(info.kernels).filter((k) => info.kernels[k].native > 0),
+    };
+  }
+  result.tfjsCore = tf.version_core;
+  result.maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+/** Median ms of each convolution kernel per distinct layer, and nominal GFLOP/s. */
+function convBench(tf, model, batch) {
+  const out = [];
+  for (const L of convLayers(model, batch)) {
+    const oh = Math.ceil(L.h / L.s);
+    const ow = Math.ceil(L.w / L.s);
+    const x = tf.randomNormal([L.n, L.h, L.w, L.c], 0, 1, 'float32', 3);
+    const w = tf.randomNormal([L.k, L.k, L.c, L.oc], 0, 0.1, 'float32', 4);
+    const dy = tf.randomNormal([L.n, oh, ow, L.oc], 0, 1, 'float32', 5);
+    const attrs = { strides: [L.s, L.s], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] };
+    const run = (name, inputs, extra) => {
+      const t = tf.engine().runKernel(name, inputs, { ...attrs, ...extra });
+      t.dataSync(); // the kernels are synchronous; this only keeps the timing honest
+      t.dispose();
+    };
+    const time = (name, inputs, extra) => {
+      for (let i = 0; i < 2; i++) run(name, inputs, extra);
+      const ms = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        run(name, inputs, extra);
+        ms.push(performance.now() - t0);
+      }
+      return median(ms);
+    };
+    const fwd = time('Conv2D', { x, filter: w }, {});
+    const bwdData = time('Conv2DBackpropInput', { dy, filter: w }, { inputShape: x.shape });
+    const bwdWeights = time('Conv2DBackpropFilter', { x, dy }, { filterShape: w.shape });
+    const gflop = (2 * L.n * oh * ow * L.oc * L.k * L.k * L.c) / 1e9;
+    out.push({
+      ...L,
+      gflopPerPass: gflop,
+      ms: { fwd, bwdData, bwdWeights },
+      gflops: { fwd: gflop / (fwd / 1e3), bwdData: gflop / (bwdData / 1e3), bwdWeights: gflop / (bwdWeights / 1e3) },
+    });
+    tf.dispose([x, w, dy]);
+  }
+  return out;
+}
+
+function runChild(cmd, argv, label) {
+  process.stderr.write(`[bench] ${label} ...\n`);
+  const t0 = Date.now();
+  const res = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: process.env });
+  const line = (res.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+  if (res.status !== 0 || !line) {
+    const err = `${(res.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
+    process.stderr.write(`[bench] ${label} FAILED: ${err}\n`);
+    return { error: err || `exit ${res.status}` };
+  }
+  const r = JSON.parse(line.slice(7));
+  process.stderr.write(
+    `[bench] ${label}: ${JSON.stringify({ train: r.train?.imgPerSec ?? r.nchw?.train, infer: r.infer?.imgPerSec ?? r.nchw?.infer })} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+  );
+  return r;
+}
+
+/** Finds a Python with torch; installs Debian's python3-torch with apt when none has it. */
+function findTorchPython() {
+  const candidates = ['/usr/bin/python3', 'python3'];
+  const hasTorch = (py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  for (const py of candidates) if (hasTorch(py)) return { py };
+  process.stderr.write('[bench] PyTorch not found: installing python3-torch with apt-get ...\n');
+  const asRoot = process.getuid?.() === 0;
+  const cmd = asRoot ? 'apt-get' : 'sudo';
+  const pre = asRoot ? [] : ['-n', 'apt-get'];
+  try {
+    execFileSync(cmd, [...pre, 'install', '-y', '-qq', 'python3-torch'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (e) {
+    return { error: `could not install python3-torch (${e.message.split('\n')[0]})` };
+  }
+  for (const py of candidates) if (hasTorch(py)) return { py };
+  return { error: 'python3-torch installed but `import torch` still fails' };
+}
+
+function hostInfo() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+}
+
+async function main() {
+  const quick = Boolean(args.quick);
+  const models = String(args.models ?? 'tiny,resnet8,resnet20,resnet20g').split(',');
+  const batch = Number(args.batch ?? 128);
+  const reps = Number(args.reps ?? (quick ? 3 : 5));
+  const steps = Number(args.steps ?? (quick ? 2 : 3));
+  const cpuReps = Number(args['cpu-reps'] ?? (quick ? 1 : 5));
+  const cpuBatch = { tiny: 8, resnet8: 4, resnet20: 2, resnet20g: 2 };
+  if (quick) Object.assign(cpuBatch, { tiny: 2, resnet8: 1, resnet20: 1, resnet20g: 1 });
+  for (const kv of String(args['cpu-batch'] ?? '')
+    .split(',')
+    .filter(Boolean)) {
+    const [k, v] = kv.split(':');
+    cpuBatch[k] = Number(v);
+  }
+  const self = fileURLToPath(import.meta.url);
+  const results = { host: hostInfo(), date: new Date().toISOString(), batch, reps, steps, cpuReps, models, runs: {} };
+  results.loadavg = { start: os.loadavg()[0] };
+  for (const m of models) {
+    if (!MODELS[m]) throw new Error(`unknown model ${m}; expected ${Object.keys(MODELS).join(', ')}`);
+    const r = (results.runs[m] = {});
+    const common = [`--model=${m}`, `--worker`];
+    r.native = runChild(
+      process.execPath,
+      [
+        self,
+        ...common,
+        '--backend=ft-native',
+        `--batch=${batch}`,
+        `--reps=${reps}`,
+        `--steps=${steps}`,
+        '--convs',
+        ...(args.profile ? ['--profile'] : []),
+      ],
+      `ft-native ${m} bs ${batch}`,
+    );
+    if (!args['no-cpu']) {
+      r.cpu = runChild(
+        process.execPath,
+        [self, ...common, '--backend=cpu', `--batch=${cpuBatch[m]}`, `--reps=${cpuReps}`, '--steps=1'],
+        `cpu ${m} bs ${cpuBatch[m]}`,
+      );
+    }
+  }
+  if (!args['no-torch']) {
+    const torch = findTorchPython();
+    if (torch.error) {
+      results.torchError = torch.error;
+      process.stderr.write(`[bench] PyTorch skipped: ${torch.error}\n`);
+    } else {
+      for (const m of models) {
+        results.runs[m].torch = runChild(
+          torch.py,
+          [
+            path.join(here, 'torch_bench.py'),
+            `--model=${m}`,
+            `--batch=${batch}`,
+            `--reps=${reps}`,
+            `--steps=${steps}`,
+            '--threads=2',
+          ],
+          `torch ${m} bs ${batch}`,
+        );
+      }
+    }
+  }
+  results.loadavg.end = os.loadavg()[0];
+  results.command = `node benchmarks/backend/run.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+  const out = path.resolve(root, String(args.out ?? 'docs/results/backend.md'));
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out.replace(/\.md$/, '.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(out.replace(/\.md$/, '.svg'), renderSvg(results));
+  writeFileSync(out, renderMarkdown(results, path.basename(out.replace(/\.md$/, '.svg'))));
+  process.stderr.write(`[bench] wrote ${path.relative(root, out)} (+ .json, .svg)\n`);
+}
+
+if (args.worker) {
+  worker().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
