@@ -308,7 +308,8 @@ async function main() {
   results.loadavg = { start: os.loadavg()[0] };
   for (const m of models) {
     if (!MODELS[m]) throw new Error(`unknown model ${m}; expected ${Object.keys(MODELS).join(', ')}`);
-    const r = (results.runs[m] = {});
+    const r = {};
+    results.runs[m] = r;
     const common = [`--model=${m}`, `--worker`];
     r.native = runChild(
       process.execPath,
