@@ -11,7 +11,21 @@ export {
   projectLinf,
   type TargetSelector,
 } from './attack.js';
+export {
+  type AttackAccuracyOptions,
+  type AttackAccuracyResult,
+  attackAccuracy,
+  dataSize,
+  type RobustnessData,
+} from './attack-accuracy.js';
+export { type EvaluateRobustnessOptions, evaluateRobustness, type RobustnessResult } from './evaluate-robustness.js';
 export { FGSM, type FGSMOptions } from './fgsm.js';
+export {
+  type GradientMaskingOptions,
+  type GradientMaskingReport,
+  gradientMaskingChecks,
+  type SanityCheck,
+} from './gradient-masking.js';
 export { correctMask, crossEntropyPerExample, dlrPerExample, inputGradWithAux, klPerExample } from './losses.js';
 export {
   checkProbabilities,
@@ -25,3 +39,14 @@ export {
 export { withNormalization } from './normalization.js';
 export { PassCounter, type PassCounts, type PassKind } from './pass-counter.js';
 export { PGD, PGDL2, type PGDOptions } from './pgd.js';
+export {
+  constantLr,
+  cyclicLr,
+  fixedSchedule,
+  oneCycleLr,
+  piecewiseDecay,
+  type ScheduleSpec,
+  type SlowStartFastDecayOptions,
+  scheduleCurve,
+  slowStartFastDecay,
+} from './schedules.js';
