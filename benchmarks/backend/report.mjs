@@ -46,7 +46,7 @@ export function renderMarkdown(r, svgName) {
   );
   if (nat) {
     L.push(
-      `- \`ft-native\`: @ft/tfjs-backend-native ${nat.native?.version ?? ''}, tfjs-core ${nat.tfjsCore}, oneDNN ${nat.native?.onednn} (runtime ISA ${nat.native?.isa}), ${nat.native?.threads} OpenMP threads${nat.native?.layersBatchNormPatched ? ', tfjs-layers BatchNormalization trained through the fused native BN' : ''}.`,
+      `- \`ft-native\`: @ft/tfjs-backend-native ${nat.native?.version ?? ''}, tfjs-core ${nat.tfjsCore}, oneDNN ${nat.native?.onednn} (runtime ISA ${nat.native?.isa}), ${nat.native?.threads} OpenMP threads (wait policy ${nat.native?.ompWaitPolicy ?? '?'})${nat.native?.layersBatchNormPatched ? ', tfjs-layers BatchNormalization trained through the fused native BN' : ''}.`,
     );
   }
   if (tor)

@@ -134,7 +134,8 @@ async function worker() {
     for (let s = 0; s < steps; s++) await model.trainOnBatch(x, y);
   });
   const infer = () => {
-    const p = model.predict(x);
+    // predict() would split the batch into chunks of 32 by default.
+    const p = model.predict(x, { batchSize: batch });
     p.dataSync();
     p.dispose();
   };
@@ -183,6 +184,7 @@ async function worker() {
       onednn: info.onednn,
       isa: info.isa,
       threads: info.threads,
+      ompWaitPolicy: info.ompWaitPolicy,
       pool: info.pool,
       convImpls: info.convImpls,
       layersBatchNormPatched: info.layersBatchNormPatched,

@@ -9,7 +9,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, type NativeAddon } from './addon.js';
+import { loadAddon, type NativeAddon, ompWaitPolicy } from './addon.js';
 import { NativeBackend } from './backend.js';
 import { registerBatchNormKernels } from './batch-norm-train.js';
 import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
@@ -57,6 +57,8 @@ export interface NativeInfo {
   isa?: string;
   /** OpenMP threads (shared by oneDNN and the native loops). */
   threads?: number;
+  /** OpenMP wait policy (`passive` by default; set OMP_WAIT_POLICY=active before loading to spin). */
+  ompWaitPolicy?: string;
   /** Names under which the backend is registered. */
   backends: string[];
   /** Buffer pool of the live backend instance, if one was created. */
@@ -211,6 +213,7 @@ export function nativeInfo(): NativeInfo {
     onednnHeaders: i.onednnHeaders,
     isa: i.isa,
     threads: i.threads,
+    ompWaitPolicy: ompWaitPolicy(),
     convCache: i.convCache,
     convImpls: i.convImpls,
   };
