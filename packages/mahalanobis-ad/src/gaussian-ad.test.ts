@@ -99,6 +99,15 @@ describe('GaussianAD closed forms', () => {
     expect(Array.from(g.level('f').variance)).toEqual([expect.closeTo(4, 12), expect.closeTo(1.25, 12)]);
   });
 
+  it('trace identity: with Σ re-estimated on the same sample, the mean M² is exactly d (why the fine-tuning refits between epochs only)', async () => {
+    for (const l of ['a', 'b']) {
+      const g = await new GaussianAD({ estimator: 'empirical' }).fit({ [l]: fx.train[l] });
+      const m = g.score({ [l]: fx.train[l] }).total;
+      const meanSq = m.reduce((a, v) => a + v * v, 0) / m.length;
+      expect(meanSq).toBeCloseTo(fx.train[l][0].length, 9);
+    }
+  });
+
   it('L2 and SED distances against hand-computed values', async () => {
     const g = await new GaussianAD({ estimator: 'empirical' }).fit({ f: X });
     const x = [[mu[0] + 3, mu[1] + 4]];

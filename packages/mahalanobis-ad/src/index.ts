@@ -3,5 +3,8 @@ export * from './detector.js';
 export * from './distances.js';
 export * from './features.js';
 export * from './gaussian-ad.js';
+export * from './mahalanobis-finetune.js';
+export * from './one-class.js';
 export * from './padim.js';
 export * from './synthetic-mvtec.js';
+export * from './val-augment.js';
