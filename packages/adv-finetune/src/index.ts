@@ -1,3 +1,13 @@
+export {
+  type AdversarialFinetuneOptions,
+  type AdversarialTrainOptions,
+  type AdversarialTrainResult,
+  type AdversarialValidation,
+  adversarialFinetune,
+  adversarialTrain,
+  type TrainingMethod,
+  type ValPoint,
+} from './adversarial-train.js';
 export { APGD, type APGDOptions } from './apgd.js';
 export {
   Attack,
@@ -50,3 +60,4 @@ export {
   scheduleCurve,
   slowStartFastDecay,
 } from './schedules.js';
+export { type TradesAttackOptions, tradesAttack, tradesLoss } from './trades.js';
