@@ -11,7 +11,7 @@
 namespace ft {
 namespace {
 
-enum BinOp { kAdd = 0, kSub, kMul, kDiv, kSqDiff, kMax, kMin, kPow };
+enum BinOp { kAdd = 0, kSub, kMul, kDiv, kSqDiff, kMax, kMin, kPow, kReluGrad };
 
 struct FAdd {
   float operator()(float a, float b) const { return a + b; }
@@ -42,6 +42,14 @@ struct FMin {
 struct FPow {
   float operator()(float a, float b) const {
     return static_cast<float>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+  }
+};
+
+struct FReluGrad {
+  // dy * step(x), exactly tfjs' Relu gradient mul(dy, cast(step(x))) in one pass (a = dy, b = x).
+  float operator()(float dy, float x) const {
+    const float s = x > 0.f ? 1.f : 0.f;
+    return dy * (x != x ? x : s);
   }
 };
 
@@ -197,6 +205,9 @@ napi_value binary(Ctx &c) {
       break;
     case kPow:
       binaryRun(a, b, o, g, FPow{});
+      break;
+    case kReluGrad:
+      binaryRun(a, b, o, g, FReluGrad{});
       break;
     default:
       throw ArgError("binary: unknown op");

@@ -16,6 +16,7 @@ import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { type KernelCounter, kernelStats, overrideConfig, withFallback } from './kernels/override.js';
 import { isLayersBatchNormPatched, patchLayersBatchNorm } from './layers-batch-norm.js';
+import { registerReluGrad } from './relu-grad.js';
 
 /** Options of {@link registerNativeBackend}. */
 export interface RegisterNativeOptions {
@@ -146,6 +147,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
       tf.registerKernel({ ...config, backendName: name, kernelFunc });
     }
     registerBatchNormKernels(name);
+    registerReluGrad(name);
     if (wantLayersPatch) patchLayersBatchNorm();
     registered.set(name, { pool: opts.pool });
     return { ok: true, name };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBackend } from './backend.js';
+import { nativeInfo, setThreads } from './register.js';
 import { nativeTestsEnabled, useNative } from './testing/differential.js';
 import { resnet, tinyCnn } from './testing/models.js';
 import { testRng } from './testing/rng.js';
@@ -21,7 +22,11 @@ async function trainResnet8(backendName: string, weights: Float32Array[], steps:
 }
 
 describe.runIf(nativeTestsEnabled())('training on ft-native', () => {
-  beforeAll(useNative);
+  let threadsBefore = 2;
+  beforeAll(async () => {
+    await useNative();
+    threadsBefore = nativeInfo().threads ?? 2;
+  });
 
   it('ResNet-8 (16×16×3, batch 4): 3 SGD-momentum steps give the same losses as cpu to 1e-4', async () => {
     const init = resnet(1, [16, 16, 3]);
@@ -36,6 +41,8 @@ describe.runIf(nativeTestsEnabled())('training on ft-native', () => {
   }, 60_000);
 
   it('leaks neither tensors nor pooled buffers over 1,000 training steps', async () => {
+    // Tiny tensors: one thread keeps this fast even when the machine is busy (it checks memory, not speed).
+    setThreads(1);
     const model = tinyCnn([8, 8, 1], 3, 4);
     model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
     const g = testRng(2);
@@ -55,5 +62,6 @@ describe.runIf(nativeTestsEnabled())('training on ft-native', () => {
     expect(p1.misses).toBe(p0.misses); // steady state: every output buffer comes from the pool
     tf.dispose([x, y]);
     model.dispose();
+    setThreads(threadsBefore);
   }, 60_000);
 });

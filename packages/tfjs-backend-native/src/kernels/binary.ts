@@ -16,6 +16,8 @@ export const BINARY_OPS = {
   Maximum: 5,
   Minimum: 6,
   Pow: 7,
+  /** dy · step(x): the Relu gradient in one pass (inputs `dy`, `x`); see relu-grad.ts. */
+  NativeReluGrad: 8,
 } as const;
 
 const MAX_RANK = 8;
@@ -28,8 +30,8 @@ export function binaryKernel(op: keyof typeof BINARY_OPS): NativeKernel {
   const code = BINARY_OPS[op];
   return (args: KernelArgs): TensorInfo | null => {
     const { inputs, backend } = args;
-    const a = inputs.a as TensorInfo;
-    const b = inputs.b as TensorInfo;
+    const a = (inputs.a ?? inputs.dy) as TensorInfo;
+    const b = (inputs.b ?? inputs.x) as TensorInfo;
     const av = backend.f32(a);
     const bv = backend.f32(b);
     if (!av || !bv) return null;
