@@ -28,6 +28,18 @@ export {
   dataSize,
   type RobustnessData,
 } from './attack-accuracy.js';
+export {
+  attackCommand,
+  attackFromArgs,
+  CLI_ATTACKS,
+  CLI_SCHEDULES,
+  commands,
+  evalCommand,
+  finetuneCommand,
+  loadModelRef,
+  scheduleFromArgs,
+  trainCommand,
+} from './commands.js';
 export { type EvaluateRobustnessOptions, evaluateRobustness, type RobustnessResult } from './evaluate-robustness.js';
 export { FGSM, type FGSMOptions } from './fgsm.js';
 export {
