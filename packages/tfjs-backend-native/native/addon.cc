@@ -2,11 +2,25 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "common.h"
 
 namespace ft {
+
+int64_t kParallelMin = 1 << 15;
+
 namespace {
+
+void initParallelMin() {
+  const char *policy = std::getenv("OMP_WAIT_POLICY");
+  if (policy && (std::strcmp(policy, "passive") == 0 || std::strcmp(policy, "PASSIVE") == 0)) kParallelMin = 1 << 19;
+  if (const char *v = std::getenv("FT_NATIVE_PARALLEL_MIN")) {
+    const long long n = std::atoll(v);
+    if (n > 0) kParallelMin = n;
+  }
+}
 
 const char *isaName(dnnl_cpu_isa_t isa) {
   // Only names that exist with the same meaning in oneDNN 2.x and 3.x.
@@ -57,6 +71,7 @@ napi_value info(Ctx &c) {
   setProp(env, o, "isa", str(env, name));
   setProp(env, o, "threads", c.number(omp_get_max_threads()));
   setProp(env, o, "ompProcs", c.number(omp_get_num_procs()));
+  setProp(env, o, "parallelMin", c.number(static_cast<double>(kParallelMin)));
   const ConvCacheStats s = convCacheStats();
   napi_value cache;
   napi_create_object(env, &cache);
@@ -87,6 +102,7 @@ napi_value clearCaches(Ctx &c) {
 }
 
 napi_value init(napi_env env, napi_value exports) {
+  initParallelMin();
   std::vector<Export> fns = {
       {"info", wrap<info>},
       {"setThreads", wrap<setThreads>},

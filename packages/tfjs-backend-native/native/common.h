@@ -115,8 +115,12 @@ napi_value wrap(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/** Below this many elements a loop runs on the calling thread (waking the pool costs more than it saves). */
-constexpr int64_t kParallelMin = 1 << 15;
+/**
+ * Below this many elements a loop runs on the calling thread (waking the pool costs more than it saves). Set at
+ * load time from the OpenMP wait policy (addon.cc): with passive waiting a wake-up costs ~10–30 µs, so only large
+ * tensors (≥ 512k elements) are split; with spinning threads 32k. FT_NATIVE_PARALLEL_MIN overrides it.
+ */
+extern int64_t kParallelMin;
 
 inline int numThreads() { return omp_get_max_threads(); }
 
