@@ -3,6 +3,7 @@ import {
   buildBackbone,
   defineCommand,
   evaluateClassifier,
+  InvalidArgumentError,
   listBackbones,
   loadDatasetSpec,
   saveModel,
@@ -26,11 +27,13 @@ export const pretrainCommand = defineCommand({
     lr: { type: 'number', description: 'Peak SGD learning rate (warm-up + cosine)', default: 0.05 },
     'weight-decay': { type: 'number', description: 'L2 weight decay on kernels', default: 5e-4 },
     limit: { type: 'number', description: 'Use only the first N training images (0 = all)', default: 0 },
-    out: { type: 'string', description: 'Directory to save the model to', required: true },
+    out: { type: 'string', description: 'Directory to save the model to (optional with --zoo-name)' },
     'zoo-name': { type: 'string', description: 'Also record the model in the zoo under this name' },
     'checkpoint-dir': { type: 'string', description: 'Write resumable checkpoints here (resumes automatically)' },
   },
   async run(ctx) {
+    if (!ctx.args.out && !ctx.args['zoo-name'])
+      throw new InvalidArgumentError('give --out <dir>, --zoo-name <name>, or both');
     const dataset = String(ctx.args.dataset);
     const arch = String(ctx.args.arch);
     if (!listBackbones().includes(arch))
@@ -63,8 +66,8 @@ export const pretrainCommand = defineCommand({
     });
     const trainSeconds = (performance.now() - t0) / 1000;
     const ev = await evaluateClassifier(model, test);
-    const out = path.resolve(String(ctx.args.out));
-    await saveModel(model, out);
+    const out = ctx.args.out ? path.resolve(String(ctx.args.out)) : undefined;
+    if (out) await saveModel(model, out);
     const command = `ft pretrain ${process.argv.slice(3).join(' ')}`.trim();
     const zooName = ctx.args['zoo-name'];
     if (zooName) {
@@ -90,7 +93,7 @@ export const pretrainCommand = defineCommand({
       testAccuracy: ev.accuracy,
       testAccuracyPct: pct(ev.accuracy),
       trainSeconds: Math.round(trainSeconds * 10) / 10,
-      out,
+      ...(out ? { out } : {}),
       ...(zooName ? { zoo: String(zooName) } : {}),
       backend: ctx.backend.name,
       seed: ctx.seed,
