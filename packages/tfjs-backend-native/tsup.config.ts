@@ -1,14 +1,5 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  // import.meta.url (used to locate the .node addon) also works in the CJS build.
-  shims: true,
-  target: 'node20',
-  platform: 'node',
-  external: [/^@tensorflow\//, /^@ft\//],
-});
+// import.meta.url (used to locate the .node addon) also works in the CJS build.
+export default defineConfig({ ...packageBuild, shims: true });
