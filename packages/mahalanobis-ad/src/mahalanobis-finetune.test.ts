@@ -34,6 +34,7 @@ describe('mahalanobisFinetune', () => {
       lr: 0.05,
       patience: null,
       monitor: { images: test, labels: test.labels },
+      extraValidation: { cutout: ['cutout'], same: ['mixup', 'cutmix', 'cutout', 'cutpaste', 'augmix'] },
       rng: createRng(0),
       callbacks: [memoryGuard({ warmupSteps: 1 })],
       onEpoch: (e) => epochs.push(e),
@@ -43,7 +44,10 @@ describe('mahalanobisFinetune', () => {
     expect(epochs).toEqual(res.history);
     expect(res.history[0].loss).toBeNull();
     for (const h of res.history.slice(1)) expect(h.loss).toBeGreaterThan(0);
-    for (const h of res.history) expect(h.monitorAUROC).toBeGreaterThanOrEqual(0);
+    for (const h of res.history) {
+      expect(h.monitorAUROC).toBeGreaterThanOrEqual(0);
+      expect(Object.keys(h.extraValAUROC ?? {})).toEqual(['cutout', 'same']);
+    }
     const best = res.history.reduce((a, h) => (h.valAUROC > a.valAUROC ? h : a));
     expect(res.bestEpoch).toBe(best.epoch);
     expect(res.lastEpoch).toBe(3);

@@ -90,6 +90,11 @@ export interface MahalanobisFinetuneOptions {
   freezeUpTo?: string;
   /** Restore the best-validation weights at the end. Default true. */
   restoreBest?: boolean;
+  /**
+   * Further pseudo-anomaly sets scored every epoch for analysis only (e.g. one augmentation family each); their
+   * AUROCs go to `FinetuneEpoch.extraValAUROC` and never influence the selection.
+   */
+  extraValidation?: Record<string, readonly ValAugmentName[] | Augment>;
   /** Scored every epoch for curves only (never used for selection). */
   monitor?: { images: ImageDataset; labels: ArrayLike<number> };
   /** Images per forward pass in refits and scoring. Default 128. */
@@ -110,6 +115,8 @@ export interface FinetuneEpoch {
   loss: number | null;
   /** Pseudo-AUROC: clean vs augmented held-out normals. */
   valAUROC: number;
+  /** Pseudo-AUROCs of the `extraValidation` sets (analysis only). */
+  extraValAUROC?: Record<string, number>;
   /** AUROC on the monitor set, when given. */
   monitorAUROC?: number;
   /** Wall time of the epoch (training + refit + evaluation) in seconds. */
@@ -212,6 +219,9 @@ export async function mahalanobisFinetune(
   if (opts.freezeUpTo) freeze(model, { upTo: opts.freezeUpTo });
   const taps = tapModel(model, levels);
   const valSet = pseudoAnomalySet(val, opts.valAugment ?? VAL_AUGMENTS, rng.fork('val-augment'));
+  const extraSets = Object.entries(opts.extraValidation ?? {}).map(
+    ([name, fam]) => [name, pseudoAnomalySet(val, fam, rng.fork(`val-augment-${name}`))] as const,
+  );
 
   const history: FinetuneEpoch[] = [];
   let current = await refit(taps, levels, train, estimator, norm, evalBs, opts.signal);
@@ -225,6 +235,12 @@ export async function mahalanobisFinetune(
   const evaluate = async (epoch: number, loss: number | null, t0: number) => {
     const v = auroc(valSet.labels, await totals(taps, levels, current, valSet.images, norm, evalBs));
     const rec: FinetuneEpoch = { epoch, loss, valAUROC: v, seconds: 0 };
+    if (extraSets.length > 0) {
+      rec.extraValAUROC = {};
+      for (const [name, set] of extraSets) {
+        rec.extraValAUROC[name] = auroc(set.labels, await totals(taps, levels, current, set.images, norm, evalBs));
+      }
+    }
     if (opts.monitor) {
       rec.monitorAUROC = auroc(
         opts.monitor.labels,
