@@ -37,6 +37,7 @@ import {
   type Rng,
   setBnMode,
   shuffled,
+  subset,
   type TrainBatch,
   batches as toBatches,
 } from '@ft/core';
@@ -218,10 +219,25 @@ export async function mahalanobisFinetune(
   setBnMode(model, 'frozen');
   if (opts.freezeUpTo) freeze(model, { upTo: opts.freezeUpTo });
   const taps = tapModel(model, levels);
-  const valSet = pseudoAnomalySet(val, opts.valAugment ?? VAL_AUGMENTS, rng.fork('val-augment'));
+  // Pseudo-anomaly sets are [clean val; augmented val]: the clean half is shared, so it is scored once per epoch.
+  const augmentedHalf = (fam: readonly ValAugmentName[] | Augment, label: string) => {
+    const set = pseudoAnomalySet(val, fam, rng.fork(label));
+    return subset(
+      set.images,
+      Int32Array.from({ length: val.size }, (_, i) => val.size + i),
+    );
+  };
+  const valAug = augmentedHalf(opts.valAugment ?? VAL_AUGMENTS, 'val-augment');
   const extraSets = Object.entries(opts.extraValidation ?? {}).map(
-    ([name, fam]) => [name, pseudoAnomalySet(val, fam, rng.fork(`val-augment-${name}`))] as const,
+    ([name, fam]) => [name, augmentedHalf(fam, `val-augment-${name}`)] as const,
   );
+  const valLabels = new Uint8Array(2 * val.size).fill(1, val.size);
+  const pseudoAuroc = (clean: Float64Array, aug: Float64Array) => {
+    const all = new Float64Array(clean.length + aug.length);
+    all.set(clean, 0);
+    all.set(aug, clean.length);
+    return auroc(valLabels, all);
+  };
 
   const history: FinetuneEpoch[] = [];
   let current = await refit(taps, levels, train, estimator, norm, evalBs, opts.signal);
@@ -233,12 +249,13 @@ export async function mahalanobisFinetune(
     gaussian: null as GaussianAD | null,
   };
   const evaluate = async (epoch: number, loss: number | null, t0: number) => {
-    const v = auroc(valSet.labels, await totals(taps, levels, current, valSet.images, norm, evalBs));
+    const clean = await totals(taps, levels, current, val, norm, evalBs);
+    const v = pseudoAuroc(clean, await totals(taps, levels, current, valAug, norm, evalBs));
     const rec: FinetuneEpoch = { epoch, loss, valAUROC: v, seconds: 0 };
     if (extraSets.length > 0) {
       rec.extraValAUROC = {};
       for (const [name, set] of extraSets) {
-        rec.extraValAUROC[name] = auroc(set.labels, await totals(taps, levels, current, set.images, norm, evalBs));
+        rec.extraValAUROC[name] = pseudoAuroc(clean, await totals(taps, levels, current, set, norm, evalBs));
       }
     }
     if (opts.monitor) {
