@@ -21,7 +21,8 @@
  *           τ' = (1/(N r)) Σ_n [π_n((1−g)²‖r_n‖² + r·gτ) + (1 − π_n)‖r_n‖²]   (`tauUpdate: 'em'`, default), or τ kept
  *           at the AMP estimate (`'residual'`);
  *   blend:  p ← ρ_{t,j}·p' + (1 − ρ_{t,j})·p for p ∈ {λ, φ, τ}, ρ = 0.05 + 0.95·sigmoid(free logit).
- * Output: a final E-step gives X^t = π_n·g·r_n and π^t (kept for detection); b_{t+1} = (N/L)·mean_n v_n / τ (Onsager);
+ * Output: a final E-step gives X̂ = π_n·g·r_n and π^t (kept for detection); b_{t+1} = (N/L)·mean_n v_n / τ (Onsager);
+ * outer damping X^t = (1 − d_t)·X̂ + d_t·X^{t−1} (b blended the same way), d_t = sigmoid(learned logit), init 0.5;
  * λ, φ carry over to layer t + 1 (τ is re-estimated from V^{t+1}).
  * With J = 0 (the "without EM tuning" ablation) each layer instead has its own learned λ_t, φ_t and τ is the AMP
  * estimate: a LAMP network with a learned Bernoulli–Gaussian MMV denoiser.
@@ -29,7 +30,8 @@
  * Departures from the spec text and why [I]: the τ M-step uses the EM update of the decoupled pseudo-measurement
  * model R = X + CN(0, τI) rather than the spec's σ² formula, because it needs no extra S·X̂ product per inner step
  * (the spec's form costs an L×N×r product per EM step on the pure-JS backend); the Onsager term is computed
- * (not learned). Parameterisation as the spec: λ, ρ through sigmoids of free logits, φ through softplus, π through
+ * (not learned); the outer damping d_t is added because at these finite sizes the undamped AMP recursion the layers
+ * start from diverges (see `ampMmv`), which made deeper layers untrainable. Parameterisation as the spec: λ, ρ through sigmoids of free logits, φ through softplus, π through
  * the log-odds (no overflow). All variables are float32 tfjs variables; the forward pass is differentiable end to end.
  */
 
@@ -66,6 +68,8 @@ export interface FeatureAidedJadceNetOptions {
   tauUpdate?: 'em' | 'residual';
   /** Initial ρ (default 0.5). */
   rho0?: number;
+  /** Initial outer damping d_t (default 0.5; learnable per layer; 0 disables it and its variables). */
+  outerDamping?: number;
 }
 
 /** Output of `FeatureAidedJadceNet.run`: one entry per outer layer. */
@@ -82,6 +86,8 @@ const softplusInv = (y: number) => Math.log(Math.expm1(y));
 const logit = (p: number) => Math.log(p / (1 - p));
 
 interface LayerVars {
+  /** Outer damping logit (d_t = sigmoid). */
+  delta?: tf.Variable;
   Bre?: tf.Variable;
   Bim?: tf.Variable;
   rho?: tf.Variable;
@@ -102,6 +108,7 @@ export class FeatureAidedJadceNet implements Module {
   readonly S: CMat;
   private readonly prior: { lambda: number; phi: number };
   private readonly rho0: number;
+  readonly outerDamping: number;
   private readonly Sr: tf.Tensor2D;
   private readonly SHr: tf.Tensor2D;
   private readonly lambda0: tf.Variable;
@@ -123,6 +130,7 @@ export class FeatureAidedJadceNet implements Module {
     this.tauUpdate = o.tauUpdate ?? 'em';
     this.prior = o.prior ?? { lambda: 0.05, phi: 1 };
     this.rho0 = o.rho0 ?? 0.5;
+    this.outerDamping = o.outerDamping ?? 0.5;
     for (const [k, v, ok] of [
       ['r', this.r, Number.isInteger(this.r) && this.r >= 1],
       ['T', this.T, Number.isInteger(this.T) && this.T >= 1],
@@ -130,6 +138,7 @@ export class FeatureAidedJadceNet implements Module {
       ['prior.lambda', this.prior.lambda, this.prior.lambda > 0 && this.prior.lambda < 1],
       ['prior.phi', this.prior.phi, this.prior.phi > 0],
       ['rho0', this.rho0, this.rho0 > RHO_MIN && this.rho0 < 1],
+      ['outerDamping', this.outerDamping, this.outerDamping >= 0 && this.outerDamping < 1],
     ] as const) {
       if (!ok) throw new InvalidArgumentError(`FeatureAidedJadceNet: invalid ${k} = ${v}`);
     }
@@ -155,6 +164,7 @@ export class FeatureAidedJadceNet implements Module {
     if (this.damping === 'shared' && this.J > 0) this.sharedRho = variable(tf.scalar(rhoLogit), 'rho');
     for (let t = 0; t < this.T; t++) {
       const lv: LayerVars = {};
+      if (this.outerDamping > 0) lv.delta = variable(tf.scalar(logit(this.outerDamping)), `delta${t}`);
       if (this.learnB) {
         lv.Bre = variable(tf.transpose(sre), `B${t}_re`);
         lv.Bim = variable(tf.neg(tf.transpose(sim)), `B${t}_im`);
@@ -178,7 +188,7 @@ export class FeatureAidedJadceNet implements Module {
       if (this.J > 0) out.push(this.lambda0, this.phi0);
       if (this.sharedRho) out.push(this.sharedRho);
     }
-    for (const v of [lv.Bre, lv.Bim, lv.rho, lv.lambda, lv.phi]) if (v) out.push(v);
+    for (const v of [lv.Bre, lv.Bim, lv.rho, lv.lambda, lv.phi, lv.delta]) if (v) out.push(v);
     return out;
   }
 
@@ -262,8 +272,16 @@ export class FeatureAidedJadceNet implements Module {
         }
       }
       const { pi, g, v } = this.eStep(r2, lam, phi, tau);
-      const Xt = scaleGroups(R, tf.mul(pi, g) as tf.Tensor2D);
-      b = tf.div(tf.mul(N / L, colMean(v as tf.Tensor2D)), tau) as tf.Tensor1D;
+      let Xt = scaleGroups(R, tf.mul(pi, g) as tf.Tensor2D);
+      let bNew = tf.div(tf.mul(N / L, colMean(v as tf.Tensor2D)), tau) as tf.Tensor1D;
+      if (lv.delta) {
+        // outer damping, as in damped AMP: X^t = (1 − d)·X̂ + d·X^{t−1}, Onsager coefficient blended the same way
+        const d = tf.sigmoid(lv.delta);
+        const keep = tf.sub(1, d);
+        Xt = (X ? tf.add(tf.mul(keep, Xt), tf.mul(d, X)) : tf.mul(keep, Xt)) as tf.Tensor3D;
+        bNew = (b ? tf.add(tf.mul(keep, bNew), tf.mul(d, b)) : tf.mul(keep, bNew)) as tf.Tensor1D;
+      }
+      b = bNew;
       VPrev = V;
       X = Xt;
       Xs.push(Xt);
@@ -309,6 +327,7 @@ export class FeatureAidedJadceNet implements Module {
       tauUpdate: this.tauUpdate,
       prior: this.prior,
       rho0: this.rho0,
+      outerDamping: this.outerDamping,
     };
   }
 
@@ -359,6 +378,6 @@ export class FeatureAidedJadceNet implements Module {
     this.Sr.dispose();
     this.SHr.dispose();
     for (const v of [this.lambda0, this.phi0, this.sharedRho]) v?.dispose();
-    for (const lv of this.layers) for (const v of [lv.Bre, lv.Bim, lv.rho, lv.lambda, lv.phi]) v?.dispose();
+    for (const lv of this.layers) for (const v of [lv.Bre, lv.Bim, lv.rho, lv.lambda, lv.phi, lv.delta]) v?.dispose();
   }
 }

@@ -65,15 +65,19 @@ export function nmseLoss(xHat: tf.Tensor, x: tf.Tensor): tf.Scalar {
   return tf.div(tf.sum(tf.square(tf.sub(xHat, x))), tf.add(tf.sum(tf.square(x)), 1e-12)) as tf.Scalar;
 }
 
-/** Trains `net` layer by layer on `pool` (see file header). Returns the stage records and the number of steps. */
+/**
+ * Trains `net` layer by layer on `pool` (see file header); with several pools (e.g. different antenna counts, which
+ * cannot share a batch) the steps cycle through them. Returns the stage records and the number of steps.
+ */
 export function trainLayerwise(
   net: LayerwiseNet,
-  pool: SamplePool,
+  pool: SamplePool | SamplePool[],
   o: TrainLayerwiseOptions,
 ): { stages: StageRecord[]; steps: number } {
+  const pools = Array.isArray(pool) ? pool : [pool];
+  if (pools.length === 0) throw new InvalidArgumentError('trainLayerwise: no sample pool');
   const lr = o.lr ?? 1e-3;
   const refineLrs = o.refineLrs ?? [1e-4];
-  const batch = Math.min(o.batch ?? 128, pool.count);
   const J = net.J ?? 0;
   const inner = o.innerLayerwise ?? J > 0;
   const bce = o.loss === 'nmse+bce' ? (o.bceWeight ?? 0.1) : 0;
@@ -93,8 +97,10 @@ export function trainLayerwise(
     const losses: number[] = [];
     for (let s = 0; s < o.stepsPerStage; s++) {
       if (o.signal?.aborted) break;
-      const idx = Array.from({ length: batch }, () => o.rng.int(pool.count));
-      const b = poolBatch(pool, idx);
+      const p = pools[steps % pools.length];
+      const batch = Math.min(o.batch ?? 128, p.count);
+      const idx = Array.from({ length: batch }, () => o.rng.int(p.count));
+      const b = poolBatch(p, idx);
       const { value, grads } = tf.variableGrads(() => {
         const out = net.run(b.Yr, { layers, lastLayerEmSteps: emSteps });
         let loss = nmseLoss(out.X[layers - 1], b.Xr);

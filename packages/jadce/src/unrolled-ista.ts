@@ -7,7 +7,7 @@
  * - Support selection (SS, same paper): the p_k % entries (rows for the group variants) of largest magnitude bypass
  *   the threshold, p_k = min(k·pStep, pMax) (defaults 1.2 %, 13 % as in the reference code).
  * - ALISTA (J. Liu, X. Chen, Z. Wang, W. Yin, ICLR 2019): W fixed analytically (`analyticWeight`), only γ_k, θ_k learned:
- *   X^{k+1} = η_{θ_k}(X^k − γ_k Wᴴ(S X^k − Y)).
+ *   X^{k+1} = η_{θ_k}(X^k − γ_k Wᴴ(S X^k − Y)), γ_k initialised at 1/‖WᴴS‖₂.
  * - -GS variants (Y. Shi, H. Choi, Y. Shi, Y. Zhou, "Algorithm unrolling for massive access via deep neural network
  *   with theoretical guarantee", arXiv 2106.10426): the same with the row-group soft threshold on the real-stacked form,
  *   η_θ(x_n) = max(0, 1 − θ·√c/‖x_n‖)·x_n over device n's 2c real entries (c columns) — `listaGs` (coupled, with SS)
@@ -22,7 +22,7 @@
 import { InvalidArgumentError, realify, ShapeError } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { pilotLipschitz } from './group-lasso.js';
-import { type CMat, chermSolve, cmat, cmatmulBH } from './host-complex.js';
+import { type CMat, chermSolve, cmat, cmatmulAH, cmatmulBH, cspectralNorm2 } from './host-complex.js';
 import { applyRealified, groupNorms2, scaleGroups } from './net-layout.js';
 
 /** Options of `UnrolledIsta`. */
@@ -137,8 +137,11 @@ export class UnrolledIsta {
       this.shortNames.set(v, name);
       return v;
     };
+    let gamma0 = 1;
     if (this.variant === 'alista') {
       const W = analyticWeight(o.S);
+      // γ₀ = 1/‖WᴴS‖₂ keeps the untrained iteration contractive (γ = 1 diverges when N ≫ L)
+      gamma0 = 1 / Math.sqrt(cspectralNorm2(cmatmulAH(W, o.S), 300));
       // realify(Wᴴ) = realify(W)ᵀ
       this.WHr = tf.keep(
         tf.tidy(() =>
@@ -154,7 +157,7 @@ export class UnrolledIsta {
     for (let t = 0; t < this.T; t++) {
       const vars: tf.Variable[] = [];
       vars.push(variable(tf.scalar(this.theta0), `theta${t}`));
-      if (this.variant === 'alista') vars.push(variable(tf.scalar(1), `gamma${t}`));
+      if (this.variant === 'alista') vars.push(variable(tf.scalar(gamma0), `gamma${t}`));
       else {
         // W = Sᴴ/Lc: Re = Re(S)ᵀ/Lc, Im = −Im(S)ᵀ/Lc
         vars.push(variable(tf.div(tf.transpose(sre), Lc), `W${t}_re`));

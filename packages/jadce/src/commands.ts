@@ -1,0 +1,304 @@
+/**
+ * `ft jadce …` commands, mounted by `@ft/cli`:
+ *
+ *   ft jadce simulate --N 100 --M 32 --L 20 --snr 10 --eps 0.05 --count 2000 --seed 1 --out data.npz
+ *   ft jadce train    --N 100 --M 8,32 --L 20 --snr 0:20 --eps 0.05 --seed 1 --out models/   (or --pilots data.npz)
+ *   ft jadce eval     --data data.npz --methods amp-mmv,fista,admm,sbl,cov-ml,lista-gs,alista-gs,proposed --model models/ --json
+ *   ft jadce bench    [--quick]
+ *
+ * `simulate` and `train` draw the pilot matrix from `--seed` the same way, so a model trained with the seed of a data
+ * file fits it; `--pilots <file.npz>` takes S from a data file instead. `eval` prints, per method,
+ * `{ nmseDb, pMiss, pFa, aer, msPerSample }` (more under `details`).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CommandContext,
+  type CommandSpec,
+  defineCommand,
+  InvalidArgumentError,
+  npyToFloat64,
+  readNpy,
+} from '@ft/core';
+import { runJadceBenchmark } from './benchmark.js';
+import { LEARNED_METHODS, type MethodName, runMethod, SOLVER_METHODS, scoreRun } from './evaluate.js';
+import { type LearnedModel, loadLearnedModel, saveLearnedModel } from './learned-models.js';
+import { loadJadceNpz, saveJadceNpz } from './npz-data.js';
+import { resolvePriors } from './priors.js';
+import { makePilots, simulateMassiveAccess } from './simulate.js';
+import { TRAINABLE_METHODS, type TrainableMethod, trainJadceModels } from './train-models.js';
+
+/** Parses `"10"` or a range `"0:20"` (dB). */
+export function parseSnr(s: string | number, flag = '--snr'): number | [number, number] {
+  if (typeof s === 'number') return s;
+  const parts = s.split(':').map((p) => Number(p.trim()));
+  if (parts.some((v) => !Number.isFinite(v)) || parts.length < 1 || parts.length > 2) {
+    throw new InvalidArgumentError(`${flag} must be a number or a range lo:hi in dB, got "${s}"`);
+  }
+  if (parts.length === 2 && parts[0] > parts[1]) throw new InvalidArgumentError(`${flag}: empty range "${s}"`);
+  return parts.length === 1 ? parts[0] : [parts[0], parts[1]];
+}
+
+/** Parses a comma-separated list of positive integers. */
+export function parseIntList(s: string | number, flag: string): number[] {
+  const v = String(s)
+    .split(',')
+    .map((p) => Number(p.trim()));
+  if (v.length === 0 || v.some((x) => !Number.isInteger(x) || x < 1)) {
+    throw new InvalidArgumentError(`${flag} must be a positive integer or a comma-separated list, got "${s}"`);
+  }
+  return v;
+}
+
+/** `--beta`: a positive number (all devices) or a `.npy` file with N values. */
+function parseBeta(v: string | number | boolean | undefined): number | Float64Array | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'number') return v;
+  const num = Number(v);
+  if (Number.isFinite(num)) return num;
+  if (typeof v === 'string' && v.endsWith('.npy')) return Float64Array.from(npyToFloat64(readNpy(v), `--beta ${v}`));
+  throw new InvalidArgumentError(`--beta must be a positive number or a .npy file, got "${v}"`);
+}
+
+const num = (ctx: CommandContext, k: string) => ctx.args[k] as number;
+const str = (ctx: CommandContext, k: string) => ctx.args[k] as string;
+
+const simulate = defineCommand({
+  group: 'jadce',
+  name: 'simulate',
+  description: 'Simulate grant-free massive access (Y = S·X + W) and write a .npz data set',
+  options: {
+    N: { type: 'number', description: 'Number of devices', default: 100 },
+    M: { type: 'number', description: 'Number of BS antennas', default: 32 },
+    L: { type: 'number', description: 'Pilot length', default: 20 },
+    snr: { type: 'string', description: 'SNR in dB, or a range lo:hi drawn per realisation', default: '10' },
+    eps: { type: 'number', description: 'Activity probability ε', default: 0.05 },
+    count: { type: 'number', description: 'Number of realisations', default: 1000 },
+    out: { type: 'string', description: 'Output .npz file', required: true },
+    'cell-radius': { type: 'number', description: 'Path loss in a cell of this radius (km) instead of unit gains' },
+    complex: {
+      type: 'string',
+      description: 'Complex storage',
+      choices: ['complex128', 'complex64', 'pairs'],
+      default: 'complex128',
+    },
+    compressed: { type: 'boolean', description: 'Deflate the archive (numpy.savez_compressed)', default: false },
+  },
+  needsBackend: false,
+  async run(ctx) {
+    const N = num(ctx, 'N');
+    const L = num(ctx, 'L');
+    const pilots = makePilots(L, N, ctx.rng.fork('pilots'));
+    const radius = ctx.args['cell-radius'] as number | undefined;
+    const d = simulateMassiveAccess({
+      N,
+      M: num(ctx, 'M'),
+      L,
+      activity: num(ctx, 'eps'),
+      snrDb: parseSnr(str(ctx, 'snr')),
+      pilots,
+      fading: radius ? { cellRadiusKm: radius } : 'unit',
+      count: num(ctx, 'count'),
+      rng: ctx.rng.fork('data'),
+    });
+    const out = str(ctx, 'out');
+    saveJadceNpz(out, d, { complex: str(ctx, 'complex') as 'complex128', compressed: ctx.args.compressed as boolean });
+    const active = d.active!.reduce((s, v) => s + v, 0);
+    ctx.log(
+      `wrote ${out}: ${d.Y.shape[0]} realisations, L=${L}, N=${N}, M=${d.Y.shape[2]}, ${active} active device slots`,
+    );
+    return {
+      out,
+      count: d.Y.shape[0],
+      N,
+      M: d.Y.shape[2],
+      L,
+      eps: d.eps,
+      snrDb: parseSnr(str(ctx, 'snr')),
+      sigma2: d.sigma2[0],
+      activeFraction: active / d.active!.length,
+      seed: ctx.seed,
+    };
+  },
+});
+
+const train = defineCommand({
+  group: 'jadce',
+  name: 'train',
+  description: 'Train the learned JADCE networks (proposed reconstruction, LISTA-GS, ALISTA-GS) for one pilot matrix',
+  options: {
+    N: { type: 'number', description: 'Number of devices', default: 100 },
+    M: { type: 'string', description: 'Antenna count(s) of the training data, e.g. 32 or 8,32', default: '8,32' },
+    L: { type: 'number', description: 'Pilot length', default: 20 },
+    snr: { type: 'string', description: 'Training SNR in dB or a range lo:hi', default: '0:20' },
+    eps: { type: 'number', description: 'Activity probability ε', default: 0.05 },
+    out: { type: 'string', description: 'Output directory (one sub-directory per method)', required: true },
+    pilots: {
+      type: 'string',
+      description: 'Take S (and N, L) from this .npz data file instead of drawing it from --seed',
+    },
+    methods: {
+      type: 'string',
+      description: `Methods to train (${TRAINABLE_METHODS.join(', ')})`,
+      default: 'proposed,lista-gs,alista-gs',
+    },
+    layers: { type: 'number', description: 'Layers T', default: 10 },
+    em: { type: 'number', description: 'Inner EM steps J of the proposed network', default: 3 },
+    rank: { type: 'number', description: 'DR rank r (default min(8, M))' },
+    samples: { type: 'number', description: 'Training realisations per pool', default: 4000 },
+    steps: { type: 'number', description: 'Adam steps per training stage', default: 30 },
+    batch: { type: 'number', description: 'Mini-batch size', default: 64 },
+  },
+  async run(ctx) {
+    let S = undefined as ReturnType<typeof makePilots> | undefined;
+    if (ctx.args.pilots) S = loadJadceNpz(str(ctx, 'pilots')).S;
+    else S = makePilots(num(ctx, 'L'), num(ctx, 'N'), ctx.rng.fork('pilots'));
+    const methods = str(ctx, 'methods')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean) as TrainableMethod[];
+    const res = trainJadceModels({
+      S,
+      M: parseIntList(str(ctx, 'M'), '--M'),
+      eps: num(ctx, 'eps'),
+      snrDb: parseSnr(str(ctx, 'snr')),
+      methods,
+      rank: ctx.args.rank as number | undefined,
+      T: num(ctx, 'layers'),
+      J: num(ctx, 'em'),
+      samples: num(ctx, 'samples'),
+      stepsPerStage: num(ctx, 'steps'),
+      batch: num(ctx, 'batch'),
+      rng: ctx.rng.fork('train'),
+      log: (l) => ctx.log(l),
+      signal: ctx.signal,
+    });
+    const out = str(ctx, 'out');
+    const summary: Record<string, unknown> = {};
+    for (const [m, model] of Object.entries(res.models)) {
+      saveLearnedModel(join(out, m), model!);
+      const st = res.stats[m as TrainableMethod]!;
+      summary[m] = {
+        dir: join(out, m),
+        seconds: st.seconds,
+        steps: st.steps,
+        trainNmseDb: 10 * Math.log10(st.finalLoss),
+      };
+    }
+    return { out, L: S.rows, N: S.cols, methods: summary };
+  },
+});
+
+const evaluate = defineCommand({
+  group: 'jadce',
+  name: 'eval',
+  description: 'Run JADCE methods on a .npz data set and print NMSE, P_miss, P_FA, AER and runtime per method',
+  options: {
+    data: {
+      type: 'string',
+      description: 'Data set (.npz with S, Y, X, active, sigma2; see the README)',
+      required: true,
+    },
+    methods: {
+      type: 'string',
+      description: `Comma-separated methods (${[...SOLVER_METHODS, ...LEARNED_METHODS].join(', ')})`,
+      default: 'amp-mmv,fista,admm,sbl,cov-ml',
+    },
+    model: {
+      type: 'string',
+      description: 'Directory written by `ft jadce train` (needed by lista-gs, alista-gs, proposed)',
+    },
+    eps: { type: 'number', description: 'Activity probability ε when the file has none (else estimated)' },
+    beta: { type: 'string', description: 'Large-scale fading: a number for all devices or an .npy file [N]' },
+    count: { type: 'number', description: 'Use only the first COUNT realisations' },
+  },
+  async run(ctx) {
+    const file = str(ctx, 'data');
+    const data = loadJadceNpz(file);
+    const priors = resolvePriors(data, { eps: ctx.args.eps as number | undefined, beta: parseBeta(ctx.args.beta) });
+    const names = str(ctx, 'methods')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean) as MethodName[];
+    const known = [...SOLVER_METHODS, ...LEARNED_METHODS] as string[];
+    for (const m of names)
+      if (!known.includes(m))
+        throw new InvalidArgumentError(`--methods: unknown method '${m}' (known: ${known.join(', ')})`);
+    const models: Partial<Record<(typeof LEARNED_METHODS)[number], LearnedModel>> = {};
+    for (const m of names) {
+      if (!(LEARNED_METHODS as readonly string[]).includes(m)) continue;
+      const base = ctx.args.model as string | undefined;
+      if (!base) throw new InvalidArgumentError(`method '${m}' needs --model <dir> (from ft jadce train)`);
+      const dir = existsSync(join(base, m, 'model.json')) ? join(base, m) : base;
+      const model = loadLearnedModel(dir);
+      const want = m === 'proposed' ? 'proposed' : m;
+      if (model.kind !== want)
+        throw new InvalidArgumentError(`--model ${dir} holds a '${model.kind}' model, not '${m}'`);
+      models[m as (typeof LEARNED_METHODS)[number]] = model;
+    }
+    const count = ctx.args.count as number | undefined;
+    const methods: Record<string, { nmseDb: number; pMiss: number; pFa: number; aer: number; msPerSample: number }> =
+      {};
+    const details: Record<string, unknown> = {};
+    for (const m of names) {
+      ctx.log(`running ${m} …`);
+      const run = runMethod(m, data, { priors, models, count });
+      const s = scoreRun(run, data);
+      methods[m] = { nmseDb: s.nmseDb, pMiss: s.pMiss, pFa: s.pFa, aer: s.aer, msPerSample: s.msPerSample };
+      details[m] = { nmseActiveDb: s.nmseActiveDb, auroc: s.auroc, threshold: s.threshold, iterations: s.iterations };
+      ctx.log(
+        `${m.padEnd(10)} NMSE ${s.nmseDb.toFixed(2)} dB  P_miss ${s.pMiss.toExponential(2)}  P_FA ${s.pFa.toExponential(2)}  AER ${s.aer.toExponential(2)}  ${s.msPerSample.toFixed(2)} ms/sample`,
+      );
+    }
+    const [c, L, M] = data.Y.shape;
+    return {
+      data: { file, count: Math.min(count ?? c, c), L, N: data.S.cols, M },
+      priors: {
+        eps: priors.eps,
+        betaMean: priors.beta.reduce((a, b) => a + b, 0) / priors.beta.length,
+        source: priors.source,
+      },
+      methods,
+      details,
+    };
+  },
+});
+
+const bench = defineCommand({
+  group: 'jadce',
+  name: 'bench',
+  description: 'Reproduce the JADCE benchmark and write docs/results/jadce.md with SVG curves',
+  options: {
+    quick: { type: 'boolean', description: 'M 32, L ∈ {16, 24}, 10 dB, small training', default: false },
+    out: { type: 'string', description: 'Results page to write', default: 'docs/results/jadce.md' },
+    count: { type: 'number', description: 'Test realisations per point (fast methods)', default: 2000 },
+    'slow-count': {
+      type: 'number',
+      description: 'Test realisations per point for FISTA, ADMM, M-SBL, EM-BG-AMP',
+      default: 300,
+    },
+    steps: { type: 'number', description: 'Adam steps per training stage', default: 20 },
+    samples: { type: 'number', description: 'Training realisations per pool', default: 3000 },
+    records: { type: 'string', description: 'Also write the raw results as JSON here' },
+  },
+  async run(ctx) {
+    const res = await runJadceBenchmark({
+      quick: ctx.args.quick as boolean,
+      out: str(ctx, 'out'),
+      count: num(ctx, 'count'),
+      slowCount: num(ctx, 'slow-count'),
+      stepsPerStage: num(ctx, 'steps'),
+      samples: num(ctx, 'samples'),
+      seed: ctx.seed,
+      backend: ctx.backend,
+      records: ctx.args.records as string | undefined,
+      log: (l) => ctx.log(l),
+      signal: ctx.signal,
+      command: `ft jadce bench${ctx.args.quick ? ' --quick' : ''} --seed ${ctx.seed}`,
+    });
+    return res.summary;
+  },
+});
+
+/** The `ft jadce` commands. */
+export const commands: CommandSpec[] = [simulate, train, evaluate, bench];
