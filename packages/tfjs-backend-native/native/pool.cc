@@ -64,6 +64,9 @@ napi_value maxPool(Ctx &c) {
 }
 
 // maxPoolGrad(dy, x, dx, params)
+// Per output pixel: the window-local index of each channel's first strict maximum is found with branch-free
+// selects (vectorised over channels), then dy is added at that position; other positions add nothing (a select,
+// so a NaN dy elsewhere does not leak).
 napi_value maxPoolGrad(Ctx &c) {
   size_t ldy, lx, ldx, lp;
   const float *dy = c.f32(0, &ldy);
@@ -78,12 +81,14 @@ napi_value maxPoolGrad(Ctx &c) {
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     std::vector<float> best(C);
-    std::vector<int64_t> pos(C);
+    std::vector<int32_t> win(C);
 #pragma omp for schedule(static)
     for (int n = 0; n < g.N; ++n) {
-      float *dxn = dx + (int64_t)n * g.H * g.W * C;
+      float *__restrict dxn = dx + (int64_t)n * g.H * g.W * C;
       std::memset(dxn, 0, sizeof(float) * g.H * g.W * C);
-      const float *xn = x + (int64_t)n * g.H * g.W * C;
+      const float *__restrict xn = x + (int64_t)n * g.H * g.W * C;
+      float *__restrict bst = best.data();
+      int32_t *__restrict wi = win.data();
       for (int oh = 0; oh < g.OH; ++oh) {
         const int h0 = oh * g.SH - g.PT;
         const int hs = h0 < 0 ? 0 : h0, he = (h0 + g.KH < g.H) ? h0 + g.KH : g.H;
@@ -91,22 +96,37 @@ napi_value maxPoolGrad(Ctx &c) {
           const int w0 = ow * g.SW - g.PL;
           const int ws = w0 < 0 ? 0 : w0, we = (w0 + g.KW < g.W) ? w0 + g.KW : g.W;
           for (int64_t k = 0; k < C; ++k) {
-            best[k] = -INFINITY;
-            pos[k] = -1;
+            bst[k] = -INFINITY;
+            wi[k] = -1;
           }
+          int32_t j = 0;
           for (int h = hs; h < he; ++h)
-            for (int w = ws; w < we; ++w) {
-              const int64_t base = ((int64_t)h * g.W + w) * C;
-              const float *px = xn + base;
-              for (int64_t k = 0; k < C; ++k)
-                if (px[k] > best[k]) {
-                  best[k] = px[k];
-                  pos[k] = base + k;
-                }
+            for (int w = ws; w < we; ++w, ++j) {
+              const float *__restrict px = xn + ((int64_t)h * g.W + w) * C;
+              for (int64_t k = 0; k < C; ++k) {
+                // Bit-select instead of `gt ? j : wi` so that GCC vectorises (no conditional store).
+                const float p = px[k], b = bst[k];
+                const int32_t m = -static_cast<int32_t>(p > b);
+                bst[k] = p > b ? p : b;
+                wi[k] = (wi[k] & ~m) | (j & m);
+              }
             }
-          const float *d = dy + ((((int64_t)n * g.OH + oh) * g.OW) + ow) * C;
-          for (int64_t k = 0; k < C; ++k)
-            if (pos[k] >= 0) dxn[pos[k]] += d[k];
+          const float *__restrict d = dy + ((((int64_t)n * g.OH + oh) * g.OW) + ow) * C;
+          j = 0;
+          for (int h = hs; h < he; ++h)
+            for (int w = ws; w < we; ++w, ++j) {
+              float *__restrict q = dxn + ((int64_t)h * g.W + w) * C;
+              for (int64_t k = 0; k < C; ++k) {
+                // q += (wi == j) ? d : +0, as a bit mask (vectorises; a NaN dy elsewhere is masked out).
+                const int32_t m = -static_cast<int32_t>(wi[k] == j);
+                int32_t bits;
+                std::memcpy(&bits, &d[k], 4);
+                bits &= m;
+                float v;
+                std::memcpy(&v, &bits, 4);
+                q[k] += v;
+              }
+            }
         }
       }
     }
