@@ -7,8 +7,12 @@
 //                                 [--samples 3000] [--out docs/results/jadce.md] [--page-only] [--no-resume]
 //
 // Same as `ft jadce bench`. Public API only (@ft/jadce, @ft/core). Interrupted runs resume from the records file.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend } from '@ft/core';
+import { createRng, initBackend, nmseDb } from '@ft/core';
 
 let jadce;
 try {
@@ -35,7 +39,52 @@ const num = (v) => (v === undefined ? undefined : Number(v));
 const backend = await initBackend({ prefer: ['cpu'] });
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
+// NumPy cross-check: the same .npz (written by saveJadceNpz) through the TS ampMmv and benchmarks/jadce/amp_mmv.py
+async function numpyCrossCheck() {
+  const rng = createRng(Number(values.seed)).fork('numpy-cross-check');
+  const S = jadce.makePilots(20, 100, rng.fork('pilots'));
+  const data = jadce.simulateMassiveAccess({
+    N: 100,
+    M: 32,
+    L: 20,
+    activity: 0.05,
+    snrDb: 10,
+    pilots: S,
+    count: 200,
+    rng,
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'jadce-xcheck-')), 'xcheck.npz');
+  jadce.saveJadceNpz(file, data, { compressed: true });
+  const back = jadce.loadJadceNpz(file);
+  const xh = { re: [], im: [] };
+  for (let b = 0; b < 200; b++) {
+    const r = jadce.ampMmv(
+      { Y: jadce.batchItem(back.Y, b), S: back.S, sigma2: back.sigma2[b], eps: 0.05 },
+      { damping: 0.5 },
+    );
+    xh.re.push(...r.X.re);
+    xh.im.push(...r.X.im);
+  }
+  const ts = nmseDb(xh, { re: back.X.re, im: back.X.im });
+  const py = spawnSync('python3', [join(import.meta.dirname, 'amp_mmv.py'), file, '--damping', '0.5'], {
+    encoding: 'utf8',
+  });
+  if (py.status !== 0)
+    return {
+      title: 'NumPy cross-check',
+      body: `python3 with numpy was not available (${(py.stderr || py.error?.message || '').trim().split('\n').pop()}); TS AMP-MMV NMSE ${ts.toFixed(3)} dB.`,
+    };
+  const np = JSON.parse(py.stdout.trim().split('\n').pop());
+  return {
+    title: 'NumPy cross-check of AMP-MMV',
+    body: `One .npz (M = 32, L = 20, 10 dB, 200 realisations, seed ${values.seed}) written by \`saveJadceNpz\` and read by both: TypeScript \`ampMmv\` ${ts.toFixed(3)} dB, standalone NumPy \`benchmarks/jadce/amp_mmv.py\` ${np.nmseDb.toFixed(3)} dB (difference ${Math.abs(ts - np.nmseDb).toExponential(1)} dB; required ≤ 0.3 dB).`,
+  };
+}
+const extraSections = [await numpyCrossCheck()];
+console.error(extraSections[0].body);
+
 const res = await jadce.runJadceBenchmark({
+  extraSections,
   quick: values.quick,
   seed: Number(values.seed),
   count: num(values.count),
