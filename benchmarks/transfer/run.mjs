@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string' },
     budgets: { type: 'string' },
     arch: { type: 'string', default: 'resnet8' },
-    'source-epochs': { type: 'number', default: 10 },
+    'source-epochs': { type: 'string', default: '10' },
     'full-epochs': { type: 'string', default: '3' },
     'few-epochs': { type: 'string', default: '30' },
     'min-steps': { type: 'string', default: '200' },
@@ -86,7 +86,7 @@ if (inZoo) {
   source = await loadZooModel(zooName);
   log(`[transfer] source model: zoo:${zooName}`);
 } else {
-  const epochs = slow ? 1 : args['source-epochs'];
+  const epochs = slow ? 1 : Number(args['source-epochs']);
   log(`[transfer] pretraining ${arch} on MNIST digits (${mnistTrain.size} images, ${epochs} epochs)`);
   let srcTrain = mnistTrain;
   if (slow) {
