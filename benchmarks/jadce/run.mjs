@@ -8,11 +8,11 @@
 //
 // Same as `ft jadce bench`. Public API only (@ft/jadce, @ft/core). Interrupted runs resume from the records file.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRng, initBackend, nmseDb } from '@ft/core';
+import { createRng, initBackend, lineChartSvg, nmseDb, rocCurve, writeSvg } from '@ft/core';
 
 let jadce;
 try {
@@ -80,11 +80,68 @@ async function numpyCrossCheck() {
     body: `One .npz (M = 32, L = 20, 10 dB, 200 realisations, seed ${values.seed}) written by \`saveJadceNpz\` and read by both: TypeScript \`ampMmv\` ${ts.toFixed(3)} dB, standalone NumPy \`benchmarks/jadce/amp_mmv.py\` ${np.nmseDb.toFixed(3)} dB (difference ${Math.abs(ts - np.nmseDb).toExponential(1)} dB; required ≤ 0.3 dB).`,
   };
 }
+// ROC by sweeping the threshold at the reference point, from the models the benchmark cached
+async function rocSection() {
+  const L = values.quick ? 16 : 20;
+  const M = 32;
+  const modelDir = join('benchmarks', 'jadce', '.cache', values.quick ? 'models-quick' : 'models', `L${L}-mixed`);
+  const root = createRng(Number(values.seed));
+  const S = jadce.makePilots(L, 100, root.fork(`pilots-L${L}`));
+  const test = jadce.simulateMassiveAccess({
+    N: 100,
+    M,
+    L,
+    activity: 0.05,
+    snrDb: 10,
+    pilots: S,
+    count: 1000,
+    rng: root.fork('roc'),
+  });
+  const priors = { eps: 0.05, beta: new Float64Array(100).fill(1), source: { eps: 'flag', beta: 'flag' } };
+  const models = {};
+  for (const m of ['proposed', 'lista-gs', 'alista-gs']) {
+    if (existsSync(join(modelDir, m, 'model.json'))) models[m] = jadce.loadLearnedModel(join(modelDir, m));
+  }
+  const names = ['amp-mmv', 'cov-ml', 'sbl', 'fista', 'lista-gs', 'alista-gs', 'proposed'].filter(
+    (m) => !['lista-gs', 'alista-gs', 'proposed'].includes(m) || models[m],
+  );
+  const series = [];
+  const rows = [];
+  for (const m of names) {
+    const count = ['sbl', 'fista'].includes(m) ? 200 : 1000;
+    const run = jadce.runMethod(m, test, { priors, models, count });
+    const labels = test.active.subarray(0, count * 100);
+    const roc = rocCurve(labels, run.score);
+    const step = Math.max(1, Math.floor(roc.fpr.length / 150));
+    const points = [];
+    for (let k = 1; k < roc.fpr.length; k += step)
+      points.push({ x: Math.max(roc.fpr[k], 1e-5), y: Math.max(1 - roc.tpr[k], 1e-4) });
+    series.push({ name: m, points });
+    const s = jadce.scoreRun(run, test);
+    rows.push(`| ${m} | ${count} | ${s.auroc.toFixed(5)} |`);
+  }
+  const svg = join(dirname(values.out), 'jadce', `roc-M${M}-L${L}.svg`);
+  await writeSvg(
+    svg,
+    await lineChartSvg({
+      title: `Detection trade-off by sweeping the threshold (M = ${M}, L = ${L}, 10 dB)`,
+      series,
+      xLabel: 'P_FA (floored at 1e-5)',
+      yLabel: 'P_miss (floored at 1e-4)',
+      logX: true,
+      logY: true,
+    }),
+  );
+  return {
+    title: `ROC (threshold sweep), M = ${M}, L = ${L}, 10 dB`,
+    body: `Fresh realisations (seeded), every method's per-device score swept over all thresholds (core \`rocCurve\`); P_miss = 1 − TPR against P_FA = FPR.\n\n| method | realisations | AUROC |\n| --- | --- | --- |\n${rows.join('\n')}\n\n![ROC](jadce/roc-M${M}-L${L}.svg)`,
+  };
+}
+
 const extraSections = [await numpyCrossCheck()];
 console.error(extraSections[0].body);
 
-const res = await jadce.runJadceBenchmark({
-  extraSections,
+const options = {
   quick: values.quick,
   seed: Number(values.seed),
   count: num(values.count),
@@ -98,5 +155,12 @@ const res = await jadce.runJadceBenchmark({
   command: `node benchmarks/jadce/run.mjs${values.quick ? ' --quick' : ''} --seed ${values.seed}`,
   log: (l) => console.error(l),
   signal: controller.signal,
-});
-console.log(JSON.stringify(res.summary));
+};
+let summary;
+if (!values['page-only']) summary = (await jadce.runJadceBenchmark({ ...options, extraSections })).summary;
+if (!controller.signal.aborted) {
+  // the ROC needs the trained models the run cached; then the page is rebuilt from the records
+  extraSections.push(await rocSection());
+  summary = (await jadce.runJadceBenchmark({ ...options, extraSections, pageOnly: true })).summary;
+}
+console.log(JSON.stringify(summary));

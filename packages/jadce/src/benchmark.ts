@@ -604,7 +604,11 @@ async function writeJadcePage(
     .filter((r): r is BenchRecord => !!r && r.method !== 'oracle')
     .map((r) => {
       const f = methodFlops(r.method, { L: r.L, N: c.N, M: r.M });
+      const fista = recs.find(
+        (x) => x.method === 'fista' && x.group === 'grid' && x.M === r.M && x.L === r.L && x.snrDb === r.snrDb,
+      );
       return {
+        ratio: fista ? (r.msPerSample / fista.msPerSample).toFixed(3) : '–',
         method: LABEL[r.method] ?? r.method,
         ms: r.msPerSample.toFixed(2),
         iters: r.iterations.toFixed(1),
@@ -781,6 +785,7 @@ async function writeJadcePage(
         body: `${markdownTable(runtimeRows, [
           { key: 'method', header: 'method' },
           { key: 'ms', header: 'ms / realisation (measured)' },
+          { key: 'ratio', header: 'time / FISTA time' },
           { key: 'iters', header: 'iterations / layers' },
           { key: 'flops', header: 'MFLOP per iteration / layer (analytic)' },
           { key: 'total', header: 'MFLOP total' },

@@ -4,6 +4,7 @@ export * from './bg-posterior.js';
 export * from './channel-estimation.js';
 export * from './commands.js';
 export * from './covariance-ml.js';
+export * from './detect.js';
 export * from './dimension-reduction.js';
 export * from './em-bg-amp.js';
 export * from './evaluate.js';
