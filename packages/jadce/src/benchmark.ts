@@ -789,7 +789,7 @@ async function writeJadcePage(
           { key: 'iters', header: 'iterations / layers' },
           { key: 'flops', header: 'MFLOP per iteration / layer (analytic)' },
           { key: 'total', header: 'MFLOP total' },
-        ])}\n\nIterative solvers run one realisation at a time in Float64 JavaScript; the networks run batched (256 realisations) on the tfjs cpu backend, and their time includes the DR eigendecomposition (host) and the MMSE channel estimate. FLOPs count 8 real flops per complex multiply-add; the DR network's layers cost O(LNr) with r = 8 instead of O(LNM).`,
+        ])}\n\nTimes are wall-clock on 2 cores that other jobs shared during the run, so absolute values are inflated and noisy; compare methods within one row of the same run. Iterative solvers run one realisation at a time in Float64 JavaScript; the networks run batched (256 realisations) on the tfjs cpu backend, and their time includes the DR eigendecomposition (host) and the MMSE channel estimate. FLOPs count 8 real flops per complex multiply-add; the DR network's layers cost O(LNr) with r = 8 instead of O(LNM).`,
       },
       {
         title: 'Training (per model): seconds, steps, training NMSE (dB) after each layer',
