@@ -7,7 +7,8 @@
  * - ROC by sweeping the detection threshold over the per-device scores (core `rocCurve`, `auroc`);
  * - runtime per realisation (wall clock of the whole set / count; learned methods run batched).
  *
- * Method names (CLI `--methods`): `oracle`, `amp-mmv`, `em-bg-amp`, `fista`, `admm`, `sbl`, `cov-ml` (host Float64
+ * Method names (CLI `--methods`): `oracle` (true support, LS), `oracle-mmse` (true support, LMMSE: the NMSE bound for
+ * estimators that also use σ² and β), `amp-mmv`, `em-bg-amp`, `fista`, `admm`, `sbl`, `cov-ml` (host Float64
  * solvers, one realisation at a time) and `lista-gs`, `alista-gs`, `proposed` (learned models, see `learned-models.ts`).
  * Detection-only methods (`cov-ml`, `proposed`) estimate channels by MMSE on the detected set.
  */
@@ -26,7 +27,16 @@ import type { JadceData } from './simulate.js';
 import type { JadceProblem, SolverResult } from './solver.js';
 
 /** Host solver method names. */
-export const SOLVER_METHODS = ['oracle', 'amp-mmv', 'em-bg-amp', 'fista', 'admm', 'sbl', 'cov-ml'] as const;
+export const SOLVER_METHODS = [
+  'oracle',
+  'oracle-mmse',
+  'amp-mmv',
+  'em-bg-amp',
+  'fista',
+  'admm',
+  'sbl',
+  'cov-ml',
+] as const;
 /** Learned method names (need a trained model). */
 export const LEARNED_METHODS = ['lista-gs', 'alista-gs', 'proposed'] as const;
 /** Every method name accepted by `runMethod`. */
@@ -63,8 +73,14 @@ export function runMethod(name: MethodName, data: JadceData, o: RunMethodOptions
   let solve: (p: JadceProblem, b: number) => SolverResult;
   switch (name) {
     case 'oracle':
-      if (!data.active) throw new InvalidArgumentError("method 'oracle' needs the ground-truth 'active' in the data");
-      solve = (p, b) => oracleLs(p, { active: data.active!.subarray(b * N, (b + 1) * N), ...extra });
+    case 'oracle-mmse':
+      if (!data.active) throw new InvalidArgumentError(`method '${name}' needs the ground-truth 'active' in the data`);
+      solve = (p, b) =>
+        oracleLs(p, {
+          active: data.active!.subarray(b * N, (b + 1) * N),
+          method: name === 'oracle' ? 'ls' : 'mmse',
+          ...extra,
+        });
       break;
     case 'amp-mmv':
       solve = (p) => ampMmv(p, { eps, ...extra });
