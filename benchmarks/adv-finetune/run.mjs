@@ -53,6 +53,11 @@ const {
   slowStartFastDecay,
 } = adv;
 
+// ft-native keeps freed output buffers in per-size free lists with no total cap; evaluation on variable-size subsets
+// (only the examples still to attack) creates many sizes, so the pool is trimmed after each run.
+const native = await import('@ft/tfjs-backend-native').catch(() => null);
+const trimPool = () => native?.trimPool?.() ?? 0;
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
   options: {
@@ -70,6 +75,7 @@ const { values: args } = parseArgs({
     'epochs-fast': { type: 'string' },
     'sanity-size': { type: 'string' },
     'save-models': { type: 'string' },
+    'allow-slow': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'docs/results') },
   },
 });
@@ -101,6 +107,10 @@ log(`[adv] backend ${backend.name}${backend.fallbackReason ? ` (fallback: ${back
 if (isSlowBackend(backend)) {
   log('[adv] WARNING: the pure-JS cpu backend is ~1,000x slower than ft-native for convnets; use --quick or build');
   log('[adv]          @ft/tfjs-backend-native (apt-get install libdnnl-dev). The full run needs ft-native.');
+  if (!quick && !args['allow-slow']) {
+    log('[adv] refusing the full run on a slow backend (it would take days); pass --allow-slow to force it');
+    process.exit(1);
+  }
 }
 const tStart = performance.now();
 
@@ -159,6 +169,7 @@ async function trainArm(seed, data, pre, arm, cfg) {
   const t0 = performance.now();
   const schedule = SCHEDULES[arm](cfg);
   const rng = createRng(seed).fork(`arm-${arm}`);
+  const callbacks = [{ name: 'trimPool', onEpochEnd: () => void trimPool() }];
   let model;
   let r;
   if (AFT_ARMS.includes(arm)) {
@@ -169,11 +180,12 @@ async function trainArm(seed, data, pre, arm, cfg) {
       batchSize,
       schedule,
       rng,
+      callbacks,
       val: { data: data.val, attack: valAttack(model) },
     });
   } else {
     model = fresh(seed);
-    const base = { batchSize, rng, schedule, val: { data: data.val, attack: valAttack(model) } };
+    const base = { batchSize, rng, schedule, callbacks, val: { data: data.val, attack: valAttack(model) } };
     if (arm === 'A' || arm === 'F') {
       r = await adversarialTrain(model, data.train, {
         ...base,
@@ -259,6 +271,7 @@ for (const seed of seeds) {
           best?.run.model.dispose();
           best = { run: cand, v, row };
         } else cand.model.dispose();
+        trimPool();
       }
       chosen[arm] = best.row;
       run = best.run;
@@ -271,6 +284,7 @@ for (const seed of seeds) {
     const ev = await evaluate(model, seed, arm);
     if (args['save-models']) await saveModel(model, path.join(args['save-models'], `${arm}-seed${seed}`));
     model.dispose();
+    trimPool();
     const init = AFT_ARMS.includes(arm) ? 'pretrained' : 'scratch';
     const natural = init === 'pretrained' ? pre.passes.natural : 0;
     const rec = {
@@ -294,7 +308,8 @@ for (const seed of seeds) {
     log(
       `[adv] seed ${seed} ${arm}: clean ${(100 * ev.clean).toFixed(1)}%, FGSM ${(100 * ev.fgsm).toFixed(1)}%, ` +
         `PGD-20 ${(100 * ev.pgd20).toFixed(1)}%, robust ${(100 * ev.robust).toFixed(1)}%, adv passes ${rec.advPasses}, ` +
-        `train ${rec.trainSeconds.toFixed(0)} s, eval ${(ev.evalMs / 1000).toFixed(0)} s, sanity ${ev.sanity.passed ? 'ok' : 'FAILED'}`,
+        `train ${rec.trainSeconds.toFixed(0)} s, eval ${(ev.evalMs / 1000).toFixed(0)} s, sanity ${ev.sanity.passed ? 'ok' : 'FAILED'}, ` +
+        `rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(1)} GiB`,
     );
   }
 }
