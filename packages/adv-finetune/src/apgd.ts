@@ -20,16 +20,7 @@
 
 import { InvalidArgumentError, type Trainable } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Attack,
-  type AttackContext,
-  type AttackLoss,
-  type BaseAttackOptions,
-  keepBetter,
-  l2Norms,
-  projectL2,
-  projectLinf,
-} from './attack.js';
+import { Attack, type AttackContext, type AttackLoss, type BaseAttackOptions, keepBetter, l2Norms } from './attack.js';
 import { round } from './pgd.js';
 import { checkNonNegative, checkPositiveInt } from './validate.js';
 
@@ -105,7 +96,7 @@ export class APGD extends Attack {
     }
     let best: { x: tf.Tensor4D; value: tf.Tensor1D; success: tf.Tensor1D } | null = null;
     for (let r = 0; r < this.restarts; r++) {
-      const cand = this.once(ctx);
+      const cand = this.once(ctx, r === 0 ? ctx.init : null);
       if (!best) {
         best = cand;
         continue;
@@ -119,12 +110,11 @@ export class APGD extends Attack {
     return b.x;
   }
 
-  private project(xAdv: tf.Tensor, x: tf.Tensor): tf.Tensor {
-    return this.norm === 'Linf' ? projectLinf(xAdv, x, this.eps, this.clip) : projectL2(xAdv, x, this.eps, this.clip);
-  }
-
   /** One run of Algorithm 1; returns the chosen point, its best loss and whether it succeeded. */
-  private once(ctx: AttackContext): { x: tf.Tensor4D; value: tf.Tensor1D; success: tf.Tensor1D } {
+  private once(
+    ctx: AttackContext,
+    init: tf.Tensor4D | null,
+  ): { x: tf.Tensor4D; value: tf.Tensor1D; success: tf.Tensor1D } {
     const { x } = ctx;
     const n = x.shape[0];
     const nIter = this.steps;
@@ -134,6 +124,7 @@ export class APGD extends Attack {
     const sizeDecr = Math.max(Math.floor(0.03 * nIter), 1);
 
     let xAdv = tf.tidy(() => {
+      if (init) return tf.clone(init);
       const t =
         this.norm === 'Linf'
           ? tf.randomUniform(x.shape, -1, 1, 'float32', ctx.rng.seedForTf())
@@ -178,8 +169,8 @@ export class APGD extends Attack {
         const grad2 = tf.sub(xAdv, xAdvOld);
         const step = tf.tensor4d(stepSize, [n, 1, 1, 1]);
         const dir = this.norm === 'Linf' ? tf.sign(grad) : tf.div(grad, tf.add(l2Norms(grad), 1e-12));
-        const z = this.project(tf.add(xAdv, tf.mul(step, dir)), x);
-        return this.project(tf.add(tf.add(xAdv, tf.mul(tf.sub(z, xAdv), a)), tf.mul(grad2, 1 - a)), x);
+        const z = this.projectInto(tf.add(xAdv, tf.mul(step, dir)), x);
+        return this.projectInto(tf.add(tf.add(xAdv, tf.mul(tf.sub(z, xAdv), a)), tf.mul(grad2, 1 - a)), x);
       }) as tf.Tensor4D;
       xAdvOld = replace(xAdvOld, xAdv);
       xAdv = next;

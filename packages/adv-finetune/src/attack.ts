@@ -58,6 +58,11 @@ export interface AttackRunOptions {
   countAs?: Extract<PassKind, 'evalAttack' | 'adversarialAttack'>;
   /** Run BatchNorm in training mode for this call (overrides `bnMode`). */
   training?: boolean;
+  /**
+   * Start point of the first restart instead of the random start (projected into the ε-ball ∩ clip range first),
+   * e.g. to continue an attack or to compare with a reference implementation (auto-attack's `x_init`).
+   */
+  init?: tf.Tensor4D;
 }
 
 /** What an attack's core loop receives. */
@@ -71,6 +76,8 @@ export interface AttackContext {
   training: boolean;
   counter: PassCounter | undefined;
   countAs: PassKind;
+  /** Start point of the first restart (already projected), or null for the attack's own start. */
+  init: tf.Tensor4D | null;
 }
 
 /** Per-example loss kinds the attacks maximise. */
@@ -205,6 +212,14 @@ export abstract class Attack {
       );
     }
     const yInt = y.dtype === 'int32' ? y : (tf.cast(y, 'int32') as tf.Tensor1D);
+    let init: tf.Tensor4D | null = null;
+    if (o.init) {
+      if (o.init.rank !== 4 || o.init.shape.some((d, i) => d !== x.shape[i])) {
+        throw new ShapeError(`${where}: init has shape [${o.init.shape}], x has [${x.shape}]`);
+      }
+      const start = o.init;
+      init = tf.tidy(() => this.projectInto(start, x));
+    }
     try {
       const out = this.perturb({
         x,
@@ -214,11 +229,13 @@ export abstract class Attack {
         training,
         counter,
         countAs: o.countAs ?? 'evalAttack',
+        init,
       });
       return out;
     } finally {
       if (ownTargets) targets?.dispose();
       if (yInt !== y) yInt.dispose();
+      init?.dispose();
     }
   }
 
@@ -234,6 +251,13 @@ export abstract class Attack {
     const t = new Int32Array(yv.length);
     for (let i = 0; i < yv.length; i++) t[i] = (yv[i] + 1 + rng.int(c - 1)) % c;
     return tf.tensor1d(t, 'int32');
+  }
+
+  /** Projection onto the attack's threat set around x: the ε-ball in its norm ∩ the clip range. */
+  protected projectInto(xAdv: tf.Tensor, x: tf.Tensor): tf.Tensor4D {
+    return (
+      this.norm === 'Linf' ? projectLinf(xAdv, x, this.eps, this.clip) : projectL2(xAdv, x, this.eps, this.clip)
+    ) as tf.Tensor4D;
   }
 
   /** Raw model output. */

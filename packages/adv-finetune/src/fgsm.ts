@@ -67,14 +67,16 @@ export class FGSM extends Attack {
   protected perturb(ctx: AttackContext): tf.Tensor4D {
     const { x } = ctx;
     const x0 = tf.tidy(() =>
-      this.randomStart && this.eps > 0
-        ? projectLinf(
-            tf.add(x, tf.randomUniform(x.shape, -this.eps, this.eps, 'float32', ctx.rng.seedForTf())),
-            x,
-            this.eps,
-            this.clip,
-          )
-        : tf.clone(x),
+      ctx.init
+        ? tf.clone(ctx.init)
+        : this.randomStart && this.eps > 0
+          ? projectLinf(
+              tf.add(x, tf.randomUniform(x.shape, -this.eps, this.eps, 'float32', ctx.rng.seedForTf())),
+              x,
+              this.eps,
+              this.clip,
+            )
+          : tf.clone(x),
     ) as tf.Tensor4D;
     try {
       return tf.tidy(() => {

@@ -116,7 +116,7 @@ export class PGD extends Attack {
   protected perturb(ctx: AttackContext): tf.Tensor4D {
     let best: { x: tf.Tensor4D; value: tf.Tensor1D; success: tf.Tensor1D } | null = null;
     for (let r = 0; r < this.restarts; r++) {
-      const xr = this.once(ctx);
+      const xr = this.once(ctx, r === 0 ? ctx.init : null);
       if (this.restarts === 1) return xr;
       const s = this.score(xr, ctx, this.loss);
       const cand = { x: xr, value: s.value, success: s.success };
@@ -134,11 +134,12 @@ export class PGD extends Attack {
   }
 
   /** One restart: random start, then K projected steps. */
-  private once(ctx: AttackContext): tf.Tensor4D {
+  private once(ctx: AttackContext, init: tf.Tensor4D | null): tf.Tensor4D {
     const { x } = ctx;
     const eps = this.eps;
     const clip = this.clip;
     let xAdv = tf.tidy(() => {
+      if (init) return tf.clone(init);
       if (!this.randomStart || eps === 0) return tf.clone(x);
       if (this.norm === 'Linf') {
         const d = tf.randomUniform(x.shape, -eps, eps, 'float32', ctx.rng.seedForTf());
