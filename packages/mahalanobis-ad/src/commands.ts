@@ -59,7 +59,7 @@ const taskOptions = {
   },
   'test-subsample': { type: 'number', description: 'Stratified test subsample (0 = the full test split)', default: 0 },
   size: { type: 'number', description: 'Image side for mvtec/folder datasets', default: 64 },
-  'seg-levels': { type: 'string', description: 'Taps of the PaDiM segmenter (mvtec)', default: 'block1,block2' },
+  'seg-levels': { type: 'string', description: 'Taps of the PaDiM segmenter (mvtec)', default: 'block2,block3' },
   'seg-channels': { type: 'number', description: 'Random channel subset of the segmenter', default: 48 },
   'batch-size': { type: 'number', description: 'Images per forward pass', default: 128 },
 } as const;
