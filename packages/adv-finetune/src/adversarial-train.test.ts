@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ArrayImageDataset, type Callback, createRng, InvalidArgumentError, ShapeError } from '@ft/core';
+import { ArrayImageDataset, type Callback, createRng, InvalidArgumentError, type Module, ShapeError } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,32 @@ describe('training behaviour', () => {
       counter,
     });
     expect(counter.snapshot()).toMatchObject({ natural: 48, adversarial: 16 * 5, total: 48 + 80 });
+  });
+});
+
+describe('Module models', () => {
+  it('trains a custom Module (not a LayersModel) adversarially', async () => {
+    const w = tf.variable(tf.zeros([16, 2]), true, 'module_w');
+    const b = tf.variable(tf.zeros([2]), true, 'module_b');
+    const module: Module = {
+      apply: (x) => tf.add(tf.matMul(tf.reshape(x, [x.shape[0], 16]), w), b),
+      trainableVariables: [w, b],
+      nonTrainableVariables: [],
+      getConfig: () => ({}),
+    };
+    const ds = separable(32, 10);
+    const r = await adversarialTrain(module, ds, {
+      eps: 0.1,
+      steps: 3,
+      epochs: 5,
+      batchSize: 8,
+      schedule: constantLr(0.5),
+      rng: createRng(10),
+    });
+    expect(r.passes.adversarial).toBe(5 * 32 * 4);
+    const acc = await attackAccuracy(module, separable(32, 11), { attacks: [new PGD(module, { eps: 0.1, steps: 5 })] });
+    expect(acc.worstCase).toBeGreaterThan(0.9);
+    tf.dispose([w, b]);
   });
 });
 

@@ -41,6 +41,7 @@ import {
   type History,
   type ImageDataset,
   InvalidArgumentError,
+  isLayersModel,
   type Rng,
   type Schedule,
   type SgdOptions,
@@ -182,7 +183,9 @@ export async function adversarialTrain(
   const epochs = checkPositiveInt(where, 'epochs', opts.epochs);
   const batchSize = Math.min(checkPositiveInt(where, 'batchSize', opts.batchSize ?? 128), data.size);
   const kind = resolveOutputKind(model, opts.attack?.output ?? 'auto');
-  const classes = numClassesOf(model);
+  const classes = isLayersModel(model)
+    ? numClassesOf(model)
+    : tf.tidy(() => numClassesOf(model, tf.tensor4d(data.get(0).x, [1, ...data.shape])));
   if (data.numClasses !== classes) {
     throw new ShapeError(
       `${where}: the dataset has ${data.numClasses} classes but the model outputs ${classes}; the outputs must be logits or probabilities over the dataset's labels`,

@@ -14,6 +14,7 @@ import {
   EmptyDatasetError,
   type ImageDataset,
   InvalidArgumentError,
+  isLayersModel,
   type Rng,
   ShapeError,
   sequential,
@@ -139,8 +140,12 @@ export async function attackAccuracy(
   const n = dataSize(data, opts.limit);
   if (n === 0) throw new EmptyDatasetError('evaluateRobustness: the evaluation data has no examples');
   const kind = resolveOutputKind(model, attacks[0]?.output ?? 'auto');
-  const sample = 'x' in data && data.x instanceof tf.Tensor ? data.x : undefined;
-  const classes = numClassesOf(model, sample);
+  const classes = tf.tidy(() => {
+    if (isLayersModel(model)) return numClassesOf(model);
+    const ds = data as ImageDataset;
+    const sample = 'x' in data && data.x instanceof tf.Tensor ? data.x : tf.tensor4d(ds.get(0).x, [1, ...ds.shape]);
+    return numClassesOf(model, sample);
+  });
   const dsClasses = (data as ImageDataset).numClasses;
   if (typeof dsClasses === 'number' && dsClasses !== classes) {
     throw new ShapeError(
