@@ -11,11 +11,12 @@
  * Flags: --models=tiny,resnet8,resnet20,resnet20g  --batch=128  --reps=5  --steps=3  --no-cpu  --no-torch
  *        --cpu-batch=tiny:8,resnet8:4,resnet20:2,resnet20g:2  --cpu-reps=5  --out=docs/results/backend.md
  *        --profile (adds a per-kernel profile of one ft-native training step per model)
+ *        --render=docs/results/backend.json (only re-render the page from saved results)
  * Each (backend, model) runs in its own child process, one at a time, so peak RSS is per run and runs do not
  * compete for the two cores.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,6 +187,7 @@ async function worker() {
       threads: info.threads,
       ompWaitPolicy: info.ompWaitPolicy,
       pool: info.pool,
+      lazy: info.lazy,
       convImpls: info.convImpls,
       layersBatchNormPatched: info.layersBatchNormPatched,
       fallbacks: Object.fromEntries(
@@ -241,10 +243,10 @@ function convBench(tf, model, batch) {
   return out;
 }
 
-function runChild(cmd, argv, label) {
+function runChild(cmd, argv, label, env = {}) {
   process.stderr.write(`[bench] ${label} ...\n`);
   const t0 = Date.now();
-  const res = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: process.env });
+  const res = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   const line = (res.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (res.status !== 0 || !line) {
     const err = `${(res.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
@@ -308,11 +310,21 @@ async function main() {
   const self = fileURLToPath(import.meta.url);
   const results = { host: hostInfo(), date: new Date().toISOString(), batch, reps, steps, cpuReps, models, runs: {} };
   results.loadavg = { start: os.loadavg()[0] };
+  let torch = null;
+  if (!args['no-torch']) {
+    torch = findTorchPython();
+    if (torch.error) {
+      results.torchError = torch.error;
+      process.stderr.write(`[bench] PyTorch skipped: ${torch.error}\n`);
+      torch = null;
+    }
+  }
+  // Per model: ft-native, then PyTorch right after (same load period), then the slow tfjs cpu run.
   for (const m of models) {
     if (!MODELS[m]) throw new Error(`unknown model ${m}; expected ${Object.keys(MODELS).join(', ')}`);
     const r = {};
     results.runs[m] = r;
-    const common = [`--model=${m}`, `--worker`];
+    const common = [`--model=${m}`, '--worker'];
     r.native = runChild(
       process.execPath,
       [
@@ -327,34 +339,28 @@ async function main() {
       ],
       `ft-native ${m} bs ${batch}`,
     );
+    if (torch) {
+      const targs = [
+        path.join(here, 'torch_bench.py'),
+        `--model=${m}`,
+        `--batch=${batch}`,
+        `--reps=${reps}`,
+        `--steps=${steps}`,
+        '--threads=2',
+      ];
+      // PyTorch with its default OpenMP settings (spinning), and with passive waiting like ft-native's default:
+      // ratios are taken against the faster of the two, per layout.
+      r.torch = runChild(torch.py, targs, `torch ${m} bs ${batch}`);
+      r.torchPassive = runChild(torch.py, targs, `torch (OMP passive) ${m} bs ${batch}`, {
+        OMP_WAIT_POLICY: 'passive',
+      });
+    }
     if (!args['no-cpu']) {
       r.cpu = runChild(
         process.execPath,
         [self, ...common, '--backend=cpu', `--batch=${cpuBatch[m]}`, `--reps=${cpuReps}`, '--steps=1'],
         `cpu ${m} bs ${cpuBatch[m]}`,
       );
-    }
-  }
-  if (!args['no-torch']) {
-    const torch = findTorchPython();
-    if (torch.error) {
-      results.torchError = torch.error;
-      process.stderr.write(`[bench] PyTorch skipped: ${torch.error}\n`);
-    } else {
-      for (const m of models) {
-        results.runs[m].torch = runChild(
-          torch.py,
-          [
-            path.join(here, 'torch_bench.py'),
-            `--model=${m}`,
-            `--batch=${batch}`,
-            `--reps=${reps}`,
-            `--steps=${steps}`,
-            '--threads=2',
-          ],
-          `torch ${m} bs ${batch}`,
-        );
-      }
     }
   }
   results.loadavg.end = os.loadavg()[0];
@@ -367,7 +373,19 @@ async function main() {
   process.stderr.write(`[bench] wrote ${path.relative(root, out)} (+ .json, .svg)\n`);
 }
 
-if (args.worker) {
+/** Re-renders the page (and chart) from a saved backend.json, e.g. after changing report.mjs. */
+function renderOnly(jsonPath) {
+  const file = path.resolve(root, jsonPath);
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  const out = file.replace(/\.json$/, '.md');
+  writeFileSync(out.replace(/\.md$/, '.svg'), renderSvg(results));
+  writeFileSync(out, renderMarkdown(results, path.basename(out.replace(/\.md$/, '.svg'))));
+  process.stderr.write(`[bench] re-rendered ${path.relative(root, out)}\n`);
+}
+
+if (typeof args.render === 'string') {
+  renderOnly(args.render);
+} else if (args.worker) {
   worker().catch((e) => {
     console.error(e);
     process.exit(1);

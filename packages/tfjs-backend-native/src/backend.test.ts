@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBackend } from './backend.js';
 import { nativeTestsEnabled, useNative } from './testing/differential.js';
+import { testRng } from './testing/rng.js';
 
 describe.runIf(nativeTestsEnabled())('NativeBackend storage and pool hazards', () => {
   beforeAll(useNative);
@@ -66,5 +67,40 @@ describe.runIf(nativeTestsEnabled())('NativeBackend storage and pool hazards', (
     expect(after.misses - before.misses).toBe(0);
     expect(after.hits - before.hits).toBeGreaterThanOrEqual(150);
     expect(after.buffersLive).toBe(before.buffersLive);
+  });
+
+  it('defers convolution input gradients: skipped when disposed unread, correct when read after inputs are gone', () => {
+    const b = backend();
+    const g = testRng(31);
+    const xShape: [number, number, number, number] = [2, 9, 9, 3];
+    const run = (dy: tf.Tensor, w: tf.Tensor) =>
+      tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        {
+          inputShape: xShape,
+          strides: [2, 2],
+          pad: 'same',
+          dataFormat: 'NHWC',
+        },
+      ) as tf.Tensor4D;
+    // Pooled inputs (outputs of native kernels), so that recycling them would corrupt a deferred read.
+    const dy = tf.mul(tf.tensor4d(g.normal(2 * 5 * 5 * 4), [2, 5, 5, 4]), tf.scalar(1));
+    const w = tf.mul(tf.tensor4d(g.normal(3 * 3 * 3 * 4), [3, 3, 3, 4]), tf.scalar(1));
+    const expected = Array.from(tf.tidy(() => run(dy, w)).dataSync());
+    const live0 = b.pool.getStats().buffersLive;
+    const s0 = b.lazyStats();
+    run(dy, w).dispose(); // never read
+    expect(b.lazyStats()).toEqual({ computed: s0.computed, skipped: s0.skipped + 1 });
+    expect(b.pool.getStats().buffersLive).toBe(live0);
+    const late = run(dy, w);
+    tf.dispose([dy, w]);
+    // Same-size allocations that would reuse dy's / w's buffers if they had been released.
+    const noise = [tf.mul(tf.ones([2, 5, 5, 4]), tf.scalar(7)), tf.mul(tf.ones([3, 3, 3, 4]), tf.scalar(7))];
+    const viaKernel = tf.add(late, tf.scalar(0)); // read by another kernel first
+    expect(b.lazyStats().computed).toBe(s0.computed + 1);
+    expect(Array.from(viaKernel.dataSync())).toEqual(expected);
+    expect(Array.from(late.dataSync())).toEqual(expected);
+    tf.dispose([late, viaKernel, ...noise]);
   });
 });

@@ -10,6 +10,13 @@ import { BufferPool, type BufferPoolOptions } from './buffer-pool.js';
 type DataId = object;
 type BackendValues = Float32Array | Int32Array | Uint8Array | Uint8Array[];
 
+/** A deferred float32 output: its inputs (kept alive in the pool) and how to compute it. */
+interface Pending {
+  n: number;
+  deps: Float32Array[];
+  compute: (out: Float32Array) => void;
+}
+
 /**
  * `MathBackendCPU` with a buffer pool whose reference counts follow the storage: `write` and `move` retain the
  * stored values' ArrayBuffer, deleting a dataId releases it, and `readSync` (hence `dataSync()`/`data()`) returns a
@@ -20,6 +27,10 @@ export class NativeBackend extends MathBackendCPU {
   readonly native: NativeAddon;
   /** Output buffers of the native kernels. */
   readonly pool: BufferPool;
+  /** Storage entries whose values are not computed yet (see {@link lazyOut}). */
+  private readonly pending = new WeakMap<object, Pending>();
+  private lazyComputed = 0;
+  private lazySkipped = 0;
 
   /**
    * @param native the loaded addon.
@@ -50,6 +61,70 @@ export class NativeBackend extends MathBackendCPU {
     return this.makeTensorInfo(shape, 'float32', values);
   }
 
+  /**
+   * A float32 output computed on first access of its values. tfjs computes some results nobody reads — notably the
+   * input gradient of a network's first convolution, which tfjs-core's fused conv2d gradient always evaluates but
+   * no trainable variable needs (PyTorch skips it). Such an output is registered with a `values` getter: any kernel,
+   * `readSync` or `dataSync` that reads it runs `compute` then; disposing it unread skips the work. Its inputs'
+   * pooled buffers are retained until then, so disposing the input tensors in between is safe.
+   * @param shape output shape.
+   * @param deps input arrays `compute` reads (kept alive).
+   * @param compute fills the (uninitialised, pooled) output completely.
+   */
+  lazyOut(shape: number[], deps: Float32Array[], compute: (out: Float32Array) => void): TensorInfo {
+    const dataId = super.write(new Float32Array(0) as never, shape, 'float32');
+    const n = shape.reduce((p, d) => p * d, 1);
+    for (const d of deps) this.pool.retain(d);
+    const entry = { dtype: 'float32' as DataType, refCount: 1 } as {
+      dtype: DataType;
+      refCount: number;
+      values?: unknown;
+    };
+    const backend = this;
+    const settle = (v: unknown) =>
+      Object.defineProperty(entry, 'values', { value: v, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(entry, 'values', {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const p = backend.pending.get(entry);
+        if (!p) return undefined;
+        backend.pending.delete(entry);
+        const out = backend.pool.alloc(p.n);
+        try {
+          p.compute(out);
+        } catch (e) {
+          out.fill(Number.NaN);
+          settle(out);
+          backend.pool.retain(out);
+          throw e;
+        } finally {
+          for (const d of p.deps) backend.pool.release(d);
+        }
+        backend.lazyComputed++;
+        settle(out);
+        backend.pool.retain(out);
+        return out;
+      },
+      set(v: unknown) {
+        const p = backend.pending.get(entry);
+        if (p) {
+          backend.pending.delete(entry);
+          for (const d of p.deps) backend.pool.release(d);
+        }
+        settle(v);
+      },
+    });
+    this.pending.set(entry, { n, deps, compute });
+    this.data.set(dataId, entry as never);
+    return { dataId, shape, dtype: 'float32' };
+  }
+
+  /** How many deferred outputs were computed (read) and skipped (disposed unread). */
+  lazyStats(): { computed: number; skipped: number } {
+    return { computed: this.lazyComputed, skipped: this.lazySkipped };
+  }
+
   override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
     const id = super.write(values as never, shape, dtype);
     this.pool.retain(values);
@@ -57,7 +132,8 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
-    const prev = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const entry = this.data.has(dataId) ? (this.data.get(dataId) as object) : undefined;
+    const prev = entry && !this.pending.has(entry) ? (entry as { values?: unknown }).values : undefined;
     super.move(dataId, values as never, shape, dtype, refCount);
     this.pool.retain(values);
     if (prev !== undefined) this.pool.release(prev);
@@ -65,9 +141,20 @@ export class NativeBackend extends MathBackendCPU {
 
   override disposeData(dataId: DataId, force = false): boolean {
     if (!this.data.has(dataId)) return true;
-    const values = this.data.get(dataId).values;
+    const entry = this.data.get(dataId) as object;
+    const pending = this.pending.get(entry);
+    // Never trigger a deferred computation just to dispose it.
+    const values = pending ? undefined : (entry as { values?: unknown }).values;
     const res = super.disposeData(dataId, force);
-    if (!this.data.has(dataId)) this.pool.release(values);
+    if (!this.data.has(dataId)) {
+      if (pending) {
+        this.pending.delete(entry);
+        for (const d of pending.deps) this.pool.release(d);
+        this.lazySkipped++;
+      } else {
+        this.pool.release(values);
+      }
+    }
     return res;
   }
 

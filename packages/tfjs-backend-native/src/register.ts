@@ -64,6 +64,8 @@ export interface NativeInfo {
   backends: string[];
   /** Buffer pool of the live backend instance, if one was created. */
   pool: PoolStats | null;
+  /** Deferred outputs (convolution input gradients) computed on read vs skipped because never read. */
+  lazy: { computed: number; skipped: number } | null;
   /** Convolution primitive cache. */
   convCache?: { entries: number; hits: number; misses: number };
   /** oneDNN implementation chosen per cached convolution. */
@@ -202,6 +204,7 @@ export function nativeInfo(): NativeInfo {
     version,
     backends: [...registered.keys()],
     pool: poolStats(),
+    lazy: liveBackend()?.lazyStats() ?? null,
     layersBatchNormPatched: isLayersBatchNormPatched(),
     kernels: kernelStats(),
   };

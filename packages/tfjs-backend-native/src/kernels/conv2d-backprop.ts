@@ -41,9 +41,9 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
     'channelsLast',
   );
   if (!convSupported(ci) || !util.arraysEqual(ci.outShape, dy.shape)) return null;
-  const out = backend.alloc(util.sizeFromShape(inputShape));
-  backend.native.convBackwardData(dyv, wv, out, convParams(ci, depthwise ? ci.inChannels : 1));
-  return backend.out(inputShape.slice(), out);
+  // Deferred: the input gradient of a network's first convolution is computed by tfjs but never read.
+  const params = convParams(ci, depthwise ? ci.inChannels : 1);
+  return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => backend.native.convBackwardData(dyv, wv, out, params));
 }
 
 /** dFilter of a (depthwise) convolution, in the tfjs filter layout. */
