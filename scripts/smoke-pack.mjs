@@ -31,6 +31,36 @@ const CALLS = {
     body: `const code = await runCli(['info', '--json', '--backend', 'cpu'], { commands: builtinCommands });
       if (code !== 0) throw new Error('ft info exit ' + code);`,
   },
+  '@ft/jadce': {
+    esm: `import { simulateMassiveAccess, commands } from '@ft/jadce'; import { createRng } from '@ft/core';`,
+    cjs: `const { simulateMassiveAccess, commands } = require('@ft/jadce'); const { createRng } = require('@ft/core');`,
+    body: `const d = simulateMassiveAccess({ N: 20, M: 2, L: 12, activity: 0.2, snrDb: 20, count: 2, rng: createRng(0) });
+      if (!commands.some((c) => c.group === 'jadce')) throw new Error('no jadce commands');
+      console.log('jadce ok', Object.keys(d).join(','));`,
+  },
+  '@ft/mahalanobis-ad': {
+    esm: `import { GaussianAD } from '@ft/mahalanobis-ad'; import { createRng } from '@ft/core';`,
+    cjs: `const { GaussianAD } = require('@ft/mahalanobis-ad'); const { createRng } = require('@ft/core');`,
+    body: `const rng = createRng(0);
+      const rows = (n, shift) => Array.from({ length: n }, () => [rng.normal() + shift, rng.normal(), rng.normal()]);
+      const ad = await new GaussianAD().fit({ gap: rows(200, 0) });
+      const s = ad.score({ gap: [...rows(5, 0), ...rows(5, 6)] }).total;
+      const normal = Math.max(...s.slice(0, 5));
+      const anomalous = Math.min(...s.slice(5));
+      if (!(anomalous > normal)) throw new Error('anomalies do not score higher');
+      console.log('mahalanobis-ad ok', normal.toFixed(2), anomalous.toFixed(2));`,
+  },
+  '@ft/adv-finetune': {
+    esm: `import { FGSM } from '@ft/adv-finetune'; import * as tf from '@tensorflow/tfjs-core'; import * as tfl from '@tensorflow/tfjs-layers'; import '@tensorflow/tfjs-backend-cpu';`,
+    cjs: `const { FGSM } = require('@ft/adv-finetune'); const tf = require('@tensorflow/tfjs-core'); const tfl = require('@tensorflow/tfjs-layers'); require('@tensorflow/tfjs-backend-cpu');`,
+    body: `await tf.setBackend('cpu');
+      const m = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [4, 4, 1] }), tfl.layers.dense({ units: 3 })] });
+      const x = tf.fill([2, 4, 4, 1], 0.5);
+      const adv = new FGSM(m, { eps: 0.1 }).run(x, tf.tensor1d([0, 1], 'int32'));
+      const d = tf.max(tf.abs(tf.sub(adv, x))).dataSync()[0];
+      if (!(d <= 0.1 + 1e-6 && d > 0)) throw new Error('FGSM step ' + d);
+      console.log('adv-finetune ok', d.toFixed(3));`,
+  },
   '@ft/tfjs-backend-native': {
     esm: `import { registerNativeBackend } from '@ft/tfjs-backend-native';`,
     cjs: `const { registerNativeBackend } = require('@ft/tfjs-backend-native');`,
