@@ -13,9 +13,13 @@ import { isNativeAvailable, registerNativeBackend } from '../register.js';
 export const SKIP_MESSAGE =
   '@ft/tfjs-backend-native: native addon not built — skipping native tests (install libdnnl-dev and run `pnpm --filter @ft/tfjs-backend-native build:native`)';
 
-/** True when native tests can run; prints one clear line otherwise. */
+/**
+ * True when native tests can run; prints one clear line otherwise. Under CI (`CI=true`, where `.ci/run` installs
+ * libdnnl-dev) a missing addon is an error instead, so a broken native build cannot pass as skipped tests.
+ */
 export function nativeTestsEnabled(): boolean {
   const ok = isNativeAvailable();
+  if (!ok && process.env.CI === 'true') throw new Error(`CI=true but ${SKIP_MESSAGE}`);
   if (!ok) console.warn(SKIP_MESSAGE);
   return ok;
 }
