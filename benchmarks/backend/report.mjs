@@ -70,6 +70,8 @@ export function renderMarkdown(r, svgName) {
     '- Models (identical in both frameworks, `models.mjs` / `torch_bench.py`): TinyCNN = conv3×3(32)-BN-ReLU-maxpool-conv3×3(64)-ReLU-maxpool-dense; ResNet-8/20 = CIFAR ResNets (16/32/64 channels, BN, 1×1 projection shortcuts, global average pool, dense); ResNet-20g = ResNet-20 on 28×28×1.',
   );
   L.push('');
+  for (const note of r.notes ?? []) L.push(`- Note: ${note}`);
+  L.push('');
   L.push(`![training throughput](${svgName})`);
   L.push('');
   for (const [key, title, target] of [

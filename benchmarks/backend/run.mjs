@@ -12,6 +12,7 @@
  *        --cpu-batch=tiny:8,resnet8:4,resnet20:2,resnet20g:2  --cpu-reps=5  --out=docs/results/backend.md
  *        --profile (adds a per-kernel profile of one ft-native training step per model)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
+ *        --merge=other/backend.json [--into=docs/results/backend.json] (replace those models' runs, add a note)
  * Each (backend, model) runs in its own child process, one at a time, so peak RSS is per run and runs do not
  * compete for the two cores.
  */
@@ -381,6 +382,22 @@ async function main() {
   process.stderr.write(`[bench] wrote ${path.relative(root, out)} (+ .json, .svg)\n`);
 }
 
+/**
+ * Replaces some models' runs in a saved results file with those of another run (same settings), e.g. to redo one
+ * model whose run failed, and records a note; then re-renders.
+ */
+function mergeRuns(intoPath, fromPath) {
+  const into = JSON.parse(readFileSync(path.resolve(root, intoPath), 'utf8'));
+  const from = JSON.parse(readFileSync(path.resolve(root, fromPath), 'utf8'));
+  for (const m of from.models) into.runs[m] = from.runs[m];
+  into.notes = [
+    ...(into.notes ?? []),
+    `${from.models.join(', ')} re-measured at ${from.date.replace('T', ' ').slice(0, 16)} UTC (load ${from.loadavg.start.toFixed(2)} / ${from.loadavg.end.toFixed(2)}) with \`${from.command}\` and merged with \`--merge\`.`,
+  ];
+  writeFileSync(path.resolve(root, intoPath), `${JSON.stringify(into, null, 2)}\n`);
+  renderOnly(intoPath);
+}
+
 /** Re-renders the page (and chart) from a saved backend.json, e.g. after changing report.mjs. */
 function renderOnly(jsonPath) {
   const file = path.resolve(root, jsonPath);
@@ -391,7 +408,10 @@ function renderOnly(jsonPath) {
   process.stderr.write(`[bench] re-rendered ${path.relative(root, out)}\n`);
 }
 
-if (typeof args.render === 'string') {
+if (typeof args.merge === 'string') {
+  // --merge=from.json --into=docs/results/backend.json
+  mergeRuns(String(args.into ?? 'docs/results/backend.json'), args.merge);
+} else if (typeof args.render === 'string') {
   renderOnly(args.render);
 } else if (args.worker) {
   worker().catch((e) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the oneDNN addon (build/Release/ft_native.node) with node-gyp, offline.
+ * Builds the oneDNN addon (build/Release/ft_native.node) with node-gyp (configure + build), offline.
  *
  * - Always passes `--nodedir`: without it node-gyp downloads Node headers, which fails where only the npm registry
  *   and apt are reachable. The headers come from the NodeSource `nodejs` package (`/usr/include/node`), Debian's
@@ -73,11 +73,17 @@ function findNodeGyp() {
 const gypBin = findNodeGyp();
 if (!gypBin) warn('node-gyp is not installed');
 
+// configure + build rather than `rebuild`: rebuild deletes build/ first, so for the whole compile the addon is
+// missing for every other process using this checkout (tests and benchmarks running in parallel). make replaces
+// build/Release/ft_native.node by linking a new file, so processes that loaded the old one are unaffected.
 const jobs = process.env.FT_NATIVE_JOBS ?? 'max';
-const res = spawnSync(process.execPath, [gypBin, 'rebuild', `--nodedir=${nodedir}`, `--jobs=${jobs}`], {
-  cwd: pkgDir,
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: process.env,
-});
+const gyp = (...argv) =>
+  spawnSync(process.execPath, [gypBin, ...argv], {
+    cwd: pkgDir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: process.env,
+  });
+let res = gyp('configure', `--nodedir=${nodedir}`);
+if (res.status === 0) res = gyp('build', `--nodedir=${nodedir}`, `--jobs=${jobs}`);
 if (res.status !== 0) warn(`node-gyp exited with ${res.status ?? res.signal}`);
 console.log('@ft/tfjs-backend-native: built build/Release/ft_native.node');
