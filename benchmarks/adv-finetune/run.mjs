@@ -5,7 +5,8 @@
 //
 //   node benchmarks/adv-finetune/run.mjs [--quick] [--seeds 0,1,2] [--train-size 1500] [--test-size 300] ...
 //
-// --quick: one seed, small sizes, a reduced selection grid; prints the tables and writes nothing under docs/.
+// --quick: one seed, small sizes, a reduced selection grid; prints the tables and writes nothing under docs/
+// (with an explicit --out <dir> it writes its page there, for checking the page generation).
 // Public APIs only (@ft/core, @ft/adv-finetune). Hyper-parameters of B–E (p, peak LR) are chosen on a held-out
 // validation split of the training set, never on the test set.
 import fs from 'node:fs';
@@ -404,7 +405,7 @@ const cuts = [
   `peak LR chosen on validation instead of the spec's fixed 0.05 for A (in earlier full runs A collapsed to a constant predictor on validation at 0.05 and at 0.02): A ∈ {${aLrGrid.join(', ')}}, B–E ∈ {${lrGrid.join(', ')}}, and for B p ∈ {${pGrid.join(', ')}} × decay ∈ {${decayGrid.join(', ')}} (exp: to 1 % of the peak), all on seed ${selSeed}'s validation split and reused for every seed; F and TRADES use A's peak LR, Fast-AT twice it`,
   `gradient-masking checks on the first ${sanitySize} test images with PGD-10`,
 ];
-if (quick) {
+if (quick && !process.argv.some((a) => a === '--out' || a.startsWith('--out='))) {
   process.stdout.write(
     `\nverdict (quick, ${seeds.length} seed): ${verdict}; A/B adversarial passes ${ratio.toFixed(1)}×; ` +
       `B clean ${pp(bClean)} robust ${pp(bRob)} vs A ${pp(aClean)} / ${pp(aRob)}; ` +
@@ -538,6 +539,18 @@ const evidence = [
   `Schedules (same pre-trained models, same AFT budget, peak LR tuned per schedule on validation): B ${pp(bRob)} robust vs ${others.map(([a, v]) => `${a} ${pp(v)}`).join(', ')} → B ${beatsCDE ? 'beats' : 'does NOT beat'} C, D and E.`,
   `Pre-training matters: F (scratch with B's adversarial budget) ${pctMS('F', 'robust')}% robust, ${pctMS('F', 'clean')}% clean → B ${beatsF ? 'beats' : 'does not beat'} F.`,
   `Robust accuracy stays below clean and FGSM accuracy for every arm: ${records.every((r) => r.robust <= r.clean && r.robust <= r.fgsm) ? 'yes' : 'NO'}; gradient-masking checks ${sanityFails.length === 0 ? 'passed on every model' : `FAILED on ${sanityFails.map((r) => `${r.arm}/seed ${r.seed}`).join(', ')}`}.`,
+  (() => {
+    const best = ['B', 'C', 'D', 'E'].reduce((a, b) => (mean(b, 'robust') > mean(a, 'robust') ? b : a));
+    return `Best AFT schedule on test: ${best} (${LABEL[best].split(': ')[1]}) with ${pctMS(best, 'robust')}% robust and ${pctMS(best, 'clean')}% clean vs A's ${pctMS('A', 'robust')}% / ${pctMS('A', 'clean')}% at ${(advA / mean(best, 'advPasses')).toFixed(1)}× fewer adversarial passes.`;
+  })(),
+  ...Object.entries(grids).flatMap(([arm, grid]) => {
+    const lrs = [...new Set(grid.map((g) => g.lr))];
+    const lr = chosen[arm].cfg.lr;
+    if (lrs.length < 2 || (lr !== Math.min(...lrs) && lr !== Math.max(...lrs))) return [];
+    return [
+      `Caveat: ${arm}'s chosen peak LR ${lr} is at the ${lr === Math.min(...lrs) ? 'low' : 'high'} end of its grid {${lrs.join(', ')}}; values beyond it were not tried.`,
+    ];
+  }),
   `Sizes are cut to fit 2 shared CPU cores (see Setup); with ${trainSize} training images and ${testSize} test images per-arm differences of 1–2 points are within noise (std over seeds in the table).`,
 ];
 const sanityRows = records.map((r) => ({
