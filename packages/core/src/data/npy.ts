@@ -276,8 +276,17 @@ function shapeLiteral(shape: readonly number[]): string {
 // ---------------------------------------------------------------------------------------------------------------
 // element order
 
-/** Permutes Fortran-ordered element indices to C order (`itemWords` typed-array entries per element). */
-function fortranToC<T extends NpyData>(src: T, shape: readonly number[], itemWords: number, make: (n: number) => T): T {
+/**
+ * Reorders elements between C order and Fortran order (`itemWords` typed-array entries per element).
+ * `toC: true` reads Fortran-ordered `src` and writes C order; `false` does the reverse.
+ */
+function reorder<T extends NpyData>(
+  src: T,
+  shape: readonly number[],
+  itemWords: number,
+  make: (n: number) => T,
+  toC: boolean,
+): T {
   const n = sizeOf(shape);
   const nd = shape.length;
   const out = make(n);
@@ -290,10 +299,12 @@ function fortranToC<T extends NpyData>(src: T, shape: readonly number[], itemWor
   fstride[0] = 1;
   for (let d = 1; d < nd; d++) fstride[d] = fstride[d - 1] * shape[d - 1];
   const idx = new Array<number>(nd).fill(0);
+  const o = out as Float64Array;
+  const i = src as Float64Array;
   let f = 0;
   for (let c = 0; c < n; c++) {
-    for (let w = 0; w < itemWords; w++)
-      (out as Float64Array)[c * itemWords + w] = (src as Float64Array)[f * itemWords + w];
+    const [to, from] = toC ? [c, f] : [f, c];
+    for (let w = 0; w < itemWords; w++) o[to * itemWords + w] = i[from * itemWords + w];
     // increment the C-order multi-index (last axis fastest) and track the Fortran offset
     for (let d = nd - 1; d >= 0; d--) {
       idx[d]++;
@@ -306,32 +317,14 @@ function fortranToC<T extends NpyData>(src: T, shape: readonly number[], itemWor
   return out;
 }
 
+/** Permutes Fortran-ordered element indices to C order. */
+function fortranToC<T extends NpyData>(src: T, shape: readonly number[], itemWords: number, make: (n: number) => T): T {
+  return reorder(src, shape, itemWords, make, true);
+}
+
 /** Permutes C-ordered element indices to Fortran order. */
 function cToFortran<T extends NpyData>(src: T, shape: readonly number[], itemWords: number, make: (n: number) => T): T {
-  const n = sizeOf(shape);
-  const nd = shape.length;
-  const out = make(n);
-  if (nd <= 1 || n === 0) {
-    out.set(src as never);
-    return out;
-  }
-  const fstride = new Array<number>(nd);
-  fstride[0] = 1;
-  for (let d = 1; d < nd; d++) fstride[d] = fstride[d - 1] * shape[d - 1];
-  const idx = new Array<number>(nd).fill(0);
-  let f = 0;
-  for (let c = 0; c < n; c++) {
-    for (let w = 0; w < itemWords; w++)
-      (out as Float64Array)[f * itemWords + w] = (src as Float64Array)[c * itemWords + w];
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]++;
-      f += fstride[d];
-      if (idx[d] < shape[d]) break;
-      f -= fstride[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
+  return reorder(src, shape, itemWords, make, false);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
