@@ -22,6 +22,16 @@
 
 namespace ft {
 
+/**
+ * Compiles a function for AVX-512, AVX2 and baseline x86-64 and picks one at load time (GCC function
+ * multi-versioning), since the addon is built without -march=native. Used on the hot float loops.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FT_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FT_SIMD_CLONES
+#endif
+
 /** Thrown for invalid arguments; becomes a JS Error with the message. */
 struct ArgError : std::runtime_error {
   using std::runtime_error::runtime_error;

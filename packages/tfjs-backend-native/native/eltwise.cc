@@ -99,9 +99,23 @@ Bcast makeBcast(const int32_t *as, int ar, const int32_t *bs, int br, const int3
   return g;
 }
 
+/** o = f(a, b) over n contiguous elements, compiled per ISA (long same-shape operands: residual adds, grads). */
+template <class F>
+FT_SIMD_CLONES void contiguousLoop(const float *__restrict a, const float *__restrict b, float *__restrict o,
+                                   int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+}
+
+/** Below this many elements a row is processed inline (an ISA-dispatched call per short row costs more). */
+constexpr int64_t kCloneMin = 256;
+
 template <class F>
 inline void innerLoop(const float *a, int64_t ia, const float *b, int64_t ib, float *o, int64_t n, F f) {
   if (ia == 1 && ib == 1) {
+    if (n >= kCloneMin) {
+      contiguousLoop(a, b, o, n, f);
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
   } else if (ia == 1 && ib == 0) {
     const float bv = b[0];
@@ -232,6 +246,14 @@ enum UnOp {
   kLeaky,
 };
 
+/** o[i] = f(x[i]) over [s, e), compiled per ISA. */
+template <class F>
+FT_SIMD_CLONES void unaryLoop(const float *__restrict xs, float *__restrict os, int64_t s, int64_t e, F f) {
+  // A private copy: captured values (alpha) then cannot alias o[], so the loop vectorises.
+  const F g = f;
+  for (int64_t i = s; i < e; ++i) os[i] = g(xs[i]);
+}
+
 template <class F>
 void unaryRun(const float *x, float *o, int64_t n, F f) {
   const int parts = n > kParallelMin ? numThreads() : 1;
@@ -239,11 +261,7 @@ void unaryRun(const float *x, float *o, int64_t n, F f) {
   for (int t = 0; t < parts; ++t) {
     int64_t s, e;
     chunk(n, parts, t, s, e);
-    // A private copy: captured values (alpha) then cannot alias o[], so the loop vectorises.
-    const F g = f;
-    const float *__restrict xs = x;
-    float *__restrict os = o;
-    for (int64_t i = s; i < e; ++i) os[i] = g(xs[i]);
+    unaryLoop(x, o, s, e, f);
   }
 }
 
