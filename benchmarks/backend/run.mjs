@@ -3,17 +3,21 @@
  * Backend benchmark: training and inference images/s of `ft-native` (@ft/tfjs-backend-native), the stock tfjs
  * `cpu` backend (reduced batch: it trains ~1,000× slower) and PyTorch on CPU (2 threads, NCHW and channels_last)
  * on TinyCNN 28×28×1, ResNet-8 and ResNet-20 32×32×3 and ResNet-20 28×28×1 with identical architectures; plus
- * per-layer convolution GFLOP/s and peak RSS. Writes docs/results/backend.md (+ backend.svg).
+ * per-layer convolution GFLOP/s and peak RSS. Writes docs/results/backend.md (+ backend.json, backend.svg).
  *
- * Usage (from the repo root, after `pnpm build`):
- *   node benchmarks/backend/run.mjs                 # full run (~15 min on 2 cores)
- *   node benchmarks/backend/run.mjs --quick         # 3 reps, smaller cpu batches, for a smoke test
- * Flags: --models=tiny,resnet8,resnet20,resnet20g  --batch=128  --reps=5  --steps=3  --no-cpu  --no-torch
- *        --cpu-batch=tiny:8,resnet8:4,resnet20:2,resnet20g:2  --cpu-reps=5  --out=docs/results/backend.md
- *        --profile (adds a per-kernel profile of one ft-native training step per model)
+ * Usage (from the repo root; `npx -y pnpm@10 run bench:backend` builds first and runs the full benchmark):
+ *   node benchmarks/backend/run.mjs                 # full run (3 rounds, ~30 min on 2 cores)
+ *   node benchmarks/backend/run.mjs --quick         # 1 round, 3 reps, smaller cpu batches, for a smoke test
+ * Flags: --models=tiny,resnet8,resnet20,resnet20g  --rounds=3  --batch=128  --reps=5  --steps=3  --no-cpu
+ *        --no-torch  --cpu-batch=tiny:8,resnet8:4,resnet20:2,resnet20g:2  --cpu-reps=5
+ *        --out=docs/results/backend.md
+ *        --profile (adds a per-kernel profile of one ft-native training step per model, first round)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
- *        --merge=other/backend.json [--into=docs/results/backend.json] (replace those models' runs, add a note)
- * Each (backend, model) runs in its own child process, one at a time, so peak RSS is per run and runs do not
+ *        --merge=other/backend.json [--into=docs/results/backend.json] (replace those models' entries, add a note)
+ * Per model, `--rounds` rounds of (ft-native, PyTorch, PyTorch with OMP_WAIT_POLICY=passive) run back to back,
+ * then one tfjs `cpu` run: the shared machine drifts over minutes, so ratios are taken within a round and
+ * summarised as the median over rounds (report.mjs `summarize`, stored as `runs[model].summary`). Each
+ * (backend, model, round) runs in its own child process, one at a time, so peak RSS is per run and runs do not
  * compete for the two cores.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,7 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { convLayers, MODELS } from './models.mjs';
-import { renderMarkdown, renderSvg } from './report.mjs';
+
+/** report.mjs loads @ft/core: imported only by the parent (render/merge/main), never by the worker children. */
+const loadReport = () => import('./report.mjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -178,7 +184,11 @@ async function worker() {
         .map(([k, v]) => ({ kernel: k, ...v })),
     };
   }
-  if (args.convs && backend === 'ft-native') result.convs = convBench(tf, model, batch);
+  if (args.convs && backend === 'ft-native') {
+    result.convs = convBench(tf, model, batch);
+    // Outputs read in place (no copy); results without this field timed a dataSync() copy of each output too.
+    result.convTiming = 'in-place';
+  }
   if (backend === 'ft-native') {
     const info = native.nativeInfo();
     result.native = {
@@ -204,9 +214,15 @@ async function worker() {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
-/** Median ms of each convolution kernel per distinct layer, and nominal GFLOP/s. */
+/**
+ * Median ms of each convolution kernel per distinct layer, and nominal GFLOP/s. A call is timed from the kernel
+ * call until its output values exist, without copying them out: `dataSync()` would copy the whole output on
+ * ft-native (pooled buffers are never handed out), so the storage's `values` are read in place instead; reading
+ * them also runs a deferred computation (ft-native defers Conv2DBackpropInput until its result is read).
+ */
 function convBench(tf, model, batch) {
   const out = [];
+  const backend = tf.backend();
   for (const L of convLayers(model, batch)) {
     const oh = Math.ceil(L.h / L.s);
     const ow = Math.ceil(L.w / L.s);
@@ -216,7 +232,8 @@ function convBench(tf, model, batch) {
     const attrs = { strides: [L.s, L.s], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] };
     const run = (name, inputs, extra) => {
       const t = tf.engine().runKernel(name, inputs, { ...attrs, ...extra });
-      t.dataSync(); // the kernels are synchronous; this only keeps the timing honest
+      // The kernels are synchronous; reading `values` forces a deferred result without copying it.
+      if (backend.data.get(t.dataId).values === undefined) throw new Error(`${name}: output has no values`);
       t.dispose();
     };
     const best = {};
@@ -290,20 +307,14 @@ function findTorchPython() {
   return { error: 'python3-torch installed but `import torch` still fails' };
 }
 
-function hostInfo() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memGB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${os.type()} ${os.release()}`,
-  };
-}
-
 async function main() {
+  const { machineInfo } = await import('@ft/core');
+  const { renderMarkdown, renderSvg, summarize } = await loadReport();
   const quick = Boolean(args.quick);
   const models = String(args.models ?? 'tiny,resnet8,resnet20,resnet20g').split(',');
+  const rounds = Number(args.rounds ?? (quick ? 1 : 3));
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds must be a positive integer, got ${args.rounds}`);
   const batch = Number(args.batch ?? 128);
   const reps = Number(args.reps ?? (quick ? 3 : 5));
   const steps = Number(args.steps ?? (quick ? 2 : 3));
@@ -317,7 +328,17 @@ async function main() {
     cpuBatch[k] = Number(v);
   }
   const self = fileURLToPath(import.meta.url);
-  const results = { host: hostInfo(), date: new Date().toISOString(), batch, reps, steps, cpuReps, models, runs: {} };
+  const results = {
+    machine: machineInfo(),
+    date: new Date().toISOString(),
+    batch,
+    reps,
+    steps,
+    cpuReps,
+    rounds,
+    models,
+    runs: {},
+  };
   results.loadavg = { start: os.loadavg()[0] };
   let torch = null;
   if (!args['no-torch']) {
@@ -328,42 +349,51 @@ async function main() {
       torch = null;
     }
   }
-  // Per model: ft-native, then PyTorch right after (same load period), then the slow tfjs cpu run.
   for (const m of models) {
     if (!MODELS[m]) throw new Error(`unknown model ${m}; expected ${Object.keys(MODELS).join(', ')}`);
-    const r = {};
+  }
+  // Per model: `rounds` rounds of ft-native then PyTorch right after (same load period), then the slow tfjs cpu
+  // run. Ratios are taken within a round; runs[m].native is the first round's (with convs and the profile).
+  for (const m of models) {
+    const r = { rounds: [] };
     results.runs[m] = r;
     const common = [`--model=${m}`, '--worker'];
-    r.native = runChild(
-      process.execPath,
-      [
-        self,
-        ...common,
-        '--backend=ft-native',
-        `--batch=${batch}`,
-        `--reps=${reps}`,
-        `--steps=${steps}`,
-        '--convs',
-        ...(args.profile ? ['--profile'] : []),
-      ],
-      `ft-native ${m} bs ${batch}`,
-    );
-    if (torch) {
-      const targs = [
-        path.join(here, 'torch_bench.py'),
-        `--model=${m}`,
-        `--batch=${batch}`,
-        `--reps=${reps}`,
-        `--steps=${steps}`,
-        '--threads=2',
-      ];
-      // PyTorch with its default OpenMP settings (spinning), and with passive waiting like ft-native's default:
-      // ratios are taken against the faster of the two, per layout.
-      r.torch = runChild(torch.py, targs, `torch ${m} bs ${batch}`);
-      r.torchPassive = runChild(torch.py, targs, `torch (OMP passive) ${m} bs ${batch}`, {
-        OMP_WAIT_POLICY: 'passive',
-      });
+    for (let i = 0; i < rounds; i++) {
+      const tag = rounds > 1 ? ` round ${i + 1}/${rounds}` : '';
+      const round = {};
+      round.native = runChild(
+        process.execPath,
+        [
+          self,
+          ...common,
+          '--backend=ft-native',
+          `--batch=${batch}`,
+          `--reps=${reps}`,
+          `--steps=${steps}`,
+          ...(i === 0 ? ['--convs', ...(args.profile ? ['--profile'] : [])] : []),
+        ],
+        `ft-native ${m} bs ${batch}${tag}`,
+      );
+      if (torch) {
+        const targs = [
+          path.join(here, 'torch_bench.py'),
+          `--model=${m}`,
+          `--batch=${batch}`,
+          `--reps=${reps}`,
+          `--steps=${steps}`,
+          '--threads=2',
+        ];
+        // PyTorch with its default OpenMP settings (spinning), and with passive waiting (calmer on a busy machine):
+        // ratios are taken against the faster of the two, per layout.
+        round.torch = runChild(torch.py, targs, `torch ${m} bs ${batch}${tag}`);
+        round.torchPassive = runChild(torch.py, targs, `torch (OMP passive) ${m} bs ${batch}${tag}`, {
+          OMP_WAIT_POLICY: 'passive',
+        });
+      }
+      r.rounds.push(round);
     }
+    r.native = r.rounds[0].native;
+    r.summary = summarize(r);
     if (!args['no-cpu']) {
       r.cpu = runChild(
         process.execPath,
@@ -386,20 +416,21 @@ async function main() {
  * Replaces some models' runs in a saved results file with those of another run (same settings), e.g. to redo one
  * model whose run failed, and records a note; then re-renders.
  */
-function mergeRuns(intoPath, fromPath) {
+async function mergeRuns(intoPath, fromPath) {
   const into = JSON.parse(readFileSync(path.resolve(root, intoPath), 'utf8'));
   const from = JSON.parse(readFileSync(path.resolve(root, fromPath), 'utf8'));
   for (const m of from.models) into.runs[m] = from.runs[m];
   into.notes = [
     ...(into.notes ?? []),
-    `${from.models.join(', ')} re-measured at ${from.date.replace('T', ' ').slice(0, 16)} UTC (load ${from.loadavg.start.toFixed(2)} / ${from.loadavg.end.toFixed(2)}) with \`${from.command}\` and merged with \`--merge\`.`,
+    `${from.models.join(', ')} re-measured at ${from.date.replace('T', ' ').slice(0, 16)} UTC (${from.rounds ?? 1} round${(from.rounds ?? 1) === 1 ? '' : 's'}, load ${from.loadavg.start.toFixed(2)} / ${from.loadavg.end.toFixed(2)}) with \`${from.command}\` and merged with \`--merge\`.`,
   ];
   writeFileSync(path.resolve(root, intoPath), `${JSON.stringify(into, null, 2)}\n`);
-  renderOnly(intoPath);
+  await renderOnly(intoPath);
 }
 
 /** Re-renders the page (and chart) from a saved backend.json, e.g. after changing report.mjs. */
-function renderOnly(jsonPath) {
+async function renderOnly(jsonPath) {
+  const { renderMarkdown, renderSvg } = await loadReport();
   const file = path.resolve(root, jsonPath);
   const results = JSON.parse(readFileSync(file, 'utf8'));
   const out = file.replace(/\.json$/, '.md');
@@ -410,9 +441,15 @@ function renderOnly(jsonPath) {
 
 if (typeof args.merge === 'string') {
   // --merge=from.json --into=docs/results/backend.json
-  mergeRuns(String(args.into ?? 'docs/results/backend.json'), args.merge);
+  mergeRuns(String(args.into ?? 'docs/results/backend.json'), args.merge).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 } else if (typeof args.render === 'string') {
-  renderOnly(args.render);
+  renderOnly(args.render).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 } else if (args.worker) {
   worker().catch((e) => {
     console.error(e);

@@ -116,6 +116,7 @@ napi_value init(napi_env env, napi_value exports) {
   registerLayout(fns);
   registerPool(fns);
   registerBatchnorm(fns);
+  registerOptimizer(fns);
   for (const Export &e : fns) {
     napi_value f;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);

@@ -155,6 +155,7 @@ void registerReduce(std::vector<Export> &out);
 void registerLayout(std::vector<Export> &out);
 void registerPool(std::vector<Export> &out);
 void registerBatchnorm(std::vector<Export> &out);
+void registerOptimizer(std::vector<Export> &out);
 
 // Conv primitive-cache statistics (conv.cc), reported by info().
 struct ConvCacheStats {

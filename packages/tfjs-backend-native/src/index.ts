@@ -16,6 +16,7 @@ export { BufferPool, type BufferPoolOptions, type PoolStats } from './buffer-poo
 export { type FusedBatchNormProvider, fusedBatchNorm } from './fused-batch-norm-impl.js';
 export { type KernelCounter, kernelStats, resetKernelStats } from './kernels/override.js';
 export { isLayersBatchNormPatched, patchLayersBatchNorm, setLayersBatchNormFusion } from './layers-batch-norm.js';
+export { isOptimizerFusionEnabled, OPTIMIZER_KERNELS, setOptimizerFusion } from './native-optimizers.js';
 export {
   isNativeAvailable,
   type NativeInfo,

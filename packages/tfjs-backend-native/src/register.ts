@@ -16,6 +16,7 @@ import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { type KernelCounter, kernelStats, overrideConfig, withFallback } from './kernels/override.js';
 import { isLayersBatchNormPatched, patchLayersBatchNorm } from './layers-batch-norm.js';
+import { isOptimizerFusionEnabled, registerFusedOptimizers, setOptimizerFusion } from './native-optimizers.js';
 import { registerReluGrad } from './relu-grad.js';
 
 /** Options of {@link registerNativeBackend}. */
@@ -33,6 +34,11 @@ export interface RegisterNativeOptions {
    * backend is active (default true; see `layers-batch-norm.ts` for the design).
    */
   patchLayersBatchNorm?: boolean;
+  /**
+   * Apply tfjs-core's SGD, momentum and Adam updates as one native kernel per variable while this backend is active
+   * (default true unless FT_NATIVE_FUSE_OPTIMIZERS=0; bit-identical results, see `native-optimizers.ts`).
+   */
+  fuseOptimizers?: boolean;
   /** When a native kernel throws: run the JS kernel instead (`'fallback'`, default) or rethrow (`'throw'`). */
   onNativeError?: 'fallback' | 'throw';
 }
@@ -58,7 +64,7 @@ export interface NativeInfo {
   isa?: string;
   /** OpenMP threads (shared by oneDNN and the native loops). */
   threads?: number;
-  /** OpenMP wait policy (`passive` by default; set OMP_WAIT_POLICY=active before loading to spin). */
+  /** OpenMP wait setting: `GOMP_SPINCOUNT=20000` (bounded spin) by default; OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading win. */
   ompWaitPolicy?: string;
   /** Names under which the backend is registered. */
   backends: string[];
@@ -72,6 +78,8 @@ export interface NativeInfo {
   convImpls?: string[];
   /** Whether tfjs-layers' BatchNormalization uses the fused path on this backend. */
   layersBatchNormPatched: boolean;
+  /** Whether SGD / momentum / Adam updates run as one native kernel per variable on this backend. */
+  optimizerFusion: boolean;
   /** Per-kernel native / fallback / error counts. */
   kernels: Record<string, KernelCounter>;
 }
@@ -119,6 +127,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     return { ok: false, reason: `invalid thread count ${threads}: ${(e as Error).message}` };
   }
   if (opts.patchLayersBatchNorm === false) wantLayersPatch = false;
+  if (opts.fuseOptimizers !== undefined) setOptimizerFusion(opts.fuseOptimizers);
   if (registered.has(name)) return { ok: true, name };
   try {
     const addon = load.addon;
@@ -150,6 +159,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     }
     registerBatchNormKernels(name);
     registerReluGrad(name);
+    registerFusedOptimizers(name);
     if (wantLayersPatch) patchLayersBatchNorm();
     registered.set(name, { pool: opts.pool });
     return { ok: true, name };
@@ -206,6 +216,7 @@ export function nativeInfo(): NativeInfo {
     pool: poolStats(),
     lazy: liveBackend()?.lazyStats() ?? null,
     layersBatchNormPatched: isLayersBatchNormPatched(),
+    optimizerFusion: isOptimizerFusionEnabled(),
     kernels: kernelStats(),
   };
   if (!load.ok) return { ...base, available: false, reason: load.reason };
