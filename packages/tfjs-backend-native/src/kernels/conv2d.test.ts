@@ -48,6 +48,15 @@ const FIXED: ConvCase[] = [
   },
 ];
 
+// ResNet-like channel counts, where oneDNN picks blocked weight layouts (weights reach it through an index map);
+// 20 -> 10 channels pads the 16-blocks.
+FIXED.push(
+  { n: 2, h: 6, w: 6, c: 16, oc: 16, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pad: 'same' },
+  { n: 2, h: 7, w: 7, c: 20, oc: 10, kh: 3, kw: 3, s: [2, 2], d: [1, 1], pad: 'same' },
+  { n: 1, h: 6, w: 6, c: 32, oc: 64, kh: 3, kw: 3, s: [2, 2], d: [1, 1], pad: 'same' },
+  { n: 2, h: 6, w: 6, c: 16, oc: 32, kh: 1, kw: 1, s: [2, 2], d: [1, 1], pad: 'same' },
+);
+
 // Forward-only extras: dilation (tfjs gradients require dilation 1).
 const DILATED: ConvCase[] = [
   { n: 2, h: 9, w: 9, c: 3, oc: 4, kh: 3, kw: 3, s: [1, 1], d: [2, 2], pad: 'same' },
