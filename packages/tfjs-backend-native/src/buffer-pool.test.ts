@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, defaultMaxBytesHeld } from './buffer-pool.js';
 
 describe('BufferPool', () => {
   it('recycles a buffer only after the last view of its ArrayBuffer is released', () => {
@@ -52,5 +52,19 @@ describe('BufferPool', () => {
     expect(pool.trim()).toBe(128);
     expect(pool.getStats()).toMatchObject({ buffersHeld: 0, bytesHeld: 0 });
     expect(pool.alloc(32)).not.toBe(a);
+  });
+
+  it('holds at most maxBytesHeld bytes in free lists, dropping the rest', () => {
+    const pool = new BufferPool({ minElements: 1, maxBytesHeld: 1000 }); // room for two 400-byte buffers
+    const bufs = [pool.alloc(100), pool.alloc(100), pool.alloc(100)];
+    for (const b of bufs) pool.retain(b);
+    for (const b of bufs) pool.release(b);
+    expect(pool.getStats()).toMatchObject({ buffersHeld: 2, bytesHeld: 800, dropped: 1, buffersLive: 0 });
+    expect(pool.isPooled(bufs[2])).toBe(false); // forgotten: never handed out again
+  });
+
+  it('defaults the byte budget to a quarter of memory, at most 4 GiB', () => {
+    expect(defaultMaxBytesHeld(8 * 2 ** 30)).toBe(2 * 2 ** 30);
+    expect(defaultMaxBytesHeld(64 * 2 ** 30)).toBe(4 * 2 ** 30);
   });
 });

@@ -17,6 +17,8 @@
  *   after the tensor is disposed and its buffer reused).
  */
 
+import { totalmem } from 'node:os';
+
 /** Pool statistics. */
 export interface PoolStats {
   /** Allocations served from a free list. */
@@ -25,7 +27,7 @@ export interface PoolStats {
   misses: number;
   /** Buffers returned to a free list. */
   recycled: number;
-  /** Buffers dropped because their free list was full. */
+  /** Buffers dropped because their free list (or the pool's byte budget) was full. */
   dropped: number;
   /** Bytes held in free lists (not in use by any tensor). */
   bytesHeld: number;
@@ -43,6 +45,17 @@ export interface BufferPoolOptions {
   capPerSize?: number;
   /** Arrays shorter than this are not pooled (default 64 elements: small arrays are cheap to allocate). */
   minElements?: number;
+  /**
+   * Most bytes kept in free lists in total (default: a quarter of the machine's memory, at most 4 GiB); a buffer
+   * released beyond it is dropped for the garbage collector. Bounds the pool after a run with many tensor sizes
+   * (e.g. an evaluation at another batch size) without affecting a steady training loop.
+   */
+  maxBytesHeld?: number;
+}
+
+/** Default {@link BufferPoolOptions.maxBytesHeld}: a quarter of total memory, capped at 4 GiB. */
+export function defaultMaxBytesHeld(totalMemBytes: number): number {
+  return Math.min(4 * 2 ** 30, Math.floor(totalMemBytes / 4));
 }
 
 interface Entry {
@@ -58,6 +71,7 @@ interface Entry {
 export class BufferPool {
   private readonly capPerSize: number;
   private readonly minElements: number;
+  private readonly maxBytesHeld: number;
   private readonly freeLists = new Map<number, Float32Array[]>();
   // Weak: a buffer allocated but never adopted by a tensor (a kernel that threw) is simply garbage-collected.
   private readonly entries = new WeakMap<ArrayBufferLike, Entry>();
@@ -68,6 +82,7 @@ export class BufferPool {
   constructor(opts: BufferPoolOptions = {}) {
     this.capPerSize = opts.capPerSize ?? 1024;
     this.minElements = opts.minElements ?? 64;
+    this.maxBytesHeld = opts.maxBytesHeld ?? defaultMaxBytesHeld(totalmem());
   }
 
   /**
@@ -146,7 +161,7 @@ export class BufferPool {
       list = [];
       this.freeLists.set(n, list);
     }
-    if (list.length >= this.capPerSize) {
+    if (list.length >= this.capPerSize || this.stats.bytesHeld + e.full.byteLength > this.maxBytesHeld) {
       this.stats.dropped++;
       this.entries.delete(e.full.buffer);
       return;
