@@ -190,12 +190,14 @@ export function loadAddon(): AddonLoad {
     return cached;
   }
   // libgomp reads its settings once, when the addon's dlopen loads it. Default to a bounded spin
-  // (GOMP_SPINCOUNT=20000, roughly 0.1 ms before a waiting thread sleeps): it catches the back-to-back parallel
-  // regions of one training step, yet a thread whose partner was preempted soon yields its core. Measured on the
-  // 2-core machine (ResNet-8 step, batch 128): quiet, 55 ms bounded spin vs 56 ms passive and 52 ms spinning forever;
-  // under two competing busy processes, 115 ms vs 136 ms passive and 197 ms spinning forever (inference: ~20 %
-  // faster than passive when quiet). An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. The variable is restored
-  // afterwards so child processes do not inherit it.
+  // (GOMP_SPINCOUNT=50000: a waiting thread spins briefly, then sleeps). It catches the back-to-back parallel
+  // regions of a training step, yet a thread whose partner was preempted soon yields its core. Measured on the
+  // 2-core machine, training step at batch 128 (medians of 3 processes):
+  //   quiet, ResNet-20 28x28x1: 107 ms at 50k vs 116 ms at 20k and 124 ms passive;
+  //   next to two busy processes, ResNet-8: 120 ms at 50k vs 123 ms at 20k, 132 ms passive, 162 ms at 150k,
+  //   178 ms at libgomp's default 300k and 197 ms spinning forever (OMP_WAIT_POLICY=active).
+  // An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. The variable is restored afterwards so child processes
+  // do not inherit it.
   const setPolicy = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
   if (setPolicy) process.env.GOMP_SPINCOUNT = String(DEFAULT_SPIN_COUNT);
   waitPolicy =
@@ -221,9 +223,9 @@ export function loadAddon(): AddonLoad {
 let waitPolicy = 'default';
 
 /** libgomp spin iterations before a waiting thread sleeps, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set. */
-export const DEFAULT_SPIN_COUNT = 20000;
+export const DEFAULT_SPIN_COUNT = 50000;
 
-/** The OpenMP wait setting the addon was loaded with (`GOMP_SPINCOUNT=20000` unless the environment said otherwise). */
+/** The OpenMP wait setting the addon was loaded with (`GOMP_SPINCOUNT=50000` unless the environment said otherwise). */
 export function ompWaitPolicy(): string {
   return waitPolicy;
 }
