@@ -193,7 +193,7 @@ export function loadAddon(): AddonLoad {
   // (GOMP_SPINCOUNT=50000: a waiting thread spins briefly, then sleeps). It catches the back-to-back parallel
   // regions of a training step, yet a thread whose partner was preempted soon yields its core. Measured on the
   // 2-core machine, training step at batch 128 (medians of 3 processes):
-  //   quiet, ResNet-20 28x28x1: 107 ms at 50k vs 116 ms at 20k and 124 ms passive;
+  //   quiet, ResNet-20 28x28x1: 107.5 ms at 50k vs 112.7 ms at 20k and 113.8 ms passive (inference 23.5 vs 28.9 ms);
   //   next to two busy processes, ResNet-8: 120 ms at 50k vs 123 ms at 20k, 132 ms passive, 162 ms at 150k,
   //   178 ms at libgomp's default 300k and 197 ms spinning forever (OMP_WAIT_POLICY=active).
   // An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. The variable is restored afterwards so child processes
