@@ -135,6 +135,60 @@ FT_SIMD_CLONES void affineRows(const float *__restrict x, float *__restrict y, c
   }
 }
 
+/** y = max(0, x * mul + add) per channel (BatchNorm followed by ReLU). */
+FT_SIMD_CLONES void affineReluRows(const float *__restrict x, float *__restrict y, const float *__restrict mul,
+                                   const float *__restrict add, int64_t r0, int64_t r1, int64_t C) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const float *__restrict xr = x + r * C;
+    float *__restrict yr = y + r * C;
+    for (int64_t k = 0; k < C; ++k) {
+      const float v = xr[k] * mul[k] + add[k];
+      yr[k] = v > 0.f ? v : 0.f;
+    }
+  }
+}
+
+/** s1 += sum(g), s2 += sum(g * (x - mean)) with g = dy masked where y <= 0 (the gradient through a fused ReLU). */
+FT_SIMD_CLONES void gradSumsMasked(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
+                                   const float *__restrict mean, int64_t r0, int64_t r1, int64_t C,
+                                   float *__restrict a1, float *__restrict a2, double *__restrict s1,
+                                   double *__restrict s2) {
+  for (int64_t b = r0; b < r1; b += kBlockRows) {
+    const int64_t e = b + kBlockRows < r1 ? b + kBlockRows : r1;
+    for (int64_t k = 0; k < C; ++k) a1[k] = a2[k] = 0.f;
+    for (int64_t r = b; r < e; ++r) {
+      const float *__restrict xr = x + r * C;
+      const float *__restrict dr = dy + r * C;
+      const float *__restrict yr = y + r * C;
+      for (int64_t k = 0; k < C; ++k) {
+        const float g = yr[k] > 0.f ? dr[k] : 0.f;
+        a1[k] += g;
+        a2[k] += g * (xr[k] - mean[k]);
+      }
+    }
+    for (int64_t k = 0; k < C; ++k) {
+      s1[k] += a1[k];
+      s2[k] += a2[k];
+    }
+  }
+}
+
+/** dx = a * g + b * x + c per channel with g = dy masked where y <= 0. */
+FT_SIMD_CLONES void gradRowsMasked(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
+                                   float *__restrict dx, const float *__restrict a, const float *__restrict b,
+                                   const float *__restrict c, int64_t r0, int64_t r1, int64_t C) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const float *__restrict dr = dy + r * C;
+    const float *__restrict xr = x + r * C;
+    const float *__restrict yr = y + r * C;
+    float *__restrict o = dx + r * C;
+    for (int64_t k = 0; k < C; ++k) {
+      const float g = yr[k] > 0.f ? dr[k] : 0.f;
+      o[k] = a[k] * g + b[k] * xr[k] + c[k];
+    }
+  }
+}
+
 /** dx = a * dy + b * x + c per channel. */
 FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict x, float *__restrict dx,
                              const float *__restrict a, const float *__restrict b, const float *__restrict c,
@@ -172,8 +226,9 @@ struct Partials {
   }
 };
 
-// bnTrain(x, gamma|null, beta|null, y, mean, variance, eps, C)
+// bnTrain(x, gamma|null, beta|null, y, mean, variance, eps, C, relu?)
 //
+// relu = 1 writes max(0, y) instead of y (BatchNorm followed by ReLU in one pass).
 // One parallel region: each thread sums its rows, one thread turns the sums into statistics, then each thread
 // normalises the rows it summed (still in its cache).
 napi_value bnTrain(Ctx &c) {
@@ -186,6 +241,7 @@ napi_value bnTrain(Ctx &c) {
   float *var = c.f32(5, &lv);
   const double eps = c.num(6);
   const int64_t C = c.int64(7);
+  const bool relu = !c.isNull(8) && c.num(8) != 0;
   if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ly < lx || (int64_t)lm < C || (int64_t)lv < C ||
       (gamma && (int64_t)lg < C) || (beta && (int64_t)lb < C))
     throw ArgError("bnTrain: bad lengths");
@@ -215,12 +271,19 @@ napi_value bnTrain(Ctx &c) {
       mul[k] = static_cast<float>(inv);
       add[k] = static_cast<float>((beta ? beta[k] : 0.0) - mu * inv);
     }
-    affineRows(x, y, mul.data(), add.data(), r0, r1, C);
+    if (relu) {
+      affineReluRows(x, y, mul.data(), add.data(), r0, r1, C);
+    } else {
+      affineRows(x, y, mul.data(), add.data(), r0, r1, C);
+    }
   }
   return c.undefined();
 }
 
-// bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null)
+// bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null, y|null)
+//
+// With y (the output of a BatchNorm fused with ReLU), dy is first masked where y <= 0: the gradient of
+// relu(batchnorm(x)).
 napi_value bnGrad(Ctx &c) {
   size_t ldy, lx, lg, lm, lv, ldx, ldg, ldb;
   const float *dy = c.f32(0, &ldy);
@@ -233,6 +296,9 @@ napi_value bnGrad(Ctx &c) {
   float *dx = c.f32(7, &ldx);
   float *dgamma = c.f32OrNull(8, &ldg);
   float *dbeta = c.f32OrNull(9, &ldb);
+  size_t lyy;
+  const float *ymask = c.f32OrNull(10, &lyy);
+  if (ymask && lyy < lx) throw ArgError("bnGrad: y is shorter than x");
   if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ldy < lx || ldx < lx || (int64_t)lm < C || (int64_t)lv < C ||
       (gamma && (int64_t)lg < C) || (dgamma && (int64_t)ldg < C) || (dbeta && (int64_t)ldb < C))
     throw ArgError("bnGrad: bad lengths");
@@ -248,8 +314,13 @@ napi_value bnGrad(Ctx &c) {
     const int t = omp_get_thread_num();
     int64_t r0, r1;
     chunk(R, omp_get_num_threads(), t, r0, r1);
-    gradSums(dy, x, mean, r0, r1, C, p.fa.data() + t * C, p.fb.data() + t * C, p.a.data() + t * C,
-             p.b.data() + t * C);
+    if (ymask) {
+      gradSumsMasked(dy, x, ymask, mean, r0, r1, C, p.fa.data() + t * C, p.fb.data() + t * C, p.a.data() + t * C,
+                     p.b.data() + t * C);
+    } else {
+      gradSums(dy, x, mean, r0, r1, C, p.fa.data() + t * C, p.fb.data() + t * C, p.a.data() + t * C,
+               p.b.data() + t * C);
+    }
 #pragma omp barrier
 #pragma omp single
     for (int64_t k = 0; k < C; ++k) {
@@ -264,7 +335,11 @@ napi_value bnGrad(Ctx &c) {
       cb[k] = static_cast<float>(b);
       cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
     }
-    gradRows(dy, x, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+    if (ymask) {
+      gradRowsMasked(dy, x, ymask, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+    } else {
+      gradRows(dy, x, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+    }
   }
   return c.undefined();
 }

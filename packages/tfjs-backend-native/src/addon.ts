@@ -127,6 +127,7 @@ export interface NativeAddon {
     variance: Float32Array,
     eps: number,
     channels: number,
+    relu?: number,
   ): void;
   bnGrad(
     dy: Float32Array,
@@ -139,6 +140,7 @@ export interface NativeAddon {
     dx: Float32Array,
     dgamma: Float32Array | null,
     dbeta: Float32Array | null,
+    reluOutput?: Float32Array | null,
   ): void;
 }
 

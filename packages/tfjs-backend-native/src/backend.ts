@@ -31,6 +31,8 @@ export class NativeBackend extends MathBackendCPU {
   private readonly pending = new WeakMap<object, Pending>();
   private lazyComputed = 0;
   private lazySkipped = 0;
+  /** Outputs of BatchNorm fused with ReLU (`NativeBNTrain` with `relu`): non-negative, already rectified. */
+  private readonly rectified = new WeakSet<object>();
 
   /**
    * @param native the loaded addon.
@@ -118,6 +120,25 @@ export class NativeBackend extends MathBackendCPU {
     this.pending.set(entry, { n, deps, compute });
     this.data.set(dataId, entry as never);
     return { dataId, shape, dtype: 'float32' };
+  }
+
+  /**
+   * Marks a tensor as the output of a BatchNorm fused with ReLU. A ReLU of it is then the identity (same values),
+   * and the ReLU's gradient passes dy through, since the fused BatchNorm's own gradient applies the ReLU mask.
+   */
+  markRectified(t: TensorInfo): void {
+    this.rectified.add(t.dataId);
+  }
+
+  /** Whether `t` is the output of a BatchNorm fused with ReLU (see {@link markRectified}). */
+  isRectified(t: TensorInfo): boolean {
+    return this.rectified.has(t.dataId);
+  }
+
+  /** A new tensor sharing `t`'s values (tfjs' Identity). */
+  identity(t: TensorInfo): TensorInfo {
+    this.incRef(t.dataId);
+    return { dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype };
   }
 
   /** How many deferred outputs were computed (read) and skipped (disposed unread). */

@@ -18,7 +18,7 @@ interface Out {
 }
 
 /** Forward + gradients of loss = sum(y · r) with the fused op or the tfjs composition (moments + batchNorm). */
-function run(shape: number[], seed: number, fused: boolean): Out {
+function run(shape: number[], seed: number, fused: boolean, relu = false): Out {
   return tf.tidy(() => {
     const g = testRng(seed);
     const n = shape.reduce((p, d) => p * d, 1);
@@ -31,9 +31,10 @@ function run(shape: number[], seed: number, fused: boolean): Out {
     const r = tf.tensor(g.normal(n), shape);
     const axes = shape.slice(0, -1).map((_, i) => i);
     const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
-      if (fused) return batchNormTrain(xx, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-3);
+      if (fused) return batchNormTrain(xx, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-3, { relu });
       const { mean, variance } = tf.moments(xx, axes);
-      return { y: tf.batchNorm(xx, mean, variance, bb, gg, 1e-3), mean, variance };
+      const y = tf.batchNorm(xx, mean, variance, bb, gg, 1e-3);
+      return { y: relu ? tf.relu(y) : y, mean, variance };
     };
     const { y, mean, variance } = f(xs, gamma, beta);
     const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d).y, r)))(
@@ -73,6 +74,24 @@ describe.runIf(nativeTestsEnabled())('batchNormTrain: fused native BN vs the tfj
       expectClose(nat.dgamma, ref.dgamma, tol, 'dgamma');
       expectClose(nat.dbeta, ref.dbeta, tol, 'dbeta');
       expect(Math.abs(nat.loss - ref.loss)).toBeLessThan(1e-4);
+    },
+  );
+
+  it.each([[[16, 6, 6, 8]], [[64, 9, 9, 20]]])(
+    'with a fused ReLU, x %j: relu(batchnorm(x)) and its gradients ≤ 1e-5 vs the tfjs composition',
+    async (shape) => {
+      const before = kernelStats().NativeBNReluTrain?.native ?? 0;
+      const nat = run(shape, 11, true, true);
+      expect(kernelStats().NativeBNReluTrain.native).toBe(before + 2);
+      expect(Math.min(...nat.y)).toBe(0); // rectified, with some zeros
+      await tf.setBackend('cpu');
+      const ref = run(shape, 11, false, true);
+      await tf.setBackend('ft-native');
+      const tol = { atol: 1e-5, rtol: 1e-6 };
+      expectClose(nat.y, ref.y, tol, 'y');
+      expectClose(nat.dx, ref.dx, tol, 'dx');
+      expectClose(nat.dgamma, ref.dgamma, tol, 'dgamma');
+      expectClose(nat.dbeta, ref.dbeta, tol, 'dbeta');
     },
   );
 

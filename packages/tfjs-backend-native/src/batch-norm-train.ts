@@ -18,6 +18,8 @@ import { withFallback } from './kernels/override.js';
 
 /** Kernel names of the fused BatchNorm. */
 export const BN_TRAIN_KERNEL = 'NativeBNTrain';
+/** Kernel name of the fused BatchNorm followed by ReLU (same kernel, rectified output, masked gradient). */
+export const BN_RELU_TRAIN_KERNEL = 'NativeBNReluTrain';
 /** Kernel name of the fused BatchNorm backward. */
 export const BN_GRAD_KERNEL = 'NativeBNGrad';
 
@@ -35,7 +37,10 @@ export interface BatchNormTrainResult {
 
 type Info = tf.TensorInfo;
 
-function bnTrainKernel(args: { inputs: tf.NamedTensorInfoMap; backend: NativeBackend; attrs?: tf.NamedAttrMap }) {
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: NativeBackend; attrs?: tf.NamedAttrMap };
+
+/** `NativeBNTrain` (relu false) and `NativeBNReluTrain` (relu true: max(0, y), output marked rectified). */
+function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const { inputs, backend } = args;
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
   const x = inputs.x as Info;
@@ -49,11 +54,13 @@ function bnTrainKernel(args: { inputs: tf.NamedTensorInfoMap; backend: NativeBac
   const y = backend.alloc(xv.length);
   const mean = new Float32Array(C);
   const variance = new Float32Array(C);
-  backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C);
-  return [backend.out(x.shape.slice(), y), backend.out([C], mean), backend.out([C], variance)];
+  backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, relu ? 1 : 0);
+  const yInfo = backend.out(x.shape.slice(), y);
+  if (relu) backend.markRectified(yInfo);
+  return [yInfo, backend.out([C], mean), backend.out([C], variance)];
 }
 
-function bnGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: NativeBackend; attrs?: tf.NamedAttrMap }) {
+function bnGradKernel(args: KernelArgs) {
   const { inputs, backend } = args;
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
   const x = inputs.x as Info;
@@ -63,15 +70,26 @@ function bnGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: NativeBack
   const gv = backend.f32(inputs.gamma as Info);
   const mv = backend.f32(inputs.mean as Info);
   const vv = backend.f32(inputs.variance as Info);
-  if (!dyv || !xv || !gv || !mv || !vv) throw new Error(`${BN_GRAD_KERNEL}: expected float32 inputs`);
+  const yv = inputs.y ? backend.f32(inputs.y as Info) : null;
+  if (!dyv || !xv || !gv || !mv || !vv || (inputs.y && !yv)) {
+    throw new Error(`${BN_GRAD_KERNEL}: expected float32 inputs`);
+  }
   const dx = backend.alloc(xv.length);
   const dgamma = new Float32Array(C);
   const dbeta = new Float32Array(C);
-  backend.native.bnGrad(dyv, xv, gv, mv, vv, eps, C, dx, dgamma, dbeta);
+  backend.native.bnGrad(dyv, xv, gv, mv, vv, eps, C, dx, dgamma, dbeta, yv);
   return [backend.out(x.shape.slice(), dx), backend.out([C], dgamma), backend.out([C], dbeta)];
 }
 
 let gradientRegistered = false;
+
+function bnGradients(dys: tf.Tensor | tf.Tensor[], saved: tf.NamedTensorMap, attrs: tf.NamedAttrMap) {
+  const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+  // Computed once, eagerly: the three results are tracked by the surrounding backward scope, which keeps the ones
+  // that become gradients and disposes the rest.
+  const [dx, dgamma, dbeta] = tf.engine().runKernel(BN_GRAD_KERNEL, { dy, ...saved }, attrs) as tf.Tensor[];
+  return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+}
 
 /**
  * Registers the two kernels on `backendName` (once) and the gradient of `NativeBNTrain` (once per process).
@@ -85,7 +103,16 @@ export function registerBatchNormKernels(backendName: string): void {
     tf.registerKernel({
       kernelName: BN_TRAIN_KERNEL,
       backendName,
-      kernelFunc: withFallback(BN_TRAIN_KERNEL, bnTrainKernel as never, fail as never),
+      kernelFunc: withFallback(BN_TRAIN_KERNEL, ((a: KernelArgs) => bnTrainKernel(a, false)) as never, fail as never),
+    });
+    tf.registerKernel({
+      kernelName: BN_RELU_TRAIN_KERNEL,
+      backendName,
+      kernelFunc: withFallback(
+        BN_RELU_TRAIN_KERNEL,
+        ((a: KernelArgs) => bnTrainKernel(a, true)) as never,
+        fail as never,
+      ),
     });
     tf.registerKernel({
       kernelName: BN_GRAD_KERNEL,
@@ -100,14 +127,18 @@ export function registerBatchNormKernels(backendName: string): void {
       inputsToSave: ['x', 'gamma'],
       outputsToSave: [false, true, true],
       gradFunc: (dys, saved, attrs) => {
-        const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
         const [x, gamma, mean, variance] = saved;
-        // Computed once, eagerly: the three results are tracked by the surrounding backward scope, which keeps
-        // the ones that become gradients and disposes the rest.
-        const [dx, dgamma, dbeta] = tf
-          .engine()
-          .runKernel(BN_GRAD_KERNEL, { dy, x, gamma, mean, variance }, attrs) as tf.Tensor[];
-        return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+        return bnGradients(dys, { x, gamma, mean, variance }, attrs);
+      },
+    });
+    tf.registerGradient({
+      kernelName: BN_RELU_TRAIN_KERNEL,
+      inputsToSave: ['x', 'gamma'],
+      outputsToSave: [true, true, true],
+      gradFunc: (dys, saved, attrs) => {
+        // The gradient of relu(batchnorm(x)): the kernel masks dy where the output y <= 0.
+        const [x, gamma, y, mean, variance] = saved;
+        return bnGradients(dys, { x, gamma, mean, variance, y }, attrs);
       },
     });
     gradientRegistered = true;
@@ -135,6 +166,8 @@ export function fusedBatchNormBackends(): string[] {
  * @param gamma scale [C] or null (1).
  * @param beta offset [C] or null (0).
  * @param epsilon variance epsilon (default 1e-3, the tfjs-layers default).
+ * @param options `relu: true` returns max(0, y) instead, in the same pass on `ft-native` (and its gradient is that
+ *   of relu(batchnorm(x))).
  * @returns `{y, mean, variance}`; update moving statistics from mean/variance yourself.
  */
 export function batchNormTrain(
@@ -142,13 +175,16 @@ export function batchNormTrain(
   gamma: tf.Tensor1D | null,
   beta: tf.Tensor1D | null,
   epsilon = 1e-3,
+  options: { relu?: boolean } = {},
 ): BatchNormTrainResult {
+  const relu = options.relu === true;
   const C = x.shape[x.rank - 1];
   return tf.tidy(() => {
     const g = gamma ?? tf.ones([C]);
     const b = beta ?? tf.zeros([C]);
     if (fusedBatchNormActive() && x.dtype === 'float32' && x.rank >= 2 && x.size > 0) {
-      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma: g, beta: b }, { epsilon }) as [
+      const kernel = relu ? BN_RELU_TRAIN_KERNEL : BN_TRAIN_KERNEL;
+      const [y, mean, variance] = tf.engine().runKernel(kernel, { x, gamma: g, beta: b }, { epsilon }) as [
         tf.Tensor,
         tf.Tensor1D,
         tf.Tensor1D,
@@ -157,7 +193,8 @@ export function batchNormTrain(
     }
     const axes = [...Array(x.rank - 1).keys()];
     const { mean, variance } = tf.moments(x, axes);
-    const y = tf.batchNorm(x, mean, variance, b, g, epsilon);
+    const normalised = tf.batchNorm(x, mean, variance, b, g, epsilon);
+    const y = relu ? tf.relu(normalised) : normalised;
     return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
   });
 }

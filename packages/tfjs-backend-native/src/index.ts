@@ -11,11 +11,22 @@
  */
 export type { AddonInfo } from './addon.js';
 export { NativeBackend } from './backend.js';
-export { type BatchNormTrainResult, BN_GRAD_KERNEL, BN_TRAIN_KERNEL, batchNormTrain } from './batch-norm-train.js';
+export {
+  type BatchNormTrainResult,
+  BN_GRAD_KERNEL,
+  BN_RELU_TRAIN_KERNEL,
+  BN_TRAIN_KERNEL,
+  batchNormTrain,
+} from './batch-norm-train.js';
 export { BufferPool, type BufferPoolOptions, type PoolStats } from './buffer-pool.js';
 export { type FusedBatchNormProvider, fusedBatchNorm } from './fused-batch-norm-impl.js';
 export { type KernelCounter, kernelStats, resetKernelStats } from './kernels/override.js';
-export { isLayersBatchNormPatched, patchLayersBatchNorm, setLayersBatchNormFusion } from './layers-batch-norm.js';
+export {
+  isLayersBatchNormPatched,
+  patchLayersBatchNorm,
+  setBatchNormReluFusion,
+  setLayersBatchNormFusion,
+} from './layers-batch-norm.js';
 export { isOptimizerFusionEnabled, OPTIMIZER_KERNELS, setOptimizerFusion } from './native-optimizers.js';
 export {
   isNativeAvailable,

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NativeBackend } from './backend.js';
 import { kernelStats } from './kernels/override.js';
-import { isLayersBatchNormPatched, setLayersBatchNormFusion } from './layers-batch-norm.js';
+import { isLayersBatchNormPatched, setBatchNormReluFusion, setLayersBatchNormFusion } from './layers-batch-norm.js';
 import { expectClose, nativeTestsEnabled, useNative } from './testing/differential.js';
 import { tinyCnn } from './testing/models.js';
 import { testRng } from './testing/rng.js';
@@ -32,17 +33,64 @@ describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-nati
     const init = tinyCnn([8, 8, 2], 4, 6);
     const weights = init.getWeights().map((w) => w.dataSync() as Float32Array);
     init.dispose();
-    const before = kernelStats().NativeBNTrain?.native ?? 0;
+    // TinyCNN's BN feeds only a ReLU, so it trains through NativeBNReluTrain (BN + ReLU in one pass).
+    const count = () => (kernelStats().NativeBNTrain?.native ?? 0) + (kernelStats().NativeBNReluTrain?.native ?? 0);
+    const before = count();
     const fused = await train(weights, 4);
-    expect(kernelStats().NativeBNTrain.native).toBe(before + 4);
+    expect(count()).toBe(before + 4);
     setLayersBatchNormFusion(false);
     const plain = await train(weights, 4);
     setLayersBatchNormFusion(true);
-    expect(kernelStats().NativeBNTrain.native).toBe(before + 4);
+    expect(count()).toBe(before + 4);
     for (const [i, l] of fused.losses.entries()) expect(Math.abs(l - plain.losses[i]), `loss ${i}`).toBeLessThan(1e-5);
     // Weights include BN gamma/beta and the moving mean/variance.
     for (const [i, w] of fused.weights.entries())
       expectClose(w, plain.weights[i], { atol: 1e-5, rtol: 1e-5 }, `weight ${i}`);
+  });
+
+  it('fuses a following ReLU into the BatchNorm pass with the same training results', async () => {
+    const init = tinyCnn([8, 8, 2], 4, 6);
+    const weights = init.getWeights().map((w) => w.dataSync() as Float32Array);
+    init.dispose();
+    // Count native ReLU passes (unary op 0) and ReLU-gradient passes (binary op 8).
+    const addon = (tf.backend() as unknown as NativeBackend).native as unknown as Record<
+      string,
+      (...a: unknown[]) => unknown
+    >;
+    const unary = addon.unary;
+    const binary = addon.binary;
+    let passes = 0;
+    addon.unary = (...a: unknown[]) => {
+      if (a[0] === 0) passes++;
+      return unary(...a);
+    };
+    addon.binary = (...a: unknown[]) => {
+      if (a[0] === 8) passes++;
+      return binary(...a);
+    };
+    let fused: Awaited<ReturnType<typeof train>>;
+    let plain: Awaited<ReturnType<typeof train>>;
+    let fusedPasses: number;
+    let plainPasses: number;
+    const fusedBefore = kernelStats().NativeBNReluTrain?.native ?? 0;
+    try {
+      fused = await train(weights, 3);
+      fusedPasses = passes;
+      expect((kernelStats().NativeBNReluTrain?.native ?? 0) - fusedBefore).toBe(3);
+      setBatchNormReluFusion(false);
+      passes = 0;
+      plain = await train(weights, 3);
+      plainPasses = passes;
+    } finally {
+      setBatchNormReluFusion(true);
+      addon.unary = unary;
+      addon.binary = binary;
+    }
+    // Unfused: one ReLU and one ReLU-gradient pass per step for the BN's ReLU; fused: none.
+    expect(plainPasses - fusedPasses).toBe(6);
+    for (const [i, l] of fused.losses.entries()) expect(Math.abs(l - plain.losses[i]), `loss ${i}`).toBeLessThan(1e-6);
+    for (const [i, w] of fused.weights.entries())
+      expectClose(w, plain.weights[i], { atol: 1e-6, rtol: 1e-6 }, `weight ${i}`);
   });
 
   it('saves as the standard BatchNormalization class and loads in plain tfjs (cpu)', async () => {

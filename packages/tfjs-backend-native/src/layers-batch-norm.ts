@@ -42,6 +42,35 @@ type CallFn = (this: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs
 
 let patched = false;
 let disabled = false;
+let reluFusion = process.env.FT_NATIVE_FUSE_BN_RELU !== '0';
+
+interface NodeLike {
+  outboundLayer?: LayerLike;
+  inboundLayers?: unknown[];
+}
+interface LayerLike {
+  getClassName?(): string;
+  activation?: { getClassName?(): string };
+  maxValue?: number | null;
+  inboundNodes?: NodeLike[];
+  outboundNodes?: NodeLike[];
+}
+
+/**
+ * True when, in the model graph, this BatchNormalization layer is applied once and its output feeds exactly one
+ * layer, a ReLU (`Activation('relu')` or `ReLU()` without a cap), taking only that output. Then the ReLU can be
+ * computed inside the BatchNorm pass without changing any value the model exposes.
+ */
+function onlyReluFollows(layer: LayerLike): boolean {
+  if (!reluFusion) return false;
+  if (layer.inboundNodes?.length !== 1 || layer.outboundNodes?.length !== 1) return false;
+  const node = layer.outboundNodes[0];
+  const next = node.outboundLayer;
+  if (!next || node.inboundLayers?.length !== 1) return false;
+  const cls = next.getClassName?.();
+  if (cls === 'Activation') return next.activation?.getClassName?.() === 'relu';
+  return cls === 'ReLU' && (next.maxValue === null || next.maxValue === undefined);
+}
 
 /** Same rule as tfjs-layers' `doMovingAverage`: m ← m − (m − value)(1 − momentum). */
 function movingAverage(variable: LayerVariableLike, value: tf.Tensor, momentum: number): void {
@@ -74,6 +103,7 @@ function makeCall(original: CallFn): CallFn {
         (this.gamma?.read() as tf.Tensor1D | undefined) ?? null,
         (this.beta?.read() as tf.Tensor1D | undefined) ?? null,
         this.epsilon,
+        { relu: onlyReluFollows(this as unknown as LayerLike) },
       );
       movingAverage(this.movingMean, mean, this.momentum);
       movingAverage(this.movingVariance, variance, this.momentum);
@@ -111,6 +141,16 @@ export function patchLayersBatchNorm(): boolean {
  */
 export function setLayersBatchNormFusion(enabled: boolean): void {
   disabled = !enabled;
+}
+
+/**
+ * Turns the BatchNorm + ReLU fusion of training steps off (`false`) or back on (`true`, the default unless
+ * FT_NATIVE_FUSE_BN_RELU=0). On, a BatchNormalization layer whose only consumer is a ReLU computes max(0, y) in its
+ * own pass (`NativeBNReluTrain`), and that ReLU (forward and gradient) becomes free.
+ * @param enabled whether to fuse.
+ */
+export function setBatchNormReluFusion(enabled: boolean): void {
+  reluFusion = enabled;
 }
 
 /** Whether tfjs-layers' BatchNormalization is currently patched. */

@@ -8,6 +8,7 @@
  * results stay identical, only without the fusion.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { NativeBackend } from './backend.js';
 import { binaryKernel } from './kernels/binary.js';
 import { withFallback } from './kernels/override.js';
 
@@ -50,6 +51,8 @@ export function registerReluGrad(backendName: string): void {
       const [x] = saved;
       const d = dy as tf.Tensor;
       if (backends.has(tf.getBackend()) && d.dtype === 'float32' && x.dtype === 'float32') {
+        // x from a BatchNorm fused with ReLU: that op's gradient applies the mask, so dy passes through.
+        if ((tf.backend() as NativeBackend).isRectified(x)) return { x: () => d.clone() };
         return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: d, x }) as tf.Tensor };
       }
       if (original) return original.gradFunc(dy, saved, attrs);

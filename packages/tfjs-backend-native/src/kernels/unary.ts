@@ -32,6 +32,8 @@ export function unaryKernel(op: keyof typeof UNARY_OPS): NativeKernel {
   return (args: KernelArgs): TensorInfo | null => {
     const { inputs, backend } = args;
     const x = inputs.x as TensorInfo;
+    // The output of a BatchNorm fused with ReLU is already rectified: its ReLU is the identity.
+    if (code === UNARY_OPS.Relu && backend.isRectified(x)) return backend.identity(x);
     const xv = backend.f32(x);
     if (!xv) return null;
     const alpha = Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0);
