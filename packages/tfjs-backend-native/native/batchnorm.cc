@@ -19,61 +19,8 @@
 namespace ft {
 namespace {
 
-// bnInfer(x, mean, variance, offset|null, scale|null, out, eps)
-napi_value bnInfer(Ctx &c) {
-  size_t lx, lm, lv, loff, ls, lo;
-  const float *x = c.f32(0, &lx);
-  const float *m = c.f32(1, &lm);
-  const float *v = c.f32(2, &lv);
-  const float *off = c.f32OrNull(3, &loff);
-  const float *s = c.f32OrNull(4, &ls);
-  float *o = c.f32(5, &lo);
-  const double eps = c.num(6);
-  if (lo < lx || lm == 0 || lv == 0 || (off && loff == 0) || (s && ls == 0)) throw ArgError("bnInfer: bad lengths");
-  const int64_t n = static_cast<int64_t>(lx);
-  const float one = 1.f, zero = 0.f;
-  if (!off) {
-    off = &zero;
-    loff = 1;
-  }
-  if (!s) {
-    s = &one;
-    ls = 1;
-  }
-  size_t C = lm;
-  if (lv > C) C = lv;
-  if (loff > C) C = loff;
-  if (ls > C) C = ls;
-  auto okLen = [C](size_t l) { return l == 1 || l == C; };
-  if (okLen(lm) && okLen(lv) && okLen(loff) && okLen(ls) && n % static_cast<int64_t>(C) == 0) {
-    std::vector<double> mul(C), add(C);
-    for (size_t k = 0; k < C; ++k) {
-      const double inv = s[ls == 1 ? 0 : k] / std::sqrt(static_cast<double>(v[lv == 1 ? 0 : k]) + eps);
-      mul[k] = inv;
-      add[k] = static_cast<double>(off[loff == 1 ? 0 : k]) - static_cast<double>(m[lm == 1 ? 0 : k]) * inv;
-    }
-    // y = (x - m) * inv + off, evaluated as x*inv + (off - m*inv) in double.
-    const int64_t rows = n / static_cast<int64_t>(C);
-    const int T = n > kParallelMin ? numThreads() : 1;
-#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float *xr = x + r * C;
-      float *orow = o + r * C;
-      for (size_t k = 0; k < C; ++k) orow[k] = static_cast<float>(xr[k] * mul[k] + add[k]);
-    }
-    return c.undefined();
-  }
-  // General cyclic indexing (rare): sequential, exactly the JS loop.
-  size_t mi = 0, vi = 0, oi = 0, si = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    o[i] = static_cast<float>(off[oi] + (static_cast<double>(x[i]) - m[mi]) * s[si] / std::sqrt(v[vi] + eps));
-    if (++oi >= loff) oi = 0;
-    if (++mi >= lm) mi = 0;
-    if (++si >= ls) si = 0;
-    if (++vi >= lv) vi = 0;
-  }
-  return c.undefined();
-}
+/** dy * step(y) as tfjs' Relu gradient (step(NaN) = NaN). */
+inline float reluGradOf(float dy, float y) { return y > 0.f ? dy : (y == y ? 0.f : y); }
 
 /** Rows per block of float accumulation; block sums are then added in double. */
 constexpr int64_t kBlockRows = 64;
@@ -143,7 +90,7 @@ FT_SIMD_CLONES void affineReluRows(const float *__restrict x, float *__restrict 
     float *__restrict yr = y + r * C;
     for (int64_t k = 0; k < C; ++k) {
       const float v = xr[k] * mul[k] + add[k];
-      yr[k] = v > 0.f ? v : 0.f;
+      yr[k] = v < 0.f ? 0.f : v;  // tfjs' relu: NaN and -0 pass through
     }
   }
 }
@@ -161,7 +108,7 @@ FT_SIMD_CLONES void gradSumsMasked(const float *__restrict dy, const float *__re
       const float *__restrict dr = dy + r * C;
       const float *__restrict yr = y + r * C;
       for (int64_t k = 0; k < C; ++k) {
-        const float g = yr[k] > 0.f ? dr[k] : 0.f;
+        const float g = reluGradOf(dr[k], yr[k]);
         a1[k] += g;
         a2[k] += g * (xr[k] - mean[k]);
       }
@@ -183,7 +130,7 @@ FT_SIMD_CLONES void gradRowsMasked(const float *__restrict dy, const float *__re
     const float *__restrict yr = y + r * C;
     float *__restrict o = dx + r * C;
     for (int64_t k = 0; k < C; ++k) {
-      const float g = yr[k] > 0.f ? dr[k] : 0.f;
+      const float g = reluGradOf(dr[k], yr[k]);
       o[k] = a[k] * g + b[k] * xr[k] + c[k];
     }
   }
@@ -199,6 +146,70 @@ FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict
     float *__restrict o = dx + r * C;
     for (int64_t k = 0; k < C; ++k) o[k] = a[k] * dr[k] + b[k] * xr[k] + c[k];
   }
+}
+
+// bnInfer(x, mean, variance, offset|null, scale|null, out, eps, relu?)
+napi_value bnInfer(Ctx &c) {
+  size_t lx, lm, lv, loff, ls, lo;
+  const float *x = c.f32(0, &lx);
+  const float *m = c.f32(1, &lm);
+  const float *v = c.f32(2, &lv);
+  const float *off = c.f32OrNull(3, &loff);
+  const float *s = c.f32OrNull(4, &ls);
+  float *o = c.f32(5, &lo);
+  const double eps = c.num(6);
+  const bool relu = !c.isNull(7) && c.num(7) != 0;
+  if (lo < lx || lm == 0 || lv == 0 || (off && loff == 0) || (s && ls == 0)) throw ArgError("bnInfer: bad lengths");
+  const int64_t n = static_cast<int64_t>(lx);
+  const float one = 1.f, zero = 0.f;
+  if (!off) {
+    off = &zero;
+    loff = 1;
+  }
+  if (!s) {
+    s = &one;
+    ls = 1;
+  }
+  size_t C = lm;
+  if (lv > C) C = lv;
+  if (loff > C) C = loff;
+  if (ls > C) C = ls;
+  auto okLen = [C](size_t l) { return l == 1 || l == C; };
+  if (okLen(lm) && okLen(lv) && okLen(loff) && okLen(ls) && n % static_cast<int64_t>(C) == 0) {
+    std::vector<float> mul(C), add(C);
+    for (size_t k = 0; k < C; ++k) {
+      const double inv = s[ls == 1 ? 0 : k] / std::sqrt(static_cast<double>(v[lv == 1 ? 0 : k]) + eps);
+      mul[k] = static_cast<float>(inv);
+      add[k] = static_cast<float>(static_cast<double>(off[loff == 1 ? 0 : k]) -
+                                  static_cast<double>(m[lm == 1 ? 0 : k]) * inv);
+    }
+    // y = (x - m) * inv + off, evaluated as x*inv + (off - m*inv) in float (SIMD); relu = 1 also rectifies.
+    const int64_t rows = n / static_cast<int64_t>(C);
+    const int64_t CC = static_cast<int64_t>(C);
+    const int T = n > kParallelMin ? numThreads() : 1;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+      int64_t r0, r1;
+      chunk(rows, omp_get_num_threads(), omp_get_thread_num(), r0, r1);
+      if (relu) {
+        affineReluRows(x, o, mul.data(), add.data(), r0, r1, CC);
+      } else {
+        affineRows(x, o, mul.data(), add.data(), r0, r1, CC);
+      }
+    }
+    return c.undefined();
+  }
+  // General cyclic indexing (rare): sequential, exactly the JS loop.
+  size_t mi = 0, vi = 0, oi = 0, si = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float yi = static_cast<float>(off[oi] + (static_cast<double>(x[i]) - m[mi]) * s[si] / std::sqrt(v[vi] + eps));
+    o[i] = relu && yi < 0.f ? 0.f : yi;
+    if (++oi >= loff) oi = 0;
+    if (++mi >= lm) mi = 0;
+    if (++si >= ls) si = 0;
+    if (++vi >= lv) vi = 0;
+  }
+  return c.undefined();
 }
 
 /** Per-thread double partial sums and float block accumulators. */

@@ -117,6 +117,7 @@ export interface NativeAddon {
     scale: Float32Array | null,
     out: Float32Array,
     eps: number,
+    relu?: number,
   ): void;
   bnTrain(
     x: Float32Array,

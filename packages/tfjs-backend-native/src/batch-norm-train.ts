@@ -20,6 +20,8 @@ import { withFallback } from './kernels/override.js';
 export const BN_TRAIN_KERNEL = 'NativeBNTrain';
 /** Kernel name of the fused BatchNorm followed by ReLU (same kernel, rectified output, masked gradient). */
 export const BN_RELU_TRAIN_KERNEL = 'NativeBNReluTrain';
+/** Kernel name of inference BatchNorm followed by ReLU (moving statistics; no gradient). */
+export const BN_RELU_INFER_KERNEL = 'NativeBNReluInfer';
 /** Kernel name of the fused BatchNorm backward. */
 export const BN_GRAD_KERNEL = 'NativeBNGrad';
 
@@ -58,6 +60,30 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const yInfo = backend.out(x.shape.slice(), y);
   if (relu) backend.markRectified(yInfo);
   return [yInfo, backend.out([C], mean), backend.out([C], variance)];
+}
+
+/** `NativeBNReluInfer`: max(0, tf.batchNorm(x, mean, variance, offset, scale, ε)) per last-axis channel. */
+function bnReluInferKernel(args: KernelArgs) {
+  const { inputs, backend } = args;
+  const eps = Number(args.attrs?.varianceEpsilon ?? 1e-3);
+  const x = inputs.x as Info;
+  const C = x.shape[x.shape.length - 1];
+  const xv = backend.f32(x);
+  const [mv, vv] = [backend.f32(inputs.mean as Info), backend.f32(inputs.variance as Info)];
+  const ov = inputs.offset ? backend.f32(inputs.offset as Info) : null;
+  const sv = inputs.scale ? backend.f32(inputs.scale as Info) : null;
+  const perChannel = (v: Float32Array | null, given: boolean) => (given ? v !== null && v.length === C : true);
+  if (!xv || !mv || !vv || mv.length !== C || vv.length !== C) {
+    throw new Error(`${BN_RELU_INFER_KERNEL}: expected float32 x and per-channel [${C}] statistics`);
+  }
+  if (!perChannel(ov, Boolean(inputs.offset)) || !perChannel(sv, Boolean(inputs.scale))) {
+    throw new Error(`${BN_RELU_INFER_KERNEL}: expected per-channel [${C}] offset and scale`);
+  }
+  const out = backend.alloc(xv.length);
+  backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps, 1);
+  const info = backend.out(x.shape.slice(), out);
+  backend.markRectified(info);
+  return info;
 }
 
 function bnGradKernel(args: KernelArgs) {
@@ -113,6 +139,11 @@ export function registerBatchNormKernels(backendName: string): void {
         ((a: KernelArgs) => bnTrainKernel(a, true)) as never,
         fail as never,
       ),
+    });
+    tf.registerKernel({
+      kernelName: BN_RELU_INFER_KERNEL,
+      backendName,
+      kernelFunc: withFallback(BN_RELU_INFER_KERNEL, bnReluInferKernel as never, fail as never),
     });
     tf.registerKernel({
       kernelName: BN_GRAD_KERNEL,

@@ -93,6 +93,26 @@ describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-nati
       expectClose(w, plain.weights[i], { atol: 1e-6, rtol: 1e-6 }, `weight ${i}`);
   });
 
+  it('predicts with BatchNorm + ReLU in one pass, equal to the unfused layers; not while recording gradients', () => {
+    const model = tinyCnn([8, 8, 2], 4, 6);
+    const x = tf.tensor4d(testRng(9).normal(5 * 8 * 8 * 2), [5, 8, 8, 2]);
+    const calls = () => kernelStats().NativeBNReluInfer?.native ?? 0;
+    const c0 = calls();
+    const fused = (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    expect(calls()).toBe(c0 + 1);
+    setBatchNormReluFusion(false);
+    const plain = (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    setBatchNormReluFusion(true);
+    expect(calls()).toBe(c0 + 1);
+    expectClose(fused, plain, { atol: 1e-6, rtol: 1e-6 }, 'predictions');
+    // Frozen-BN fine-tuning records gradients through the inference path: no fusion there.
+    const g = tf.grad((inp: tf.Tensor) => tf.sum(model.apply(inp, { training: false }) as tf.Tensor))(x);
+    expect(calls()).toBe(c0 + 1);
+    expect(Number.isFinite(tf.sum(g).dataSync()[0])).toBe(true);
+    tf.dispose([x, g]);
+    model.dispose();
+  });
+
   it('saves as the standard BatchNormalization class and loads in plain tfjs (cpu)', async () => {
     const model = tinyCnn([8, 8, 2], 4, 6);
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });

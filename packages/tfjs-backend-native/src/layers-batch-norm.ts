@@ -19,7 +19,7 @@
  * `registerFusedBatchNorm` hook; both routes run the same kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNormTrain, fusedBatchNormActive } from './batch-norm-train.js';
+import { BN_RELU_INFER_KERNEL, batchNormTrain, fusedBatchNormActive } from './batch-norm-train.js';
 
 const PATCHED = Symbol.for('@ft/tfjs-backend-native:bn-patched');
 
@@ -80,10 +80,43 @@ function movingAverage(variable: LayerVariableLike, value: tf.Tensor, momentum: 
   });
 }
 
+/** True while tfjs records operations for gradients. */
+function recordingGradients(): boolean {
+  return ((tf.engine() as unknown as { state?: { gradientDepth?: number } }).state?.gradientDepth ?? 0) > 0;
+}
+
+/** Inference BatchNorm + ReLU in one pass (moving statistics), for a layer whose only consumer is a ReLU. */
+function inferWithRelu(layer: BatchNormLayerLike, input: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inputs: tf.NamedTensorMap = {
+      x: input,
+      mean: layer.movingMean.read(),
+      variance: layer.movingVariance.read(),
+    };
+    if (layer.beta) inputs.offset = layer.beta.read();
+    if (layer.gamma) inputs.scale = layer.gamma.read();
+    return tf.engine().runKernel(BN_RELU_INFER_KERNEL, inputs, { varianceEpsilon: layer.epsilon }) as tf.Tensor;
+  });
+}
+
 function makeCall(original: CallFn): CallFn {
   return function call(this: BatchNormLayerLike, inputs, kwargs) {
     const training = kwargs?.training ?? false;
     const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
+    if (
+      !training &&
+      !disabled &&
+      input &&
+      input.dtype === 'float32' &&
+      input.rank >= 2 &&
+      input.size > 0 &&
+      fusedBatchNormActive() &&
+      !recordingGradients() &&
+      (this.axis === -1 || this.axis === input.rank - 1) &&
+      onlyReluFollows(this as unknown as LayerLike)
+    ) {
+      return inferWithRelu(this, input);
+    }
     if (
       disabled ||
       !training ||
