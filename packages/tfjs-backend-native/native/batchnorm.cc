@@ -50,28 +50,6 @@ FT_SIMD_CLONES void shiftedSums(const float *__restrict x, const float *__restri
   }
 }
 
-/** s1 += sum(dy), s2 += sum(dy * (x - mean)) per channel, blocked like shiftedSums. */
-FT_SIMD_CLONES void gradSums(const float *__restrict dy, const float *__restrict x, const float *__restrict mean,
-                             int64_t r0, int64_t r1, int64_t C, float *__restrict a1, float *__restrict a2,
-                             double *__restrict s1, double *__restrict s2) {
-  for (int64_t b = r0; b < r1; b += kBlockRows) {
-    const int64_t e = b + kBlockRows < r1 ? b + kBlockRows : r1;
-    for (int64_t k = 0; k < C; ++k) a1[k] = a2[k] = 0.f;
-    for (int64_t r = b; r < e; ++r) {
-      const float *__restrict xr = x + r * C;
-      const float *__restrict dr = dy + r * C;
-      for (int64_t k = 0; k < C; ++k) {
-        a1[k] += dr[k];
-        a2[k] += dr[k] * (xr[k] - mean[k]);
-      }
-    }
-    for (int64_t k = 0; k < C; ++k) {
-      s1[k] += a1[k];
-      s2[k] += a2[k];
-    }
-  }
-}
-
 /** y = x * mul + add per channel. */
 FT_SIMD_CLONES void affineRows(const float *__restrict x, float *__restrict y, const float *__restrict mul,
                                const float *__restrict add, int64_t r0, int64_t r1, int64_t C) {
@@ -95,20 +73,23 @@ FT_SIMD_CLONES void affineReluRows(const float *__restrict x, float *__restrict 
   }
 }
 
-/** s1 += sum(g), s2 += sum(g * (x - mean)) with g = dy masked where y <= 0 (the gradient through a fused ReLU). */
-FT_SIMD_CLONES void gradSumsMasked(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
-                                   const float *__restrict mean, int64_t r0, int64_t r1, int64_t C,
-                                   float *__restrict a1, float *__restrict a2, double *__restrict s1,
-                                   double *__restrict s2) {
+/**
+ * s1 += sum(g), s2 += sum(g * (x - mean)) per channel, blocked like shiftedSums, with g = dy, or (Masked) dy masked
+ * where y <= 0 (the gradient through a fused ReLU; y unused otherwise).
+ */
+template <bool Masked>
+FT_SIMD_CLONES void gradSums(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
+                             const float *__restrict mean, int64_t r0, int64_t r1, int64_t C, float *__restrict a1,
+                             float *__restrict a2, double *__restrict s1, double *__restrict s2) {
   for (int64_t b = r0; b < r1; b += kBlockRows) {
     const int64_t e = b + kBlockRows < r1 ? b + kBlockRows : r1;
     for (int64_t k = 0; k < C; ++k) a1[k] = a2[k] = 0.f;
     for (int64_t r = b; r < e; ++r) {
       const float *__restrict xr = x + r * C;
       const float *__restrict dr = dy + r * C;
-      const float *__restrict yr = y + r * C;
+      const float *__restrict yr = Masked ? y + r * C : nullptr;
       for (int64_t k = 0; k < C; ++k) {
-        const float g = reluGradOf(dr[k], yr[k]);
+        const float g = Masked ? reluGradOf(dr[k], yr[k]) : dr[k];
         a1[k] += g;
         a2[k] += g * (xr[k] - mean[k]);
       }
@@ -120,33 +101,23 @@ FT_SIMD_CLONES void gradSumsMasked(const float *__restrict dy, const float *__re
   }
 }
 
-/** dx = a * g + b * x + c per channel with g = dy masked where y <= 0. */
-FT_SIMD_CLONES void gradRowsMasked(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
-                                   float *__restrict dx, const float *__restrict a, const float *__restrict b,
-                                   const float *__restrict c, int64_t r0, int64_t r1, int64_t C) {
+/** dx = a * g + b * x + c per channel, with g = dy, or (Masked) dy masked where y <= 0. */
+template <bool Masked>
+FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
+                             float *__restrict dx, const float *__restrict a, const float *__restrict b,
+                             const float *__restrict c, int64_t r0, int64_t r1, int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
     const float *__restrict dr = dy + r * C;
     const float *__restrict xr = x + r * C;
-    const float *__restrict yr = y + r * C;
+    const float *__restrict yr = Masked ? y + r * C : nullptr;
     float *__restrict o = dx + r * C;
     for (int64_t k = 0; k < C; ++k) {
-      const float g = reluGradOf(dr[k], yr[k]);
+      const float g = Masked ? reluGradOf(dr[k], yr[k]) : dr[k];
       o[k] = a[k] * g + b[k] * xr[k] + c[k];
     }
   }
 }
 
-/** dx = a * dy + b * x + c per channel. */
-FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict x, float *__restrict dx,
-                             const float *__restrict a, const float *__restrict b, const float *__restrict c,
-                             int64_t r0, int64_t r1, int64_t C) {
-  for (int64_t r = r0; r < r1; ++r) {
-    const float *__restrict dr = dy + r * C;
-    const float *__restrict xr = x + r * C;
-    float *__restrict o = dx + r * C;
-    for (int64_t k = 0; k < C; ++k) o[k] = a[k] * dr[k] + b[k] * xr[k] + c[k];
-  }
-}
 
 // bnInfer(x, mean, variance, offset|null, scale|null, out, eps, relu?)
 napi_value bnInfer(Ctx &c) {
@@ -325,12 +296,12 @@ napi_value bnGrad(Ctx &c) {
     const int t = omp_get_thread_num();
     int64_t r0, r1;
     chunk(R, omp_get_num_threads(), t, r0, r1);
+    float *a1 = p.fa.data() + t * C, *a2 = p.fb.data() + t * C;
+    double *s1 = p.a.data() + t * C, *s2 = p.b.data() + t * C;
     if (ymask) {
-      gradSumsMasked(dy, x, ymask, mean, r0, r1, C, p.fa.data() + t * C, p.fb.data() + t * C, p.a.data() + t * C,
-                     p.b.data() + t * C);
+      gradSums<true>(dy, x, ymask, mean, r0, r1, C, a1, a2, s1, s2);
     } else {
-      gradSums(dy, x, mean, r0, r1, C, p.fa.data() + t * C, p.fb.data() + t * C, p.a.data() + t * C,
-               p.b.data() + t * C);
+      gradSums<false>(dy, x, nullptr, mean, r0, r1, C, a1, a2, s1, s2);
     }
 #pragma omp barrier
 #pragma omp single
@@ -347,9 +318,9 @@ napi_value bnGrad(Ctx &c) {
       cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
     }
     if (ymask) {
-      gradRowsMasked(dy, x, ymask, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      gradRows<true>(dy, x, ymask, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
     } else {
-      gradRows(dy, x, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      gradRows<false>(dy, x, nullptr, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
     }
   }
   return c.undefined();
