@@ -16,6 +16,7 @@ import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { type KernelCounter, kernelStats, overrideConfig, withFallback } from './kernels/override.js';
 import { isLayersBatchNormPatched, patchLayersBatchNorm } from './layers-batch-norm.js';
+import { registerMeanGrad } from './mean-grad.js';
 import { isOptimizerFusionEnabled, registerFusedOptimizers, setOptimizerFusion } from './native-optimizers.js';
 import { registerReluGrad } from './relu-grad.js';
 
@@ -159,6 +160,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     }
     registerBatchNormKernels(name);
     registerReluGrad(name);
+    registerMeanGrad(name);
     registerFusedOptimizers(name);
     if (wantLayersPatch) patchLayersBatchNorm();
     registered.set(name, { pool: opts.pool });
