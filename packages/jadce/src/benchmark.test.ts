@@ -81,6 +81,38 @@ describe('benchmark page', () => {
     expect(md).toMatch(/!\[AER vs L, M = 32\]\(jadce\/aer-vs-L-M32\.svg\)/);
   });
 
+  it('skips a chart with no points (a cut-short grid) instead of failing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadce-page-'));
+    // Two SNRs configured, but records only at another pilot length than Lref: the NMSE-vs-SNR chart has no series.
+    const config = {
+      N: 100,
+      eps: 0.05,
+      Ms: [32],
+      Ls: [12, 16],
+      snrs: [0, 10],
+      Lref: 20,
+      snrRef: 10,
+      count: 100,
+      slowCount: 50,
+      valCount: 50,
+      stepsPerStage: 1,
+      samples: 10,
+      batch: 8,
+      T: 2,
+      J: 1,
+      seed: 0,
+      quick: true,
+      rank: 8,
+    };
+    const path = join(dir, 'records.json');
+    writeFileSync(path, JSON.stringify({ config, training: {}, records, finished: '2026-01-01T00:00:00Z' }));
+    const out = join(dir, 'page.md');
+    await runJadceBenchmark({ pageOnly: true, records: path, out, command: 'node run.mjs --quick' });
+    const md = readFileSync(out, 'utf8');
+    expect(md).not.toMatch(/nmse-vs-snr-M32\.svg/);
+    expect(md).toMatch(/aer-vs-L-M32\.svg/);
+  });
+
   it('counts FLOPs per iteration (8 real flops per complex multiply-add)', () => {
     expect(methodFlops('amp-mmv', { L: 20, N: 100, M: 32 })).toBe(16 * 20 * 100 * 32 + 10 * 100 * 32);
     expect(methodFlops('proposed', { L: 20, N: 100, M: 32 })).toBeLessThan(

@@ -508,26 +508,32 @@ async function writeJadcePage(
             }),
         }))
         .filter((s) => s.points.length > 0);
-    if (c.snrs.length > 1) {
+    // A grid cut short (--quick, an interrupted run) may have no point for a chart: skip it rather than fail.
+    const snrSeries = series('snrDb', 'nmseDb', (r) => r.L === c.Lref);
+    if (c.snrs.length > 1 && snrSeries.length > 0) {
       const p = join(o.svgDir, `nmse-vs-snr-M${M}.svg`);
       await writeSvg(
         p,
         await lineChartSvg({
           title: `NMSE vs SNR (N = ${c.N}, M = ${M}, L = ${c.Lref})`,
-          series: series('snrDb', 'nmseDb', (r) => r.L === c.Lref),
+          series: snrSeries,
           xLabel: 'SNR (dB)',
           yLabel: 'NMSE (dB)',
         }),
       );
       images.snr.push({ path: rel(p), alt: `NMSE vs SNR, M = ${M}` });
     }
-    if (c.Ls.length > 1) {
+    const lSeries = series('L', 'nmseDb', (r) => r.snrDb === c.snrRef);
+    const aerSeries = series('L', 'aer', (r) => r.snrDb === c.snrRef).filter(
+      (s) => s.name !== LABEL.oracle && s.name !== LABEL['oracle-mmse'],
+    );
+    if (c.Ls.length > 1 && lSeries.length > 0 && aerSeries.length > 0) {
       const p = join(o.svgDir, `nmse-vs-L-M${M}.svg`);
       await writeSvg(
         p,
         await lineChartSvg({
           title: `NMSE vs pilot length (M = ${M}, ${c.snrRef} dB)`,
-          series: series('L', 'nmseDb', (r) => r.snrDb === c.snrRef),
+          series: lSeries,
           xLabel: 'pilot length L',
           yLabel: 'NMSE (dB)',
         }),
@@ -538,9 +544,7 @@ async function writeJadcePage(
         q,
         await lineChartSvg({
           title: `Activity error rate vs pilot length (M = ${M}, ${c.snrRef} dB)`,
-          series: series('L', 'aer', (r) => r.snrDb === c.snrRef).filter(
-            (s) => s.name !== LABEL.oracle && s.name !== LABEL['oracle-mmse'],
-          ),
+          series: aerSeries,
           xLabel: 'pilot length L',
           yLabel: 'AER (floored at 1e-5)',
           logY: true,
