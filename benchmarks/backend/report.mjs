@@ -35,6 +35,18 @@ export function median(xs) {
 }
 
 /**
+ * ft-native images/s in one round: the faster of its default (passive OpenMP waiting) and `GOMP_SPINCOUNT=50000`
+ * processes (rounds recorded before the spin variant existed have only the default).
+ */
+export function nativeBest(round, key) {
+  const vals = [round.native, round.nativeSpin]
+    .filter((t) => ok(t))
+    .map((t) => t[key]?.imgPerSec)
+    .filter((v) => isNum(v));
+  return vals.length ? Math.max(...vals) : undefined;
+}
+
+/**
  * PyTorch images/s for a layout in one round: the faster of its default OpenMP settings and passive waiting.
  * @param round `{torch, torchPassive}` (a round, or an old-format model entry).
  * @param layout `'nchw'` or `'cl'`.
@@ -58,8 +70,8 @@ export function roundsOf(run) {
 }
 
 /**
- * Per-key (train, infer) summary of a model over its rounds: `native` = median over rounds of each round's
- * median img/s; `torchNchw` / `torchCl` = median over rounds of the round's faster PyTorch process per layout;
+ * Per-key (train, infer) summary of a model over its rounds: `native` = median over rounds of the round's faster
+ * ft-native process ({@link nativeBest}); `torchNchw` / `torchCl` = median over rounds of the round's faster PyTorch process per layout;
  * `ratioNchw` / `ratioCl` = median over rounds of the per-round ratios ft-native ÷ PyTorch (each against PyTorch
  * measured in the same round), with their min and max; `nativeRounds` / `ratioRounds` count the rounds used.
  * @param run a model entry of backend.json (`runs[model]`).
@@ -74,7 +86,7 @@ export function summarize(run) {
     const rN = [];
     const rC = [];
     for (const rd of rounds) {
-      const n = ok(rd.native) ? rd.native[key]?.imgPerSec : undefined;
+      const n = nativeBest(rd, key);
       const tn = torchBest(rd, 'nchw', key);
       const tc = torchBest(rd, 'cl', key);
       if (isNum(n)) nat.push(n);
@@ -215,7 +227,9 @@ function backendText(r, nat, tor) {
     `oneDNN ${n.onednn ?? '?'}`,
     `runtime ISA ${n.isa ?? '?'}`,
     `${n.threads ?? '?'} OpenMP threads`,
-    `OMP wait policy ${n.ompWaitPolicy ?? '?'}`,
+    r.models.some((m) => roundsOf(r.runs[m]).some((rd) => rd.nativeSpin))
+      ? `faster of its default OpenMP setting (${n.ompWaitPolicy ?? '?'}) and \`GOMP_SPINCOUNT=50000\``
+      : `OpenMP ${n.ompWaitPolicy ?? '?'}`,
   ];
   let s = nat ? `\`ft-native\` (${parts.join(', ')})` : '`ft-native` (no successful run)';
   if (tor) {
@@ -262,7 +276,7 @@ export function renderMarkdown(r, svgName) {
     '- Full regeneration (builds the packages, then runs every model): `npx -y pnpm@10 run bench:backend` from the repo root (root package.json: `turbo run build && node benchmarks/backend/run.mjs`). The Command above is the exact invocation of this run.',
   );
   S.push(
-    `- Rounds: for each model, ${nRounds} round${nRounds === 1 ? '' : 's'} of three child processes back to back — ft-native, PyTorch with its default OpenMP settings (spinning threads), PyTorch with \`OMP_WAIT_POLICY=passive\`${models.some((m) => r.runs[m].cpu) ? ' — then one tfjs `cpu` process' : ''}. The shared machine drifts by ±10–25 % over minutes, so every ratio is taken within a round (against the faster PyTorch process of that round, per layout)${nRounds > 1 ? " and the tables show the median over rounds with its min–max range; images/s are medians over rounds of each round's median" : ''}. Per-layer convolution timings and the profile come from the first ft-native round only.${nRounds === 1 ? ' A single round gives no range: rerun with `--rounds=3` (the default) to see the spread.' : ''}`,
+    `- Rounds: for each model, ${nRounds} round${nRounds === 1 ? '' : 's'} of four child processes back to back — ft-native with its default OpenMP setting (\`OMP_WAIT_POLICY=passive\`), ft-native with \`GOMP_SPINCOUNT=50000\` (its README's setting for a dedicated machine), PyTorch with its default OpenMP settings (spinning threads), PyTorch with \`OMP_WAIT_POLICY=passive\`${models.some((m) => r.runs[m].cpu) ? ' — then one tfjs `cpu` process' : ''}. The shared machine drifts by ±10–25 % over minutes, so every ratio is taken within a round (the faster of each framework's two processes of that round, per layout)${nRounds > 1 ? " and the tables show the median over rounds with its min–max range; images/s are medians over rounds of each round's median" : ''}. Per-layer convolution timings and the profile come from the first ft-native round only.${nRounds === 1 ? ' A single round gives no range: rerun with `--rounds=3` (the default) to see the spread.' : ''}`,
   );
   S.push(
     `- Load average (1 min) at start / end: ${r.loadavg?.start?.toFixed(2) ?? '?'} / ${r.loadavg?.end?.toFixed(2) ?? '?'}. The machine is shared; runs above ~0.5 are disturbed (OpenMP teams wait for preempted threads), so read ratios (per-round medians) below ~1.3× as "about equal".`,
@@ -348,7 +362,7 @@ export function renderMarkdown(r, svgName) {
       roundsOf(r.runs[m]).forEach((rd, i) => {
         const cells = [name(m), String(i + 1)];
         for (const key of ['train', 'infer']) {
-          const n = ok(rd.native) ? rd.native[key]?.imgPerSec : undefined;
+          const n = nativeBest(rd, key);
           const tc = torchBest(rd, 'cl', key);
           cells.push(
             rd.native?.error ? 'failed' : fmtIps(n),
@@ -518,7 +532,7 @@ export function renderMarkdown(r, svgName) {
   for (const m of models) {
     const rounds = roundsOf(r.runs[m]);
     rounds.forEach((rd, i) => {
-      for (const b of ['native', 'torch', 'torchPassive']) {
+      for (const b of ['native', 'nativeSpin', 'torch', 'torchPassive']) {
         if (rd[b]?.error) errors.push(`${name(m)} ${b}${rounds.length > 1 ? ` (round ${i + 1})` : ''}: ${rd[b].error}`);
       }
     });

@@ -374,6 +374,14 @@ async function main() {
         ],
         `ft-native ${m} bs ${batch}${tag}`,
       );
+      // ft-native with a bounded OpenMP spin (its README's setting for a dedicated machine), as PyTorch is run with
+      // both of its settings: each framework is taken at the faster of its two per round.
+      round.nativeSpin = runChild(
+        process.execPath,
+        [self, ...common, '--backend=ft-native', `--batch=${batch}`, `--reps=${reps}`, `--steps=${steps}`],
+        `ft-native (GOMP_SPINCOUNT=50000) ${m} bs ${batch}${tag}`,
+        { GOMP_SPINCOUNT: '50000' },
+      );
       if (torch) {
         const targs = [
           path.join(here, 'torch_bench.py'),

@@ -192,17 +192,18 @@ export function loadAddon(): AddonLoad {
     };
     return cached;
   }
-  // libgomp reads its settings once, when the addon's dlopen loads it. Default to a bounded spin
-  // (GOMP_SPINCOUNT=50000: a waiting thread spins briefly, then sleeps). It catches the back-to-back parallel
-  // regions of a training step, yet a thread whose partner was preempted soon yields its core. Measured on the
-  // 2-core machine, training step at batch 128 (medians of 3 processes):
-  //   quiet, ResNet-20 28x28x1: 107.5 ms at 50k vs 112.7 ms at 20k and 113.8 ms passive (inference 23.5 vs 28.9 ms);
-  //   next to two busy processes, ResNet-8: 120 ms at 50k vs 123 ms at 20k, 132 ms passive, 162 ms at 150k,
-  //   178 ms at libgomp's default 300k and 197 ms spinning forever (OMP_WAIT_POLICY=active).
-  // An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. The variable is restored afterwards so child processes
-  // do not inherit it.
+  // libgomp reads its settings once, when the addon's dlopen loads it. Default to passive waiting: on the small,
+  // often shared machines this targets, spinning threads whose partner was preempted burn the core it needs.
+  // Measured on the 2-core machine, training step at batch 128 (medians of 3 processes):
+  //   next to ONE busy process (ResNet-8): passive 104 ms; bounded spin GOMP_SPINCOUNT=20000 164 ms, 50000 221 ms;
+  //   next to two busy processes: passive 108-132 ms, 50000 114-120 ms, 300000 (libgomp's default) 178 ms,
+  //   OMP_WAIT_POLICY=active 197 ms;
+  //   quiet (ResNet-20 on 28x28x1): passive 113.8 ms, 50000 107.5 ms.
+  // So spinning gains ~6 % on a dedicated machine and can cost 2x on a shared one: set GOMP_SPINCOUNT=50000 (or
+  // OMP_WAIT_POLICY) yourself on a dedicated machine; an explicit setting always wins. The variable is restored
+  // afterwards so child processes do not inherit it.
   const setPolicy = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
-  if (setPolicy) process.env.GOMP_SPINCOUNT = String(DEFAULT_SPIN_COUNT);
+  if (setPolicy) process.env.OMP_WAIT_POLICY = 'passive';
   waitPolicy =
     process.env.OMP_WAIT_POLICY !== undefined
       ? `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY}`
@@ -218,17 +219,14 @@ export function loadAddon(): AddonLoad {
   } catch (e) {
     cached = { ok: false, reason: `failed to load ${file}: ${firstLine(e)}` };
   } finally {
-    if (setPolicy) delete process.env.GOMP_SPINCOUNT;
+    if (setPolicy) delete process.env.OMP_WAIT_POLICY;
   }
   return cached;
 }
 
 let waitPolicy = 'default';
 
-/** libgomp spin iterations before a waiting thread sleeps, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set. */
-export const DEFAULT_SPIN_COUNT = 50000;
-
-/** The OpenMP wait setting the addon was loaded with (`GOMP_SPINCOUNT=50000` unless the environment said otherwise). */
+/** The OpenMP wait setting the addon was loaded with (`OMP_WAIT_POLICY=passive` unless the environment said otherwise). */
 export function ompWaitPolicy(): string {
   return waitPolicy;
 }

@@ -65,7 +65,7 @@ export interface NativeInfo {
   isa?: string;
   /** OpenMP threads (shared by oneDNN and the native loops). */
   threads?: number;
-  /** OpenMP wait setting: `GOMP_SPINCOUNT=50000` (bounded spin) by default; OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading win. */
+  /** OpenMP wait setting: `OMP_WAIT_POLICY=passive` by default; OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading win. */
   ompWaitPolicy?: string;
   /** Names under which the backend is registered. */
   backends: string[];
