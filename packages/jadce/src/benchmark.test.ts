@@ -27,6 +27,31 @@ function rec(method: string, M: number, L: number, aer: number, nmseDb: number, 
   };
 }
 
+/** A small quick-run benchmark configuration for page tests. */
+function pageConfig(overrides: Record<string, unknown> = {}) {
+  return {
+    N: 100,
+    eps: 0.05,
+    Ms: [32],
+    Ls: [12, 16],
+    snrs: [10],
+    Lref: 16,
+    snrRef: 10,
+    count: 100,
+    slowCount: 50,
+    valCount: 50,
+    stepsPerStage: 1,
+    samples: 10,
+    batch: 8,
+    T: 2,
+    J: 1,
+    seed: 0,
+    quick: true,
+    rank: 8,
+    ...overrides,
+  };
+}
+
 describe('benchmark page', () => {
   const records = [12, 16].flatMap((L) => [
     rec('oracle', 32, L, 0, -15, 0.1),
@@ -44,26 +69,7 @@ describe('benchmark page', () => {
 
   it('rebuilds the results page from a records file with the five opening sections and a computed verdict', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jadce-page-'));
-    const config = {
-      N: 100,
-      eps: 0.05,
-      Ms: [32],
-      Ls: [12, 16],
-      snrs: [10],
-      Lref: 16,
-      snrRef: 10,
-      count: 100,
-      slowCount: 50,
-      valCount: 50,
-      stepsPerStage: 1,
-      samples: 10,
-      batch: 8,
-      T: 2,
-      J: 1,
-      seed: 0,
-      quick: true,
-      rank: 8,
-    };
+    const config = pageConfig();
     const path = join(dir, 'records.json');
     writeFileSync(path, JSON.stringify({ config, training: {}, records, finished: '2026-01-01T00:00:00Z' }));
     const out = join(dir, 'page.md');
@@ -84,26 +90,7 @@ describe('benchmark page', () => {
   it('skips a chart with no points (a cut-short grid) instead of failing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jadce-page-'));
     // Two SNRs configured, but records only at another pilot length than Lref: the NMSE-vs-SNR chart has no series.
-    const config = {
-      N: 100,
-      eps: 0.05,
-      Ms: [32],
-      Ls: [12, 16],
-      snrs: [0, 10],
-      Lref: 20,
-      snrRef: 10,
-      count: 100,
-      slowCount: 50,
-      valCount: 50,
-      stepsPerStage: 1,
-      samples: 10,
-      batch: 8,
-      T: 2,
-      J: 1,
-      seed: 0,
-      quick: true,
-      rank: 8,
-    };
+    const config = pageConfig({ snrs: [0, 10], Lref: 20 });
     const path = join(dir, 'records.json');
     writeFileSync(path, JSON.stringify({ config, training: {}, records, finished: '2026-01-01T00:00:00Z' }));
     const out = join(dir, 'page.md');
