@@ -157,7 +157,7 @@ napi_value bnInfer(Ctx &c) {
     // y = (x - m) * inv + off, evaluated as x*inv + (off - m*inv) in float (SIMD); relu = 1 also rectifies.
     const int64_t rows = n / static_cast<int64_t>(C);
     const int64_t CC = static_cast<int64_t>(C);
-    const int T = n > kParallelMin ? numThreads() : 1;
+    const int T = threadsFor(n);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
       int64_t r0, r1;
@@ -229,7 +229,7 @@ napi_value bnTrain(Ctx &c) {
     throw ArgError("bnTrain: bad lengths");
   const int64_t R = static_cast<int64_t>(lx) / C;
   if (R == 0) throw ArgError("bnTrain: empty batch");
-  const int T = static_cast<int64_t>(lx) > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(static_cast<int64_t>(lx));
   Partials p(T, C);
   std::vector<float> mul(C), add(C);
   // Shifted sums (shift = first row) keep the variance accurate when |mean| >> std.
@@ -286,7 +286,7 @@ napi_value bnGrad(Ctx &c) {
     throw ArgError("bnGrad: bad lengths");
   const int64_t R = static_cast<int64_t>(lx) / C;
   if (R == 0) throw ArgError("bnGrad: empty batch");
-  const int T = static_cast<int64_t>(lx) > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(static_cast<int64_t>(lx));
   Partials p(T, C);
   // dx = a*dy + b*x + c0 per channel, with
   //   a = g*istd, b = -g*istd^3 * sum(dy*(x-m))/R, c0 = -a*sum(dy)/R - b*m.

@@ -134,11 +134,26 @@ extern int64_t kParallelMin;
 
 inline int numThreads() { return omp_get_max_threads(); }
 
+/** Threads for a loop over `work` elements: the whole team above kParallelMin, else the calling thread only. */
+inline int threadsFor(int64_t work) { return work > kParallelMin ? numThreads() : 1; }
+
 /** Splits [0, n) into `parts` contiguous chunks; returns chunk `i` as [begin, end). */
 inline void chunk(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {
   const int64_t q = n / parts, r = n % parts;
   begin = i * q + (i < r ? i : r);
   end = begin + q + (i < r ? 1 : 0);
+}
+
+/** Runs f(begin, end) on contiguous chunks of [0, n), one per thread (threadsFor(work), work defaults to n). */
+template <class F>
+void parallelChunks(int64_t n, F f, int64_t work = -1) {
+  const int parts = threadsFor(work < 0 ? n : work);
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+  for (int t = 0; t < parts; ++t) {
+    int64_t s, e;
+    chunk(n, parts, t, s, e);
+    f(s, e);
+  }
 }
 
 /** Registration record for addon.cc. */

@@ -137,16 +137,12 @@ void binaryRun(const float *a, const float *b, float *o, const Bcast &g, F f) {
   const int64_t total = rows * inner;
   if (rows == 1) {
     // One long row: split it.
-    const int parts = total > kParallelMin ? numThreads() : 1;
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
-    for (int t = 0; t < parts; ++t) {
-      int64_t s, e;
-      chunk(inner, parts, t, s, e);
+    parallelChunks(inner, [&](int64_t s, int64_t e) {
       innerLoop(a + s * g.sa[R - 1], g.sa[R - 1], b + s * g.sb[R - 1], g.sb[R - 1], o + s, e - s, f);
-    }
+    });
     return;
   }
-  const int parts = total > kParallelMin ? numThreads() : 1;
+  const int parts = threadsFor(total);
 #pragma omp parallel num_threads(parts) if (parts > 1)
   {
     const int t = omp_get_thread_num(), T = omp_get_num_threads();
@@ -256,13 +252,7 @@ FT_SIMD_CLONES void unaryLoop(const float *__restrict xs, float *__restrict os, 
 
 template <class F>
 void unaryRun(const float *x, float *o, int64_t n, F f) {
-  const int parts = n > kParallelMin ? numThreads() : 1;
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
-  for (int t = 0; t < parts; ++t) {
-    int64_t s, e;
-    chunk(n, parts, t, s, e);
-    unaryLoop(x, o, s, e, f);
-  }
+  parallelChunks(n, [&](int64_t s, int64_t e) { unaryLoop(x, o, s, e, f); });
 }
 
 // unary(op, x, out, alpha)
@@ -334,17 +324,13 @@ napi_value fill(Ctx &c) {
   float *o = c.f32(0, &lo);
   const float v = static_cast<float>(c.num(1));
   const int64_t n = static_cast<int64_t>(lo);
-  const int parts = n > kParallelMin ? numThreads() : 1;
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
-  for (int t = 0; t < parts; ++t) {
-    int64_t s, e;
-    chunk(n, parts, t, s, e);
+  parallelChunks(n, [&](int64_t s, int64_t e) {
     if (v == 0.f && !std::signbit(v)) {
       std::memset(o + s, 0, (e - s) * sizeof(float));
     } else {
       for (int64_t i = s; i < e; ++i) o[i] = v;
     }
-  }
+  });
   return c.undefined();
 }
 

@@ -61,7 +61,7 @@ napi_value transpose(Ctx &c) {
   }
   const int64_t inner = n[R - 1], is = s[R - 1];
   const int64_t rows = size / inner;
-  const int T = size > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(size);
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     const int t = omp_get_thread_num();
@@ -112,7 +112,7 @@ napi_value tile(Ctx &c) {
   if (osize == 0) return c.undefined();
   const int64_t inner = on[R - 1], xin = shape[R - 1];
   const int64_t rows = osize / inner;
-  const int T = osize > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(osize);
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     const int t = omp_get_thread_num();

@@ -73,17 +73,6 @@ void needLen(size_t have, size_t n, const char *what) {
   if (have < n) throw ArgError(std::string(what) + " is shorter than the variable");
 }
 
-template <class F>
-void parallelRange(int64_t n, F f) {
-  const int parts = n > kParallelMin ? numThreads() : 1;
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
-  for (int t = 0; t < parts; ++t) {
-    int64_t s, e;
-    chunk(n, parts, t, s, e);
-    f(s, e);
-  }
-}
-
 // sgdUpdate(value, grad, out, c)
 napi_value sgdUpdate(Ctx &c) {
   size_t n, lg, lo;
@@ -93,7 +82,7 @@ napi_value sgdUpdate(Ctx &c) {
   const float k = static_cast<float>(c.num(3));
   needLen(lg, n, "gradient");
   needLen(lo, n, "output");
-  parallelRange(static_cast<int64_t>(n), [&](int64_t s, int64_t e) { sgdRange(value, g, out, k, s, e); });
+  parallelChunks(static_cast<int64_t>(n), [&](int64_t s, int64_t e) { sgdRange(value, g, out, k, s, e); });
   return c.undefined();
 }
 
@@ -112,7 +101,7 @@ napi_value momentumUpdate(Ctx &c) {
   needLen(lg, n, "gradient");
   needLen(lv, n, "output");
   needLen(loa, n, "accumulation output");
-  parallelRange(static_cast<int64_t>(n), [&](int64_t s, int64_t e) {
+  parallelChunks(static_cast<int64_t>(n), [&](int64_t s, int64_t e) {
     momentumRange(value, acc, g, outValue, outAcc, m, k, nesterov, s, e);
   });
   return c.undefined();
@@ -138,7 +127,7 @@ napi_value adamUpdate(Ctx &c) {
   needLen(lov, n, "output");
   needLen(lom, n, "first moment output");
   needLen(lon, n, "second moment output");
-  parallelRange(static_cast<int64_t>(n), [&](int64_t s, int64_t e) {
+  parallelChunks(static_cast<int64_t>(n), [&](int64_t s, int64_t e) {
     adamRange(value, m, v, g, outValue, outM, outV, k, s, e);
   });
   return c.undefined();

@@ -27,8 +27,9 @@ struct PoolGeo {
   int64_t outSize() const { return (int64_t)N * OH * OW * C; }
 };
 
-inline int threadsFor(int64_t work, int N) {
-  const int T = work > kParallelMin ? numThreads() : 1;
+/** threadsFor(work), at most one thread per image (the grads split by image). */
+inline int threadsForImages(int64_t work, int N) {
+  const int T = threadsFor(work);
   return T < N ? T : (N > 0 ? N : 1);
 }
 
@@ -42,7 +43,7 @@ napi_value maxPool(Ctx &c) {
   if ((int64_t)lx < g.inSize() || (int64_t)lo < g.outSize()) throw ArgError("maxPool: array too short");
   const int64_t C = g.C;
   const int64_t rows = (int64_t)g.N * g.OH;
-  const int T = g.outSize() > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(g.outSize());
 #pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
   for (int64_t nr = 0; nr < rows; ++nr) {
     const int n = static_cast<int>(nr / g.OH), oh = static_cast<int>(nr % g.OH);
@@ -77,7 +78,7 @@ napi_value maxPoolGrad(Ctx &c) {
   if ((int64_t)ldy < g.outSize() || (int64_t)lx < g.inSize() || (int64_t)ldx < g.inSize())
     throw ArgError("maxPoolGrad: array too short");
   const int64_t C = g.C;
-  const int T = threadsFor(g.inSize(), g.N);
+  const int T = threadsForImages(g.inSize(), g.N);
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     std::vector<float> best(C);
@@ -144,7 +145,7 @@ napi_value avgPool(Ctx &c) {
   if ((int64_t)lx < g.inSize() || (int64_t)lo < g.outSize()) throw ArgError("avgPool: array too short");
   const int64_t C = g.C;
   const int64_t rows = (int64_t)g.N * g.OH;
-  const int T = g.outSize() > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(g.outSize());
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     std::vector<double> acc(C);
@@ -182,7 +183,7 @@ napi_value avgPoolGrad(Ctx &c) {
   if ((int64_t)ldy < g.outSize() || (int64_t)ldx < g.inSize()) throw ArgError("avgPoolGrad: array too short");
   const int64_t C = g.C;
   const float mult = static_cast<float>(1.0 / (static_cast<double>(g.KH) * g.KW));
-  const int T = threadsFor(g.inSize(), g.N);
+  const int T = threadsForImages(g.inSize(), g.N);
 #pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
   for (int n = 0; n < g.N; ++n) {
     float *dxn = dx + (int64_t)n * g.H * g.W * C;

@@ -30,7 +30,7 @@ napi_value reduce(Ctx &c) {
     return c.undefined();
   }
   const int64_t total = outer * red * inner;
-  const int T = total > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(total);
   const double scale = op == kMean ? 1.0 / static_cast<double>(red) : 1.0;
   if (inner == 1) {
     if (outer >= T) {
@@ -150,7 +150,7 @@ napi_value argMax(Ctx &c) {
   int32_t *o = c.i32(1, &lo);
   const int64_t outer = c.int64(2), red = c.int64(3), inner = c.int64(4);
   if ((int64_t)lx < outer * red * inner || (int64_t)lo < outer * inner) throw ArgError("argMax: array too short");
-  const int T = outer * red * inner > kParallelMin ? numThreads() : 1;
+  const int T = threadsFor(outer * red * inner);
 #pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
   for (int64_t i = 0; i < outer; ++i) {
     const float *blk = x + i * red * inner;
