@@ -34,16 +34,18 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The largest `value(process)` over the processes that ran without error (undefined if none). */
+function fastest(processes, value) {
+  const vals = processes.filter(ok).map(value).filter(isNum);
+  return vals.length ? Math.max(...vals) : undefined;
+}
+
 /**
  * ft-native images/s in one round: the faster of its default (passive OpenMP waiting) and `GOMP_SPINCOUNT=50000`
  * processes (rounds recorded before the spin variant existed have only the default).
  */
 export function nativeBest(round, key) {
-  const vals = [round.native, round.nativeSpin]
-    .filter((t) => ok(t))
-    .map((t) => t[key]?.imgPerSec)
-    .filter((v) => isNum(v));
-  return vals.length ? Math.max(...vals) : undefined;
+  return fastest([round.native, round.nativeSpin], (t) => t[key]?.imgPerSec);
 }
 
 /**
@@ -53,11 +55,7 @@ export function nativeBest(round, key) {
  * @param key `'train'` or `'infer'`.
  */
 export function torchBest(round, layout, key) {
-  const vals = [round.torch, round.torchPassive]
-    .filter(ok)
-    .map((t) => t[layout]?.[key])
-    .filter(isNum);
-  return vals.length ? Math.max(...vals) : undefined;
+  return fastest([round.torch, round.torchPassive], (t) => t[layout]?.[key]);
 }
 
 /**

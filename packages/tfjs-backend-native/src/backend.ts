@@ -135,12 +135,6 @@ export class NativeBackend extends MathBackendCPU {
     return this.rectified.has(t.dataId);
   }
 
-  /** A new tensor sharing `t`'s values (tfjs' Identity). */
-  identity(t: TensorInfo): TensorInfo {
-    this.incRef(t.dataId);
-    return { dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype };
-  }
-
   /** How many deferred outputs were computed (read) and skipped (disposed unread). */
   lazyStats(): { computed: number; skipped: number } {
     return { computed: this.lazyComputed, skipped: this.lazySkipped };

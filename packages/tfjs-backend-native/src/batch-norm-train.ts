@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeBackend } from './backend.js';
+import { batchNormInference } from './kernels/fused-batch-norm.js';
 import { withFallback } from './kernels/override.js';
 
 /** Kernel names of the fused BatchNorm. */
@@ -62,28 +63,11 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   return [yInfo, backend.out([C], mean), backend.out([C], variance)];
 }
 
-/** `NativeBNReluInfer`: max(0, tf.batchNorm(x, mean, variance, offset, scale, ε)) per last-axis channel. */
+/** `NativeBNReluInfer`: max(0, tf.batchNorm(x, mean, variance, offset, scale, ε)), output marked rectified. */
 function bnReluInferKernel(args: KernelArgs) {
-  const { inputs, backend } = args;
-  const eps = Number(args.attrs?.varianceEpsilon ?? 1e-3);
-  const x = inputs.x as Info;
-  const C = x.shape[x.shape.length - 1];
-  const xv = backend.f32(x);
-  const [mv, vv] = [backend.f32(inputs.mean as Info), backend.f32(inputs.variance as Info)];
-  const ov = inputs.offset ? backend.f32(inputs.offset as Info) : null;
-  const sv = inputs.scale ? backend.f32(inputs.scale as Info) : null;
-  const perChannel = (v: Float32Array | null, given: boolean) => (given ? v !== null && v.length === C : true);
-  if (!xv || !mv || !vv || mv.length !== C || vv.length !== C) {
-    throw new Error(`${BN_RELU_INFER_KERNEL}: expected float32 x and per-channel [${C}] statistics`);
-  }
-  if (!perChannel(ov, Boolean(inputs.offset)) || !perChannel(sv, Boolean(inputs.scale))) {
-    throw new Error(`${BN_RELU_INFER_KERNEL}: expected per-channel [${C}] offset and scale`);
-  }
-  const out = backend.alloc(xv.length);
-  backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps, 1);
-  const info = backend.out(x.shape.slice(), out);
-  backend.markRectified(info);
-  return info;
+  const out = batchNormInference(args, true);
+  if (out) args.backend.markRectified(out);
+  return out;
 }
 
 function bnGradKernel(args: KernelArgs) {

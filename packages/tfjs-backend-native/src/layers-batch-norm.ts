@@ -99,44 +99,32 @@ function inferWithRelu(layer: BatchNormLayerLike, input: tf.Tensor): tf.Tensor {
   });
 }
 
+/** The input when the fused kernels can take this call: ft-native active, float32, rank ≥ 2, channels last. */
+function fusableInput(layer: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
+  const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
+  if (disabled || !input || !fusedBatchNormActive() || input.dtype !== 'float32' || input.rank < 2) return null;
+  if (input.size === 0) return null;
+  const axis = layer.axis >= 0 ? layer.axis : layer.axis + input.rank;
+  return axis === input.rank - 1 ? input : null;
+}
+
 function makeCall(original: CallFn): CallFn {
   return function call(this: BatchNormLayerLike, inputs, kwargs) {
-    const training = kwargs?.training ?? false;
-    const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
-    if (
-      !training &&
-      !disabled &&
-      input &&
-      input.dtype === 'float32' &&
-      input.rank >= 2 &&
-      input.size > 0 &&
-      fusedBatchNormActive() &&
-      !recordingGradients() &&
-      (this.axis === -1 || this.axis === input.rank - 1) &&
-      onlyReluFollows(this as unknown as LayerLike)
-    ) {
-      return inferWithRelu(this, input);
-    }
-    if (
-      disabled ||
-      !training ||
-      !input ||
-      !fusedBatchNormActive() ||
-      input.dtype !== 'float32' ||
-      input.rank < 2 ||
-      input.size === 0
-    ) {
+    const input = fusableInput(this, inputs);
+    if (!input) return original.call(this, inputs, kwargs);
+    const reluFollows = onlyReluFollows(this as unknown as LayerLike);
+    if (!(kwargs?.training ?? false)) {
+      // Prediction: only the BN + ReLU pass is ours, and never while gradients are recorded (frozen-BN fine-tuning).
+      if (reluFollows && !recordingGradients()) return inferWithRelu(this, input);
       return original.call(this, inputs, kwargs);
     }
-    const axis = this.axis >= 0 ? this.axis : this.axis + input.rank;
-    if (axis !== input.rank - 1) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTrain(
         input,
         (this.gamma?.read() as tf.Tensor1D | undefined) ?? null,
         (this.beta?.read() as tf.Tensor1D | undefined) ?? null,
         this.epsilon,
-        { relu: onlyReluFollows(this as unknown as LayerLike) },
+        { relu: reluFollows },
       );
       movingAverage(this.movingMean, mean, this.momentum);
       movingAverage(this.movingVariance, variance, this.momentum);

@@ -4,17 +4,17 @@
  * every CNN head (~1 ms of a ResNet-20 step at batch 128). `NativeMeanGrad` writes reshape(dy) / n broadcast to
  * x's shape in one native pass; the division is the same float32 operation, so results are bit-identical. The
  * override only changes behaviour while this backend is active (tfjs' own gradient runs elsewhere), like the Relu
- * gradient in relu-grad.ts.
+ * gradient in relu-grad.ts (both through backend-gradient.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeBackend } from './backend.js';
+import { overrideGradientOnBackends } from './backend-gradient.js';
 import { BINARY_OPS } from './kernels/binary.js';
 
 /** Kernel name of the fused Mean gradient. */
 export const MEAN_GRAD_KERNEL = 'NativeMeanGrad';
 
 const backends = new Set<string>();
-let registered = false;
 
 function meanGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: NativeBackend; attrs?: tf.NamedAttrMap }) {
   const { inputs, backend } = args;
@@ -50,29 +50,28 @@ export function registerMeanGrad(backendName: string): void {
     });
     backends.add(backendName);
   }
-  if (registered) return;
-  const original = tf.getGradient('Mean');
-  tf.registerGradient({
-    kernelName: 'Mean',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const d = dy as tf.Tensor;
-      const native = backends.has(tf.getBackend()) && d.dtype === 'float32' && x.rank <= 8;
-      if (!native && original) return original.gradFunc(dy, saved, attrs);
-      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
-      const expanded = x.shape.slice();
-      for (const a of axes) expanded[a] = 1;
-      const size = axes.reduce((p, a) => p * x.shape[a], 1);
-      // tfjs-core's formula, for when its gradients are not loaded and this backend is not active.
-      if (!native) return { x: () => tf.div(tf.mul(tf.reshape(d, expanded), tf.ones(x.shape)), size) };
-      return {
-        x: () =>
-          tf
-            .engine()
-            .runKernel(MEAN_GRAD_KERNEL, { dy: tf.reshape(d, expanded) }, { shape: x.shape, size }) as tf.Tensor,
-      };
+  overrideGradientOnBackends(
+    'Mean',
+    ['x'],
+    backends,
+    (dy, [x], attrs) => {
+      if (dy.dtype !== 'float32' || x.rank > 8) return null;
+      const { expanded, size } = meanGeometry(x, attrs);
+      const inputs = { dy: tf.reshape(dy, expanded) };
+      return { x: () => tf.engine().runKernel(MEAN_GRAD_KERNEL, inputs, { shape: x.shape, size }) as tf.Tensor };
     },
-  });
-  registered = true;
+    (dy, [x], attrs) => {
+      // tfjs-core's formula.
+      const { expanded, size } = meanGeometry(x, attrs);
+      return { x: () => tf.div(tf.mul(tf.reshape(dy, expanded), tf.ones(x.shape)), size) };
+    },
+  );
+}
+
+/** dy's shape with the reduced axes kept as 1, and the number of elements averaged. */
+function meanGeometry(x: tf.Tensor, attrs: tf.NamedAttrMap): { expanded: number[]; size: number } {
+  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+  const expanded = x.shape.slice();
+  for (const a of axes) expanded[a] = 1;
+  return { expanded, size: axes.reduce((p, a) => p * x.shape[a], 1) };
 }

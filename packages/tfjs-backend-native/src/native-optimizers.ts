@@ -114,6 +114,9 @@ function run(kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap):
   return Array.isArray(r) ? r : [r];
 }
 
+/** A named optimizer state variable, as tfjs-core's optimizers keep them. */
+type Slot = { originalName: string; variable: tf.Variable };
+
 /** Fields of tfjs-core's optimizer classes that the fused paths read and write (tfjs-core 4.x). */
 interface SgdFields {
   c: tf.Scalar;
@@ -123,7 +126,7 @@ interface SgdFields {
 interface MomentumFields extends SgdFields {
   m: tf.Scalar;
   useNesterov: boolean;
-  accumulations: { originalName: string; variable: tf.Variable }[];
+  accumulations: Slot[];
 }
 interface AdamFields {
   learningRate: number;
@@ -132,8 +135,8 @@ interface AdamFields {
   epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
-  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
-  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedFirstMoment: Slot[];
+  accumulatedSecondMoment: Slot[];
   incrementIterations(): void;
 }
 
@@ -152,6 +155,17 @@ function sgdApply(this: SgdFields, names: string[], grads: (tf.Tensor | undefine
   this.incrementIterations();
 }
 
+/**
+ * Optimizer state slot `i` of `slots`, created as tfjs does on first use: a non-trainable zeros variable named
+ * `<variable>/<suffix>` (so getWeights()/setWeights() see the same names).
+ */
+function slot(slots: Slot[], i: number, name: string, suffix: string, value: tf.Variable): tf.Variable {
+  if (slots[i] == null) {
+    slots[i] = { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+  }
+  return slots[i].variable;
+}
+
 function momentumApply(this: MomentumFields, names: string[], grads: (tf.Tensor | undefined)[]): void {
   // tfjs multiplies by its scalar tensors m (momentum at construction; setMomentum does not update it) and
   // c = -learningRate, both float32.
@@ -161,13 +175,7 @@ function momentumApply(this: MomentumFields, names: string[], grads: (tf.Tensor 
   tf.tidy(() => {
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
-      if (this.accumulations[i] == null) {
-        this.accumulations[i] = {
-          originalName: `${name}/momentum`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-      }
-      const acc = this.accumulations[i].variable;
+      const acc = slot(this.accumulations, i, name, 'momentum', value);
       const g = grads[i];
       if (g == null) return;
       const [newValue, newAcc] = run(OPTIMIZER_KERNELS.momentum, { value, acc, grad: g }, attrs);
@@ -196,22 +204,10 @@ function adamApply(this: AdamFields, names: string[], grads: (tf.Tensor | undefi
   tf.tidy(() => {
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
-      if (this.accumulatedFirstMoment[i] == null) {
-        this.accumulatedFirstMoment[i] = {
-          originalName: `${name}/m`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-      }
-      if (this.accumulatedSecondMoment[i] == null) {
-        this.accumulatedSecondMoment[i] = {
-          originalName: `${name}/v`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-      }
+      const m = slot(this.accumulatedFirstMoment, i, name, 'm', value);
+      const v = slot(this.accumulatedSecondMoment, i, name, 'v', value);
       const g = grads[i];
       if (g == null) return;
-      const m = this.accumulatedFirstMoment[i].variable;
-      const v = this.accumulatedSecondMoment[i].variable;
       const [newValue, newM, newV] = run(OPTIMIZER_KERNELS.adam, { value, m, v, grad: g }, attrs);
       m.assign(newM);
       v.assign(newV);

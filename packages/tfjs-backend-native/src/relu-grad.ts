@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeBackend } from './backend.js';
+import { overrideGradientOnBackends } from './backend-gradient.js';
 import { binaryKernel } from './kernels/binary.js';
 import { withFallback } from './kernels/override.js';
 
@@ -16,7 +17,6 @@ import { withFallback } from './kernels/override.js';
 export const RELU_GRAD_KERNEL = 'NativeReluGrad';
 
 const backends = new Set<string>();
-let registered = false;
 
 /**
  * Registers `NativeReluGrad` on `backendName` and (once) the Relu gradient override.
@@ -42,22 +42,16 @@ export function registerReluGrad(backendName: string): void {
     });
     backends.add(backendName);
   }
-  if (registered) return;
-  const original = tf.getGradient('Relu');
-  tf.registerGradient({
-    kernelName: 'Relu',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const d = dy as tf.Tensor;
-      if (backends.has(tf.getBackend()) && d.dtype === 'float32' && x.dtype === 'float32') {
-        // x from a BatchNorm fused with ReLU: that op's gradient applies the mask, so dy passes through.
-        if ((tf.backend() as NativeBackend).isRectified(x)) return { x: () => d.clone() };
-        return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: d, x }) as tf.Tensor };
-      }
-      if (original) return original.gradFunc(dy, saved, attrs);
-      return { x: () => tf.mul(d, tf.cast(tf.step(x), 'float32')) };
+  overrideGradientOnBackends(
+    'Relu',
+    ['x'],
+    backends,
+    (dy, [x]) => {
+      if (dy.dtype !== 'float32' || x.dtype !== 'float32') return null;
+      // x from a BatchNorm fused with ReLU: that op's gradient applies the mask, so dy passes through.
+      if ((tf.backend() as NativeBackend).isRectified(x)) return { x: () => dy.clone() };
+      return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as tf.Tensor };
     },
-  });
-  registered = true;
+    (dy, [x]) => ({ x: () => tf.mul(dy, tf.cast(tf.step(x), 'float32')) }),
+  );
 }

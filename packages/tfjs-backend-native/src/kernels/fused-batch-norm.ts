@@ -5,8 +5,11 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './override.js';
 
-/** FusedBatchNorm. */
-export function fusedBatchNorm(args: KernelArgs): TensorInfo | null {
+/**
+ * Inference BatchNorm, optionally followed by ReLU in the same pass (`relu`: max(0, y), NaN kept as tfjs' Relu).
+ * Returns null for unsupported inputs (the caller falls back).
+ */
+export function batchNormInference(args: KernelArgs, relu: boolean): TensorInfo | null {
   const { inputs, backend } = args;
   const x = inputs.x as TensorInfo;
   const xv = backend.f32(x);
@@ -20,6 +23,11 @@ export function fusedBatchNorm(args: KernelArgs): TensorInfo | null {
   if ((offset && (!ov || ov.length === 0)) || (scale && (!sv || sv.length === 0))) return null;
   const eps = (args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001;
   const out = backend.alloc(xv.length);
-  backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps);
+  backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps, relu ? 1 : 0);
   return backend.out(x.shape.slice(), out);
+}
+
+/** FusedBatchNorm. */
+export function fusedBatchNorm(args: KernelArgs): TensorInfo | null {
+  return batchNormInference(args, false);
 }

@@ -18,7 +18,7 @@ import type { NativeKernel } from './override.js';
 import { avgPool, avgPoolGrad, maxPool, maxPoolGrad } from './pool.js';
 import { argMax, max, mean, sum } from './reduce.js';
 import { softmax } from './softmax.js';
-import { unaryKernel } from './unary.js';
+import { reluKernel, unaryKernel } from './unary.js';
 
 /** Kernel name → native override. */
 export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
@@ -40,7 +40,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Maximum: binaryKernel('Maximum'),
   Minimum: binaryKernel('Minimum'),
   Pow: binaryKernel('Pow'),
-  Relu: unaryKernel('Relu'),
+  Relu: reluKernel(),
   Step: unaryKernel('Step'),
   Exp: unaryKernel('Exp'),
   Log: unaryKernel('Log'),

@@ -2,7 +2,7 @@
  * Elementwise unary ops on float32: Relu, Step, Exp, Log, Sqrt, Rsqrt, Square, Neg, Abs, Sigmoid, Tanh, plus Relu6,
  * Elu and LeakyRelu. Transcendentals are evaluated in double like the JS kernels' Math.* calls.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs, NativeKernel } from './override.js';
 
 /** Op codes of native/eltwise.cc. */
@@ -32,13 +32,24 @@ export function unaryKernel(op: keyof typeof UNARY_OPS): NativeKernel {
   return (args: KernelArgs): TensorInfo | null => {
     const { inputs, backend } = args;
     const x = inputs.x as TensorInfo;
-    // The output of a BatchNorm fused with ReLU is already rectified: its ReLU is the identity.
-    if (code === UNARY_OPS.Relu && backend.isRectified(x)) return backend.identity(x);
     const xv = backend.f32(x);
     if (!xv) return null;
     const alpha = Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0);
     const out = backend.alloc(xv.length);
     if (xv.length > 0) backend.native.unary(code, xv, out, alpha);
     return backend.out(x.shape.slice(), out);
+  };
+}
+
+/**
+ * Relu: tfjs' Identity kernel (a new tensor sharing the values) on the output of a BatchNorm fused with ReLU, which
+ * is already rectified; else the native pass.
+ */
+export function reluKernel(): NativeKernel {
+  const relu = unaryKernel('Relu');
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as TensorInfo;
+    if (!args.backend.isRectified(x)) return relu(args);
+    return getKernel('Identity', 'cpu').kernelFunc({ inputs: { x }, backend: args.backend }) as TensorInfo;
   };
 }
