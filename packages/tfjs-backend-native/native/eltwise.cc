@@ -11,7 +11,7 @@
 namespace ft {
 namespace {
 
-enum BinOp { kAdd = 0, kSub, kMul, kDiv, kSqDiff, kMax, kMin, kPow, kReluGrad };
+enum BinOp { kAdd = 0, kSub, kMul, kDiv, kSqDiff, kMax, kMin, kPow, kReluGrad, kAddRelu };
 
 struct FAdd {
   float operator()(float a, float b) const { return a + b; }
@@ -50,6 +50,14 @@ struct FReluGrad {
   float operator()(float dy, float x) const {
     const float s = x > 0.f ? 1.f : 0.f;
     return dy * (x != x ? x : s);
+  }
+};
+
+struct FAddRelu {
+  // max(0, a + b) as tfjs' relu(add(a, b)): NaN stays NaN.
+  float operator()(float a, float b) const {
+    const float s = a + b;
+    return s < 0.f ? 0.f : s;
   }
 };
 
@@ -218,6 +226,9 @@ napi_value binary(Ctx &c) {
       break;
     case kReluGrad:
       binaryRun(a, b, o, g, FReluGrad{});
+      break;
+    case kAddRelu:
+      binaryRun(a, b, o, g, FAddRelu{});
       break;
     default:
       throw ArgError("binary: unknown op");

@@ -33,6 +33,8 @@ export class NativeBackend extends MathBackendCPU {
   private lazySkipped = 0;
   /** Outputs of BatchNorm fused with ReLU (`NativeBNTrain` with `relu`): non-negative, already rectified. */
   private readonly rectified = new WeakSet<object>();
+  /** Outputs known to be ≥ 0 (or NaN) because a ReLU was fused into the op that made them. */
+  private readonly nonNegative = new WeakSet<object>();
 
   /**
    * @param native the loaded addon.
@@ -128,6 +130,20 @@ export class NativeBackend extends MathBackendCPU {
    */
   markRectified(t: TensorInfo): void {
     this.rectified.add(t.dataId);
+    this.nonNegative.add(t.dataId);
+  }
+
+  /**
+   * Marks a tensor as the output of an op with a ReLU fused in (no gradient implications): a ReLU of it is the
+   * identity. Inference fusions use this; {@link markRectified} also implies it.
+   */
+  markNonNegative(t: TensorInfo): void {
+    this.nonNegative.add(t.dataId);
+  }
+
+  /** Whether a ReLU of `t` is the identity (see {@link markNonNegative}). */
+  isNonNegative(t: TensorInfo): boolean {
+    return this.nonNegative.has(t.dataId);
   }
 
   /** Whether `t` is the output of a BatchNorm fused with ReLU (see {@link markRectified}). */

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BN_RELU_INFER_KERNEL, batchNormTrain, fusedBatchNormActive } from './batch-norm-train.js';
+import { type LayerLike, onlyReluFollows, patchModelGraphScope, recordingGradients } from './layer-graph.js';
 
 const PATCHED = Symbol.for('@ft/tfjs-backend-native:bn-patched');
 
@@ -44,32 +45,12 @@ let patched = false;
 let disabled = false;
 let reluFusion = process.env.FT_NATIVE_FUSE_BN_RELU !== '0';
 
-interface NodeLike {
-  outboundLayer?: LayerLike;
-  inboundLayers?: unknown[];
-}
-interface LayerLike {
-  getClassName?(): string;
-  activation?: { getClassName?(): string };
-  maxValue?: number | null;
-  inboundNodes?: NodeLike[];
-  outboundNodes?: NodeLike[];
-}
-
 /**
- * True when, in the model graph, this BatchNormalization layer is applied once and its output feeds exactly one
- * layer, a ReLU (`Activation('relu')` or `ReLU()` without a cap), taking only that output. Then the ReLU can be
+ * True when, in the model being run, this layer's only consumer is a ReLU (see layer-graph.ts): then the ReLU can be
  * computed inside the BatchNorm pass without changing any value the model exposes.
  */
-function onlyReluFollows(layer: LayerLike): boolean {
-  if (!reluFusion) return false;
-  if (layer.inboundNodes?.length !== 1 || layer.outboundNodes?.length !== 1) return false;
-  const node = layer.outboundNodes[0];
-  const next = node.outboundLayer;
-  if (!next || node.inboundLayers?.length !== 1) return false;
-  const cls = next.getClassName?.();
-  if (cls === 'Activation') return next.activation?.getClassName?.() === 'relu';
-  return cls === 'ReLU' && (next.maxValue === null || next.maxValue === undefined);
+function reluFollows(layer: BatchNormLayerLike): boolean {
+  return reluFusion && onlyReluFollows(layer as unknown as LayerLike);
 }
 
 /** Same rule as tfjs-layers' `doMovingAverage`: m ← m − (m − value)(1 − momentum). */
@@ -78,11 +59,6 @@ function movingAverage(variable: LayerVariableLike, value: tf.Tensor, momentum: 
     const orig = variable.read();
     variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - momentum)));
   });
-}
-
-/** True while tfjs records operations for gradients. */
-function recordingGradients(): boolean {
-  return ((tf.engine() as unknown as { state?: { gradientDepth?: number } }).state?.gradientDepth ?? 0) > 0;
 }
 
 /** Inference BatchNorm + ReLU in one pass (moving statistics), for a layer whose only consumer is a ReLU. */
@@ -112,10 +88,10 @@ function makeCall(original: CallFn): CallFn {
   return function call(this: BatchNormLayerLike, inputs, kwargs) {
     const input = fusableInput(this, inputs);
     if (!input) return original.call(this, inputs, kwargs);
-    const reluFollows = onlyReluFollows(this as unknown as LayerLike);
+    const withRelu = reluFollows(this);
     if (!(kwargs?.training ?? false)) {
       // Prediction: only the BN + ReLU pass is ours, and never while gradients are recorded (frozen-BN fine-tuning).
-      if (reluFollows && !recordingGradients()) return inferWithRelu(this, input);
+      if (withRelu && !recordingGradients()) return inferWithRelu(this, input);
       return original.call(this, inputs, kwargs);
     }
     return tf.tidy(() => {
@@ -124,7 +100,7 @@ function makeCall(original: CallFn): CallFn {
         (this.gamma?.read() as tf.Tensor1D | undefined) ?? null,
         (this.beta?.read() as tf.Tensor1D | undefined) ?? null,
         this.epsilon,
-        { relu: reluFollows },
+        { relu: withRelu },
       );
       movingAverage(this.movingMean, mean, this.momentum);
       movingAverage(this.movingVariance, variance, this.momentum);
@@ -145,6 +121,7 @@ export function patchLayersBatchNorm(): boolean {
     | [{ prototype: { call: CallFn } & Record<symbol, unknown> }, unknown]
     | undefined;
   if (!entry) return false;
+  if (!patchModelGraphScope()) return false;
   const proto = entry[0].prototype;
   if (!proto[PATCHED]) {
     const original = proto.call;

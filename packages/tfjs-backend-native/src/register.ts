@@ -15,7 +15,14 @@ import { registerBatchNormKernels } from './batch-norm-train.js';
 import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { type KernelCounter, kernelStats, overrideConfig, withFallback } from './kernels/override.js';
+import { patchLayersAddRelu, registerAddRelu } from './layers-add-relu.js';
 import { isLayersBatchNormPatched, patchLayersBatchNorm } from './layers-batch-norm.js';
+
+/** Installs the tfjs-layers patches (fused BatchNorm, Add + ReLU); false if tfjs-layers is not loaded. */
+function patchLayers(): boolean {
+  return patchLayersBatchNorm() && patchLayersAddRelu();
+}
+
 import { registerMeanGrad } from './mean-grad.js';
 import { isOptimizerFusionEnabled, registerFusedOptimizers, setOptimizerFusion } from './native-optimizers.js';
 import { registerReluGrad } from './relu-grad.js';
@@ -32,7 +39,8 @@ export interface RegisterNativeOptions {
   pool?: BufferPoolOptions;
   /**
    * Route the training forward of tfjs-layers' standard BatchNormalization through the fused native op while this
-   * backend is active (default true; see `layers-batch-norm.ts` for the design).
+   * backend is active, and compute `Add` layers read only by a ReLU in one pass (`layers-add-relu.ts`) (default true;
+   * see `layers-batch-norm.ts` for the design).
    */
   patchLayersBatchNorm?: boolean;
   /**
@@ -136,7 +144,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     tf.registerBackend(
       name,
       () => {
-        if (wantLayersPatch) patchLayersBatchNorm();
+        if (wantLayersPatch) patchLayers();
         return new NativeBackend(addon, poolOpts);
       },
       opts.priority ?? 2,
@@ -150,7 +158,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
         const impl =
           config.kernelName === 'FusedBatchNorm'
             ? (args: Parameters<typeof native>[0]) => {
-                if (wantLayersPatch && !isLayersBatchNormPatched()) patchLayersBatchNorm();
+                if (wantLayersPatch && !isLayersBatchNormPatched()) patchLayers();
                 return native(args);
               }
             : native;
@@ -161,8 +169,9 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     registerBatchNormKernels(name);
     registerReluGrad(name);
     registerMeanGrad(name);
+    registerAddRelu(name);
     registerFusedOptimizers(name);
-    if (wantLayersPatch) patchLayersBatchNorm();
+    if (wantLayersPatch) patchLayers();
     registered.set(name, { pool: opts.pool });
     return { ok: true, name };
   } catch (e) {

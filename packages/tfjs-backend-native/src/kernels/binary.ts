@@ -18,6 +18,8 @@ export const BINARY_OPS = {
   Pow: 7,
   /** dy · step(x): the Relu gradient in one pass (inputs `dy`, `x`); see relu-grad.ts. */
   NativeReluGrad: 8,
+  /** max(0, a + b): a residual Add and the ReLU after it in one pass (see layers-add-relu.ts). */
+  NativeAddRelu: 9,
 } as const;
 
 const MAX_RANK = 8;

@@ -56,3 +56,14 @@ export function tinyCnn(inputShape: [number, number, number], classes = 10, widt
     ],
   });
 }
+
+/**
+ * relu(add([a, b])): the tail of a residual block, as a two-input model.
+ * @param shape shape of each input without the batch axis.
+ */
+export function residualTail(shape: number[]): tfl.LayersModel {
+  const a = tfl.input({ shape });
+  const b = tfl.input({ shape });
+  const y = tfl.layers.activation({ activation: 'relu' }).apply(tfl.layers.add().apply([a, b])) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [a, b], outputs: y });
+}

@@ -1,0 +1,109 @@
+/**
+ * Add + ReLU in one pass for tfjs-layers models on `ft-native`: the `relu(add([y, shortcut]))` that ends every
+ * residual block.
+ *
+ * When, in the model being run, the only reader of a standard `Add` layer with two same-shape float32 inputs is a
+ * plain ReLU (layer-graph.ts), the layer computes y = max(0, a + b) with the kernel `NativeAddRelu` (one pass instead
+ * of two) and marks y rectified. The ReLU layer is then the identity and its gradient passes dy through, because
+ * `NativeAddRelu`'s own gradient applies the mask: ∂L/∂a = ∂L/∂b = dy · step(y) (step(y) = step(a + b), NaN kept),
+ * one `NativeReluGrad` pass. Values equal the standard composition; it applies in training and in inference.
+ * Opt out with `setAddReluFusion(false)` or `FT_NATIVE_FUSE_ADD_RELU=0`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { binaryKernel } from './kernels/binary.js';
+import { type KernelArgs, withFallback } from './kernels/override.js';
+import { isPlainRelu, type LayerLike, soleConsumer } from './layer-graph.js';
+import { RELU_GRAD_KERNEL } from './relu-grad.js';
+
+/** Kernel name of max(0, a + b) on same-shape float32 inputs (output marked rectified). */
+export const ADD_RELU_KERNEL = 'NativeAddRelu';
+
+type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => unknown;
+
+const PATCHED = Symbol.for('@ft/tfjs-backend-native:add-relu-patched');
+let enabled = process.env.FT_NATIVE_FUSE_ADD_RELU !== '0';
+let patched = false;
+let gradientRegistered = false;
+const backends = new Set<string>();
+
+/** The two inputs when this Add call can be fused with the ReLU that reads it; else null. */
+function fusableInputs(layer: LayerLike, inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor] | null {
+  if (!enabled || !backends.has(tf.getBackend()) || !Array.isArray(inputs) || inputs.length !== 2) return null;
+  const [a, b] = inputs;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.size === 0 || !tf.util.arraysEqual(a.shape, b.shape)) {
+    return null;
+  }
+  const next = soleConsumer(layer);
+  return next && isPlainRelu(next) ? [a, b] : null;
+}
+
+function addCall(original: CallFn): CallFn {
+  return function call(this: unknown, inputs, kwargs) {
+    const ab = fusableInputs(this as LayerLike, inputs);
+    if (!ab) return original.call(this, inputs, kwargs);
+    return tf.engine().runKernel(ADD_RELU_KERNEL, { a: ab[0], b: ab[1] }) as tf.Tensor;
+  };
+}
+
+/**
+ * Installs the fusion on tfjs-layers' `Add` (idempotent; needs tfjs-layers loaded and the model graph scope of
+ * layer-graph.ts, which `patchLayersBatchNorm` installs).
+ * @returns whether the class is patched.
+ */
+export function patchLayersAddRelu(): boolean {
+  if (patched) return true;
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.Add as unknown as
+    | [{ prototype: { call: CallFn } & Record<symbol, unknown> }, unknown]
+    | undefined;
+  if (!entry) return false;
+  const proto = entry[0].prototype;
+  if (!proto[PATCHED]) {
+    proto.call = addCall(proto.call);
+    proto[PATCHED] = true;
+  }
+  patched = true;
+  return true;
+}
+
+/**
+ * Turns the Add + ReLU fusion off (`false`) or back on (`true`, the default unless FT_NATIVE_FUSE_ADD_RELU=0).
+ * @param on whether `Add` layers followed only by a ReLU compute both in one pass.
+ */
+export function setAddReluFusion(on: boolean): void {
+  enabled = on;
+}
+
+/** Registers `NativeAddRelu` on a backend (once) and its gradient (once). */
+export function registerAddRelu(backendName: string): void {
+  if (!backends.has(backendName)) {
+    const addRelu = binaryKernel('NativeAddRelu');
+    const native = (args: KernelArgs) => {
+      const out = addRelu(args) as tf.TensorInfo | null;
+      if (out) args.backend.markRectified(out);
+      return out;
+    };
+    const reference: tf.KernelFunc = ({ inputs, backend }) => {
+      const sum = tf.getKernel('Add', 'cpu').kernelFunc({ inputs, backend }) as tf.TensorInfo;
+      const out = tf.getKernel('Relu', 'cpu').kernelFunc({ inputs: { x: sum }, backend });
+      (backend as { disposeIntermediateTensorInfo(t: tf.TensorInfo): void }).disposeIntermediateTensorInfo(sum);
+      return out;
+    };
+    tf.registerKernel({
+      kernelName: ADD_RELU_KERNEL,
+      backendName,
+      kernelFunc: withFallback(ADD_RELU_KERNEL, native, reference),
+    });
+    backends.add(backendName);
+  }
+  if (!gradientRegistered) {
+    tf.registerGradient({
+      kernelName: ADD_RELU_KERNEL,
+      outputsToSave: [true],
+      gradFunc: (dy, saved) => {
+        const masked = tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor;
+        return { a: () => masked, b: () => masked.clone() };
+      },
+    });
+    gradientRegistered = true;
+  }
+}
