@@ -31,10 +31,8 @@ export class NativeBackend extends MathBackendCPU {
   private readonly pending = new WeakMap<object, Pending>();
   private lazyComputed = 0;
   private lazySkipped = 0;
-  /** Outputs of BatchNorm fused with ReLU (`NativeBNTrain` with `relu`): non-negative, already rectified. */
+  /** Outputs of an op with a ReLU fused in (BatchNorm + ReLU, Add + ReLU): already rectified. */
   private readonly rectified = new WeakSet<object>();
-  /** Outputs known to be ≥ 0 (or NaN) because a ReLU was fused into the op that made them. */
-  private readonly nonNegative = new WeakSet<object>();
 
   /**
    * @param native the loaded addon.
@@ -125,28 +123,15 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /**
-   * Marks a tensor as the output of a BatchNorm fused with ReLU. A ReLU of it is then the identity (same values),
-   * and the ReLU's gradient passes dy through, since the fused BatchNorm's own gradient applies the ReLU mask.
+   * Marks a tensor as the output of an op with a ReLU fused in (BatchNorm + ReLU, Add + ReLU). A ReLU of it is then
+   * the identity (same values), and the ReLU's gradient passes dy through, since the fused op's own gradient
+   * applies the ReLU mask.
    */
   markRectified(t: TensorInfo): void {
     this.rectified.add(t.dataId);
-    this.nonNegative.add(t.dataId);
   }
 
-  /**
-   * Marks a tensor as the output of an op with a ReLU fused in (no gradient implications): a ReLU of it is the
-   * identity. Inference fusions use this; {@link markRectified} also implies it.
-   */
-  markNonNegative(t: TensorInfo): void {
-    this.nonNegative.add(t.dataId);
-  }
-
-  /** Whether a ReLU of `t` is the identity (see {@link markNonNegative}). */
-  isNonNegative(t: TensorInfo): boolean {
-    return this.nonNegative.has(t.dataId);
-  }
-
-  /** Whether `t` is the output of a BatchNorm fused with ReLU (see {@link markRectified}). */
+  /** Whether `t` is the output of an op with a ReLU fused in (see {@link markRectified}). */
   isRectified(t: TensorInfo): boolean {
     return this.rectified.has(t.dataId);
   }

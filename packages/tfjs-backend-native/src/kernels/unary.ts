@@ -43,13 +43,13 @@ export function unaryKernel(op: keyof typeof UNARY_OPS): NativeKernel {
 
 /**
  * Relu: tfjs' Identity kernel (a new tensor sharing the values) on the output of an op with a ReLU fused in (BatchNorm
- * + ReLU, or an inference fusion), which is already rectified; else the native pass.
+ * + ReLU, Add + ReLU), which is already rectified; else the native pass.
  */
 export function reluKernel(): NativeKernel {
   const relu = unaryKernel('Relu');
   return (args: KernelArgs) => {
     const x = args.inputs.x as TensorInfo;
-    if (!args.backend.isNonNegative(x)) return relu(args);
+    if (!args.backend.isRectified(x)) return relu(args);
     return getKernel('Identity', 'cpu').kernelFunc({ inputs: { x }, backend: args.backend }) as TensorInfo;
   };
 }
