@@ -93,8 +93,28 @@ export function summarize(run) {
       if (isNum(n) && isNum(tn) && tn > 0) rN.push(n / tn);
       if (isNum(n) && isNum(tc) && tc > 0) rC.push(n / tc);
     }
+    // Inference only: PyTorch's fully fused TorchScript (torch_bench.py fused_inference), a ceiling reference.
+    const fused = [];
+    const fusedOverEager = [];
+    const rF = [];
+    if (key === 'infer') {
+      for (const rd of rounds) {
+        const tf = torchBest(rd, 'cl', 'inferFused');
+        const tc = torchBest(rd, 'cl', key);
+        const n = nativeBest(rd, key);
+        if (!isNum(tf)) continue;
+        fused.push(tf);
+        if (isNum(tc) && tc > 0) fusedOverEager.push(tf / tc);
+        if (isNum(n)) rF.push(n / tf);
+      }
+    }
     out[key] = {
       native: median(nat),
+      torchClFused: median(fused),
+      fusedOverEager: median(fusedOverEager),
+      fusedOverEagerMin: fusedOverEager.length ? Math.min(...fusedOverEager) : undefined,
+      fusedOverEagerMax: fusedOverEager.length ? Math.max(...fusedOverEager) : undefined,
+      ratioClFused: median(rF),
       torchNchw: median(nchw),
       torchCl: median(cl),
       ratioNchw: median(rN),
@@ -190,6 +210,16 @@ function evidence(r, a) {
     ),
     ratioBullet('Inference', a.infer, TARGETS.infer),
   ];
+  const withFused = a.infer.filter((t) => isNum(t.s.fusedOverEager));
+  if (withFused.length) {
+    const range = (t) =>
+      isNum(t.s.fusedOverEagerMin) && t.s.fusedOverEagerMin !== t.s.fusedOverEagerMax
+        ? ` (${t.s.fusedOverEagerMin.toFixed(2)}–${t.s.fusedOverEagerMax.toFixed(2)})`
+        : '';
+    out.push(
+      `Inference ceiling: PyTorch's own fully fused inference of the same models (TorchScript, frozen, \`optimize_for_inference\`: BatchNorm folded into the convolutions, ReLU and residual adds fused into oneDNN convolutions, weights pre-packed) runs at ${withFused.map((t) => `${name(t.model)} ${x2(t.s.fusedOverEager)}${range(t)}`).join(', ')} its eager channels_last speed. Both frameworks run the same oneDNN convolutions, so ${TARGETS.infer}× eager PyTorch asks for about as much as PyTorch's complete graph-level fusion gains; ft-native ÷ PyTorch fused: ${withFused.map((t) => `${name(t.model)} ${isNum(t.s.ratioClFused) ? x2(t.s.ratioClFused) : '–'}`).join(', ')}.`,
+    );
+  }
   const g = a.convs.map((c) => c.gflops).filter(isNum);
   const reached = a.convs.filter((c) => c.gflops >= TARGETS.convGflops);
   const bestReached = a.convs.filter((c) => c.best >= TARGETS.convGflops);
@@ -311,13 +341,14 @@ export function renderMarkdown(r, svgName) {
     ['train', 'Training (images/s)', TARGETS.train],
     ['infer', 'Inference (images/s)', TARGETS.infer],
   ]) {
+    const showFused = key === 'infer' && models.some((m) => isNum(summaryOf(r.runs[m]).infer.torchClFused));
     const rows = models.map((m) => {
       const x = r.runs[m];
       const s = summaryOf(x)[key];
       const natCell = isNum(s.native) ? fmtIps(s.native) : roundsOf(x).some((rd) => rd.native?.error) ? 'failed' : '–';
       const cpu = x.cpu ? `${x.cpu.error ? 'failed' : fmtIps(x.cpu[key]?.imgPerSec)} (${x.cpu.batch ?? '?'})` : '–';
       const met = isNum(s.ratioCl) ? (s.ratioCl >= target ? 'met' : 'not met') : '–';
-      return [
+      const row = [
         name(m),
         natCell,
         cpu,
@@ -325,8 +356,14 @@ export function renderMarkdown(r, svgName) {
         fmtIps(s.torchCl),
         ratioCell(s, 'Nchw'),
         ratioCell(s, 'Cl'),
-        met,
       ];
+      if (showFused)
+        row.push(
+          isNum(s.torchClFused) ? fmtIps(s.torchClFused) : '–',
+          isNum(s.ratioClFused) ? x2(s.ratioClFused) : '–',
+        );
+      row.push(met);
+      return row;
     });
     const body = [
       `Images/s: median over rounds of each process's median; ratios: median of the per-round ratios${nRounds > 1 ? ', (min–max) over rounds' : ''}. "target met" uses the median ratio.`,
@@ -340,9 +377,10 @@ export function renderMarkdown(r, svgName) {
           'PyTorch channels_last',
           'ft-native ÷ PyTorch NCHW',
           'ft-native ÷ PyTorch channels_last',
+          ...(showFused ? ['PyTorch fused (TorchScript)', 'ft-native ÷ PyTorch fused'] : []),
           `target ≥ ${target}× channels_last`,
         ],
-        ['---', '---:', '---:', '---:', '---:', '---:', '---:', ':---:'],
+        ['---', '---:', '---:', '---:', '---:', '---:', '---:', ...(showFused ? ['---:', '---:'] : []), ':---:'],
         rows,
       ),
     ].join('\n');

@@ -4,7 +4,8 @@
 Trains and runs inference on the same architectures as models.mjs (TinyCNN, ResNet-8/20 with BN and 1x1
 projection shortcuts, softmax head; SGD momentum 0.9, cross-entropy), batch 128, fp32, in NCHW and channels_last,
 with torch.set_num_threads(THREADS). Prints one line `RESULT {json}` with medians of REPS timed repetitions of STEPS
-steps each (after warm-up steps), per layout, and the process's peak RSS.
+steps each (after warm-up steps), per layout, and the process's peak RSS. For channels_last it also times PyTorch's fully
+fused TorchScript inference (`inferFused`, see fused_inference) as a reference ceiling.
 
 Note: Debian's python3-torch links the system OpenBLAS (pthreads), which ignores set_num_threads; convolutions go
 through oneDNN (mkldnn) with OpenMP threads, so the thread setting governs the convnets measured here.
@@ -115,7 +116,29 @@ def bench(name: str, layout: str, batch: int, reps: int, steps: int) -> dict:
 
     infer()
     inf = timed(infer)
-    return {"train": statistics.median(train), "infer": statistics.median(inf), "trainRuns": train, "inferRuns": inf}
+    out = {"train": statistics.median(train), "infer": statistics.median(inf), "trainRuns": train, "inferRuns": inf}
+    if layout == "cl":
+        out.update(fused_inference(model, x, reps, steps, timed))
+    return out
+
+
+def fused_inference(model, x, reps, steps, timed) -> dict:
+    """PyTorch's own best CPU inference of the same eval-mode model: TorchScript, frozen, optimize_for_inference
+    (BatchNorm folded into the convolutions, ReLU and residual adds fused into oneDNN convolutions, weights
+    pre-packed). A ceiling for what the same oneDNN convolutions allow, not the eager baseline of the targets."""
+    try:
+        with torch.no_grad():
+            fused = torch.jit.optimize_for_inference(torch.jit.script(model.eval()))
+
+            def infer():
+                fused(x).sum().item()
+
+            for _ in range(2):
+                infer()
+            runs = timed(infer)
+        return {"inferFused": statistics.median(runs), "inferFusedRuns": runs}
+    except Exception as e:  # optimize_for_inference is best-effort across torch versions
+        return {"inferFusedError": f"{type(e).__name__}: {e}"[:200]}
 
 
 def main():
