@@ -5,23 +5,13 @@ import { ADD_RELU_KERNEL, setAddReluFusion } from './layers-add-relu.js';
 import { expectClose, nativeTestsEnabled, useNative } from './testing/differential.js';
 import { residualTail, resnet } from './testing/models.js';
 import { testRng } from './testing/rng.js';
+import { type TrainRun, trainFromWeights } from './testing/train.js';
 
 const addReluCalls = () => kernelStats()[ADD_RELU_KERNEL]?.native ?? 0;
 
-/** Trains ResNet-8 on 6 images for `steps` SGD-momentum steps from fixed weights. */
-async function trainResnet(weights: Float32Array[], steps: number) {
-  const model = resnet(1, [8, 8, 3], 4);
-  model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
-  model.compile({ optimizer: tf.train.momentum(0.05, 0.9), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor4d(testRng(11).normal(6 * 8 * 8 * 3), [6, 8, 8, 3]);
-  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1, 2], 'int32'), 4);
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push((await model.trainOnBatch(x, y)) as number);
-  const out = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  model.dispose();
-  return { losses, weights: out };
-}
+/** Trains ResNet-8 (8×8×3, 4 classes) from fixed weights. */
+const trainResnet = (weights: Float32Array[], steps: number) =>
+  trainFromWeights(() => resnet(1, [8, 8, 3], 4), weights, steps, { lr: 0.05, seed: 11 });
 
 describe.runIf(nativeTestsEnabled())('Add + ReLU in one pass (tfjs-layers Add read only by a ReLU)', () => {
   beforeAll(useNative);
@@ -80,7 +70,7 @@ describe.runIf(nativeTestsEnabled())('Add + ReLU in one pass (tfjs-layers Add re
     const fused = await trainResnet(weights, 3);
     expect(addReluCalls()).toBe(c0 + 3 * 3); // 3 residual blocks
     setAddReluFusion(false);
-    let plain: Awaited<ReturnType<typeof trainResnet>>;
+    let plain: TrainRun;
     try {
       plain = await trainResnet(weights, 3);
     } finally {

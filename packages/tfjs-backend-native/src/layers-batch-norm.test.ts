@@ -7,22 +7,11 @@ import { isLayersBatchNormPatched, setBatchNormReluFusion, setLayersBatchNormFus
 import { expectClose, nativeTestsEnabled, useNative } from './testing/differential.js';
 import { tinyCnn } from './testing/models.js';
 import { testRng } from './testing/rng.js';
+import { type TrainRun, trainFromWeights } from './testing/train.js';
 
-/** Trains `steps` SGD-momentum steps from fixed weights; returns losses, weights and moving stats. */
-async function train(weights: Float32Array[], steps: number) {
-  const model = tinyCnn([8, 8, 2], 4, 6);
-  model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
-  model.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: 'categoricalCrossentropy' });
-  const g = testRng(4);
-  const x = tf.tensor4d(g.normal(6 * 8 * 8 * 2), [6, 8, 8, 2]);
-  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1, 2], 'int32'), 4);
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push((await model.trainOnBatch(x, y)) as number);
-  const out = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  model.dispose();
-  return { losses, weights: out };
-}
+/** Trains TinyCNN (8×8×2, 4 classes, width 6) from fixed weights; returns losses, weights and moving stats. */
+const train = (weights: Float32Array[], steps: number) =>
+  trainFromWeights(() => tinyCnn([8, 8, 2], 4, 6), weights, steps, { lr: 0.1, seed: 4 });
 
 describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-native (fused training path)", () => {
   beforeAll(useNative);
@@ -68,8 +57,8 @@ describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-nati
       if (a[0] === 8) passes++;
       return binary(...a);
     };
-    let fused: Awaited<ReturnType<typeof train>>;
-    let plain: Awaited<ReturnType<typeof train>>;
+    let fused: TrainRun;
+    let plain: TrainRun;
     let fusedPasses: number;
     let plainPasses: number;
     const fusedBefore = kernelStats().NativeBNReluTrain?.native ?? 0;
