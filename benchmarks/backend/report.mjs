@@ -77,54 +77,44 @@ export function roundsOf(run) {
 export function summarize(run) {
   const rounds = roundsOf(run);
   const out = { rounds: rounds.length };
+  // Per-round series; `fused*` (inference only) compare with PyTorch's fully fused TorchScript
+  // (torch_bench.py fused_inference), a ceiling reference.
   for (const key of ['train', 'infer']) {
-    const nat = [];
-    const nchw = [];
-    const cl = [];
-    const rN = [];
-    const rC = [];
+    const v = { nat: [], nchw: [], cl: [], rN: [], rC: [], fused: [], fusedOverEager: [], rF: [] };
+    const push = (list, x) => isNum(x) && list.push(x);
     for (const rd of rounds) {
       const n = nativeBest(rd, key);
       const tn = torchBest(rd, 'nchw', key);
       const tc = torchBest(rd, 'cl', key);
-      if (isNum(n)) nat.push(n);
-      if (isNum(tn)) nchw.push(tn);
-      if (isNum(tc)) cl.push(tc);
-      if (isNum(n) && isNum(tn) && tn > 0) rN.push(n / tn);
-      if (isNum(n) && isNum(tc) && tc > 0) rC.push(n / tc);
+      const tf = key === 'infer' ? torchBest(rd, 'cl', 'inferFused') : undefined;
+      push(v.nat, n);
+      push(v.nchw, tn);
+      push(v.cl, tc);
+      push(v.fused, tf);
+      if (isNum(n) && tn > 0) v.rN.push(n / tn);
+      if (isNum(n) && tc > 0) v.rC.push(n / tc);
+      if (isNum(tf) && tc > 0) v.fusedOverEager.push(tf / tc);
+      if (isNum(n) && tf > 0) v.rF.push(n / tf);
     }
-    // Inference only: PyTorch's fully fused TorchScript (torch_bench.py fused_inference), a ceiling reference.
-    const fused = [];
-    const fusedOverEager = [];
-    const rF = [];
-    if (key === 'infer') {
-      for (const rd of rounds) {
-        const tf = torchBest(rd, 'cl', 'inferFused');
-        const tc = torchBest(rd, 'cl', key);
-        const n = nativeBest(rd, key);
-        if (!isNum(tf)) continue;
-        fused.push(tf);
-        if (isNum(tc) && tc > 0) fusedOverEager.push(tf / tc);
-        if (isNum(n)) rF.push(n / tf);
-      }
-    }
+    const lo = (list) => (list.length ? Math.min(...list) : undefined);
+    const hi = (list) => (list.length ? Math.max(...list) : undefined);
     out[key] = {
-      native: median(nat),
-      torchClFused: median(fused),
-      fusedOverEager: median(fusedOverEager),
-      fusedOverEagerMin: fusedOverEager.length ? Math.min(...fusedOverEager) : undefined,
-      fusedOverEagerMax: fusedOverEager.length ? Math.max(...fusedOverEager) : undefined,
-      ratioClFused: median(rF),
-      torchNchw: median(nchw),
-      torchCl: median(cl),
-      ratioNchw: median(rN),
-      ratioNchwMin: rN.length ? Math.min(...rN) : undefined,
-      ratioNchwMax: rN.length ? Math.max(...rN) : undefined,
-      ratioCl: median(rC),
-      ratioClMin: rC.length ? Math.min(...rC) : undefined,
-      ratioClMax: rC.length ? Math.max(...rC) : undefined,
-      nativeRounds: nat.length,
-      ratioRounds: rC.length,
+      native: median(v.nat),
+      torchNchw: median(v.nchw),
+      torchCl: median(v.cl),
+      ratioNchw: median(v.rN),
+      ratioNchwMin: lo(v.rN),
+      ratioNchwMax: hi(v.rN),
+      ratioCl: median(v.rC),
+      ratioClMin: lo(v.rC),
+      ratioClMax: hi(v.rC),
+      torchClFused: median(v.fused),
+      fusedOverEager: median(v.fusedOverEager),
+      fusedOverEagerMin: lo(v.fusedOverEager),
+      fusedOverEagerMax: hi(v.fusedOverEager),
+      ratioClFused: median(v.rF),
+      nativeRounds: v.nat.length,
+      ratioRounds: v.rC.length,
     };
   }
   return out;

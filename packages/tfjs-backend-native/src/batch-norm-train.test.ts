@@ -52,6 +52,19 @@ function run(shape: number[], seed: number, fused: boolean, relu = false): Out {
   });
 }
 
+/** The same run fused on ft-native and, as the reference, composed from tfjs ops on cpu. */
+async function nativeAndReference(shape: number[], seed: number, relu = false): Promise<{ nat: Out; ref: Out }> {
+  const nat = run(shape, seed, true, relu);
+  await tf.setBackend('cpu');
+  try {
+    return { nat, ref: run(shape, seed, false, relu) };
+  } finally {
+    await tf.setBackend('ft-native');
+  }
+}
+
+const TOL = { atol: 1e-5, rtol: 1e-6 };
+
 describe.runIf(nativeTestsEnabled())('batchNormTrain: fused native BN vs the tfjs composition on cpu', () => {
   beforeAll(useNative);
 
@@ -60,19 +73,15 @@ describe.runIf(nativeTestsEnabled())('batchNormTrain: fused native BN vs the tfj
     'x %j: y, batch stats, dx, dgamma, dbeta ≤ 1e-5',
     async (shape) => {
       const before = kernelStats().NativeBNTrain?.native ?? 0;
-      const nat = run(shape, shape.length * 7, true);
+      const { nat, ref } = await nativeAndReference(shape, shape.length * 7);
       expect(kernelStats().NativeBNTrain.native).toBe(before + 2);
       expect(kernelStats().NativeBNGrad.native).toBeGreaterThan(0);
-      await tf.setBackend('cpu');
-      const ref = run(shape, shape.length * 7, false);
-      await tf.setBackend('ft-native');
-      const tol = { atol: 1e-5, rtol: 1e-6 };
-      expectClose(nat.y, ref.y, tol, 'y');
-      expectClose(nat.mean, ref.mean, tol, 'mean');
-      expectClose(nat.variance, ref.variance, tol, 'variance');
-      expectClose(nat.dx, ref.dx, tol, 'dx');
-      expectClose(nat.dgamma, ref.dgamma, tol, 'dgamma');
-      expectClose(nat.dbeta, ref.dbeta, tol, 'dbeta');
+      expectClose(nat.y, ref.y, TOL, 'y');
+      expectClose(nat.mean, ref.mean, TOL, 'mean');
+      expectClose(nat.variance, ref.variance, TOL, 'variance');
+      expectClose(nat.dx, ref.dx, TOL, 'dx');
+      expectClose(nat.dgamma, ref.dgamma, TOL, 'dgamma');
+      expectClose(nat.dbeta, ref.dbeta, TOL, 'dbeta');
       expect(Math.abs(nat.loss - ref.loss)).toBeLessThan(1e-4);
     },
   );
@@ -81,17 +90,13 @@ describe.runIf(nativeTestsEnabled())('batchNormTrain: fused native BN vs the tfj
     'with a fused ReLU, x %j: relu(batchnorm(x)) and its gradients ≤ 1e-5 vs the tfjs composition',
     async (shape) => {
       const before = kernelStats().NativeBNReluTrain?.native ?? 0;
-      const nat = run(shape, 11, true, true);
+      const { nat, ref } = await nativeAndReference(shape, 11, true);
       expect(kernelStats().NativeBNReluTrain.native).toBe(before + 2);
       expect(Math.min(...nat.y)).toBe(0); // rectified, with some zeros
-      await tf.setBackend('cpu');
-      const ref = run(shape, 11, false, true);
-      await tf.setBackend('ft-native');
-      const tol = { atol: 1e-5, rtol: 1e-6 };
-      expectClose(nat.y, ref.y, tol, 'y');
-      expectClose(nat.dx, ref.dx, tol, 'dx');
-      expectClose(nat.dgamma, ref.dgamma, tol, 'dgamma');
-      expectClose(nat.dbeta, ref.dbeta, tol, 'dbeta');
+      expectClose(nat.y, ref.y, TOL, 'y');
+      expectClose(nat.dx, ref.dx, TOL, 'dx');
+      expectClose(nat.dgamma, ref.dgamma, TOL, 'dgamma');
+      expectClose(nat.dbeta, ref.dbeta, TOL, 'dbeta');
     },
   );
 

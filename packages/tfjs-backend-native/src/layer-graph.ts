@@ -12,7 +12,8 @@
  * - {@link soleConsumer} answers for a layer only inside such a run, when the layer is applied once, its output is
  *   read by exactly one layer of the running model taking only that output, and it is not an output of any model
  *   being run.
- * The patches are found through tfjs' serialization registry (no import of tfjs-layers).
+ * Every patch of a tfjs-layers class goes through {@link wrapLayersMethod}, which finds the class in tfjs'
+ * serialization registry (no import of tfjs-layers).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -36,9 +37,10 @@ interface ModelLike {
   outputs: { sourceLayer?: unknown }[];
 }
 
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
+/** Any method of a tfjs-layers class. */
+export type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
-const PATCHED = Symbol.for('@ft/tfjs-backend-native:graph-scope-patched');
+const PATCHED = Symbol.for('@ft/tfjs-backend-native:wrapped-methods');
 const running: ModelLike[] = [];
 const layerSets = new WeakMap<ModelLike, Set<unknown>>();
 let patched = false;
@@ -97,17 +99,29 @@ export function onlyReluFollows(layer: LayerLike): boolean {
   return next !== null && isPlainRelu(next);
 }
 
-/** Wraps `proto[name]` (on the prototype that owns it) once. */
-function wrapMethod(proto: object, name: string, wrap: (original: AnyFn) => AnyFn): void {
-  let owner: object | null = proto;
-  while (owner && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner);
-  if (!owner) return;
-  const target = owner as Record<string | symbol, unknown>;
-  if (!target[PATCHED]) target[PATCHED] = new Set<string>();
-  const marks = target[PATCHED] as Set<string>;
-  if (marks.has(name)) return;
-  target[name] = wrap(target[name] as AnyFn);
-  marks.add(name);
+/** A replacement for a method, given the method it replaces. */
+export type MethodWrapper = (original: AnyFn) => AnyFn;
+
+/**
+ * Replaces method `name` of the tfjs-layers class registered in tfjs' serialization map as `className` by
+ * `wrap(current)`, once. The replacement is set on that class's own prototype, wrapping what it inherits (tfjs-layers'
+ * `Add` inherits `call` from `Merge`, which the other merge layers share). The mark is a global symbol, so an ESM
+ * and a CJS copy of this package do not wrap twice.
+ * @returns false when the class is not registered (tfjs-layers not loaded).
+ */
+export function wrapLayersMethod(className: string, name: string, wrap: MethodWrapper): boolean {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className] as unknown as
+    | [{ prototype: Record<string | symbol, unknown> }, unknown]
+    | undefined;
+  if (!entry) return false;
+  const proto = entry[0].prototype;
+  if (!Object.hasOwn(proto, PATCHED)) proto[PATCHED] = new Set<string>();
+  const marks = proto[PATCHED] as Set<string>;
+  if (!marks.has(name)) {
+    proto[name] = wrap(proto[name] as AnyFn);
+    marks.add(name);
+  }
+  return true;
 }
 
 /**
@@ -116,39 +130,35 @@ function wrapMethod(proto: object, name: string, wrap: (original: AnyFn) => AnyF
  */
 export function patchModelGraphScope(): boolean {
   if (patched) return true;
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.Model as unknown as
-    | [{ prototype: object }, unknown]
-    | undefined;
-  if (!entry) return false;
-  const proto = entry[0].prototype;
-  const scoped = (original: AnyFn): AnyFn =>
+  const scoped: MethodWrapper = (original) =>
     function (this: unknown, ...args: unknown[]) {
       return inScope(this as ModelLike, () => original.apply(this, args));
     };
-  wrapMethod(proto, 'call', scoped);
-  wrapMethod(proto, 'predictLoop', scoped);
-  wrapMethod(
-    proto,
-    'makeTrainFunction',
-    (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        const train = original.apply(this, args) as AnyFn;
-        const model = this as ModelLike;
-        return (...a: unknown[]) => inScope(model, () => train.apply(undefined, a));
-      },
-  );
-  wrapMethod(
-    proto,
-    'makeTestFunction',
-    (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        const out = original.apply(this, args);
-        const self = this as { testFunction?: AnyFn };
-        const test = self.testFunction;
-        if (test) self.testFunction = (...a: unknown[]) => inScope(this as ModelLike, () => test.apply(undefined, a));
-        return out;
-      },
-  );
-  patched = true;
-  return true;
+  const ok =
+    wrapLayersMethod('Model', 'call', scoped) &&
+    wrapLayersMethod('Model', 'predictLoop', scoped) &&
+    wrapLayersMethod(
+      'Model',
+      'makeTrainFunction',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          const train = original.apply(this, args) as AnyFn;
+          const model = this as ModelLike;
+          return (...a: unknown[]) => inScope(model, () => train.apply(undefined, a));
+        },
+    ) &&
+    wrapLayersMethod(
+      'Model',
+      'makeTestFunction',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          const out = original.apply(this, args);
+          const self = this as { testFunction?: AnyFn };
+          const test = self.testFunction;
+          if (test) self.testFunction = (...a: unknown[]) => inScope(this as ModelLike, () => test.apply(undefined, a));
+          return out;
+        },
+    );
+  patched = ok;
+  return ok;
 }

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { binaryKernel } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/override.js';
-import { isPlainRelu, type LayerLike, soleConsumer } from './layer-graph.js';
+import { type AnyFn, isPlainRelu, type LayerLike, soleConsumer, wrapLayersMethod } from './layer-graph.js';
 import { RELU_GRAD_KERNEL } from './relu-grad.js';
 
 /** Kernel name of max(0, a + b) on same-shape float32 inputs (output marked rectified). */
@@ -20,7 +20,6 @@ export const ADD_RELU_KERNEL = 'NativeAddRelu';
 
 type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => unknown;
 
-const PATCHED = Symbol.for('@ft/tfjs-backend-native:add-relu-patched');
 let enabled = process.env.FT_NATIVE_FUSE_ADD_RELU !== '0';
 let patched = false;
 let gradientRegistered = false;
@@ -51,18 +50,8 @@ function addCall(original: CallFn): CallFn {
  * @returns whether the class is patched.
  */
 export function patchLayersAddRelu(): boolean {
-  if (patched) return true;
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.Add as unknown as
-    | [{ prototype: { call: CallFn } & Record<symbol, unknown> }, unknown]
-    | undefined;
-  if (!entry) return false;
-  const proto = entry[0].prototype;
-  if (!proto[PATCHED]) {
-    proto.call = addCall(proto.call);
-    proto[PATCHED] = true;
-  }
-  patched = true;
-  return true;
+  if (!patched) patched = wrapLayersMethod('Add', 'call', (original) => addCall(original as CallFn) as AnyFn);
+  return patched;
 }
 
 /**

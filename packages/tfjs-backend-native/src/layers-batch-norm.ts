@@ -20,9 +20,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BN_RELU_INFER_KERNEL, batchNormTrain, fusedBatchNormActive } from './batch-norm-train.js';
-import { type LayerLike, onlyReluFollows, patchModelGraphScope, recordingGradients } from './layer-graph.js';
-
-const PATCHED = Symbol.for('@ft/tfjs-backend-native:bn-patched');
+import {
+  type AnyFn,
+  type LayerLike,
+  onlyReluFollows,
+  patchModelGraphScope,
+  recordingGradients,
+  wrapLayersMethod,
+} from './layer-graph.js';
 
 interface LayerVariableLike {
   read(): tf.Tensor;
@@ -117,19 +122,10 @@ function makeCall(original: CallFn): CallFn {
  */
 export function patchLayersBatchNorm(): boolean {
   if (patched) return true;
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as
-    | [{ prototype: { call: CallFn } & Record<symbol, unknown> }, unknown]
-    | undefined;
-  if (!entry) return false;
-  if (!patchModelGraphScope()) return false;
-  const proto = entry[0].prototype;
-  if (!proto[PATCHED]) {
-    const original = proto.call;
-    proto.call = makeCall(original);
-    proto[PATCHED] = true;
-  }
-  patched = true;
-  return true;
+  patched =
+    patchModelGraphScope() &&
+    wrapLayersMethod('BatchNormalization', 'call', (original) => makeCall(original as CallFn) as AnyFn);
+  return patched;
 }
 
 /**
