@@ -1,4 +1,7 @@
 import { defineProject, mergeConfig } from 'vitest/config';
 import { shared } from '../../vitest.shared';
 
-export default mergeConfig(shared, defineProject({ test: { name: 'jadce', include: ['src/**/*.test.ts'] } }));
+export default mergeConfig(
+  shared,
+  defineProject({ test: { name: 'jadce', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } }),
+);

@@ -57,3 +57,13 @@ export class NotPositiveDefiniteError extends defineError('NotPositiveDefiniteEr
 export class SingularMatrixError extends defineError('SingularMatrixError', 'SINGULAR_MATRIX') {}
 /** Work was cancelled through an AbortSignal. */
 export class AbortedError extends defineError('AbortedError', 'ABORTED') {}
+/** A path read from a file the user did not write (model.json, detector.json, a manifest) escapes its folder, or is not a regular file. */
+export class UnsafePathError extends defineError('UnsafePathError', 'UNSAFE_PATH') {}
+/** An input declares (or inflates to) more data than the configured limit allows: a decompression or allocation bomb. */
+export class InputTooLargeError extends defineError('InputTooLargeError', 'INPUT_TOO_LARGE') {}
+/** Model weights, logits or an evaluation loss are NaN or ±Inf. */
+export class NonFiniteValueError extends defineError('NonFiniteValueError', 'NON_FINITE_VALUE') {}
+/** A checkpoint was written by a run with a different configuration than the one resuming it. */
+export class ResumeMismatchError extends defineError('ResumeMismatchError', 'RESUME_MISMATCH') {}
+/** The run was interrupted by a signal (SIGINT, SIGTERM). */
+export class InterruptedError extends defineError('InterruptedError', 'INTERRUPTED') {}

@@ -5,6 +5,7 @@ export * from './complex.js';
 export * from './data/index.js';
 export * from './data-spec.js';
 export * from './errors.js';
+export * from './io/confined-path.js';
 export * from './linalg/index.js';
 export * from './metrics/index.js';
 export * from './models/index.js';

@@ -1,0 +1,267 @@
+/**
+ * The hostile-input harness shared by every package's `test/hostile/` suite.
+ *
+ * A hostile case is one input a careless or malicious user can give (a corrupt file, a path escape, a
+ * decompression bomb, a bad flag, a signal). `runHostileCase` runs it, classifies what happened and, when
+ * `FT_RELIABILITY_OUT` names a file, appends one JSON line per case to it; `scripts/reliability.mjs` turns those
+ * lines into `docs/results/reliability.md`.
+ *
+ * Outcomes:
+ * - `typed`: an `FtError` (anything with a string `code`) or, for child processes, a non-zero exit whose stderr
+ *   carries `[CODE]`: the only acceptable outcome for an input that must be refused;
+ * - `ok`: the case returned normally (right for a valid input, e.g. a fuzz mutation that is still a valid file);
+ * - `untyped`: a plain `Error` (a crash the user cannot act on);
+ * - `hang`: it did not settle within its time limit.
+ *
+ * Only Node built-ins are used here, so any package's tests may import it by relative path.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+
+/** The kinds of defect counted on the reliability page. */
+export type HostileCategory =
+  | 'interrupt'
+  | 'path'
+  | 'bomb'
+  | 'non-finite'
+  | 'resume'
+  | 'cli'
+  | 'input'
+  | 'leak'
+  | 'fuzz';
+
+/** How one hostile case ended. */
+export interface HostileOutcome {
+  /** Package or suite, e.g. `core`, `cli`. */
+  suite: string;
+  /** Stable id of the case, e.g. `idx-gzip-bomb`. */
+  id: string;
+  category: HostileCategory;
+  kind: 'typed' | 'ok' | 'untyped' | 'hang';
+  /** The `FtError` code (typed), or the error message (untyped). */
+  code?: string;
+  message?: string;
+  /** Wall time, milliseconds. */
+  ms: number;
+  /** Peak resident memory of the child process, MiB (child-process cases only). */
+  peakMiB?: number;
+  /** Exit code of the child process (child-process cases only). */
+  exitCode?: number | null;
+  /** For fuzz summaries: how many inputs this line stands for. */
+  count?: number;
+  /** For fuzz summaries: how many of them ended `typed` / `ok`. */
+  typedCount?: number;
+  okCount?: number;
+}
+
+/** Appends an outcome to `$FT_RELIABILITY_OUT` (JSON lines) when that variable is set; no-op otherwise. */
+export function recordOutcome(o: HostileOutcome): void {
+  const out = process.env.FT_RELIABILITY_OUT;
+  if (out) appendFileSync(out, `${JSON.stringify(o)}\n`);
+}
+
+function classify(e: unknown): Pick<HostileOutcome, 'kind' | 'code' | 'message'> {
+  const code = (e as { code?: unknown } | null)?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  // Node system errors (ENOENT, ...) carry string codes too, but they are not ours: count them as untyped.
+  if (typeof code === 'string' && /^[A-Z][A-Z_]+$/.test(code) && !/^E[A-Z]+$/.test(code) && e instanceof Error) {
+    return { kind: 'typed', code, message };
+  }
+  return { kind: 'untyped', message };
+}
+
+/**
+ * Runs `fn` in this process with a time limit, classifies the result and records it.
+ * A hang is reported when `fn` has not settled after `timeoutMs` (a synchronous infinite loop cannot be cut
+ * short in-process: use `runHostileChild` for inputs that might spin).
+ */
+export async function runHostileCase(
+  meta: { suite: string; id: string; category: HostileCategory; timeoutMs?: number },
+  fn: () => unknown | Promise<unknown>,
+): Promise<HostileOutcome> {
+  const t0 = performance.now();
+  const timeoutMs = meta.timeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<'hang'>((res) => {
+    timer = setTimeout(() => res('hang'), timeoutMs);
+  });
+  let partial: Pick<HostileOutcome, 'kind' | 'code' | 'message'>;
+  try {
+    const r = await Promise.race([Promise.resolve().then(fn), hang]);
+    partial = r === 'hang' ? { kind: 'hang' } : { kind: 'ok' };
+  } catch (e) {
+    partial = classify(e);
+  } finally {
+    clearTimeout(timer);
+  }
+  const o: HostileOutcome = {
+    suite: meta.suite,
+    id: meta.id,
+    category: meta.category,
+    ...partial,
+    ms: performance.now() - t0,
+  };
+  recordOutcome(o);
+  return o;
+}
+
+/** Result of `runChild`. */
+export interface ChildResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  /** Peak resident memory, MiB, read from `/usr/bin/time`-free means: the child's own report (see `runChild`). */
+  peakMiB?: number;
+  timedOut: boolean;
+}
+
+const PEAK_MARK = '__FT_PEAK_RSS_KIB__=';
+
+/**
+ * Runs `node <args>` as a child process and measures its peak RSS. The child's peak is read from
+ * `process.resourceUsage().maxRSS`, printed to stderr at exit by a `--import` preload, so it covers the whole
+ * child's lifetime. `onSpawn` gets the child (e.g. to send it signals). The child is killed with SIGKILL after
+ * `timeoutMs`.
+ */
+export function runChild(
+  args: string[],
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    input?: string;
+    onSpawn?: (
+      child: import('node:child_process').ChildProcess,
+      output: { stdout: () => string; stderr: () => string },
+    ) => void;
+  } = {},
+): Promise<ChildResult> {
+  const preload = `data:text/javascript,process.on('exit',()=>{try{process.stderr.write('\\n${PEAK_MARK}'+process.resourceUsage().maxRSS+'\\n')}catch{}})`;
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', preload, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 30_000);
+    opts.onSpawn?.(child, { stdout: () => stdout, stderr: () => stderr });
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      const m = stderr.match(new RegExp(`${PEAK_MARK}(\\d+)`));
+      const peakMiB = m ? Number(m[1]) / 1024 : undefined;
+      stderr = stderr.replace(new RegExp(`\\n?${PEAK_MARK}\\d+\\n?`), '');
+      resolve({ exitCode, signal, stdout, stderr, ms: performance.now() - t0, peakMiB, timedOut });
+    });
+  });
+}
+
+/**
+ * Runs a hostile case in a child process (for bombs, hangs and signals) and records it. The case is `typed`
+ * when the child exits non-zero and its stderr (or the last stdout JSON line) names an error code in brackets,
+ * e.g. `[DATASET_FORMAT]`; `ok` on exit 0; `hang` when it was killed by the time limit; otherwise `untyped`.
+ */
+export async function runHostileChild(
+  meta: { suite: string; id: string; category: HostileCategory },
+  args: string[],
+  opts: Parameters<typeof runChild>[1] = {},
+): Promise<HostileOutcome & { child: ChildResult }> {
+  const child = await runChild(args, opts);
+  const code = child.stderr.match(/\[([A-Z][A-Z_]+)\]/)?.[1];
+  const kind: HostileOutcome['kind'] = child.timedOut
+    ? 'hang'
+    : child.exitCode === 0
+      ? 'ok'
+      : code && !/^E[A-Z]+$/.test(code)
+        ? 'typed'
+        : 'untyped';
+  const o: HostileOutcome = {
+    suite: meta.suite,
+    id: meta.id,
+    category: meta.category,
+    kind,
+    ...(code ? { code } : {}),
+    ...(kind === 'untyped' ? { message: child.stderr.trim().split('\n').slice(-3).join(' | ') } : {}),
+    ms: child.ms,
+    ...(child.peakMiB !== undefined ? { peakMiB: child.peakMiB } : {}),
+    exitCode: child.exitCode,
+  };
+  recordOutcome(o);
+  return { ...o, child };
+}
+
+/** Records one line standing for a whole fuzz run (`count` mutations, none of which may hang or crash untyped). */
+export function recordFuzz(meta: {
+  suite: string;
+  id: string;
+  count: number;
+  typedCount: number;
+  okCount: number;
+  untyped: string[];
+  ms: number;
+}): void {
+  recordOutcome({
+    suite: meta.suite,
+    id: meta.id,
+    category: 'fuzz',
+    kind: meta.untyped.length > 0 ? 'untyped' : 'typed',
+    ms: meta.ms,
+    count: meta.count,
+    typedCount: meta.typedCount,
+    okCount: meta.okCount,
+    ...(meta.untyped.length > 0 ? { message: meta.untyped.slice(0, 3).join(' | ') } : {}),
+  });
+}
+
+/** A deterministic xorshift32 generator for seeded mutations (no dependency on @ft/core's Rng). */
+export function mutationRng(seed: number): () => number {
+  let s = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x100000000;
+  };
+}
+
+/** Applies 1–8 seeded byte-level mutations (flip, set to boundary value, truncate, duplicate a slice). */
+export function mutateBytes(input: Uint8Array, rnd: () => number): Uint8Array {
+  let b: Uint8Array = Uint8Array.from(input);
+  const n = 1 + Math.floor(rnd() * 8);
+  const boundary = [0x00, 0xff, 0x7f, 0x80, 0x01, 0xfe];
+  for (let k = 0; k < n && b.length > 0; k++) {
+    const op = Math.floor(rnd() * 5);
+    const i = Math.floor(rnd() * b.length);
+    if (op === 0) b[i] ^= 1 << Math.floor(rnd() * 8);
+    else if (op === 1) b[i] = boundary[Math.floor(rnd() * boundary.length)];
+    else if (op === 2) b = b.slice(0, i);
+    else if (op === 3) {
+      const len = Math.min(b.length - i, 1 + Math.floor(rnd() * 16));
+      const merged = new Uint8Array(b.length + len);
+      merged.set(b.subarray(0, i + len));
+      merged.set(b.subarray(i, i + len), i + len);
+      merged.set(b.subarray(i + len), i + 2 * len);
+      b = merged;
+    } else b[i] = Math.floor(rnd() * 256);
+  }
+  return b;
+}
