@@ -47,6 +47,8 @@ export interface HostileOutcome {
   peakMiB?: number;
   /** Exit code of the child process (child-process cases only). */
   exitCode?: number | null;
+  /** What the case must end in: `typed` (default: a hostile input must be refused) or `ok` (a valid edge case). */
+  expect?: 'typed' | 'ok';
   /** For fuzz summaries: how many inputs this line stands for. */
   count?: number;
   /** For fuzz summaries: how many of them ended `typed` / `ok`. */
@@ -76,7 +78,7 @@ function classify(e: unknown): Pick<HostileOutcome, 'kind' | 'code' | 'message'>
  * short in-process: use `runHostileChild` for inputs that might spin).
  */
 export async function runHostileCase(
-  meta: { suite: string; id: string; category: HostileCategory; timeoutMs?: number },
+  meta: { suite: string; id: string; category: HostileCategory; timeoutMs?: number; expect?: 'typed' | 'ok' },
   fn: () => unknown | Promise<unknown>,
 ): Promise<HostileOutcome> {
   const t0 = performance.now();
@@ -98,6 +100,7 @@ export async function runHostileCase(
     suite: meta.suite,
     id: meta.id,
     category: meta.category,
+    ...(meta.expect ? { expect: meta.expect } : {}),
     ...partial,
     ms: performance.now() - t0,
   };
@@ -179,7 +182,7 @@ export function runChild(
  * e.g. `[DATASET_FORMAT]`; `ok` on exit 0; `hang` when it was killed by the time limit; otherwise `untyped`.
  */
 export async function runHostileChild(
-  meta: { suite: string; id: string; category: HostileCategory },
+  meta: { suite: string; id: string; category: HostileCategory; expect?: 'typed' | 'ok' },
   args: string[],
   opts: Parameters<typeof runChild>[1] = {},
 ): Promise<HostileOutcome & { child: ChildResult }> {
@@ -196,6 +199,7 @@ export async function runHostileChild(
     suite: meta.suite,
     id: meta.id,
     category: meta.category,
+    ...(meta.expect ? { expect: meta.expect } : {}),
     kind,
     ...(code ? { code } : {}),
     ...(kind === 'untyped' ? { message: child.stderr.trim().split('\n').slice(-3).join(' | ') } : {}),
