@@ -264,6 +264,31 @@ describe('fit', () => {
     model.dispose();
   });
 
+  it.each([
+    ['setTimeout(0)', (f: () => void) => void setTimeout(f, 0)],
+    ['setImmediate', (f: () => void) => void setImmediate(f)],
+  ])('an abort from a %s callback (like a SIGINT handler) stops training after the current step', async (_n, sched) => {
+    const model = denseNet(19);
+    const ac = new AbortController();
+    let steps = 0;
+    const count: Callback = { onStepEnd: () => void steps++ };
+    sched(() => ac.abort());
+    const err = await fit(model, {
+      data,
+      loss: ce,
+      optimizer: sgd({ lr: 0.1 }),
+      epochs: 20, // 160 steps, all microtask-only on the cpu backend
+      rng: createRng(19),
+      signal: ac.signal,
+      callbacks: [count],
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    expect(err.details.step).toBeLessThanOrEqual(2);
+    expect(steps).toBe(err.details.step);
+    expect(err.details).toMatchObject({ epoch: 0, checkpoint: null });
+    model.dispose();
+  });
+
   it('validates its options', async () => {
     const model = denseNet(10);
     const base = { data, loss: ce, optimizer: sgd({ lr: 0.1 }), rng: createRng(0) };

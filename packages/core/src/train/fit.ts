@@ -56,6 +56,7 @@ import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer, OptimizerState, ParamGroup } from './optimizer.js';
 import type { Schedule } from './schedules.js';
+import { yieldToEventLoop } from './yield.js';
 
 /** Checkpointing options of `fit`. */
 export interface CheckpointOptions {
@@ -424,6 +425,8 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
         sync();
         for (const cb of callbacks) await cb.onStepEnd?.(step - 1, logs, ctx);
         if (ck && typeof every === 'number' && step % every === 0) await save();
+        // Let timers and signal handlers run: on cpu / ft-native every await above settles in a microtask.
+        await yieldToEventLoop();
         if (opts.signal?.aborted) await abort();
       }
     } finally {
@@ -443,6 +446,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
     acc = newAcc();
     sync();
     if (ck && every === 'epoch') await save();
+    await yieldToEventLoop();
     if (opts.signal?.aborted) await abort();
   }
   history.stoppedEarly = ctx.stopTraining;

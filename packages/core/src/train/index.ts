@@ -58,3 +58,4 @@ export {
   stepDecay,
 } from './schedules.js';
 export { Sgd, type SgdOptions, sgd } from './sgd.js';
+export { yieldAndCheck, yieldToEventLoop } from './yield.js';
