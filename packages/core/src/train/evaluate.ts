@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmptyDatasetError, InvalidArgumentError } from '../errors.js';
+import { EmptyDatasetError, InvalidArgumentError, NonFiniteValueError } from '../errors.js';
 import type { Trainable } from '../models/module.js';
 import {
   type BatchSource,
@@ -11,6 +11,7 @@ import {
   openSource,
   type TrainBatch,
 } from './batch.js';
+import { yieldToEventLoop } from './yield.js';
 
 /** Options of `evaluate`. */
 export interface EvaluateOptions<B extends TrainBatch = TrainBatch> {
@@ -18,14 +19,23 @@ export interface EvaluateOptions<B extends TrainBatch = TrainBatch> {
   forward?: ForwardFn<B>;
   /** Dispose batches after use. Default: true when `data` is a function, false for a plain iterable. */
   disposeBatches?: boolean;
-  /** Stop early when aborted (throws the signal's reason). */
+  /** Stop early when aborted (throws the signal's reason). Checked before every batch, after yielding to the event loop. */
   signal?: AbortSignal;
+  /**
+   * Throw `NonFiniteValueError` when a batch's model output (logits) or a metric value is NaN/±Inf. Default true:
+   * a model with non-finite weights must not report an accuracy. The check is one fused reduction per batch.
+   */
+  checkFinite?: boolean;
 }
 
 /**
  * Inference over `data` in batches (each under `tf.tidy`) and batch-size-weighted means of `metrics`:
  * value = Σ_b n_b · metric_b / Σ_b n_b. Exact for metrics that are means over examples (accuracy, MSE, CE);
  * for rank metrics (AUROC) use `predict` and compute on the concatenated outputs.
+ *
+ * Between batches the loop yields to the event loop and checks `signal` (an abort throws the signal's reason).
+ * Unless `checkFinite: false`, NaN/±Inf model outputs or metric values throw `NonFiniteValueError` (code
+ * `NON_FINITE_VALUE`) naming the batch and the metric: a NaN-weight model gets an error, not `accuracy 0.5`.
  * @returns `{name: value}` for every metric. Throws `EmptyDatasetError` when `data` yields no batch.
  */
 export async function evaluate<B extends TrainBatch = TrainBatch>(
@@ -40,8 +50,11 @@ export async function evaluate<B extends TrainBatch = TrainBatch>(
   const names = Object.keys(metrics);
   const sums = new Float64Array(names.length);
   let n = 0;
+  const checkFinite = opts.checkFinite ?? true;
+  let b = 0;
   try {
     for (;;) {
+      await yieldToEventLoop();
       opts.signal?.throwIfAborted();
       const r = await it.next();
       if (r.done) break;
@@ -50,14 +63,38 @@ export async function evaluate<B extends TrainBatch = TrainBatch>(
         const bs = batchSizeOf(batch);
         const vals = tf.tidy(() => {
           const yPred = forward(model, batch, { training: false });
-          return names.map((k) => metrics[k](batch.y, yPred, batch));
+          const ms = names.map((k) => metrics[k](batch.y, yPred, batch));
+          return checkFinite ? [...ms, tf.all(tf.isFinite(yPred))] : ms;
         });
-        const host = await Promise.all(vals.map((v) => v.data()));
-        tf.dispose(vals);
-        host.forEach((h, i) => {
-          sums[i] += h[0] * bs;
+        let host: Array<ArrayLike<number>>;
+        try {
+          host = await Promise.all(vals.map((v) => v.data() as Promise<ArrayLike<number>>));
+        } finally {
+          tf.dispose(vals);
+        }
+        if (checkFinite) {
+          const where = `evaluate: batch ${b} (examples ${n}..${n + bs - 1})`;
+          if (!host[names.length][0]) {
+            throw new NonFiniteValueError(
+              `${where}: the model output contains NaN or ±Inf; the model's weights are probably non-finite (diverged training or a corrupt weights file)`,
+              { batch: b, what: 'output' },
+            );
+          }
+          names.forEach((k, i) => {
+            if (!Number.isFinite(host[i][0])) {
+              throw new NonFiniteValueError(`${where}: metric '${k}' is ${host[i][0]}`, {
+                batch: b,
+                what: k,
+                value: host[i][0],
+              });
+            }
+          });
+        }
+        names.forEach((_k, i) => {
+          sums[i] += host[i][0] * bs;
         });
         n += bs;
+        b += 1;
       } finally {
         if (dispose) disposeBatch(batch);
       }
@@ -81,6 +118,8 @@ export interface PredictOptions<B extends TrainBatch = TrainBatch> {
   forward?: ForwardFn<B>;
   /** Dispose batches of a `BatchSource` after use (default as in `evaluate`). */
   disposeBatches?: boolean;
+  /** Stop early when aborted (throws the signal's reason); checked between batches after yielding to the event loop. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -102,6 +141,8 @@ export async function predict<B extends TrainBatch = TrainBatch>(
       const n = x.shape[0];
       if (!n) throw new EmptyDatasetError(`predict: input has shape [${x.shape}], no examples`);
       for (let i = 0; i < n; i += bs) {
+        await yieldToEventLoop();
+        opts.signal?.throwIfAborted();
         parts.push(
           tf.tidy(() => {
             const xb = tf.slice(x, i, Math.min(bs, n - i));
@@ -114,6 +155,8 @@ export async function predict<B extends TrainBatch = TrainBatch>(
       const dispose = opts.disposeBatches ?? owned;
       try {
         for (;;) {
+          await yieldToEventLoop();
+          opts.signal?.throwIfAborted();
           const r = await it.next();
           if (r.done) break;
           try {

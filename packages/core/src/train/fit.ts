@@ -54,6 +54,7 @@ import {
 } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { evaluate } from './evaluate.js';
+import { assertFiniteVariables } from './finite.js';
 import type { Optimizer, OptimizerState, ParamGroup } from './optimizer.js';
 import type { Schedule } from './schedules.js';
 import { yieldToEventLoop } from './yield.js';
@@ -250,8 +251,18 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
     history.steps = step;
   };
 
+  // Weights (and BN moving statistics) are checked for NaN/±Inf at every epoch end, before every checkpoint and
+  // after the last step: one fused reduction per variable, read back once. Weights only change in steps.
+  let lastCheckedStep = -1;
+  const checkWeights = async () => {
+    if (step === lastCheckedStep) return;
+    await assertFiniteVariables(allVars, { where: 'fit', step, epoch, lastCheckpoint });
+    lastCheckedStep = step;
+  };
+
   const save = async () => {
     if (!ck || posKey() === lastSavedKey) return;
+    await checkWeights(); // never write a checkpoint with non-finite weights
     const callbackStates: Record<string, unknown> = {};
     callbacks.forEach((cb, i) => {
       if (cb.getState) callbackStates[cbKeys[i]] = cb.getState();
@@ -280,6 +291,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
   };
 
   const abort = async (): Promise<never> => {
+    await checkWeights();
     await save();
     sync();
     throw new AbortedError(
@@ -437,6 +449,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       throw new EmptyDatasetError(`fit: data(${epoch}) yielded no batches`);
     }
     if (stepInEpoch > 0) {
+      await checkWeights();
       const record = await closeEpoch();
       history.epochs.push(record);
       if (epochComplete && opts.stepsPerEpoch == null) ctx.stepsPerEpoch = stepInEpoch;
@@ -451,6 +464,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
   }
   history.stoppedEarly = ctx.stopTraining;
   sync();
+  await checkWeights();
   if (ck) await save();
   for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
   return history;

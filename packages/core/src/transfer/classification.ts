@@ -144,7 +144,11 @@ export interface ClassifierEvaluation {
   perClassAccuracy: number[];
 }
 
-/** Test accuracy, mean cross-entropy and per-class accuracy of a logits classifier on `ds` (inference mode). */
+/**
+ * Test accuracy, mean cross-entropy and per-class accuracy of a logits classifier on `ds` (inference mode).
+ * Throws `NonFiniteValueError` when the logits or the loss are NaN/±Inf (see `evaluate`), and the signal's reason
+ * when `signal` is aborted (checked between batches).
+ */
 export async function evaluateClassifier(
   model: Trainable,
   ds: ImageDataset,
@@ -159,7 +163,7 @@ export async function evaluateClassifier(
     { loss: sparseCrossEntropy, accuracy: sparseAccuracy },
     opts.signal ? { signal: opts.signal } : {},
   );
-  const logits = await predict(model, source);
+  const logits = await predict(model, source, opts.signal ? { signal: opts.signal } : {});
   const pred = tf.tidy(() => tf.argMax(logits, -1));
   const yHat = Array.from(await pred.data());
   pred.dispose();
