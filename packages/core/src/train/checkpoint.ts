@@ -7,16 +7,24 @@
  * - `manifest.json`, written last: the completeness marker with the size and SHA-256 of every other file.
  *
  * A directory without a valid manifest, or whose files do not match it, is corrupt (`CheckpointCorruptError`).
+ * File names listed in a manifest are confined to the checkpoint directory (`UnsafePathError` for `..`, absolute
+ * paths or symlinks leading out; devices and FIFOs are refused) and their sizes are compared with the manifest
+ * before a byte is read.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointCorruptError, DTypeError, InvalidArgumentError, ShapeError } from '../errors.js';
+import { readConfinedFile, statConfinedFile } from '../io/confined-path.js';
 
 const FORMAT = 'ft-checkpoint';
 const VERSION = 1;
 const CKPT_RE = /^ckpt-(\d+)$/;
+/** Temp / replaced directories left by `writeAtomicDir` when a save is interrupted: `.tmp-<name>-<pid>-<n>`, `.old-…`. */
+const STALE_RE = /^\.(tmp|old)-(ckpt-\d+)-(\d+)-(\d+)$/;
+/** Upper bound on `manifest.json` (a real one is a few hundred bytes). */
+const MANIFEST_MAX_BYTES = 1 << 20;
 
 /** Where a tensor's bytes live inside a `.bin` file. */
 export interface TensorSpec {
@@ -225,8 +233,13 @@ async function readVerifiedDir(
   const mfile = path.join(dir, 'manifest.json');
   let manifest: CheckpointManifest;
   try {
-    manifest = JSON.parse(await fs.readFile(mfile, 'utf8'));
+    const raw = await readConfinedFile(dir, 'manifest.json', {
+      what: `checkpoint ${dir}`,
+      maxBytes: MANIFEST_MAX_BYTES,
+    });
+    manifest = JSON.parse(new TextDecoder().decode(raw));
   } catch (e) {
+    if ((e as { code?: unknown })?.code === 'UNSAFE_PATH') throw e;
     throw new CheckpointCorruptError(
       `checkpoint: ${mfile} is missing or unreadable (incomplete checkpoint)`,
       {
@@ -241,10 +254,32 @@ async function readVerifiedDir(
   const files: Record<string, Uint8Array> = {};
   for (const [f, info] of Object.entries(manifest.files)) {
     const file = path.join(dir, f);
+    if (!info || !Number.isSafeInteger(info.bytes) || info.bytes < 0 || typeof info.sha256 !== 'string') {
+      throw new CheckpointCorruptError(`checkpoint: ${mfile}: bad entry for '${f}': ${JSON.stringify(info)}`, {
+        file: mfile,
+      });
+    }
     let data: Uint8Array;
     try {
-      data = new Uint8Array(await fs.readFile(file));
+      // confined to `dir` (UnsafePathError otherwise); the size is checked before reading
+      const { size } = await statConfinedFile(dir, f, `checkpoint ${mfile} file entry`);
+      if (size !== info.bytes) {
+        throw new CheckpointCorruptError(
+          `checkpoint: ${file} does not match its manifest (${size} bytes, expected ${info.bytes})`,
+          { file },
+        );
+      }
+      data = await readConfinedFile(dir, f, {
+        what: `checkpoint ${mfile} file entry`,
+        expectedBytes: info.bytes,
+        onSizeMismatch: (expected) =>
+          new CheckpointCorruptError(`checkpoint: ${file} does not match its manifest (expected ${expected} bytes)`, {
+            file,
+          }),
+      });
     } catch (e) {
+      const code = (e as { code?: unknown })?.code;
+      if (code === 'UNSAFE_PATH' || code === 'CHECKPOINT_CORRUPT') throw e;
       throw new CheckpointCorruptError(`checkpoint: ${file} is missing`, { file }, { cause: e });
     }
     if (data.byteLength !== info.bytes || sha256(data) !== info.sha256) {
@@ -362,7 +397,7 @@ export async function loadLatestCheckpoint(
   return null;
 }
 
-/** Deletes all but the newest `keepLast` checkpoints under `dir` (and stale temp directories of this format). */
+/** Deletes all but the newest `keepLast` checkpoints under `dir`. */
 export async function pruneCheckpoints(dir: string, keepLast: number): Promise<void> {
   const all = await listCheckpoints(dir);
   for (const c of all.slice(0, Math.max(0, all.length - keepLast)))
@@ -420,4 +455,68 @@ export function assignVariables(variables: tf.Variable[], values: tf.Tensor[], s
   variables.forEach((v, i) => {
     v.assign(values[i]);
   });
+}
+
+/** True when process `pid` exists (signal 0 probe; EPERM means it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const processStartMs = Date.now() - process.uptime() * 1000;
+
+/**
+ * Removes the temp directories an interrupted `saveCheckpoint` leaves under `dir` (`.tmp-ckpt-<step>-<pid>-<n>`
+ * and `.old-ckpt-<step>-<pid>-<n>`), called by `fit` when a run starts or resumes in `dir`. Only real directories
+ * (not symlinks) whose names match that pattern exactly are touched, and only when the process that wrote them is
+ * gone (another live process may be saving right now) or, for this process's own pid, when they are older than
+ * this process. An `.old-ckpt-<step>-…` directory whose `ckpt-<step>` is missing (a crash between the two renames
+ * of a replace) is renamed back to `ckpt-<step>` instead of deleted; `loadCheckpoint` still verifies it.
+ * @returns the names removed or restored (for logging).
+ */
+export async function cleanStaleCheckpointTemps(dir: string, log: (msg: string) => void = () => {}): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const done: string[] = [];
+  for (const n of names) {
+    const m = STALE_RE.exec(n);
+    if (!m) continue;
+    const pid = Number(m[3]);
+    const full = path.join(dir, n);
+    let st: Stats;
+    try {
+      st = await fs.lstat(full);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory()) continue;
+    if (pid === process.pid ? st.mtimeMs >= processStartMs : processAlive(pid)) continue;
+    const target = path.join(dir, m[2]);
+    if (m[1] === 'old' && !(await exists(target))) {
+      await fs.rename(full, target);
+      log(`checkpoint: restored ${target} from ${n} (a save was interrupted while replacing it)`);
+    } else {
+      await fs.rm(full, { recursive: true, force: true });
+      log(`checkpoint: removed stale temporary directory ${full} (an interrupted save)`);
+    }
+    done.push(n);
+  }
+  return done;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

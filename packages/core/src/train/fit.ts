@@ -26,6 +26,7 @@ import {
   EmptyDatasetError,
   InvalidArgumentError,
   NonFiniteLossError,
+  ResumeMismatchError,
 } from '../errors.js';
 import { allVariablesOf, type Trainable, trainableVariablesOf } from '../models/module.js';
 import type { Rng, RngState } from '../rng.js';
@@ -44,6 +45,7 @@ import {
 import type { Callback, EpochLogs, EpochRecord, History, StepLogs, TrainContext } from './callback.js';
 import {
   assignVariables,
+  cleanStaleCheckpointTemps,
   disposeCheckpoint,
   type LoadedCheckpoint,
   listCheckpoints,
@@ -59,6 +61,9 @@ import type { Optimizer, OptimizerState, ParamGroup } from './optimizer.js';
 import type { Schedule } from './schedules.js';
 import { yieldToEventLoop } from './yield.js';
 
+/** A value of a run fingerprint (`CheckpointOptions.config`). */
+export type RunConfigValue = string | number | boolean | null;
+
 /** Checkpointing options of `fit`. */
 export interface CheckpointOptions {
   /** Root directory; checkpoints go to `<dir>/ckpt-<step>/`. */
@@ -71,8 +76,26 @@ export interface CheckpointOptions {
    * `'auto'`: resume from the newest complete checkpoint under `dir` (corrupt ones are skipped with a warning;
    * none ⇒ start fresh). A path: resume from that checkpoint (`CheckpointCorruptError` if it is corrupt).
    * `false` (default): start fresh; throws if `dir` already holds checkpoints, so runs never mix.
+   *
+   * Stale temporary directories of an interrupted save (`.tmp-ckpt-*`, `.old-ckpt-*` of a process that is gone)
+   * are cleaned up when a run starts or resumes in `dir`.
    */
   resume?: 'auto' | false | string;
+  /**
+   * Fingerprint of the run: the settings that define it (dataset, seed, lr, batch size, epochs, model
+   * architecture, method, …). Stored in every checkpoint's `state.json`; on resume it is compared key by key with
+   * the checkpoint's, and any difference throws `ResumeMismatchError` (code `RESUME_MISMATCH`) naming each setting
+   * with its old and new value, so a resumed run is never a hybrid of two configurations. A checkpoint written
+   * without a fingerprint (before they existed) is refused the same way when `config` is given. Without `config`
+   * nothing is compared.
+   */
+  config?: Record<string, RunConfigValue>;
+  /**
+   * Resume even when `config` differs from the checkpoint's (or the checkpoint has none): the differences are
+   * reported through `log` and the run continues with the new settings, which are stored in later checkpoints.
+   * Default false.
+   */
+  forceResume?: boolean;
 }
 
 /** Validation run at the end of epochs; results go into the epoch logs as `val_loss` and `val_<metric>`. */
@@ -145,6 +168,8 @@ interface FitState {
   optimizer: OptimizerState;
   schedule: { step: number; lr: number };
   callbacks: Record<string, unknown>;
+  /** The run fingerprint (`CheckpointOptions.config`), absent in checkpoints of runs without one. */
+  config?: Record<string, RunConfigValue>;
 }
 
 const newAcc = (): EpochAcc => ({ lossSum: 0, steps: 0, images: 0, ms: 0, lr: Number.NaN, metricSums: {} });
@@ -190,6 +215,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
   // ---- resume -------------------------------------------------------------------------------------------------
   let loaded: LoadedCheckpoint | null = null;
   if (ck) {
+    await cleanStaleCheckpointTemps(ck.dir, log);
     const resume = ck.resume ?? false;
     if (resume === 'auto') loaded = await loadLatestCheckpoint(ck.dir, log);
     else if (typeof resume === 'string') loaded = await loadCheckpoint(resume);
@@ -205,6 +231,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       if (s?.format !== 'ft-fit') {
         throw new CheckpointCorruptError(`fit: ${loaded.path}/state.json is not a fit() checkpoint`);
       }
+      if (ck?.config) checkRunConfig(loaded.path, s.config, ck.config, ck.forceResume ?? false, log);
       assignVariables(allVars, loaded.weights, `fit: checkpoint ${loaded.path}/weights.bin`);
       optimizer.setState(trainVars, s.optimizer);
       rootRng.setState(s.rng.root);
@@ -279,6 +306,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       optimizer: optimizer.getState(trainVars),
       schedule: { step, lr: optimizer.lr },
       callbacks: callbackStates,
+      ...(ck.config ? { config: ck.config } : {}),
     };
     lastCheckpoint = await saveCheckpoint(ck.dir, step, {
       weights: allVars,
@@ -495,6 +523,48 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
   }
 }
 
+const showValue = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
+
+/**
+ * Compares the run fingerprint stored in a checkpoint with the current one; throws `ResumeMismatchError` naming
+ * every differing setting (old → new), or logs them and returns when `force` is set.
+ */
+function checkRunConfig(
+  ckptPath: string,
+  saved: Record<string, RunConfigValue> | undefined,
+  current: Record<string, RunConfigValue>,
+  force: boolean,
+  log: (msg: string) => void,
+): void {
+  const how = 'start a fresh run in an empty checkpoint dir, or pass checkpoint.forceResume (CLI: --force-resume)';
+  if (saved == null || typeof saved !== 'object') {
+    const msg = `fit: checkpoint ${ckptPath} has no run fingerprint (written before fingerprints existed), so its settings cannot be compared with this run's`;
+    if (force) {
+      log(`${msg}; resuming anyway (forceResume)`);
+      return;
+    }
+    throw new ResumeMismatchError(`${msg}; ${how}`, { checkpoint: ckptPath, differences: [] });
+  }
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
+  const diffs = keys
+    .filter((k) => !Object.is(saved[k], current[k]))
+    .map((k) => ({
+      key: k,
+      old: saved[k] as RunConfigValue | undefined,
+      new: current[k] as RunConfigValue | undefined,
+    }));
+  if (diffs.length === 0) return;
+  const list = diffs.map((d) => `${d.key}: ${showValue(d.old)} → ${showValue(d.new)}`).join(', ');
+  if (force) {
+    log(`fit: resuming ${ckptPath} with changed settings (forceResume): ${list}`);
+    return;
+  }
+  throw new ResumeMismatchError(
+    `fit: checkpoint ${ckptPath} was written by a run with different settings (${list}); resuming would mix two runs. To continue it, use the old settings; otherwise ${how}`,
+    { checkpoint: ckptPath, differences: diffs },
+  );
+}
+
 function validate<B extends TrainBatch>(opts: FitOptions<B>): void {
   if (!opts || typeof opts.data !== 'function')
     throw new InvalidArgumentError('fit: data must be a function (epoch, rng) => batches');
@@ -525,5 +595,16 @@ function validate<B extends TrainBatch>(opts: FitOptions<B>): void {
     const k = ck.keepLast ?? 2;
     if (!Number.isInteger(k) || k < 1)
       throw new InvalidArgumentError(`fit: checkpoint.keepLast must be >= 1, got ${k}`);
+    if (ck.config != null) {
+      if (typeof ck.config !== 'object' || Array.isArray(ck.config))
+        throw new InvalidArgumentError('fit: checkpoint.config must be an object of settings');
+      for (const [key, v] of Object.entries(ck.config)) {
+        const ok = v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number';
+        if (!ok)
+          throw new InvalidArgumentError(
+            `fit: checkpoint.config.${key} must be a string, number, boolean or null, got ${typeof v}`,
+          );
+      }
+    }
   }
 }

@@ -19,6 +19,7 @@ export type { Callback, EpochLogs, EpochRecord, History, StepLogs, TrainContext 
 export {
   assignVariables,
   type CheckpointManifest,
+  cleanStaleCheckpointTemps,
   disposeCheckpoint,
   type LoadedCheckpoint,
   listCheckpoints,
@@ -33,7 +34,7 @@ export { EarlyStopping, type EarlyStoppingOptions, earlyStopping } from './early
 export { Ema, type EmaOptions, ema } from './ema.js';
 export { type EvaluateOptions, evaluate, type PredictOptions, predict } from './evaluate.js';
 export { assertFiniteVariables, type FiniteCheckContext, firstNonFiniteIndex } from './finite.js';
-export { type CheckpointOptions, type FitOptions, fit, type ValidationOptions } from './fit.js';
+export { type CheckpointOptions, type FitOptions, fit, type RunConfigValue, type ValidationOptions } from './fit.js';
 export { type MemoryGuardOptions, memoryGuard } from './memory-guard.js';
 export {
   type GradientPair,
