@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import { InputTooLargeError, InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import { readConfinedFile, readRegularFile, statConfinedFile } from '../io/confined-path.js';
 import { checkWeightBytes, concatBuffers, parseModelJson } from './model-artifacts.js';
 
 /** File name of the weights written by {@link nodeFileHandler}. */
@@ -65,39 +66,54 @@ export function modelJsonFor(artifacts: tf.io.ModelArtifacts, weightsPath = WEIG
   return json;
 }
 
+/** Largest `model.json` read (topology and manifest only; the weights are separate files): 64 MiB. */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
 /**
  * Reads `model.json` (and its weight files, relative to it) from disk into ModelArtifacts.
- * Missing files ⇒ ModelFileNotFoundError naming the path; invalid JSON, GraphModels and wrong weight byte lengths ⇒
- * ModelFormatError.
+ *
+ * The weight paths in the manifest are confined to the folder of `model.json` (no absolute path, no `..`, no
+ * symlink that leads out: `UnsafePathError`), must be regular files (a folder, `/dev/zero` or a FIFO ⇒
+ * `UnsafePathError`), and their sizes are compared with the manifest before any of them is read.
+ * Missing files ⇒ ModelFileNotFoundError naming the path; invalid JSON, GraphModels, malformed manifests or
+ * topologies and wrong weight byte lengths ⇒ ModelFormatError; a model.json over {@link MAX_MODEL_JSON_BYTES} ⇒
+ * InputTooLargeError.
  * @param dirOrFile a model directory or the path of its model.json.
  */
 export async function readModelArtifacts(dirOrFile: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = modelJsonPath(dirOrFile);
   let text: string;
   try {
-    text = await fs.readFile(jsonPath, 'utf8');
+    const bytes = await readRegularFile(jsonPath, {
+      what: 'model file',
+      maxBytes: MAX_MODEL_JSON_BYTES,
+      onTooLarge: (size) =>
+        new InputTooLargeError(
+          `${jsonPath} has ${size} bytes; a model.json holds only the topology and the weights manifest and is limited to ${MAX_MODEL_JSON_BYTES} bytes`,
+          { file: jsonPath, limit: MAX_MODEL_JSON_BYTES },
+        ),
+    });
+    text = new TextDecoder().decode(bytes);
   } catch (err) {
-    if (isEnoent(err) || (err as NodeJS.ErrnoException)?.code === 'EISDIR') {
+    if (isEnoent(err)) {
       throw new ModelFileNotFoundError(`model file not found: ${jsonPath}`, { file: jsonPath }, { cause: err });
     }
     throw err;
   }
   const modelJSON = parseModelJson(text, jsonPath);
-  const base = path.dirname(jsonPath);
+  const base = path.dirname(path.resolve(jsonPath));
   return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
     const specs: tf.io.WeightsManifestEntry[] = [];
-    const buffers: ArrayBuffer[] = [];
-    const files: string[] = [];
-    for (const group of manifest) {
+    const files: { rel: string; file: string; size: number; what: string }[] = [];
+    for (const [gi, group] of manifest.entries()) {
       specs.push(...group.weights);
-      for (const p of group.paths) {
-        const file = path.resolve(base, p);
-        files.push(file);
+      for (const [pi, rel] of group.paths.entries()) {
+        const what = `${jsonPath}: weightsManifest[${gi}].paths[${pi}]`;
         try {
-          const b = await fs.readFile(file);
-          buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+          files.push({ rel, what, ...(await statConfinedFile(base, rel, what)) });
         } catch (err) {
           if (isEnoent(err)) {
+            const file = path.resolve(base, rel);
             throw new ModelFileNotFoundError(
               `weight file not found: ${file} (listed in ${jsonPath})`,
               { file },
@@ -108,9 +124,24 @@ export async function readModelArtifacts(dirOrFile: string): Promise<tf.io.Model
         }
       }
     }
-    const data = concatBuffers(buffers);
-    checkWeightBytes(specs, data.byteLength, files.join(', ') || jsonPath);
-    return [specs, data];
+    // Sizes first: nothing is read unless the files together have exactly the bytes the manifest declares.
+    const source = files.map((f) => f.file).join(', ') || jsonPath;
+    checkWeightBytes(
+      specs,
+      files.reduce((a, f) => a + f.size, 0),
+      source,
+    );
+    const buffers: ArrayBuffer[] = [];
+    for (const f of files) {
+      const b = await readConfinedFile(base, f.rel, {
+        what: f.what,
+        expectedBytes: f.size,
+        onSizeMismatch: () =>
+          new ModelFormatError(`${f.file} changed size while the model in ${jsonPath} was loaded`, { file: f.file }),
+      });
+      buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    }
+    return [specs, concatBuffers(buffers)];
   });
 }
 

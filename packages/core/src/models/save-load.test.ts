@@ -10,7 +10,13 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DownloadError, InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import {
+  DownloadError,
+  InvalidArgumentError,
+  ModelFileNotFoundError,
+  ModelFormatError,
+  UnsafePathError,
+} from '../errors.js';
 import { cnn4 } from './cnns.js';
 import { setBnMode } from './freeze.js';
 import { FtBatchNorm, StandardBatchNormalization } from './ft-batch-norm.js';
@@ -168,8 +174,10 @@ describe('saveModel / loadModel (files)', () => {
     const w = await fs.readFile(path.join(dir, 'weights.bin'));
     await fs.writeFile(path.join(dir, 'weights.bin'), w.subarray(0, w.length - 8));
     await expect(loadModel(dir)).rejects.toThrow(
-      new RegExp(`has ${w.length - 8} bytes but the manifest describes ${w.length}`),
+      new RegExp(`shorter than the ${w.length} bytes the manifest describes`),
     );
+    // the message names the declared size only, never the size of the file found
+    await expect(loadModel(dir)).rejects.not.toThrow(new RegExp(`\\b${w.length - 8}\\b`));
     const graphDir = path.join(tmp, 'graph');
     await fs.mkdir(graphDir);
     await fs.writeFile(
@@ -206,5 +214,23 @@ describe('loadModel over HTTP (loopback server)', () => {
       /served-noweights\/weights\.bin \(HTTP 404\)/,
     );
     await expect(loadModel('http://127.0.0.1:1/m')).rejects.toThrow(DownloadError);
+  });
+
+  it('weight paths that leave the model folder or the origin ⇒ UnsafePathError before any request', async () => {
+    await saveModel(makeModel(), path.join(tmp, 'served-evil'));
+    const jsonPath = path.join(tmp, 'served-evil', 'model.json');
+    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+    const requested: string[] = [];
+    const fetchSpy = (async (u: string | URL | Request, init?: RequestInit) => {
+      requested.push(String(u));
+      return fetch(u, init);
+    }) as typeof fetch;
+    for (const p of ['../served/weights.bin', '/etc/passwd', 'http://example.com/w.bin', '//example.com/w.bin']) {
+      json.weightsManifest[0].paths = [p];
+      await fs.writeFile(jsonPath, JSON.stringify(json));
+      requested.length = 0;
+      await expect(loadModel(`${baseUrl}/served-evil`, { fetch: fetchSpy }), p).rejects.toThrow(UnsafePathError);
+      expect(requested).toEqual([`${baseUrl}/served-evil/model.json`]);
+    }
   });
 });

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import { InvalidArgumentError, ModelFileNotFoundError, ModelFormatError, UnsafePathError } from '../errors.js';
 import { tinyCnn } from './cnns.js';
 import { listZooModels, loadZooModel, readZooManifest, resolveZooDir, writeZooEntry } from './zoo.js';
 
@@ -68,6 +68,27 @@ describe('model zoo', () => {
     expect(await listZooModels({ zooDir: path.join(tmp, 'empty') })).toEqual([]);
     await fs.writeFile(path.join(zooDir, 'manifest.json'), '{"version": 1, "models": [');
     await expect(loadZooModel('m', { zooDir })).rejects.toThrow(ModelFormatError);
+  });
+
+  it('manifest paths are confined to the zoo folder: .., absolute and symlink escapes ⇒ UnsafePathError', async () => {
+    const zooDir = path.join(tmp, 'zoo3');
+    await writeZooEntry({ model: tinyCnn({ inputShape: [8, 8, 1] }).model, zooDir, name: 'm', ...meta });
+    const manifestPath = path.join(zooDir, 'manifest.json');
+    const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8'));
+    const outside = path.join(tmp, 'outside-weights.bin');
+    await fs.copyFile(path.join(zooDir, 'm/weights.bin'), outside);
+    await fs.symlink(outside, path.join(zooDir, 'm/link.bin'));
+    for (const weights of ['../outside-weights.bin', outside, 'm/link.bin', 'm/../../outside-weights.bin']) {
+      const m = structuredClone(manifest);
+      m.models[0].files.weights = weights;
+      m.models[0].sha256.weights = await sha(outside); // even with the right checksum
+      await fs.writeFile(manifestPath, JSON.stringify(m));
+      await expect(loadZooModel('m', { zooDir }), weights).rejects.toThrow(UnsafePathError);
+    }
+    const m = structuredClone(manifest);
+    m.models[0].files.modelJson = '/etc/passwd';
+    await fs.writeFile(manifestPath, JSON.stringify(m));
+    await expect(readZooManifest({ zooDir })).rejects.toThrow(/files\.modelJson: '\/etc\/passwd' is absolute/);
   });
 
   it('validates entries and resolves the zoo dir from option, FT_ZOO_DIR, then <repo>/zoo', async () => {

@@ -8,13 +8,17 @@
  * Zoo directory: option `zooDir`, else env `FT_ZOO_DIR`, else `<repo>/zoo` where `<repo>` is the nearest ancestor
  * of the working directory that holds `pnpm-workspace.yaml` (else `./zoo`).
  * Writers are not locked against each other: run one `ft pretrain` per zoo at a time.
+ * The file paths of a manifest entry are confined to the zoo directory (relative, no `..`, no symlink that leads
+ * out, regular files only): anything else is an UnsafePathError before a byte is read.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
-import { MODEL_JSON_FILE, WEIGHTS_FILE } from './file-io-handler.js';
+import { InputTooLargeError, InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
+import { checkRelativePath, readConfinedFile, readRegularFile, resolveConfined } from '../io/confined-path.js';
+import { MAX_MODEL_JSON_BYTES, MODEL_JSON_FILE, WEIGHTS_FILE } from './file-io-handler.js';
+import { parseModelJson } from './model-artifacts.js';
 import { type LoadModelOptions, loadModel, saveModel } from './save-load.js';
 
 /** One model of the zoo. */
@@ -69,14 +73,22 @@ export function resolveZooDir(zooDir?: string): string {
   }
 }
 
-/** Hex SHA-256 of a zoo file; ModelFileNotFoundError if it is missing (internal; data/ exports a generic `sha256File`). */
-async function zooFileSha256(file: string): Promise<string> {
+/** Largest zoo manifest read: 16 MiB. */
+const MAX_ZOO_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Hex SHA-256 of a zoo file given relative to the zoo directory (confined to it; regular files only);
+ * ModelFileNotFoundError if it is missing (internal; data/ exports a generic `sha256File`).
+ */
+async function zooFileSha256(zooDir: string, rel: string, what: string): Promise<string> {
   try {
     return createHash('sha256')
-      .update(await fs.readFile(file))
+      .update(await readConfinedFile(zooDir, rel, { what }))
       .digest('hex');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const file = path.resolve(zooDir, rel);
       throw new ModelFileNotFoundError(`zoo file not found: ${file}`, { file }, { cause: err });
     }
     throw err;
@@ -91,7 +103,16 @@ export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<Z
   const file = path.join(resolveZooDir(opts.zooDir), ZOO_MANIFEST_FILE);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = new TextDecoder().decode(
+      await readRegularFile(file, {
+        what: 'zoo manifest',
+        maxBytes: MAX_ZOO_MANIFEST_BYTES,
+        onTooLarge: (size) =>
+          new InputTooLargeError(`zoo manifest ${file} has ${size} bytes (limit ${MAX_ZOO_MANIFEST_BYTES})`, {
+            file,
+          }),
+      }),
+    );
   } catch (err) {
     if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
       throw new ModelFileNotFoundError(`zoo manifest not found: ${file}`, { file }, { cause: err });
@@ -108,8 +129,19 @@ export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<Z
     throw new ModelFormatError(`${file}: expected {version: 1, models: [...]}`, { file });
   }
   for (const e of m.models) {
-    if (!e || typeof e.name !== 'string' || !e.files?.modelJson || !e.files?.weights || !e.sha256?.modelJson) {
+    if (
+      !e ||
+      typeof e !== 'object' ||
+      typeof e.name !== 'string' ||
+      !e.files?.modelJson ||
+      !e.files?.weights ||
+      typeof e.sha256?.modelJson !== 'string' ||
+      typeof e.sha256?.weights !== 'string'
+    ) {
       throw new ModelFormatError(`${file}: entry ${JSON.stringify(e?.name)} lacks name, files or sha256`, { file });
+    }
+    for (const key of ['modelJson', 'weights'] as const) {
+      checkRelativePath(e.files[key], `${file}: models['${e.name}'].files.${key}`, path.dirname(file));
     }
   }
   return m;
@@ -132,9 +164,11 @@ export async function listZooModels(opts: { zooDir?: string } = {}): Promise<Zoo
  * @param zooDir the zoo directory.
  */
 export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<void> {
+  const manifestFile = path.join(zooDir, ZOO_MANIFEST_FILE);
   for (const key of ['modelJson', 'weights'] as const) {
-    const file = path.resolve(zooDir, entry.files[key]);
-    const actual = await zooFileSha256(file);
+    const what = `${manifestFile}: models['${entry.name}'].files.${key}`;
+    const file = await resolveConfined(zooDir, entry.files[key], what);
+    const actual = await zooFileSha256(zooDir, entry.files[key], what);
     if (actual !== entry.sha256[key]) {
       throw new ModelFormatError(
         `zoo model '${entry.name}': checksum mismatch for ${file}: manifest sha256 ${entry.sha256[key]}, file ${actual}`,
@@ -142,12 +176,20 @@ export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<v
       );
     }
   }
-  const json = JSON.parse(await fs.readFile(path.resolve(zooDir, entry.files.modelJson), 'utf8'));
-  const listed: string[] = (json.weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
-  const expected = path.relative(path.dirname(entry.files.modelJson), entry.files.weights).split(path.sep).join('/');
+  const jsonFile = path.resolve(zooDir, entry.files.modelJson);
+  const text = new TextDecoder().decode(
+    await readConfinedFile(zooDir, entry.files.modelJson, {
+      what: `${manifestFile}: models['${entry.name}'].files.modelJson`,
+      maxBytes: MAX_MODEL_JSON_BYTES,
+    }),
+  );
+  const json = parseModelJson(text, jsonFile);
+  const listed: string[] = json.weightsManifest.flatMap((g) => g.paths);
+  const expected = path.posix.relative(path.posix.dirname(entry.files.modelJson), entry.files.weights);
   if (listed.length !== 1 || listed[0] !== expected) {
     throw new ModelFormatError(
       `zoo model '${entry.name}': model.json lists weight files [${listed.join(', ')}], manifest has '${expected}'`,
+      { file: jsonFile },
     );
   }
 }
@@ -175,7 +217,10 @@ export async function loadZooModel(
     );
   }
   await verifyZooEntry(entry, zooDir);
-  return loadModel(path.resolve(zooDir, entry.files.modelJson), loadOpts);
+  return loadModel(
+    await resolveConfined(zooDir, entry.files.modelJson, `${path.join(zooDir, ZOO_MANIFEST_FILE)}: '${name}'`),
+    loadOpts,
+  );
 }
 
 /** Arguments of {@link writeZooEntry}. */
@@ -210,8 +255,8 @@ export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntr
     ...meta,
     files,
     sha256: {
-      modelJson: await zooFileSha256(path.join(zooDir, files.modelJson)),
-      weights: await zooFileSha256(path.join(zooDir, files.weights)),
+      modelJson: await zooFileSha256(zooDir, files.modelJson, `zoo model '${meta.name}' model.json`),
+      weights: await zooFileSha256(zooDir, files.weights, `zoo model '${meta.name}' weights`),
     },
     createdAt: meta.createdAt ?? new Date().toISOString(),
   };
