@@ -7,7 +7,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ArrayImageDataset, type Callback, createRng, InvalidArgumentError, type Module, ShapeError } from '@ft/core';
+import {
+  ArrayImageDataset,
+  type Callback,
+  createRng,
+  InvalidArgumentError,
+  type Module,
+  ResumeMismatchError,
+  ShapeError,
+} from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +204,16 @@ describe('training behaviour', () => {
     });
     expect(resumed.history.resumedFrom).toBeTruthy();
     expect(resumed.passes.adversarial).toBe(2 * 16 * 3);
+    // another ε (or method, schedule, batch size…) is a different run: refused unless forced
+    const err = await adversarialTrain(linear2(6), ds, {
+      ...base,
+      eps: 0.2,
+      epochs: 3,
+      rng: createRng(6),
+      checkpoint: { dir, resume: 'auto' },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(ResumeMismatchError);
+    expect(err.message).toContain('eps: 0.1 → 0.2');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

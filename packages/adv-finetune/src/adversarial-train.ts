@@ -23,7 +23,11 @@
  * accuracy and the robust-overfitting gap (best − last) are reported, and `restoreBest` restores the best weights
  * (Rice's early stopping). Select hyper-parameters on this split, never on the test set.
  *
- * Resume: `checkpoint` is passed to `fit`; the pass counter and the validation curve are checkpointed. Re-created
+ * Resume: `checkpoint` is passed to `fit` with a run fingerprint (method, batch size, train size, ε, α, K, β, BN
+ * mode, schedule name and peak lr, plus the caller's `checkpoint.config`), so resuming with other settings throws
+ * `ResumeMismatchError` unless `checkpoint.forceResume`. `epochs` is not in it: a finished run may be extended by
+ * resuming with more epochs (add it to `checkpoint.config` to forbid that). The pass counter and the validation
+ * curve are checkpointed. Re-created
  * batches of a resumed epoch are re-attacked (the examples differ slightly from the uninterrupted run's, since the
  * attack runs against the resumed weights only for the remaining batches). The in-memory best weights of
  * `restoreBest` are not checkpointed.
@@ -367,7 +371,27 @@ export async function adversarialTrain(
       epochs,
       rng: opts.rng,
       callbacks: [passCallback, valCallback, ...(opts.callbacks ?? [])],
-      ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+      ...(opts.checkpoint
+        ? {
+            checkpoint: {
+              ...opts.checkpoint,
+              // the run fingerprint: the method's own settings, under the caller's keys (dataset, seed, lr…)
+              config: {
+                method,
+                batchSize,
+                trainSize: data.size,
+                eps,
+                alpha,
+                steps,
+                beta,
+                bnMode,
+                schedule: spec.name,
+                lrPeak: peakOf(schedule, totalSteps),
+                ...(opts.checkpoint.config ?? {}),
+              },
+            },
+          }
+        : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
@@ -402,6 +426,13 @@ export async function adversarialTrain(
     method,
     schedule: spec.name,
   };
+}
+
+/** Largest learning rate of `schedule` over steps 0..T−1 (part of the run fingerprint: spec names omit the lr). */
+function peakOf(schedule: (t: number) => number, T: number): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (let t = 0; t < T; t++) m = Math.max(m, schedule(t));
+  return m;
 }
 
 /** Options of {@link adversarialFinetune}: those of `adversarialTrain`, with AFT defaults. */

@@ -30,6 +30,11 @@ export const pretrainCommand = defineCommand({
     out: { type: 'string', description: 'Directory to save the model to (optional with --zoo-name)' },
     'zoo-name': { type: 'string', description: 'Also record the model in the zoo under this name' },
     'checkpoint-dir': { type: 'string', description: 'Write resumable checkpoints here (resumes automatically)' },
+    'force-resume': {
+      type: 'boolean',
+      description: 'Resume from --checkpoint-dir even if its run used other settings (dataset, seed, lr, …)',
+      default: false,
+    },
   },
   async run(ctx) {
     if (!ctx.args.out && !ctx.args['zoo-name'])
@@ -62,10 +67,32 @@ export const pretrainCommand = defineCommand({
       rng: ctx.rng.fork('pretrain'),
       signal: ctx.signal,
       callbacks: cliCallbacks(ctx),
-      ...(ckpt ? { checkpoint: { dir: String(ckpt), resume: 'auto' as const } } : {}),
+      ...(ckpt
+        ? {
+            checkpoint: {
+              dir: String(ckpt),
+              resume: 'auto' as const,
+              forceResume: Boolean(ctx.args['force-resume']),
+              // the run fingerprint: resuming with other settings throws ResumeMismatchError
+              config: {
+                command: 'pretrain',
+                dataset,
+                arch,
+                width: Number(ctx.args.width),
+                limit,
+                trainSize: train.size,
+                seed: ctx.seed,
+                epochs: Number(ctx.args.epochs),
+                batchSize: Number(ctx.args['batch-size']),
+                lr: Number(ctx.args.lr),
+                weightDecay: Number(ctx.args['weight-decay']),
+              },
+            },
+          }
+        : {}),
     });
     const trainSeconds = (performance.now() - t0) / 1000;
-    const ev = await evaluateClassifier(model, test);
+    const ev = await evaluateClassifier(model, test, { signal: ctx.signal });
     const out = ctx.args.out ? path.resolve(String(ctx.args.out)) : undefined;
     if (out) await saveModel(model, out);
     const command = `ft pretrain ${process.argv.slice(3).join(' ')}`.trim();

@@ -84,6 +84,10 @@ export interface TrainClassifierOptions {
   rng: Rng;
   signal?: AbortSignal;
   callbacks?: Callback[];
+  /**
+   * Checkpoints of the `fit` run. Its run fingerprint (`config`) always includes the settings above (train size,
+   * batch size, steps, lr, momentum, weight decay, warm-up, augmentation), merged under the caller's `config`.
+   */
   checkpoint?: CheckpointOptions;
   log?: (msg: string) => void;
 }
@@ -128,7 +132,25 @@ export async function trainClassifier(
       metrics: { acc: sparseAccuracy },
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
-      ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+      ...(opts.checkpoint
+        ? {
+            checkpoint: {
+              ...opts.checkpoint,
+              // the settings trainClassifier knows define the run too; the caller's keys (dataset, seed…) win
+              config: {
+                trainSize: train.size,
+                batchSize,
+                steps,
+                lr,
+                momentum: opts.momentum ?? 0.9,
+                weightDecay: opts.weightDecay ?? 5e-4,
+                warmupSteps: warmup,
+                augment: opts.augment === undefined ? 'padCrop(2)' : opts.augment ? 'custom' : 'none',
+                ...(opts.checkpoint.config ?? {}),
+              },
+            },
+          }
+        : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
   } finally {
