@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   ModelFormatError,
   ShapeError,
   subset,
+  UnsafePathError,
 } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -136,6 +137,54 @@ describe('MahalanobisDetector', () => {
     await det.save(c);
     unlinkSync(join(c, 'backbone', 'weights.bin'));
     await expect(MahalanobisDetector.load(c)).rejects.toThrow(ModelFileNotFoundError);
+  });
+
+  it('paths in detector.json are confined to the detector folder; declared shapes are checked before reading', async () => {
+    const det = await new MahalanobisDetector(tinyBackbone(), { segmentation: { levels: ['block2'] } }).fit(train);
+    const d = join(dir, 'det-confined');
+    await det.save(d);
+    const good = JSON.parse(readFileSync(join(d, 'detector.json'), 'utf8'));
+    const outside = join(dir, 'outside-backbone');
+    await det.save(join(dir, 'outside-det'));
+    symlinkSync(join(dir, 'outside-det', 'backbone'), join(d, 'linked-backbone'));
+    const write = (f: (j: typeof good) => void) => {
+      const j = structuredClone(good);
+      f(j);
+      writeFileSync(join(d, 'detector.json'), JSON.stringify(j));
+    };
+    for (const bdir of ['../outside-det/backbone', join(dir, 'outside-det', 'backbone'), 'linked-backbone', outside]) {
+      write((j) => {
+        j.backbone.dir = bdir;
+      });
+      await expect(MahalanobisDetector.load(d), bdir).rejects.toThrow(UnsafePathError);
+    }
+    for (const file of ['/dev/zero', '../outside-det/padim.bin', '/etc/passwd']) {
+      write((j) => {
+        j.segmentation.file = file;
+      });
+      await expect(MahalanobisDetector.load(d), file).rejects.toThrow(UnsafePathError);
+    }
+    for (const [k, v] of [
+      ['height', 1e9],
+      ['width', -1],
+      ['channels', 'x'],
+      ['byteLength', 12],
+    ] as const) {
+      write((j) => {
+        j.segmentation[k] = v;
+      });
+      await expect(MahalanobisDetector.load(d), k).rejects.toThrow(new RegExp(`segmentation\\.${k}`));
+    }
+    write((j) => {
+      j.levels = ['block2', 'block2'];
+    });
+    await expect(MahalanobisDetector.load(d)).rejects.toThrow(/levels must be distinct/);
+    write((j) => {
+      j.batchSize = -3;
+    });
+    await expect(MahalanobisDetector.load(d)).rejects.toThrow(ModelFormatError);
+    write(() => {});
+    await expect(MahalanobisDetector.load(d)).resolves.toBeInstanceOf(MahalanobisDetector);
   });
 
   it('scoreStatistics: quantiles by linear interpolation', () => {

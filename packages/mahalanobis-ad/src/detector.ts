@@ -17,13 +17,18 @@ import {
   aupro,
   auroc,
   EmptyDatasetError,
+  FtError,
   f1Max,
   type ImageDataset,
   type ImageShape,
+  InputTooLargeError,
   InvalidArgumentError,
   loadModel,
   ModelFileNotFoundError,
   ModelFormatError,
+  readConfinedFile,
+  readRegularFile,
+  resolveConfined,
   saveModel,
   setBnMode,
 } from '@ft/core';
@@ -134,6 +139,46 @@ interface DetectorFile {
 export const DETECTOR_FILE = 'detector.json';
 export const PADIM_FILE = 'padim.bin';
 export const BACKBONE_DIR = 'backbone';
+/** Largest detector.json read (μ and P of every level are in it): 256 MiB. */
+export const MAX_DETECTOR_JSON_BYTES = 256 * 1024 * 1024;
+/** Largest padim.bin a detector.json may declare: 4 GiB − 1 (one Node.js buffer). */
+export const MAX_PADIM_BYTES = 2 ** 32 - 1;
+
+/**
+ * The declared shape of a segmentation block of detector.json, checked before padim.bin is read: positive integer
+ * height and width, a non-empty list of distinct integer channel indices, and a byte length that equals
+ * `8·h·w·c·(c+1)` (μ and P per location, Float64) and stays under {@link MAX_PADIM_BYTES}.
+ * Returns the expected byte length; throws ModelFormatError naming `file` and the field.
+ */
+function checkSegmentationShape(seg: Record<string, unknown>, file: string): number {
+  const bad = (m: string) => new ModelFormatError(`${file}: segmentation.${m}`, { file });
+  const posInt = (k: string, max: number) => {
+    const v = seg[k];
+    if (!(Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max)) {
+      throw bad(`${k} must be an integer in [1, ${max}], got ${JSON.stringify(v)}`);
+    }
+    return v as number;
+  };
+  const h = posInt('height', 65_536);
+  const w = posInt('width', 65_536);
+  const ch = seg.channels;
+  if (!Array.isArray(ch) || ch.length === 0 || ch.length > 65_536) {
+    throw bad('channels must be a non-empty array of at most 65536 channel indices');
+  }
+  if (!ch.every((c) => Number.isSafeInteger(c) && c >= 0)) throw bad('channels must hold non-negative integers');
+  const c = ch.length;
+  const expected = 8 * h * w * c * (c + 1);
+  if (expected > MAX_PADIM_BYTES) {
+    throw bad(
+      `height × width × channels (${h} × ${w} × ${c}) declares more than ${MAX_PADIM_BYTES} bytes of parameters`,
+    );
+  }
+  if (seg.byteLength !== expected) {
+    throw bad(`byteLength must be ${expected} (8·${h}·${w}·${c}·${c + 1}), got ${JSON.stringify(seg.byteLength)}`);
+  }
+  if (typeof seg.sha256 !== 'string') throw bad('sha256 must be a string');
+  return expected;
+}
 
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -456,13 +501,23 @@ export class MahalanobisDetector {
 
   /**
    * Loads a detector written by {@link save}. A missing directory, detector.json or backbone ⇒
-   * `ModelFileNotFoundError`; corrupt JSON, a wrong format, a truncated or altered padim.bin ⇒ `ModelFormatError`.
+   * `ModelFileNotFoundError`; corrupt JSON, a wrong format, malformed fields, a truncated or altered padim.bin ⇒
+   * `ModelFormatError`. The backbone folder and the padim.bin named in detector.json are confined to `dir` (no
+   * absolute path, no `..`, no symlink that leads out, regular files only: else `UnsafePathError`), and padim.bin's
+   * declared shape and size are checked before it is read.
    */
   static async load(dir: string): Promise<MahalanobisDetector> {
     const file = path.join(dir, DETECTOR_FILE);
     let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
+      text = new TextDecoder().decode(
+        await readRegularFile(file, {
+          what: 'detector file',
+          maxBytes: MAX_DETECTOR_JSON_BYTES,
+          onTooLarge: (size) =>
+            new InputTooLargeError(`${file} has ${size} bytes (limit ${MAX_DETECTOR_JSON_BYTES})`, { file }),
+        }),
+      );
     } catch (e) {
       if ((e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR') {
         throw new ModelFileNotFoundError(`detector file not found: ${file}`, { file }, { cause: e });
@@ -475,13 +530,29 @@ export class MahalanobisDetector {
     } catch (e) {
       throw new ModelFormatError(`${file} is not valid JSON: ${(e as Error).message}`, { file }, { cause: e });
     }
-    if (json?.format !== 'ft-mahalanobis-ad' || json.version !== 1) {
+    if (json === null || typeof json !== 'object' || json.format !== 'ft-mahalanobis-ad' || json.version !== 1) {
       throw new ModelFormatError(`${file}: not a version-1 ft-mahalanobis-ad detector`, { file });
     }
     if (!Array.isArray(json.levels) || json.levels.length === 0 || !json.gaussian || !json.inputNorm) {
       throw new ModelFormatError(`${file}: levels, gaussian or inputNorm missing`, { file });
     }
-    const model = await loadModel(path.join(dir, json.backbone?.dir ?? BACKBONE_DIR));
+    if (
+      !json.levels.every((l) => typeof l === 'string' && l.length > 0) ||
+      new Set(json.levels).size !== json.levels.length
+    ) {
+      throw new ModelFormatError(`${file}: levels must be distinct non-empty layer names`, { file });
+    }
+    if (json.backbone !== undefined && (json.backbone === null || typeof json.backbone !== 'object')) {
+      throw new ModelFormatError(`${file}: backbone must be an object {ref, dir, inputShape}`, { file });
+    }
+    const segJson = json.segmentation as unknown;
+    if (segJson !== null && segJson !== undefined && (typeof segJson !== 'object' || Array.isArray(segJson))) {
+      throw new ModelFormatError(`${file}: segmentation must be an object or null`, { file });
+    }
+    // Everything the file names is checked before anything is loaded.
+    const padimBytes = segJson ? checkSegmentationShape(segJson as Record<string, unknown>, file) : 0;
+    const backboneDir = await resolveConfined(dir, json.backbone?.dir ?? BACKBONE_DIR, `${file}: backbone.dir`);
+    const model = await loadModel(backboneDir);
     let gaussian: GaussianAD;
     try {
       gaussian = GaussianAD.fromJSON(json.gaussian);
@@ -492,10 +563,18 @@ export class MahalanobisDetector {
     if (missing.length) throw new ModelFormatError(`${file}: no Gaussian for level(s) ${missing.join(', ')}`, { file });
     let segmenter: PadimSegmenter | null = null;
     if (json.segmentation) {
-      const bin = path.join(dir, json.segmentation.file ?? PADIM_FILE);
-      let buf: Buffer;
+      const rel = json.segmentation.file ?? PADIM_FILE;
+      const bin = path.resolve(dir, String(rel));
+      let buf: Uint8Array;
       try {
-        buf = await fs.readFile(bin);
+        buf = await readConfinedFile(dir, rel, {
+          what: `${file}: segmentation.file`,
+          expectedBytes: padimBytes,
+          onSizeMismatch: (expected) =>
+            new ModelFormatError(`${bin} is corrupt: detector.json expects ${expected} bytes, the file differs`, {
+              file: bin,
+            }),
+        });
       } catch (e) {
         if ((e as NodeJS.ErrnoException)?.code === 'ENOENT') {
           throw new ModelFileNotFoundError(`segmentation file not found: ${bin}`, { file: bin }, { cause: e });
@@ -503,15 +582,20 @@ export class MahalanobisDetector {
         throw e;
       }
       const sha = createHash('sha256').update(buf).digest('hex');
-      if (buf.byteLength !== json.segmentation.byteLength || sha !== json.segmentation.sha256) {
+      if (sha !== json.segmentation.sha256) {
         throw new ModelFormatError(
-          `${bin} is corrupt: ${buf.byteLength} bytes with sha256 ${sha}, detector.json expects ${json.segmentation.byteLength} bytes with ${json.segmentation.sha256}`,
+          `${bin} is corrupt: sha256 ${sha}, detector.json expects ${json.segmentation.sha256}`,
           { file: bin },
         );
       }
       const data = new Float64Array(buf.byteLength / 8);
       new Uint8Array(data.buffer).set(buf);
-      segmenter = PadimSegmenter.deserialize(json.segmentation, data);
+      try {
+        segmenter = PadimSegmenter.deserialize(json.segmentation, data);
+      } catch (e) {
+        if (e instanceof ModelFormatError) throw e;
+        throw new ModelFormatError(`${file}: segmentation: ${(e as Error).message}`, { file }, { cause: e });
+      }
     }
     let det: MahalanobisDetector;
     try {
@@ -525,6 +609,7 @@ export class MahalanobisDetector {
         ...(segmenter ? { segmentation: { levels: segmenter.levels } } : {}),
       });
     } catch (e) {
+      if (e instanceof FtError && !(e instanceof InvalidArgumentError)) throw e;
       throw new ModelFormatError(`${file}: ${(e as Error).message}`, { file }, { cause: e });
     }
     det.gaussian = gaussian;

@@ -66,15 +66,16 @@ export async function loadModelArtifacts(
 
 /**
  * Loads a LayersModel from a directory, a model.json path, a `file://` URL or an `http(s)://` URL.
- * Missing files ⇒ ModelFileNotFoundError; corrupt JSON, wrong weight sizes, GraphModels, unknown layer classes ⇒
- * ModelFormatError; HTTP failures other than 404 ⇒ DownloadError.
+ * Missing files ⇒ ModelFileNotFoundError; corrupt JSON, wrong weight sizes, GraphModels, unknown layer classes and
+ * any other error of tfjs-layers' deserialisation ⇒ ModelFormatError naming the file; weight paths that leave the
+ * model folder or are not regular files ⇒ UnsafePathError; HTTP failures other than 404 ⇒ DownloadError.
  * @param source directory, model.json path or URL.
  * @param opts `strict` (default true), `ftBatchNorm` (default true), `fetch`, `requestInit`.
  */
 export async function loadModel(source: string | URL, opts: LoadModelOptions = {}): Promise<tfl.LayersModel> {
   const { artifacts, location } = await loadModelArtifacts(source, opts);
-  if (opts.ftBatchNorm ?? true) useFtBatchNormInTopology(artifacts.modelTopology);
   try {
+    if (opts.ftBatchNorm ?? true) useFtBatchNormInTopology(artifacts.modelTopology);
     return await tfl.loadLayersModel({ load: async () => artifacts }, { strict: opts.strict ?? true });
   } catch (err) {
     if (err instanceof FtError) throw err;
