@@ -15,11 +15,13 @@ import {
   type ImageDataset,
   InvalidArgumentError,
   isLayersModel,
+  NonFiniteValueError,
   type Rng,
   ShapeError,
   sequential,
   subset,
   type Trainable,
+  yieldToEventLoop,
 } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attack } from './attack.js';
@@ -121,7 +123,9 @@ export function dataSize(data: RobustnessData, limit?: number): number {
  * @param data an `ImageDataset` or `{x, y}` tensors.
  * @param opts attacks, batchSize, rng, limit, mode, counter, signal, onBatch.
  * @throws EmptyDatasetError for no examples; ShapeError / InvalidArgumentError for bad inputs, mismatched label
- *   counts, or a dataset whose class count differs from the model's outputs.
+ *   counts, or a dataset whose class count differs from the model's outputs; NonFiniteValueError when the clean
+ *   model output of a batch holds NaN/±Inf (a model with non-finite weights has no accuracy). Between batches it
+ *   yields to the event loop and checks `signal` (throws its reason).
  */
 export async function attackAccuracy(
   model: Trainable,
@@ -164,14 +168,25 @@ export async function attackAccuracy(
   let batchIndex = 0;
   for await (const batch of evalBatches(data, batchSize, opts.limit)) {
     try {
+      await yieldToEventLoop(); // lets a SIGINT handler abort `signal` between batches
       opts.signal?.throwIfAborted();
       const where = 'evaluateRobustness';
       checkImages(where, batch.x);
       const yv = checkLabels(where, batch.y, batch.x.shape[0], classes);
       const bs = yv.length;
-      const clean = tf.tidy(() => correctMask(logitsOf(model, batch.x, kind, false), batch.y));
+      const [clean, finite] = tf.tidy(() => {
+        const z = logitsOf(model, batch.x, kind, false);
+        return [correctMask(z, batch.y), tf.all(tf.isFinite(z))];
+      });
       const cleanV = clean.dataSync();
-      clean.dispose();
+      const isFinite = finite.dataSync()[0];
+      tf.dispose([clean, finite]);
+      if (!isFinite) {
+        throw new NonFiniteValueError(
+          `${where}: the model output for batch ${batchIndex} (examples ${done}..${done + bs - 1}) contains NaN or ±Inf; the model's weights are probably non-finite (diverged training or a corrupt weights file)`,
+          { batch: batchIndex },
+        );
+      }
       const robust = Float32Array.from(cleanV);
       for (let i = 0; i < bs; i++) cleanCount += cleanV[i];
       for (let a = 0; a < attacks.length; a++) {

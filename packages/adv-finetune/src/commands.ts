@@ -342,7 +342,11 @@ async function trainRun(ctx: CommandContext, model: tfl.LayersModel, defaults: {
     const ds = await testSet(dataset, evalLimit);
     const eps = Number(a.eps);
     const atk = new PGD(model, { eps, alpha: eps / 10, steps: 20, seed: ctx.seed });
-    const e = await evaluateRobustness(model, ds, { attacks: [atk], rng: ctx.rng.fork('adv-test') });
+    const e = await evaluateRobustness(model, ds, {
+      attacks: [atk],
+      rng: ctx.rng.fork('adv-test'),
+      signal: ctx.signal,
+    });
     test = { clean: e.clean, robust: e.worstCase, n: e.n, attack: atk.name };
   }
   return {

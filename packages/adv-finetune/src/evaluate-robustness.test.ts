@@ -4,7 +4,14 @@
  * checks: they pass on an honest model and flag a model whose gradients are masked (input quantisation).
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { ArrayImageDataset, createRng, EmptyDatasetError, type Module, ShapeError } from '@ft/core';
+import {
+  ArrayImageDataset,
+  createRng,
+  EmptyDatasetError,
+  type Module,
+  NonFiniteValueError,
+  ShapeError,
+} from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APGD } from './apgd.js';
@@ -185,5 +192,54 @@ describe('gradient-masking checks', () => {
     expect(s.passed).toBe(false);
     expect(s.curve[s.curve.length - 1].accuracy).toBeGreaterThan(0.3);
     tf.dispose([x, y]);
+  });
+});
+
+describe('evaluateRobustness: non-finite models and abort', () => {
+  it('a model with NaN weights throws NonFiniteValueError instead of reporting an accuracy', async () => {
+    const model = linearModel(
+      w.map((r) => r.map(() => Number.NaN)),
+      b,
+      shape,
+    );
+    const x = randomImages(8, shape, 2);
+    const y = randomLabels(8, 2, 2);
+    const before = tf.memory().numTensors;
+    const err = await evaluateRobustness(
+      model,
+      { x, y },
+      { attacks: [new PGD(model, { eps: 0.1, alpha: 0.025, steps: 2 })], batchSize: 4 },
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(NonFiniteValueError);
+    expect(err.message).toMatch(/batch 0 .*NaN/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('an abort from a timer callback stops between batches', async () => {
+    const model = linearModel(w, b, shape);
+    const x = randomImages(200, shape, 3);
+    const y = randomLabels(200, 2, 3);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    let done = 0;
+    await expect(
+      evaluateRobustness(
+        model,
+        { x, y },
+        {
+          attacks: [new PGD(model, { eps: 0.1, alpha: 0.025, steps: 2 })],
+          batchSize: 2,
+          signal: ac.signal,
+          onBatch: (d) => {
+            done = d;
+          },
+        },
+      ),
+    ).rejects.toThrow();
+    expect(done).toBeLessThanOrEqual(4); // ≤ 2 batches of 2, not all 100
+    tf.dispose([x, y]);
+    model.dispose();
   });
 });
