@@ -238,7 +238,7 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
     const pilots = new Map<number, CMat>(Ls.map((L) => [L, makePilots(L, N, root.fork(`pilots-L${L}`))]));
     // ---- training (cached on disk per model) ----
     const models = new Map<string, LearnedModel>();
-    const getModels = (L: number, methods: TrainableMethod[], snr: number | [number, number], tag: string) => {
+    const getModels = async (L: number, methods: TrainableMethod[], snr: number | [number, number], tag: string) => {
       const todo = methods.filter((m) => {
         const dir = join(modelDir, `L${L}-${tag}`, m);
         if (models.has(`${L}|${tag}|${m}`)) return false;
@@ -250,7 +250,7 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
       });
       if (todo.length) {
         log(`training ${todo.join(', ')} for L=${L} (${tag})`);
-        const res = trainJadceModels({
+        const res = await trainJadceModels({
           S: pilots.get(L)!,
           M: Ms.length > 1 ? Ms : [8, 32].filter((m) => m <= Math.max(...Ms)),
           eps,
@@ -365,7 +365,7 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
     const snrRange: [number, number] = [Math.min(0, ...snrs), Math.max(20, ...snrs)];
     for (const L of Ls) {
       const extra: TrainableMethod[] = L === Lref ? ['proposed-noem', 'proposed-nodr'] : [];
-      const get = getModels(L, ['proposed', 'lista-gs', 'alista-gs', ...extra], snrRange, 'mixed');
+      const get = await getModels(L, ['proposed', 'lista-gs', 'alista-gs', ...extra], snrRange, 'mixed');
       for (const M of Ms) {
         const points = L === Lref ? snrs : [snrRef];
         for (const snr of points) evalPoint('grid', M, L, snr, eps, baseMethods(get));
@@ -380,8 +380,8 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
       }
     }
     // ---- robustness: mismatched ε and SNR (M = max, L = Lref) ----
-    const getFixed = getModels(Lref, ['proposed', 'proposed-noem'], snrRef, 'fixed10');
-    const getMixed = getModels(Lref, ['proposed'], snrRange, 'mixed');
+    const getFixed = await getModels(Lref, ['proposed', 'proposed-noem'], snrRef, 'fixed10');
+    const getMixed = await getModels(Lref, ['proposed'], snrRange, 'mixed');
     const Mr = Math.max(...Ms);
     const robustPoints: [number, number][] = quick
       ? [

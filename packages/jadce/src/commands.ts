@@ -157,7 +157,7 @@ const train = defineCommand({
       .split(',')
       .map((m) => m.trim())
       .filter(Boolean) as TrainableMethod[];
-    const res = trainJadceModels({
+    const res = await trainJadceModels({
       S,
       M: parseIntList(str(ctx, 'M'), '--M'),
       eps: num(ctx, 'eps'),

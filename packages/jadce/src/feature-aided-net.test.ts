@@ -77,7 +77,7 @@ describe('FeatureAidedJadceNet (reconstruction)', () => {
     });
   }
 
-  it('learns: layer-wise training lowers the NMSE, keeps the tensor count flat, and weights round-trip', () => {
+  it('learns: layer-wise training lowers the NMSE, keeps the tensor count flat, and weights round-trip', async () => {
     const S2 = makePilots(10, 30, createRng(5));
     const train = makeSamplePool({ S: S2, M: 8, activity: 0.1, snrDb: 15, count: 256, rank: 4, rng: createRng(6) });
     const test = makeSamplePool({ S: S2, M: 8, activity: 0.1, snrDb: 15, count: 128, rank: 4, rng: createRng(7) });
@@ -92,7 +92,7 @@ describe('FeatureAidedJadceNet (reconstruction)', () => {
       });
     const before = evalNmse();
     const counts: number[] = [];
-    trainLayerwise(net, train, {
+    await trainLayerwise(net, train, {
       stepsPerStage: 8,
       batch: 32,
       lr: 3e-3,

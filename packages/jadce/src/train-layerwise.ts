@@ -13,7 +13,14 @@
  * batch, plus `bceWeight`·BCE(π^t, a) with `loss: 'nmse+bce'`. lr 1e-3 / 1e-4 are typical LAMP values, not the paper's.
  */
 
-import { adam, InvalidArgumentError, NonFiniteLossError, type Rng } from '@ft/core';
+import {
+  adam,
+  assertFiniteVariables,
+  InvalidArgumentError,
+  NonFiniteLossError,
+  type Rng,
+  yieldToEventLoop,
+} from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { poolBatch, type SamplePool } from './training-data.js';
 
@@ -46,7 +53,10 @@ export interface TrainLayerwiseOptions {
   rng: Rng;
   /** Called after every stage. */
   onStage?: (s: StageRecord) => void;
-  /** Stops between steps when aborted (the net keeps its current weights). */
+  /**
+   * Stops between steps when aborted (the net keeps its current weights and the promise resolves with the stages
+   * done so far). The loop yields to the event loop after every step, so a SIGINT handler can abort it.
+   */
   signal?: AbortSignal;
 }
 
@@ -67,13 +77,15 @@ export function nmseLoss(xHat: tf.Tensor, x: tf.Tensor): tf.Scalar {
 
 /**
  * Trains `net` layer by layer on `pool` (see file header); with several pools (e.g. different antenna counts, which
- * cannot share a batch) the steps cycle through them. Returns the stage records and the number of steps.
+ * cannot share a batch) the steps cycle through them. Resolves with the stage records and the number of steps.
+ * Throws `NonFiniteLossError` for a NaN/Inf loss and `NonFiniteValueError` when a variable of the net is NaN/±Inf
+ * at the end of a stage (checked once per stage, one fused reduction per variable).
  */
-export function trainLayerwise(
+export async function trainLayerwise(
   net: LayerwiseNet,
   pool: SamplePool | SamplePool[],
   o: TrainLayerwiseOptions,
-): { stages: StageRecord[]; steps: number } {
+): Promise<{ stages: StageRecord[]; steps: number }> {
   const pools = Array.isArray(pool) ? pool : [pool];
   if (pools.length === 0) throw new InvalidArgumentError('trainLayerwise: no sample pool');
   const lr = o.lr ?? 1e-3;
@@ -86,7 +98,7 @@ export function trainLayerwise(
   }
   const stages: StageRecord[] = [];
   let steps = 0;
-  const runStage = (
+  const runStage = async (
     vars: tf.Variable[],
     layers: number,
     emSteps: number | undefined,
@@ -96,6 +108,7 @@ export function trainLayerwise(
     const opt = adam({ lr: stageLr });
     const losses: number[] = [];
     for (let s = 0; s < o.stepsPerStage; s++) {
+      if (s > 0) await yieldToEventLoop();
       if (o.signal?.aborted) break;
       const p = pools[steps % pools.length];
       const batch = Math.min(o.batch ?? 128, p.count);
@@ -127,6 +140,11 @@ export function trainLayerwise(
       steps++;
     }
     opt.dispose();
+    await assertFiniteVariables(vars, {
+      where: `trainLayerwise: layer ${layers}, ${kind} stage`,
+      step: steps,
+      hint: 'lower the learning rate',
+    });
     const tail = losses.slice(Math.floor(losses.length * 0.9));
     const rec: StageRecord = {
       layer: layers,
@@ -139,13 +157,15 @@ export function trainLayerwise(
     o.onStage?.(rec);
   };
   for (let t = 0; t < net.T; t++) {
+    await yieldToEventLoop();
     if (o.signal?.aborted) break;
     const own = net.layerVariables(t);
     const innerSteps = inner && J > 0 ? Array.from({ length: J }, (_, j) => j + 1) : [J];
-    for (const j of innerSteps) if (own.length > 0) runStage(own, t + 1, j, lr, 'inner');
+    for (const j of innerSteps) if (own.length > 0) await runStage(own, t + 1, j, lr, 'inner');
     const all: tf.Variable[] = [];
     for (let k = 0; k <= t; k++) all.push(...net.layerVariables(k));
-    if (t > 0 || own.length === 0) for (const r of refineLrs) if (all.length > 0) runStage(all, t + 1, J, r, 'outer');
+    if (t > 0 || own.length === 0)
+      for (const r of refineLrs) if (all.length > 0) await runStage(all, t + 1, J, r, 'outer');
   }
   return { stages, steps };
 }

@@ -73,8 +73,11 @@ function activeRowEnergy(p: SamplePool): number {
   return k > 0 ? s / (k * r) : 1;
 }
 
-/** Trains the requested learned methods (see file header). */
-export function trainJadceModels(o: TrainModelsOptions): TrainModelsResult {
+/**
+ * Trains the requested learned methods (see file header). Yields to the event loop between steps, so `signal` can
+ * be aborted from a signal handler; throws `NonFiniteValueError` if a net's weights become NaN/±Inf.
+ */
+export async function trainJadceModels(o: TrainModelsOptions): Promise<TrainModelsResult> {
   const methods = o.methods ?? ['proposed', 'lista-gs', 'alista-gs'];
   for (const m of methods) {
     if (!(TRAINABLE_METHODS as readonly string[]).includes(m)) {
@@ -130,7 +133,7 @@ export function trainJadceModels(o: TrainModelsOptions): TrainModelsResult {
       if (method === 'alista-gs') netLr = 10 * lr;
       model = { kind: method, net };
     }
-    const res = trainLayerwise(model.net, pools, {
+    const res = await trainLayerwise(model.net, pools, {
       stepsPerStage,
       batch,
       lr: netLr,

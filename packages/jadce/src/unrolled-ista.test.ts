@@ -122,7 +122,7 @@ describe('UnrolledIsta variants', () => {
     }
   });
 
-  it('LISTA-GS and ALISTA-GS learn: layer-wise training lowers the NMSE', () => {
+  it('LISTA-GS and ALISTA-GS learn: layer-wise training lowers the NMSE', async () => {
     const S2 = makePilots(10, 30, createRng(5));
     const train = makeSamplePool({ S: S2, M: 4, activity: 0.1, snrDb: 20, count: 256, rng: createRng(6) });
     const test = makeSamplePool({ S: S2, M: 4, activity: 0.1, snrDb: 20, count: 128, rng: createRng(7) });
@@ -137,7 +137,7 @@ describe('UnrolledIsta variants', () => {
           return 10 * Math.log10(nmseLoss(net.run(b.Yr).X[2], b.Xr).dataSync()[0]);
         });
       const before = evalNmse();
-      trainLayerwise(net, train, { stepsPerStage: 10, batch: 32, lr: 1e-2, rng: createRng(8) });
+      await trainLayerwise(net, train, { stepsPerStage: 10, batch: 32, lr: 1e-2, rng: createRng(8) });
       expect(evalNmse()).toBeLessThan(before - 1);
       net.dispose();
     }
