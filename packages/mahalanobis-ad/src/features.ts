@@ -10,7 +10,9 @@ import {
   type ImageShape,
   InvalidArgumentError,
   layerNames,
+  NonFiniteValueError,
   ShapeError,
+  yieldToEventLoop,
 } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -125,8 +127,14 @@ export interface FeatureBatchOptions {
   inputNorm?: InputNorm;
   /** Tap names whose outputs are pooled (GAP); taps not listed here come back raw (e.g. PaDiM maps). Default all. */
   pooled?: readonly string[];
-  /** Stops between batches (throws the signal's reason). */
+  /** Stops between batches (throws the signal's reason); the stream yields to the event loop before each batch. */
   signal?: AbortSignal;
+  /**
+   * Throw `InvalidArgumentError` when a batch's images hold NaN/±Inf, and `NonFiniteValueError` when its tap
+   * outputs do while the images are finite (a backbone with non-finite weights must not be fitted or scored). One
+   * fused reduction per tensor, read back once per batch. Default true.
+   */
+  checkFinite?: boolean;
 }
 
 /** One batch of tap outputs: pooled `[B, C]` features or raw `[B, h, w, C]` maps, keyed by tap name. */
@@ -154,19 +162,44 @@ export async function* featureBatches(
   const norm = opts.inputNorm ?? identityNorm(ds.shape[2]);
   const pooled = new Set(opts.pooled ?? levels);
   let current: tf.Tensor[] = [];
+  const checkFinite = opts.checkFinite ?? true;
   try {
     for await (const b of batches(ds, { batchSize: opts.batchSize ?? 128 })) {
+      await yieldToEventLoop(); // lets a SIGINT handler abort `signal` between batches
       if (opts.signal?.aborted) {
         b.dispose();
         throw opts.signal.reason ?? new Error('aborted');
       }
       tf.dispose(current);
+      current = [];
       const outs = tf.tidy(() => {
         const raw = tapOutputs(taps, normalizeInput(b.x, norm));
         return raw.map((t, i) => (pooled.has(levels[i]) ? gap(t) : t));
       });
-      b.dispose();
       current = outs;
+      if (checkFinite) {
+        // [input, ...taps]: NaN images are the caller's input error, NaN features with finite images the model's
+        const flags = tf.tidy(() => tf.stack([b.x, ...outs].map((t) => tf.all(tf.isFinite(t)))));
+        const ok = await flags.data();
+        flags.dispose();
+        const first = b.indices[0];
+        if (!ok[0]) {
+          b.dispose();
+          throw new InvalidArgumentError(
+            `featureBatches: images ${first}..${first + outs[0].shape[0] - 1} contain NaN or ±Inf pixel values`,
+            { firstIndex: first },
+          );
+        }
+        const bad = Array.from(ok.subarray(1)).findIndex((f) => !f);
+        if (bad >= 0) {
+          b.dispose();
+          throw new NonFiniteValueError(
+            `featureBatches: tap '${levels[bad]}' has NaN or ±Inf outputs for images ${first}..${first + outs[0].shape[0] - 1}; the backbone's weights (or the input normalisation) are probably non-finite`,
+            { tap: levels[bad], firstIndex: first },
+          );
+        }
+      }
+      b.dispose();
       yield { features: Object.fromEntries(levels.map((l, i) => [l, outs[i]])), indices: b.indices };
     }
   } finally {

@@ -1,4 +1,12 @@
-import { createRng, EmptyDatasetError, InvalidArgumentError, memoryGuard, ShapeError, subset } from '@ft/core';
+import {
+  createRng,
+  EmptyDatasetError,
+  InvalidArgumentError,
+  memoryGuard,
+  NonFiniteValueError,
+  ShapeError,
+  subset,
+} from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
 import { auroc } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -133,5 +141,38 @@ describe('earlyStopEpoch', () => {
     expect(earlyStopEpoch(hist, 3)).toBe(1);
     expect(earlyStopEpoch(hist, 4)).toBe(5);
     expect(earlyStopEpoch(h([0.5, 0.5, 0.5]), 1)).toBe(0);
+  });
+});
+
+describe('mahalanobisFinetune: non-finite weights and abort', () => {
+  it('a backbone with a NaN kernel throws NonFiniteValueError (features are checked) instead of fitting NaN Gaussians', async () => {
+    const model = tinyBackbone([8, 8, 1], 7);
+    const k = model.weights.find((w) => /conv.*kernel/.test(w.name));
+    if (!k) throw new Error('no conv kernel');
+    const nan = tf.fill(k.shape as number[], Number.NaN);
+    k.write(nan);
+    nan.dispose();
+    const before = tf.memory().numTensors;
+    const err = await mahalanobisFinetune(model, { train, val, epochs: 1, batchSize: 8, rng: createRng(7) }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(NonFiniteValueError);
+    expect(err.message).toMatch(/featureBatches: tap '.+' has NaN or ±Inf outputs for images 0\.\./);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('an abort from a timer callback stops the feature stream between batches', async () => {
+    const model = tinyBackbone([8, 8, 1], 8);
+    const taps = tapModel(model, ['block1']);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    let n = 0;
+    const big = toyImages(64, [8, 8, 1], 9);
+    await expect(
+      (async () => {
+        for await (const _b of featureBatches(taps, ['block1'], big, { batchSize: 2, signal: ac.signal })) n++;
+      })(),
+    ).rejects.toThrow();
+    expect(n).toBeLessThanOrEqual(2);
   });
 });

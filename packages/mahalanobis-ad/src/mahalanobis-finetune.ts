@@ -26,6 +26,8 @@
 import {
   type Augment,
   adam,
+  allVariablesOf,
+  assertFiniteVariables,
   auroc,
   type Callback,
   EmptyDatasetError,
@@ -180,7 +182,9 @@ function snapshot(m: tfl.LayersModel): tf.Tensor[] {
 
 /**
  * Fine-tunes `model` in place (see module docs) and returns the per-epoch history, the selected epoch and the
- * Gaussians refit at the returned weights. BatchNorm layers are left frozen.
+ * Gaussians refit at the returned weights. BatchNorm layers are left frozen. Non-finite weights or features throw
+ * `NonFiniteValueError` (checked by `fit` at every epoch end, by the feature stream on every batch, and on the
+ * returned weights); `signal` is seen between training steps and feature batches.
  */
 export async function mahalanobisFinetune(
   model: tfl.LayersModel,
@@ -338,6 +342,12 @@ export async function mahalanobisFinetune(
   tf.dispose(best.weights);
   current.dispose();
   gaussian.dispose();
+  // fit checks the weights at every epoch end; this covers the restored snapshot and an epochs = 0 run too
+  await assertFiniteVariables(allVariablesOf(taps), {
+    where: 'mahalanobisFinetune',
+    step: lastEpoch,
+    hint: 'lower the learning rate',
+  });
   return {
     history,
     bestEpoch: best.epoch,
