@@ -33,7 +33,12 @@ export { clipByGlobalNorm, clipByValue } from './clip.js';
 export { EarlyStopping, type EarlyStoppingOptions, earlyStopping } from './early-stopping.js';
 export { Ema, type EmaOptions, ema } from './ema.js';
 export { type EvaluateOptions, evaluate, type PredictOptions, predict } from './evaluate.js';
-export { assertFiniteVariables, type FiniteCheckContext, firstNonFiniteIndex } from './finite.js';
+export {
+  assertFiniteVariables,
+  type FiniteCheckContext,
+  firstNonFiniteIndex,
+  WEIGHT_MAGNITUDE_LIMIT,
+} from './finite.js';
 export { type CheckpointOptions, type FitOptions, fit, type RunConfigValue, type ValidationOptions } from './fit.js';
 export { type MemoryGuardOptions, memoryGuard } from './memory-guard.js';
 export {
