@@ -15,8 +15,13 @@
  * Limits: tfjs-layers `Dropout` draws its masks from an unseeded global generator (or from one fixed seed, giving
  * the same mask every call), so models with Dropout layers are neither reproducible nor bit-identically resumable;
  * use a custom `forward` / `Module` that takes its randomness from `ctx.rng`. Float reductions differ across
- * backends, so bitwise resume holds on one backend only. The abort signal is checked between steps, not while
- * waiting for a batch from an async data source.
+ * backends, so bitwise resume holds on one backend only. The abort signal is checked between steps (after yielding
+ * to the event loop, so signal handlers and timers run even on backends whose reads resolve in a microtask), not
+ * while waiting for a batch from an async data source.
+ *
+ * Safety: the weights (every variable, BN moving statistics included) are checked for NaN/±Inf/|w| ≥ 2^64 at every
+ * epoch end, before every checkpoint and after the last step (`NonFiniteValueError`); checkpoints record a run
+ * fingerprint (`CheckpointOptions.config`) that a resume must match (`ResumeMismatchError`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradients of tfjs-core ops (tf.variableGrads needs them)
@@ -126,7 +131,10 @@ export interface FitOptions<B extends TrainBatch = TrainBatch> {
   checkpoint?: CheckpointOptions;
   /** Root RNG. Epoch data gets `rng.fork('epoch-'+e)`, the forward pass `rng.fork('fit-step')`. */
   rng: Rng;
-  /** Abort: training stops after the current step, writes a checkpoint if configured and throws `AbortedError`. */
+  /**
+   * Abort: training stops after the current step, writes a checkpoint if configured and throws `AbortedError`.
+   * `fit` yields to the event loop after every step, so aborting from a `SIGINT` handler or a timer is seen promptly.
+   */
   signal?: AbortSignal;
   /** Extra loss term added to the data loss, e.g. an L2-SP regulariser: `(model) => scalar`. */
   extraLoss?: (model: Trainable) => tf.Scalar;
@@ -179,8 +187,15 @@ const newAcc = (): EpochAcc => ({ lossSum: 0, steps: 0, images: 0, ms: 0, lr: Nu
  *
  * Abort (design choice): when `signal` fires, the current step finishes, a checkpoint is written (if
  * `checkpoint` is set) and `fit` throws `AbortedError` whose `details` hold `{step, epoch, checkpoint, history}`.
+ * The loop yields to the event loop (`yieldToEventLoop`) after every step, so a signal aborted from a signal
+ * handler is seen after the current step on every backend.
  * A non-finite loss throws `NonFiniteLossError` (before the update is applied) naming the step, epoch and the last
- * checkpoint. A `steps` limit that falls inside an epoch records that partial epoch.
+ * checkpoint. Weights that are NaN, ±Inf or of magnitude ≥ 2^64 (trainable or not, e.g. BN moving statistics) throw
+ * `NonFiniteValueError` naming the variable, the step and the last good checkpoint; they are checked at every epoch
+ * end, before every checkpoint (none is written with them) and after the last step, with one fused reduction per
+ * variable. Resuming a checkpoint whose `config` fingerprint differs from `checkpoint.config` throws
+ * `ResumeMismatchError` unless `checkpoint.forceResume`. A `steps` limit that falls inside an epoch records that
+ * partial epoch.
  *
  * @param model a tfjs-layers `LayersModel` or a `Module`.
  * @param opts see `FitOptions`.
