@@ -25,6 +25,7 @@ import {
   resultsPage,
   type Verdict,
   writeSvg,
+  yieldToEventLoop,
 } from '@ft/core';
 import { chooseThreshold, type MethodName, runMethod, scoreRun } from './evaluate.js';
 import type { CMat } from './host-complex.js';
@@ -280,7 +281,7 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
     };
 
     // ---- evaluation of one point ----
-    const evalPoint = (
+    const evalPoint = async (
       group: BenchRecord['group'],
       M: number,
       L: number,
@@ -313,6 +314,7 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
         rng: root.fork(`val-${key}`),
       });
       for (const m of todo) {
+        await yieldToEventLoop(); // a SIGINT handler can abort `signal` between methods
         if (o.signal?.aborted) return;
         const priorEps = m.priorEps ?? pointEps;
         const priors = {
@@ -368,14 +370,14 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
       const get = await getModels(L, ['proposed', 'lista-gs', 'alista-gs', ...extra], snrRange, 'mixed');
       for (const M of Ms) {
         const points = L === Lref ? snrs : [snrRef];
-        for (const snr of points) evalPoint('grid', M, L, snr, eps, baseMethods(get));
+        for (const snr of points) await evalPoint('grid', M, L, snr, eps, baseMethods(get));
         if (L === Lref) {
           const abl: { name: string; method: MethodName; model?: LearnedModel }[] = [
             { name: 'proposed-noem', method: 'proposed', model: get('proposed-noem') },
           ];
           if (M === Math.max(...Ms))
             abl.push({ name: 'proposed-nodr', method: 'proposed', model: get('proposed-nodr') });
-          evalPoint('ablation', M, L, snrRef, eps, abl);
+          await evalPoint('ablation', M, L, snrRef, eps, abl);
         }
       }
     }
@@ -396,7 +398,7 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
           [0.05, 20],
         ];
     for (const [pe, ps] of robustPoints) {
-      evalPoint('robustness', Mr, Lref, ps, pe, [
+      await evalPoint('robustness', Mr, Lref, ps, pe, [
         { name: 'amp-mmv', method: 'amp-mmv' },
         { name: 'amp-mmv-nominal', method: 'amp-mmv', priorEps: eps },
         { name: 'cov-ml', method: 'cov-ml' },

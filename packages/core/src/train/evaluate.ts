@@ -11,7 +11,7 @@ import {
   openSource,
   type TrainBatch,
 } from './batch.js';
-import { yieldToEventLoop } from './yield.js';
+import { yieldAndCheck } from './yield.js';
 
 /** Options of `evaluate`. */
 export interface EvaluateOptions<B extends TrainBatch = TrainBatch> {
@@ -54,8 +54,7 @@ export async function evaluate<B extends TrainBatch = TrainBatch>(
   let b = 0;
   try {
     for (;;) {
-      await yieldToEventLoop();
-      opts.signal?.throwIfAborted();
+      await yieldAndCheck(opts.signal);
       const r = await it.next();
       if (r.done) break;
       const batch = r.value;
@@ -141,8 +140,7 @@ export async function predict<B extends TrainBatch = TrainBatch>(
       const n = x.shape[0];
       if (!n) throw new EmptyDatasetError(`predict: input has shape [${x.shape}], no examples`);
       for (let i = 0; i < n; i += bs) {
-        await yieldToEventLoop();
-        opts.signal?.throwIfAborted();
+        await yieldAndCheck(opts.signal);
         parts.push(
           tf.tidy(() => {
             const xb = tf.slice(x, i, Math.min(bs, n - i));
@@ -155,8 +153,7 @@ export async function predict<B extends TrainBatch = TrainBatch>(
       const dispose = opts.disposeBatches ?? owned;
       try {
         for (;;) {
-          await yieldToEventLoop();
-          opts.signal?.throwIfAborted();
+          await yieldAndCheck(opts.signal);
           const r = await it.next();
           if (r.done) break;
           try {
