@@ -179,9 +179,9 @@ export async function attackAccuracy(
         return [correctMask(z, batch.y), tf.all(tf.isFinite(z))];
       });
       const cleanV = clean.dataSync();
-      const isFinite = finite.dataSync()[0];
+      const outputFinite = finite.dataSync()[0];
       tf.dispose([clean, finite]);
-      if (!isFinite) {
+      if (!outputFinite) {
         throw new NonFiniteValueError(
           `${where}: the model output for batch ${batchIndex} (examples ${done}..${done + bs - 1}) contains NaN or ±Inf; the model's weights are probably non-finite (diverged training or a corrupt weights file)`,
           { batch: batchIndex },
