@@ -60,10 +60,16 @@ const num = (a: Args, k: string): number | undefined => (a[k] === undefined ? un
 
 const attackOptions: Record<string, CommandOption> = {
   attack: { type: 'string', description: 'Attack', choices: CLI_ATTACKS, default: 'pgd' },
-  eps: { type: 'number', description: 'Perturbation budget ε (L∞ for all but pgdl2)', default: 0.1 },
-  alpha: { type: 'number', description: 'Step size α (default ε/4; pgdl2 ε/5; fgsm-rs 1.25ε)' },
-  steps: { type: 'number', description: 'Attack iterations (default 20; apgd 100)' },
-  restarts: { type: 'number', description: 'Random restarts (worst case kept per example)', default: 1 },
+  eps: { type: 'number', description: 'Perturbation budget ε (L∞ for all but pgdl2)', default: 0.1, min: 0 },
+  alpha: { type: 'number', description: 'Step size α (default ε/4; pgdl2 ε/5; fgsm-rs 1.25ε)', exclusiveMin: 0 },
+  steps: { type: 'number', description: 'Attack iterations (default 20; apgd 100)', integer: true, min: 1 },
+  restarts: {
+    type: 'number',
+    description: 'Random restarts (worst case kept per example)',
+    default: 1,
+    integer: true,
+    min: 1,
+  },
   targeted: { type: 'boolean', description: 'Targeted attack (random other class as target)', default: false },
 };
 
@@ -127,8 +133,14 @@ export const evalCommand = defineCommand({
     model: { type: 'string', description: 'zoo:<name>, a model directory, model.json or URL', required: true },
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'fashion-mnist' },
     ...attackOptions,
-    limit: { type: 'number', description: 'Evaluate on the first N test images (0 = all)', default: 0 },
-    'batch-size': { type: 'number', description: 'Batch size', default: 256 },
+    limit: {
+      type: 'number',
+      description: 'Evaluate on the first N test images (0 = all)',
+      default: 0,
+      integer: true,
+      min: 0,
+    },
+    'batch-size': { type: 'number', description: 'Batch size', default: 256, integer: true, min: 1 },
     sanity: { type: 'boolean', description: 'Also run the gradient-masking checks (adds `sanity`)', default: false },
   },
   async run(ctx) {
@@ -160,10 +172,17 @@ export const attackCommand = defineCommand({
     model: { type: 'string', description: 'zoo:<name>, a model directory, model.json or URL', required: true },
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'fashion-mnist' },
     ...attackOptions,
-    limit: { type: 'number', description: 'Attack the first N test images', default: 256 },
+    limit: {
+      type: 'number',
+      description: 'Attack the first N test images (0 = all)',
+      default: 256,
+      integer: true,
+      min: 0,
+    },
     out: {
       type: 'string',
       description: 'Write the adversarial images to this .npy file (labels to <name>-labels.npy)',
+      output: 'file',
     },
   },
   async run(ctx) {
@@ -268,32 +287,52 @@ const trainOptions: Record<string, CommandOption> = {
     choices: ['madry', 'trades', 'fast-at', 'natural'],
     default: 'madry',
   },
-  eps: { type: 'number', description: 'L∞ budget ε', default: 0.1 },
-  alpha: { type: 'number', description: 'Attack step α (madry/trades default ε/4, fast-at 1.25ε)' },
-  steps: { type: 'number', description: 'Training attack steps K (madry, trades)', default: 7 },
-  beta: { type: 'number', description: 'TRADES β', default: 6 },
-  'batch-size': { type: 'number', description: 'Batch size', default: 128 },
+  eps: { type: 'number', description: 'L∞ budget ε', default: 0.1, min: 0 },
+  alpha: { type: 'number', description: 'Attack step α (madry/trades default ε/4, fast-at 1.25ε)', exclusiveMin: 0 },
+  steps: { type: 'number', description: 'Training attack steps K (madry, trades)', default: 7, integer: true, min: 1 },
+  beta: { type: 'number', description: 'TRADES β', default: 6, min: 0 },
+  'batch-size': { type: 'number', description: 'Batch size', default: 128, integer: true, min: 1 },
   schedule: { type: 'string', description: 'LR schedule', choices: CLI_SCHEDULES },
-  lr: { type: 'number', description: 'Peak learning rate' },
-  'warm-fraction': { type: 'number', description: 'slow-start-fast-decay: warm-up fraction p', default: 0.7 },
+  lr: { type: 'number', description: 'Peak learning rate', exclusiveMin: 0 },
+  'warm-fraction': {
+    type: 'number',
+    description: 'slow-start-fast-decay: warm-up fraction p',
+    default: 0.7,
+    exclusiveMin: 0,
+    exclusiveMax: 1,
+  },
   decay: {
     type: 'string',
     description: 'slow-start-fast-decay: decay shape',
     choices: ['linear', 'exp'],
     default: 'linear',
   },
-  'train-size': { type: 'number', description: 'Train on a stratified subset of N images (0 = all)', default: 0 },
+  'train-size': {
+    type: 'number',
+    description: 'Train on a stratified subset of N images (0 = all)',
+    default: 0,
+    integer: true,
+    min: 0,
+  },
   'val-size': {
     type: 'number',
     description: 'Held-out validation images (robust accuracy per epoch; 0 = none)',
     default: 0,
+    integer: true,
+    min: 0,
   },
   'eval-limit': {
     type: 'number',
     description: 'Report PGD-20 accuracy on the first N test images (0 = skip)',
     default: 1000,
+    integer: true,
+    min: 0,
   },
-  out: { type: 'string', description: 'Save the trained model (LayersModel format) to this directory' },
+  out: {
+    type: 'string',
+    description: 'Save the trained model (LayersModel format) to this directory',
+    output: 'dir',
+  },
 };
 
 async function trainRun(ctx: CommandContext, model: tfl.LayersModel, defaults: { schedule: string; lr: number }) {
@@ -372,8 +411,8 @@ export const trainCommand = defineCommand({
   description: 'Adversarially train a classifier from scratch (PGD-AT, TRADES, Fast-AT or natural) and save it',
   options: {
     arch: { type: 'string', description: `Backbone (${listBackbones().join(', ')})`, default: 'tinyCnn' },
-    width: { type: 'number', description: 'Channel-width multiplier', default: 1 },
-    epochs: { type: 'number', description: 'Epochs', default: 10 },
+    width: { type: 'number', description: 'Channel-width multiplier', default: 1, exclusiveMin: 0 },
+    epochs: { type: 'number', description: 'Epochs', default: 10, integer: true, min: 1 },
     ...trainOptions,
   },
   async run(ctx) {
@@ -403,7 +442,7 @@ export const finetuneCommand = defineCommand({
       description: 'Pre-trained model: zoo:<name>, a directory, model.json or URL',
       required: true,
     },
-    epochs: { type: 'number', description: 'Epochs', default: 2 },
+    epochs: { type: 'number', description: 'Epochs', default: 2, integer: true, min: 1 },
     ...trainOptions,
   },
   async run(ctx) {

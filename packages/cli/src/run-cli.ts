@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type BackendName,
@@ -6,8 +8,10 @@ import {
   type CommandSpec,
   createRng,
   FtError,
+  InterruptedError,
   InvalidArgumentError,
   initBackend,
+  NonFiniteValueError,
 } from '@ft/core';
 import { createProgressBar } from './progress-bar.js';
 
@@ -31,9 +35,25 @@ export class UsageError extends FtError {
   }
 }
 
+/** Backend names `--backend` accepts (comma-separated, tried in order). */
+export const CLI_BACKENDS: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu', 'wasm'];
+
+/** Exit codes of `runCli`. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+
+/** A user-caused file-system failure (ENOENT, EISDIR, ...) that no loader turned into a more specific error. */
+export class FileAccessError extends FtError {
+  constructor(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super('FILE_ACCESS', message, details, options);
+  }
+}
+
 const COMMON: Record<string, CommandOption> = {
-  seed: { type: 'number', description: 'Seed for every random choice', default: 0 },
-  backend: { type: 'string', description: 'Backend(s) to try, e.g. ft-native or tensorflow,cpu (env FT_BACKEND)' },
+  seed: { type: 'number', description: 'Seed for every random choice', default: 0, integer: true },
+  backend: {
+    type: 'string',
+    description: `Backend(s) to try, comma-separated: ${CLI_BACKENDS.join(', ')} (env FT_BACKEND)`,
+  },
   json: { type: 'boolean', description: 'Print the result as one JSON object on the last stdout line', default: false },
   help: { type: 'boolean', description: 'Show help', short: 'h', default: false },
 };
@@ -56,11 +76,25 @@ function helpText(commands: CommandSpec[], cmd?: CommandSpec): string {
   for (const [name, o] of Object.entries(all)) {
     const def = o.default !== undefined && o.type !== 'boolean' ? ` (default ${o.default})` : '';
     const ch = o.choices ? ` [${o.choices.join('|')}]` : '';
+    const con = constraintText(o);
     lines.push(
-      `  --${name}${o.type === 'boolean' ? '' : ` <${o.type}>`}  ${o.description}${ch}${def}${o.required ? ' (required)' : ''}`,
+      `  --${name}${o.type === 'boolean' ? '' : ` <${o.type}>`}  ${o.description}${ch}${con ? ` [${con}]` : ''}${def}${o.required ? ' (required)' : ''}`,
     );
   }
   return lines.join('\n');
+}
+
+/** The constraint of a number option in words, e.g. `integer ≥ 1`, `> 0`, `0 ≤ x ≤ 1`; '' when unconstrained. */
+export function constraintText(o: CommandOption): string {
+  if (o.type !== 'number') return o.pattern && o.patternHint ? o.patternHint : '';
+  const parts: string[] = [];
+  const lo = o.min !== undefined ? `${o.min} ≤ ` : o.exclusiveMin !== undefined ? `${o.exclusiveMin} < ` : '';
+  const hi = o.max !== undefined ? ` ≤ ${o.max}` : o.exclusiveMax !== undefined ? ` < ${o.exclusiveMax}` : '';
+  if (lo && hi) parts.push(`${lo}x${hi}`);
+  else if (lo) parts.push(o.min !== undefined ? `≥ ${o.min}` : `> ${o.exclusiveMin}`);
+  else if (hi) parts.push(hi.trim());
+  if (o.integer) parts.unshift('integer');
+  return parts.join(' ');
 }
 
 function findCommand(commands: CommandSpec[], positionals: string[]): { cmd?: CommandSpec; rest: string[] } {
@@ -79,35 +113,213 @@ function coerce(
 ): string | number | boolean | undefined {
   if (raw === undefined) {
     if (o.required) throw new UsageError(`--${name} is required`);
+    if (o.output && typeof o.default === 'string') checkOutputPath(`--${name}`, o.default, o.output);
     return o.default;
   }
   if (o.type === 'boolean') return raw === true || raw === 'true';
   if (typeof raw !== 'string') throw new UsageError(`--${name} needs a value`);
   if (o.type === 'number') {
     const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got "${raw}"`);
+    const con = constraintText(o);
+    const want = con ? `a number (${con})` : 'a number';
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} must be ${want}, got "${raw}"`);
+    if (
+      (o.integer && !Number.isInteger(v)) ||
+      (o.min !== undefined && v < o.min) ||
+      (o.exclusiveMin !== undefined && v <= o.exclusiveMin) ||
+      (o.max !== undefined && v > o.max) ||
+      (o.exclusiveMax !== undefined && v >= o.exclusiveMax)
+    ) {
+      throw new UsageError(`--${name} must be ${con}, got ${raw}`);
+    }
     return v;
+  }
+  if (raw.startsWith('-') && raw.length > 1 && !/^-\d/.test(raw)) {
+    // `--out --json`: parseArgs took the next flag as this option's value
+    throw new UsageError(`--${name} needs a value, got the flag "${raw}"`);
   }
   if (o.choices && !o.choices.includes(raw)) {
     throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}, got "${raw}"`);
   }
+  if (o.pattern && !o.pattern.test(raw)) {
+    throw new UsageError(`--${name} must be ${o.patternHint ?? `of the form ${o.pattern}`}, got "${raw}"`);
+  }
+  if (o.output) checkOutputPath(`--${name}`, raw, o.output);
   return raw;
 }
 
 /**
- * Runs the `ft` command line. Returns the exit code: 0 on success, 1 on a failed command, 2 on a usage error.
+ * Checks, before any work, that `p` can be written as a folder (`'dir'`) or a file: it is not an existing entry of
+ * the other kind, and its nearest existing ancestor is a writable folder. Throws `UsageError` naming the flag.
+ */
+export function checkOutputPath(flag: string, p: string, kind: 'dir' | 'file'): void {
+  if (p.trim() === '') throw new UsageError(`${flag} must not be empty`);
+  const abs = path.resolve(p);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    st = undefined;
+  }
+  if (st) {
+    if (kind === 'dir' && !st.isDirectory())
+      throw new UsageError(`${flag} ${p}: exists and is not a folder (give a folder path)`);
+    if (kind === 'file' && st.isDirectory()) throw new UsageError(`${flag} ${p}: is a folder (give a file path)`);
+  }
+  // The nearest existing ancestor must be a folder we can write into (the command creates the rest).
+  let dir = st ? (kind === 'dir' ? abs : path.dirname(abs)) : path.dirname(abs);
+  for (;;) {
+    let ds: fs.Stats | undefined;
+    try {
+      ds = fs.statSync(dir);
+    } catch {
+      ds = undefined;
+    }
+    if (ds) {
+      if (!ds.isDirectory()) throw new UsageError(`${flag} ${p}: ${dir} is a file, so nothing can be created under it`);
+      try {
+        fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+      } catch {
+        throw new UsageError(`${flag} ${p}: the folder ${dir} is not writable`);
+      }
+      return;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
+
+/**
+ * node's parseArgs reads `--seed -5` as an option without a value followed by the flag `-5`: join a negative number
+ * that follows an option taking a value to it (`--seed=-5`, `--snr=-5:10`).
+ */
+export function joinNegativeNumbers(argv: string[], options: Record<string, CommandOption>): string[] {
+  const numeric = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type === 'boolean') continue;
+    numeric.add(`--${name}`);
+    if (o.short) numeric.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (numeric.has(a) && next !== undefined && /^-(\d|\.\d|Infinity$|NaN$)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Checks `--backend` against the known names (initBackend would quietly fall back to cpu for a typo). */
+function parseBackendFlag(v: string): BackendName[] {
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--backend needs a name: ${CLI_BACKENDS.join(', ')}`);
+  for (const n of names) {
+    if (!CLI_BACKENDS.includes(n as BackendName))
+      throw new UsageError(`--backend: unknown backend "${n}"; valid backends: ${CLI_BACKENDS.join(', ')}`);
+  }
+  return names as BackendName[];
+}
+
+/**
+ * Throws `NonFiniteValueError` when a number in a command's result is NaN or ±Infinity: `JSON.stringify` would print
+ * it as `null`, i.e. a broken value would pass for a missing one. (A field that is meant to be absent is `null` or
+ * left out by the command itself, never a NaN.)
+ */
+export function assertFiniteResult(value: unknown, at = 'result'): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw new NonFiniteValueError(`${at} is ${value}: the computation produced a non-finite number`, {
+        field: at,
+        value: String(value),
+      });
+    return;
+  }
+  if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    const list = Array.from(value as ArrayLike<unknown>);
+    for (let i = 0; i < list.length; i++) assertFiniteResult(list[i], `${at}[${i}]`);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) assertFiniteResult(v, `${at}.${k}`);
+  }
+}
+
+const FS_CODES: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'is a folder, expected a file',
+  ENOTDIR: 'a part of the path is a file, expected a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'name too long',
+  EMFILE: 'too many open files',
+};
+
+/** Last resort: a Node file-system error that reached the CLI boundary becomes a typed `FileAccessError`. */
+export function mapSystemError(e: unknown): unknown {
+  if (e instanceof FtError || !(e instanceof Error)) return e;
+  const se = e as NodeJS.ErrnoException;
+  if (typeof se.code !== 'string' || !(se.code in FS_CODES)) return e;
+  const where = se.path ? `${se.path}: ` : '';
+  return new FileAccessError(
+    `${where}${FS_CODES[se.code]} (${se.code}${se.syscall ? ` in ${se.syscall}` : ''})`,
+    { path: se.path, errno: se.code, syscall: se.syscall },
+    { cause: e },
+  );
+}
+
+/** Step, epoch and checkpoint of an interrupted run, from the error (or its causes). */
+function interruptDetails(e: unknown): { step?: number; epoch?: number; checkpoint?: string } {
+  for (let x = e, k = 0; x && k < 5; x = (x as { cause?: unknown }).cause, k++) {
+    const d = (x as FtError).details;
+    if (d && typeof d.step === 'number')
+      return {
+        step: d.step,
+        epoch: typeof d.epoch === 'number' ? d.epoch : undefined,
+        checkpoint: typeof d.checkpoint === 'string' ? d.checkpoint : undefined,
+      };
+  }
+  return {};
+}
+
+/**
+ * Runs the `ft` command line. Returns the exit code: 0 on success, 1 on a failed command, 2 on a usage error,
+ * 130 / 143 when a SIGINT / SIGTERM stopped the command (after its current step, with a checkpoint when one is
+ * configured). A second signal exits the process at once with the same code.
  * With `--json` the last stdout line is one JSON object; logs then go to stderr.
  */
 export async function runCli(argv: string[], opts: RunCliOptions): Promise<number> {
   const io = opts.io ?? { stdout: process.stdout, stderr: process.stderr };
   const commands = opts.commands;
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    io.stderr.write('\nft: interrupted; stopping after the current step (Ctrl-C again to force)\n');
-    controller.abort();
+  let signalled: 'SIGINT' | 'SIGTERM' | undefined;
+  const signalExit = (sig: 'SIGINT' | 'SIGTERM') => (sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (signalled) {
+      io.stderr.write(`\nft: ${sig} again; exiting now\n`);
+      process.exit(signalExit(sig));
+    }
+    signalled = sig;
+    io.stderr.write(
+      `\nft: ${sig === 'SIGINT' ? 'interrupted' : 'terminated'}; stopping after the current step (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to force)\n`,
+    );
+    controller.abort(new InterruptedError(`interrupted by ${sig}`, { signal: sig }));
   };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   let json = argv.includes('--json');
   try {
     const firstPass = parseArgs({ args: argv, strict: false, allowPositionals: true });
@@ -115,7 +327,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     if (!cmd) {
       if (firstPass.positionals.length === 0 || firstPass.values.help) {
         io.stdout.write(`${helpText(commands)}\n`);
-        return firstPass.positionals.length === 0 && !firstPass.values.help ? 2 : 0;
+        return firstPass.positionals.length === 0 && !firstPass.values.help ? EXIT.usage : EXIT.ok;
       }
       throw new UsageError(`unknown command "${firstPass.positionals.slice(0, 2).join(' ')}". Run \`ft --help\`.`);
     }
@@ -126,13 +338,18 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     }
     let parsed: ReturnType<typeof parseArgs>;
     try {
-      parsed = parseArgs({ args: argv, options: parseOpts, strict: true, allowPositionals: true });
+      parsed = parseArgs({
+        args: joinNegativeNumbers(argv, all),
+        options: parseOpts,
+        strict: true,
+        allowPositionals: true,
+      });
     } catch (e) {
       throw new UsageError(`${(e as Error).message.split('\n')[0]} (see \`ft ${fullName(cmd)} --help\`)`);
     }
     if (parsed.values.help) {
       io.stdout.write(`${helpText(commands, cmd)}\n`);
-      return 0;
+      return EXIT.ok;
     }
     const args: CommandContext['args'] = {};
     for (const [name, o] of Object.entries(all)) args[name] = coerce(name, o, parsed.values[name] as string | boolean);
@@ -143,13 +360,14 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
       throw new UsageError(`missing <${required[positionals.length].name}> (see \`ft ${fullName(cmd)} --help\`)`);
     }
     void rest;
+    const prefer = args.backend !== undefined ? parseBackendFlag(String(args.backend)) : undefined;
     const seed = Number(args.seed ?? 0);
     const log = (m: string) => (json ? io.stderr : io.stdout).write(`${m}\n`);
     const backend =
       cmd.needsBackend === false
         ? undefined
         : await initBackend({
-            ...(args.backend ? { prefer: String(args.backend).split(',') as BackendName[], ignoreEnv: true } : {}),
+            ...(prefer ? { prefer, ignoreEnv: true } : {}),
             log: { warn: (m) => io.stderr.write(`${m}\n`) },
           });
     const ctx: CommandContext = {
@@ -164,11 +382,27 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
       signal: controller.signal,
     };
     const result = await cmd.run(ctx);
+    assertFiniteResult(result ?? {});
     if (json) io.stdout.write(`${JSON.stringify(result ?? {})}\n`);
     else if (result) io.stdout.write(`${formatHuman(result)}\n`);
-    return 0;
-  } catch (e) {
-    const code = e instanceof UsageError ? 2 : 1;
+    return EXIT.ok;
+  } catch (caught) {
+    if (signalled && controller.signal.aborted) {
+      // Stopped by a signal: one line saying where, and 130 / 143 like a shell.
+      const d = interruptDetails(caught);
+      const where =
+        d.step !== undefined ? ` after step ${d.step}${d.epoch !== undefined ? ` (epoch ${d.epoch})` : ''}` : '';
+      const ck = d.checkpoint ? `; checkpoint ${d.checkpoint}` : '';
+      const line = `ft: interrupted by ${signalled}${where}${ck} [INTERRUPTED]`;
+      io.stderr.write(`${line}\n`);
+      if (json)
+        io.stdout.write(
+          `${JSON.stringify({ error: { code: 'INTERRUPTED', message: line.slice(4), signal: signalled, ...d } })}\n`,
+        );
+      return signalExit(signalled);
+    }
+    const e = mapSystemError(caught);
+    const code = e instanceof UsageError ? EXIT.usage : EXIT.failed;
     const msg =
       e instanceof FtError
         ? `ft: error [${e.code}]: ${e.message}`
@@ -182,6 +416,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     return code;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
 

@@ -16,6 +16,25 @@ export interface CommandOption {
   choices?: readonly string[];
   /** One-letter alias. */
   short?: string;
+  /** Number options: the value must be an integer (checked by the CLI, shown in `--help`). */
+  integer?: boolean;
+  /** Number options: the smallest allowed value (inclusive). */
+  min?: number;
+  /** Number options: the value must be greater than this. */
+  exclusiveMin?: number;
+  /** Number options: the largest allowed value (inclusive). */
+  max?: number;
+  /** Number options: the value must be less than this. */
+  exclusiveMax?: number;
+  /** String options: the value must match this pattern; `patternHint` describes it in messages and help. */
+  pattern?: RegExp;
+  patternHint?: string;
+  /**
+   * String options naming a path the command writes: `'dir'` (a folder it creates or fills) or `'file'`. The CLI
+   * checks before the command runs that the path is not an existing entry of the other kind and that its nearest
+   * existing parent is a writable folder, so a bad path fails at once instead of after training.
+   */
+  output?: 'dir' | 'file';
 }
 
 /** Reports progress of long work; renders a bar only when stdout is a TTY and `--json` is off. */
@@ -42,7 +61,10 @@ export interface CommandContext {
   log(message: string): void;
   /** Creates a progress reporter for `total` units of work. */
   progress(total: number, label: string): ProgressReporter;
-  /** Aborted on SIGINT; long work should stop cleanly (and checkpoint) when it fires. */
+  /**
+   * Aborted on the first SIGINT or SIGTERM (its reason is an `InterruptedError`); long work should stop after the
+   * current step (and checkpoint) when it fires. The CLI then exits 130 (SIGINT) or 143 (SIGTERM).
+   */
   signal: AbortSignal;
 }
 

@@ -40,6 +40,8 @@ const taskOptions = {
     type: 'number',
     description: 'The normal class (one-class protocol; ignored for mvtec)',
     default: 0,
+    integer: true,
+    min: 0,
   },
   backbone: {
     type: 'string',
@@ -56,19 +58,39 @@ const taskOptions = {
     type: 'number',
     description: 'Normal training images kept per task before the 80/20 train/val split (0 = all)',
     default: 1000,
+    integer: true,
+    min: 0,
   },
-  'test-subsample': { type: 'number', description: 'Stratified test subsample (0 = the full test split)', default: 0 },
-  size: { type: 'number', description: 'Image side for mvtec/folder datasets', default: 64 },
+  'test-subsample': {
+    type: 'number',
+    description: 'Stratified test subsample (0 = the full test split)',
+    default: 0,
+    integer: true,
+    min: 0,
+  },
+  size: { type: 'number', description: 'Image side for mvtec/folder datasets', default: 64, integer: true, min: 1 },
   'seg-levels': { type: 'string', description: 'Taps of the PaDiM segmenter (mvtec)', default: 'block2,block3' },
-  'seg-channels': { type: 'number', description: 'Random channel subset of the segmenter', default: 48 },
-  'batch-size': { type: 'number', description: 'Images per forward pass', default: 128 },
+  'seg-channels': {
+    type: 'number',
+    description: 'Random channel subset of the segmenter',
+    default: 48,
+    integer: true,
+    min: 1,
+  },
+  'batch-size': { type: 'number', description: 'Images per forward pass', default: 128, integer: true, min: 1 },
 } as const;
 
 const finetuneOptions = {
-  epochs: { type: 'number', description: 'Fine-tuning epochs', default: 20 },
-  lr: { type: 'number', description: 'Adam learning rate', default: 1e-4 },
-  'ft-batch-size': { type: 'number', description: 'Fine-tuning batch size', default: 32 },
-  patience: { type: 'number', description: 'Early-stopping patience in epochs (0 = train all epochs)', default: 3 },
+  epochs: { type: 'number', description: 'Fine-tuning epochs', default: 20, integer: true, min: 1 },
+  lr: { type: 'number', description: 'Adam learning rate', default: 1e-4, exclusiveMin: 0 },
+  'ft-batch-size': { type: 'number', description: 'Fine-tuning batch size', default: 32, integer: true, min: 1 },
+  patience: {
+    type: 'number',
+    description: 'Early-stopping patience in epochs (0 = train all epochs)',
+    default: 3,
+    integer: true,
+    min: 0,
+  },
   loss: {
     type: 'string',
     description: 'Fine-tuning objective',
@@ -198,7 +220,7 @@ export const fitCommand = defineCommand({
   description: 'Fit a Gaussian anomaly detector on normal images and save it',
   options: {
     ...taskOptions,
-    out: { type: 'string', description: 'Directory to write the detector to', required: true },
+    out: { type: 'string', description: 'Directory to write the detector to', required: true, output: 'dir' },
   },
   async run(ctx) {
     const t0 = performance.now();
@@ -278,7 +300,7 @@ export const evalCommand = defineCommand({
       default: false,
     },
     ...finetuneOptions,
-    out: { type: 'string', description: 'Also save the detector (with F1-adaptive thresholds) here' },
+    out: { type: 'string', description: 'Also save the detector (with F1-adaptive thresholds) here', output: 'dir' },
   },
   async run(ctx) {
     const t0 = performance.now();
@@ -332,7 +354,12 @@ export const finetuneCommand = defineCommand({
   options: {
     ...taskOptions,
     ...finetuneOptions,
-    out: { type: 'string', description: 'Directory to write the fine-tuned detector to', required: true },
+    out: {
+      type: 'string',
+      description: 'Directory to write the fine-tuned detector to',
+      required: true,
+      output: 'dir',
+    },
   },
   async run(ctx) {
     const t0 = performance.now();
