@@ -9,9 +9,10 @@
  *   detected set in the full M dimensions (spec step 7) or by projecting back, X̂ = X̂_r·V_rᴴ (`'project'`).
  * - `lista-gs`, `alista-gs` (or any `UnrolledIsta`): X̂ from the last layer on Y; detection by ‖x̂_n‖²/(M·β_n).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  InputTooLargeError,
   InvalidArgumentError,
   ModelFileNotFoundError,
   ModelFormatError,
@@ -19,6 +20,7 @@ import {
   npyArray,
   npyToFloat64,
   readNpz,
+  UnsafePathError,
   writeNpz,
 } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -191,6 +193,147 @@ export function predictLearned(model: LearnedModel, data: JadceData, o: PredictO
   return { X, score, scoreKind: 'energy', active, seconds: (performance.now() - t0) / 1000, iterations: net.T };
 }
 
+/**
+ * Bounds on the configuration read from a JADCE `model.json`, checked before anything is allocated: a file that
+ * declares more (T = 1e8 layers, N = 1e9 devices) is refused with a ModelFormatError naming the field and its range.
+ */
+export const JADCE_MODEL_LIMITS = {
+  /** Layers T. */
+  maxLayers: 1000,
+  /** Inner EM steps J. */
+  maxInnerSteps: 100,
+  /** Pilot length L, devices N, columns r. */
+  maxDim: 16_384,
+  /** Learned float32 parameters the configuration implies (T·2LN, plus T·2N² for LISTA): 2^28 (1 GiB). */
+  maxParams: 2 ** 28,
+  /** model.json bytes. */
+  maxJsonBytes: 16 * 1024 * 1024,
+  /** weights.npz bytes. */
+  maxNpzBytes: 2 ** 32 - 1,
+} as const;
+
+/**
+ * Checks the configuration of a JADCE `model.json` (types, integer ranges, the parameter count it implies, and
+ * that the pilot matrix stored in weights.npz has the declared [L, N]) before a network is built. Throws
+ * ModelFormatError naming `file`, the field and its allowed range.
+ * @param json the parsed model.json.
+ * @param weights the arrays of weights.npz.
+ * @param file model.json path, for messages.
+ */
+export function checkLearnedModelConfig(
+  json: { kind?: unknown; config?: unknown; rank?: unknown },
+  weights: Record<string, NpyArray>,
+  file: string,
+): void {
+  const lim = JADCE_MODEL_LIMITS;
+  const bad = (m: string) => new ModelFormatError(`${file}: ${m}`, { file });
+  const kinds = ['proposed', 'lista-gs', 'alista-gs', 'unrolled-ista'];
+  if (typeof json.kind !== 'string' || !kinds.includes(json.kind)) {
+    throw bad(`kind must be one of ${kinds.join(', ')}, got ${JSON.stringify(json.kind)}`);
+  }
+  const c = json.config;
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw bad('config must be an object');
+  const cfg = c as Record<string, unknown>;
+  const int = (k: string, min: number, max: number, dflt?: number): number => {
+    const v = cfg[k] ?? dflt;
+    if (!(Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max)) {
+      throw bad(`config.${k} must be an integer in [${min}, ${max}], got ${JSON.stringify(cfg[k])}`);
+    }
+    return v as number;
+  };
+  const num = (k: string, ok: (v: number) => boolean, range: string) => {
+    const v = cfg[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && ok(v))) {
+      throw bad(`config.${k} must be a number in ${range}, got ${JSON.stringify(v)}`);
+    }
+  };
+  const L = int('L', 1, lim.maxDim);
+  const N = int('N', 1, lim.maxDim);
+  const T = int('T', 1, lim.maxLayers, 10);
+  let params: number;
+  if (json.kind === 'proposed') {
+    const r = int('r', 1, lim.maxDim);
+    int('J', 0, lim.maxInnerSteps, 3);
+    for (const k of ['learnB'] as const) {
+      if (cfg[k] !== undefined && typeof cfg[k] !== 'boolean') throw bad(`config.${k} must be a boolean`);
+    }
+    if (cfg.damping !== undefined && cfg.damping !== 'shared' && cfg.damping !== 'perLayer') {
+      throw bad(`config.damping must be 'shared' or 'perLayer', got ${JSON.stringify(cfg.damping)}`);
+    }
+    if (cfg.tauUpdate !== undefined && cfg.tauUpdate !== 'em' && cfg.tauUpdate !== 'residual') {
+      throw bad(`config.tauUpdate must be 'em' or 'residual', got ${JSON.stringify(cfg.tauUpdate)}`);
+    }
+    const prior = cfg.prior as Record<string, unknown> | undefined;
+    if (
+      prior !== undefined &&
+      (prior === null ||
+        typeof prior !== 'object' ||
+        typeof prior.lambda !== 'number' ||
+        typeof prior.phi !== 'number' ||
+        !(prior.lambda > 0 && prior.lambda < 1) ||
+        !(prior.phi > 0 && Number.isFinite(prior.phi)))
+    ) {
+      throw bad('config.prior must be {lambda in (0, 1), phi > 0}');
+    }
+    num('rho0', (v) => v > 0 && v < 1, '(0, 1)');
+    num('outerDamping', (v) => v >= 0 && v < 1, '[0, 1)');
+    const rank = json.rank;
+    if (rank !== undefined && rank !== null && !(Number.isSafeInteger(rank) && (rank as number) === r)) {
+      throw bad(`rank must be null (no DR) or the network's r = ${r}, got ${JSON.stringify(rank)}`);
+    }
+    params = T * 2 * L * N + T * (int('J', 0, lim.maxInnerSteps, 3) + 3);
+  } else {
+    const variant = cfg.variant;
+    if (variant !== 'lista' && variant !== 'lista-cp' && variant !== 'alista') {
+      throw bad(`config.variant must be 'lista', 'lista-cp' or 'alista', got ${JSON.stringify(variant)}`);
+    }
+    if (cfg.group !== undefined && typeof cfg.group !== 'boolean') throw bad('config.group must be a boolean');
+    num('theta0', (v) => v >= 0, '[0, ∞)');
+    const ss = cfg.supportSelection as Record<string, unknown> | false | undefined;
+    if (ss !== undefined && ss !== false) {
+      if (ss === null || typeof ss !== 'object') throw bad('config.supportSelection must be false or {pStep, pMax}');
+      for (const k of ['pStep', 'pMax']) {
+        const v = ss[k];
+        if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 100)) {
+          throw bad(`config.supportSelection.${k} must be a percentage in [0, 100], got ${JSON.stringify(v)}`);
+        }
+      }
+    }
+    params = T * (2 + (variant === 'alista' ? 0 : 2 * L * N) + (variant === 'lista' ? 2 * N * N : 0));
+  }
+  if (params > lim.maxParams) {
+    throw bad(
+      `the configuration (T = ${T}, L = ${L}, N = ${N}) implies ${params} parameters, more than the ${lim.maxParams} allowed`,
+    );
+  }
+  for (const k of ['S_re', 'S_im']) {
+    const a = weights[k];
+    if (a?.shape.length !== 2 || a.shape[0] !== L || a.shape[1] !== N) {
+      throw bad(`the pilot matrix ${k} in weights.npz has shape [${a?.shape ?? ''}], config declares [L=${L}, N=${N}]`);
+    }
+  }
+  // The weights stored per layer must reach layer T − 1 (when the model has per-layer weights at all).
+  let last = -1;
+  for (const key of Object.keys(weights)) {
+    const m = /^(?:theta|gamma|delta|rho|B|W|W2_|layer)(\d+)(?:_re|_im|_lambda|_phi)?$/.exec(key);
+    if (m) last = Math.max(last, Number(m[1]));
+  }
+  if (last >= 0 && last + 1 !== T) {
+    throw bad(`config.T = ${T} but weights.npz holds weights for ${last + 1} layer(s)`);
+  }
+}
+
+/** Throws unless `file` is a regular file of at most `maxBytes` (a FIFO or /dev/zero would block or never end). */
+function checkRegularFile(file: string, maxBytes: number): void {
+  const st = statSync(file);
+  if (!st.isFile()) {
+    throw new UnsafePathError(`${file} is not a regular file (a folder, device or FIFO)`, { file });
+  }
+  if (st.size > maxBytes) {
+    throw new InputTooLargeError(`${file} has ${st.size} bytes, more than the ${maxBytes} allowed`, { file });
+  }
+}
+
 /** Writes a model directory (`model.json` + `weights.npz`). */
 export function saveLearnedModel(dir: string, model: LearnedModel): void {
   mkdirSync(dir, { recursive: true });
@@ -214,13 +357,17 @@ export function saveLearnedModel(dir: string, model: LearnedModel): void {
 
 /**
  * Reads a model directory written by `saveLearnedModel`.
- * @throws ModelFileNotFoundError when `model.json` or `weights.npz` is missing; ModelFormatError when malformed.
+ * @throws ModelFileNotFoundError when `model.json` or `weights.npz` is missing; ModelFormatError when malformed or
+ * when the configuration is out of bounds (see {@link checkLearnedModelConfig}); UnsafePathError when either file
+ * is not a regular file; InputTooLargeError past {@link JADCE_MODEL_LIMITS}.
  */
 export function loadLearnedModel(dir: string): LearnedModel {
   const jsonPath = join(dir, 'model.json');
   const npzPath = join(dir, 'weights.npz');
   for (const p of [jsonPath, npzPath])
     if (!existsSync(p)) throw new ModelFileNotFoundError(`${p}: file not found`, { file: p });
+  checkRegularFile(jsonPath, JADCE_MODEL_LIMITS.maxJsonBytes);
+  checkRegularFile(npzPath, JADCE_MODEL_LIMITS.maxNpzBytes);
   let json: {
     format?: string;
     kind?: string;
@@ -237,12 +384,13 @@ export function loadLearnedModel(dir: string): LearnedModel {
       { cause: err },
     );
   }
-  if (json.format !== 'ft-jadce-model/1' || !json.config) {
-    throw new ModelFormatError(`${jsonPath}: not an ft-jadce model (format ${json.format})`, { file: jsonPath });
+  if (json === null || typeof json !== 'object' || json.format !== 'ft-jadce-model/1' || !json.config) {
+    throw new ModelFormatError(`${jsonPath}: not an ft-jadce model (format ${json?.format})`, { file: jsonPath });
   }
   const w = readNpz(npzPath);
   if (!w.S_re || !w.S_im)
     throw new ModelFormatError(`${npzPath}: missing the pilot matrix S_re/S_im`, { file: npzPath });
+  checkLearnedModelConfig(json, w, jsonPath);
   const c = json.config;
   const L = c.L as number;
   const N = c.N as number;
