@@ -11,6 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  assertFiniteVariables,
+  assertModelFitsData,
   batches,
   buildBackbone,
   type CommandContext,
@@ -144,8 +146,19 @@ export const evalCommand = defineCommand({
     sanity: { type: 'boolean', description: 'Also run the gradient-masking checks (adds `sanity`)', default: false },
   },
   async run(ctx) {
-    const model = await loadModelRef(String(ctx.args.model));
     const test = await testSet(String(ctx.args.dataset), Number(ctx.args.limit));
+    const model = await loadModelRef(String(ctx.args.model));
+    try {
+      assertModelFitsData(model, test.shape, `${ctx.args.dataset} (test)`);
+      return await evalRun(ctx, model, test);
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+async function evalRun(ctx: CommandContext, model: tfl.LayersModel, test: ImageDataset) {
+  {
     const attack = attackFromArgs(model, ctx.args, ctx.seed);
     ctx.log(`adv eval: ${attack.name} on ${test.size} ${ctx.args.dataset} test images (backend ${ctx.backend.name})`);
     const bar = ctx.progress(test.size, 'eval');
@@ -160,8 +173,8 @@ export const evalCommand = defineCommand({
     bar.done();
     if (!ctx.json) ctx.log(`clean ${pct(r.clean)}%, robust ${pct(r.worstCase)}% (${attack.name}), n = ${r.n}`);
     return { clean: r.clean, robust: r.worstCase, n: r.n, ...(r.sanity ? { sanity: r.sanity } : {}) };
-  },
-});
+  }
+}
 
 /** `ft adv attack`. */
 export const attackCommand = defineCommand({
@@ -186,8 +199,19 @@ export const attackCommand = defineCommand({
     },
   },
   async run(ctx) {
-    const model = await loadModelRef(String(ctx.args.model));
     const test = await testSet(String(ctx.args.dataset), Number(ctx.args.limit));
+    const model = await loadModelRef(String(ctx.args.model));
+    try {
+      assertModelFitsData(model, test.shape, `${ctx.args.dataset} (test)`);
+      return await attackRun(ctx, model, test);
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+async function attackRun(ctx: CommandContext, model: tfl.LayersModel, test: ImageDataset) {
+  {
     const attack = attackFromArgs(model, ctx.args, ctx.seed);
     const kind = resolveOutputKind(model, attack.output);
     const n = test.size;
@@ -252,8 +276,8 @@ export const attackCommand = defineCommand({
       passesPerExample: attack.passesPerExample(),
       ...(out ? { out } : {}),
     };
-  },
-});
+  }
+}
 
 /** Schedule from CLI arguments. */
 export function scheduleFromArgs(a: Args, defaultName: string, defaultLr: number): ScheduleSpec {
@@ -339,6 +363,7 @@ async function trainRun(ctx: CommandContext, model: tfl.LayersModel, defaults: {
   const a = ctx.args;
   const dataset = String(a.dataset);
   const full = await loadDatasetSpec(dataset, { split: 'train' });
+  assertModelFitsData(model, full.shape, `${dataset} (train)`);
   const trainSize = Number(a['train-size']);
   const valSize = Number(a['val-size']);
   let train: ImageDataset = full;
@@ -372,6 +397,11 @@ async function trainRun(ctx: CommandContext, model: tfl.LayersModel, defaults: {
   });
   let out: string | undefined;
   if (a.out) {
+    // never save diverged weights (NaN, ±Inf or ≥ 2^64) as if they were a model
+    await assertFiniteVariables(
+      model.weights.map((w) => w.read()),
+      { where: `adv ${method}`, hint: 'the trained weights diverged; lower --lr' },
+    );
     out = path.resolve(String(a.out));
     await saveModel(model, out);
   }
@@ -410,7 +440,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   description: 'Adversarially train a classifier from scratch (PGD-AT, TRADES, Fast-AT or natural) and save it',
   options: {
-    arch: { type: 'string', description: `Backbone (${listBackbones().join(', ')})`, default: 'tinyCnn' },
+    arch: { type: 'string', description: 'Backbone', default: 'tinyCnn', choices: listBackbones() },
     width: { type: 'number', description: 'Channel-width multiplier', default: 1, exclusiveMin: 0 },
     epochs: { type: 'number', description: 'Epochs', default: 10, integer: true, min: 1 },
     ...trainOptions,
@@ -424,10 +454,14 @@ export const trainCommand = defineCommand({
       seed: ctx.seed,
     });
     const method = String(ctx.args.method);
-    return trainRun(ctx, model, {
-      schedule: method === 'fast-at' ? 'cyclic' : 'piecewise',
-      lr: method === 'fast-at' ? 0.2 : 0.05,
-    });
+    try {
+      return await trainRun(ctx, model, {
+        schedule: method === 'fast-at' ? 'cyclic' : 'piecewise',
+        lr: method === 'fast-at' ? 0.2 : 0.05,
+      });
+    } finally {
+      model.dispose();
+    }
   },
 });
 
@@ -447,7 +481,11 @@ export const finetuneCommand = defineCommand({
   },
   async run(ctx) {
     const model = await loadModelRef(String(ctx.args.model));
-    return trainRun(ctx, model, { schedule: 'slow-start-fast-decay', lr: 0.05 });
+    try {
+      return await trainRun(ctx, model, { schedule: 'slow-start-fast-decay', lr: 0.05 });
+    } finally {
+      model.dispose();
+    }
   },
 });
 

@@ -145,6 +145,7 @@ function coerce(
     throw new UsageError(`--${name} must be ${o.patternHint ?? `of the form ${o.pattern}`}, got "${raw}"`);
   }
   if (o.output) checkOutputPath(`--${name}`, raw, o.output);
+  if (o.input) checkInputPath(`--${name}`, raw, o.input);
   return raw;
 }
 
@@ -188,6 +189,19 @@ export function checkOutputPath(flag: string, p: string, kind: 'dir' | 'file'): 
     if (up === dir) return;
     dir = up;
   }
+}
+
+/** Refuses an input path that exists as the other kind (a folder given for a file, or the reverse). */
+export function checkInputPath(flag: string, p: string, kind: 'dir' | 'file'): void {
+  if (p.trim() === '') throw new UsageError(`${flag} must not be empty`);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return; // missing: the loader reports it with its own typed error
+  }
+  if (kind === 'file' && st.isDirectory()) throw new UsageError(`${flag} ${p}: is a folder, expected a file`);
+  if (kind === 'dir' && !st.isDirectory()) throw new UsageError(`${flag} ${p}: is a file, expected a folder`);
 }
 
 /**

@@ -145,6 +145,7 @@ const train = defineCommand({
     pilots: {
       type: 'string',
       description: 'Take S (and N, L) from this .npz data file instead of drawing it from --seed',
+      input: 'file',
     },
     methods: {
       type: 'string',
@@ -207,6 +208,7 @@ const evaluate = defineCommand({
       type: 'string',
       description: 'Data set (.npz with S, Y, X, active, sigma2; see the README)',
       required: true,
+      input: 'file',
     },
     methods: {
       type: 'string',
@@ -216,6 +218,7 @@ const evaluate = defineCommand({
     model: {
       type: 'string',
       description: 'Directory written by `ft jadce train` (needed by lista-gs, alista-gs, proposed)',
+      input: 'dir',
     },
     eps: {
       type: 'number',

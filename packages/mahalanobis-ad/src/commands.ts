@@ -107,13 +107,29 @@ const finetuneOptions = {
 interface LoadedTask extends OneClassTask {
   backboneRef: string;
   isMvtec: boolean;
+  model: tfl.LayersModel;
 }
 
 async function loadTask(ctx: CommandContext): Promise<LoadedTask & { model: tfl.LayersModel }> {
   const dataset = String(ctx.args.dataset);
   const backboneRef = String(ctx.args.backbone ?? defaultBackbone(dataset));
-  let model = await loadBackbone(backboneRef);
-  const [, , channels] = modelInputShape(model);
+  const loaded = await loadBackbone(backboneRef);
+  try {
+    const task = await loadTaskData(ctx, dataset, modelInputShape(loaded)[2]);
+    const model = await withInputShape(loaded, task.train.shape);
+    if (model !== loaded) loaded.dispose();
+    return { ...task, backboneRef, model };
+  } catch (e) {
+    loaded.dispose();
+    throw e;
+  }
+}
+
+async function loadTaskData(
+  ctx: CommandContext,
+  dataset: string,
+  channels: number,
+): Promise<OneClassTask & { isMvtec: boolean }> {
   const size = Number(ctx.args.size);
   const sub = Number(ctx.args['train-subsample']);
   const testSub = Number(ctx.args['test-subsample']);
@@ -133,8 +149,13 @@ async function loadTask(ctx: CommandContext): Promise<LoadedTask & { model: tfl.
       seed: ctx.seed,
     });
   }
-  model = await withInputShape(model, task.train.shape);
-  return { ...task, backboneRef, isMvtec, model };
+  return { ...task, isMvtec };
+}
+
+/** Frees what a command built: the detector's constants and the backbone (also on error paths). */
+function disposeTask(task: { model: tfl.LayersModel }, det?: MahalanobisDetector): void {
+  det?.dispose();
+  task.model.dispose();
 }
 
 function detectorOptions(ctx: CommandContext, task: LoadedTask) {
@@ -225,7 +246,18 @@ export const fitCommand = defineCommand({
   async run(ctx) {
     const t0 = performance.now();
     const task = await loadTask(ctx);
-    const det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+    let det: MahalanobisDetector | undefined;
+    try {
+      det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+      return await fitRun(ctx, task, det, t0);
+    } finally {
+      disposeTask(task, det);
+    }
+  },
+});
+
+async function fitRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
+  {
     await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
     const out = path.resolve(String(ctx.args.out));
     await det.save(out);
@@ -244,8 +276,8 @@ export const fitCommand = defineCommand({
       seed: ctx.seed,
       backend: ctx.backend.name,
     };
-  },
-});
+  }
+}
 
 /** `ft ad score`: score a folder of images with a saved detector. */
 export const scoreCommand = defineCommand({
@@ -253,15 +285,31 @@ export const scoreCommand = defineCommand({
   name: 'score',
   description: 'Score a folder of images with a saved detector (higher = more anomalous)',
   options: {
-    detector: { type: 'string', description: 'Detector directory written by ft ad fit / finetune', required: true },
+    detector: {
+      type: 'string',
+      description: 'Detector directory written by ft ad fit / finetune',
+      required: true,
+      input: 'dir',
+    },
     images: {
       type: 'string',
       description: 'Folder of PNG/JPEG images (or with one sub-folder per class)',
       required: true,
+      input: 'dir',
     },
   },
   async run(ctx) {
     const det = await MahalanobisDetector.load(String(ctx.args.detector));
+    try {
+      return await scoreRun(ctx, det);
+    } finally {
+      disposeTask(det, det);
+    }
+  },
+});
+
+async function scoreRun(ctx: CommandContext, det: MahalanobisDetector) {
+  {
     const { images, files } = readImageDir(String(ctx.args.images), det.inputShape);
     const s = await det.score(images, { signal: ctx.signal, maps: false });
     const norm = det.scoreStats && det.threshold ? det.normalize(s.total) : null;
@@ -279,8 +327,8 @@ export const scoreCommand = defineCommand({
       })),
       backend: ctx.backend.name,
     };
-  },
-});
+  }
+}
 
 /** `ft ad eval`: the one-class protocol end to end (fit, optionally fine-tune, score the test split). */
 export const evalCommand = defineCommand({
@@ -305,7 +353,18 @@ export const evalCommand = defineCommand({
   async run(ctx) {
     const t0 = performance.now();
     const task = await loadTask(ctx);
-    const det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+    let det: MahalanobisDetector | undefined;
+    try {
+      det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+      return await evalRun(ctx, task, det, t0);
+    } finally {
+      disposeTask(task, det);
+    }
+  },
+});
+
+async function evalRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
+  {
     let finetune: Awaited<ReturnType<typeof runFinetune>> | undefined;
     if (ctx.args.finetune) {
       const monitor = ctx.args.curves ? { images: task.test, labels: task.testLabels } : undefined;
@@ -343,8 +402,8 @@ export const evalCommand = defineCommand({
       seed: ctx.seed,
       backend: ctx.backend.name,
     };
-  },
-});
+  }
+}
 
 /** `ft ad finetune`: Mahalanobis fine-tuning on a task's normal images, then fit and save the detector. */
 export const finetuneCommand = defineCommand({
@@ -364,7 +423,18 @@ export const finetuneCommand = defineCommand({
   async run(ctx) {
     const t0 = performance.now();
     const task = await loadTask(ctx);
-    const det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+    let det: MahalanobisDetector | undefined;
+    try {
+      det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+      return await finetuneRun(ctx, task, det, t0);
+    } finally {
+      disposeTask(task, det);
+    }
+  },
+});
+
+async function finetuneRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
+  {
     const finetune = await runFinetune(ctx, task, det);
     await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
     const out = await det.save(path.resolve(String(ctx.args.out)));
@@ -381,8 +451,8 @@ export const finetuneCommand = defineCommand({
       seed: ctx.seed,
       backend: ctx.backend.name,
     };
-  },
-});
+  }
+}
 
 /** The commands `@ft/cli` mounts: `ft ad fit | score | eval | finetune`. */
 export const commands: CommandSpec[] = [fitCommand, scoreCommand, evalCommand, finetuneCommand];

@@ -1,5 +1,5 @@
-import { defineCommand, evaluateClassifier, loadDatasetSpec } from '@ft/core';
-import { loadModelRef, pct } from './shared.js';
+import { assertModelFitsData, defineCommand, evaluateClassifier, loadDatasetSpec } from '@ft/core';
+import { disposeModels, loadModelRef, pct } from './shared.js';
 
 /** `ft eval`: accuracy, loss and per-class accuracy of a saved classifier on a dataset split. */
 export const evalCommand = defineCommand({
@@ -11,9 +11,15 @@ export const evalCommand = defineCommand({
     split: { type: 'string', description: 'Split', choices: ['train', 'test'], default: 'test' },
   },
   async run(ctx) {
-    const model = await loadModelRef(String(ctx.args.model));
     const ds = await loadDatasetSpec(String(ctx.args.dataset), { split: ctx.args.split as 'train' | 'test' });
-    const ev = await evaluateClassifier(model, ds, { signal: ctx.signal });
+    const model = await loadModelRef(String(ctx.args.model));
+    let ev: Awaited<ReturnType<typeof evaluateClassifier>>;
+    try {
+      assertModelFitsData(model, ds.shape, `${ctx.args.dataset} (${ctx.args.split})`);
+      ev = await evaluateClassifier(model, ds, { signal: ctx.signal });
+    } finally {
+      disposeModels(model);
+    }
     return {
       model: String(ctx.args.model),
       dataset: String(ctx.args.dataset),

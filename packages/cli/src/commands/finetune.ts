@@ -1,7 +1,10 @@
 import path from 'node:path';
 import {
+  assertFiniteVariables,
+  assertModelFitsData,
   defineCommand,
   labelBudgetSplit,
+  listBackbones,
   loadDatasetSpec,
   saveModel,
   subset,
@@ -9,7 +12,7 @@ import {
   type TransferMethod,
   transferRun,
 } from '@ft/core';
-import { cliCallbacks, loadModelRef, pct } from './shared.js';
+import { cliCallbacks, disposeModels, loadModelRef, pct } from './shared.js';
 
 /** `ft finetune`: adapts a source model to a labelled target dataset by linear probing, full fine-tuning or from scratch. */
 export const finetuneCommand = defineCommand({
@@ -22,7 +25,7 @@ export const finetuneCommand = defineCommand({
       description: 'Source model: zoo:<name>, a directory, model.json or URL (unused by scratch)',
       default: 'zoo:mnist-resnet8',
     },
-    arch: { type: 'string', description: 'Backbone for scratch', default: 'resnet8' },
+    arch: { type: 'string', description: 'Backbone for scratch', default: 'resnet8', choices: listBackbones() },
     dataset: { type: 'string', description: 'Target dataset', default: 'fashion-mnist' },
     'labels-per-class': {
       type: 'number',
@@ -76,42 +79,54 @@ export const finetuneCommand = defineCommand({
     const train =
       perClass > 0 ? subset(full, labelBudgetSplit(full.labels, { perClass, seed: ctx.seed }).labelled) : full;
     const source = method === 'scratch' ? null : await loadModelRef(String(ctx.args.source));
-    ctx.log(`finetune ${method} on ${dataset}: ${train.size} labelled images, backend ${ctx.backend.name}`);
-    const maxSteps = Number(ctx.args['max-steps']);
-    const r = await transferRun({
-      method,
-      source,
-      arch: String(ctx.args.arch),
-      train,
-      test,
-      epochs: Number(ctx.args.epochs),
-      minSteps: Number(ctx.args['min-steps']),
-      ...(maxSteps > 0 ? { maxSteps } : {}),
-      batchSize: Number(ctx.args['batch-size']),
-      ...(ctx.args.lr !== undefined ? { lr: Number(ctx.args.lr) } : {}),
-      seed: ctx.seed,
-      rng: ctx.rng.fork(`finetune-${method}`),
-      signal: ctx.signal,
-      callbacks: cliCallbacks(ctx),
-    });
-    let out: string | undefined;
-    if (ctx.args.out) {
-      out = path.resolve(String(ctx.args.out));
-      await saveModel(r.model, out);
+    let model: Awaited<ReturnType<typeof transferRun>>['model'] | undefined;
+    try {
+      if (source) assertModelFitsData(source, train.shape, dataset);
+      ctx.log(`finetune ${method} on ${dataset}: ${train.size} labelled images, backend ${ctx.backend.name}`);
+      const maxSteps = Number(ctx.args['max-steps']);
+      const r = await transferRun({
+        method,
+        source,
+        arch: String(ctx.args.arch),
+        train,
+        test,
+        epochs: Number(ctx.args.epochs),
+        minSteps: Number(ctx.args['min-steps']),
+        ...(maxSteps > 0 ? { maxSteps } : {}),
+        batchSize: Number(ctx.args['batch-size']),
+        ...(ctx.args.lr !== undefined ? { lr: Number(ctx.args.lr) } : {}),
+        seed: ctx.seed,
+        rng: ctx.rng.fork(`finetune-${method}`),
+        signal: ctx.signal,
+        callbacks: cliCallbacks(ctx),
+      });
+      model = r.model;
+      let out: string | undefined;
+      if (ctx.args.out) {
+        // never save weights that diverged (NaN, ±Inf or ≥ 2^64) as if they were a model
+        await assertFiniteVariables(
+          r.model.weights.map((w) => w.read()),
+          { where: 'ft finetune', hint: 'the fine-tuned weights diverged; lower --lr' },
+        );
+        out = path.resolve(String(ctx.args.out));
+        await saveModel(r.model, out);
+      }
+      return {
+        method,
+        dataset,
+        labelsPerClass: perClass > 0 ? perClass : 'all',
+        trainSize: r.trainSize,
+        testSize: r.test.n,
+        steps: r.steps,
+        testAccuracy: r.test.accuracy,
+        testAccuracyPct: pct(r.test.accuracy),
+        seconds: Math.round(r.ms / 100) / 10,
+        backend: ctx.backend.name,
+        seed: ctx.seed,
+        ...(out ? { out } : {}),
+      };
+    } finally {
+      disposeModels(source, model);
     }
-    return {
-      method,
-      dataset,
-      labelsPerClass: perClass > 0 ? perClass : 'all',
-      trainSize: r.trainSize,
-      testSize: r.test.n,
-      steps: r.steps,
-      testAccuracy: r.test.accuracy,
-      testAccuracyPct: pct(r.test.accuracy),
-      seconds: Math.round(r.ms / 100) / 10,
-      backend: ctx.backend.name,
-      seed: ctx.seed,
-      ...(out ? { out } : {}),
-    };
   },
 });

@@ -12,7 +12,7 @@ import {
   trainClassifier,
   writeZooEntry,
 } from '@ft/core';
-import { cliCallbacks, pct } from './shared.js';
+import { cliCallbacks, disposeModels, pct } from './shared.js';
 
 /** `ft pretrain`: trains a source classifier (e.g. ResNet-8 on MNIST digits), saves it, optionally into the zoo. */
 export const pretrainCommand = defineCommand({
@@ -20,7 +20,7 @@ export const pretrainCommand = defineCommand({
   description: 'Train a source classifier on a dataset and save it (optionally as a zoo entry)',
   options: {
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'mnist' },
-    arch: { type: 'string', description: 'Backbone name (see listBackbones())', default: 'resnet8' },
+    arch: { type: 'string', description: 'Backbone name', default: 'resnet8', choices: listBackbones() },
     width: { type: 'number', description: 'Channel-width multiplier', default: 1, exclusiveMin: 0 },
     epochs: { type: 'number', description: 'Epochs over the training split', default: 10, integer: true, min: 1 },
     'batch-size': { type: 'number', description: 'Batch size', default: 128, integer: true, min: 1 },
@@ -57,7 +57,7 @@ export const pretrainCommand = defineCommand({
     const dataset = String(ctx.args.dataset);
     const arch = String(ctx.args.arch);
     if (!listBackbones().includes(arch))
-      throw new Error(`unknown --arch "${arch}"; available: ${listBackbones().join(', ')}`);
+      throw new InvalidArgumentError(`unknown --arch "${arch}"; available: ${listBackbones().join(', ')}`);
     let train = await loadDatasetSpec(dataset, { split: 'train' });
     const test = await loadDatasetSpec(dataset, { split: 'test' });
     const limit = Number(ctx.args.limit);
@@ -71,74 +71,78 @@ export const pretrainCommand = defineCommand({
       width: Number(ctx.args.width),
       seed: ctx.seed,
     });
-    ctx.log(`pretrain ${arch} on ${dataset} (${train.size} images) with backend ${ctx.backend.name}`);
-    const t0 = performance.now();
-    const ckpt = ctx.args['checkpoint-dir'];
-    const history = await trainClassifier(model, train, {
-      epochs: Number(ctx.args.epochs),
-      batchSize: Number(ctx.args['batch-size']),
-      lr: Number(ctx.args.lr),
-      weightDecay: Number(ctx.args['weight-decay']),
-      rng: ctx.rng.fork('pretrain'),
-      signal: ctx.signal,
-      callbacks: cliCallbacks(ctx),
-      ...(ckpt
-        ? {
-            checkpoint: {
-              dir: String(ckpt),
-              resume: 'auto' as const,
-              forceResume: Boolean(ctx.args['force-resume']),
-              // the run fingerprint: resuming with other settings throws ResumeMismatchError
-              config: {
-                command: 'pretrain',
-                dataset,
-                arch,
-                width: Number(ctx.args.width),
-                limit,
-                trainSize: train.size,
-                seed: ctx.seed,
-                epochs: Number(ctx.args.epochs),
-                batchSize: Number(ctx.args['batch-size']),
-                lr: Number(ctx.args.lr),
-                weightDecay: Number(ctx.args['weight-decay']),
+    try {
+      ctx.log(`pretrain ${arch} on ${dataset} (${train.size} images) with backend ${ctx.backend.name}`);
+      const t0 = performance.now();
+      const ckpt = ctx.args['checkpoint-dir'];
+      const history = await trainClassifier(model, train, {
+        epochs: Number(ctx.args.epochs),
+        batchSize: Number(ctx.args['batch-size']),
+        lr: Number(ctx.args.lr),
+        weightDecay: Number(ctx.args['weight-decay']),
+        rng: ctx.rng.fork('pretrain'),
+        signal: ctx.signal,
+        callbacks: cliCallbacks(ctx),
+        ...(ckpt
+          ? {
+              checkpoint: {
+                dir: String(ckpt),
+                resume: 'auto' as const,
+                forceResume: Boolean(ctx.args['force-resume']),
+                // the run fingerprint: resuming with other settings throws ResumeMismatchError
+                config: {
+                  command: 'pretrain',
+                  dataset,
+                  arch,
+                  width: Number(ctx.args.width),
+                  limit,
+                  trainSize: train.size,
+                  seed: ctx.seed,
+                  epochs: Number(ctx.args.epochs),
+                  batchSize: Number(ctx.args['batch-size']),
+                  lr: Number(ctx.args.lr),
+                  weightDecay: Number(ctx.args['weight-decay']),
+                },
               },
-            },
-          }
-        : {}),
-    });
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const ev = await evaluateClassifier(model, test, { signal: ctx.signal });
-    const out = ctx.args.out ? path.resolve(String(ctx.args.out)) : undefined;
-    if (out) await saveModel(model, out);
-    const command = `ft pretrain ${process.argv.slice(3).join(' ')}`.trim();
-    const zooName = ctx.args['zoo-name'];
-    if (zooName) {
-      await writeZooEntry({
-        model,
-        name: String(zooName),
-        arch,
-        inputShape: train.shape,
-        numClasses: train.numClasses,
-        trainingData: `${dataset} train split (${train.size} images), seed ${ctx.seed}, ${ctx.args.epochs} epochs`,
-        accuracy: ev.accuracy,
-        command,
-        backend: ctx.backend.name,
+            }
+          : {}),
       });
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const ev = await evaluateClassifier(model, test, { signal: ctx.signal });
+      const out = ctx.args.out ? path.resolve(String(ctx.args.out)) : undefined;
+      if (out) await saveModel(model, out);
+      const command = `ft pretrain ${process.argv.slice(3).join(' ')}`.trim();
+      const zooName = ctx.args['zoo-name'];
+      if (zooName) {
+        await writeZooEntry({
+          model,
+          name: String(zooName),
+          arch,
+          inputShape: train.shape,
+          numClasses: train.numClasses,
+          trainingData: `${dataset} train split (${train.size} images), seed ${ctx.seed}, ${ctx.args.epochs} epochs`,
+          accuracy: ev.accuracy,
+          command,
+          backend: ctx.backend.name,
+        });
+      }
+      const last = history.epochs[history.epochs.length - 1];
+      return {
+        dataset,
+        arch,
+        trainSize: train.size,
+        epochs: history.epochs.length,
+        trainLoss: last?.loss,
+        testAccuracy: ev.accuracy,
+        testAccuracyPct: pct(ev.accuracy),
+        trainSeconds: Math.round(trainSeconds * 10) / 10,
+        ...(out ? { out } : {}),
+        ...(zooName ? { zoo: String(zooName) } : {}),
+        backend: ctx.backend.name,
+        seed: ctx.seed,
+      };
+    } finally {
+      disposeModels(model);
     }
-    const last = history.epochs[history.epochs.length - 1];
-    return {
-      dataset,
-      arch,
-      trainSize: train.size,
-      epochs: history.epochs.length,
-      trainLoss: last?.loss,
-      testAccuracy: ev.accuracy,
-      testAccuracyPct: pct(ev.accuracy),
-      trainSeconds: Math.round(trainSeconds * 10) / 10,
-      ...(out ? { out } : {}),
-      ...(zooName ? { zoo: String(zooName) } : {}),
-      backend: ctx.backend.name,
-      seed: ctx.seed,
-    };
   },
 });

@@ -33,5 +33,28 @@ export function cliCallbacks(ctx: CommandContext): Callback[] {
   ];
 }
 
+/**
+ * Disposes models a command built or loaded (weights and layers), ignoring ones already disposed (models that
+ * share layers, e.g. a fine-tuned model and its source). Call it in `finally`, so error paths free tensors too.
+ */
+export function disposeModels(...models: (tfl.LayersModel | null | undefined)[]): void {
+  for (const m of models) {
+    if (!m) continue;
+    try {
+      m.dispose();
+    } catch {
+      // a layer was already disposed through another model sharing it (a new head on a source model):
+      // dispose the remaining layers one by one
+      for (const layer of m.layers) {
+        try {
+          layer.dispose();
+        } catch {
+          // already disposed
+        }
+      }
+    }
+  }
+}
+
 /** Rounds a fraction to a percentage with 2 decimals. */
 export const pct = (x: number) => Math.round(x * 10000) / 100;
