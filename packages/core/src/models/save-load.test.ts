@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DownloadError,
@@ -192,6 +192,28 @@ describe('saveModel / loadModel (files)', () => {
     await fs.writeFile(jsonPath, JSON.stringify(bad));
     await fs.writeFile(path.join(dir, 'weights.bin'), w);
     await expect(loadModel(dir)).rejects.toThrow(/Unknown layer.*registerClass/s);
+  });
+});
+
+describe('loadModel: declared layer shapes are checked before tfjs allocates them', () => {
+  it('a Dense with 2e8 units ⇒ ModelFormatError naming the layer, fast, strict or not (non-strict used to spin on 3 GB)', async () => {
+    const dir = path.join(tmp, 'huge-units');
+    const input = tfl.input({ shape: [4], name: 'in' });
+    const out = tfl.layers.dense({ units: 2, name: 'd1' }).apply(input) as tfl.SymbolicTensor;
+    await saveModel(tfl.model({ inputs: input, outputs: out }), dir);
+    const jsonPath = path.join(dir, 'model.json');
+    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+    json.modelTopology.config.layers[1].config.units = 2e8;
+    await fs.writeFile(jsonPath, JSON.stringify(json));
+    for (const strict of [true, false]) {
+      const t0 = performance.now();
+      await expect(loadModel(dir, { strict })).rejects.toThrow(
+        /layer 'd1' declares a weight 'kernel' of shape \[4, 200000000\]/,
+      );
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+    // outside loadModel, layers are built as before
+    expect(tfl.layers.dense({ units: 3 }).apply(tfl.input({ shape: [2] }))).toBeDefined();
   });
 });
 

@@ -10,6 +10,7 @@
  * registered with `tf.serialization.registerClass` before loading. GraphModels (`--output_format tfjs_graph_model`,
  * TF Hub) are inference-only in tfjs (tfjs#4531) and are rejected with a ModelFormatError that says so.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -36,6 +37,51 @@ export async function saveModel(
   opts: SaveModelOptions = {},
 ): Promise<tf.io.SaveResult> {
   return model.save(nodeFileHandler(dir), { includeOptimizer: opts.includeOptimizer ?? false });
+}
+
+/**
+ * Most elements a weight that the weights manifest does not cover may have when a model is loaded with
+ * `strict: false` (then tfjs initialises it itself): 2^24 (64 MiB of float32), or the largest weight of the manifest.
+ */
+export const MAX_UNLISTED_WEIGHT_ELEMENTS = 2 ** 24;
+
+interface WeightBudget {
+  /** Largest element count a layer may allocate for one weight. */
+  maxElements: number;
+  source: string;
+  strict: boolean;
+}
+const weightBudget = new AsyncLocalStorage<WeightBudget>();
+let addWeightGuarded = false;
+
+/**
+ * Installs (once) a check in `Layer.addWeight` that is active only inside {@link loadModel}: a topology whose
+ * layers declare a weight larger than the manifest could fill (e.g. a Dense with 1e9 units) is refused with a
+ * ModelFormatError before tfjs allocates and initialises it. Outside loadModel the method behaves as before.
+ */
+function guardAddWeight(): void {
+  if (addWeightGuarded) return;
+  addWeightGuarded = true;
+  const proto = tfl.layers.Layer.prototype as unknown as { addWeight: (...args: unknown[]) => unknown };
+  const original = proto.addWeight;
+  proto.addWeight = function (this: { name?: string }, ...args: unknown[]) {
+    const budget = weightBudget.getStore();
+    const shape = args[1];
+    if (budget && Array.isArray(shape)) {
+      const n = shape.reduce((a: number, d: unknown) => a * (typeof d === 'number' ? d : Number.NaN), 1);
+      if (!(n <= budget.maxElements)) {
+        throw new ModelFormatError(
+          `${budget.source}: layer '${this.name}' declares a weight '${String(args[0])}' of shape [${shape.join(', ')}] (${n} elements), larger than ${
+            budget.strict
+              ? 'any weight in the manifest'
+              : `the ${budget.maxElements}-element limit for weights the manifest does not hold`
+          }`,
+          { file: budget.source, layer: this.name, shape },
+        );
+      }
+    }
+    return original.apply(this, args);
+  };
 }
 
 /** Options of {@link loadModel}. */
@@ -68,15 +114,34 @@ export async function loadModelArtifacts(
  * Loads a LayersModel from a directory, a model.json path, a `file://` URL or an `http(s)://` URL.
  * Missing files ⇒ ModelFileNotFoundError; corrupt JSON, wrong weight sizes, GraphModels, unknown layer classes and
  * any other error of tfjs-layers' deserialisation ⇒ ModelFormatError naming the file; weight paths that leave the
- * model folder or are not regular files ⇒ UnsafePathError; HTTP failures other than 404 ⇒ DownloadError.
+ * model folder or are not regular files ⇒ UnsafePathError; HTTP failures other than 404 ⇒ DownloadError. A layer
+ * whose declared weight is larger than the manifest's largest (with `strict: false`: larger than that or
+ * {@link MAX_UNLISTED_WEIGHT_ELEMENTS}) ⇒ ModelFormatError before tfjs allocates or initialises it.
  * @param source directory, model.json path or URL.
  * @param opts `strict` (default true), `ftBatchNorm` (default true), `fetch`, `requestInit`.
  */
 export async function loadModel(source: string | URL, opts: LoadModelOptions = {}): Promise<tfl.LayersModel> {
   const { artifacts, location } = await loadModelArtifacts(source, opts);
+  const strict = opts.strict ?? true;
+  let largest = 0;
+  for (const s of artifacts.weightSpecs ?? [])
+    largest = Math.max(
+      largest,
+      s.shape.reduce((a, d) => a * d, 1),
+    );
+  guardAddWeight();
+  const budget: WeightBudget = {
+    // Without weight data tfjs initialises every weight itself, even when strict: then the unlisted limit applies.
+    maxElements:
+      strict && artifacts.weightSpecs != null && artifacts.weightData != null
+        ? largest
+        : Math.max(largest, MAX_UNLISTED_WEIGHT_ELEMENTS),
+    source: location,
+    strict,
+  };
   try {
     if (opts.ftBatchNorm ?? true) useFtBatchNormInTopology(artifacts.modelTopology);
-    return await tfl.loadLayersModel({ load: async () => artifacts }, { strict: opts.strict ?? true });
+    return await weightBudget.run(budget, () => tfl.loadLayersModel({ load: async () => artifacts }, { strict }));
   } catch (err) {
     if (err instanceof FtError) throw err;
     const msg = (err as Error).message ?? String(err);
