@@ -4,6 +4,7 @@
  */
 import type { ArrayImageDataset } from './dataset.js';
 import { checkSplit, fetchIdxPair, findIdx, idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
+import type { InputLimits } from './limits.js';
 
 /** Class names of Fashion-MNIST, index = label. */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
@@ -50,6 +51,8 @@ export interface LoadFashionMnistOptions {
   sha256?: Record<string, string | null>;
   /** Keep only the first `limit` samples of the split. */
   limit?: number;
+  /** Bounds on what the IDX files may declare or inflate to (default: `FT_MAX_INPUT_BYTES`, else 2 GiB). */
+  limits?: InputLimits;
 }
 
 /**
@@ -75,5 +78,6 @@ export async function loadFashionMnist(opts: LoadFashionMnistOptions): Promise<A
     hint: 'Install Fashion-MNIST with `apt-get install dataset-fashion-mnist`, set FT_FASHION_MNIST_DIR, or pass dir/url',
     limit: opts.limit,
     classNames: FASHION_MNIST_CLASSES,
+    limits: opts.limits,
   });
 }

@@ -8,6 +8,7 @@ import { DatasetFormatError, InvalidArgumentError } from '../errors.js';
 import { ArrayImageDataset } from './dataset.js';
 import { download } from './download.js';
 import { type IdxTensor, readIdxFile } from './idx.js';
+import type { InputLimits } from './limits.js';
 
 /** Which half of a dataset to load. */
 export type Split = 'train' | 'test';
@@ -65,14 +66,15 @@ export async function fetchIdxPair(
 /**
  * Reads an IDX image file (u8, [N, H, W] or [N, H, W, C]) and label file (u8, [N]) into a dataset with values /255.
  * @param limit keep only the first `limit` samples (the kept pixels are copied so the rest can be freed)
+ * @param limits bounds on what the files may declare or inflate to (see {@link InputLimits})
  */
 export function idxPairToDataset(
   imagesPath: string,
   labelsPath: string,
-  opts: { hint?: string; limit?: number; classNames?: readonly string[]; numClasses?: number },
+  opts: { hint?: string; limit?: number; classNames?: readonly string[]; numClasses?: number; limits?: InputLimits },
 ): ArrayImageDataset {
-  const img = readIdxFile(imagesPath, { hint: opts.hint });
-  const lab = readIdxFile(labelsPath, { hint: opts.hint });
+  const img = readIdxFile(imagesPath, { ...opts.limits, hint: opts.hint });
+  const lab = readIdxFile(labelsPath, { ...opts.limits, hint: opts.hint });
   const shape = imageShape(img, imagesPath);
   if (lab.dtype !== 'uint8' || lab.shape.length !== 1) {
     throw new DatasetFormatError(`${labelsPath}: expected uint8 labels of shape [N], got ${lab.dtype} [${lab.shape}]`, {

@@ -1,9 +1,18 @@
 /**
  * Reader for the IDX format of MNIST / Fashion-MNIST (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS").
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
+import { readFileSync, statSync } from 'node:fs';
+import { DatasetFormatError, DatasetNotFoundError, InputTooLargeError } from '../errors.js';
+import {
+  boundedProduct,
+  checkDeclaredBytes,
+  formatBytes,
+  type InputLimits,
+  inflateCapped,
+  inflateHead,
+  type ResolvedInputLimits,
+  resolveInputLimits,
+} from './limits.js';
 
 /** Element type of an IDX file. */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -24,27 +33,29 @@ const DTYPES: Record<number, { dtype: IdxDType; bytes: number }> = {
   14: { dtype: 'float64', bytes: 8 },
 };
 
-/**
- * Parses an IDX buffer. Gzip input (magic `1f 8b`) is inflated first with `zlib.gunzipSync`.
- * Layout: magic `00 00 <dtype> <ndim>`, then `ndim` big-endian uint32 dimensions, then Π dims big-endian values.
- * dtypes: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64.
- * @param buf file contents (raw or gzip)
- * @param opts.file name used in error messages (default `'<buffer>'`)
- * @throws DatasetFormatError on corrupt gzip, bad magic, unknown dtype, truncated data or trailing bytes.
- */
-export function readIdx(buf: Uint8Array, opts: { file?: string } = {}): IdxTensor {
-  const file = opts.file ?? '<buffer>';
-  let bytes = buf;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new DatasetFormatError(`${file}: corrupt gzip data (${(err as Error).message})`, { file }, { cause: err });
-    }
-  }
-  if (bytes.length < 4) {
-    throw new DatasetFormatError(`${file}: truncated IDX file (${bytes.length} bytes, header needs 4)`, { file });
-  }
+/** Options of {@link readIdx}: the name for messages plus the {@link InputLimits} in force. */
+export interface ReadIdxOptions extends InputLimits {
+  /** Name used in error messages (default `'<buffer>'`). */
+  file?: string;
+}
+
+/** Longest IDX header: magic + 255 dimensions. */
+const IDX_MAX_HEADER = 4 + 4 * 255;
+/** Extra inflated bytes tolerated past the declared size, so small trailing garbage is reported as such. */
+const TRAILING_SLACK = 64 * 1024;
+
+interface IdxHeader {
+  info: { dtype: IdxDType; bytes: number };
+  shape: number[];
+  headerLen: number;
+  count: number;
+  /** Header + data bytes the header declares. */
+  expected: number;
+}
+
+/** Parses and bounds-checks the header; `null` when `bytes` is too short to hold it. */
+function parseIdxHeader(bytes: Uint8Array, file: string, limits: ResolvedInputLimits): IdxHeader | null {
+  if (bytes.length < 4) return null;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new DatasetFormatError(`${file}: bad IDX magic ${magic} (expected 00 00 <dtype> <ndim>)`, { file });
@@ -55,18 +66,49 @@ export function readIdx(buf: Uint8Array, opts: { file?: string } = {}): IdxTenso
   }
   const ndim = bytes[3];
   const headerLen = 4 + 4 * ndim;
-  if (bytes.length < headerLen) {
-    throw new DatasetFormatError(`${file}: truncated IDX header (${bytes.length} bytes, needs ${headerLen})`, { file });
-  }
+  if (bytes.length < headerLen) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
-  let count = 1;
-  for (let d = 0; d < ndim; d++) {
-    const n = view.getUint32(4 + 4 * d, false);
-    shape.push(n);
-    count *= n;
-  }
+  for (let d = 0; d < ndim; d++) shape.push(view.getUint32(4 + 4 * d, false));
+  // The product of up to 255 uint32 dimensions overflows doubles: bound it before multiplying by the item size.
+  const count = boundedProduct(shape, limits.maxInputBytes);
   const expected = headerLen + count * info.bytes;
+  checkDeclaredBytes(expected, limits, file, `IDX header (shape [${shape}] of ${info.dtype})`);
+  return { info, shape, headerLen, count, expected };
+}
+
+/**
+ * Parses an IDX buffer. Gzip input (magic `1f 8b`) is inflated with a cap: the IDX header is inflated first, and the
+ * rest may not inflate to more than the size that header declares.
+ * Layout: magic `00 00 <dtype> <ndim>`, then `ndim` big-endian uint32 dimensions, then Π dims big-endian values.
+ * dtypes: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64.
+ * @param buf file contents (raw or gzip)
+ * @param opts `file`: name used in error messages (default `'<buffer>'`); `maxInputBytes`: see {@link InputLimits}
+ * @throws InputTooLargeError when the header declares more than the input limit or the gzip stream inflates past
+ *   the declared size; DatasetFormatError on corrupt gzip, bad magic, unknown dtype, truncated data or trailing bytes.
+ */
+export function readIdx(buf: Uint8Array, opts: ReadIdxOptions = {}): IdxTensor {
+  const file = opts.file ?? '<buffer>';
+  const limits = resolveInputLimits(opts);
+  let bytes = buf;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const head = parseIdxHeader(inflateHead('gzip', buf, IDX_MAX_HEADER, file), file, limits);
+    // Without a complete header the stream is shorter than IDX_MAX_HEADER (or corrupt): inflate it under that cap.
+    const cap = head ? head.expected + TRAILING_SLACK : IDX_MAX_HEADER;
+    const what = head ? `its IDX header (shape [${head.shape}] of ${head.info.dtype})` : 'an IDX header';
+    bytes = inflateCapped('gzip', buf, cap, file, what);
+  }
+  if (bytes.length < 4) {
+    throw new DatasetFormatError(`${file}: truncated IDX file (${bytes.length} bytes, header needs 4)`, { file });
+  }
+  const h = parseIdxHeader(bytes, file, limits);
+  if (!h) {
+    throw new DatasetFormatError(`${file}: truncated IDX header (${bytes.length} bytes, needs ${4 + 4 * bytes[3]})`, {
+      file,
+    });
+  }
+  const { info, shape, headerLen, count, expected } = h;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < expected) {
     throw new DatasetFormatError(
       `${file}: truncated IDX data (${bytes.length} bytes, shape [${shape}] of ${info.dtype} needs ${expected})`,
@@ -118,12 +160,22 @@ export function readIdx(buf: Uint8Array, opts: { file?: string } = {}): IdxTenso
 
 /**
  * Reads and parses an IDX file (gzip or raw) from disk.
+ * @param opts `hint` appended to the not-found message; `maxInputBytes` (see {@link InputLimits}) bounds both the file
+ *   size and the size its header declares
  * @throws DatasetNotFoundError when the file is absent (`hint` is appended to the message), DatasetFormatError when
- * it is malformed.
+ * it is malformed, InputTooLargeError when it is (or declares) more than the input limit.
  */
-export function readIdxFile(path: string, opts: { hint?: string } = {}): IdxTensor {
+export function readIdxFile(path: string, opts: { hint?: string } & InputLimits = {}): IdxTensor {
+  const limits = resolveInputLimits(opts);
   let buf: Buffer;
   try {
+    const size = statSync(path).size;
+    if (size > limits.maxInputBytes) {
+      throw new InputTooLargeError(
+        `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(limits.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
+        { file: path, declaredBytes: size, limitBytes: limits.maxInputBytes },
+      );
+    }
     buf = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -132,7 +184,7 @@ export function readIdxFile(path: string, opts: { hint?: string } = {}): IdxTens
     }
     throw err;
   }
-  return readIdx(buf, { file: path });
+  return readIdx(buf, { ...limits, file: path });
 }
 
 /**

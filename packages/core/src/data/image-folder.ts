@@ -13,6 +13,7 @@ import {
   resizeBilinear,
   rgbaToFloat,
 } from './image-io.js';
+import type { InputLimits } from './limits.js';
 
 /** An image dataset read from files; `files[i]` is the path of sample i. */
 export class FileImageDataset extends ArrayImageDataset {
@@ -29,6 +30,15 @@ export interface ImageFolderOptions {
   size?: number | [number, number];
   /** Output channels: 1 (luminance), 3 (RGB) or 4 (RGBA). Default: 1 if the first image is greyscale, else 3. */
   channels?: 1 | 3 | 4;
+  /**
+   * Keep a class folder that holds no images as a label without samples (with a warning through `log`), e.g. to
+   * keep labels aligned with another split. Default false: such a folder is an EmptyDatasetError naming it.
+   */
+  allowEmptyClasses?: boolean;
+  /** Warning sink. Default `console.warn`. */
+  log?: (msg: string) => void;
+  /** Bounds on image dimensions and file sizes (default: `FT_MAX_IMAGE_PIXELS` / `FT_MAX_INPUT_BYTES`, see limits). */
+  limits?: InputLimits;
 }
 
 /** Sorted entries of `dir` (byte order, so the result does not depend on the locale). */
@@ -78,16 +88,20 @@ export function writeImageU8(
 /**
  * Loads `root/<class>/<image>` trees: classes are the sub-folders in sorted order (label = position), images are
  * sorted by name; files with other extensions are ignored. Pixels are stored as 8 bits and read as value/255.
- * @throws DatasetNotFoundError when `root` is missing, EmptyDatasetError when it holds no images,
- * DatasetFormatError for an undecodable image (naming the file).
+ * @throws DatasetNotFoundError when `root` is missing, EmptyDatasetError when it holds no images or a class folder
+ * holds none (unless `allowEmptyClasses`), DatasetFormatError for an undecodable image (naming the file),
+ * InputTooLargeError for an image over the limits.
  */
 export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileImageDataset {
   requireDir(root, 'imageFolder');
   const classes = sortedDir(root).filter((d) => statSync(join(root, d)).isDirectory());
   const files: string[] = [];
   const labelList: number[] = [];
+  const empty: string[] = [];
   classes.forEach((c, k) => {
-    for (const f of listImages(join(root, c))) {
+    const found = listImages(join(root, c));
+    if (found.length === 0) empty.push(join(root, c));
+    for (const f of found) {
       files.push(f);
       labelList.push(k);
     }
@@ -95,17 +109,29 @@ export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileIm
   if (files.length === 0) {
     throw new EmptyDatasetError(`imageFolder: no ${IMAGE_EXTENSIONS.join('/')} images in class folders of ${root}`);
   }
+  if (empty.length > 0) {
+    const what = `class folder${empty.length > 1 ? 's' : ''} ${empty.join(', ')} ${empty.length > 1 ? 'hold' : 'holds'} no ${IMAGE_EXTENSIONS.join('/')} images`;
+    if (!opts.allowEmptyClasses) {
+      throw new EmptyDatasetError(
+        `imageFolder: ${what}, which would leave ${empty.length > 1 ? 'those classes' : 'that class'} without samples; add images, remove the folder, or pass allowEmptyClasses: true`,
+        { folders: empty },
+      );
+    }
+    (opts.log ?? ((m: string) => console.warn(m)))(
+      `imageFolder: ${what}; keeping ${empty.length > 1 ? 'them' : 'it'} as classes without samples`,
+    );
+  }
   if (opts.channels !== undefined && ![1, 3, 4].includes(opts.channels)) {
     throw new InvalidArgumentError(`imageFolder: channels must be 1, 3 or 4, got ${opts.channels}`);
   }
-  const first = readImageFile(files[0]);
+  const first = readImageFile(files[0], opts.limits);
   const [h, w] = opts.size !== undefined ? normaliseSize(opts.size, 'imageFolder') : [first.height, first.width];
   const channels = opts.channels ?? (first.gray ? 1 : 3);
   const shape: ImageShape = [h, w, channels];
   const per = h * w * channels;
   const images = new Uint8Array(files.length * per);
   for (let i = 0; i < files.length; i++) {
-    const img = i === 0 ? first : readImageFile(files[i]);
+    const img = i === 0 ? first : readImageFile(files[i], opts.limits);
     writeImageU8(img, channels, h, w, images, i * per);
   }
   return new FileImageDataset({

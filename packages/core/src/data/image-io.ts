@@ -1,10 +1,19 @@
 /**
  * Pure-JS image decoding (PNG via pngjs, JPEG via jpeg-js), channel conversion and antialiased bilinear resizing.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { DatasetFormatError, DatasetNotFoundError, InvalidArgumentError } from '../errors.js';
+import { DatasetFormatError, DatasetNotFoundError, InputTooLargeError, InvalidArgumentError } from '../errors.js';
+import {
+  checkDeclaredBytes,
+  formatBytes,
+  type InputLimits,
+  inflateCapped,
+  MAX_IMAGE_PIXELS_ENV,
+  type ResolvedInputLimits,
+  resolveInputLimits,
+} from './limits.js';
 
 /** A decoded 8-bit image: `data` is RGBA, row-major, 4 bytes per pixel. */
 export interface DecodedImage {
@@ -18,44 +27,42 @@ export interface DecodedImage {
 /** File extensions {@link decodeImage} understands (lowercase). */
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg', '.jpeg']);
 
-/**
- * Decodes a PNG or JPEG buffer (format from the magic bytes) to 8-bit RGBA. 16-bit PNGs are reduced to 8 bits.
- * @param file name used in error messages
- * @throws DatasetFormatError for unknown formats or corrupt data, naming `file`.
- */
-export function decodeImage(buf: Uint8Array, file = '<buffer>'): DecodedImage {
-  const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
-  const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
-  try {
-    if (isPng) {
-      const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
-      return {
-        width: png.width,
-        height: png.height,
-        data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
-        gray: !png.color,
-      };
-    }
-    if (isJpeg) {
-      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false });
-      if (!(img.width > 0 && img.height > 0)) throw new Error('no image data');
-      return { width: img.width, height: img.height, data: img.data, gray: jpegComponents(buf) === 1 };
-    }
-  } catch (err) {
-    throw new DatasetFormatError(
-      `${file}: cannot decode ${isPng ? 'PNG' : 'JPEG'} (${(err as Error).message})`,
-      { file },
-      { cause: err },
-    );
-  }
-  throw new DatasetFormatError(`${file}: not a PNG or JPEG file (unknown magic bytes)`, { file });
+/** Dimensions an image header declares (PNG IHDR, JPEG SOFn), read before any pixel data is decoded. */
+export interface ImageHeader {
+  format: 'png' | 'jpeg';
+  width: number;
+  height: number;
 }
 
-/** Number of colour components declared in the JPEG frame header (SOFn), or 0 if none found. */
-function jpegComponents(buf: Uint8Array): number {
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+interface PngIhdr extends ImageHeader {
+  bitDepth: number;
+  colorType: number;
+  interlace: number;
+}
+
+/** The IHDR of a PNG (always the first chunk), or null when it is missing or cut short. */
+function pngIhdr(buf: Uint8Array): PngIhdr | null {
+  if (buf.length < 33) return null;
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // length 13, type "IHDR"
+  if (v.getUint32(8, false) !== 13 || v.getUint32(12, false) !== 0x49484452) return null;
+  return {
+    format: 'png',
+    width: v.getUint32(16, false),
+    height: v.getUint32(20, false),
+    bitDepth: buf[24],
+    colorType: buf[25],
+    interlace: buf[28],
+  };
+}
+
+/** The frame header (SOFn) of a JPEG: dimensions and component count, or null when none is found. */
+function jpegFrame(buf: Uint8Array): (ImageHeader & { components: number }) | null {
   let i = 2;
   while (i + 3 < buf.length) {
-    if (buf[i] !== 0xff) return 0;
+    if (buf[i] !== 0xff) return null;
     const marker = buf[i + 1];
     if (marker === 0xff) {
       i++;
@@ -67,20 +74,172 @@ function jpegComponents(buf: Uint8Array): number {
     }
     const len = (buf[i + 2] << 8) | buf[i + 3];
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return i + 9 < buf.length ? buf[i + 9] : 0;
+      if (i + 9 >= buf.length) return null;
+      return {
+        format: 'jpeg',
+        height: (buf[i + 5] << 8) | buf[i + 6],
+        width: (buf[i + 7] << 8) | buf[i + 8],
+        components: buf[i + 9],
+      };
     }
     i += 2 + len;
   }
-  return 0;
+  return null;
+}
+
+/**
+ * Throws {@link InputTooLargeError} when an image header declares more pixels than `limits.maxImagePixels`, or a
+ * decoded RGBA size over `limits.maxInputBytes`.
+ */
+function checkImageSize(hdr: ImageHeader, limits: ResolvedInputLimits, file: string): void {
+  const pixels = hdr.width * hdr.height;
+  if (pixels > limits.maxImagePixels) {
+    throw new InputTooLargeError(
+      `${file}: ${hdr.format.toUpperCase()} declares ${hdr.width}×${hdr.height} = ${pixels} pixels, over the image limit of ${limits.maxImagePixels} pixels (raise maxImagePixels or ${MAX_IMAGE_PIXELS_ENV} if the file is trusted)`,
+      { file, width: hdr.width, height: hdr.height, limitPixels: limits.maxImagePixels },
+    );
+  }
+  checkDeclaredBytes(pixels * 4, limits, file, `${hdr.format.toUpperCase()} ${hdr.width}×${hdr.height} (RGBA)`);
+}
+
+/**
+ * Size of the zlib stream of an Adam7-interlaced PNG: the seven reduced images, each row with a filter byte.
+ * (pngjs caps the inflate of non-interlaced PNGs itself, but not of interlaced ones.)
+ */
+function interlacedSize(h: PngIhdr): number {
+  const bits = h.bitDepth * (PNG_CHANNELS[h.colorType] ?? 4);
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = Math.ceil((h.width - x0) / dx);
+    const ph = Math.ceil((h.height - y0) / dy);
+    if (pw > 0 && ph > 0) total += ph * (1 + Math.ceil((pw * bits) / 8));
+  }
+  return total;
+}
+
+/** Refuses an interlaced PNG whose IDAT data inflates past the size its IHDR declares. */
+function checkInterlacedPng(buf: Uint8Array, h: PngIhdr, file: string): void {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const parts: Uint8Array[] = [];
+  let p = 8;
+  while (p + 12 <= buf.length) {
+    const len = v.getUint32(p, false);
+    const type = v.getUint32(p + 4, false);
+    if (p + 12 + len > buf.length) break; // pngjs reports the truncation
+    if (type === 0x49444154) parts.push(buf.subarray(p + 8, p + 8 + len)); // IDAT
+    if (type === 0x49454e44) break; // IEND
+    p += 12 + len;
+  }
+  if (parts.length === 0) return;
+  const all = Buffer.concat(parts);
+  try {
+    inflateCapped('zlib', all, interlacedSize(h), file, `its PNG header (${h.width}×${h.height}, interlaced)`);
+  } catch (err) {
+    if (err instanceof InputTooLargeError) throw err;
+    // corrupt data: let pngjs report it in its own words
+  }
+}
+
+/**
+ * Reads the dimensions an image declares without decoding it.
+ * @returns null when `buf` is not a PNG or JPEG or its header is cut short
+ */
+export function readImageHeader(buf: Uint8Array): ImageHeader | null {
+  const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
+  const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+  if (isPng) {
+    const h = pngIhdr(buf);
+    return h && { format: 'png', width: h.width, height: h.height };
+  }
+  if (isJpeg) {
+    const f = jpegFrame(buf);
+    return f && { format: 'jpeg', width: f.width, height: f.height };
+  }
+  return null;
+}
+
+/**
+ * Decodes a PNG or JPEG buffer (format from the magic bytes) to 8-bit RGBA. 16-bit PNGs are reduced to 8 bits.
+ * The dimensions in the header (PNG IHDR, JPEG SOFn) are checked against `limits` before anything is decoded.
+ * @param file name used in error messages
+ * @param limits `maxImagePixels` (default `$FT_MAX_IMAGE_PIXELS`, else 8192 × 8192) and `maxInputBytes`
+ * @throws DatasetFormatError for unknown formats or corrupt data, naming `file`; InputTooLargeError when the image
+ *   declares more pixels than the limit (or, interlaced PNG, inflates past its declared size).
+ */
+export function decodeImage(buf: Uint8Array, file = '<buffer>', limits: InputLimits = {}): DecodedImage {
+  const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
+  const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+  const lim = resolveInputLimits(limits);
+  try {
+    if (isPng) {
+      const h = pngIhdr(buf);
+      if (h) {
+        checkImageSize(h, lim, file);
+        if (h.interlace === 1) checkInterlacedPng(buf, h, file);
+      }
+      const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+      return {
+        width: png.width,
+        height: png.height,
+        data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+        gray: !png.color,
+      };
+    }
+    if (isJpeg) {
+      const frame = jpegFrame(buf);
+      if (frame) checkImageSize(frame, lim, file);
+      const img = jpeg.decode(buf, {
+        useTArray: true,
+        formatAsRGBA: true,
+        tolerantDecoding: false,
+        // jpeg-js's own guards, in case the frame header we read is not the one it decodes
+        maxResolutionInMP: lim.maxImagePixels / 1e6,
+        maxMemoryUsageInMB: Math.max(512, Math.ceil(lim.maxInputBytes / 1024 ** 2)),
+      });
+      if (!(img.width > 0 && img.height > 0)) throw new Error('no image data');
+      return { width: img.width, height: img.height, data: img.data, gray: frame?.components === 1 };
+    }
+  } catch (err) {
+    if (err instanceof InputTooLargeError) throw err;
+    const msg = (err as Error)?.message ?? String(err);
+    if (/maxResolutionInMP|maxMemoryUsageInMB/.test(msg)) {
+      throw new InputTooLargeError(
+        `${file}: JPEG decoding needs more than the limits allow (${msg}; limits: ${lim.maxImagePixels} pixels, ${formatBytes(lim.maxInputBytes)})`,
+        { file },
+        { cause: err },
+      );
+    }
+    throw new DatasetFormatError(`${file}: cannot decode ${isPng ? 'PNG' : 'JPEG'} (${msg})`, { file }, { cause: err });
+  }
+  throw new DatasetFormatError(`${file}: not a PNG or JPEG file (unknown magic bytes)`, { file });
 }
 
 /**
  * Reads and decodes an image file.
- * @throws DatasetNotFoundError when absent, DatasetFormatError when corrupt (both name the file).
+ * @param limits see {@link decodeImage}; the file size is also checked against `maxInputBytes`
+ * @throws DatasetNotFoundError when absent, DatasetFormatError when corrupt (both name the file), InputTooLargeError
+ *   when it declares more pixels than the limit.
  */
-export function readImageFile(path: string): DecodedImage {
+export function readImageFile(path: string, limits: InputLimits = {}): DecodedImage {
+  const lim = resolveInputLimits(limits);
   let buf: Buffer;
   try {
+    const size = statSync(path).size;
+    if (size > lim.maxInputBytes) {
+      throw new InputTooLargeError(
+        `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(lim.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
+        { file: path, declaredBytes: size, limitBytes: lim.maxInputBytes },
+      );
+    }
     buf = readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -88,7 +247,7 @@ export function readImageFile(path: string): DecodedImage {
     }
     throw err;
   }
-  return decodeImage(buf, path);
+  return decodeImage(buf, path, lim);
 }
 
 /**

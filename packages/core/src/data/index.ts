@@ -15,6 +15,7 @@ export { idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
 export { FileImageDataset, type ImageFolderOptions, imageFolder } from './image-folder.js';
 export * from './image-io.js';
 export * from './inspect.js';
+export * from './limits.js';
 export * from './mnist.js';
 export * from './mvtec.js';
 export * from './npy.js';

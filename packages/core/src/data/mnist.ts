@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import { ArrayImageDataset } from './dataset.js';
 import { checkSplit, fetchIdxPair, findIdx, idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
+import type { InputLimits } from './limits.js';
 
 /** Class names of MNIST (`'0'`…`'9'`). */
 export const MNIST_CLASSES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -47,6 +48,8 @@ export interface LoadMnistOptions {
    * `stratifiedSplit`/`subset` for a class-balanced subset instead.
    */
   limit?: number;
+  /** Bounds on what IDX files (`idxDir` / `url`) may declare or inflate to (default: `FT_MAX_INPUT_BYTES`, else 2 GiB). */
+  limits?: InputLimits;
 }
 
 const PIXELS = 28 * 28;
@@ -113,7 +116,7 @@ export function mnistNpmDigits(): Float32Array[] {
  */
 export async function loadMnist(opts: LoadMnistOptions): Promise<ArrayImageDataset> {
   checkSplit(opts.split, 'loadMnist');
-  const common = { limit: opts.limit, classNames: MNIST_CLASSES };
+  const common = { limit: opts.limit, classNames: MNIST_CLASSES, limits: opts.limits };
   if (opts.url) {
     const p = await fetchIdxPair(opts.url, opts.split, {
       subdir: 'mnist',

@@ -4,11 +4,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { DatasetNotFoundError, EmptyDatasetError, InvalidArgumentError } from '../errors.js';
+import { DatasetNotFoundError, EmptyDatasetError, InvalidArgumentError, ShapeError } from '../errors.js';
 import type { ImageShape } from './dataset.js';
 import type { Split } from './idx-dataset.js';
 import { FileImageDataset, listImages, requireDir, sortedDir, writeImageU8 } from './image-folder.js';
 import { normaliseSize, readImageFile, resizeBilinear, rgbaToFloat } from './image-io.js';
+import type { InputLimits } from './limits.js';
 
 /** Options of {@link loadMvtec}. */
 export interface LoadMvtecOptions {
@@ -18,6 +19,8 @@ export interface LoadMvtecOptions {
   split?: Split;
   /** Output channels (greyscale categories are replicated to RGB when 3). Default 3. */
   channels?: 1 | 3 | 4;
+  /** Bounds on image dimensions and file sizes (default: `FT_MAX_IMAGE_PIXELS` / `FT_MAX_INPUT_BYTES`, see limits). */
+  limits?: InputLimits;
 }
 
 /** An MVTec-style split: labels 0 = normal (`good`), 1 = anomalous, plus per-pixel masks and defect types. */
@@ -57,7 +60,8 @@ export class MvtecDataset extends FileImageDataset {
  * converted to luminance, resized bilinearly and binarised (> 0.5); `good` images get an all-zero mask.
  * Images are sorted by folder then file name.
  * @throws DatasetNotFoundError (missing category/split folder or mask), EmptyDatasetError (no images),
- * DatasetFormatError (undecodable image, naming the file).
+ * DatasetFormatError (undecodable image, naming the file), ShapeError (a mask whose size differs from its image's,
+ * naming both), InputTooLargeError (an image over the limits).
  */
 export function loadMvtec(root: string, category: string, opts: LoadMvtecOptions = {}): MvtecDataset {
   const split = opts.split ?? 'train';
@@ -93,7 +97,8 @@ export function loadMvtec(root: string, category: string, opts: LoadMvtecOptions
   const masks = new Uint8Array(files.length * h * w);
   const labels = new Int32Array(files.length);
   for (let i = 0; i < files.length; i++) {
-    writeImageU8(readImageFile(files[i]), channels, h, w, images, i * per);
+    const img = readImageFile(files[i], opts.limits);
+    writeImageU8(img, channels, h, w, images, i * per);
     if (defectTypes[i] === 'good') continue;
     labels[i] = 1;
     const stem = basename(files[i], extname(files[i]));
@@ -101,7 +106,13 @@ export function loadMvtec(root: string, category: string, opts: LoadMvtecOptions
     if (!existsSync(maskPath)) {
       throw new DatasetNotFoundError(`loadMvtec: mask ${maskPath} for ${files[i]} not found`, { file: maskPath });
     }
-    const m = readImageFile(maskPath);
+    const m = readImageFile(maskPath, opts.limits);
+    if (m.width !== img.width || m.height !== img.height) {
+      throw new ShapeError(
+        `loadMvtec: mask ${maskPath} is ${m.width}×${m.height} but its image ${files[i]} is ${img.width}×${img.height}; a mask must match its image pixel for pixel`,
+        { file: maskPath, image: files[i], maskSize: [m.width, m.height], imageSize: [img.width, img.height] },
+      );
+    }
     const mf = rgbaToFloat(m, 1);
     const r = m.height === h && m.width === w ? mf : resizeBilinear(mf, m.height, m.width, 1, h, w);
     const off = i * h * w;

@@ -15,10 +15,31 @@
  * interleaved (re, im, re, im, ...) in a `Float32Array` (complex64) or `Float64Array` (complex128). 64-bit integers
  * use `BigInt64Array` / `BigUint64Array`; float16 is widened to `Float32Array` on read and rounded to nearest-even on
  * write. Strings, objects, datetimes and structured dtypes throw `DTypeError`.
+ *
+ * Untrusted input is bounded (see `./limits.ts`): headers longer than {@link NPY_MAX_HEADER_BYTES}, shapes with more
+ * than {@link NPY_MAX_DIMS} dimensions, arrays declaring more than the input limit and ZIP members inflating past
+ * their declared size throw `InputTooLargeError` before anything large is allocated.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { DatasetFormatError, DatasetNotFoundError, DTypeError, InvalidArgumentError, ShapeError } from '../errors.js';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { crc32, deflateRawSync } from 'node:zlib';
+import {
+  DatasetFormatError,
+  DatasetNotFoundError,
+  DTypeError,
+  InputTooLargeError,
+  InvalidArgumentError,
+  ShapeError,
+} from '../errors.js';
+import {
+  boundedProduct,
+  checkDeclaredBytes,
+  formatBytes,
+  type InputLimits,
+  inflateCapped,
+  inflateHead,
+  type ResolvedInputLimits,
+  resolveInputLimits,
+} from './limits.js';
 
 /** Element type of an NPY array (numpy's names). */
 export type NpyDType =
@@ -93,6 +114,15 @@ const BY_CODE: Record<string, NpyDType> = Object.fromEntries(
 );
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/**
+ * Longest NPY header accepted, in bytes (numpy's own `max_header_size` default is 10000: "Header info length is
+ * large and may not be safe to load securely").
+ */
+export const NPY_MAX_HEADER_BYTES = 10_000;
+
+/** Most dimensions an NPY shape may have (numpy's `NPY_MAXDIMS` is 64 since numpy 2.0). */
+export const NPY_MAX_DIMS = 64;
 
 function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -239,16 +269,23 @@ function parseHeader(text: string, file: string): Header {
   if (!fortranMatch) throw new DatasetFormatError(`${file}: NPY header has no 'fortran_order' entry`, { file });
   const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
   if (!shapeMatch) throw new DatasetFormatError(`${file}: NPY header has no 'shape' tuple`, { file });
-  const shape = shapeMatch[1]
+  const parts = shapeMatch[1]
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => {
-      const v = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(v) || v < 0)
-        throw new DatasetFormatError(`${file}: bad NPY shape (${shapeMatch[1]})`, { file });
-      return v;
+    .filter((s) => s.length > 0);
+  if (parts.length > NPY_MAX_DIMS) {
+    throw new DatasetFormatError(`${file}: NPY shape has ${parts.length} dimensions (at most ${NPY_MAX_DIMS})`, {
+      file,
     });
+  }
+  const shape = parts.map((s) => {
+    // Python int literals only (no `1e9`, `0x10`, `-1`), and exact: a dimension past 2^53 cannot be a real array.
+    const v = /^\d+L?$/.test(s) ? Number(s.replace(/L$/, '')) : Number.NaN;
+    if (!Number.isSafeInteger(v)) {
+      throw new DatasetFormatError(`${file}: bad NPY shape (${shapeMatch[1].slice(0, 200)})`, { file });
+    }
+    return v;
+  });
   const order = descr[0];
   let code = descr;
   let littleEndian = true;
@@ -330,17 +367,27 @@ function cToFortran<T extends NpyData>(src: T, shape: readonly number[], itemWor
 // ---------------------------------------------------------------------------------------------------------------
 // .npy
 
+/** Options of {@link parseNpy} / {@link parseNpz}: the name for messages plus the {@link InputLimits} in force. */
+export interface ParseNpyOptions extends InputLimits {
+  /** Name used in error messages (default `'<buffer>'`). */
+  file?: string;
+}
+
+interface NpyLayout {
+  h: Header;
+  /** Offset of the first element. */
+  offset: number;
+  /** Bytes of element data the header declares. */
+  nbytes: number;
+}
+
 /**
- * Decodes one `.npy` buffer (NPY format 1.0, 2.0 or 3.0).
- * @param buf file contents
- * @param opts.file name used in error messages (default `'<buffer>'`)
- * @returns the array in C order with host-endian values
- * @throws DatasetFormatError for a bad magic, an unknown version, a malformed header or truncated data;
- *   DTypeError for an unsupported dtype (strings, objects, structured, datetime).
+ * Reads and checks the magic, version and header of an NPY buffer; `null` when `buf` ends inside the header (or
+ * before its length field). The declared data size is checked against `limits`.
  */
-export function parseNpy(buf: Uint8Array, opts: { file?: string } = {}): NpyArray {
-  const file = opts.file ?? '<buffer>';
-  if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) {
+function npyLayout(buf: Uint8Array, file: string, limits: ResolvedInputLimits): NpyLayout | null {
+  if (buf.length < 8) return null;
+  if (MAGIC.some((b, i) => buf[i] !== b)) {
     throw new DatasetFormatError(`${file}: not an NPY file (missing \\x93NUMPY magic)`, { file });
   }
   const major = buf[6];
@@ -348,27 +395,56 @@ export function parseNpy(buf: Uint8Array, opts: { file?: string } = {}): NpyArra
   let headerLen: number;
   let start: number;
   if (major === 1) {
+    if (buf.length < 10) return null;
     headerLen = view.getUint16(8, true);
     start = 10;
   } else if (major === 2 || major === 3) {
-    if (buf.length < 12) throw new DatasetFormatError(`${file}: truncated NPY header`, { file });
+    if (buf.length < 12) return null;
     headerLen = view.getUint32(8, true);
     start = 12;
   } else {
     throw new DatasetFormatError(`${file}: unsupported NPY format version ${major}.${buf[7]}`, { file });
   }
-  if (buf.length < start + headerLen) {
-    throw new DatasetFormatError(`${file}: truncated NPY header (${buf.length} bytes, needs ${start + headerLen})`, {
-      file,
-    });
+  if (headerLen > NPY_MAX_HEADER_BYTES) {
+    throw new InputTooLargeError(
+      `${file}: NPY header is ${headerLen} bytes, over the limit of ${NPY_MAX_HEADER_BYTES} (numpy refuses such headers too)`,
+      { file, declaredBytes: headerLen, limitBytes: NPY_MAX_HEADER_BYTES },
+    );
   }
+  if (buf.length < start + headerLen) return null;
   const headerBytes = buf.subarray(start, start + headerLen);
-  const text = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : String.fromCharCode(...headerBytes);
+  // latin1 maps every byte to one char without spreading the bytes into call arguments (a stack overflow).
+  const text =
+    major === 3
+      ? new TextDecoder('utf-8').decode(headerBytes)
+      : Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('latin1');
   const h = parseHeader(text, file);
   const info = DTYPES[h.dtype];
-  const n = sizeOf(h.shape);
-  const offset = start + headerLen;
+  const n = boundedProduct(h.shape, limits.maxInputBytes);
   const nbytes = n * info.itemsize;
+  checkDeclaredBytes(nbytes, limits, file, `NPY shape ${shapeLiteral(h.shape)} of ${h.dtype}`);
+  return { h, offset: start + headerLen, nbytes };
+}
+
+/**
+ * Decodes one `.npy` buffer (NPY format 1.0, 2.0 or 3.0).
+ * @param buf file contents
+ * @param opts `file`: name used in error messages (default `'<buffer>'`); `maxInputBytes`: see {@link InputLimits}
+ * @returns the array in C order with host-endian values
+ * @throws DatasetFormatError for a bad magic, an unknown version, a malformed header or truncated data;
+ *   DTypeError for an unsupported dtype (strings, objects, structured, datetime); InputTooLargeError for a header
+ *   over {@link NPY_MAX_HEADER_BYTES} or a shape declaring more than the input limit.
+ */
+export function parseNpy(buf: Uint8Array, opts: ParseNpyOptions = {}): NpyArray {
+  const file = opts.file ?? '<buffer>';
+  if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) {
+    throw new DatasetFormatError(`${file}: not an NPY file (missing \\x93NUMPY magic)`, { file });
+  }
+  const layout = npyLayout(buf, file, resolveInputLimits(opts));
+  if (!layout) throw new DatasetFormatError(`${file}: truncated NPY header (${buf.length} bytes)`, { file });
+  const { h, offset, nbytes } = layout;
+  const info = DTYPES[h.dtype];
+  const n = nbytes / info.itemsize;
   if (buf.length < offset + nbytes) {
     throw new DatasetFormatError(
       `${file}: truncated NPY data (shape ${shapeLiteral(h.shape)} of ${h.dtype} needs ${nbytes} bytes, file has ${buf.length - offset})`,
@@ -580,6 +656,10 @@ function readZipDirectory(buf: Uint8Array, file: string): ZipEntry[] {
     cdOffset = Number(view.getBigUint64(at + 48, true));
   }
   if (cdOffset + cdSize > buf.length) fail(`central directory (offset ${cdOffset}, ${cdSize} bytes) lies past the end`);
+  // Every central entry takes at least 46 bytes: a larger count is a lie (and would spin the loop below).
+  if (count > Math.floor(cdSize / 46) + 1 || count > Math.floor(buf.length / 46)) {
+    fail(`central directory claims ${count} entries in ${cdSize} bytes`);
+  }
   const entries: ZipEntry[] = [];
   let p = cdOffset;
   for (let k = 0; k < count; k++) {
@@ -593,6 +673,7 @@ function readZipDirectory(buf: Uint8Array, file: string): ZipEntry[] {
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
+    if (p + 46 + nameLen + extraLen + commentLen > buf.length) fail(`central directory entry ${k} runs past the end`);
     const name = new TextDecoder('utf-8').decode(buf.subarray(p + 46, p + 46 + nameLen));
     // ZIP64 extended information: only the fields whose 32-bit value is 0xFFFFFFFF are present, in this order.
     let e = p + 46 + nameLen;
@@ -600,17 +681,18 @@ function readZipDirectory(buf: Uint8Array, file: string): ZipEntry[] {
     while (e + 4 <= extraEnd) {
       const id = view.getUint16(e, true);
       const len = view.getUint16(e + 2, true);
+      const fieldEnd = Math.min(e + 4 + len, extraEnd);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === 0xffffffff) {
-          size = Number(view.getBigUint64(q, true));
+        const u64 = (): number => {
+          if (q + 8 > fieldEnd) fail(`truncated ZIP64 extra field in central directory entry ${k}`);
+          const v = Number(view.getBigUint64(q, true));
           q += 8;
-        }
-        if (compressedSize === 0xffffffff) {
-          compressedSize = Number(view.getBigUint64(q, true));
-          q += 8;
-        }
-        if (localOffset === 0xffffffff) localOffset = Number(view.getBigUint64(q, true));
+          return v;
+        };
+        if (size === 0xffffffff) size = u64();
+        if (compressedSize === 0xffffffff) compressedSize = u64();
+        if (localOffset === 0xffffffff) localOffset = u64();
       }
       e += 4 + len;
     }
@@ -620,7 +702,10 @@ function readZipDirectory(buf: Uint8Array, file: string): ZipEntry[] {
   return entries;
 }
 
-function readZipEntry(buf: Uint8Array, entry: ZipEntry, file: string): Uint8Array {
+/** Extra inflated bytes tolerated past an NPY member's declared size (reported as a size mismatch, not a bomb). */
+const MEMBER_SLACK = 64 * 1024;
+
+function readZipEntry(buf: Uint8Array, entry: ZipEntry, file: string, limits: ResolvedInputLimits): Uint8Array {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const at = entry.localOffset;
   if (at + 30 > buf.length || view.getUint32(at, true) !== SIG_LOCAL) {
@@ -635,18 +720,28 @@ function readZipEntry(buf: Uint8Array, entry: ZipEntry, file: string): Uint8Arra
     throw new DatasetFormatError(`${file}: member '${entry.name}' is truncated`, { file, member: entry.name });
   }
   const packed = buf.subarray(start, end);
+  const details = { file, member: entry.name };
   let data: Uint8Array;
   if (entry.method === 0) data = packed;
   else if (entry.method === 8) {
+    // Inflate the member's NPY header first, then the rest with a cap: the smaller of the directory's size and
+    // the size the NPY header declares (plus a little slack, so a small mismatch is reported as such).
+    const label = `${file}: member '${entry.name}'`;
+    const head = inflateHead('deflate-raw', packed, 12 + NPY_MAX_HEADER_BYTES, label, details);
+    let layout: NpyLayout | null = null;
     try {
-      data = inflateRawSync(packed);
+      layout = npyLayout(head, `${file}[${entry.name}]`, limits);
     } catch (err) {
-      throw new DatasetFormatError(
-        `${file}: member '${entry.name}' has corrupt deflate data (${(err as Error).message})`,
-        { file, member: entry.name },
-        { cause: err },
-      );
+      if (err instanceof InputTooLargeError) throw err;
+      layout = null; // a malformed header is reported by parseNpy with its usual message
     }
+    const declared = layout ? layout.offset + layout.nbytes + MEMBER_SLACK : Number.POSITIVE_INFINITY;
+    const cap = Math.min(entry.size, declared);
+    const what =
+      cap === entry.size
+        ? `its zip directory entry`
+        : `its NPY header (shape ${shapeLiteral(layout?.h.shape ?? [])} of ${layout?.h.dtype})`;
+    data = inflateCapped('deflate-raw', packed, cap, label, what, details);
   } else {
     throw new DatasetFormatError(
       `${file}: member '${entry.name}' uses zip compression method ${entry.method} (supported: 0 stored, 8 deflate)`,
@@ -675,17 +770,23 @@ function readZipEntry(buf: Uint8Array, entry: ZipEntry, file: string): Uint8Arra
  * Decodes an `.npz` archive (from `numpy.savez`, `numpy.savez_compressed` or `encodeNpz`) into its arrays, keyed by
  * member name without the `.npy` suffix. Members that are not `.npy` files are ignored.
  * @param buf archive contents
- * @param opts.file name used in error messages (default `'<buffer>'`)
+ * @param opts `file`: name used in error messages (default `'<buffer>'`); `maxInputBytes`: see {@link InputLimits}
  * @throws DatasetFormatError for a damaged archive (no end record, bad headers, CRC mismatch, unknown compression);
- *   the `parseNpy` errors for a bad member (its name is part of the message).
+ *   InputTooLargeError when the directory or a member's NPY header declares more than the input limit, or a
+ *   member inflates past its declared size (a decompression bomb); the `parseNpy` errors for a bad member (its name
+ *   is part of the message).
  */
-export function parseNpz(buf: Uint8Array, opts: { file?: string } = {}): Record<string, NpyArray> {
+export function parseNpz(buf: Uint8Array, opts: ParseNpyOptions = {}): Record<string, NpyArray> {
   const file = opts.file ?? '<buffer>';
+  const limits = resolveInputLimits(opts);
   const out: Record<string, NpyArray> = {};
-  for (const entry of readZipDirectory(buf, file)) {
-    if (!entry.name.endsWith('.npy')) continue;
+  const members = readZipDirectory(buf, file).filter((e) => e.name.endsWith('.npy'));
+  // The decoded arrays must fit together: bound the sum of the sizes the directory declares before inflating any.
+  const total = members.reduce((s, e) => s + e.size, 0);
+  checkDeclaredBytes(total, limits, file, `the zip directory (${members.length} .npy members)`);
+  for (const entry of members) {
     const key = entry.name.slice(0, -4);
-    out[key] = parseNpy(readZipEntry(buf, entry, file), { file: `${file}[${key}]` });
+    out[key] = parseNpy(readZipEntry(buf, entry, file, limits), { ...limits, file: `${file}[${key}]` });
   }
   return out;
 }
@@ -776,14 +877,26 @@ export function encodeNpz(arrays: Record<string, NpyArray>, opts: EncodeNpzOptio
 // ---------------------------------------------------------------------------------------------------------------
 // files
 
-function readFileOrThrow(path: string): Uint8Array {
+function readFileOrThrow(path: string, limits: ResolvedInputLimits): Uint8Array {
   if (!existsSync(path)) throw new DatasetNotFoundError(`${path}: file not found`, { file: path });
+  const size = statSync(path).size;
+  if (size > limits.maxInputBytes) {
+    throw new InputTooLargeError(
+      `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(limits.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
+      { file: path, declaredBytes: size, limitBytes: limits.maxInputBytes },
+    );
+  }
   return readFileSync(path);
 }
 
-/** Reads a `.npy` file (see `parseNpy`). @throws DatasetNotFoundError when the file is absent. */
-export function readNpy(path: string): NpyArray {
-  return parseNpy(readFileOrThrow(path), { file: path });
+/**
+ * Reads a `.npy` file (see `parseNpy`).
+ * @throws DatasetNotFoundError when the file is absent; InputTooLargeError when it is (or declares) more than the
+ *   input limit.
+ */
+export function readNpy(path: string, limits: InputLimits = {}): NpyArray {
+  const l = resolveInputLimits(limits);
+  return parseNpy(readFileOrThrow(path, l), { ...l, file: path });
 }
 
 /** Writes a `.npy` file (see `encodeNpy`). */
@@ -791,9 +904,14 @@ export function writeNpy(path: string, a: NpyArray, opts: EncodeNpyOptions = {})
   writeFileSync(path, encodeNpy(a, opts));
 }
 
-/** Reads a `.npz` file (see `parseNpz`). @throws DatasetNotFoundError when the file is absent. */
-export function readNpz(path: string): Record<string, NpyArray> {
-  return parseNpz(readFileOrThrow(path), { file: path });
+/**
+ * Reads a `.npz` file (see `parseNpz`).
+ * @throws DatasetNotFoundError when the file is absent; InputTooLargeError when it is (or declares, or inflates to)
+ *   more than the input limit.
+ */
+export function readNpz(path: string, limits: InputLimits = {}): Record<string, NpyArray> {
+  const l = resolveInputLimits(limits);
+  return parseNpz(readFileOrThrow(path, l), { ...l, file: path });
 }
 
 /** Writes a `.npz` file (see `encodeNpz`; `compressed: true` matches `numpy.savez_compressed`). */
