@@ -55,13 +55,13 @@ const withPaths = (name: string, paths: string[]) =>
   });
 
 /** Runs loadModel(source) in a child on the built dist; prints `[CODE] message` and the in-child time. */
-function childLoad(id: string, category: 'path' | 'input', source: string) {
+function childLoad(id: string, category: 'path' | 'input', source: string, opts: Record<string, unknown> = {}) {
   const script = `
     import '@tensorflow/tfjs-backend-cpu';
     const core = await import(${JSON.stringify(distUrl)});
     const t0 = performance.now();
     try {
-      await core.loadModel(${JSON.stringify(source)});
+      await core.loadModel(${JSON.stringify(source)}, ${JSON.stringify(opts)});
       console.log('loaded');
       process.exit(0);
     } catch (e) {
@@ -191,6 +191,18 @@ describe('hostile model.json files (core)', () => {
     const o = await childLoad('topology-cycle', 'input', dir);
     expect(o.code, o.child.stderr).toBe('MODEL_FORMAT');
     expect(childMs(o.child.stderr)).toBeLessThan(1000);
+  });
+
+  it('a Dense declaring 2e8 units ⇒ MODEL_FORMAT before allocation (child, strict: false used to spin on GBs)', async () => {
+    const dir = await hostileModel('huge-dense', (j) => {
+      (j.modelTopology.config.layers[1] as unknown as { config: { units: number } }).config.units = 2e8;
+    });
+    for (const strict of [true, false]) {
+      const o = await childLoad(`topology-huge-dense-${strict ? 'strict' : 'nonstrict'}`, 'input', dir, { strict });
+      expect(o.code, o.child.stderr).toBe('MODEL_FORMAT');
+      expect(childMs(o.child.stderr)).toBeLessThan(1000);
+      expect(o.peakMiB ?? 0).toBeLessThan(1024);
+    }
   });
 
   it('a zoo manifest entry whose weights leave the zoo ⇒ UNSAFE_PATH, even with a matching checksum', async () => {
