@@ -267,6 +267,17 @@ export function assertFiniteResult(value: unknown, at = 'result'): void {
   }
 }
 
+/**
+ * An `FtError`, also one from another copy of `@ft/core` (a method package bundled against its own copy): an Error
+ * with an upper-case `code` that is not a Node system code (`ENOENT`, `ERR_…`).
+ */
+function isFtError(e: unknown): e is FtError {
+  if (e instanceof FtError) return true;
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !/^E[A-Z]+$/.test(code) && !/^ERR_/.test(code);
+}
+
 const FS_CODES: Record<string, string> = {
   ENOENT: 'no such file or folder',
   EISDIR: 'is a folder, expected a file',
@@ -282,7 +293,7 @@ const FS_CODES: Record<string, string> = {
 
 /** Last resort: a Node file-system error that reached the CLI boundary becomes a typed `FileAccessError`. */
 export function mapSystemError(e: unknown): unknown {
-  if (e instanceof FtError || !(e instanceof Error)) return e;
+  if (isFtError(e) || !(e instanceof Error)) return e;
   const se = e as NodeJS.ErrnoException;
   if (typeof se.code !== 'string' || !(se.code in FS_CODES)) return e;
   const where = se.path ? `${se.path}: ` : '';
@@ -321,17 +332,32 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
   const signalExit = (sig: 'SIGINT' | 'SIGTERM') => (sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     if (signalled) {
+      // only reached when another listener kept the signal caught (see below)
       io.stderr.write(`\nft: ${sig} again; exiting now\n`);
       process.exit(signalExit(sig));
     }
     signalled = sig;
+    // A second signal must end the process at once, even in the middle of a long synchronous step (a cpu-backend
+    // kernel) when no JavaScript handler can run: give SIGINT and SIGTERM back their default action, so the kernel
+    // kills the process (the shell reports 130 / 143).
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    if (process.listenerCount('SIGINT') > 0 || process.listenerCount('SIGTERM') > 0) {
+      // someone else (a test runner, an embedding app) keeps them caught: keep a JS fallback for the second signal
+      process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigterm);
+    }
     io.stderr.write(
       `\nft: ${sig === 'SIGINT' ? 'interrupted' : 'terminated'}; stopping after the current step (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to force)\n`,
     );
     controller.abort(new InterruptedError(`interrupted by ${sig}`, { signal: sig }));
   };
-  const onSigint = () => onSignal('SIGINT');
-  const onSigterm = () => onSignal('SIGTERM');
+  function onSigint() {
+    onSignal('SIGINT');
+  }
+  function onSigterm() {
+    onSignal('SIGTERM');
+  }
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   let json = argv.includes('--json');
@@ -416,16 +442,16 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
       return signalExit(signalled);
     }
     const e = mapSystemError(caught);
-    const code = e instanceof UsageError ? EXIT.usage : EXIT.failed;
-    const msg =
-      e instanceof FtError
-        ? `ft: error [${e.code}]: ${e.message}`
-        : `ft: unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+    const typed = isFtError(e);
+    const code = typed && e.code === 'USAGE' ? EXIT.usage : EXIT.failed;
+    const msg = typed
+      ? `ft: error [${e.code}]: ${e.message}`
+      : `ft: unexpected error: ${e instanceof Error ? e.message : String(e)}`;
     io.stderr.write(`${msg}\n`);
     if (process.env.FT_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
     if (json)
       io.stdout.write(
-        `${JSON.stringify({ error: { code: e instanceof FtError ? e.code : 'UNEXPECTED', message: (e as Error).message } })}\n`,
+        `${JSON.stringify({ error: { code: typed ? e.code : 'UNEXPECTED', message: (e as Error).message } })}\n`,
       );
     return code;
   } finally {
