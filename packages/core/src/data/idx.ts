@@ -4,7 +4,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { DatasetFormatError, DatasetNotFoundError, InputTooLargeError } from '../errors.js';
 import {
-  boundedProduct,
   checkDeclaredBytes,
   formatBytes,
   type InputLimits,
@@ -12,6 +11,7 @@ import {
   inflateHead,
   type ResolvedInputLimits,
   resolveInputLimits,
+  shapeProduct,
 } from './limits.js';
 
 /** Element type of an IDX file. */
@@ -71,7 +71,7 @@ function parseIdxHeader(bytes: Uint8Array, file: string, limits: ResolvedInputLi
   const shape: number[] = [];
   for (let d = 0; d < ndim; d++) shape.push(view.getUint32(4 + 4 * d, false));
   // The product of up to 255 uint32 dimensions overflows doubles: bound it before multiplying by the item size.
-  const count = boundedProduct(shape, limits.maxInputBytes);
+  const count = shapeProduct(shape);
   const expected = headerLen + count * info.bytes;
   checkDeclaredBytes(expected, limits, file, `IDX header (shape [${shape}] of ${info.dtype})`);
   return { info, shape, headerLen, count, expected };

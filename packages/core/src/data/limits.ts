@@ -110,16 +110,14 @@ export function checkDeclaredBytes(bytes: number, limits: ResolvedInputLimits, f
 }
 
 /**
- * Product of untrusted dimensions, stopping early once it exceeds `ceiling` (so the result stays a safe integer or
- * is `Infinity`). Returns `Infinity` when the product exceeds `ceiling`; zero when any dimension is zero.
+ * Element count of a shape of untrusted dimensions: zero when any dimension is zero (even if the others would
+ * overflow), otherwise the product as a double, which may be inexact past 2^53 or `Infinity`. Pass the byte size
+ * it implies to {@link checkDeclaredBytes} before using it (that refuses anything unsafe).
  */
-export function boundedProduct(dims: readonly number[], ceiling: number): number {
+export function shapeProduct(dims: readonly number[]): number {
   if (dims.some((d) => d === 0)) return 0;
   let n = 1;
-  for (const d of dims) {
-    n *= d;
-    if (n > ceiling) return Number.POSITIVE_INFINITY;
-  }
+  for (const d of dims) n *= d;
   return n;
 }
 

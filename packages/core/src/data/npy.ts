@@ -31,7 +31,6 @@ import {
   ShapeError,
 } from '../errors.js';
 import {
-  boundedProduct,
   checkDeclaredBytes,
   formatBytes,
   type InputLimits,
@@ -39,6 +38,7 @@ import {
   inflateHead,
   type ResolvedInputLimits,
   resolveInputLimits,
+  shapeProduct,
 } from './limits.js';
 
 /** Element type of an NPY array (numpy's names). */
@@ -420,7 +420,7 @@ function npyLayout(buf: Uint8Array, file: string, limits: ResolvedInputLimits): 
       : Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('latin1');
   const h = parseHeader(text, file);
   const info = DTYPES[h.dtype];
-  const n = boundedProduct(h.shape, limits.maxInputBytes);
+  const n = shapeProduct(h.shape);
   const nbytes = n * info.itemsize;
   checkDeclaredBytes(nbytes, limits, file, `NPY shape ${shapeLiteral(h.shape)} of ${h.dtype}`);
   return { h, offset: start + headerLen, nbytes };
