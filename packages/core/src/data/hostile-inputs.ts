@@ -38,7 +38,7 @@ export function idxHeader(shape: readonly number[]): Buffer {
   const b = Buffer.alloc(4 + 4 * shape.length);
   b[2] = 0x08;
   b[3] = shape.length;
-  shape.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+  for (let i = 0; i < shape.length; i++) b.writeUInt32BE(shape[i], 4 + 4 * i);
   return b;
 }
 
