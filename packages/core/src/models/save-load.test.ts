@@ -238,6 +238,12 @@ describe('loadModel over HTTP (loopback server)', () => {
     await expect(loadModel('http://127.0.0.1:1/m')).rejects.toThrow(DownloadError);
   });
 
+  it('a served weight file longer than the manifest ⇒ ModelFormatError, not buffered past the declared size', async () => {
+    await saveModel(makeModel(), path.join(tmp, 'served-long'));
+    await fs.appendFile(path.join(tmp, 'served-long', 'weights.bin'), new Uint8Array(1 << 20));
+    await expect(loadModel(`${baseUrl}/served-long`)).rejects.toThrow(/weight data is longer than the \d+ bytes left/);
+  });
+
   it('weight paths that leave the model folder or the origin ⇒ UnsafePathError before any request', async () => {
     await saveModel(makeModel(), path.join(tmp, 'served-evil'));
     const jsonPath = path.join(tmp, 'served-evil', 'model.json');
