@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHostileChild } from '../../../../test/hostile/harness.js';
+import { runChild, runHostileChild } from '../../../../test/hostile/harness.js';
 import { BIN, requireBuiltCli, writeFolderDataset } from './fixtures.js';
 
 let tmp: string;
@@ -120,6 +120,38 @@ describe('ft: interrupts (real child process, real signal)', () => {
     );
     expect(r.msSignalToExit).toBeLessThan(3000);
     console.log(`[interrupts] default-backend SIGINT → exit ${r.msSignalToExit.toFixed(0)} ms`);
+  });
+
+  it('SIGINT during ft finetune on cpu exits 130 and writes no model', async () => {
+    const source = path.join(tmp, 'src-model');
+    const pre = await runChild(
+      [BIN, 'pretrain', '--dataset', tiny, '--arch', 'tinyCnn', '--epochs', '1', '--out', source, '--backend', 'cpu'],
+      { timeoutMs: 30_000 },
+    );
+    expect(pre.exitCode, pre.stderr).toBe(0);
+    const out = path.join(tmp, 'ft-out');
+    const r = await interrupt({
+      id: 'sigint-finetune-cpu',
+      args: ['finetune', '--method', 'full', '--source', source, '--dataset', tiny, '--labels-per-class', '4'].concat([
+        '--epochs',
+        '2000',
+        '--batch-size',
+        '2',
+        '--out',
+        out,
+        '--backend',
+        'cpu',
+      ]),
+      signals: ['SIGINT'],
+      ready: /epoch 1\/2000/,
+    });
+    expect(r.child.exitCode, r.child.stderr).toBe(130);
+    expect(r.code).toBe('INTERRUPTED');
+    expect(lastLine(r.child.stderr)).toMatch(
+      /^ft: interrupted by SIGINT after step \d+ \(epoch \d+\) \[INTERRUPTED\]$/,
+    );
+    expect(existsSync(out)).toBe(false);
+    expect(r.msSignalToExit).toBeLessThan(3000);
   });
 
   it('SIGTERM stops after the step with a checkpoint and exits 143', async () => {
