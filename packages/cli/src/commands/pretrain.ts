@@ -6,13 +6,15 @@ import {
   InvalidArgumentError,
   listBackbones,
   loadDatasetSpec,
+  resolveZooDir,
   saveModel,
   stratifiedSplit,
   subset,
   trainClassifier,
   writeZooEntry,
 } from '@ft/core';
-import { cliCallbacks, disposeModels, pct } from './shared.js';
+import { checkOutputPath } from '../run-cli.js';
+import { cliCallbacks, disposeModels, pct, ZOO_NAME } from './shared.js';
 
 /** `ft pretrain`: trains a source classifier (e.g. ResNet-8 on MNIST digits), saves it, optionally into the zoo. */
 export const pretrainCommand = defineCommand({
@@ -37,7 +39,7 @@ export const pretrainCommand = defineCommand({
     'zoo-name': {
       type: 'string',
       description: 'Also record the model in the zoo under this name',
-      pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      pattern: ZOO_NAME,
       patternHint: 'letters, digits, . _ - (not starting with . _ -)',
     },
     'checkpoint-dir': {
@@ -54,6 +56,8 @@ export const pretrainCommand = defineCommand({
   async run(ctx) {
     if (!ctx.args.out && !ctx.args['zoo-name'])
       throw new InvalidArgumentError('give --out <dir>, --zoo-name <name>, or both');
+    // the zoo folder must be writable before training starts, not after it ends
+    if (ctx.args['zoo-name']) checkOutputPath('--zoo-name (zoo folder)', resolveZooDir(), 'dir');
     const dataset = String(ctx.args.dataset);
     const arch = String(ctx.args.arch);
     if (!listBackbones().includes(arch))

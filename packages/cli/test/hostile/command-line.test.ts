@@ -316,6 +316,27 @@ describe('ft command line: output paths and zoo names are checked before trainin
   ];
   for (const c of cases) it(c.id, () => check(c));
 
+  it('zoo folder under a file ($FT_ZOO_DIR) is refused before training', async () => {
+    const prev = process.env.FT_ZOO_DIR;
+    process.env.FT_ZOO_DIR = path.join(aFile, 'zoo');
+    try {
+      await check(usage('zoo-folder-under-a-file', () => longPretrain('--zoo-name', 'fine-name'), /zoo folder/));
+    } finally {
+      if (prev === undefined) delete process.env.FT_ZOO_DIR;
+      else process.env.FT_ZOO_DIR = prev;
+    }
+  });
+
+  it('a zoo: model reference with a path in it is refused', () =>
+    check({
+      id: 'eval-zoo-ref-escape',
+      argv: () => ['eval', '--model', 'zoo:../../etc/x', '--dataset', d8, '--backend', 'cpu'],
+      exit: 1,
+      code: 'INVALID_ARGUMENT',
+      message: /zoo model name "\.\.\/\.\.\/etc\/x" is not valid/,
+      category: 'path',
+    }));
+
   it.skipIf(process.getuid?.() === 0)('out in a read-only folder', async () => {
     const ro = path.join(tmp, 'ro');
     await fs.mkdir(ro, { mode: 0o500 });
