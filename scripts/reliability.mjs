@@ -124,12 +124,12 @@ md.push(
 );
 md.push('## Verdict', '');
 md.push(
-  `**${pass ? 'Met' : 'Not met'}.** ${totals.cases} hostile cases tried: ${totals.typed} typed errors, ${totals.accepted} valid edge cases accepted, **${totals.silent} silent results, ${totals.hangs} hangs, ${totals.untyped} untyped crashes**${totals.refusedValid ? `, ${totals.refusedValid} valid inputs refused` : ''}. Fuzz: ${totals.fuzzMutations.toLocaleString('en-US')} seeded mutations over ${fuzzLines.length} parsers, ${totals.fuzzUntyped} parsers with untyped crashes, ${totals.fuzzHangs} with hangs.${suiteStatus !== 0 ? ` The test run itself failed (exit ${suiteStatus}): see its output.` : ''}`,
+  `**${pass ? 'Met' : 'Not met'}.** ${totals.cases} hostile cases tried: ${totals.typed} typed errors, ${totals.accepted} ended as intended without an error (valid edge cases, forced exits), **${totals.silent} silent results, ${totals.hangs} hangs, ${totals.untyped} untyped crashes**${totals.refusedValid ? `, ${totals.refusedValid} valid inputs refused` : ''}. Fuzz: ${totals.fuzzMutations.toLocaleString('en-US')} seeded mutations over ${fuzzLines.length} parsers, ${totals.fuzzUntyped} parsers with untyped crashes, ${totals.fuzzHangs} with hangs.${suiteStatus !== 0 ? ` The test run itself failed (exit ${suiteStatus}): see its output.` : ''}`,
   '',
 );
 md.push('## By category', '');
 md.push(
-  '| category | cases | typed error | valid, accepted | silent | hang | untyped |',
+  '| category | cases | typed error | intended non-error outcome | silent | hang | untyped |',
   '|---|---:|---:|---:|---:|---:|---:|',
 );
 for (const c of categories) {

@@ -182,15 +182,23 @@ export function runChild(
  * e.g. `[DATASET_FORMAT]`; `ok` on exit 0; `hang` when it was killed by the time limit; otherwise `untyped`.
  */
 export async function runHostileChild(
-  meta: { suite: string; id: string; category: HostileCategory; expect?: 'typed' | 'ok' },
+  meta: {
+    suite: string;
+    id: string;
+    category: HostileCategory;
+    expect?: 'typed' | 'ok';
+    /** The case passes when the child is ended by this signal (a forced exit), e.g. a second Ctrl-C. */
+    expectSignal?: NodeJS.Signals;
+  },
   args: string[],
   opts: Parameters<typeof runChild>[1] = {},
 ): Promise<HostileOutcome & { child: ChildResult }> {
   const child = await runChild(args, opts);
   const code = child.stderr.match(/\[([A-Z][A-Z_]+)\]/)?.[1];
+  const forced = !child.timedOut && meta.expectSignal !== undefined && child.signal === meta.expectSignal;
   const kind: HostileOutcome['kind'] = child.timedOut
     ? 'hang'
-    : child.exitCode === 0
+    : child.exitCode === 0 || forced
       ? 'ok'
       : code && !/^E[A-Z]+$/.test(code)
         ? 'typed'
@@ -199,8 +207,9 @@ export async function runHostileChild(
     suite: meta.suite,
     id: meta.id,
     category: meta.category,
-    ...(meta.expect ? { expect: meta.expect } : {}),
+    ...(meta.expect ? { expect: meta.expect } : forced ? { expect: 'ok' as const } : {}),
     kind,
+    ...(forced ? { message: `ended by ${child.signal} (forced exit, as intended)` } : {}),
     ...(code ? { code } : {}),
     ...(kind === 'untyped' ? { message: child.stderr.trim().split('\n').slice(-3).join(' | ') } : {}),
     ms: child.ms,

@@ -180,7 +180,7 @@ describe('ft: interrupts (real child process, real signal)', () => {
     let secondAt = 0;
     let exitedAt = 0;
     const r = await runHostileChild(
-      { suite: 'cli', id: 'double-sigint-forces-exit', category: 'interrupt' },
+      { suite: 'cli', id: 'double-sigint-forces-exit', category: 'interrupt', expectSignal: 'SIGINT' },
       [fixture, 'stuck'],
       {
         timeoutMs: 20_000,
@@ -217,7 +217,7 @@ describe('ft: interrupts (real child process, real signal)', () => {
   it('a second SIGTERM also exits at once', async () => {
     const fixture = fileURLToPath(new URL('./stuck-command.mjs', import.meta.url));
     const r = await runHostileChild(
-      { suite: 'cli', id: 'double-sigterm-forces-exit', category: 'interrupt' },
+      { suite: 'cli', id: 'double-sigterm-forces-exit', category: 'interrupt', expectSignal: 'SIGTERM' },
       [fixture, 'stuck'],
       {
         timeoutMs: 20_000,
