@@ -74,6 +74,33 @@ function png(w: number, h: number, colorType: 0 | 2 | 6): Uint8Array {
   return PNG.sync.write(p, { colorType });
 }
 
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+/**
+ * Rewrites the CRC of every whole chunk of a (mutated) PNG, so the mutation gets past pngjs' CRC check and reaches
+ * the chunk parsers and the decoder (without this, almost every mutation dies at the first CRC).
+ */
+function fixPngCrcs(b: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(b);
+  const dv = new DataView(out.buffer);
+  let off = 8;
+  while (off + 12 <= out.length) {
+    const len = dv.getUint32(off);
+    if (off + 12 + len > out.length) break;
+    dv.setUint32(off + 8 + len, crc32(out.subarray(off + 4, off + 8 + len)));
+    off += 12 + len;
+  }
+  return out;
+}
+
 describe('fuzz: data parsers (seeded mutations of tiny valid files)', () => {
   it('IDX raw', () => fuzz('fuzz-idx-raw', [idxU8, idxF32], (b) => readIdx(b, limits), 1));
   it('IDX gzip', () => fuzz('fuzz-idx-gz', [gzipSync(idxU8), gzipSync(idxF32)], (b) => readIdx(b, limits), 2));
@@ -93,4 +120,13 @@ describe('fuzz: data parsers (seeded mutations of tiny valid files)', () => {
     ));
   it('PNG', () =>
     fuzz('fuzz-png', [png(4, 4, 6), png(4, 4, 0), png(3, 5, 2)], (b) => decodeImage(b, 'fuzz.png', limits), 5));
+  it('IDX gzip, mutations inside the compressed payload (valid gzip framing)', () =>
+    fuzz('fuzz-idx-gz-inner', [idxU8, idxF32], (b) => readIdx(gzipSync(b), limits), 6));
+  it('PNG with chunk CRCs repaired after mutation (reaches the chunk parsers and the decoder)', () =>
+    fuzz(
+      'fuzz-png-crc-fixed',
+      [png(4, 4, 6), png(4, 4, 0), png(3, 5, 2)],
+      (b) => decodeImage(fixPngCrcs(b), 'fuzz.png', limits),
+      7,
+    ));
 });
