@@ -402,7 +402,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       if (gradNorm) gn = (await gradNorm.data())[0];
       if (!Number.isFinite(loss)) {
         throw new NonFiniteLossError(
-          `fit: loss is ${loss} at step ${step} (epoch ${epoch}, batch ${stepInEpoch}); last checkpoint: ${lastCheckpoint ?? 'none'}`,
+          `fit: loss is ${loss} at step ${step} (epoch ${epoch}, batch ${stepInEpoch}); last checkpoint: ${lastCheckpoint ?? 'none'}. Training diverged: lower the learning rate, or clip gradients (clipNorm)`,
           { step, epoch, stepInEpoch, loss, lastCheckpoint },
         );
       }
