@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { type CommandContext, createRng, DatasetFormatError, InvalidArgumentError, npyArray, writeNpz } from '@ft/core';
+import {
+  AbortedError,
+  type CommandContext,
+  createRng,
+  DatasetFormatError,
+  InvalidArgumentError,
+  npyArray,
+  writeNpz,
+} from '@ft/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commands, parseIntList, parseSnr } from './commands.js';
 import { jadceDataToArrays, loadJadceNpz } from './npz-data.js';
@@ -106,6 +114,16 @@ describe('ft jadce commands', () => {
     // known prior at 12 dB with L = 10, N = 30: AMP-MMV must be a useful estimator
     expect(out.methods['amp-mmv'].nmseDb).toBeLessThan(-5);
     expect(out.priors.source).toEqual({ eps: 'file', beta: 'file' });
+  });
+
+  it('train aborted by its signal saves no model (a half-trained network is never written as finished)', async () => {
+    const out = join(dir, 'aborted-models');
+    const c = ctx('train', { N: 30, M: '4', L: 10, snr: '5:20', eps: 0.1, out, layers: 2, em: 1, samples: 64 });
+    const controller = new AbortController();
+    (c as { signal: AbortSignal }).signal = controller.signal;
+    setImmediate(() => controller.abort(new AbortedError('stop')));
+    await expect(cmd('train').run(c)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(existsSync(out)).toBe(false);
   });
 
   it('eval rejects a model trained for other pilots, unknown methods and learned methods without --model', async () => {

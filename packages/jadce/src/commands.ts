@@ -183,6 +183,8 @@ const train = defineCommand({
       log: (l) => ctx.log(l),
       signal: ctx.signal,
     });
+    // trainJadceModels returns early when aborted: never save half-trained networks as if they were finished
+    ctx.signal?.throwIfAborted();
     const out = str(ctx, 'out');
     const summary: Record<string, unknown> = {};
     for (const [m, model] of Object.entries(res.models)) {
