@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +98,27 @@ describe('benchmark page', () => {
     const md = readFileSync(out, 'utf8');
     expect(md).not.toMatch(/nmse-vs-snr-M32\.svg/);
     expect(md).toMatch(/aer-vs-L-M32\.svg/);
+  });
+
+  it('an aborted run keeps its records but writes no page and throws ABORTED', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadce-bench-abort-'));
+    const out = join(dir, 'jadce.md');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      runJadceBenchmark({
+        quick: true,
+        out,
+        count: 20,
+        slowCount: 10,
+        valCount: 10,
+        stepsPerStage: 1,
+        samples: 16,
+        modelDir: join(dir, 'models'),
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(existsSync(out)).toBe(false);
   });
 
   it('counts FLOPs per iteration (8 real flops per complex multiply-add)', () => {

@@ -25,6 +25,7 @@ import {
   resultsPage,
   type Verdict,
   writeSvg,
+  yieldAndCheck,
   yieldToEventLoop,
 } from '@ft/core';
 import { chooseThreshold, type MethodName, runMethod, scoreRun } from './evaluate.js';
@@ -406,6 +407,11 @@ export async function runJadceBenchmark(o: BenchmarkOptions = {}) {
         { name: 'proposed-fixed', method: 'proposed', model: getFixed('proposed') },
         { name: 'proposed-noem-fixed', method: 'proposed', model: getFixed('proposed-noem') },
       ]);
+    }
+    if (o.signal?.aborted) {
+      // keep the finished points (the next run resumes from them), but never write a page from a partial run
+      save();
+      await yieldAndCheck(o.signal, `jadce benchmark (finished points kept in ${recordsPath})`);
     }
     file.finished = new Date().toISOString();
     file.training.wallMinutes = ((Number(file.training.wallMinutes) || 0) + (performance.now() - t0) / 60000).toFixed(
