@@ -220,6 +220,71 @@ export async function runHostileChild(
   return { ...o, child };
 }
 
+/** What {@link runHostileCall} runs in its child process. */
+export interface HostileCallOptions {
+  /** Working directory of the child, e.g. the package folder, so that its bare imports resolve (default: this one). */
+  cwd?: string;
+  /**
+   * ESM statements run before the clock starts: imports and constants the call needs, e.g.
+   * `import '@tensorflow/tfjs-backend-cpu'; const core = await import('file:///…/dist/index.js');`.
+   */
+  setup: string;
+  /** A JavaScript expression over what `setup` declared; it is awaited, so it may return a promise. Timed. */
+  call: string;
+  /** The child is killed (and the case counted as a hang) after this long; default 30 s. */
+  timeoutMs?: number;
+  /** Extra environment variables for the child, e.g. `{ FT_MAX_INPUT_BYTES: '1M' }`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The ESM script of {@link runHostileCall}; its own names start with `__ft` so as not to clash with `setup`'s. */
+function hostileCallScript(setup: string, call: string): string {
+  return `${setup}
+const __ftT0 = performance.now();
+const __ftMs = () => (performance.now() - __ftT0).toFixed(1);
+try {
+  await (${call});
+  console.log('ok (after ' + __ftMs() + ' ms)');
+  process.exit(0);
+} catch (e) {
+  const ms = __ftMs();
+  if (e !== null && typeof e === 'object' && typeof e.code === 'string' && /^[A-Z][A-Z_]+$/.test(e.code)) {
+    console.error('[' + e.code + '] ' + e.message + ' (after ' + ms + ' ms)');
+    process.exit(2);
+  }
+  console.error('untyped: ' + ((e && e.stack) || e));
+  process.exit(3);
+}
+`;
+}
+
+/**
+ * Runs one call (a load, a parse) in a child process, usually against a package's BUILT dist, and records it with
+ * {@link runHostileChild}. The child runs `setup`, then times `await (call)` itself, so the time excludes Node's
+ * start-up and the imports:
+ * - on success it prints `ok (after X ms)` to stdout and exits 0;
+ * - on a typed error (an `FtError`, or any error whose `code` is an UPPER_CASE string) it prints
+ *   `[CODE] message (after X ms)` to stderr and exits 2 (Node system codes such as `ENOENT` still count as untyped
+ *   in {@link runHostileChild});
+ * - on anything else it prints `untyped: <stack>` and exits 3.
+ * Read the in-child time with {@link childMs}.
+ */
+export function runHostileCall(
+  meta: Parameters<typeof runHostileChild>[0],
+  opts: HostileCallOptions,
+): Promise<HostileOutcome & { child: ChildResult }> {
+  return runHostileChild(meta, ['--input-type=module', '-e', hostileCallScript(opts.setup, opts.call)], {
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.env !== undefined ? { env: opts.env } : {}),
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  });
+}
+
+/** The in-child time of a {@link runHostileCall} (the `(after X ms)` it printed), in ms; `NaN` when there is none. */
+export function childMs(output: string): number {
+  return Number(/\(after ([\d.]+) ms\)/.exec(output)?.[1] ?? Number.NaN);
+}
+
 /** Records one line standing for a whole fuzz run (`count` mutations, none of which may hang or crash untyped). */
 export function recordFuzz(meta: {
   suite: string;

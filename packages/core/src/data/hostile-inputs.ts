@@ -80,14 +80,21 @@ export function zipOne(name: string, packed: Uint8Array, opts: ZipOneOptions): B
   const nameBuf = Buffer.from(name, 'utf8');
   const method = opts.method ?? 8;
   const zip64 = opts.size >= 0xffffffff;
+  /**
+   * The fields the local header and the central directory entry share, in the same order from `at` (the method):
+   * method, (time, date,) CRC-32, compressed size, uncompressed size, name length.
+   */
+  const writeEntryFields = (b: Buffer, at: number) => {
+    b.writeUInt16LE(method, at);
+    b.writeUInt32LE(opts.crc ?? 0, at + 6);
+    b.writeUInt32LE(packed.length, at + 10);
+    b.writeUInt32LE(zip64 ? 0xffffffff : opts.size, at + 14);
+    b.writeUInt16LE(nameBuf.length, at + 18);
+  };
   const local = Buffer.alloc(30 + nameBuf.length);
   local.writeUInt32LE(0x04034b50, 0);
   local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(method, 8);
-  local.writeUInt32LE(opts.crc ?? 0, 14);
-  local.writeUInt32LE(packed.length, 18);
-  local.writeUInt32LE(zip64 ? 0xffffffff : opts.size, 22);
-  local.writeUInt16LE(nameBuf.length, 26);
+  writeEntryFields(local, 8);
   nameBuf.copy(local, 30);
   const extra = zip64 ? Buffer.alloc(12) : Buffer.alloc(0);
   if (zip64) {
@@ -99,11 +106,7 @@ export function zipOne(name: string, packed: Uint8Array, opts: ZipOneOptions): B
   central.writeUInt32LE(0x02014b50, 0);
   central.writeUInt16LE(45, 4);
   central.writeUInt16LE(45, 6);
-  central.writeUInt16LE(method, 10);
-  central.writeUInt32LE(opts.crc ?? 0, 16);
-  central.writeUInt32LE(packed.length, 20);
-  central.writeUInt32LE(zip64 ? 0xffffffff : opts.size, 24);
-  central.writeUInt16LE(nameBuf.length, 28);
+  writeEntryFields(central, 10);
   central.writeUInt16LE(extra.length, 30);
   central.writeUInt32LE(0, 42);
   nameBuf.copy(central, 46);

@@ -7,29 +7,19 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChild, runHostileCase, runHostileChild } from '../../../../test/hostile/harness.js';
-import {
-  deflateBombRaw,
-  gzipBomb,
-  idxHeader,
-  jpegWithHeader,
-  npyHeader,
-  npyHugeHeader,
-  pngWithHeader,
-  zipOne,
-  zlibBomb,
-} from '../../src/data/hostile-inputs.js';
+import { childMs, runChild, runHostileCall, runHostileCase } from '../../../../test/hostile/harness.js';
+import * as hostile from '../../src/data/hostile-inputs.js';
 import { readIdx, writeIdx } from '../../src/data/idx.js';
 import { imageFolder } from '../../src/data/image-folder.js';
 import { loadMvtec } from '../../src/data/mvtec.js';
 import { parseNpy, parseNpz } from '../../src/data/npy.js';
 
 const suite = 'core';
-const DIST = '/work/main/packages/core/dist/index.js';
+const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const DIST_URL = pathToFileURL(DIST).href;
 const MiB = 1024 * 1024;
 
@@ -37,31 +27,21 @@ let tmp: string;
 let baselineMiB = 0;
 
 /**
- * The child: imports the built core, runs `call` (an expression over `m`, the module, and `file`), prints the parse
- * time as `__PARSE_MS__=` and, for an FtError, `[CODE] message` on stderr with exit code 2.
+ * Runs `call` (an expression over `m`, the built core, and `file`) in a child process through `runHostileCall`, which
+ * prints the parse time as `(after X ms)` and, for an FtError, `[CODE] message` on stderr with exit code 2.
  */
-function childScript(call: string, file: string): string {
-  return `
-const m = await import(${JSON.stringify(DIST_URL)});
-const file = ${JSON.stringify(file)};
-const t0 = performance.now();
-try {
-  const r = ${call};
-  process.stderr.write('__PARSE_MS__=' + (performance.now() - t0) + '\\n');
-  console.log(JSON.stringify({ ok: true, shape: r && r.shape }));
-} catch (e) {
-  process.stderr.write('__PARSE_MS__=' + (performance.now() - t0) + '\\n');
-  if (e instanceof m.FtError) {
-    process.stderr.write('[' + e.code + '] ' + e.message + '\\n');
-    process.exit(2);
-  }
-  throw e;
-}`;
-}
-
-function parseMs(stderr: string): number {
-  const m = stderr.match(/__PARSE_MS__=([\d.]+)/);
-  return m ? Number(m[1]) : Number.NaN;
+function childParse(
+  meta: Parameters<typeof runHostileCall>[0],
+  call: string,
+  file: string,
+  env?: NodeJS.ProcessEnv,
+): ReturnType<typeof runHostileCall> {
+  return runHostileCall(meta, {
+    setup: `const m = await import(${JSON.stringify(DIST_URL)}); const file = ${JSON.stringify(file)};`,
+    call,
+    timeoutMs: 60_000,
+    ...(env ? { env } : {}),
+  });
 }
 
 /** Peak RSS bound for a bomb whose legitimate data is `legitBytes`: baseline + 3 × legit + 64 MiB slack. */
@@ -98,21 +78,21 @@ const bombs: BombCase[] = [
   {
     id: 'idx-gzip-bomb-small-header',
     note: '3 GiB of zeros after a [10, 28, 28] header',
-    build: () => gzipBomb(idxHeader([10, 28, 28]), 3072),
+    build: () => hostile.gzipBomb(hostile.idxHeader([10, 28, 28]), 3072),
     call: 'm.readIdxFile(file)',
     legitBytes: 16 + 7840,
   },
   {
     id: 'idx-gzip-bomb-declared',
     note: 'header declares [4000000, 28, 28] (2.9 GiB), stream inflates to 3 GiB',
-    build: () => gzipBomb(idxHeader([4_000_000, 28, 28]), 3072),
+    build: () => hostile.gzipBomb(hostile.idxHeader([4_000_000, 28, 28]), 3072),
     call: 'm.readIdxFile(file)',
     legitBytes: 0,
   },
   {
     id: 'idx-raw-dims-overflow',
     note: '255 dimensions of 2^32-1 (product overflows a double)',
-    build: () => idxHeader(new Array(255).fill(2 ** 32 - 1)),
+    build: () => hostile.idxHeader(new Array(255).fill(2 ** 32 - 1)),
     call: 'm.readIdxFile(file)',
     legitBytes: 0,
   },
@@ -120,8 +100,8 @@ const bombs: BombCase[] = [
     id: 'npz-member-bomb',
     note: 'member declares (10,) float64 and 208 bytes, deflate stream inflates to 4.5 GiB',
     build: () => {
-      const h = npyHeader('<f8', '(10,)');
-      return zipOne('x.npy', deflateBombRaw(h, 4608), { size: h.length + 80 });
+      const h = hostile.npyHeader('<f8', '(10,)');
+      return hostile.zipOne('x.npy', hostile.deflateBombRaw(h, 4608), { size: h.length + 80 });
     },
     call: 'm.readNpz(file)',
     legitBytes: 208,
@@ -129,42 +109,44 @@ const bombs: BombCase[] = [
   {
     id: 'npz-zip64-declared',
     note: 'ZIP64 directory declares a 4.5 GiB member',
-    build: () => zipOne('x.npy', deflateBombRaw(npyHeader('<f8', '(10,)'), 4608), { size: 4608 * MiB }),
+    build: () =>
+      hostile.zipOne('x.npy', hostile.deflateBombRaw(hostile.npyHeader('<f8', '(10,)'), 4608), { size: 4608 * MiB }),
     call: 'm.readNpz(file)',
     legitBytes: 0,
   },
   {
     id: 'npz-npy-shape-declared',
     note: 'member NPY header declares (1000000000,) float64 (7.5 GiB)',
-    build: () => zipOne('y.npy', deflateBombRaw(npyHeader('<f8', '(1000000000,)'), 1024), { size: 1000 }),
+    build: () =>
+      hostile.zipOne('y.npy', hostile.deflateBombRaw(hostile.npyHeader('<f8', '(1000000000,)'), 1024), { size: 1000 }),
     call: 'm.readNpz(file)',
     legitBytes: 0,
   },
   {
     id: 'npy-shape-declared',
     note: 'NPY header declares (1099511627776, 1099511627776) float64',
-    build: () => npyHeader('<f8', '(1099511627776, 1099511627776)'),
+    build: () => hostile.npyHeader('<f8', '(1099511627776, 1099511627776)'),
     call: 'm.readNpy(file)',
     legitBytes: 0,
   },
   {
     id: 'png-20000x20000-header',
     note: 'IHDR 20000×20000 RGBA over 20 bytes of IDAT (1.6 GB of pixels)',
-    build: () => pngWithHeader(20000, 20000, deflateSync(Buffer.alloc(64))),
+    build: () => hostile.pngWithHeader(20000, 20000, deflateSync(Buffer.alloc(64))),
     call: 'm.readImageFile(file)',
     legitBytes: 0,
   },
   {
     id: 'png-interlaced-idat-bomb',
     note: '64×64 interlaced PNG whose IDAT inflates to 3 GiB',
-    build: () => pngWithHeader(64, 64, zlibBomb(Buffer.alloc(0), 3072), 1),
+    build: () => hostile.pngWithHeader(64, 64, hostile.zlibBomb(Buffer.alloc(0), 3072), 1),
     call: 'm.readImageFile(file)',
     legitBytes: 64 * 64 * 4,
   },
   {
     id: 'jpeg-sof-65535x65535',
     note: 'JPEG frame header declares 65535×65535',
-    build: () => jpegWithHeader(65535, 65535),
+    build: () => hostile.jpegWithHeader(65535, 65535),
     call: 'm.readImageFile(file)',
     legitBytes: 0,
   },
@@ -175,12 +157,8 @@ describe('hostile data: bombs (child process, built core)', () => {
     it(`${b.id}: ${b.note} → INPUT_TOO_LARGE fast, bounded memory`, async () => {
       const file = join(tmp, b.id);
       writeFileSync(file, b.build());
-      const o = await runHostileChild(
-        { suite, id: b.id, category: 'bomb' },
-        ['--input-type=module', '-e', childScript(b.call, file)],
-        { timeoutMs: 60_000 },
-      );
-      const ms = parseMs(o.child.stderr);
+      const o = await childParse({ suite, id: b.id, category: 'bomb' }, b.call, file);
+      const ms = childMs(o.child.stderr);
       const info = `${b.id}: file ${(statSync(file).size / MiB).toFixed(2)} MiB, ${ms.toFixed(1)} ms to the error, peak ${o.peakMiB?.toFixed(1)} MiB (baseline ${baselineMiB.toFixed(1)})`;
       console.log(info);
       expect(o.kind, o.child.stderr).toBe('typed');
@@ -198,21 +176,19 @@ describe('hostile data: bombs (child process, built core)', () => {
     const data = new Uint8Array(n * 28 * 28);
     for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
     writeFileSync(file, gzipSync(writeIdx({ dtype: 'uint8', shape: [n, 28, 28], data })));
-    const ok = await runHostileChild(
+    const ok = await childParse(
       { suite, id: 'idx-gzip-legit-15MiB', category: 'bomb', expect: 'ok' },
-      ['--input-type=module', '-e', childScript('m.readIdxFile(file)', file)],
-      { timeoutMs: 60_000 },
+      'm.readIdxFile(file)',
+      file,
     );
     console.log(
-      `idx-gzip-legit-15MiB: ${parseMs(ok.child.stderr).toFixed(1)} ms, peak ${ok.peakMiB?.toFixed(1)} MiB (baseline ${baselineMiB.toFixed(1)})`,
+      `idx-gzip-legit-15MiB: ${childMs(ok.child.stdout).toFixed(1)} ms, peak ${ok.peakMiB?.toFixed(1)} MiB (baseline ${baselineMiB.toFixed(1)})`,
     );
     expect(ok.kind, ok.child.stderr).toBe('ok');
     expect(ok.peakMiB as number).toBeLessThan(bound(data.length + 16));
-    const refused = await runHostileChild(
-      { suite, id: 'idx-env-limit-1M', category: 'bomb' },
-      ['--input-type=module', '-e', childScript('m.readIdxFile(file)', file)],
-      { timeoutMs: 60_000, env: { FT_MAX_INPUT_BYTES: '1M' } },
-    );
+    const refused = await childParse({ suite, id: 'idx-env-limit-1M', category: 'bomb' }, 'm.readIdxFile(file)', file, {
+      FT_MAX_INPUT_BYTES: '1M',
+    });
     expect(refused.kind).toBe('typed');
     expect(refused.code).toBe('INPUT_TOO_LARGE');
     expect(refused.child.stderr).toMatch(/over the input limit of 1\.0 MiB/);
@@ -221,22 +197,28 @@ describe('hostile data: bombs (child process, built core)', () => {
 
 describe('hostile data: malformed headers (in process)', () => {
   const cases: Array<{ id: string; code: string; fn: () => unknown }> = [
-    { id: 'npy-header-300KB', code: 'INPUT_TOO_LARGE', fn: () => parseNpy(npyHugeHeader(300_000), { file: 'h.npy' }) },
+    {
+      id: 'npy-header-300KB',
+      code: 'INPUT_TOO_LARGE',
+      fn: () => parseNpy(hostile.npyHugeHeader(300_000), { file: 'h.npy' }),
+    },
     {
       id: 'npy-shape-float-literal',
       code: 'DATASET_FORMAT',
-      fn: () => parseNpy(Buffer.concat([npyHeader('<f8', '(1e1,)'), Buffer.alloc(80)])),
+      fn: () => parseNpy(Buffer.concat([hostile.npyHeader('<f8', '(1e1,)'), Buffer.alloc(80)])),
     },
     {
       id: 'idx-gzip-truncated-header',
       code: 'DATASET_FORMAT',
-      fn: () => readIdx(gzipSync(idxHeader([10, 28])).subarray(0, 14)),
+      fn: () => readIdx(gzipSync(hostile.idxHeader([10, 28])).subarray(0, 14)),
     },
     {
       id: 'npz-zip64-extra-truncated',
       code: 'DATASET_FORMAT',
       fn: () => {
-        const z = zipOne('x.npy', deflateBombRaw(npyHeader('<f8', '(1,)'), 0), { size: 0xffffffff });
+        const z = hostile.zipOne('x.npy', hostile.deflateBombRaw(hostile.npyHeader('<f8', '(1,)'), 0), {
+          size: 0xffffffff,
+        });
         const cd = z.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
         z.writeUInt16LE(0, cd + 46 + 5 + 2);
         return parseNpz(z);
@@ -246,7 +228,7 @@ describe('hostile data: malformed headers (in process)', () => {
       id: 'npz-entry-count-lie',
       code: 'DATASET_FORMAT',
       fn: () => {
-        const z = zipOne('x.npy', deflateBombRaw(npyHeader('<f8', '(1,)'), 0), { size: 136 });
+        const z = hostile.zipOne('x.npy', hostile.deflateBombRaw(hostile.npyHeader('<f8', '(1,)'), 0), { size: 136 });
         z.writeUInt16LE(0xffff, z.length - 22 + 10);
         z.writeUInt16LE(0xffff, z.length - 22 + 8);
         return parseNpz(z);

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostileOutcome, runHostileCase, runHostileChild } from '../../../../test/hostile/harness.js';
+import { childMs, type HostileOutcome, runHostileCall, runHostileCase } from '../../../../test/hostile/harness.js';
 import { loadModel, saveModel } from '../../src/models/save-load.js';
 import { loadZooModel, writeZooEntry } from '../../src/models/zoo.js';
 
@@ -54,27 +54,16 @@ const withPaths = (name: string, paths: string[]) =>
     (j.weightsManifest[0] as { paths: string[] }).paths = paths;
   });
 
-/** Runs loadModel(source) in a child on the built dist; prints `[CODE] message` and the in-child time. */
-function childLoad(id: string, category: 'path' | 'input', source: string, opts: Record<string, unknown> = {}) {
-  const script = `
-    import '@tensorflow/tfjs-backend-cpu';
-    const core = await import(${JSON.stringify(distUrl)});
-    const t0 = performance.now();
-    try {
-      await core.loadModel(${JSON.stringify(source)}, ${JSON.stringify(opts)});
-      console.log('loaded');
-      process.exit(0);
-    } catch (e) {
-      const ms = (performance.now() - t0).toFixed(1);
-      if (e instanceof core.FtError) { console.error('[' + e.code + '] ' + e.message + ' (after ' + ms + ' ms)'); process.exit(2); }
-      console.error('untyped: ' + (e && e.stack)); process.exit(3);
-    }`;
-  return runHostileChild({ suite, id, category }, ['--input-type=module', '-e', script], {
-    cwd: packageDir,
-    timeoutMs: 30_000,
-  });
-}
-const childMs = (stderr: string) => Number(/\(after ([\d.]+) ms\)/.exec(stderr)?.[1] ?? Number.NaN);
+/** Runs loadModel(source, opts) in a child on the built dist (see `runHostileCall`). */
+const childLoad = (id: string, category: 'path' | 'input', source: string, opts: Record<string, unknown> = {}) =>
+  runHostileCall(
+    { suite, id, category },
+    {
+      cwd: packageDir,
+      setup: `import '@tensorflow/tfjs-backend-cpu'; const core = await import(${JSON.stringify(distUrl)});`,
+      call: `core.loadModel(${JSON.stringify(source)}, ${JSON.stringify(opts)})`,
+    },
+  );
 
 function expectTyped(o: HostileOutcome, code: string) {
   expect(o.kind, o.message).toBe('typed');

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostileOutcome, runHostileCase, runHostileChild } from '../../../../test/hostile/harness.js';
+import { childMs, type HostileOutcome, runHostileCall, runHostileCase } from '../../../../test/hostile/harness.js';
 import { MahalanobisDetector } from '../../src/detector.js';
 import { tinyBackbone, toyImages } from '../../src/test-utils.js';
 
@@ -45,29 +45,16 @@ async function hostileDetector(name: string, edit: (j: Record<string, any>) => v
   return dir;
 }
 
-function childLoad(id: string, category: 'path' | 'input', dir: string) {
-  const script = `
-    import '@tensorflow/tfjs-backend-cpu';
-    const core = await import('@ft/core');
-    const mad = await import(${JSON.stringify(distUrl)});
-    const t0 = performance.now();
-    try {
-      await mad.MahalanobisDetector.load(${JSON.stringify(dir)});
-      console.log('loaded');
-      process.exit(0);
-    } catch (e) {
-      const ms = (performance.now() - t0).toFixed(1);
-      if (e instanceof core.FtError || (e && typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code))) {
-        console.error('[' + e.code + '] ' + e.message + ' (after ' + ms + ' ms)'); process.exit(2);
-      }
-      console.error('untyped: ' + (e && e.stack)); process.exit(3);
-    }`;
-  return runHostileChild({ suite, id, category }, ['--input-type=module', '-e', script], {
-    cwd: packageDir,
-    timeoutMs: 30_000,
-  });
-}
-const childMs = (stderr: string) => Number(/\(after ([\d.]+) ms\)/.exec(stderr)?.[1] ?? Number.NaN);
+/** Runs MahalanobisDetector.load(dir) in a child on the built dist (see `runHostileCall`). */
+const childLoad = (id: string, category: 'path' | 'input', dir: string) =>
+  runHostileCall(
+    { suite, id, category },
+    {
+      cwd: packageDir,
+      setup: `import '@tensorflow/tfjs-backend-cpu'; const mad = await import(${JSON.stringify(distUrl)});`,
+      call: `mad.MahalanobisDetector.load(${JSON.stringify(dir)})`,
+    },
+  );
 
 function expectTyped(o: HostileOutcome, code: string) {
   expect(o.kind, o.message).toBe('typed');
