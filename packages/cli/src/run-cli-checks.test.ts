@@ -2,7 +2,6 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { AbortedError, type CommandOption, type CommandSpec, defineCommand } from '@ft/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,19 +12,7 @@ import {
   mapSystemError,
   runCli,
 } from './run-cli.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const mk = (buf: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        buf.push(String(chunk));
-        cb();
-      },
-    });
-  return { io: { stdout: mk(out), stderr: mk(err) }, out: () => out.join(''), err: () => err.join('') };
-}
+import { capture } from './test-helpers.js';
 
 let tmp: string;
 beforeAll(async () => {

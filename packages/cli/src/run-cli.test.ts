@@ -1,22 +1,9 @@
-import { Writable } from 'node:stream';
 import { type CommandSpec, DatasetNotFoundError, defineCommand } from '@ft/core';
 import { describe, expect, it } from 'vitest';
 import { builtinCommands } from './builtin-commands.js';
 import { loadMethodCommands } from './method-commands.js';
 import { checkCommands, runCli } from './run-cli.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const mk = (buf: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        buf.push(String(chunk));
-        cb();
-      },
-    });
-  return { io: { stdout: mk(out), stderr: mk(err) }, out: () => out.join(''), err: () => err.join('') };
-}
+import { capture } from './test-helpers.js';
 
 const echo = defineCommand({
   group: 'demo',

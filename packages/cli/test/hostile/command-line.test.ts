@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileCategory, runHostileCase } from '../../../../test/hostile/harness.js';
 import { builtinCommands } from '../../src/builtin-commands.js';
 import { runCli } from '../../src/run-cli.js';
-import { capture, throwIfFailed, writeFolderDataset } from './fixtures.js';
+import { capture, throwIfFailed, writeFolderDataset } from '../../src/test-helpers.js';
 
 const commands = [...builtinCommands, ...advCommands, ...adCommands, ...jadceCommands];
 
@@ -106,6 +106,17 @@ const usage = (id: string, argv: () => string[], message?: RegExp): Case => ({
   ...(message ? { message } : {}),
   maxMs: 2000,
 });
+/** `ft finetune --method full` of the trained d8 model on `dataset`, then `extra`. */
+const fullFinetune = (dataset: string, ...extra: string[]) => [
+  'finetune',
+  '--method',
+  'full',
+  '--source',
+  model,
+  '--dataset',
+  dataset,
+  ...extra,
+];
 /** A training command that would run for a long time if it did not fail up front. */
 const longPretrain = (...extra: string[]) => [
   'pretrain',
@@ -156,11 +167,7 @@ describe('ft command line: bad values are usage errors (exit 2)', () => {
       () => ['jadce', 'simulate', '--count=-1', '--out', path.join(tmp, 's.npz')],
       /--count must be integer ≥ 1, got -1/,
     ),
-    usage(
-      'finetune-min-steps-negative',
-      () => ['finetune', '--method', 'full', '--source', model, '--dataset', d8, '--min-steps', '-3'],
-      /--min-steps/,
-    ),
+    usage('finetune-min-steps-negative', () => fullFinetune(d8, '--min-steps', '-3'), /--min-steps/),
     usage(
       'adv-eval-steps-zero',
       () => ['adv', 'eval', '--model', model, '--dataset', d8, '--steps', '0'],
@@ -199,61 +206,41 @@ describe('ft command line: bad values are usage errors (exit 2)', () => {
 });
 
 describe('ft command line: negative numbers after an option', () => {
-  for (const [id, seedArgs] of [
-    ['seed-negative-space', ['--seed', '-5']],
-    ['seed-negative-equals', ['--seed=-5']],
-  ] as const) {
-    it(`${id} is taken as the value`, async () => {
-      const out = path.join(tmp, `${id}.npz`);
-      const r = await check({
-        id,
-        argv: () => [
-          'jadce',
-          'simulate',
-          '--count',
-          '2',
-          '--N',
-          '4',
-          '--L',
-          '2',
-          '--M',
-          '1',
-          '--out',
-          out,
-          ...seedArgs,
-          '--json',
-        ],
-        exit: 0,
-        category: 'cli',
-      });
-      expect(JSON.parse(r.out.trim().split('\n').pop() ?? '{}').seed).toBe(-5);
+  /** A tiny `jadce simulate` writing `<tmp>/<file>`, with `flags` before `--json`. */
+  const simulate = (file: string, flags: readonly string[]) => () => [
+    'jadce',
+    'simulate',
+    '--count',
+    '2',
+    '--N',
+    '4',
+    '--L',
+    '2',
+    '--M',
+    '1',
+    '--out',
+    path.join(tmp, file),
+    ...flags,
+    '--json',
+  ];
+  /** Each case: the flags, and the result field that must hold -5 (title and output file default from the id). */
+  const cases: { id: string; flags: string[]; field: string; title?: string; file?: string }[] = [
+    { id: 'seed-negative-space', flags: ['--seed', '-5'], field: 'seed' },
+    { id: 'seed-negative-equals', flags: ['--seed=-5'], field: 'seed' },
+    {
+      id: 'snr-negative-space',
+      flags: ['--snr', '-5'],
+      field: 'snrDb',
+      title: '--snr -5 (a string option) is taken as the value too',
+      file: 'snr.npz',
+    },
+  ];
+  for (const c of cases) {
+    it(c.title ?? `${c.id} is taken as the value`, async () => {
+      const r = await check({ id: c.id, argv: simulate(c.file ?? `${c.id}.npz`, c.flags), exit: 0, category: 'cli' });
+      expect(JSON.parse(r.out.trim().split('\n').pop() ?? '{}')[c.field]).toBe(-5);
     });
   }
-  it('--snr -5 (a string option) is taken as the value too', async () => {
-    const out = path.join(tmp, 'snr.npz');
-    const r = await check({
-      id: 'snr-negative-space',
-      argv: () => [
-        'jadce',
-        'simulate',
-        '--count',
-        '2',
-        '--N',
-        '4',
-        '--L',
-        '2',
-        '--M',
-        '1',
-        '--out',
-        out,
-        '--snr',
-        '-5',
-        '--json',
-      ],
-      exit: 0,
-    });
-    expect(JSON.parse(r.out.trim().split('\n').pop() ?? '{}').snrDb).toBe(-5);
-  });
 });
 
 describe('ft command line: output paths and zoo names are checked before training', () => {
@@ -270,19 +257,7 @@ describe('ft command line: output paths and zoo names are checked before trainin
       /--checkpoint-dir/,
     ),
     usage('zoo-name-invalid', () => longPretrain('--zoo-name', '../escape'), /--zoo-name must be/),
-    usage('finetune-out-under-a-file', () => [
-      'finetune',
-      '--method',
-      'full',
-      '--source',
-      model,
-      '--dataset',
-      d8,
-      '--epochs',
-      '300',
-      '--out',
-      path.join(aFile, 'x'),
-    ]),
+    usage('finetune-out-under-a-file', () => fullFinetune(d8, '--epochs', '300', '--out', path.join(aFile, 'x'))),
     usage('adv-train-out-is-a-file', () => ['adv', 'train', '--dataset', d8, '--epochs', '300', '--out', aFile]),
     usage(
       'adv-attack-out-is-a-folder',
@@ -353,57 +328,16 @@ describe('ft command line: models of another input shape are SHAPE errors', () =
     message: /shape \[8, 8, 1\].*\[12, 12, 1\]|12×12|do not fit/,
     category: 'input',
   });
+  /** `ft adv <sub>` with the d8 model on the 12×12 dataset. */
+  const adv =
+    (sub: string, ...flags: string[]) =>
+    () => ['adv', sub, '--model', model, '--dataset', d12, ...flags, '--backend', 'cpu'];
   const cases: Case[] = [
     shape('eval-wrong-shape', () => ['eval', '--model', model, '--dataset', d12, '--backend', 'cpu']),
-    shape('finetune-source-wrong-shape', () => [
-      'finetune',
-      '--method',
-      'full',
-      '--source',
-      model,
-      '--dataset',
-      d12,
-      '--labels-per-class',
-      '2',
-      '--backend',
-      'cpu',
-    ]),
-    shape('adv-eval-wrong-shape', () => [
-      'adv',
-      'eval',
-      '--model',
-      model,
-      '--dataset',
-      d12,
-      '--limit',
-      '4',
-      '--backend',
-      'cpu',
-    ]),
-    shape('adv-attack-wrong-shape', () => [
-      'adv',
-      'attack',
-      '--model',
-      model,
-      '--dataset',
-      d12,
-      '--limit',
-      '4',
-      '--backend',
-      'cpu',
-    ]),
-    shape('adv-finetune-wrong-shape', () => [
-      'adv',
-      'finetune',
-      '--model',
-      model,
-      '--dataset',
-      d12,
-      '--eval-limit',
-      '0',
-      '--backend',
-      'cpu',
-    ]),
+    shape('finetune-source-wrong-shape', () => fullFinetune(d12, '--labels-per-class', '2', '--backend', 'cpu')),
+    shape('adv-eval-wrong-shape', adv('eval', '--limit', '4')),
+    shape('adv-attack-wrong-shape', adv('attack', '--limit', '4')),
+    shape('adv-finetune-wrong-shape', adv('finetune', '--eval-limit', '0')),
     shape('ad-fit-wrong-shape', () => [
       'ad',
       'fit',
@@ -534,17 +468,17 @@ describe('runCli does not leak tensors', () => {
       'cpu',
       '--json',
     ]);
-    const ftArgs = [
-      'finetune',
-      '--method',
-      'full',
-      '--source',
-      model,
-      '--dataset',
-      d8,
-      '--labels-per-class',
-      '4',
-    ].concat(['--epochs', '1', '--min-steps', '1', '--batch-size', '8', '--backend', 'cpu', '--json']);
+    const ftArgs = fullFinetune(d8, '--labels-per-class', '4').concat([
+      '--epochs',
+      '1',
+      '--min-steps',
+      '1',
+      '--batch-size',
+      '8',
+      '--backend',
+      'cpu',
+      '--json',
+    ]);
     const counts: Record<string, number[]> = { eval: [], pretrain: [], finetune: [], shapeError: [] };
     const o = await runHostileCase(
       { suite: 'cli', id: 'runcli-20x-tensors-flat', category: 'leak', timeoutMs: 120_000, expect: 'ok' },

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChild, runHostileChild } from '../../../../test/hostile/harness.js';
-import { BIN, requireBuiltCli, writeFolderDataset } from './fixtures.js';
+import { BIN, requireBuiltCli, writeFolderDataset } from '../../src/test-helpers.js';
 
 let tmp: string;
 let tiny: string; // folder:<dir>, 8×8 images: steps of a few ms
@@ -83,6 +83,56 @@ const pretrain = (dataset: string, extra: string[]) => [
 /** The last non-empty stderr line. */
 const lastLine = (s: string) => s.trim().split('\n').pop() ?? '';
 
+/**
+ * Checks how a first signal ended a run: exit status `exit` (130 / 143), code INTERRUPTED, the one-line message
+ * `line` last on stderr, and the exit within 3 s of the signal. Returns that line.
+ */
+function expectInterrupted(r: Awaited<ReturnType<typeof interrupt>>, exit: 130 | 143, line: RegExp): string {
+  expect(r.child.exitCode, r.child.stderr).toBe(exit);
+  expect(r.code).toBe('INTERRUPTED');
+  const last = lastLine(r.child.stderr);
+  expect(last).toMatch(line);
+  expect(r.msSignalToExit).toBeLessThan(3000);
+  return last;
+}
+
+/**
+ * Runs the stuck-command fixture (a command that ignores its AbortSignal for 30 s), sends `sig` once it waits and
+ * again once stderr shows `acknowledged` (the reply to the first). The second signal must end the process (exit
+ * status 130 / 143 as a shell reports it) within 10 s in all; the case passes when `sig` forced the exit.
+ */
+async function doubleSignal(id: string, sig: 'SIGINT' | 'SIGTERM', acknowledged: RegExp) {
+  const fixture = fileURLToPath(new URL('./stuck-command.mjs', import.meta.url));
+  let secondAt = 0;
+  let exitedAt = 0;
+  const r = await runHostileChild({ suite: 'cli', id, category: 'interrupt', expectSignal: sig }, [fixture, 'stuck'], {
+    timeoutMs: 20_000,
+    onSpawn(child, out) {
+      let phase = 0;
+      const poll = setInterval(() => {
+        if (phase === 0 && /stuck: waiting/.test(out.stdout())) {
+          phase = 1;
+          child.kill(sig);
+        } else if (phase === 1 && acknowledged.test(out.stderr())) {
+          phase = 2;
+          clearInterval(poll);
+          secondAt = performance.now();
+          child.kill(sig);
+        }
+      }, 10);
+      child.on('exit', () => {
+        exitedAt = performance.now();
+        clearInterval(poll);
+      });
+    },
+  });
+  // Killed by the default action of the signal: a shell reports exit status 128 + its number.
+  const status = r.child.exitCode ?? (r.child.signal === 'SIGINT' ? 130 : r.child.signal === 'SIGTERM' ? 143 : -1);
+  expect(status, r.child.stderr).toBe(sig === 'SIGINT' ? 130 : 143);
+  expect(r.ms).toBeLessThan(10_000);
+  return { r, secondAt, exitedAt };
+}
+
 describe('ft: interrupts (real child process, real signal)', () => {
   it('SIGINT on cpu with --checkpoint-dir: stops after the step, writes the checkpoint, exits 130', async () => {
     const ck = path.join(tmp, 'ck-int');
@@ -92,17 +142,15 @@ describe('ft: interrupts (real child process, real signal)', () => {
       signals: ['SIGINT'],
       ready: /epoch 1\/500/,
     });
-    expect(r.child.exitCode, r.child.stderr).toBe(130);
     expect(r.kind).toBe('typed');
-    expect(r.code).toBe('INTERRUPTED');
-    const line = lastLine(r.child.stderr);
-    expect(line).toMatch(
+    const line = expectInterrupted(
+      r,
+      130,
       /^ft: interrupted by SIGINT after step (\d+) \(epoch \d+\); checkpoint \S+ckpt-\d+ \[INTERRUPTED\]$/,
     );
     const step = Number(line.match(/after step (\d+)/)?.[1]);
     expect(existsSync(path.join(ck, `ckpt-${step}`))).toBe(true);
     expect(existsSync(path.join(tmp, 'm1'))).toBe(false); // no model written as if training had finished
-    expect(r.msSignalToExit).toBeLessThan(3000);
     console.log(`[interrupts] cpu SIGINT → exit ${r.msSignalToExit.toFixed(0)} ms (step ${step})`);
   });
 
@@ -113,12 +161,7 @@ describe('ft: interrupts (real child process, real signal)', () => {
       signals: ['SIGINT'],
       ready: /epoch 1\/500/,
     });
-    expect(r.child.exitCode, r.child.stderr).toBe(130);
-    expect(r.code).toBe('INTERRUPTED');
-    expect(lastLine(r.child.stderr)).toMatch(
-      /^ft: interrupted by SIGINT after step \d+ \(epoch \d+\) \[INTERRUPTED\]$/,
-    );
-    expect(r.msSignalToExit).toBeLessThan(3000);
+    expectInterrupted(r, 130, /^ft: interrupted by SIGINT after step \d+ \(epoch \d+\) \[INTERRUPTED\]$/);
     console.log(`[interrupts] default-backend SIGINT → exit ${r.msSignalToExit.toFixed(0)} ms`);
   });
 
@@ -145,13 +188,8 @@ describe('ft: interrupts (real child process, real signal)', () => {
       signals: ['SIGINT'],
       ready: /epoch 1\/2000/,
     });
-    expect(r.child.exitCode, r.child.stderr).toBe(130);
-    expect(r.code).toBe('INTERRUPTED');
-    expect(lastLine(r.child.stderr)).toMatch(
-      /^ft: interrupted by SIGINT after step \d+ \(epoch \d+\) \[INTERRUPTED\]$/,
-    );
+    expectInterrupted(r, 130, /^ft: interrupted by SIGINT after step \d+ \(epoch \d+\) \[INTERRUPTED\]$/);
     expect(existsSync(out)).toBe(false);
-    expect(r.msSignalToExit).toBeLessThan(3000);
   });
 
   it('SIGTERM stops after the step with a checkpoint and exits 143', async () => {
@@ -162,83 +200,32 @@ describe('ft: interrupts (real child process, real signal)', () => {
       signals: ['SIGTERM'],
       ready: /epoch 1\/500/,
     });
-    expect(r.child.exitCode, r.child.stderr).toBe(143);
-    expect(r.code).toBe('INTERRUPTED');
-    const line = lastLine(r.child.stderr);
-    expect(line).toMatch(/^ft: interrupted by SIGTERM after step \d+ \(epoch \d+\); checkpoint \S+ \[INTERRUPTED\]$/);
+    expectInterrupted(
+      r,
+      143,
+      /^ft: interrupted by SIGTERM after step \d+ \(epoch \d+\); checkpoint \S+ \[INTERRUPTED\]$/,
+    );
     const json = JSON.parse(r.child.stdout.trim().split('\n').pop() ?? '{}');
     expect(json.error).toMatchObject({ code: 'INTERRUPTED', signal: 'SIGTERM' });
     expect(existsSync(json.error.checkpoint)).toBe(true);
-    expect(r.msSignalToExit).toBeLessThan(3000);
     console.log(`[interrupts] cpu SIGTERM → exit ${r.msSignalToExit.toFixed(0)} ms`);
   });
 
   it('a second SIGINT exits at once while the command is still busy after the first one', async () => {
     // The fixture runs runCli with a command that ignores its AbortSignal for 30 s: the first SIGINT only asks it to
     // stop; the second must end the process at once (the handler restored the default action).
-    const fixture = fileURLToPath(new URL('./stuck-command.mjs', import.meta.url));
-    let secondAt = 0;
-    let exitedAt = 0;
-    const r = await runHostileChild(
-      { suite: 'cli', id: 'double-sigint-forces-exit', category: 'interrupt', expectSignal: 'SIGINT' },
-      [fixture, 'stuck'],
-      {
-        timeoutMs: 20_000,
-        onSpawn(child, out) {
-          let phase = 0;
-          const poll = setInterval(() => {
-            if (phase === 0 && /stuck: waiting/.test(out.stdout())) {
-              phase = 1;
-              child.kill('SIGINT');
-            } else if (phase === 1 && /stopping after the current step/.test(out.stderr())) {
-              phase = 2;
-              clearInterval(poll);
-              secondAt = performance.now();
-              child.kill('SIGINT');
-            }
-          }, 10);
-          child.on('exit', () => {
-            exitedAt = performance.now();
-            clearInterval(poll);
-          });
-        },
-      },
+    const { r, secondAt, exitedAt } = await doubleSignal(
+      'double-sigint-forces-exit',
+      'SIGINT',
+      /stopping after the current step/,
     );
-    // Killed by the default SIGINT action: a shell reports exit status 130.
-    const status = r.child.exitCode ?? (r.child.signal === 'SIGINT' ? 130 : r.child.signal === 'SIGTERM' ? 143 : -1);
-    expect(status, r.child.stderr).toBe(130);
     expect(r.child.stderr).not.toMatch(/\[INTERRUPTED\]/);
     expect(secondAt).toBeGreaterThan(0);
     expect(exitedAt - secondAt).toBeLessThan(1000);
-    expect(r.ms).toBeLessThan(10_000);
     console.log(`[interrupts] second SIGINT → exit ${(exitedAt - secondAt).toFixed(0)} ms`);
   });
 
   it('a second SIGTERM also exits at once', async () => {
-    const fixture = fileURLToPath(new URL('./stuck-command.mjs', import.meta.url));
-    const r = await runHostileChild(
-      { suite: 'cli', id: 'double-sigterm-forces-exit', category: 'interrupt', expectSignal: 'SIGTERM' },
-      [fixture, 'stuck'],
-      {
-        timeoutMs: 20_000,
-        onSpawn(child, out) {
-          let phase = 0;
-          const poll = setInterval(() => {
-            if (phase === 0 && /stuck: waiting/.test(out.stdout())) {
-              phase = 1;
-              child.kill('SIGTERM');
-            } else if (phase === 1 && /terminated; stopping after the current step/.test(out.stderr())) {
-              phase = 2;
-              clearInterval(poll);
-              child.kill('SIGTERM');
-            }
-          }, 10);
-          child.on('exit', () => clearInterval(poll));
-        },
-      },
-    );
-    const status = r.child.exitCode ?? (r.child.signal === 'SIGTERM' ? 143 : -1);
-    expect(status, r.child.stderr).toBe(143);
-    expect(r.ms).toBeLessThan(10_000);
+    await doubleSignal('double-sigterm-forces-exit', 'SIGTERM', /terminated; stopping after the current step/);
   });
 });

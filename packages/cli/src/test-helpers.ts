@@ -1,21 +1,13 @@
-/** Fixtures of the cli hostile suites: tiny PNG folder datasets, captured io, and helpers to classify runCli calls. */
+/**
+ * Helpers shared by the cli tests (the unit tests under `src/` and the hostile suites under `test/hostile/`): captured
+ * io for in-process runCli calls, tiny PNG folder datasets, the built executable, and helpers to classify runCli
+ * calls. Test-only: not exported from the package's index, so tsup (which bundles from `src/index.ts`) never ships it.
+ */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
-
-/** The built `ft` executable the child-process cases spawn. */
-export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
-
-/** Fails with a clear message when the CLI has not been built. */
-export function requireBuiltCli(): void {
-  if (!existsSync(BIN)) {
-    throw new Error(
-      `${BIN} is missing: build the CLI first (cd /work/main && npx turbo run build --filter=@ft/cli...)`,
-    );
-  }
-}
 
 /** Captured stdout / stderr for in-process runCli calls. */
 export function capture() {
@@ -84,6 +76,18 @@ export async function writeFolderDataset(root: string, side: number, n: number):
     }
   }
   return `folder:${root}`;
+}
+
+/** The built `ft` executable the child-process cases spawn. */
+export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+/** Fails with a clear message when the CLI has not been built. */
+export function requireBuiltCli(): void {
+  if (!existsSync(BIN)) {
+    throw new Error(
+      `${BIN} is missing: build the CLI first (cd /work/main && npx turbo run build --filter=@ft/cli...)`,
+    );
+  }
 }
 
 /** The `[CODE]` of runCli's `ft: error [CODE]: …` (or `[INTERRUPTED]`) line, if any. */
