@@ -158,6 +158,25 @@ function disposeTask(task: { model: tfl.LayersModel }, det?: MahalanobisDetector
   task.model.dispose();
 }
 
+/**
+ * The body of `ft ad fit | eval | finetune`: loads the task, builds its detector and runs `body` with them and the
+ * start time, then frees both (also on error paths).
+ */
+async function withTaskDetector<T>(
+  ctx: CommandContext,
+  body: (ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) => Promise<T>,
+): Promise<T> {
+  const t0 = performance.now();
+  const task = await loadTask(ctx);
+  let det: MahalanobisDetector | undefined;
+  try {
+    det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
+    return await body(ctx, task, det, t0);
+  } finally {
+    disposeTask(task, det);
+  }
+}
+
 function detectorOptions(ctx: CommandContext, task: LoadedTask) {
   const levels = ctx.args.levels ? String(ctx.args.levels).split(',').filter(Boolean) : undefined;
   return {
@@ -243,17 +262,7 @@ export const fitCommand = defineCommand({
     ...taskOptions,
     out: { type: 'string', description: 'Directory to write the detector to', required: true, output: 'dir' },
   },
-  async run(ctx) {
-    const t0 = performance.now();
-    const task = await loadTask(ctx);
-    let det: MahalanobisDetector | undefined;
-    try {
-      det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
-      return await fitRun(ctx, task, det, t0);
-    } finally {
-      disposeTask(task, det);
-    }
-  },
+  run: (ctx) => withTaskDetector(ctx, fitRun),
 });
 
 async function fitRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
@@ -350,17 +359,7 @@ export const evalCommand = defineCommand({
     ...finetuneOptions,
     out: { type: 'string', description: 'Also save the detector (with F1-adaptive thresholds) here', output: 'dir' },
   },
-  async run(ctx) {
-    const t0 = performance.now();
-    const task = await loadTask(ctx);
-    let det: MahalanobisDetector | undefined;
-    try {
-      det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
-      return await evalRun(ctx, task, det, t0);
-    } finally {
-      disposeTask(task, det);
-    }
-  },
+  run: (ctx) => withTaskDetector(ctx, evalRun),
 });
 
 async function evalRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
@@ -420,17 +419,7 @@ export const finetuneCommand = defineCommand({
       output: 'dir',
     },
   },
-  async run(ctx) {
-    const t0 = performance.now();
-    const task = await loadTask(ctx);
-    let det: MahalanobisDetector | undefined;
-    try {
-      det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
-      return await finetuneRun(ctx, task, det, t0);
-    } finally {
-      disposeTask(task, det);
-    }
-  },
+  run: (ctx) => withTaskDetector(ctx, finetuneRun),
 });
 
 async function finetuneRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {

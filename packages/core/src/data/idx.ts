@@ -1,15 +1,14 @@
 /**
  * Reader for the IDX format of MNIST / Fashion-MNIST (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS").
  */
-import { readFileSync, statSync } from 'node:fs';
-import { DatasetFormatError, DatasetNotFoundError, InputTooLargeError } from '../errors.js';
+import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import {
   checkDeclaredBytes,
-  formatBytes,
   type InputLimits,
   inflateCapped,
   inflateHead,
   type ResolvedInputLimits,
+  readFileWithinLimit,
   resolveInputLimits,
   shapeProduct,
 } from './limits.js';
@@ -169,14 +168,7 @@ export function readIdxFile(path: string, opts: { hint?: string } & InputLimits 
   const limits = resolveInputLimits(opts);
   let buf: Buffer;
   try {
-    const size = statSync(path).size;
-    if (size > limits.maxInputBytes) {
-      throw new InputTooLargeError(
-        `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(limits.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
-        { file: path, declaredBytes: size, limitBytes: limits.maxInputBytes },
-      );
-    }
-    buf = readFileSync(path);
+    buf = readFileWithinLimit(path, limits);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {

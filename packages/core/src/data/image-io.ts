@@ -1,7 +1,6 @@
 /**
  * Pure-JS image decoding (PNG via pngjs, JPEG via jpeg-js), channel conversion and antialiased bilinear resizing.
  */
-import { readFileSync, statSync } from 'node:fs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { DatasetFormatError, DatasetNotFoundError, InputTooLargeError, InvalidArgumentError } from '../errors.js';
@@ -12,6 +11,7 @@ import {
   inflateCapped,
   MAX_IMAGE_PIXELS_ENV,
   type ResolvedInputLimits,
+  readFileWithinLimit,
   resolveInputLimits,
 } from './limits.js';
 
@@ -233,14 +233,7 @@ export function readImageFile(path: string, limits: InputLimits = {}): DecodedIm
   const lim = resolveInputLimits(limits);
   let buf: Buffer;
   try {
-    const size = statSync(path).size;
-    if (size > lim.maxInputBytes) {
-      throw new InputTooLargeError(
-        `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(lim.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
-        { file: path, declaredBytes: size, limitBytes: lim.maxInputBytes },
-      );
-    }
-    buf = readFileSync(path);
+    buf = readFileWithinLimit(path, lim);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new DatasetNotFoundError(`${path}: image file not found`, { file: path });

@@ -11,6 +11,7 @@
  * (bytes, optionally with a `K`/`M`/`G`/`T` suffix, binary: `512M` = 512 MiB) and `FT_MAX_IMAGE_PIXELS` (a pixel
  * count). An explicit option wins over the environment, which wins over the default.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync, inflateRawSync, inflateSync, constants as zc } from 'node:zlib';
 import { DatasetFormatError, InputTooLargeError, InvalidArgumentError } from '../errors.js';
 
@@ -107,6 +108,22 @@ export function checkDeclaredBytes(bytes: number, limits: ResolvedInputLimits, f
       { file, declaredBytes: bytes, limitBytes: limits.maxInputBytes },
     );
   }
+}
+
+/**
+ * Reads a whole file after checking its size against `limits.maxInputBytes`. File-system errors (ENOENT, …) are
+ * passed through for the caller to map.
+ * @throws InputTooLargeError when the file is larger than the input limit (it is not read).
+ */
+export function readFileWithinLimit(path: string, limits: ResolvedInputLimits): Buffer {
+  const size = statSync(path).size;
+  if (size > limits.maxInputBytes) {
+    throw new InputTooLargeError(
+      `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(limits.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
+      { file: path, declaredBytes: size, limitBytes: limits.maxInputBytes },
+    );
+  }
+  return readFileSync(path);
 }
 
 /**

@@ -20,7 +20,7 @@
  * than {@link NPY_MAX_DIMS} dimensions, arrays declaring more than the input limit and ZIP members inflating past
  * their declared size throw `InputTooLargeError` before anything large is allocated.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import {
   DatasetFormatError,
@@ -32,11 +32,11 @@ import {
 } from '../errors.js';
 import {
   checkDeclaredBytes,
-  formatBytes,
   type InputLimits,
   inflateCapped,
   inflateHead,
   type ResolvedInputLimits,
+  readFileWithinLimit,
   resolveInputLimits,
   shapeProduct,
 } from './limits.js';
@@ -879,14 +879,7 @@ export function encodeNpz(arrays: Record<string, NpyArray>, opts: EncodeNpzOptio
 
 function readFileOrThrow(path: string, limits: ResolvedInputLimits): Uint8Array {
   if (!existsSync(path)) throw new DatasetNotFoundError(`${path}: file not found`, { file: path });
-  const size = statSync(path).size;
-  if (size > limits.maxInputBytes) {
-    throw new InputTooLargeError(
-      `${path}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(limits.maxInputBytes)} (raise maxInputBytes or FT_MAX_INPUT_BYTES if the file is trusted)`,
-      { file: path, declaredBytes: size, limitBytes: limits.maxInputBytes },
-    );
-  }
-  return readFileSync(path);
+  return readFileWithinLimit(path, limits);
 }
 
 /**
