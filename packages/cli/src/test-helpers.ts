@@ -85,7 +85,7 @@ export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 export function requireBuiltCli(): void {
   if (!existsSync(BIN)) {
     throw new Error(
-      `${BIN} is missing: build the CLI first (cd /work/main && npx turbo run build --filter=@ft/cli...)`,
+      `${BIN} is missing: build the CLI first (npx -y pnpm@10 run build)`,
     );
   }
 }

@@ -213,7 +213,8 @@ export async function statConfinedFile(
 
 /**
  * Reads a regular file confined to `root` (see `resolveConfined`). With `expectedBytes`, the size is compared
- * before reading and a mismatch throws `onSizeMismatch(expected)` (a format error of the caller's kind) without
+ * before reading and a mismatch throws `onSizeMismatch(expected, found)` (a format error of the caller's kind; `found`
+ * is `undefined` when the file changed while it was read) without
  * reading the file; with `maxBytes`, a larger file throws `UnsafePathError` unread. The default mismatch message
  * names the expected size only: the size of the file found is not repeated. A path that is not a regular file (a
  * folder, a device such as `/dev/zero`, a FIFO) throws `UnsafePathError`. A missing file rethrows the `ENOENT`
@@ -226,19 +227,21 @@ export async function readConfinedFile(
     what: string;
     expectedBytes?: number;
     maxBytes?: number;
-    onSizeMismatch?: (expected: number) => Error;
+    onSizeMismatch?: (expected: number, found?: number) => Error;
   },
 ): Promise<Uint8Array> {
   const file = await resolveConfined(root, rel, opts.what);
   const opened = await openRegularFile(file, opts.what);
-  const mismatch = (expected: number) =>
-    opts.onSizeMismatch?.(expected) ??
+  const mismatch = (expected: number, found?: number) =>
+    opts.onSizeMismatch?.(expected, found) ??
     new UnsafePathError(
       `${opts.what}: '${String(rel)}' does not have the ${expected} bytes its manifest declares (truncated, padded or replaced)`,
       { root, path: rel, expected },
     );
   try {
-    if (opts.expectedBytes !== undefined && opened.size !== opts.expectedBytes) throw mismatch(opts.expectedBytes);
+    if (opts.expectedBytes !== undefined && opened.size !== opts.expectedBytes) {
+      throw mismatch(opts.expectedBytes, opened.size);
+    }
     if (opts.maxBytes !== undefined && opened.size > opts.maxBytes) {
       throw new UnsafePathError(`${opts.what}: '${String(rel)}' is larger than the ${opts.maxBytes}-byte limit`, {
         root,

@@ -77,18 +77,22 @@ export function resolveZooDir(zooDir?: string): string {
 const MAX_ZOO_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /**
- * Hex SHA-256 of a zoo file given relative to the zoo directory (confined to it; regular files only);
- * ModelFileNotFoundError if it is missing (internal; data/ exports a generic `sha256File`).
+ * Reads a zoo file given relative to the zoo directory (confined to it; regular files only, at most `maxBytes`)
+ * with its hex SHA-256; ModelFileNotFoundError if it is missing (data/ exports a generic `sha256File`).
  */
-async function zooFileSha256(zooDir: string, rel: string, what: string): Promise<string> {
+async function readZooFile(
+  zooDir: string,
+  rel: string,
+  what: string,
+  maxBytes?: number,
+): Promise<{ file: string; bytes: Uint8Array; sha256: string }> {
+  const file = path.resolve(zooDir, rel);
   try {
-    return createHash('sha256')
-      .update(await readConfinedFile(zooDir, rel, { what }))
-      .digest('hex');
+    const bytes = await readConfinedFile(zooDir, rel, { what, ...(maxBytes !== undefined ? { maxBytes } : {}) });
+    return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const file = path.resolve(zooDir, rel);
       throw new ModelFileNotFoundError(`zoo file not found: ${file}`, { file }, { cause: err });
     }
     throw err;
@@ -165,24 +169,21 @@ export async function listZooModels(opts: { zooDir?: string } = {}): Promise<Zoo
  */
 export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<void> {
   const manifestFile = path.join(zooDir, ZOO_MANIFEST_FILE);
+  const read: Partial<Record<'modelJson' | 'weights', Uint8Array>> = {};
   for (const key of ['modelJson', 'weights'] as const) {
     const what = `${manifestFile}: models['${entry.name}'].files.${key}`;
-    const file = await resolveConfined(zooDir, entry.files[key], what);
-    const actual = await zooFileSha256(zooDir, entry.files[key], what);
-    if (actual !== entry.sha256[key]) {
+    const maxBytes = key === 'modelJson' ? MAX_MODEL_JSON_BYTES : undefined;
+    const { file, bytes, sha256 } = await readZooFile(zooDir, entry.files[key], what, maxBytes);
+    if (sha256 !== entry.sha256[key]) {
       throw new ModelFormatError(
-        `zoo model '${entry.name}': checksum mismatch for ${file}: manifest sha256 ${entry.sha256[key]}, file ${actual}`,
-        { file, expected: entry.sha256[key], actual },
+        `zoo model '${entry.name}': checksum mismatch for ${file}: manifest sha256 ${entry.sha256[key]}, file ${sha256}`,
+        { file, expected: entry.sha256[key], actual: sha256 },
       );
     }
+    read[key] = bytes;
   }
   const jsonFile = path.resolve(zooDir, entry.files.modelJson);
-  const text = new TextDecoder().decode(
-    await readConfinedFile(zooDir, entry.files.modelJson, {
-      what: `${manifestFile}: models['${entry.name}'].files.modelJson`,
-      maxBytes: MAX_MODEL_JSON_BYTES,
-    }),
-  );
+  const text = new TextDecoder().decode(read.modelJson);
   const json = parseModelJson(text, jsonFile);
   const listed: string[] = json.weightsManifest.flatMap((g) => g.paths);
   const expected = path.posix.relative(path.posix.dirname(entry.files.modelJson), entry.files.weights);
@@ -255,8 +256,8 @@ export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntr
     ...meta,
     files,
     sha256: {
-      modelJson: await zooFileSha256(zooDir, files.modelJson, `zoo model '${meta.name}' model.json`),
-      weights: await zooFileSha256(zooDir, files.weights, `zoo model '${meta.name}' weights`),
+      modelJson: (await readZooFile(zooDir, files.modelJson, `zoo model '${meta.name}' model.json`)).sha256,
+      weights: (await readZooFile(zooDir, files.weights, `zoo model '${meta.name}' weights`)).sha256,
     },
     createdAt: meta.createdAt ?? new Date().toISOString(),
   };

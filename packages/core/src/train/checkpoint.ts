@@ -16,7 +16,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointCorruptError, DTypeError, InvalidArgumentError, ShapeError } from '../errors.js';
-import { readConfinedFile, statConfinedFile } from '../io/confined-path.js';
+import { readConfinedFile } from '../io/confined-path.js';
 
 const FORMAT = 'ft-checkpoint';
 const VERSION = 1;
@@ -262,20 +262,14 @@ async function readVerifiedDir(
     let data: Uint8Array;
     try {
       // confined to `dir` (UnsafePathError otherwise); the size is checked before reading
-      const { size } = await statConfinedFile(dir, f, `checkpoint ${mfile} file entry`);
-      if (size !== info.bytes) {
-        throw new CheckpointCorruptError(
-          `checkpoint: ${file} does not match its manifest (${size} bytes, expected ${info.bytes})`,
-          { file },
-        );
-      }
       data = await readConfinedFile(dir, f, {
         what: `checkpoint ${mfile} file entry`,
         expectedBytes: info.bytes,
-        onSizeMismatch: (expected) =>
-          new CheckpointCorruptError(`checkpoint: ${file} does not match its manifest (expected ${expected} bytes)`, {
-            file,
-          }),
+        onSizeMismatch: (expected, found) =>
+          new CheckpointCorruptError(
+            `checkpoint: ${file} does not match its manifest (${found ?? 'a changing number of'} bytes, expected ${expected})`,
+            { file },
+          ),
       });
     } catch (e) {
       const code = (e as { code?: unknown })?.code;

@@ -51,7 +51,7 @@ function bound(legitBytes: number): number {
 
 beforeAll(async () => {
   if (!existsSync(DIST)) {
-    throw new Error(`${DIST} is missing: run the build first (npx turbo run build --filter=@ft/core)`);
+    throw new Error(`${DIST} is missing: run the build first (npx -y pnpm@10 run build)`);
   }
   tmp = mkdtempSync(join(tmpdir(), 'ft-hostile-data-'));
   // Baseline: a child that only imports the built core (not a case; the bound is relative to it).
