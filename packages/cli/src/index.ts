@@ -3,7 +3,6 @@ export { loadMethodCommands, METHOD_PACKAGES } from './method-commands.js';
 export { createProgressBar } from './progress-bar.js';
 export {
   assertFiniteResult,
-  CLI_BACKENDS,
   type CliIO,
   checkCommands,
   checkInputPath,

@@ -11,7 +11,10 @@ import {
   InterruptedError,
   InvalidArgumentError,
   initBackend,
+  isFtError,
+  KNOWN_BACKENDS,
   NonFiniteValueError,
+  parseBackendList,
 } from '@ft/core';
 import { createProgressBar } from './progress-bar.js';
 
@@ -35,9 +38,6 @@ export class UsageError extends FtError {
   }
 }
 
-/** Backend names `--backend` accepts (comma-separated, tried in order). */
-export const CLI_BACKENDS: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu', 'wasm'];
-
 /** Exit codes of `runCli`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
 
@@ -52,7 +52,7 @@ const COMMON: Record<string, CommandOption> = {
   seed: { type: 'number', description: 'Seed for every random choice', default: 0, integer: true },
   backend: {
     type: 'string',
-    description: `Backend(s) to try, comma-separated: ${CLI_BACKENDS.join(', ')} (env FT_BACKEND)`,
+    description: `Backend(s) to try, comma-separated: ${KNOWN_BACKENDS.join(', ')} (env FT_BACKEND)`,
   },
   json: { type: 'boolean', description: 'Print the result as one JSON object on the last stdout line', default: false },
   help: { type: 'boolean', description: 'Show help', short: 'h', default: false },
@@ -231,18 +231,16 @@ export function joinNegativeNumbers(argv: string[], options: Record<string, Comm
   return out;
 }
 
-/** Checks `--backend` against the known names (initBackend would quietly fall back to cpu for a typo). */
+/** `--backend` as a usage error when empty or naming an unknown backend (core's `parseBackendList` checks names). */
 function parseBackendFlag(v: string): BackendName[] {
-  const names = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (names.length === 0) throw new UsageError(`--backend needs a name: ${CLI_BACKENDS.join(', ')}`);
-  for (const n of names) {
-    if (!CLI_BACKENDS.includes(n as BackendName))
-      throw new UsageError(`--backend: unknown backend "${n}"; valid backends: ${CLI_BACKENDS.join(', ')}`);
+  let names: BackendName[];
+  try {
+    names = parseBackendList(v, '--backend');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  return names as BackendName[];
+  if (names.length === 0) throw new UsageError(`--backend needs a name: ${KNOWN_BACKENDS.join(', ')}`);
+  return names;
 }
 
 /**
@@ -265,17 +263,6 @@ export function assertFiniteResult(value: unknown, at = 'result'): void {
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) assertFiniteResult(v, `${at}.${k}`);
   }
-}
-
-/**
- * An `FtError`, also one from another copy of `@ft/core` (a method package bundled against its own copy): an Error
- * with an upper-case `code` that is not a Node system code (`ENOENT`, `ERR_…`).
- */
-function isFtError(e: unknown): e is FtError {
-  if (e instanceof FtError) return true;
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !/^E[A-Z]+$/.test(code) && !/^ERR_/.test(code);
 }
 
 const FS_CODES: Record<string, string> = {

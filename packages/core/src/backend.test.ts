@@ -12,6 +12,12 @@ describe('initBackend', () => {
     delete process.env.FT_BACKEND;
   });
 
+  it('refuses an unknown name in prefer (a typo must not fall back silently to cpu)', async () => {
+    await expect(initBackend({ prefer: ['cpux' as never], importModule: missing, ignoreEnv: true })).rejects.toThrow(
+      /initBackend prefer: unknown backend "cpux"; valid backends: tensorflow, ft-native, cpu, wasm/,
+    );
+  });
+
   it('falls through missing optional backends to cpu and records why', async () => {
     const warnings: string[] = [];
     const info = await initBackend({ importModule: missing, ignoreEnv: true, log: { warn: (m) => warnings.push(m) } });

@@ -66,7 +66,8 @@ const PACKAGES: Record<BackendName, string> = {
   wasm: '@tensorflow/tfjs-backend-wasm',
 };
 
-const KNOWN: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu', 'wasm'];
+/** Every backend name `initBackend` knows. */
+export const KNOWN_BACKENDS: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu', 'wasm'];
 
 let current: BackendInfo | undefined;
 
@@ -92,16 +93,20 @@ function shortReason(err: unknown): string {
   return first.length > 200 ? `${first.slice(0, 197)}...` : first;
 }
 
-function parseBackendList(value: string): BackendName[] {
+/**
+ * Parses a comma-separated backend list (`FT_BACKEND`, the CLI's `--backend`), checking every name: a typo must
+ * not fall back silently to the slow `cpu` backend.
+ * @param source where the list came from, for the message.
+ * @throws InvalidArgumentError naming the unknown backend and the valid ones.
+ */
+export function parseBackendList(value: string, source = 'FT_BACKEND'): BackendName[] {
   const names = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const n of names) {
-    if (!KNOWN.includes(n as BackendName)) {
-      throw new InvalidArgumentError(
-        `Unknown backend "${n}" (from FT_BACKEND/--backend); expected one of ${KNOWN.join(', ')}`,
-      );
+    if (!KNOWN_BACKENDS.includes(n as BackendName)) {
+      throw new InvalidArgumentError(`${source}: unknown backend "${n}"; valid backends: ${KNOWN_BACKENDS.join(', ')}`);
     }
   }
   return names as BackendName[];
@@ -149,7 +154,11 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const log = opts.log ?? { warn: (m: string) => console.warn(m) };
   const load = opts.importModule ?? importOptional;
   const env = opts.ignoreEnv ? undefined : process.env.FT_BACKEND;
-  const order = env ? parseBackendList(env) : (opts.prefer ?? [...DEFAULT_BACKEND_ORDER]);
+  const order = env
+    ? parseBackendList(env)
+    : opts.prefer
+      ? parseBackendList(opts.prefer.join(','), 'initBackend prefer')
+      : [...DEFAULT_BACKEND_ORDER];
   if (order.length === 0) throw new InvalidArgumentError('initBackend: the backend preference list is empty');
   const explicit = Boolean(env || opts.prefer);
   const attempts: BackendAttempt[] = [];

@@ -17,6 +17,18 @@ export class FtError extends Error {
   }
 }
 
+/**
+ * True for an `FtError`, including one thrown by another copy of `@ft/core` (its ESM and CJS builds loaded side by
+ * side, or a package bundled with its own copy), where `instanceof` fails: an `Error` whose `code` is an upper-case
+ * identifier and not a Node system code (`ENOENT`, `ERR_…`). Branch on `err.code` after this guard.
+ */
+export function isFtError(e: unknown): e is FtError {
+  if (e instanceof FtError) return true;
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !/^E[A-Z]+$/.test(code) && !/^ERR_/.test(code);
+}
+
 function defineError(name: string, code: string) {
   const cls = class extends FtError {
     constructor(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {

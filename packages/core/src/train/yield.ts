@@ -6,7 +6,7 @@
  * only when the loop ends or writes a file. Calling `yieldToEventLoop()` between steps lets them run, so an
  * `AbortSignal` aborted from a signal handler is seen after the current step.
  */
-import { AbortedError } from '../errors.js';
+import { AbortedError, isFtError } from '../errors.js';
 
 /**
  * Resolves on the macrotask queue (`setImmediate`), letting pending timers, I/O callbacks and signal handlers run.
@@ -19,8 +19,8 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * `yieldToEventLoop()`, then, when `signal` is aborted, throws: the signal's reason if it is a typed error (an
- * `Error` with a string `code`, e.g. the CLI's `InterruptedError`), otherwise an `AbortedError` whose `cause` is the
+ * `yieldToEventLoop()`, then, when `signal` is aborted, throws: the signal's reason if it is a typed error
+ * (`isFtError`, e.g. the CLI's `InterruptedError`), otherwise an `AbortedError` whose `cause` is the
  * reason (a plain `controller.abort()` gives a `DOMException`, which callers could not branch on by `code`).
  * The check point of loops that stop by throwing (evaluation, attacks, feature extraction).
  */
@@ -28,6 +28,6 @@ export async function yieldAndCheck(signal?: AbortSignal, what = 'operation'): P
   await yieldToEventLoop();
   if (!signal?.aborted) return;
   const reason: unknown = signal.reason;
-  if (reason instanceof Error && typeof (reason as { code?: unknown }).code === 'string') throw reason;
+  if (isFtError(reason)) throw reason;
   throw new AbortedError(`${what} aborted`, undefined, { cause: reason });
 }
