@@ -12,9 +12,10 @@ import {
   subset,
   trainClassifier,
   writeZooEntry,
+  ZOO_NAME_PATTERN,
 } from '@ft/core';
 import { checkOutputPath } from '../run-cli.js';
-import { cliCallbacks, disposeModels, pct, ZOO_NAME } from './shared.js';
+import { cliCallbacks, disposeModels, pct } from './shared.js';
 
 /** `ft pretrain`: trains a source classifier (e.g. ResNet-8 on MNIST digits), saves it, optionally into the zoo. */
 export const pretrainCommand = defineCommand({
@@ -39,7 +40,7 @@ export const pretrainCommand = defineCommand({
     'zoo-name': {
       type: 'string',
       description: 'Also record the model in the zoo under this name',
-      pattern: ZOO_NAME,
+      pattern: ZOO_NAME_PATTERN,
       patternHint: 'letters, digits, . _ - (not starting with . _ -)',
     },
     'checkpoint-dir': {

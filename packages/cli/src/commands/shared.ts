@@ -2,7 +2,6 @@ import {
   type Callback,
   type CommandContext,
   type EpochLogs,
-  InvalidArgumentError,
   loadModel,
   loadZooModel,
   progressBar,
@@ -10,20 +9,9 @@ import {
 } from '@ft/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-/** The allowed form of a zoo entry name (as `writeZooEntry` checks it). */
-export const ZOO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 /** Loads a model from `zoo:<name>`, a directory, a model.json path or an http(s) URL. */
 export async function loadModelRef(ref: string): Promise<tfl.LayersModel> {
-  if (ref.startsWith('zoo:')) {
-    const name = ref.slice(4);
-    if (!ZOO_NAME.test(name))
-      throw new InvalidArgumentError(
-        `zoo model name "${name}" is not valid: letters, digits, . _ - (not starting with . _ -), as listed in the zoo's manifest.json`,
-      );
-    return loadZooModel(name);
-  }
-  return loadModel(ref);
+  return ref.startsWith('zoo:') ? loadZooModel(ref.slice(4)) : loadModel(ref);
 }
 
 /**

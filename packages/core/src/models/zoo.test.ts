@@ -94,6 +94,9 @@ describe('model zoo', () => {
   it('validates entries and resolves the zoo dir from option, FT_ZOO_DIR, then <repo>/zoo', async () => {
     const { model } = tinyCnn({ inputShape: [8, 8, 1] });
     await expect(writeZooEntry({ model, zooDir: tmp, name: '../evil', ...meta })).rejects.toThrow(InvalidArgumentError);
+    await expect(loadZooModel('../../etc/x', { zooDir: tmp })).rejects.toThrow(
+      /loadZooModel: zoo model name "\.\.\/\.\.\/etc\/x" is not valid/,
+    );
     await expect(writeZooEntry({ model, zooDir: tmp, name: 'ok', ...meta, command: '' })).rejects.toThrow(/command/);
     expect(resolveZooDir('/a/b')).toBe('/a/b');
     process.env.FT_ZOO_DIR = '/from/env';

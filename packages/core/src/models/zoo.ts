@@ -73,6 +73,18 @@ export function resolveZooDir(zooDir?: string): string {
   }
 }
 
+/** The form of a zoo entry name: letters, digits, `.`, `_`, `-`, not starting with `.`, `_` or `-` (no paths). */
+export const ZOO_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Throws `InvalidArgumentError` when `name` is not a valid zoo entry name ({@link ZOO_NAME_PATTERN}). */
+function checkZooName(name: unknown, where: string): void {
+  if (typeof name !== 'string' || !ZOO_NAME_PATTERN.test(name)) {
+    throw new InvalidArgumentError(
+      `${where}: zoo model name "${String(name)}" is not valid: letters, digits, . _ - (not starting with . _ -), as listed in the zoo's manifest.json`,
+    );
+  }
+}
+
 /** Largest zoo manifest read: 16 MiB. */
 const MAX_ZOO_MANIFEST_BYTES = 16 * 1024 * 1024;
 
@@ -197,7 +209,8 @@ export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<v
 
 /**
  * Loads a zoo model by name after verifying its checksums.
- * Unknown name or missing files ⇒ ModelFileNotFoundError; checksum mismatch ⇒ ModelFormatError.
+ * A name that is not of the zoo's form (e.g. holds a path) ⇒ InvalidArgumentError; unknown name or missing files ⇒
+ * ModelFileNotFoundError; checksum mismatch ⇒ ModelFormatError.
  * @param name manifest entry name.
  * @param opts `zooDir` (see {@link resolveZooDir}) and the options of `loadModel`.
  */
@@ -205,6 +218,7 @@ export async function loadZooModel(
   name: string,
   opts: { zooDir?: string } & LoadModelOptions = {},
 ): Promise<tfl.LayersModel> {
+  checkZooName(name, 'loadZooModel');
   const { zooDir: _z, ...loadOpts } = opts;
   const zooDir = resolveZooDir(opts.zooDir);
   const manifest = await readZooManifest({ zooDir });
@@ -240,9 +254,7 @@ export interface WriteZooEntryOptions extends Omit<ZooEntry, 'files' | 'sha256'>
  */
 export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntry> {
   const { model, zooDir: zd, ...meta } = opts;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(meta.name ?? '')) {
-    throw new InvalidArgumentError(`writeZooEntry: name must match [A-Za-z0-9][A-Za-z0-9._-]*, got '${meta.name}'`);
-  }
+  checkZooName(meta.name, 'writeZooEntry');
   for (const k of ['trainingData', 'command'] as const) {
     if (typeof meta[k] !== 'string' || meta[k].length === 0) {
       throw new InvalidArgumentError(`writeZooEntry: '${k}' must be a non-empty string`);
