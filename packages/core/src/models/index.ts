@@ -6,6 +6,7 @@ export * from './freeze.js';
 export * from './ft-batch-norm.js';
 export * from './fused-batch-norm.js';
 export * from './http-io-handler.js';
+export * from './input-shape.js';
 export * from './model-artifacts.js';
 export * from './module.js';
 export * from './param-groups.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertModelFitsData } from './commands.js';
-import { ShapeError } from './errors.js';
+import { ShapeError } from '../errors.js';
+import { assertModelFitsData } from './input-shape.js';
 
 const model = (shape: (number | null)[]) => ({ name: 'm', inputs: [{ shape }] });
 
