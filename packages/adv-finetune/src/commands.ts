@@ -157,22 +157,20 @@ export const evalCommand = defineCommand({
 });
 
 async function evalRun(ctx: CommandContext, model: tfl.LayersModel, test: ImageDataset) {
-  {
-    const attack = attackFromArgs(model, ctx.args, ctx.seed);
-    ctx.log(`adv eval: ${attack.name} on ${test.size} ${ctx.args.dataset} test images (backend ${ctx.backend.name})`);
-    const bar = ctx.progress(test.size, 'eval');
-    const r = await evaluateRobustness(model, test, {
-      attacks: [attack],
-      batchSize: Number(ctx.args['batch-size']),
-      rng: ctx.rng.fork('adv-eval'),
-      signal: ctx.signal,
-      onBatch: (d) => bar.update(d),
-      ...(ctx.args.sanity ? { sanity: { eps: attack.eps } } : {}),
-    });
-    bar.done();
-    if (!ctx.json) ctx.log(`clean ${pct(r.clean)}%, robust ${pct(r.worstCase)}% (${attack.name}), n = ${r.n}`);
-    return { clean: r.clean, robust: r.worstCase, n: r.n, ...(r.sanity ? { sanity: r.sanity } : {}) };
-  }
+  const attack = attackFromArgs(model, ctx.args, ctx.seed);
+  ctx.log(`adv eval: ${attack.name} on ${test.size} ${ctx.args.dataset} test images (backend ${ctx.backend.name})`);
+  const bar = ctx.progress(test.size, 'eval');
+  const r = await evaluateRobustness(model, test, {
+    attacks: [attack],
+    batchSize: Number(ctx.args['batch-size']),
+    rng: ctx.rng.fork('adv-eval'),
+    signal: ctx.signal,
+    onBatch: (d) => bar.update(d),
+    ...(ctx.args.sanity ? { sanity: { eps: attack.eps } } : {}),
+  });
+  bar.done();
+  if (!ctx.json) ctx.log(`clean ${pct(r.clean)}%, robust ${pct(r.worstCase)}% (${attack.name}), n = ${r.n}`);
+  return { clean: r.clean, robust: r.worstCase, n: r.n, ...(r.sanity ? { sanity: r.sanity } : {}) };
 }
 
 /** `ft adv attack`. */
@@ -210,72 +208,70 @@ export const attackCommand = defineCommand({
 });
 
 async function attackRun(ctx: CommandContext, model: tfl.LayersModel, test: ImageDataset) {
-  {
-    const attack = attackFromArgs(model, ctx.args, ctx.seed);
-    const kind = resolveOutputKind(model, attack.output);
-    const n = test.size;
-    const [h, w, c] = test.shape;
-    const per = h * w * c;
-    const advAll = new Float32Array(n * per);
-    const labels = new Int32Array(n);
-    const linf: number[] = [];
-    const l2: number[] = [];
-    let clean = 0;
-    let robust = 0;
-    let i0 = 0;
-    const bar = ctx.progress(n, 'attack');
-    for await (const b of batches(test, { batchSize: 256, sampler: sequential() })) {
-      const bs = b.y.shape[0];
-      try {
-        const adv = attack.run(b.x, b.y, ctx.rng.fork(`adv-attack-${i0}`));
-        const [okClean, okAdv, dInf, d2] = tf.tidy(() => {
-          const d = tf.reshape(tf.sub(adv, b.x), [bs, -1]);
-          return [
-            correctMask(logitsOf(model, b.x, kind, false), b.y),
-            correctMask(logitsOf(model, adv, kind, false), b.y),
-            tf.max(tf.abs(d), 1),
-            tf.sqrt(tf.sum(tf.square(d), 1)),
-          ];
-        });
-        const cv = okClean.dataSync();
-        const av = okAdv.dataSync();
-        for (let k = 0; k < bs; k++) {
-          clean += cv[k];
-          robust += cv[k] * av[k];
-        }
-        linf.push(...dInf.dataSync());
-        l2.push(...d2.dataSync());
-        advAll.set(adv.dataSync(), i0 * per);
-        labels.set(b.y.dataSync(), i0);
-        tf.dispose([adv, okClean, okAdv, dInf, d2]);
-      } finally {
-        b.dispose();
+  const attack = attackFromArgs(model, ctx.args, ctx.seed);
+  const kind = resolveOutputKind(model, attack.output);
+  const n = test.size;
+  const [h, w, c] = test.shape;
+  const per = h * w * c;
+  const advAll = new Float32Array(n * per);
+  const labels = new Int32Array(n);
+  const linf: number[] = [];
+  const l2: number[] = [];
+  let clean = 0;
+  let robust = 0;
+  let i0 = 0;
+  const bar = ctx.progress(n, 'attack');
+  for await (const b of batches(test, { batchSize: 256, sampler: sequential() })) {
+    const bs = b.y.shape[0];
+    try {
+      const adv = attack.run(b.x, b.y, ctx.rng.fork(`adv-attack-${i0}`));
+      const [okClean, okAdv, dInf, d2] = tf.tidy(() => {
+        const d = tf.reshape(tf.sub(adv, b.x), [bs, -1]);
+        return [
+          correctMask(logitsOf(model, b.x, kind, false), b.y),
+          correctMask(logitsOf(model, adv, kind, false), b.y),
+          tf.max(tf.abs(d), 1),
+          tf.sqrt(tf.sum(tf.square(d), 1)),
+        ];
+      });
+      const cv = okClean.dataSync();
+      const av = okAdv.dataSync();
+      for (let k = 0; k < bs; k++) {
+        clean += cv[k];
+        robust += cv[k] * av[k];
       }
-      i0 += bs;
-      bar.update(i0);
+      linf.push(...dInf.dataSync());
+      l2.push(...d2.dataSync());
+      advAll.set(adv.dataSync(), i0 * per);
+      labels.set(b.y.dataSync(), i0);
+      tf.dispose([adv, okClean, okAdv, dInf, d2]);
+    } finally {
+      b.dispose();
     }
-    bar.done();
-    let out: string | undefined;
-    if (ctx.args.out) {
-      out = path.resolve(String(ctx.args.out));
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, encodeNpy(npyArray('float32', [n, h, w, c], advAll)));
-      fs.writeFileSync(`${out.replace(/\.npy$/, '')}-labels.npy`, encodeNpy(npyArray('int32', [n], labels)));
-    }
-    const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
-    return {
-      attack: attack.name,
-      n,
-      clean: clean / n,
-      robust: robust / n,
-      successRate: clean > 0 ? 1 - robust / clean : 0,
-      meanLinf: mean(linf),
-      maxLinf: Math.max(...linf),
-      meanL2: mean(l2),
-      passesPerExample: attack.passesPerExample(),
-      ...(out ? { out } : {}),
-    };
+    i0 += bs;
+    bar.update(i0);
   }
+  bar.done();
+  let out: string | undefined;
+  if (ctx.args.out) {
+    out = path.resolve(String(ctx.args.out));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, encodeNpy(npyArray('float32', [n, h, w, c], advAll)));
+    fs.writeFileSync(`${out.replace(/\.npy$/, '')}-labels.npy`, encodeNpy(npyArray('int32', [n], labels)));
+  }
+  const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
+  return {
+    attack: attack.name,
+    n,
+    clean: clean / n,
+    robust: robust / n,
+    successRate: clean > 0 ? 1 - robust / clean : 0,
+    meanLinf: mean(linf),
+    maxLinf: Math.max(...linf),
+    meanL2: mean(l2),
+    passesPerExample: attack.passesPerExample(),
+    ...(out ? { out } : {}),
+  };
 }
 
 /** Schedule from CLI arguments. */

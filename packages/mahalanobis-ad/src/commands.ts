@@ -152,12 +152,6 @@ async function loadTaskData(
   return { ...task, isMvtec };
 }
 
-/** Frees what a command built: the detector's constants and the backbone (also on error paths). */
-function disposeTask(task: { model: tfl.LayersModel }, det?: MahalanobisDetector): void {
-  det?.dispose();
-  task.model.dispose();
-}
-
 /**
  * The body of `ft ad fit | eval | finetune`: loads the task, builds its detector and runs `body` with them and the
  * start time, then frees both (also on error paths).
@@ -173,7 +167,8 @@ async function withTaskDetector<T>(
     det = new MahalanobisDetector(task.model, detectorOptions(ctx, task));
     return await body(ctx, task, det, t0);
   } finally {
-    disposeTask(task, det);
+    det?.dispose();
+    task.model.dispose();
   }
 }
 
@@ -266,26 +261,24 @@ export const fitCommand = defineCommand({
 });
 
 async function fitRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
-  {
-    await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
-    const out = path.resolve(String(ctx.args.out));
-    await det.save(out);
-    return {
-      out,
-      dataset: String(ctx.args.dataset),
-      normalClass: task.isMvtec ? null : task.normalClass,
-      backbone: task.backboneRef,
-      levels: det.levels,
-      dims: Object.fromEntries(det.levels.map((l) => [l, det.gaussian.level(l).dim])),
-      shrinkage: Object.fromEntries(det.levels.map((l) => [l, round(det.gaussian.level(l).shrinkage)])),
-      nTrain: task.train.size,
-      threshold: det.threshold,
-      scoreStats: det.scoreStats,
-      seconds: round((performance.now() - t0) / 1000, 1),
-      seed: ctx.seed,
-      backend: ctx.backend.name,
-    };
-  }
+  await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
+  const out = path.resolve(String(ctx.args.out));
+  await det.save(out);
+  return {
+    out,
+    dataset: String(ctx.args.dataset),
+    normalClass: task.isMvtec ? null : task.normalClass,
+    backbone: task.backboneRef,
+    levels: det.levels,
+    dims: Object.fromEntries(det.levels.map((l) => [l, det.gaussian.level(l).dim])),
+    shrinkage: Object.fromEntries(det.levels.map((l) => [l, round(det.gaussian.level(l).shrinkage)])),
+    nTrain: task.train.size,
+    threshold: det.threshold,
+    scoreStats: det.scoreStats,
+    seconds: round((performance.now() - t0) / 1000, 1),
+    seed: ctx.seed,
+    backend: ctx.backend.name,
+  };
 }
 
 /** `ft ad score`: score a folder of images with a saved detector. */
@@ -312,31 +305,30 @@ export const scoreCommand = defineCommand({
     try {
       return await scoreRun(ctx, det);
     } finally {
-      disposeTask(det, det);
+      det.dispose();
+      det.model.dispose();
     }
   },
 });
 
 async function scoreRun(ctx: CommandContext, det: MahalanobisDetector) {
-  {
-    const { images, files } = readImageDir(String(ctx.args.images), det.inputShape);
-    const s = await det.score(images, { signal: ctx.signal, maps: false });
-    const norm = det.scoreStats && det.threshold ? det.normalize(s.total) : null;
-    const thr = det.threshold?.value;
-    return {
-      detector: path.resolve(String(ctx.args.detector)),
-      n: files.length,
-      threshold: det.threshold,
-      images: files.map((f, i) => ({
-        file: f,
-        score: round(s.total[i]),
-        ...(norm ? { normalized: round(norm[i]) } : {}),
-        ...(thr !== undefined ? { anomalous: s.total[i] >= thr } : {}),
-        perLevel: Object.fromEntries(det.levels.map((l) => [l, round(s.perLevel[l][i])])),
-      })),
-      backend: ctx.backend.name,
-    };
-  }
+  const { images, files } = readImageDir(String(ctx.args.images), det.inputShape);
+  const s = await det.score(images, { signal: ctx.signal, maps: false });
+  const norm = det.scoreStats && det.threshold ? det.normalize(s.total) : null;
+  const thr = det.threshold?.value;
+  return {
+    detector: path.resolve(String(ctx.args.detector)),
+    n: files.length,
+    threshold: det.threshold,
+    images: files.map((f, i) => ({
+      file: f,
+      score: round(s.total[i]),
+      ...(norm ? { normalized: round(norm[i]) } : {}),
+      ...(thr !== undefined ? { anomalous: s.total[i] >= thr } : {}),
+      perLevel: Object.fromEntries(det.levels.map((l) => [l, round(s.perLevel[l][i])])),
+    })),
+    backend: ctx.backend.name,
+  };
 }
 
 /** `ft ad eval`: the one-class protocol end to end (fit, optionally fine-tune, score the test split). */
@@ -363,45 +355,43 @@ export const evalCommand = defineCommand({
 });
 
 async function evalRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
-  {
-    let finetune: Awaited<ReturnType<typeof runFinetune>> | undefined;
-    if (ctx.args.finetune) {
-      const monitor = ctx.args.curves ? { images: task.test, labels: task.testLabels } : undefined;
-      finetune = await runFinetune(ctx, task, det, monitor);
-    }
-    await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
-    const ev = await det.evaluate(task.test, task.testLabels, {
-      masks: task.testMasks,
-      calibrate: ctx.args.out !== undefined,
-      source: `${String(ctx.args.dataset)} test split`,
-      signal: ctx.signal,
-    });
-    let out: string | undefined;
-    if (ctx.args.out) out = await det.save(path.resolve(String(ctx.args.out)));
-    return {
-      dataset: String(ctx.args.dataset),
-      normalClass: task.isMvtec ? null : task.normalClass,
-      backbone: task.backboneRef,
-      levels: det.levels,
-      estimator: det.gaussian.estimator,
-      imageAUROC: round(ev.imageAUROC),
-      perLevelAUROC: Object.fromEntries(Object.entries(ev.perLevelAUROC).map(([k, v]) => [k, round(v)])),
-      imageF1Max: round(ev.imageF1Max),
-      imageThreshold: round(ev.imageThreshold),
-      ...(ev.pixelAUROC !== undefined
-        ? { pixelAUROC: round(ev.pixelAUROC), AUPRO: round(ev.AUPRO), pixelF1Max: round(ev.pixelF1Max) }
-        : {}),
-      nTrain: task.train.size,
-      nVal: task.val.size,
-      nTest: ev.n,
-      nAnomalous: ev.nAnomalous,
-      ...(finetune ? { finetune } : {}),
-      ...(out ? { out } : {}),
-      seconds: round((performance.now() - t0) / 1000, 1),
-      seed: ctx.seed,
-      backend: ctx.backend.name,
-    };
+  let finetune: Awaited<ReturnType<typeof runFinetune>> | undefined;
+  if (ctx.args.finetune) {
+    const monitor = ctx.args.curves ? { images: task.test, labels: task.testLabels } : undefined;
+    finetune = await runFinetune(ctx, task, det, monitor);
   }
+  await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
+  const ev = await det.evaluate(task.test, task.testLabels, {
+    masks: task.testMasks,
+    calibrate: ctx.args.out !== undefined,
+    source: `${String(ctx.args.dataset)} test split`,
+    signal: ctx.signal,
+  });
+  let out: string | undefined;
+  if (ctx.args.out) out = await det.save(path.resolve(String(ctx.args.out)));
+  return {
+    dataset: String(ctx.args.dataset),
+    normalClass: task.isMvtec ? null : task.normalClass,
+    backbone: task.backboneRef,
+    levels: det.levels,
+    estimator: det.gaussian.estimator,
+    imageAUROC: round(ev.imageAUROC),
+    perLevelAUROC: Object.fromEntries(Object.entries(ev.perLevelAUROC).map(([k, v]) => [k, round(v)])),
+    imageF1Max: round(ev.imageF1Max),
+    imageThreshold: round(ev.imageThreshold),
+    ...(ev.pixelAUROC !== undefined
+      ? { pixelAUROC: round(ev.pixelAUROC), AUPRO: round(ev.AUPRO), pixelF1Max: round(ev.pixelF1Max) }
+      : {}),
+    nTrain: task.train.size,
+    nVal: task.val.size,
+    nTest: ev.n,
+    nAnomalous: ev.nAnomalous,
+    ...(finetune ? { finetune } : {}),
+    ...(out ? { out } : {}),
+    seconds: round((performance.now() - t0) / 1000, 1),
+    seed: ctx.seed,
+    backend: ctx.backend.name,
+  };
 }
 
 /** `ft ad finetune`: Mahalanobis fine-tuning on a task's normal images, then fit and save the detector. */
@@ -423,24 +413,22 @@ export const finetuneCommand = defineCommand({
 });
 
 async function finetuneRun(ctx: CommandContext, task: LoadedTask, det: MahalanobisDetector, t0: number) {
-  {
-    const finetune = await runFinetune(ctx, task, det);
-    await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
-    const out = await det.save(path.resolve(String(ctx.args.out)));
-    return {
-      out,
-      dataset: String(ctx.args.dataset),
-      normalClass: task.isMvtec ? null : task.normalClass,
-      backbone: task.backboneRef,
-      levels: det.levels,
-      finetune,
-      nTrain: task.train.size,
-      nVal: task.val.size,
-      seconds: round((performance.now() - t0) / 1000, 1),
-      seed: ctx.seed,
-      backend: ctx.backend.name,
-    };
-  }
+  const finetune = await runFinetune(ctx, task, det);
+  await det.fit(task.train, { statsFrom: task.val, signal: ctx.signal });
+  const out = await det.save(path.resolve(String(ctx.args.out)));
+  return {
+    out,
+    dataset: String(ctx.args.dataset),
+    normalClass: task.isMvtec ? null : task.normalClass,
+    backbone: task.backboneRef,
+    levels: det.levels,
+    finetune,
+    nTrain: task.train.size,
+    nVal: task.val.size,
+    seconds: round((performance.now() - t0) / 1000, 1),
+    seed: ctx.seed,
+    backend: ctx.backend.name,
+  };
 }
 
 /** The commands `@ft/cli` mounts: `ft ad fit | score | eval | finetune`. */
