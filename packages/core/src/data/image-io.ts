@@ -149,18 +149,24 @@ function checkInterlacedPng(buf: Uint8Array, h: PngIhdr, file: string): void {
   }
 }
 
+/** The image format from the magic bytes: `'png'`, `'jpeg'`, or null for anything else. */
+function sniffImageFormat(buf: Uint8Array): 'png' | 'jpeg' | null {
+  if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return 'png';
+  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpeg';
+  return null;
+}
+
 /**
  * Reads the dimensions an image declares without decoding it.
  * @returns null when `buf` is not a PNG or JPEG or its header is cut short
  */
 export function readImageHeader(buf: Uint8Array): ImageHeader | null {
-  const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
-  const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
-  if (isPng) {
+  const format = sniffImageFormat(buf);
+  if (format === 'png') {
     const h = pngIhdr(buf);
     return h && { format: 'png', width: h.width, height: h.height };
   }
-  if (isJpeg) {
+  if (format === 'jpeg') {
     const f = jpegFrame(buf);
     return f && { format: 'jpeg', width: f.width, height: f.height };
   }
@@ -176,8 +182,9 @@ export function readImageHeader(buf: Uint8Array): ImageHeader | null {
  *   declares more pixels than the limit (or, interlaced PNG, inflates past its declared size).
  */
 export function decodeImage(buf: Uint8Array, file = '<buffer>', limits: InputLimits = {}): DecodedImage {
-  const isPng = buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47;
-  const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+  const format = sniffImageFormat(buf);
+  const isPng = format === 'png';
+  const isJpeg = format === 'jpeg';
   const lim = resolveInputLimits(limits);
   try {
     if (isPng) {

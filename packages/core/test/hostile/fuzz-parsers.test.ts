@@ -6,7 +6,7 @@
  *   FT_FUZZ_ITERATIONS=200000 npx vitest run --project core test/hostile/fuzz-parsers.test.ts
  * Half of the mutations are confined to the first 64 bytes (the headers), where the length fields live.
  */
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { mutateBytes, mutationRng, recordFuzz } from '../../../../test/hostile/harness.js';
@@ -74,16 +74,6 @@ function png(w: number, h: number, colorType: 0 | 2 | 6): Uint8Array {
   return PNG.sync.write(p, { colorType });
 }
 
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 /**
  * Rewrites the CRC of every whole chunk of a (mutated) PNG, so the mutation gets past pngjs' CRC check and reaches
  * the chunk parsers and the decoder (without this, almost every mutation dies at the first CRC).
@@ -95,7 +85,7 @@ function fixPngCrcs(b: Uint8Array): Uint8Array {
   while (off + 12 <= out.length) {
     const len = dv.getUint32(off);
     if (off + 12 + len > out.length) break;
-    dv.setUint32(off + 8 + len, crc32(out.subarray(off + 4, off + 8 + len)));
+    dv.setUint32(off + 8 + len, crc32(out.subarray(off + 4, off + 8 + len)) >>> 0);
     off += 12 + len;
   }
   return out;
