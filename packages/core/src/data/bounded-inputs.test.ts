@@ -187,6 +187,32 @@ function writePng(path: string, w: number, h: number, gray = 0): void {
   writeFileSync(path, PNG.sync.write(p));
 }
 
+describe('truncated PNG image data (pngjs would fill it from uninitialised memory)', () => {
+  const rows = (n: number) => deflateSync(Buffer.alloc(n * (1 + 4 * 4))); // 4×4 RGBA rows with their filter bytes
+
+  it('decodes a 4×4 PNG whose data is complete', () => {
+    expect(decodeImage(pngWithHeader(4, 4, rows(4)), 'ok.png').width).toBe(4);
+  });
+
+  it('refuses IDAT data shorter than the header declares, every time the same way', () => {
+    for (let k = 0; k < 3; k++) {
+      const { err } = ftError(() => decodeImage(pngWithHeader(4, 4, rows(2)), 'short.png'));
+      expect(err).toBeInstanceOf(DatasetFormatError);
+      expect(err.message).toMatch(
+        /short\.png: PNG image data holds 34 of the 68 bytes its PNG header \(4×4\) declares/,
+      );
+    }
+  });
+
+  it('refuses a PNG without an IDAT chunk', () => {
+    const png = pngWithHeader(4, 4, rows(4));
+    png.write('xDAT', png.indexOf('IDAT'), 'latin1');
+    const { err } = ftError(() => decodeImage(png, 'noidat.png'));
+    expect(err).toBeInstanceOf(DatasetFormatError);
+    expect(err.message).toMatch(/noidat\.png: PNG has no image data/);
+  });
+});
+
 describe('dataset folders', () => {
   it('an MVTec mask whose size differs from its image is a ShapeError naming both files', () => {
     const c = join(root, 'mvtec', 'cable');

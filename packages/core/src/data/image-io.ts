@@ -103,11 +103,13 @@ function checkImageSize(hdr: ImageHeader, limits: ResolvedInputLimits, file: str
 }
 
 /**
- * Size of the zlib stream of an Adam7-interlaced PNG: the seven reduced images, each row with a filter byte.
- * (pngjs caps the inflate of non-interlaced PNGs itself, but not of interlaced ones.)
+ * Size of the inflated IDAT stream a PNG header declares: every row with its filter byte, over the seven reduced
+ * images of Adam7 when interlaced.
  */
-function interlacedSize(h: PngIhdr): number {
+function pngDataSize(h: PngIhdr): number {
   const bits = h.bitDepth * (PNG_CHANNELS[h.colorType] ?? 4);
+  const rows = (w: number, n: number) => (w > 0 && n > 0 ? n * (1 + Math.ceil((w * bits) / 8)) : 0);
+  if (h.interlace !== 1) return rows(h.width, h.height);
   const passes = [
     [0, 0, 8, 8],
     [4, 0, 8, 8],
@@ -118,16 +120,17 @@ function interlacedSize(h: PngIhdr): number {
     [0, 1, 1, 2],
   ];
   let total = 0;
-  for (const [x0, y0, dx, dy] of passes) {
-    const pw = Math.ceil((h.width - x0) / dx);
-    const ph = Math.ceil((h.height - y0) / dy);
-    if (pw > 0 && ph > 0) total += ph * (1 + Math.ceil((pw * bits) / 8));
-  }
+  for (const [x0, y0, dx, dy] of passes) total += rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy));
   return total;
 }
 
-/** Refuses an interlaced PNG whose IDAT data inflates past the size its IHDR declares. */
-function checkInterlacedPng(buf: Uint8Array, h: PngIhdr, file: string): void {
+/**
+ * Checks that a PNG's IDAT data inflates to exactly the size its IHDR declares, before pngjs decodes it: more is a
+ * bomb (`InputTooLargeError`; pngjs caps only non-interlaced images itself), less is a truncated image
+ * (`DatasetFormatError`) that pngjs would otherwise fill from uninitialised memory (garbage pixels, or a filter byte
+ * that changes from run to run). Corrupt zlib data or no IDAT chunk at all is a `DatasetFormatError` too.
+ */
+function checkPngData(buf: Uint8Array, h: PngIhdr, file: string): void {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const parts: Uint8Array[] = [];
   let p = 8;
@@ -139,13 +142,14 @@ function checkInterlacedPng(buf: Uint8Array, h: PngIhdr, file: string): void {
     if (type === 0x49454e44) break; // IEND
     p += 12 + len;
   }
-  if (parts.length === 0) return;
-  const all = Buffer.concat(parts);
-  try {
-    inflateCapped('zlib', all, interlacedSize(h), file, `its PNG header (${h.width}×${h.height}, interlaced)`);
-  } catch (err) {
-    if (err instanceof InputTooLargeError) throw err;
-    // corrupt data: let pngjs report it in its own words
+  if (parts.length === 0) throw new DatasetFormatError(`${file}: PNG has no image data (IDAT chunk)`, { file });
+  const declared = pngDataSize(h);
+  const what = `its PNG header (${h.width}×${h.height}${h.interlace === 1 ? ', interlaced' : ''})`;
+  const got = inflateCapped('zlib', Buffer.concat(parts), declared, file, what).length;
+  if (got < declared) {
+    throw new DatasetFormatError(`${file}: PNG image data holds ${got} of the ${declared} bytes ${what} declares`, {
+      file,
+    });
   }
 }
 
@@ -191,7 +195,7 @@ export function decodeImage(buf: Uint8Array, file = '<buffer>', limits: InputLim
       const h = pngIhdr(buf);
       if (h) {
         checkImageSize(h, lim, file);
-        if (h.interlace === 1) checkInterlacedPng(buf, h, file);
+        checkPngData(buf, h, file);
       }
       const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
       return {
@@ -216,7 +220,7 @@ export function decodeImage(buf: Uint8Array, file = '<buffer>', limits: InputLim
       return { width: img.width, height: img.height, data: img.data, gray: frame?.components === 1 };
     }
   } catch (err) {
-    if (err instanceof InputTooLargeError) throw err;
+    if (err instanceof InputTooLargeError || err instanceof DatasetFormatError) throw err;
     const msg = (err as Error)?.message ?? String(err);
     if (/maxResolutionInMP|maxMemoryUsageInMB/.test(msg)) {
       throw new InputTooLargeError(
