@@ -52,10 +52,14 @@ if (args.from) {
   lines = readFileSync(jsonl, 'utf8');
   rmSync(tmp, { recursive: true, force: true });
 }
+/** Machine-specific paths in messages (temp folders, this checkout) become `<tmp>` / `<repo>`, so the page diffs cleanly. */
+const tmpRe = new RegExp(`${os.tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^/\\s'"]+`, 'g');
+const portable = (m) => (typeof m === 'string' ? m.replace(tmpRe, '<tmp>').split(root).join('<repo>') : m);
 const outcomes = lines
   .split('\n')
   .filter((l) => l.trim())
-  .map((l) => JSON.parse(l));
+  .map((l) => JSON.parse(l))
+  .map((o) => (o.message ? { ...o, message: portable(o.message) } : o));
 
 /** A case's verdict: typed | accepted | silent | hang | untyped. */
 function verdictOf(o) {
