@@ -84,9 +84,7 @@ export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 /** Fails with a clear message when the CLI has not been built. */
 export function requireBuiltCli(): void {
   if (!existsSync(BIN)) {
-    throw new Error(
-      `${BIN} is missing: build the CLI first (npx -y pnpm@10 run build)`,
-    );
+    throw new Error(`${BIN} is missing: build the CLI first (npx -y pnpm@10 run build)`);
   }
 }
 
