@@ -1,14 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
 
 /** Shared vitest settings, merged by every package's vitest.config.ts. Workspace packages resolve to source. */
 export const shared = defineConfig({
   resolve: {
-    alias: {
-      '@ft/core': src('core'),
-    },
+    // `@ft/core` and its subpaths (`@ft/core/data`, `@ft/core/testing`, ...) resolve to their TypeScript source.
+    alias: [
+      { find: /^@ft\/core$/, replacement: `${packagesDir}core/src/index.ts` },
+      { find: /^@ft\/core\/([a-z-]+)$/, replacement: `${packagesDir}core/src/$1/index.ts` },
+    ],
   },
   test: {
     testTimeout: 60_000,

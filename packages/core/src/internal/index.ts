@@ -1,0 +1,5 @@
+/**
+ * `@ft/core/internal`: building blocks the @ft packages share that are not a stable public API (their shapes may
+ * change in any release). Application code should use the documented exports of `@ft/core` and its subpaths.
+ */
+export {};
