@@ -6,79 +6,46 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { publishablePackages, root } from './workspace.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const packagesDir = path.join(root, 'packages');
 const run = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
 
-/** One real call per package, written once and run under both module systems. */
-const CALLS = {
-  '@ft/core': {
-    esm: `import { createRng, cholesky, initBackend } from '@ft/core';`,
-    cjs: `const { createRng, cholesky, initBackend } = require('@ft/core');`,
-    body: `const info = await initBackend({ prefer: ['cpu'], ignoreEnv: true });
-      if (info.name !== 'cpu') throw new Error('backend ' + info.name);
-      const u = createRng(1).uniform();
-      if (!(u >= 0 && u < 1)) throw new Error('rng');
-      const L = cholesky([[4, 2], [2, 3]]);
-      console.log('core ok', u.toFixed(6), JSON.stringify(L.data ? Array.from(L.data) : L));`,
-  },
-  '@ft/cli': {
-    esm: `import { runCli, builtinCommands } from '@ft/cli';`,
-    cjs: `const { runCli, builtinCommands } = require('@ft/cli');`,
-    body: `const code = await runCli(['info', '--json', '--backend', 'cpu'], { commands: builtinCommands });
-      if (code !== 0) throw new Error('ft info exit ' + code);`,
-  },
-  '@ft/jadce': {
-    esm: `import { simulateMassiveAccess, commands } from '@ft/jadce'; import { createRng } from '@ft/core';`,
-    cjs: `const { simulateMassiveAccess, commands } = require('@ft/jadce'); const { createRng } = require('@ft/core');`,
-    body: `const d = simulateMassiveAccess({ N: 20, M: 2, L: 12, activity: 0.2, snrDb: 20, count: 2, rng: createRng(0) });
-      if (!commands.some((c) => c.group === 'jadce')) throw new Error('no jadce commands');
-      console.log('jadce ok', Object.keys(d).join(','));`,
-  },
-  '@ft/mahalanobis-ad': {
-    esm: `import { GaussianAD } from '@ft/mahalanobis-ad'; import { createRng } from '@ft/core';`,
-    cjs: `const { GaussianAD } = require('@ft/mahalanobis-ad'); const { createRng } = require('@ft/core');`,
-    body: `const rng = createRng(0);
-      const rows = (n, shift) => Array.from({ length: n }, () => [rng.normal() + shift, rng.normal(), rng.normal()]);
-      const ad = await new GaussianAD().fit({ gap: rows(200, 0) });
-      const s = ad.score({ gap: [...rows(5, 0), ...rows(5, 6)] }).total;
-      const normal = Math.max(...s.slice(0, 5));
-      const anomalous = Math.min(...s.slice(5));
-      if (!(anomalous > normal)) throw new Error('anomalies do not score higher');
-      console.log('mahalanobis-ad ok', normal.toFixed(2), anomalous.toFixed(2));`,
-  },
-  '@ft/adv-finetune': {
-    esm: `import { FGSM } from '@ft/adv-finetune'; import * as tf from '@tensorflow/tfjs-core'; import * as tfl from '@tensorflow/tfjs-layers'; import '@tensorflow/tfjs-backend-cpu';`,
-    cjs: `const { FGSM } = require('@ft/adv-finetune'); const tf = require('@tensorflow/tfjs-core'); const tfl = require('@tensorflow/tfjs-layers'); require('@tensorflow/tfjs-backend-cpu');`,
-    body: `await tf.setBackend('cpu');
-      const m = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [4, 4, 1] }), tfl.layers.dense({ units: 3 })] });
-      const x = tf.fill([2, 4, 4, 1], 0.5);
-      const adv = new FGSM(m, { eps: 0.1 }).run(x, tf.tensor1d([0, 1], 'int32'));
-      const d = tf.max(tf.abs(tf.sub(adv, x))).dataSync()[0];
-      if (!(d <= 0.1 + 1e-6 && d > 0)) throw new Error('FGSM step ' + d);
-      console.log('adv-finetune ok', d.toFixed(3));`,
-  },
-  '@ft/tfjs-backend-native': {
-    esm: `import { registerNativeBackend } from '@ft/tfjs-backend-native';`,
-    cjs: `const { registerNativeBackend } = require('@ft/tfjs-backend-native');`,
-    body: `const r = registerNativeBackend();
-      console.log('native', JSON.stringify(r));`,
-  },
-};
+/**
+ * Each package's smoke call lives in its own folder, `packages/<pkg>/test/smoke.mjs`: `imports` (a list of
+ * [module, bindings] pairs: 'a, b', '* as tf', or none for a side-effect import) and `body` (code that may await,
+ * throws on failure and prints one line). It is written once and run under both module systems.
+ */
+async function loadSmokeCall(p) {
+  const file = path.join(p.dir, 'test', 'smoke.mjs');
+  if (!fs.existsSync(file)) return null;
+  const { imports, body } = await import(pathToFileURL(file).href);
+  const esm = imports
+    .map(([mod, names]) =>
+      !names
+        ? `import '${mod}';`
+        : names.startsWith('*')
+          ? `import ${names} from '${mod}';`
+          : `import { ${names} } from '${mod}';`,
+    )
+    .join('\n');
+  const cjs = imports
+    .map(([mod, names]) =>
+      !names
+        ? `require('${mod}');`
+        : names.startsWith('*')
+          ? `const ${names.replace(/^\*\s*as\s*/, '')} = require('${mod}');`
+          : `const { ${names} } = require('${mod}');`,
+    )
+    .join('\n');
+  return { esm, cjs, body };
+}
 
 // `--only core,cli` restricts the run to some package folders (for local debugging; CI runs all).
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
-const pkgs = fs
-  .readdirSync(packagesDir)
-  .map((d) => path.join(packagesDir, d))
-  .filter((d) => fs.existsSync(path.join(d, 'package.json')))
-  .map((dir) => ({ dir, json: JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
-  .filter((p) => !p.json.private)
-  .filter((p) => !only || only.includes(path.basename(p.dir)));
+const pkgs = publishablePackages().filter((p) => !only || only.includes(p.folder));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-smoke-'));
 const tarDir = path.join(work, 'tarballs');
@@ -128,9 +95,9 @@ run(
 
 let failures = 0;
 for (const p of pkgs) {
-  const call = CALLS[p.json.name];
+  const call = await loadSmokeCall(p);
   if (!call) {
-    console.error(`smoke: no smoke call defined for ${p.json.name}; add one to scripts/smoke-pack.mjs`);
+    console.error(`smoke: ${p.json.name} has no test/smoke.mjs; add one (see CONTRIBUTING.md)`);
     failures++;
     continue;
   }

@@ -94,3 +94,22 @@ export interface CommandSpec {
 export function defineCommand(spec: CommandSpec): CommandSpec {
   return spec;
 }
+
+/**
+ * The `"ft"` field of an @ft package's package.json: how the tools of the monorepo find it. The `ft` CLI mounts the
+ * `commands` export of every installed package with `commands: true`; the pack-and-install smoke test runs its
+ * `test/smoke.mjs`; `scripts/docs-tables.mjs` writes its row of the README's package table. Adding a method package is
+ * adding a folder with this field: nothing outside the folder lists it.
+ */
+export interface FtPackageManifest {
+  /** What the package is: a method from a paper, a shared library, the CLI, or a tfjs backend. */
+  kind: 'method' | 'library' | 'cli' | 'backend';
+  /** True when the package exports `commands: CommandSpec[]` for the `ft` CLI. */
+  commands?: boolean;
+  /** One line for the README's package table. */
+  summary: string;
+  /** Methods: the paper it implements (authors, venue, arXiv id). */
+  paper?: string;
+  /** Methods: its results page under docs/results/, relative to the repository root. */
+  results?: string;
+}
