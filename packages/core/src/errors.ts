@@ -3,33 +3,100 @@
  * offending file, shape or parameter, so callers can branch on `err.code` and users can act on the text.
  */
 
-/** Base class of every error thrown by @ft packages. */
+/**
+ * Every `code` an @ft error can carry. `err.code` is this literal union, so a `switch` over it is checked by the
+ * compiler; a new error kind adds its code here.
+ */
+export const FT_ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'SHAPE',
+  'DTYPE',
+  'EMPTY_DATASET',
+  'DATASET_NOT_FOUND',
+  'DATASET_FORMAT',
+  'DOWNLOAD',
+  'MODEL_FILE_NOT_FOUND',
+  'MODEL_FORMAT',
+  'CHECKPOINT_CORRUPT',
+  'NON_FINITE_LOSS',
+  'BACKEND_UNAVAILABLE',
+  'NOT_POSITIVE_DEFINITE',
+  'SINGULAR_MATRIX',
+  'ABORTED',
+  'UNSAFE_PATH',
+  'INPUT_TOO_LARGE',
+  'NON_FINITE_VALUE',
+  'RESUME_MISMATCH',
+  'INTERRUPTED',
+  /** `memoryGuard`: tensors leaked across training steps. */
+  'TENSOR_LEAK',
+  /** `@ft/cli`: a bad command line (exit code 2). */
+  'USAGE',
+  /** `@ft/cli`: a file-system failure no loader turned into a more specific error. */
+  'FILE_ACCESS',
+] as const;
+
+/** The stable machine-readable code of an {@link FtError}. */
+export type FtErrorCode = (typeof FT_ERROR_CODES)[number];
+
+/** Marks FtError instances and classes of every copy of @ft/core (ESM and CJS builds, bundled copies). */
+const FT_ERROR = Symbol.for('@ft/core.FtError');
+const FT_ERROR_BASE = Symbol.for('@ft/core.FtError.base');
+
+/**
+ * Base class of every error thrown by @ft packages.
+ *
+ * `instanceof` works across copies of `@ft/core`: when an app loads the package both through `import` and through
+ * `require` (the dual-package hazard) or bundles a second copy, `err instanceof FtError` and
+ * `err instanceof ShapeError` still hold for an error thrown by the other copy. The check falls back from the
+ * prototype chain to a brand (`Symbol.for`) and the class name. {@link isFtError} is the same test as a type guard.
+ */
 export class FtError extends Error {
   /** Stable machine-readable code, e.g. `'DATASET_NOT_FOUND'`. */
-  readonly code: string;
+  readonly code: FtErrorCode;
   /** Optional structured details (file, shape, step, ...). */
   readonly details?: Record<string, unknown>;
-  constructor(code: string, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(code: FtErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
     this.details = details;
   }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of `instanceof` (FtError or a subclass).
+    const cls: { name: string } = this;
+    if (typeof value !== 'object' || value === null) return false;
+    if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+    if ((value as Record<symbol, unknown>)[FT_ERROR] !== true) return false;
+    // An FtError of another copy: the base class accepts it; a subclass accepts it when its class chain has a class
+    // of the same name.
+    if (Object.hasOwn(cls, FT_ERROR_BASE)) return true;
+    for (let p = Object.getPrototypeOf(value); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+      if ((p as { constructor?: { name?: string } }).constructor?.name === cls.name) return true;
+    }
+    return false;
+  }
 }
+Object.defineProperty(FtError.prototype, FT_ERROR, { value: true });
+Object.defineProperty(FtError, FT_ERROR_BASE, { value: true });
 
 /**
- * True for an `FtError`, including one thrown by another copy of `@ft/core` (its ESM and CJS builds loaded side by
- * side, or a package bundled with its own copy), where `instanceof` fails: an `Error` whose `code` is an upper-case
- * identifier and not a Node system code (`ENOENT`, `ERR_…`). Branch on `err.code` after this guard.
+ * True for an error thrown by any @ft package, from this copy of `@ft/core` or another one (see {@link FtError}).
+ * Branch on `err.code` after this guard:
+ *
+ * ```ts
+ * try { await loadFashionMnist(); } catch (err) {
+ *   if (isFtError(err) && err.code === 'DATASET_NOT_FOUND') console.error(err.message);
+ *   else throw err;
+ * }
+ * ```
  */
 export function isFtError(e: unknown): e is FtError {
-  if (e instanceof FtError) return true;
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !/^E[A-Z]+$/.test(code) && !/^ERR_/.test(code);
+  return e instanceof FtError;
 }
 
-function defineError(name: string, code: string) {
+function defineError(name: string, code: FtErrorCode) {
   const cls = class extends FtError {
     constructor(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
       super(code, message, details, options);
