@@ -1,5 +1,11 @@
 export { builtinCommands } from './builtin-commands.js';
-export { loadMethodCommands, METHOD_PACKAGES } from './method-commands.js';
+export {
+  defaultSearchDirs,
+  discoverFtPackages,
+  type FtPackage,
+  importFtPackage,
+  loadMethodCommands,
+} from './method-commands.js';
 export { createProgressBar } from './progress-bar.js';
 export {
   assertFiniteResult,
