@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backendInfo, initBackend, isSlowBackend } from './backend.js';
+import { backendInfo, initBackend, isSlowBackend, SLOW_BACKEND_WARNING } from './backend.js';
 import { InvalidArgumentError } from './errors.js';
 
 const missing = async (s: string): Promise<never> => {
@@ -29,10 +29,34 @@ describe('initBackend', () => {
       ['cpu', true],
     ]);
     expect(info.fallbackReason).toMatch(/tensorflow: .*not installed/);
-    // Missing optional packages are expected: no warning by default.
-    expect(warnings).toEqual([]);
+    // Missing optional packages are expected: no warning about them, but one (and only one) about the slow backend,
+    // saying how to install the fast one.
+    expect(warnings).toEqual([SLOW_BACKEND_WARNING]);
+    expect(SLOW_BACKEND_WARNING).toMatch(/1,000x slower.*@ft\/tfjs-backend-native/);
+    await initBackend({ importModule: missing, ignoreEnv: true, log: { warn: (m) => warnings.push(m) } });
+    expect(warnings).toHaveLength(1);
     expect(isSlowBackend(info)).toBe(true);
     expect(backendInfo().name).toBe('cpu');
+  });
+
+  it('reports no fallback when a fast backend is chosen as intended, and no slow warning when cpu was asked for', async () => {
+    const warnings: string[] = [];
+    const log = { warn: (m: string) => warnings.push(m) };
+    const fakeNative = async (s: string) => {
+      if (s !== '@ft/tfjs-backend-native') throw new Error(`Cannot find module '${s}'`);
+      return {
+        registerNativeBackend: () => {
+          if (!tf.findBackend('ft-native')) tf.registerBackend('ft-native', () => tf.findBackend('cpu')!, 1);
+          return { ok: true };
+        },
+      };
+    };
+    const info = await initBackend({ importModule: fakeNative, ignoreEnv: true, log });
+    expect(info.name).toBe('ft-native');
+    expect(info.attempts.map((a) => a.name)).toEqual(['tensorflow', 'ft-native']);
+    expect(info.fallbackReason).toBeUndefined();
+    expect((await initBackend({ prefer: ['cpu'], importModule: missing, ignoreEnv: true, log })).name).toBe('cpu');
+    expect(warnings).toEqual([]);
   });
 
   it('warns in one line when a native addon is installed but cannot load', async () => {

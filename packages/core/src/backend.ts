@@ -71,6 +71,14 @@ export const KNOWN_BACKENDS: readonly BackendName[] = ['tensorflow', 'ft-native'
 
 let current: BackendInfo | undefined;
 
+/** The one-line warning `initBackend` prints when it lands on a slow backend without being asked to. */
+export const SLOW_BACKEND_WARNING =
+  '[ft] using the pure-JS cpu backend: training convnets is about 1,000x slower. Install @ft/tfjs-backend-native ' +
+  '(oneDNN; see its README) or @tensorflow/tfjs-node, or set FT_BACKEND=cpu to choose cpu deliberately.';
+
+/** The slow-backend warning is printed once per process. */
+let warnedSlow = false;
+
 /** Imports an optional package from this module's location, then from the working directory. */
 async function importOptional(specifier: string): Promise<unknown> {
   try {
@@ -145,13 +153,14 @@ async function tryTensorflow(
  * Selects the fastest available tfjs backend: `tensorflow` (tfjs-node-gpu, then tfjs-node) → `ft-native`
  * (@ft/tfjs-backend-native) → `cpu`. A backend that fails to load falls through with a one-line warning naming
  * the reason; `cpu` always works. `FT_BACKEND=name[,name]` (or the CLI's `--backend`) overrides the order.
+ * Landing on the slow `cpu` backend without having asked for it prints {@link SLOW_BACKEND_WARNING} once.
  *
  * @param opts.prefer order to try (default `['tensorflow', 'ft-native', 'cpu']`)
  * @param opts.allowWasm permit `wasm` (inference only)
  * @returns what was chosen, with every attempt and the reason for each fallback.
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
-  const log = opts.log ?? { warn: (m: string) => console.warn(m) };
+  const log = opts.log ?? consoleLog;
   const load = opts.importModule ?? importOptional;
   const env = opts.ignoreEnv ? undefined : process.env.FT_BACKEND;
   const order = env
@@ -215,11 +224,20 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   );
 
   function finish(info: Omit<BackendInfo, 'fallbackReason'>): BackendInfo {
-    const failed = info.attempts.find((a) => !a.ok);
+    const slow = isSlowBackend(info as BackendInfo);
+    // An optional faster backend that is simply not installed is no fallback worth reporting when a fast backend
+    // was chosen as intended; it is when the run ends up slow, or the user asked for that backend.
+    const failed = info.attempts.find((a) => !a.ok && (explicit || slow || a.reason !== 'not installed'));
     current = { ...info, ...(failed ? { fallbackReason: `${failed.name}: ${failed.reason}` } : {}) };
+    if (slow && !explicit && !warnedSlow) {
+      warnedSlow = true;
+      log.warn(SLOW_BACKEND_WARNING);
+    }
     return current;
   }
 }
+
+const consoleLog = { warn: (m: string) => console.warn(m) };
 
 /** The info of the last `initBackend` call, or a description of the active backend if none was made. */
 export function backendInfo(): BackendInfo {
