@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../rng.js';
+import { checkLabelShape } from '../validate.js';
 import { checkBatch } from './per-image.js';
 import type { MixAugment, MixResult } from './types.js';
 
@@ -20,11 +21,9 @@ export function toSoftTargets(
   return tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, numClasses, 1, 0, 'float32') as tf.Tensor2D;
 }
 
-/** Checks that `y` (if any) has one row per image. */
+/** Checks that `y` (if any) has one label (class index or soft-target row) per image. */
 export function checkLabels(x: tf.Tensor4D, y: tf.Tensor | null, where: string): void {
-  if (y && (y.rank < 1 || y.rank > 2 || y.shape[0] !== x.shape[0])) {
-    throw new ShapeError(`${where}: labels of shape [${y.shape}] do not match a batch of ${x.shape[0]}`);
-  }
+  if (y) checkLabelShape(y, x.shape[0], 'labels', where, { soft: true });
 }
 
 /** Mixes targets: λ_i·y_i + (1 − λ_i)·y_{index_i}. */

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { createRng, type Rng } from '../rng.js';
+import { checkLabels } from '../validate.js';
 
 /** A seed for {@link createRng}. */
 export type Seed = number | string;
@@ -12,18 +13,9 @@ function ascending(a: ArrayLike<number>): Int32Array {
   return Int32Array.from(a).sort();
 }
 
-function checkLabels(labels: ArrayLike<number>, where: string): void {
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i];
-    if (!Number.isInteger(y) || y < 0) {
-      throw new InvalidArgumentError(`${where}: labels must be non-negative integers, got ${y} at index ${i}`);
-    }
-  }
-}
-
 /** Indices of each class: `byClass(labels)[c]` lists (ascending) the positions with label c, for c < numClasses. */
 export function indicesByClass(labels: ArrayLike<number>, numClasses?: number): Int32Array[] {
-  checkLabels(labels, 'indicesByClass');
+  checkLabels(labels, 'labels', 'indicesByClass');
   let max = -1;
   for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i];
   const c = numClasses ?? max + 1;
@@ -132,7 +124,7 @@ export function oneClassSplit(
   labels: ArrayLike<number>,
   opts: OneClassSplitOptions,
 ): { train: Int32Array; val: Int32Array; anomalous: Int32Array } {
-  checkLabels(labels, 'oneClassSplit');
+  checkLabels(labels, 'labels', 'oneClassSplit');
   const normal = new Set(typeof opts.normal === 'number' ? [opts.normal] : opts.normal);
   const valFraction = opts.valFraction ?? 0.2;
   if (!(valFraction >= 0 && valFraction < 1)) {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, InvalidArgumentError, ShapeError } from '../errors.js';
+import { indexOfNonFinite } from '../validate.js';
 
 /** A dense row-major Float64 matrix: element (i, j) is `data[i * cols + j]`. */
 export interface Matrix {
@@ -55,11 +56,14 @@ export function cloneMatrix(m: Matrix): Matrix {
   return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
 }
 
-function checkFinite(data: ArrayLike<number>, name: string): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new InvalidArgumentError(`${name}: entry ${i} is ${data[i]} (matrices must be finite)`);
-    }
+/** Throws `InvalidArgumentError` naming the first non-finite entry (row-major index) of a matrix. */
+function checkFiniteEntries(data: ArrayLike<number>, name: string): void {
+  const i = indexOfNonFinite(data);
+  if (i >= 0) {
+    throw new InvalidArgumentError(`${name}: entry ${i} is ${data[i]} (matrices must be finite)`, {
+      parameter: name,
+      index: i,
+    });
   }
 }
 
@@ -109,7 +113,7 @@ export function toMatrix(x: MatrixInput, name = 'A', opts: { square?: boolean } 
   } else {
     throw new InvalidArgumentError(`${name}: expected a Matrix, tf.Tensor, number[][] or typed array`);
   }
-  checkFinite(out.data, name);
+  checkFiniteEntries(out.data, name);
   return out;
 }
 

@@ -87,14 +87,8 @@ export function checkSameLength(a: ArrayLike<number>, aName: string, b: ArrayLik
   }
 }
 
-/** Throws `InvalidArgumentError` naming the first NaN/±Infinity entry of `x`. */
-export function checkFinite(x: ArrayLike<number>, name: string): void {
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) {
-      throw new InvalidArgumentError(`${name}[${i}] is ${x[i]}; scores must be finite`, { parameter: name, index: i });
-    }
-  }
-}
+/** `checkFinite(x, name)`: throws `InvalidArgumentError` naming the first NaN/±Infinity entry of `x`. */
+export { checkFinite } from '../validate.js';
 
 /** Reads binary labels (0/1 or booleans) into a Uint8Array; any other value throws `InvalidArgumentError`. */
 export function toBinaryLabels(x: LabelInput, name: string): Uint8Array {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { checkNonNegative, Optimizer, type OptimizerOptionsBase, type SlotState } from './optimizer.js';
+import { checkNonNegative } from '../validate.js';
+import { Optimizer, type OptimizerOptionsBase, type SlotState } from './optimizer.js';
 
 /** Options of `adam` and `adamw`. */
 export interface AdamOptions extends OptimizerOptionsBase {
@@ -68,7 +69,7 @@ export class Adam extends Optimizer {
     ] as const) {
       if (!(b >= 0 && b < 1)) throw new InvalidArgumentError(`${this.kind}: ${name} must be in [0, 1), got ${b}`);
     }
-    checkNonNegative('eps', this.eps);
+    checkNonNegative(this.eps, 'eps', 'optimizer');
   }
 
   protected updateVariable(variable: tf.Variable, grad: tf.Tensor, lr: number, weightDecay: number, slot: SlotState) {

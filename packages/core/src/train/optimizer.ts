@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { checkNonNegative } from '../validate.js';
 
 /**
  * A parameter group: variables that share a learning-rate multiplier and a weight decay, as PyTorch's
@@ -80,10 +81,10 @@ export abstract class Optimizer {
   private groupOf = new Map<string, ResolvedGroup>();
 
   constructor(opts: OptimizerOptionsBase) {
-    checkNonNegative('lr', opts.lr);
+    checkNonNegative(opts.lr, 'lr', 'optimizer');
     this.lr = opts.lr;
     this.weightDecay = opts.weightDecay ?? 0;
-    checkNonNegative('weightDecay', this.weightDecay);
+    checkNonNegative(this.weightDecay, 'weightDecay', 'optimizer');
     if (opts.groups) this.setGroups(opts.groups);
   }
 
@@ -94,8 +95,8 @@ export abstract class Optimizer {
       const label = g.name ?? `groups[${i}]`;
       const lrMult = g.lrMult ?? 1;
       const wd = (g.weightDecay ?? this.weightDecay) * (g.weightDecayMult ?? 1);
-      checkNonNegative(`${label}.lrMult`, lrMult);
-      checkNonNegative(`${label}.weightDecay`, wd);
+      checkNonNegative(lrMult, `${label}.lrMult`, 'optimizer');
+      checkNonNegative(wd, `${label}.weightDecay`, 'optimizer');
       for (const v of g.variables) {
         if (map.has(v.name)) {
           throw new InvalidArgumentError(`optimizer.setGroups: variable '${v.name}' is in more than one group`);
@@ -213,11 +214,4 @@ export abstract class Optimizer {
 
 function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** Throws `InvalidArgumentError` unless `value` is a finite number ≥ 0. */
-export function checkNonNegative(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(`optimizer: ${name} must be a finite number >= 0, got ${value}`);
-  }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { checkNonNegative, Optimizer, type OptimizerOptionsBase, type SlotState } from './optimizer.js';
+import { checkNonNegative } from '../validate.js';
+import { Optimizer, type OptimizerOptionsBase, type SlotState } from './optimizer.js';
 
 /** Options of `sgd`. */
 export interface SgdOptions extends OptimizerOptionsBase {
@@ -46,8 +47,8 @@ export class Sgd extends Optimizer {
     this.momentum = opts.momentum ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.dampening = opts.dampening ?? 0;
-    checkNonNegative('momentum', this.momentum);
-    checkNonNegative('dampening', this.dampening);
+    checkNonNegative(this.momentum, 'momentum', 'optimizer');
+    checkNonNegative(this.dampening, 'dampening', 'optimizer');
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new InvalidArgumentError(
         `sgd: nesterov needs momentum > 0 and dampening = 0, got momentum ${this.momentum}, dampening ${this.dampening}`,
