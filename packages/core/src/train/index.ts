@@ -52,16 +52,24 @@ export {
 export { formatDuration, type ProgressBarOptions, type ProgressStream, progressBar } from './progress-bar.js';
 export {
   constant,
+  constantLr,
   cosine,
   cosineAnnealing,
+  cyclicLr,
   cyclicTriangular,
   exponential,
+  fixedSchedule,
   linearRamp,
   linearWarmup,
   multiStep,
   oneCycle,
+  oneCycleLr,
+  type PiecewiseDecayOptions,
+  piecewiseDecay,
   piecewiseLinear,
   type Schedule,
+  type ScheduleSpec,
+  scheduleCurve,
   stepDecay,
 } from './schedules.js';
 export { Sgd, type SgdOptions, sgd } from './sgd.js';

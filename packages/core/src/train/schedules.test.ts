@@ -2,15 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import {
   constant,
+  constantLr,
   cosine,
   cosineAnnealing,
+  cyclicLr,
   cyclicTriangular,
   exponential,
+  fixedSchedule,
   linearRamp,
   linearWarmup,
   multiStep,
   oneCycle,
+  oneCycleLr,
+  piecewiseDecay,
   piecewiseLinear,
+  scheduleCurve,
   stepDecay,
 } from './schedules.js';
 
@@ -129,5 +135,63 @@ describe('schedules (closed-form values)', () => {
     expect(() => cosine({ lr: 1, T: 0 })).toThrow(/T must be > 0/);
     expect(() => multiStep({ lr: 1, milestones: [5, 2] })).toThrow(/milestones/);
     expect(() => oneCycle({ peakLr: 1, T: 10, peakAt: 1 })).toThrow(/peakAt/);
+  });
+});
+
+describe('length-relative specs', () => {
+  it('piecewise: η_max, ÷10 at 50 %, ÷100 at 75 %', () => {
+    const s = piecewiseDecay({ peakLr: 0.05 }).build(200);
+    expect(s(0)).toBe(0.05);
+    expect(s(99)).toBe(0.05);
+    expect(s(100)).toBeCloseTo(0.005, 12);
+    expect(s(149)).toBeCloseTo(0.005, 12);
+    expect(s(150)).toBeCloseTo(0.0005, 12);
+    // very short runs still get distinct milestones
+    const short = piecewiseDecay({ peakLr: 1 }).build(2);
+    expect([short(0), short(1)]).toEqual([1, 0.1]);
+    expect(piecewiseDecay({ peakLr: 0.05 }).name).toBe('piecewise(÷10 at 50%, 75%)');
+    expect(() => piecewiseDecay({ peakLr: 0.1, milestones: [0.75, 0.5] })).toThrow(/milestones/);
+    expect(() => piecewiseDecay({ peakLr: 0.1 }).build(0)).toThrow(/piecewiseDecay: totalSteps must be an integer/);
+  });
+
+  it("cyclic: Wong's triangle 0 → η_max at T/2 → 0", () => {
+    const s = cyclicLr({ peakLr: 0.2 }).build(100);
+    expect(s(0)).toBe(0);
+    expect(s(25)).toBeCloseTo(0.1, 12);
+    expect(s(50)).toBeCloseTo(0.2, 12);
+    expect(s(75)).toBeCloseTo(0.1, 12);
+    expect(s(100)).toBe(0);
+  });
+
+  it('one-cycle peaks at 40 %; constant is constant; fixed wraps a function', () => {
+    const s = oneCycleLr({ peakLr: 0.1 }).build(100);
+    expect(s(40)).toBeCloseTo(0.1, 12);
+    expect(s(20)).toBeCloseTo(0.05, 12);
+    expect(s(70)).toBeCloseTo(0.05, 12);
+    const c = constantLr(0.01).build(5);
+    expect([c(0), c(4), c(100)]).toEqual([0.01, 0.01, 0.01]);
+    expect(fixedSchedule((t) => t).build(3)(7)).toBe(7);
+    expect(() => constantLr(-0.1)).toThrow(InvalidArgumentError);
+    expect(() => constantLr(-0.1)).toThrow(/constantLr: lr must be a finite number >= 0, got -0.1/);
+    expect(() => oneCycleLr({ peakLr: 0.1, peakAt: 1 })).toThrow(/peakAt/);
+    expect(() => fixedSchedule(0.1 as unknown as (t: number) => number)).toThrow(InvalidArgumentError);
+  });
+
+  it('a spec scales with the run length: the same fraction of training gives the same lr', () => {
+    for (const spec of [piecewiseDecay({ peakLr: 0.1 }), cyclicLr({ peakLr: 0.1 }), oneCycleLr({ peakLr: 0.1 })]) {
+      const short = spec.build(40);
+      const long = spec.build(400);
+      for (const f of [0, 0.1, 0.3, 0.6, 0.9]) expect(long(f * 400)).toBeCloseTo(short(f * 40), 12);
+    }
+  });
+
+  it('scheduleCurve samples lr against the training fraction', () => {
+    const pts = scheduleCurve(oneCycleLr({ peakLr: 1, peakAt: 0.5 }), 11, 11);
+    expect(pts.length).toBe(11);
+    expect(pts[0]).toEqual({ x: 0, y: 0 });
+    // t = 5 of T = 11: 5 / 5.5 of the way up to the peak at 5.5
+    expect(pts[5]).toEqual({ x: 5 / 11, y: expect.closeTo(5 / 5.5, 12) });
+    expect(pts[10].x).toBeCloseTo(10 / 11, 12);
+    expect(scheduleCurve(constantLr(0.1), 1000).length).toBe(200);
   });
 });

@@ -2,8 +2,14 @@
  * Learning-rate (and loss-weight) schedules: pure functions `(step) => value` of the global 0-based optimizer step
  * t. Being pure, a schedule's position is just the step, which checkpoints store. `fit` calls the schedule before
  * every step and sets `optimizer.lr` to the result.
+ *
+ * Length-relative specs (end of file): a {@link ScheduleSpec} knows its shape in fractions of training and builds a
+ * `Schedule` once the total number of optimizer steps T is known (`piecewiseDecay`, `cyclicLr`, `oneCycleLr`,
+ * `constantLr`, `fixedSchedule`), so one spec serves runs of any length. Each is built from a step schedule above;
+ * none re-implements one.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { checkNonNegative, checkPositiveInt } from '../validate.js';
 
 /** A schedule: global 0-based step t ↦ learning rate (or loss weight). */
 export type Schedule = (step: number) => number;
@@ -208,4 +214,112 @@ export function linearRamp(iters: number, opts: { from?: number; to?: number } =
   check(finite(from) && finite(to), `linearRamp: from/to must be finite, got ${from}, ${to}`);
   if (iters === 0) return () => to;
   return (t) => from + (to - from) * Math.min(1, Math.max(0, t) / iters);
+}
+
+// ---- length-relative specs ----
+
+/** A schedule shape defined relative to the training length; `build(T)` gives the per-step schedule. */
+export interface ScheduleSpec {
+  /** Short name for tables, e.g. `'cyclic'` or `'piecewise(÷10 at 50%, 75%)'`. */
+  readonly name: string;
+  /** The schedule for T optimizer steps (t = 0..T−1). */
+  build(totalSteps: number): Schedule;
+}
+
+/** Options of {@link piecewiseDecay}. */
+export interface PiecewiseDecayOptions {
+  /** Initial (peak) learning rate η_max. */
+  peakLr: number;
+  /** Milestones as increasing fractions of training in (0, 1). [[0.5, 0.75]] */
+  milestones?: readonly number[];
+  /** Factor applied at each milestone. [0.1] */
+  gamma?: number;
+}
+
+/**
+ * Piecewise constant decay (Madry et al., ICLR 2018; Rice, Wong, Kolter, ICML 2020): η_max, ÷10 at 50 % and ÷100
+ * at 75 % of training ({@link multiStep} with milestones ⌊0.5T⌋, ⌊0.75T⌋; milestones that coincide on very short
+ * runs are merged, each at least step 1).
+ * @param opts `{peakLr, milestones = [0.5, 0.75] (fractions), gamma = 0.1}`.
+ * @throws InvalidArgumentError for a negative peakLr or milestones that are not increasing fractions in (0, 1).
+ */
+export function piecewiseDecay(opts: PiecewiseDecayOptions): ScheduleSpec {
+  const where = 'piecewiseDecay';
+  const peak = checkNonNegative(opts.peakLr, 'peakLr', where);
+  const fr = opts.milestones ?? [0.5, 0.75];
+  if (!fr.every((f, i) => f > 0 && f < 1 && (i === 0 || f > fr[i - 1]))) {
+    throw new InvalidArgumentError(`${where}: milestones must be increasing fractions in (0, 1), got [${fr}]`);
+  }
+  const gamma = opts.gamma ?? 0.1;
+  return {
+    name: `piecewise(÷${Math.round(1 / gamma)} at ${fr.map((f) => `${Math.round(f * 100)}%`).join(', ')})`,
+    build(T: number): Schedule {
+      checkPositiveInt(T, 'totalSteps', where);
+      const ms = fr.map((f) => Math.max(1, Math.floor(f * T)));
+      const uniq = ms.filter((m, i) => i === 0 || m > ms[i - 1]);
+      return multiStep({ lr: peak, milestones: uniq, gamma });
+    },
+  };
+}
+
+/**
+ * Wong et al.'s cyclic schedule (ICLR 2020, "Fast is better than free"): one triangle, 0 → η_max at T/2 → 0 at T
+ * ({@link cyclicTriangular} with T).
+ * @param opts `{peakLr}`.
+ */
+export function cyclicLr(opts: { peakLr: number }): ScheduleSpec {
+  const peak = checkNonNegative(opts.peakLr, 'peakLr', 'cyclicLr');
+  return {
+    name: 'cyclic',
+    build: (T: number) => cyclicTriangular({ peakLr: peak, T: checkPositiveInt(T, 'totalSteps', 'cyclicLr') }),
+  };
+}
+
+/**
+ * One-cycle / super-convergence (Smith & Topin 2018; the `superconverge` schedule of locuslab/robust_overfitting):
+ * linear 0 → η_max at `peakAt`·T, then linear → 0 at T ({@link oneCycle} with T).
+ * @param opts `{peakLr, peakAt = 0.4}`.
+ */
+export function oneCycleLr(opts: { peakLr: number; peakAt?: number }): ScheduleSpec {
+  const peak = checkNonNegative(opts.peakLr, 'peakLr', 'oneCycleLr');
+  const peakAt = opts.peakAt ?? 0.4;
+  if (!(peakAt > 0 && peakAt < 1)) {
+    throw new InvalidArgumentError(`oneCycleLr: peakAt must be in (0, 1), got ${peakAt}`);
+  }
+  return {
+    name: `one-cycle(peak at ${Math.round(peakAt * 100)}%)`,
+    build: (T: number) => oneCycle({ peakLr: peak, T: checkPositiveInt(T, 'totalSteps', 'oneCycleLr'), peakAt }),
+  };
+}
+
+/** Constant learning rate as a spec ({@link constant}; `build(T)` checks T). */
+export function constantLr(lr: number): ScheduleSpec {
+  const v = checkNonNegative(lr, 'lr', 'constantLr');
+  return {
+    name: 'constant',
+    build: (T: number) => {
+      checkPositiveInt(T, 'totalSteps', 'constantLr');
+      return constant(v);
+    },
+  };
+}
+
+/** A plain per-step schedule wrapped as a spec (ignores T). */
+export function fixedSchedule(schedule: Schedule, name = 'custom'): ScheduleSpec {
+  if (typeof schedule !== 'function') throw new InvalidArgumentError('fixedSchedule: schedule must be a function');
+  return { name, build: () => schedule };
+}
+
+/**
+ * The learning rate at `points` evenly spaced steps of a T-step run, for plots: `[{x: t/T, y: lr}]`.
+ * @param spec the schedule; @param T total steps; @param points samples (default min(T, 200)).
+ */
+export function scheduleCurve(spec: ScheduleSpec, T: number, points = Math.min(T, 200)): { x: number; y: number }[] {
+  const s = spec.build(T);
+  const out: { x: number; y: number }[] = [];
+  for (let i = 0; i < points; i++) {
+    const t = Math.round((i * (T - 1)) / Math.max(1, points - 1));
+    out.push({ x: t / T, y: s(t) });
+  }
+  return out;
 }
