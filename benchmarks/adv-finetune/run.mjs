@@ -14,31 +14,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as adv from '@ft/adv-finetune';
 import {
-  barChartSvg,
   buildBackbone,
   createRng,
-  formatMeanStd,
   initBackend,
   isSlowBackend,
-  lineChartSvg,
   loadFashionMnist,
   loadModel,
-  machineInfo,
-  markdownTable,
   meanStd,
-  resultRecord,
-  resultsPage,
   saveModel,
   stratifiedSplit,
   subset,
+} from '@ft/core';
+import {
+  barChartSvg,
+  formatMeanStd,
+  lineChartSvg,
+  machineInfo,
+  markdownTable,
+  resultRecord,
+  resultsPage,
   writeResults,
   writeSvg,
-} from '@ft/core';
+} from '@ft/report';
 
-// @ft/adv-finetune is resolved as a workspace dependency when benchmarks/package.json lists it, else from the
-// package's build output (same public entry point).
-const adv = await import('@ft/adv-finetune').catch(() => import('../../packages/adv-finetune/dist/index.js'));
 const {
   APGD,
   FGSM,

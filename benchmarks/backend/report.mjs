@@ -3,7 +3,7 @@
  * backend/machine/date, seeds, claim, verdict, then the tables) and a bar-chart SVG. Also computes the per-model
  * summary over interleaved rounds that run.mjs stores in backend.json.
  */
-import { formatMachineInfo, resultsPage } from '@ft/core';
+import { formatMachineInfo, resultsPage } from '@ft/report';
 import { MODELS } from './models.mjs';
 
 /**

@@ -21,14 +21,14 @@
  * compete for the two cores.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { convLayers, MODELS } from './models.mjs';
 
-/** report.mjs loads @ft/core: imported only by the parent (render/merge/main), never by the worker children. */
+/** report.mjs loads @ft/report: imported only by the parent (render/merge/main), never by the worker children. */
 const loadReport = () => import('./report.mjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,7 +46,10 @@ function parseArgs(argv) {
 
 const args = parseArgs(process.argv.slice(2));
 
-/** Resolves tfjs and the native package the way a user would (package names), with a fallback for the checkout. */
+/**
+ * Resolves tfjs and the native package by name, as a user would. `@tensorflow/tfjs-backend-cpu` is not a benchmarks
+ * dependency, so a name that does not resolve here is looked up from the native package (whose devDependency it is).
+ */
 async function loadLibs() {
   const req = createRequire(path.join(nativePkgDir, 'package.json'));
   const imp = async (name) => {
@@ -59,14 +62,7 @@ async function loadLibs() {
   const tf = await imp('@tensorflow/tfjs-core');
   await imp('@tensorflow/tfjs-backend-cpu');
   const tfl = await imp('@tensorflow/tfjs-layers');
-  let native;
-  try {
-    native = await import('@ft/tfjs-backend-native');
-  } catch {
-    const dist = path.join(nativePkgDir, 'dist', 'index.js');
-    if (!existsSync(dist)) throw new Error(`${dist} missing: run \`pnpm build\` first`);
-    native = await import(pathToFileURL(dist).href);
-  }
+  const native = await import('@ft/tfjs-backend-native');
   return { tf, tfl, native };
 }
 
@@ -308,7 +304,7 @@ function findTorchPython() {
 }
 
 async function main() {
-  const { machineInfo } = await import('@ft/core');
+  const { machineInfo } = await import('@ft/report');
   const { renderMarkdown, renderSvg, summarize } = await loadReport();
   const quick = Boolean(args.quick);
   const models = String(args.models ?? 'tiny,resnet8,resnet20,resnet20g').split(',');

@@ -27,41 +27,34 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   auroc,
-  barChartSvg,
   createRng,
-  formatMeanStd,
   initBackend,
   isSlowBackend,
-  lineChartSvg,
   listZooModels,
   loadFashionMnist,
   loadMnist,
   loadZooModel,
-  machineInfo,
-  markdownTable,
   meanStd,
   oneClassSplit,
-  resultRecord,
-  resultsPage,
   setBnMode,
   stats,
   stratifiedSplit,
   subset,
+} from '@ft/core';
+// The package under test, through its public entry point.
+import * as mad from '@ft/mahalanobis-ad';
+import {
+  barChartSvg,
+  formatMeanStd,
+  lineChartSvg,
+  machineInfo,
+  markdownTable,
+  resultRecord,
+  resultsPage,
   writeResults,
   writeSvg,
-} from '@ft/core';
+} from '@ft/report';
 import * as tfl from '@tensorflow/tfjs-layers';
-
-/** The package under test, through its public entry point (falls back to the built dist inside the workspace). */
-async function importPackage() {
-  try {
-    return await import('@ft/mahalanobis-ad');
-  } catch (e) {
-    if (!/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(String(e?.message ?? e))) throw e;
-    return import(new URL('../../packages/mahalanobis-ad/dist/index.js', import.meta.url).href);
-  }
-}
-const mad = await importPackage();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({

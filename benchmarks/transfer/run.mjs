@@ -12,11 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  barChartSvg,
   buildBackbone,
   createRng,
   evaluateClassifier,
-  formatMeanStd,
   initBackend,
   isSlowBackend,
   labelBudgetSplit,
@@ -24,20 +22,24 @@ import {
   loadFashionMnist,
   loadMnist,
   loadZooModel,
-  machineInfo,
-  markdownTable,
-  readResults,
-  resultRecord,
-  resultsPage,
   stratifiedSplit,
   subset,
   TRANSFER_METHODS,
   trainClassifier,
   transferRun,
-  writeResults,
-  writeSvg,
   writeZooEntry,
 } from '@ft/core';
+import {
+  barChartSvg,
+  formatMeanStd,
+  machineInfo,
+  markdownTable,
+  readResults,
+  resultRecord,
+  resultsPage,
+  writeResults,
+  writeSvg,
+} from '@ft/report';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({

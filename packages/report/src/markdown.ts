@@ -2,8 +2,7 @@
  * Markdown output for results pages: GitHub-flavoured tables with padded columns (readable as plain text too) and
  * "mean ± std" cells.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { type MeanStd, meanStd } from '../metrics/summary-stats.js';
+import { InvalidArgumentError, type MeanStd, meanStd } from '@ft/core';
 
 /** Column alignment; `'none'` writes a plain `---` separator. */
 export type Align = 'left' | 'right' | 'center' | 'none';

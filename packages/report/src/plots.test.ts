@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors.js';
 import { barChartSvg, lineChartSvg, writeSvg } from './plots.js';
 
 /** Checks that every opened tag is closed in order (self-closing tags allowed): a cheap well-formedness test. */

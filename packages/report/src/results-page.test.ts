@@ -1,5 +1,5 @@
+import { InvalidArgumentError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors.js';
 import { formatMachineInfo, machineInfo } from './machine-info.js';
 import { RESULTS_PAGE_HEADERS, type ResultsPageOptions, resultsPage } from './results-page.js';
 

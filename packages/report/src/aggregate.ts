@@ -1,8 +1,7 @@
 /**
  * Grouping of result records into "mean ± std over seeds" rows for tables and plots.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { meanStd } from '../metrics/summary-stats.js';
+import { InvalidArgumentError, meanStd } from '@ft/core';
 import type { ResultRecord } from './result-record.js';
 
 /** Record fields that can be grouped on. */

@@ -5,12 +5,12 @@
  * of the input (no timestamps, SVG definition ids reset before each render).
  *
  * vega and vega-lite 6 are ESM-only. They are loaded lazily with `await import(...)` the first time a chart is
- * drawn, which keeps `@ft/core` importable from CommonJS (`require('@ft/core')` never loads them) and keeps them
+ * drawn, which keeps `@ft/report` importable from CommonJS (`require('@ft/report')` never loads them) and keeps them
  * off the start-up path of code that never plots.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '@ft/core';
 
 type VegaModule = typeof import('vega');
 type VegaLiteModule = typeof import('vega-lite');

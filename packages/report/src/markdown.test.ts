@@ -1,5 +1,5 @@
+import { InvalidArgumentError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors.js';
 import { formatMeanStd, markdownTable } from './markdown.js';
 
 describe('markdownTable', () => {

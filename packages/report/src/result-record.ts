@@ -7,7 +7,7 @@
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '@ft/core';
 
 /** The backend a result was measured on: `BackendInfo` from `initBackend` fits, as does a hand-written summary. */
 export interface ResultBackend {
