@@ -1,7 +1,6 @@
 export * from './augment/index.js';
 export * from './backend.js';
 export * from './commands.js';
-export * from './complex.js';
 export * from './data/index.js';
 export * from './data-spec.js';
 export * from './errors.js';
@@ -9,6 +8,7 @@ export * from './io/confined-path.js';
 export * from './linalg/index.js';
 export * from './metrics/index.js';
 export * from './models/index.js';
+export * from './report/index.js';
 export * from './rng.js';
 export * from './train/index.js';
 export * from './transfer/index.js';

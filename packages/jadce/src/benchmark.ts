@@ -21,7 +21,6 @@ import {
   machineInfo,
   markdownTable,
   meanStd,
-  nmseDb,
   resultsPage,
   type Verdict,
   writeSvg,
@@ -32,6 +31,7 @@ import { chooseThreshold, type MethodName, runMethod, scoreRun } from './evaluat
 import type { CMat } from './host-complex.js';
 import type { LearnedModel, MethodRun } from './learned-models.js';
 import { loadLearnedModel, saveLearnedModel } from './learned-models.js';
+import { nmseDb } from './nmse.js';
 import { type JadceData, makePilots, simulateMassiveAccess } from './simulate.js';
 import { type TrainableMethod, trainJadceModels } from './train-models.js';
 

@@ -12,15 +12,17 @@
  * solvers, one realisation at a time) and `lista-gs`, `alista-gs`, `proposed` (learned models, see `learned-models.ts`).
  * Detection-only methods (`cov-ml`, `proposed`) estimate channels by MMSE on the detected set.
  */
-import { auroc, detectionErrors, InvalidArgumentError, nmseDb } from '@ft/core';
+import { auroc, InvalidArgumentError } from '@ft/core';
 import { ampMmv } from './amp-mmv.js';
 import { covarianceMl } from './covariance-ml.js';
+import { detectionErrors } from './detection-errors.js';
 import { emBgAmp } from './em-bg-amp.js';
 import { groupLassoAdmm } from './group-lasso-admm.js';
 import { groupLassoFista } from './group-lasso-fista.js';
 import { batchItem, carray } from './host-complex.js';
 import { type LearnedModel, type MethodRun, predictLearned } from './learned-models.js';
 import { mSbl } from './m-sbl.js';
+import { nmseDb } from './nmse.js';
 import { oracleLs } from './oracle-ls.js';
 import type { ResolvedPriors } from './priors.js';
 import type { JadceData } from './simulate.js';

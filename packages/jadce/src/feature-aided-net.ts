@@ -35,16 +35,9 @@
  * the log-odds (no overflow). All variables are float32 tfjs variables; the forward pass is differentiable end to end.
  */
 
-import {
-  type ApplyOptions,
-  InvalidArgumentError,
-  type Module,
-  type NpyArray,
-  npyArray,
-  realify,
-  ShapeError,
-} from '@ft/core';
+import { type ApplyOptions, InvalidArgumentError, type Module, type NpyArray, npyArray, ShapeError } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { realify } from './complex-tensor.js';
 import type { CMat } from './host-complex.js';
 import { applyRealified, colMean, colSum, groupNorms2, sampleNorms2, scaleGroups, scaleSamples } from './net-layout.js';
 

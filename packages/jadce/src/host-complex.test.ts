@@ -1,7 +1,6 @@
 import { createRng } from '@ft/core';
 import { describe, expect, it } from 'vitest';
 import {
-  type CMat,
   cconjT,
   chermSolve,
   cmat,
@@ -12,27 +11,12 @@ import {
   cspectralNorm2,
   realify64,
 } from './host-complex.js';
-
-function rand(rows: number, cols: number, seed: number): CMat {
-  const rng = createRng(seed);
-  const a = cmat(rows, cols);
-  for (let i = 0; i < a.re.length; i++) {
-    a.re[i] = rng.normal();
-    a.im[i] = rng.normal();
-  }
-  return a;
-}
-
-function maxAbsDiff(a: CMat, b: CMat): number {
-  let m = 0;
-  for (let i = 0; i < a.re.length; i++) m = Math.max(m, Math.abs(a.re[i] - b.re[i]), Math.abs(a.im[i] - b.im[i]));
-  return m;
-}
+import { maxAbsDiffC, randomCMat } from './test-helpers.js';
 
 describe('host complex matrices', () => {
   it('cmatmul agrees with the realified product: realify(A)·[Re x; Im x] = [Re Ax; Im Ax]', () => {
-    const A = rand(5, 7, 1);
-    const x = rand(7, 1, 2);
+    const A = randomCMat(5, 7, 1);
+    const x = randomCMat(7, 1, 2);
     const y = cmatmul(A, x);
     const R = realify64(A);
     for (let i = 0; i < 5; i++) {
@@ -48,20 +32,20 @@ describe('host complex matrices', () => {
   });
 
   it('AᴴB and ABᴴ match explicit conjugate transposes', () => {
-    const A = rand(4, 6, 3);
-    const B = rand(4, 3, 4);
-    expect(maxAbsDiff(cmatmulAH(A, B), cmatmul(cconjT(A), B))).toBeLessThan(1e-12);
-    const C = rand(5, 6, 5);
-    expect(maxAbsDiff(cmatmulBH(A, C), cmatmul(A, cconjT(C)))).toBeLessThan(1e-12);
+    const A = randomCMat(4, 6, 3);
+    const B = randomCMat(4, 3, 4);
+    expect(maxAbsDiffC(cmatmulAH(A, B), cmatmul(cconjT(A), B))).toBeLessThan(1e-12);
+    const C = randomCMat(5, 6, 5);
+    expect(maxAbsDiffC(cmatmulBH(A, C), cmatmul(A, cconjT(C)))).toBeLessThan(1e-12);
   });
 
   it('chermSolve solves a Hermitian positive definite system to 1e-10', () => {
-    const G = rand(6, 6, 6);
+    const G = randomCMat(6, 6, 6);
     const A = cmatmulAH(G, G);
     for (let i = 0; i < 6; i++) A.re[i * 6 + i] += 0.5;
-    const B = rand(6, 2, 7);
+    const B = randomCMat(6, 2, 7);
     const X = chermSolve(A, B);
-    expect(maxAbsDiff(cmatmul(A, X), B)).toBeLessThan(1e-10);
+    expect(maxAbsDiffC(cmatmul(A, X), B)).toBeLessThan(1e-10);
   });
 
   it('cspectralNorm2 equals the largest squared singular value (diagonal case and random vs AᴴA trace bound)', () => {
@@ -70,7 +54,7 @@ describe('host complex matrices', () => {
     D.im[4] = -3; // |−3i| = 3
     D.re[8] = 2;
     expect(cspectralNorm2(D)).toBeCloseTo(9, 8);
-    const A = rand(8, 20, 8);
+    const A = randomCMat(8, 20, 8);
     const s2 = cspectralNorm2(A, 500);
     const fro2 = crowNorms2(A).reduce((a, b) => a + b, 0);
     expect(s2).toBeLessThanOrEqual(fro2);

@@ -4,11 +4,11 @@
  * The solvers work on one realisation at a time with matrices of at most a few hundred rows, where plain
  * JavaScript loops over `Float64Array`s are faster and exact compared with creating float32 tfjs tensors every
  * iteration. Hermitian solves go through core's Float64 Cholesky on the realified matrix
- * [[Re A, −Im A], [Im A, Re A]] (`spdSolve`), as core's `complex.ts` does for tensors.
+ * [[Re A, −Im A], [Im A, Re A]] (`spdSolve`); `complex-solve.ts` exposes the same solves for tensor inputs.
  *
  * Layout: row-major, element (i, j) at `i·cols + j` in both `re` and `im`.
  */
-import { InvalidArgumentError, matrix, ShapeError, spdSolve } from '@ft/core';
+import { InvalidArgumentError, type Matrix, matrix, ShapeError, solve, spdSolve } from '@ft/core';
 
 /** A dense complex matrix: value (i, j) = re[i·cols + j] + i·im[i·cols + j]. */
 export interface CMat {
@@ -195,7 +195,7 @@ export function cselectCols(a: CMat, idx: ArrayLike<number>): CMat {
 }
 
 /** Realified Float64 matrix [[Re A, −Im A], [Im A, Re A]] as a core `Matrix`. */
-export function realify64(a: CMat) {
+export function realify64(a: CMat): Matrix {
   const m = a.rows;
   const n = a.cols;
   const out = matrix(2 * m, 2 * n);
@@ -213,21 +213,34 @@ export function realify64(a: CMat) {
   return out;
 }
 
-/**
- * Solves A·X = B for Hermitian positive definite A (n × n) in Float64 through core's Cholesky of realify(A)
- * (jitter retry, then `NotPositiveDefiniteError`).
- */
-export function chermSolve(a: CMat, b: CMat): CMat {
+/** Solves realify(A)·stack(X) = stack(B) with a real solver for the realified system; X is n × m. */
+function realifiedSolve(a: CMat, b: CMat, who: string, solver: (A: Matrix, B: Matrix) => Matrix): CMat {
   if (a.rows !== a.cols || a.rows !== b.rows) {
-    throw new ShapeError(`chermSolve: A is [${a.rows}, ${a.cols}], B is [${b.rows}, ${b.cols}]`);
+    throw new ShapeError(`${who}: A is [${a.rows}, ${a.cols}], B is [${b.rows}, ${b.cols}]`);
   }
   const n = a.rows;
   const m = b.cols;
   const rhs = matrix(2 * n, m);
   rhs.data.set(b.re, 0);
   rhs.data.set(b.im, n * m);
-  const x = spdSolve(realify64(a), rhs);
+  const x = solver(realify64(a), rhs);
   return cmat(n, m, x.data.slice(0, n * m), x.data.slice(n * m));
+}
+
+/**
+ * Solves A·X = B for Hermitian positive definite A (n × n) in Float64 through core's Cholesky of realify(A)
+ * (`spdSolve`: jitter retry, then `NotPositiveDefiniteError`). Only the lower triangle of realify(A) is read.
+ */
+export function chermSolve(a: CMat, b: CMat): CMat {
+  return realifiedSolve(a, b, 'chermSolve', spdSolve);
+}
+
+/**
+ * Solves A·X = B for a general square complex A in Float64 through core's LU with partial pivoting of realify(A)
+ * (`solve`: `SingularMatrixError` when singular).
+ */
+export function csolve(a: CMat, b: CMat): CMat {
+  return realifiedSolve(a, b, 'csolve', solve);
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   DatasetNotFoundError,
   DTypeError,
   InvalidArgumentError,
-  nmseDb,
   npyArray,
   npyComplex,
   readNpz,
@@ -17,6 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ampMmv } from './amp-mmv.js';
 import { batchItem } from './host-complex.js';
+import { nmseDb } from './nmse.js';
 import { jadceDataFromArrays, jadceDataToArrays, loadJadceNpz, saveJadceNpz } from './npz-data.js';
 import { resolvePriors } from './priors.js';
 import { simulateMassiveAccess } from './simulate.js';

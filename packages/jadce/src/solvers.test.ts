@@ -1,4 +1,4 @@
-import { createRng, nmseDb } from '@ft/core';
+import { createRng } from '@ft/core';
 import { describe, expect, it } from 'vitest';
 import { ampMmv } from './amp-mmv.js';
 import { covarianceMl } from './covariance-ml.js';
@@ -7,6 +7,7 @@ import { groupLassoAdmm } from './group-lasso-admm.js';
 import { groupLassoFista } from './group-lasso-fista.js';
 import { batchItem, type CMat, cmat } from './host-complex.js';
 import { mSbl } from './m-sbl.js';
+import { nmseDb } from './nmse.js';
 import { oracleLs } from './oracle-ls.js';
 import { simulateMassiveAccess } from './simulate.js';
 import type { JadceProblem, SolverResult } from './solver.js';

@@ -19,8 +19,9 @@
  * NMSE with `trainLayerwise` (T = 10 by default). Detection: ‖x̂_n‖²/(c·β_n) ≥ threshold (energy score).
  */
 
-import { InvalidArgumentError, realify, ShapeError } from '@ft/core';
+import { InvalidArgumentError, ShapeError } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { realify } from './complex-tensor.js';
 import { pilotLipschitz } from './group-lasso.js';
 import { type CMat, chermSolve, cmat, cmatmulAH, cmatmulBH, cspectralNorm2 } from './host-complex.js';
 import { applyRealified, groupNorms2, scaleGroups } from './net-layout.js';

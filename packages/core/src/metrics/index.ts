@@ -17,8 +17,6 @@ export {
   type ConnectedComponentsOptions,
   labelConnectedComponents,
 } from './connected-components.js';
-export { type DetectionErrors, detectionErrors } from './detection-errors.js';
 export { applyThreshold, type F1MaxResult, f1AdaptiveThreshold, f1Max, f1Score } from './f1.js';
 export type { LabelInput, MapBatchInput, NumericInput, ScoreMatrixInput } from './input.js';
-export { type ComplexInput, nmseDb } from './nmse.js';
 export { type MeanStd, meanStd, median, sem } from './summary-stats.js';

@@ -5,10 +5,10 @@
  * realisations with no active device (see the jadce spec). Complex signals are given as `{re, im}` pairs; their
  * squared modulus is summed.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { checkFinite, checkNonEmpty, checkSameLength, isTensor, type NumericInput, toFloat64 } from './input.js';
+import { InvalidArgumentError, type NumericInput } from '@ft/core';
+import { checkFinite, checkNonEmpty, checkSameLength, isTensor, toFloat64 } from '@ft/core/internal';
 
-/** A complex signal as real and imaginary parts (arrays or tensors), as `CTensor` in `complex.ts`. */
+/** A complex signal as real and imaginary parts (arrays or tensors), as `CTensor` in `complex-tensor.ts`. */
 export interface ComplexInput {
   re: NumericInput;
   im: NumericInput;

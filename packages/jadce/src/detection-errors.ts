@@ -5,7 +5,8 @@
  *   P_FA   = #{inactive, detected active} / #{inactive},
  *   AER    = (#misses + #false alarms) / #entries.
  */
-import { checkNonEmpty, checkSameLength, type LabelInput, toBinaryLabels } from './input.js';
+import type { LabelInput } from '@ft/core';
+import { checkNonEmpty, checkSameLength, toBinaryLabels } from '@ft/core/internal';
 
 /** Result of {@link detectionErrors}. */
 export interface DetectionErrors {

@@ -1,28 +1,18 @@
 /**
  * Complex arithmetic as pairs of real tensors. tfjs `complex64` lacks div/exp/log/tile and its gradients fail on
- * the node backend (tfjs#2409, #5668), so all complex math in @ft uses `{re, im}` float32 pairs built from
- * ordinary tfjs ops: everything here except the host solvers at the bottom is **differentiable** with `tf.grad`.
- * Complex linear algebra (Hermitian solve / inverse, general solve) goes through `realify` and the Float64 host
- * linalg (size 2n, ≈ 8× the flops of a native complex solve) and is a **constant for autodiff**.
+ * the node backend (tfjs#2409, #5668), so the complex tensor math of the learned JADCE networks uses `{re, im}`
+ * float32 pairs built from ordinary tfjs ops: everything here is **differentiable** with `tf.grad` (except `crandn`,
+ * a constant). Complex linear algebra (Hermitian solve / inverse, general solve) lives in `complex-solve.ts` (Float64
+ * host solves through `realify64`, constants for autodiff); Float64 host matrices in `host-complex.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradients of tfjs-core ops, so tf.grad works through these ops
-import { DTypeError, InvalidArgumentError, ShapeError } from './errors.js';
-import { spdSolve } from './linalg/cholesky.js';
-import { solve } from './linalg/lu.js';
-import { type Matrix, type MatrixInput, matrix, toMatrix, toSquareMatrix } from './linalg/matrix.js';
-import type { Rng } from './rng.js';
+import { DTypeError, InvalidArgumentError, type Rng, ShapeError } from '@ft/core';
 
 /** A complex tensor as two real tensors of the same shape: value = re + i·im. */
 export interface CTensor<T extends tf.Tensor = tf.Tensor> {
   re: T;
   im: T;
-}
-
-/** A complex matrix for the host solvers: real and imaginary parts in any `MatrixInput` form (incl. `CTensor`). */
-export interface ComplexMatrixInput {
-  re: MatrixInput;
-  im: MatrixInput;
 }
 
 function checkPair(a: CTensor, who: string): void {
@@ -190,108 +180,4 @@ export function complexToReal(z: tf.Tensor): CTensor {
 export function realToComplex(a: CTensor): tf.Tensor {
   checkPair(a, 'realToComplex');
   return tf.complex(a.re, a.im);
-}
-
-// ----- host complex linear algebra through realify (Float64; constants for autodiff) -----
-
-/** Float64 realify of a host complex matrix: [[Re, −Im], [Im, Re]]. */
-function realify64(re: Matrix, im: Matrix, who: string): Matrix {
-  if (re.rows !== im.rows || re.cols !== im.cols) {
-    throw new ShapeError(`${who}: re is ${re.rows}×${re.cols} but im is ${im.rows}×${im.cols}`);
-  }
-  const m = re.rows;
-  const n = re.cols;
-  const out = matrix(2 * m, 2 * n);
-  const w = 2 * n;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      const r = re.data[i * n + j];
-      const c = im.data[i * n + j];
-      out.data[i * w + j] = r;
-      out.data[i * w + n + j] = -c;
-      out.data[(m + i) * w + j] = c;
-      out.data[(m + i) * w + n + j] = r;
-    }
-  }
-  return out;
-}
-
-function stack64(b: ComplexMatrixInput, who: string): Matrix {
-  const re = toMatrix(b.re, `${who}(B.re)`);
-  const im = toMatrix(b.im, `${who}(B.im)`);
-  if (re.rows !== im.rows || re.cols !== im.cols) {
-    throw new ShapeError(`${who}: B.re is ${re.rows}×${re.cols} but B.im is ${im.rows}×${im.cols}`);
-  }
-  const out = matrix(2 * re.rows, re.cols);
-  out.data.set(re.data, 0);
-  out.data.set(im.data, re.data.length);
-  return out;
-}
-
-function unstackToTensors(x: Matrix): CTensor<tf.Tensor2D> {
-  const n = x.rows / 2;
-  const m = x.cols;
-  return {
-    re: tf.tensor2d(Float32Array.from(x.data.subarray(0, n * m)), [n, m]),
-    im: tf.tensor2d(Float32Array.from(x.data.subarray(n * m)), [n, m]),
-  };
-}
-
-/**
- * Solves S·X = B for Hermitian positive definite S through realify(S)·stack(X) = stack(B) and a Float64 Cholesky
- * (with its jitter retry; `NotPositiveDefiniteError` otherwise). Only the lower triangle of realify(S) is read.
- * Returns float32 tensors (n × m; a vector B gives n × 1). A constant for autodiff.
- * @param S n × n Hermitian PD matrix (`{re, im}` tensors or host matrices)
- * @param B n × m right-hand side
- */
-export function hermitianSolve(S: ComplexMatrixInput, B: ComplexMatrixInput): CTensor<tf.Tensor2D> {
-  const R = realify64(
-    toSquareMatrix(S.re, 'hermitianSolve(S.re)'),
-    toSquareMatrix(S.im, 'hermitianSolve(S.im)'),
-    'hermitianSolve',
-  );
-  return unstackToTensors(spdSolve(R, stack64(B, 'hermitianSolve')));
-}
-
-/**
- * Inverse of a Hermitian positive definite S via realify + Float64 Cholesky (jitter retry as `cholesky`).
- * A constant for autodiff.
- */
-export function hermitianInverse(S: ComplexMatrixInput): CTensor<tf.Tensor2D> {
-  const re = toSquareMatrix(S.re, 'hermitianInverse(S.re)');
-  const im = toSquareMatrix(S.im, 'hermitianInverse(S.im)');
-  const n = re.rows;
-  const R = realify64(re, im, 'hermitianInverse');
-  // Solve against stack(I) = [I; 0]: the result is stack(S⁻¹).
-  const rhs = matrix(2 * n, n);
-  for (let i = 0; i < n; i++) rhs.data[i * n + i] = 1;
-  const X = spdSolve(R, rhs);
-  // Hermitian symmetrisation of the result: P ← (P + Pᴴ)/2.
-  const xr = X.data.subarray(0, n * n);
-  const xi = X.data.subarray(n * n);
-  for (let i = 0; i < n; i++) {
-    xi[i * n + i] = 0;
-    for (let j = i + 1; j < n; j++) {
-      const r = 0.5 * (xr[i * n + j] + xr[j * n + i]);
-      const c = 0.5 * (xi[i * n + j] - xi[j * n + i]);
-      xr[i * n + j] = r;
-      xr[j * n + i] = r;
-      xi[i * n + j] = c;
-      xi[j * n + i] = -c;
-    }
-  }
-  return unstackToTensors(X);
-}
-
-/**
- * Solves A·X = B for a general square complex A through realify(A) and Float64 LU with partial pivoting
- * (`SingularMatrixError` when singular). A constant for autodiff.
- */
-export function complexSolve(A: ComplexMatrixInput, B: ComplexMatrixInput): CTensor<tf.Tensor2D> {
-  const R = realify64(
-    toSquareMatrix(A.re, 'complexSolve(A.re)'),
-    toSquareMatrix(A.im, 'complexSolve(A.im)'),
-    'complexSolve',
-  );
-  return unstackToTensors(solve(R, stack64(B, 'complexSolve')));
 }

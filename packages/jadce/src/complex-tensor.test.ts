@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradients of tfjs-core ops
+import { createRng } from '@ft/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CTensor,
@@ -8,23 +9,20 @@ import {
   cadd,
   cmatmul,
   cmul,
-  complexSolve,
   complexToReal,
   conjT,
   crandn,
   cscale,
   csub,
-  hermitianInverse,
-  hermitianSolve,
   realify,
   realToComplex,
   rowNorms2,
   stackRows,
   unrealify,
   unstackRows,
-} from './complex.js';
-import { NotPositiveDefiniteError } from './errors.js';
-import { createRng } from './rng.js';
+} from './complex-tensor.js';
+import { type CMat, cmatmul as hostMatmul } from './host-complex.js';
+import { maxAbsDiffTensor as maxAbsDiff, randomCMat, cmatToTensor as toC } from './test-helpers.js';
 
 let startTensors = 0;
 beforeAll(async () => {
@@ -36,74 +34,14 @@ afterAll(() => {
   expect(tf.memory().numTensors).toBe(startTensors);
 });
 
-/** Host complex matrix as [re, im] Float64 arrays, row-major. */
-interface Host {
-  rows: number;
-  cols: number;
-  re: Float64Array;
-  im: Float64Array;
-}
-
-function hostRandom(rows: number, cols: number, seed: string): Host {
-  const rng = createRng(seed);
-  const re = new Float64Array(rows * cols);
-  const im = new Float64Array(rows * cols);
-  for (let i = 0; i < re.length; i++) {
-    // float32-representable values so host and tensor math see the same inputs
-    re[i] = Math.fround(rng.normal());
-    im[i] = Math.fround(rng.normal());
-  }
-  return { rows, cols, re, im };
-}
-
-function toC(h: Host): CTensor {
-  return {
-    re: tf.tensor2d(Float32Array.from(h.re), [h.rows, h.cols]),
-    im: tf.tensor2d(Float32Array.from(h.im), [h.rows, h.cols]),
-  };
-}
-
-function hostMatmul(a: Host, b: Host): Host {
-  const out: Host = {
-    rows: a.rows,
-    cols: b.cols,
-    re: new Float64Array(a.rows * b.cols),
-    im: new Float64Array(a.rows * b.cols),
-  };
-  for (let i = 0; i < a.rows; i++) {
-    for (let j = 0; j < b.cols; j++) {
-      let sr = 0;
-      let si = 0;
-      for (let k = 0; k < a.cols; k++) {
-        const ar = a.re[i * a.cols + k];
-        const ai = a.im[i * a.cols + k];
-        const br = b.re[k * b.cols + j];
-        const bi = b.im[k * b.cols + j];
-        sr += ar * br - ai * bi;
-        si += ar * bi + ai * br;
-      }
-      out.re[i * b.cols + j] = sr;
-      out.im[i * b.cols + j] = si;
-    }
-  }
-  return out;
-}
-
-function maxAbsDiff(t: tf.Tensor, ref: ArrayLike<number>): number {
-  const v = t.dataSync();
-  let m = 0;
-  for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(v[i] - ref[i]));
-  return m;
-}
-
 function disposeC(...cs: CTensor[]) {
   for (const c of cs) tf.dispose([c.re, c.im]);
 }
 
 describe('complex-as-real arithmetic', () => {
   it('cmatmul matches a Float64 host complex product', () => {
-    const a = hostRandom(4, 3, 'a');
-    const b = hostRandom(3, 5, 'b');
+    const a = randomCMat(4, 3, 'a', true);
+    const b = randomCMat(3, 5, 'b', true);
     const ref = hostMatmul(a, b);
     const A = toC(a);
     const B = toC(b);
@@ -116,9 +54,9 @@ describe('complex-as-real arithmetic', () => {
 
   it('realify(A)·stackRows(x) = stackRows(A·x), and realify(AB) = realify(A)·realify(B)', () => {
     tf.tidy(() => {
-      const A = toC(hostRandom(5, 4, 'ra'));
-      const x = toC(hostRandom(4, 2, 'rx'));
-      const B = toC(hostRandom(4, 3, 'rb'));
+      const A = toC(randomCMat(5, 4, 'ra', true));
+      const x = toC(randomCMat(4, 2, 'rx', true));
+      const B = toC(randomCMat(4, 3, 'rb', true));
       const lhs = tf.matMul(realify(A), stackRows(x));
       const rhs = stackRows(cmatmul(A, x));
       expect(lhs.shape).toEqual([10, 2]);
@@ -206,9 +144,9 @@ describe('gradients (tf.grad vs Float64 central differences)', () => {
 });
 
 function gradientCheck() {
-  const a = hostRandom(3, 4, 'ga');
-  const x = hostRandom(4, 2, 'gx');
-  const hostLoss = (ah: Host, xh: Host) => {
+  const a = randomCMat(3, 4, 'ga', true);
+  const x = randomCMat(4, 2, 'gx', true);
+  const hostLoss = (ah: CMat, xh: CMat) => {
     const p = hostMatmul(ah, xh);
     let s = 0;
     for (let i = 0; i < p.re.length; i++) s += p.re[i] ** 2 + p.im[i] ** 2;
@@ -219,7 +157,7 @@ function gradientCheck() {
   const f = (ar: tf.Tensor, ai: tf.Tensor, xr: tf.Tensor, xi: tf.Tensor) =>
     tf.sum(cabs2(cmatmul({ re: ar, im: ai }, { re: xr, im: xi }))) as tf.Scalar;
   const grads = tf.grads(f)([A.re, A.im, X.re, X.im]);
-  const params: [Host, 're' | 'im', number][] = [
+  const params: [CMat, 're' | 'im', number][] = [
     [a, 're', 0],
     [a, 'im', 1],
     [x, 're', 2],
@@ -252,76 +190,4 @@ function gradientCheck() {
   const G = cmatmul(AX, XH);
   expect(tf.max(tf.abs(tf.sub(tf.mul(G.re, 2), grads[0]))).dataSync()[0]).toBeLessThan(1e-4);
   expect(tf.max(tf.abs(tf.sub(tf.mul(G.im, 2), grads[1]))).dataSync()[0]).toBeLessThan(1e-4);
-}
-
-describe('host complex solves through realify (Float64)', () => {
-  it('hermitianSolve / hermitianInverse / complexSolve give small residuals', () => {
-    tf.tidy(() => solveCheck());
-  });
-});
-
-function solveCheck() {
-  const n = 6;
-  const g = hostRandom(n, n, 'herm');
-  // S = G Gᴴ + n·I (Hermitian PD)
-  const gh: Host = { rows: n, cols: n, re: new Float64Array(n * n), im: new Float64Array(n * n) };
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      gh.re[i * n + j] = g.re[j * n + i];
-      gh.im[i * n + j] = -g.im[j * n + i];
-    }
-  }
-  const S = hostMatmul(g, gh);
-  for (let i = 0; i < n; i++) S.re[i * n + i] += n;
-  const b = hostRandom(n, 2, 'rhs');
-  const Shost = { re: { rows: n, cols: n, data: S.re }, im: { rows: n, cols: n, data: S.im } };
-  const Bhost = { re: { rows: n, cols: 2, data: b.re }, im: { rows: n, cols: 2, data: b.im } };
-  const X = hermitianSolve(Shost, Bhost);
-  const Xh: Host = {
-    rows: n,
-    cols: 2,
-    re: Float64Array.from(X.re.dataSync()),
-    im: Float64Array.from(X.im.dataSync()),
-  };
-  const SX = hostMatmul(S, Xh);
-  for (let i = 0; i < b.re.length; i++) {
-    expect(Math.abs(SX.re[i] - b.re[i])).toBeLessThan(1e-4);
-    expect(Math.abs(SX.im[i] - b.im[i])).toBeLessThan(1e-4);
-  }
-  const P = hermitianInverse(Shost);
-  const Ph: Host = {
-    rows: n,
-    cols: n,
-    re: Float64Array.from(P.re.dataSync()),
-    im: Float64Array.from(P.im.dataSync()),
-  };
-  const I = hostMatmul(S, Ph);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      expect(Math.abs(I.re[i * n + j] - (i === j ? 1 : 0))).toBeLessThan(1e-5);
-      expect(Math.abs(I.im[i * n + j])).toBeLessThan(1e-5);
-      // Hermitian result
-      expect(Ph.re[i * n + j]).toBe(Ph.re[j * n + i]);
-      expect(Ph.im[i * n + j] + Ph.im[j * n + i]).toBe(0);
-    }
-  }
-  // general (non-Hermitian) complex solve, tensors in
-  const A = toC(hostRandom(n, n, 'gen'));
-  const B = toC(b);
-  const Y = complexSolve(A, B);
-  const AY = cmatmul(A, Y);
-  expect(maxAbsDiff(AY.re, b.re)).toBeLessThan(1e-4);
-  expect(maxAbsDiff(AY.im, b.im)).toBeLessThan(1e-4);
-  // a non-PD "Hermitian" input is refused
-  const bad = {
-    re: [
-      [1, 0],
-      [0, -1],
-    ],
-    im: [
-      [0, 0],
-      [0, 0],
-    ],
-  };
-  expect(() => hermitianSolve(bad, { re: [1, 1], im: [0, 0] })).toThrow(NotPositiveDefiniteError);
 }

@@ -1,5 +1,5 @@
+import { ShapeError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
-import { ShapeError } from '../errors.js';
 import { detectionErrors } from './detection-errors.js';
 
 describe('detectionErrors', () => {
