@@ -273,22 +273,30 @@ function table(header, align, rows) {
   );
 }
 
-/**
- * Markdown page.
- * @param r results object written by run.mjs.
- * @param svgName file name of the chart next to the page.
- */
-export function renderMarkdown(r, svgName) {
-  const models = r.models;
-  const name = (m) => MODELS[m]?.name ?? m;
-  const allRounds = models.flatMap((m) => roundsOf(r.runs[m]));
-  const nat = allRounds.map((rd) => rd.native).find(ok);
-  const tor = allRounds.flatMap((rd) => [rd.torch, rd.torchPassive]).find(ok);
-  const nRounds = Math.max(...models.map((m) => roundsOf(r.runs[m]).length));
-  const a = assess(r);
-  const sections = [];
+/** Display name of a model key (`models.mjs`), or the key itself. */
+const modelName = (m) => MODELS[m]?.name ?? m;
 
-  // Setup.
+/** `1 round`, `3 rounds`. */
+const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+/**
+ * What every section of the page reads: the measured models, the first successful ft-native and PyTorch processes
+ * (for versions and settings) and the largest number of rounds of any model.
+ * @param r results object written by run.mjs.
+ */
+function pageContext(r) {
+  const models = r.models;
+  const allRounds = models.flatMap((m) => roundsOf(r.runs[m]));
+  return {
+    models,
+    nat: allRounds.map((rd) => rd.native).find(ok),
+    tor: allRounds.flatMap((rd) => [rd.torch, rd.torchPassive]).find(ok),
+    nRounds: Math.max(...models.map((m) => roundsOf(r.runs[m]).length)),
+  };
+}
+
+/** "Setup": how to regenerate, the round protocol, load, seeds, versions, batch and repetitions, the models. */
+function setupSection(r, { models, nat, tor, nRounds }) {
   const S = [];
   S.push(
     '- Full regeneration (builds the packages, then runs every model): `npx -y pnpm@10 run bench:backend` from the repo root (root package.json: `turbo run build && node benchmarks/backend/run.mjs`). The Command above is the exact invocation of this run.',
@@ -313,268 +321,301 @@ export function renderMarkdown(r, svgName) {
     );
   }
   if (r.torchError) S.push(`- PyTorch not measured: ${r.torchError}.`);
-  const pl = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
   const cpuText = models.some((m) => r.runs[m].cpu)
-    ? ` (tfjs \`cpu\`: one process per model, ${pl(r.cpuReps, 'repetition')} of 1 step at the reduced batch shown, since it trains ~1,000× slower)`
+    ? ` (tfjs \`cpu\`: one process per model, ${plural(r.cpuReps, 'repetition')} of 1 step at the reduced batch shown, since it trains ~1,000× slower)`
     : ' (tfjs `cpu` not run: `--no-cpu`)';
   S.push(
-    `- Batch ${r.batch}, fp32; each process times ${pl(r.reps, 'repetition')} of ${pl(r.steps, 'step')} after warm-up and reports their median${cpuText}. Training step = forward + backward + SGD-momentum update; inference = forward in eval mode.`,
+    `- Batch ${r.batch}, fp32; each process times ${plural(r.reps, 'repetition')} of ${plural(r.steps, 'step')} after warm-up and reports their median${cpuText}. Training step = forward + backward + SGD-momentum update; inference = forward in eval mode.`,
   );
   S.push(
     '- Models (identical in both frameworks, `models.mjs` / `torch_bench.py`): TinyCNN = conv3×3(32)-BN-ReLU-maxpool-conv3×3(64)-ReLU-maxpool-dense; ResNet-8/20 = CIFAR ResNets (16/32/64 channels, BN, 1×1 projection shortcuts, global average pool, dense); ResNet-20g = ResNet-20 on 28×28×1.',
   );
   for (const note of r.notes ?? []) S.push(`- Note: ${note}`);
-  sections.push({ title: 'Setup', body: S.join('\n') });
+  return { title: 'Setup', body: S.join('\n') };
+}
 
-  // Training and inference tables.
-  for (const [key, title, target] of [
-    ['train', 'Training (images/s)', TARGETS.train],
-    ['infer', 'Inference (images/s)', TARGETS.infer],
-  ]) {
-    const showFused = key === 'infer' && models.some((m) => isNum(summaryOf(r.runs[m]).infer.torchClFused));
-    const rows = models.map((m) => {
-      const x = r.runs[m];
-      const s = summaryOf(x)[key];
-      const natCell = isNum(s.native) ? fmtIps(s.native) : roundsOf(x).some((rd) => rd.native?.error) ? 'failed' : '–';
-      const cpu = x.cpu ? `${x.cpu.error ? 'failed' : fmtIps(x.cpu[key]?.imgPerSec)} (${x.cpu.batch ?? '?'})` : '–';
-      const met = isNum(s.ratioCl) ? (s.ratioCl >= target ? 'met' : 'not met') : '–';
-      const row = [
-        name(m),
-        natCell,
-        cpu,
-        fmtIps(s.torchNchw),
-        fmtIps(s.torchCl),
-        ratioCell(s, 'Nchw'),
-        ratioCell(s, 'Cl'),
-      ];
-      if (showFused)
-        row.push(
-          isNum(s.torchClFused) ? fmtIps(s.torchClFused) : '–',
-          isNum(s.ratioClFused) ? x2(s.ratioClFused) : '–',
+/** One model's row of the training or inference table (`key`), against the target ratio `target`. */
+function throughputRow(r, m, key, target, showFused) {
+  const x = r.runs[m];
+  const s = summaryOf(x)[key];
+  const natCell = isNum(s.native) ? fmtIps(s.native) : roundsOf(x).some((rd) => rd.native?.error) ? 'failed' : '–';
+  const cpu = x.cpu ? `${x.cpu.error ? 'failed' : fmtIps(x.cpu[key]?.imgPerSec)} (${x.cpu.batch ?? '?'})` : '–';
+  const met = isNum(s.ratioCl) ? (s.ratioCl >= target ? 'met' : 'not met') : '–';
+  const row = [
+    modelName(m),
+    natCell,
+    cpu,
+    fmtIps(s.torchNchw),
+    fmtIps(s.torchCl),
+    ratioCell(s, 'Nchw'),
+    ratioCell(s, 'Cl'),
+  ];
+  if (showFused)
+    row.push(isNum(s.torchClFused) ? fmtIps(s.torchClFused) : '–', isNum(s.ratioClFused) ? x2(s.ratioClFused) : '–');
+  row.push(met);
+  return row;
+}
+
+/**
+ * "Training (images/s)" or "Inference (images/s)": per model images/s of each framework and the ratios against
+ * PyTorch, with PyTorch's fused inference when it was measured; the training section shows the chart `svgName`.
+ */
+function throughputSection(r, { models, nRounds }, key, title, target, svgName) {
+  const showFused = key === 'infer' && models.some((m) => isNum(summaryOf(r.runs[m]).infer.torchClFused));
+  const rows = models.map((m) => throughputRow(r, m, key, target, showFused));
+  const body = [
+    `Images/s: median over rounds of each process's median; ratios: median of the per-round ratios${nRounds > 1 ? ', (min–max) over rounds' : ''}. "target met" uses the median ratio.`,
+    '',
+    table(
+      [
+        'model',
+        `ft-native (bs ${r.batch})`,
+        'tfjs cpu (bs)',
+        'PyTorch NCHW',
+        'PyTorch channels_last',
+        'ft-native ÷ PyTorch NCHW',
+        'ft-native ÷ PyTorch channels_last',
+        ...(showFused ? ['PyTorch fused (TorchScript)', 'ft-native ÷ PyTorch fused'] : []),
+        `target ≥ ${target}× channels_last`,
+      ],
+      ['---', '---:', '---:', '---:', '---:', '---:', '---:', ...(showFused ? ['---:', '---:'] : []), ':---:'],
+      rows,
+    ),
+  ].join('\n');
+  return {
+    title,
+    body,
+    images: key === 'train' ? [{ path: svgName, alt: 'training throughput' }] : undefined,
+  };
+}
+
+/** "Rounds": ft-native against PyTorch channels_last in every round of every model. */
+function roundsSection(r, { models }) {
+  const rows = [];
+  for (const m of models) {
+    roundsOf(r.runs[m]).forEach((rd, i) => {
+      const cells = [modelName(m), String(i + 1)];
+      for (const key of ['train', 'infer']) {
+        const n = nativeBest(rd, key);
+        const tc = torchBest(rd, 'cl', key);
+        cells.push(
+          rd.native?.error ? 'failed' : fmtIps(n),
+          fmtIps(tc),
+          isNum(n) && isNum(tc) && tc > 0 ? x2(n / tc) : '–',
         );
-      row.push(met);
-      return row;
-    });
-    const body = [
-      `Images/s: median over rounds of each process's median; ratios: median of the per-round ratios${nRounds > 1 ? ', (min–max) over rounds' : ''}. "target met" uses the median ratio.`,
-      '',
-      table(
-        [
-          'model',
-          `ft-native (bs ${r.batch})`,
-          'tfjs cpu (bs)',
-          'PyTorch NCHW',
-          'PyTorch channels_last',
-          'ft-native ÷ PyTorch NCHW',
-          'ft-native ÷ PyTorch channels_last',
-          ...(showFused ? ['PyTorch fused (TorchScript)', 'ft-native ÷ PyTorch fused'] : []),
-          `target ≥ ${target}× channels_last`,
-        ],
-        ['---', '---:', '---:', '---:', '---:', '---:', '---:', ...(showFused ? ['---:', '---:'] : []), ':---:'],
-        rows,
-      ),
-    ].join('\n');
-    sections.push({
-      title,
-      body,
-      images: key === 'train' ? [{ path: svgName, alt: 'training throughput' }] : undefined,
-    });
-  }
-
-  // Per-round detail.
-  if (nRounds > 1) {
-    const rows = [];
-    for (const m of models) {
-      roundsOf(r.runs[m]).forEach((rd, i) => {
-        const cells = [name(m), String(i + 1)];
-        for (const key of ['train', 'infer']) {
-          const n = nativeBest(rd, key);
-          const tc = torchBest(rd, 'cl', key);
-          cells.push(
-            rd.native?.error ? 'failed' : fmtIps(n),
-            fmtIps(tc),
-            isNum(n) && isNum(tc) && tc > 0 ? x2(n / tc) : '–',
-          );
-        }
-        rows.push(cells);
-      });
-    }
-    sections.push({
-      title: 'Rounds (ft-native vs PyTorch channels_last, images/s)',
-      body: table(
-        [
-          'model',
-          'round',
-          'train ft-native',
-          'train PyTorch cl',
-          'train ratio',
-          'infer ft-native',
-          'infer PyTorch cl',
-          'infer ratio',
-        ],
-        ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
-        rows,
-      ),
-    });
-  }
-
-  // Convolutions.
-  {
-    const withConvs = models.filter((m) => r.runs[m].native?.convs?.length);
-    const copied = withConvs.filter((m) => r.runs[m].native.convTiming !== 'in-place');
-    let timing =
-      "Each call is timed from the kernel call until its output values exist: the output is not copied out (its stored values are read in place), and Conv2DBackpropInput's deferred result is forced by that read.";
-    if (copied.length) {
-      const old = 'timed including a copy of the whole output (`dataSync()`), which under-reports the convolution';
-      timing =
-        copied.length === withConvs.length
-          ? `These results were ${old}; Conv2DBackpropInput's deferred result is read at once.`
-          : `${timing} Except ${copied.map(name).join(', ')}: ${old}.`;
-    }
-    const rows = [];
-    for (const m of models) {
-      for (const c of r.runs[m].native?.convs ?? []) {
-        const g = (k) => `${c.ms[k].toFixed(2)} (${fmt(c.gflops[k])})`;
-        const b = c.bestGflops
-          ? `${fmt(c.bestGflops.fwd)} / ${fmt(c.bestGflops.bwdData)} / ${fmt(c.bestGflops.bwdWeights)}`
-          : '–';
-        rows.push([
-          name(m),
-          `${c.label}${isTargetConv(c) ? ' †' : ''}`,
-          String(c.count),
-          c.gflopPerPass.toFixed(3),
-          g('fwd'),
-          g('bwdData'),
-          g('bwdWeights'),
-          b,
-        ]);
       }
-    }
-    sections.push({
-      title: 'Convolutions: time and GFLOP/s per layer (ft-native, oneDNN)',
-      body: [
-        `Nominal FLOPs (2·N·OH·OW·OC·KH·KW·C per pass, padding taps included), batch ${r.batch}, NHWC, median of 7 calls per kernel (best of the 7 in the last column: less sensitive to other load), first ft-native round. ${timing} Target: ≥ ${TARGETS.convGflops} GFLOP/s on the 3×3 16–64-channel layers (marked †).`,
-        '',
-        rows.length
-          ? table(
-              [
-                'model',
-                'layer (H×W×C→OC k s)',
-                '× in model',
-                'GFLOP/pass',
-                'fwd ms (GF/s)',
-                'bwd-data ms (GF/s)',
-                'bwd-weights ms (GF/s)',
-                'best GF/s fwd / bwd-data / bwd-weights',
-              ],
-              ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:'],
-              rows,
-            )
-          : 'No per-layer timings in these results.',
-      ].join('\n'),
+      rows.push(cells);
     });
   }
+  return {
+    title: 'Rounds (ft-native vs PyTorch channels_last, images/s)',
+    body: table(
+      [
+        'model',
+        'round',
+        'train ft-native',
+        'train PyTorch cl',
+        'train ratio',
+        'infer ft-native',
+        'infer PyTorch cl',
+        'infer ratio',
+      ],
+      ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+      rows,
+    ),
+  };
+}
 
-  // Peak RSS and the buffer pool.
-  {
-    const body = [
-      'First round of each framework; whole process, one process per model and framework.',
+/** How the per-layer convolution calls were timed (older results copied the whole output out). */
+function convTimingText(r, models) {
+  const withConvs = models.filter((m) => r.runs[m].native?.convs?.length);
+  const copied = withConvs.filter((m) => r.runs[m].native.convTiming !== 'in-place');
+  const timing =
+    "Each call is timed from the kernel call until its output values exist: the output is not copied out (its stored values are read in place), and Conv2DBackpropInput's deferred result is forced by that read.";
+  if (!copied.length) return timing;
+  const old = 'timed including a copy of the whole output (`dataSync()`), which under-reports the convolution';
+  return copied.length === withConvs.length
+    ? `These results were ${old}; Conv2DBackpropInput's deferred result is read at once.`
+    : `${timing} Except ${copied.map(modelName).join(', ')}: ${old}.`;
+}
+
+/** One row per convolution layer of the first ft-native round: ms and GFLOP/s per direction, best GFLOP/s. */
+function convRows(r, models) {
+  const rows = [];
+  for (const m of models) {
+    for (const c of r.runs[m].native?.convs ?? []) {
+      const g = (k) => `${c.ms[k].toFixed(2)} (${fmt(c.gflops[k])})`;
+      const b = c.bestGflops
+        ? `${fmt(c.bestGflops.fwd)} / ${fmt(c.bestGflops.bwdData)} / ${fmt(c.bestGflops.bwdWeights)}`
+        : '–';
+      rows.push([
+        modelName(m),
+        `${c.label}${isTargetConv(c) ? ' †' : ''}`,
+        String(c.count),
+        c.gflopPerPass.toFixed(3),
+        g('fwd'),
+        g('bwdData'),
+        g('bwdWeights'),
+        b,
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** "Convolutions": time and GFLOP/s per layer and direction (ft-native, oneDNN), target layers marked †. */
+function convSection(r, { models }) {
+  const rows = convRows(r, models);
+  return {
+    title: 'Convolutions: time and GFLOP/s per layer (ft-native, oneDNN)',
+    body: [
+      `Nominal FLOPs (2·N·OH·OW·OC·KH·KW·C per pass, padding taps included), batch ${r.batch}, NHWC, median of 7 calls per kernel (best of the 7 in the last column: less sensitive to other load), first ft-native round. ${convTimingText(r, models)} Target: ≥ ${TARGETS.convGflops} GFLOP/s on the 3×3 16–64-channel layers (marked †).`,
+      '',
+      rows.length
+        ? table(
+            [
+              'model',
+              'layer (H×W×C→OC k s)',
+              '× in model',
+              'GFLOP/pass',
+              'fwd ms (GF/s)',
+              'bwd-data ms (GF/s)',
+              'bwd-weights ms (GF/s)',
+              'best GF/s fwd / bwd-data / bwd-weights',
+            ],
+            ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:'],
+            rows,
+          )
+        : 'No per-layer timings in these results.',
+    ].join('\n'),
+  };
+}
+
+/** "Peak RSS (MB)" of each framework's first round, and ft-native's buffer pool after it. */
+function memorySection(r, { models }) {
+  const body = [
+    'First round of each framework; whole process, one process per model and framework.',
+    '',
+    table(
+      ['model', `ft-native (bs ${r.batch})`, 'tfjs cpu (reduced bs)', `PyTorch (bs ${r.batch}, both layouts)`],
+      ['---', '---:', '---:', '---:'],
+      models.map((m) => {
+        const x = r.runs[m];
+        const rd = roundsOf(x)[0];
+        return [modelName(m), fmt(x.native?.maxRssMB), fmt(x.cpu?.maxRssMB), fmt(rd.torch?.maxRssMB)];
+      }),
+    ),
+  ];
+  const pools = models.map((m) => [m, r.runs[m].native?.native?.pool]).filter(([, p]) => p);
+  if (pools.length) {
+    body.push(
+      '',
+      'Buffer pool after each first-round ft-native run (free buffers are kept for reuse; `trimPool()` releases them):',
       '',
       table(
-        ['model', `ft-native (bs ${r.batch})`, 'tfjs cpu (reduced bs)', `PyTorch (bs ${r.batch}, both layouts)`],
-        ['---', '---:', '---:', '---:'],
-        models.map((m) => {
-          const x = r.runs[m];
-          const rd = roundsOf(x)[0];
-          return [name(m), fmt(x.native?.maxRssMB), fmt(x.cpu?.maxRssMB), fmt(rd.torch?.maxRssMB)];
-        }),
-      ),
-    ];
-    const pools = models.map((m) => [m, r.runs[m].native?.native?.pool]).filter(([, p]) => p);
-    if (pools.length) {
-      body.push(
-        '',
-        'Buffer pool after each first-round ft-native run (free buffers are kept for reuse; `trimPool()` releases them):',
-        '',
-        table(
-          ['model', 'hits', 'misses', 'held (MB)', 'live (MB)'],
-          ['---', '---:', '---:', '---:', '---:'],
-          pools.map(([m, p]) => [
-            name(m),
-            fmt(p.hits),
-            fmt(p.misses),
-            fmt(p.bytesHeld / 2 ** 20, 1),
-            fmt(p.bytesLive / 2 ** 20, 1),
-          ]),
-        ),
-      );
-    }
-    sections.push({ title: 'Peak RSS (MB)', body: body.join('\n') });
-  }
-
-  // Kernels and profile.
-  if (nat?.native) {
-    const used = new Set(models.flatMap((m) => r.runs[m].native?.native?.nativeKernels ?? []));
-    const fb = models.flatMap((m) =>
-      Object.entries(r.runs[m].native?.native?.fallbacks ?? {}).map(
-        ([k, c]) => `${k} (${name(m)}: ${c.fallback} fallbacks, ${c.errors} errors)`,
+        ['model', 'hits', 'misses', 'held (MB)', 'live (MB)'],
+        ['---', '---:', '---:', '---:', '---:'],
+        pools.map(([m, p]) => [
+          modelName(m),
+          fmt(p.hits),
+          fmt(p.misses),
+          fmt(p.bytesHeld / 2 ** 20, 1),
+          fmt(p.bytesLive / 2 ** 20, 1),
+        ]),
       ),
     );
-    sections.push({
-      title: 'Kernels',
-      body: [
-        `Native kernels used by these models: ${[...used]
-          .sort()
-          .map((k) => `\`${k}\``)
-          .join(', ')}.`,
-        '',
-        `JS fallbacks during the first-round runs: ${fb.length ? fb.join('; ') : 'none'}.`,
-      ].join('\n'),
-    });
-    const prof = models.filter((m) => r.runs[m].native?.profile);
-    if (prof.length) {
-      const body = [
-        'Per-kernel wall and process-CPU time, first ft-native round. Convolution input gradients are deferred until first read (the first layer’s is never read, so never computed); their time is counted under the kernel that reads them first (usually NativeReluGrad, Add or NativeBNGrad).',
-      ];
-      for (const m of prof) {
-        const p = r.runs[m].native.profile;
-        body.push(
-          '',
-          `${name(m)}: step ${p.stepMs.toFixed(0)} ms wall, ${p.stepCpuMs.toFixed(0)} ms CPU.`,
-          '',
-          table(
-            ['kernel', 'calls', 'wall ms', 'CPU ms'],
-            ['---', '---:', '---:', '---:'],
-            p.kernels.slice(0, 12).map((k) => [k.kernel, String(k.calls), k.wallMs.toFixed(1), k.cpuMs.toFixed(1)]),
-          ),
-        );
-      }
-      sections.push({ title: 'Profile of one ft-native training step (`--profile`)', body: body.join('\n') });
-    }
   }
+  return { title: 'Peak RSS (MB)', body: body.join('\n') };
+}
 
-  // Failed runs.
+/** "Kernels": the native kernels the models used and the JS fallbacks of the first-round runs. */
+function kernelsSection(r, { models }) {
+  const used = new Set(models.flatMap((m) => r.runs[m].native?.native?.nativeKernels ?? []));
+  const fb = models.flatMap((m) =>
+    Object.entries(r.runs[m].native?.native?.fallbacks ?? {}).map(
+      ([k, c]) => `${k} (${modelName(m)}: ${c.fallback} fallbacks, ${c.errors} errors)`,
+    ),
+  );
+  return {
+    title: 'Kernels',
+    body: [
+      `Native kernels used by these models: ${[...used]
+        .sort()
+        .map((k) => `\`${k}\``)
+        .join(', ')}.`,
+      '',
+      `JS fallbacks during the first-round runs: ${fb.length ? fb.join('; ') : 'none'}.`,
+    ].join('\n'),
+  };
+}
+
+/** "Profile" of one ft-native training step per profiled model (`--profile`), or null when none was profiled. */
+function profileSection(r, { models }) {
+  const prof = models.filter((m) => r.runs[m].native?.profile);
+  if (!prof.length) return null;
+  const body = [
+    'Per-kernel wall and process-CPU time, first ft-native round. Convolution input gradients are deferred until first read (the first layer’s is never read, so never computed); their time is counted under the kernel that reads them first (usually NativeReluGrad, Add or NativeBNGrad).',
+  ];
+  for (const m of prof) {
+    const p = r.runs[m].native.profile;
+    body.push(
+      '',
+      `${modelName(m)}: step ${p.stepMs.toFixed(0)} ms wall, ${p.stepCpuMs.toFixed(0)} ms CPU.`,
+      '',
+      table(
+        ['kernel', 'calls', 'wall ms', 'CPU ms'],
+        ['---', '---:', '---:', '---:'],
+        p.kernels.slice(0, 12).map((k) => [k.kernel, String(k.calls), k.wallMs.toFixed(1), k.cpuMs.toFixed(1)]),
+      ),
+    );
+  }
+  return { title: 'Profile of one ft-native training step (`--profile`)', body: body.join('\n') };
+}
+
+/** "Failed runs": every process that reported an error, or null when none did. */
+function failedRunsSection(r, { models }) {
   const errors = [];
   for (const m of models) {
     const rounds = roundsOf(r.runs[m]);
     rounds.forEach((rd, i) => {
       for (const b of ['native', 'nativeSpin', 'torch', 'torchPassive']) {
-        if (rd[b]?.error) errors.push(`${name(m)} ${b}${rounds.length > 1 ? ` (round ${i + 1})` : ''}: ${rd[b].error}`);
+        if (rd[b]?.error)
+          errors.push(`${modelName(m)} ${b}${rounds.length > 1 ? ` (round ${i + 1})` : ''}: ${rd[b].error}`);
       }
     });
-    if (r.runs[m].cpu?.error) errors.push(`${name(m)} cpu: ${r.runs[m].cpu.error}`);
+    if (r.runs[m].cpu?.error) errors.push(`${modelName(m)} cpu: ${r.runs[m].cpu.error}`);
   }
-  if (errors.length) sections.push({ title: 'Failed runs', body: errors.map((e) => `- ${e}`).join('\n') });
+  return errors.length ? { title: 'Failed runs', body: errors.map((e) => `- ${e}`).join('\n') } : null;
+}
 
-  sections.push({
-    title: 'Raw data',
-    body: 'Every process of every round, with every repetition, and the per-model summaries: [backend.json](backend.json).',
-  });
+/**
+ * Markdown page.
+ * @param r results object written by run.mjs.
+ * @param svgName file name of the chart next to the page.
+ */
+export function renderMarkdown(r, svgName) {
+  const ctx = pageContext(r);
+  const a = assess(r);
+  const sections = [
+    setupSection(r, ctx),
+    throughputSection(r, ctx, 'train', 'Training (images/s)', TARGETS.train, svgName),
+    throughputSection(r, ctx, 'infer', 'Inference (images/s)', TARGETS.infer, svgName),
+    ctx.nRounds > 1 ? roundsSection(r, ctx) : null,
+    convSection(r, ctx),
+    memorySection(r, ctx),
+    ctx.nat?.native ? kernelsSection(r, ctx) : null,
+    ctx.nat?.native ? profileSection(r, ctx) : null,
+    failedRunsSection(r, ctx),
+    {
+      title: 'Raw data',
+      body: 'Every process of every round, with every repetition, and the per-model summaries: [backend.json](backend.json).',
+    },
+  ].filter(Boolean);
 
   return resultsPage({
     title: 'Backend benchmark: `ft-native` vs tfjs `cpu` vs PyTorch (CPU)',
     command: r.command ?? 'node benchmarks/backend/run.mjs',
-    backend: backendText(r, nat, tor),
+    backend: backendText(r, ctx.nat, ctx.tor),
     machine: machineText(r),
     date: r.date,
     seeds: SEEDS,
