@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   ArrayImageDataset,
   type Callback,
+  constantLr,
   createRng,
   InvalidArgumentError,
   type Module,
@@ -23,7 +24,7 @@ import { adversarialFinetune, adversarialTrain } from './adversarial-train.js';
 import { attackAccuracy } from './attack-accuracy.js';
 import { PassCounter } from './pass-counter.js';
 import { PGD } from './pgd.js';
-import { constantLr, slowStartFastDecay } from './schedules.js';
+import { slowStartFastDecay } from './schedules.js';
 import { tinyConvNet } from './test-helpers.js';
 
 beforeAll(async () => {

@@ -42,12 +42,15 @@ import {
   type DataFn,
   EmptyDatasetError,
   fit,
+  fixedSchedule,
   type History,
   type ImageDataset,
   InvalidArgumentError,
   isLayersModel,
+  piecewiseDecay,
   type Rng,
   type Schedule,
+  type ScheduleSpec,
   type SgdOptions,
   ShapeError,
   sgd,
@@ -55,6 +58,7 @@ import {
   type Trainable,
   type TrainBatch,
 } from '@ft/core';
+import { checkNonNegative, checkPositiveInt } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attack } from './attack.js';
 import { type AttackAccuracyResult, attackAccuracy, type RobustnessData } from './attack-accuracy.js';
@@ -63,9 +67,8 @@ import { correctMask, crossEntropyPerExample } from './losses.js';
 import { logitsOf, resolveOutputKind } from './model-output.js';
 import { PassCounter, type PassCounts } from './pass-counter.js';
 import { PGD } from './pgd.js';
-import { fixedSchedule, piecewiseDecay, type ScheduleSpec } from './schedules.js';
 import { tradesAttack, tradesLoss } from './trades.js';
-import { checkNonNegative, checkPositiveInt, numClassesOf } from './validate.js';
+import { numClassesOf } from './validate.js';
 
 /** Training objectives. */
 export type TrainingMethod = 'natural' | 'madry' | 'trades' | 'fast-at';
@@ -164,6 +167,411 @@ interface AdvBatch extends TrainBatch {
 const METHODS: readonly TrainingMethod[] = ['natural', 'madry', 'trades', 'fast-at'];
 
 /**
+ * The default of every hyper-parameter of {@link adversarialTrain}, in one place (the option docs above repeat them).
+ * Step sizes are multiples of ε.
+ */
+const DEFAULTS = {
+  method: 'madry' as TrainingMethod,
+  /** L∞ budget ε (8/255, the CIFAR-10 standard). */
+  eps: 8 / 255,
+  /** Attack steps K (PGD-7, Madry et al.). */
+  steps: 7,
+  /** Step size α = ε/4 (PGD-AT, TRADES; also the α of the run fingerprint). */
+  alphaOverEps: 1 / 4,
+  /** Fast-AT: α = 1.25ε (Wong et al.). */
+  fastAtAlphaOverEps: 1.25,
+  /** TRADES β. */
+  beta: 6,
+  batchSize: 128,
+  /** Schedule: piecewiseDecay with this peak lr. */
+  peakLr: 0.1,
+  /** SGD as the reference code: momentum 0.9, coupled weight decay 5e-4. */
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  /** Validation: PGD-10 with α = ε/4, every epoch. */
+  valSteps: 10,
+  valEvery: 1,
+} as const;
+
+/** Validation settings with defaults applied. */
+interface ResolvedValidation {
+  data: RobustnessData;
+  attack: Attack;
+  every: number;
+  limit?: number;
+  restoreBest: boolean;
+}
+
+/** The options of {@link adversarialTrain}, checked and with every default applied. */
+interface ResolvedOptions {
+  method: TrainingMethod;
+  epochs: number;
+  /** Batch size, capped at the dataset size. */
+  batchSize: number;
+  /** What the model outputs. */
+  kind: 'logits' | 'probs';
+  eps: number;
+  alpha: number;
+  steps: number;
+  beta: number;
+  bnMode: 'train' | 'eval';
+  /** Attack crafting the training examples (madry, fast-at), null otherwise. */
+  attack: Attack | null;
+  /** Forward+backward passes of crafting one training example. */
+  attackPasses: number;
+  spec: ScheduleSpec;
+  schedule: Schedule;
+  totalSteps: number;
+  val: ResolvedValidation | null;
+}
+
+/**
+ * Checks the options of {@link adversarialTrain} once and applies the defaults ({@link DEFAULTS}); builds the
+ * training attack (madry: PGD-K with random start; fast-at: FGSM with random start) and the validation attack unless
+ * given. The checks run in a fixed order, so a call with several bad options always reports the same one.
+ */
+function resolveOptions(model: Trainable, data: ImageDataset, opts: AdversarialTrainOptions): ResolvedOptions {
+  const where = 'adversarialTrain';
+  const method = opts.method ?? DEFAULTS.method;
+  if (!METHODS.includes(method)) {
+    throw new InvalidArgumentError(`${where}: method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
+  }
+  if (!data || data.size === 0) throw new EmptyDatasetError(`${where}: the training dataset is empty`);
+  const epochs = checkPositiveInt(opts.epochs, 'epochs', where);
+  const batchSize = Math.min(checkPositiveInt(opts.batchSize ?? DEFAULTS.batchSize, 'batchSize', where), data.size);
+  const kind = resolveOutputKind(model, opts.attack?.output ?? 'auto');
+  checkModelMatchesData(model, data, where);
+  const eps = checkNonNegative(opts.attack?.eps ?? opts.eps ?? DEFAULTS.eps, 'eps', where);
+  const steps = checkPositiveInt(opts.steps ?? DEFAULTS.steps, 'steps', where);
+  const beta = checkNonNegative(opts.beta ?? DEFAULTS.beta, 'beta', where);
+  const bnMode = opts.bnMode ?? (method === 'trades' ? 'eval' : 'train');
+  if (bnMode !== 'train' && bnMode !== 'eval') {
+    throw new InvalidArgumentError(`${where}: bnMode must be 'train' or 'eval', got ${String(bnMode)}`);
+  }
+  const attack = trainingAttack(model, opts, method, { eps, steps, kind }, where);
+  const alpha = checkNonNegative(opts.alpha ?? eps * DEFAULTS.alphaOverEps, 'alpha', where);
+  const totalSteps = epochs * Math.ceil(data.size / batchSize);
+  const spec: ScheduleSpec =
+    opts.schedule === undefined
+      ? piecewiseDecay({ peakLr: DEFAULTS.peakLr })
+      : typeof opts.schedule === 'function'
+        ? fixedSchedule(opts.schedule)
+        : opts.schedule;
+  const schedule = spec.build(totalSteps);
+  const attackPasses = method === 'trades' ? steps : (attack?.passesPerExample() ?? 0);
+  const val = resolveValidation(model, opts.val, { eps, kind }, where);
+  return {
+    method,
+    epochs,
+    batchSize,
+    kind,
+    eps,
+    alpha,
+    steps,
+    beta,
+    bnMode,
+    attack,
+    attackPasses,
+    spec,
+    schedule,
+    totalSteps,
+    val,
+  };
+}
+
+/** Throws ShapeError unless the model outputs one score per class of the dataset. */
+function checkModelMatchesData(model: Trainable, data: ImageDataset, where: string): void {
+  const classes = isLayersModel(model)
+    ? numClassesOf(model)
+    : tf.tidy(() => numClassesOf(model, tf.tensor4d(data.get(0).x, [1, ...data.shape])));
+  if (data.numClasses !== classes) {
+    throw new ShapeError(
+      `${where}: the dataset has ${data.numClasses} classes but the model outputs ${classes}; the outputs must be logits or probabilities over the dataset's labels`,
+    );
+  }
+}
+
+/** The attack crafting training examples: the caller's (madry, fast-at; it must attack `model`) or a default one. */
+function trainingAttack(
+  model: Trainable,
+  opts: AdversarialTrainOptions,
+  method: TrainingMethod,
+  { eps, steps, kind }: { eps: number; steps: number; kind: 'logits' | 'probs' },
+  where: string,
+): Attack | null {
+  if (method === 'madry' || method === 'fast-at') {
+    if (opts.attack) {
+      if (opts.attack.model !== model) {
+        throw new InvalidArgumentError(
+          `${where}: opts.attack was built for another model; build it on the model being trained`,
+        );
+      }
+      return opts.attack;
+    }
+    if (method === 'madry') {
+      const alpha = opts.alpha ?? eps * DEFAULTS.alphaOverEps;
+      return new PGD(model, { eps, alpha, steps, randomStart: true, output: kind });
+    }
+    const alpha = opts.alpha ?? DEFAULTS.fastAtAlphaOverEps * eps;
+    return new FGSM(model, { eps, randomStart: true, alpha, output: kind });
+  }
+  if (opts.attack) {
+    throw new InvalidArgumentError(
+      `${where}: method '${method}' does not take an attack (TRADES uses eps/alpha/steps)`,
+    );
+  }
+  return null;
+}
+
+/** Validation settings with defaults (PGD-10, α = ε/4, every epoch); null without `val`. */
+function resolveValidation(
+  model: Trainable,
+  val: AdversarialValidation | undefined,
+  { eps, kind }: { eps: number; kind: 'logits' | 'probs' },
+  where: string,
+): ResolvedValidation | null {
+  if (!val) return null;
+  const attack =
+    val.attack ??
+    new PGD(model, { eps, alpha: eps * DEFAULTS.alphaOverEps, steps: DEFAULTS.valSteps, output: kind, seed: 'val' });
+  if (attack.model !== model) {
+    throw new InvalidArgumentError(
+      `${where}: val.attack was built for another model; build it on the model being trained`,
+    );
+  }
+  const every = checkPositiveInt(val.every ?? DEFAULTS.valEvery, 'val.every', where);
+  return {
+    data: val.data,
+    attack,
+    every,
+    ...(val.limit ? { limit: val.limit } : {}),
+    restoreBest: val.restoreBest ?? false,
+  };
+}
+
+// ---- training modes: how a batch is crafted, fed forward, scored and counted ----
+
+/** One training objective's step: the data stage (crafting), the forward pass and the loss, and its pass count. */
+interface TrainingMode {
+  /** Turns a clean batch into the batch the update sees (called outside the weight-gradient tape). */
+  craft(batch: TrainBatch, rng: Rng): AdvBatch;
+  forward(model: Trainable, batch: AdvBatch, ctx: { training: boolean }): tf.Tensor;
+  loss(y: tf.Tensor, z: tf.Tensor): tf.Scalar;
+  /** Adds the passes of one optimizer step on `batchSize` examples. */
+  countPasses(counter: PassCounter, batchSize: number): void;
+}
+
+/** Cross-entropy on the model's logits of `batch.x`. */
+function ceMode(o: ResolvedOptions): Pick<TrainingMode, 'forward' | 'loss'> {
+  return {
+    forward: (m, batch, ctx) => logitsOf(m, batch.x, o.kind, ctx.training),
+    loss: (y, z) => tf.tidy(() => tf.mean(crossEntropyPerExample(z as tf.Tensor2D, y as tf.Tensor1D)) as tf.Scalar),
+  };
+}
+
+/** Natural (clean) training: one pass per example. */
+function naturalMode(o: ResolvedOptions): TrainingMode {
+  return {
+    ...ceMode(o),
+    craft: (b) => ({ x: b.x as tf.Tensor4D, y: b.y as tf.Tensor1D }),
+    countPasses: (counter, bs) => counter.add('natural', bs),
+  };
+}
+
+/**
+ * PGD-AT (madry) and Fast-AT: the update sees only the attack's x + δ (no clean term); the attack's passes, one
+ * update pass, and one forward-only pass per PGD restart beyond the first.
+ */
+function attackMode(o: ResolvedOptions, attack: Attack): TrainingMode {
+  const training = o.bnMode === 'train';
+  return {
+    ...ceMode(o),
+    craft: (b, rng) => {
+      const x = b.x as tf.Tensor4D;
+      const xAdv = attack.run(x, b.y as tf.Tensor1D, { rng, training });
+      x.dispose();
+      return { x: xAdv, y: b.y as tf.Tensor1D };
+    },
+    countPasses: (counter, bs) => {
+      counter.add('adversarialAttack', bs, o.attackPasses);
+      counter.add('adversarialUpdate', bs, 1);
+      if (attack instanceof PGD && attack.restarts > 1) counter.add('forwardOnly', bs, attack.restarts);
+    },
+  };
+}
+
+/** TRADES: x' from the KL attack; the update sees x and x' (2 passes), plus one forward-only pass. */
+function tradesMode(model: Trainable, o: ResolvedOptions): TrainingMode {
+  const training = o.bnMode === 'train';
+  return {
+    craft: (b, rng) => {
+      const xAdv = tradesAttack(model, b.x as tf.Tensor4D, {
+        eps: o.eps,
+        alpha: o.alpha,
+        steps: o.steps,
+        training,
+        kind: o.kind,
+        rng,
+      });
+      return { x: b.x as tf.Tensor4D, y: b.y as tf.Tensor1D, xAdv };
+    },
+    forward: (m, batch, ctx) => {
+      const zc = logitsOf(m, batch.x, o.kind, ctx.training);
+      const za = logitsOf(m, batch.xAdv as tf.Tensor4D, o.kind, ctx.training);
+      return tf.concat([zc, za], 0);
+    },
+    loss: (y, z) =>
+      tf.tidy(() => {
+        const n = y.shape[0];
+        const zc = tf.slice(z, 0, n) as tf.Tensor2D;
+        const za = tf.slice(z, n, n) as tf.Tensor2D;
+        return tradesLoss(zc, za, y as tf.Tensor1D, o.beta);
+      }),
+    countPasses: (counter, bs) => {
+      counter.add('adversarialAttack', bs, o.attackPasses);
+      counter.add('adversarialUpdate', bs, 2);
+      counter.add('forwardOnly', bs);
+    },
+  };
+}
+
+function trainingMode(model: Trainable, o: ResolvedOptions): TrainingMode {
+  if (o.method === 'natural') return naturalMode(o);
+  if (o.method === 'trades') return tradesMode(model, o);
+  return attackMode(o, o.attack as Attack);
+}
+
+/** Training accuracy on the examples the update saw last (the adversarial half for TRADES). */
+function trainAccuracy(y: tf.Tensor, z: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const n = y.shape[0];
+    const zz = z.shape[0] === n ? z : tf.slice(z, n, n);
+    return tf.mean(correctMask(zz as tf.Tensor2D, y as tf.Tensor1D)) as tf.Scalar;
+  });
+}
+
+// ---- one epoch of data ----
+
+/**
+ * The epoch's batches for `fit`'s data stage: shuffled clean batches (augmented with `augment`), each crafted by the
+ * mode with its own rng stream (`attack/batch-i`), so a resumed epoch re-creates the same streams.
+ */
+function epochData(data: ImageDataset, o: ResolvedOptions, mode: TrainingMode, augment?: Augment): DataFn<AdvBatch> {
+  return (_epoch, rng) => {
+    const attackRng = rng.fork('attack');
+    const src = batches(data, {
+      batchSize: o.batchSize,
+      sampler: shuffled(),
+      rng: rng.fork('batches'),
+      ...(augment ? { transform: augment } : {}),
+    });
+    return (async function* () {
+      let i = 0;
+      for await (const b of src) {
+        const r = attackRng.fork(`batch-${i++}`);
+        let out: AdvBatch;
+        try {
+          out = mode.craft(b, r);
+        } catch (err) {
+          b.dispose();
+          throw err;
+        }
+        yield out;
+      }
+    })();
+  };
+}
+
+/** Adds each optimizer step's passes to `counter` (per step, so a resumed run counts exactly); checkpointed. */
+function passCounterCallback(mode: TrainingMode, counter: PassCounter): Callback {
+  return {
+    name: 'passCounter',
+    onStepEnd: (_step, logs) => mode.countPasses(counter, logs.batchSize),
+    getState: () => counter.snapshot(),
+    setState: (s) => counter.restore(s as PassCounts),
+  };
+}
+
+// ---- validation and early stopping (Rice et al.) ----
+
+/** The validation curve, the best epoch, and (with `restoreBest`) the best weights, filled by the callback. */
+class RobustValidation {
+  readonly curve: ValPoint[] = [];
+  best = { epoch: -1, robust: Number.NEGATIVE_INFINITY };
+  private bestWeights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly val: ResolvedValidation | null,
+    private readonly epochs: number,
+    private readonly counter: PassCounter,
+    private readonly rng: Rng,
+    private readonly opts: Pick<AdversarialTrainOptions, 'signal' | 'log'>,
+  ) {}
+
+  /** Measures clean and robust accuracy every `every` epochs (and after the last); checkpointed. */
+  callback(): Callback {
+    return {
+      name: 'robustValidation',
+      onEpochEnd: async (epoch, logs, ctx) => {
+        const val = this.val;
+        if (!val) return;
+        const last = epoch === this.epochs - 1;
+        if ((epoch + 1) % val.every !== 0 && !last) return;
+        const r: AttackAccuracyResult = await attackAccuracy(ctx.model, val.data, {
+          attacks: [val.attack],
+          rng: this.rng.fork(`epoch-${epoch}`),
+          counter: this.counter,
+          ...(val.limit ? { limit: val.limit } : {}),
+          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+        });
+        logs.val_clean = r.clean;
+        logs.val_robust = r.worstCase;
+        this.record(ctx.model, epoch, r);
+        this.opts.log?.(
+          `[adv] epoch ${epoch + 1}/${this.epochs}: val clean ${(100 * r.clean).toFixed(1)}%, robust ${(100 * r.worstCase).toFixed(1)}%`,
+        );
+      },
+      getState: () => ({ valCurve: this.curve, best: this.best }),
+      setState: (s) => {
+        const st = s as { valCurve: ValPoint[]; best: { epoch: number; robust: number } };
+        this.curve.splice(0, this.curve.length, ...st.valCurve);
+        this.best = st.best;
+      },
+    };
+  }
+
+  private record(model: Trainable, epoch: number, r: AttackAccuracyResult): void {
+    this.curve.push({ epoch, clean: r.clean, robust: r.worstCase, passes: this.counter.total });
+    if (r.worstCase > this.best.robust) {
+      this.best = { epoch, robust: r.worstCase };
+      if (this.val?.restoreBest) {
+        tf.dispose(this.bestWeights ?? []);
+        this.bestWeights = allVariablesOf(model).map((v) => tf.clone(v));
+      }
+    }
+  }
+
+  /** With `restoreBest`: assigns the best weights unless the best epoch is the last one. Frees the copies. */
+  finish(model: Trainable): boolean {
+    const bw = this.bestWeights;
+    if (!this.val?.restoreBest || !bw) return false;
+    let restored = false;
+    const lastEpoch = this.curve[this.curve.length - 1]?.epoch;
+    if (this.best.epoch !== lastEpoch) {
+      allVariablesOf(model).forEach((v, i) => {
+        v.assign(bw[i]);
+      });
+      restored = true;
+    }
+    tf.dispose(bw);
+    this.bestWeights = null;
+    return restored;
+  }
+}
+
+// ---- the run ----
+
+/**
  * Trains `model` on `data` with the chosen objective (see the file header) and returns the history, the pass
  * counts, the validation curve and the robust-overfitting gap.
  * @param model a LayersModel (or Module) on [0, 1] inputs with a logits or softmax output.
@@ -178,253 +586,87 @@ export async function adversarialTrain(
   opts: AdversarialTrainOptions,
 ): Promise<AdversarialTrainResult> {
   const t0 = performance.now();
-  const where = 'adversarialTrain';
-  const method = opts.method ?? 'madry';
-  if (!METHODS.includes(method)) {
-    throw new InvalidArgumentError(`${where}: method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
-  }
-  if (!data || data.size === 0) throw new EmptyDatasetError(`${where}: the training dataset is empty`);
-  const epochs = checkPositiveInt(where, 'epochs', opts.epochs);
-  const batchSize = Math.min(checkPositiveInt(where, 'batchSize', opts.batchSize ?? 128), data.size);
-  const kind = resolveOutputKind(model, opts.attack?.output ?? 'auto');
-  const classes = isLayersModel(model)
-    ? numClassesOf(model)
-    : tf.tidy(() => numClassesOf(model, tf.tensor4d(data.get(0).x, [1, ...data.shape])));
-  if (data.numClasses !== classes) {
-    throw new ShapeError(
-      `${where}: the dataset has ${data.numClasses} classes but the model outputs ${classes}; the outputs must be logits or probabilities over the dataset's labels`,
-    );
-  }
-  const eps = checkNonNegative(where, 'eps', opts.attack?.eps ?? opts.eps ?? 8 / 255);
-  const steps = checkPositiveInt(where, 'steps', opts.steps ?? 7);
-  const beta = checkNonNegative(where, 'beta', opts.beta ?? 6);
-  const bnMode = opts.bnMode ?? (method === 'trades' ? 'eval' : 'train');
-  if (bnMode !== 'train' && bnMode !== 'eval') {
-    throw new InvalidArgumentError(`${where}: bnMode must be 'train' or 'eval', got ${String(bnMode)}`);
-  }
-  let attack: Attack | null = null;
-  if (method === 'madry' || method === 'fast-at') {
-    if (opts.attack) {
-      if (opts.attack.model !== model) {
-        throw new InvalidArgumentError(
-          `${where}: opts.attack was built for another model; build it on the model being trained`,
-        );
-      }
-      attack = opts.attack;
-    } else if (method === 'madry') {
-      attack = new PGD(model, { eps, alpha: opts.alpha ?? eps / 4, steps, randomStart: true, output: kind });
-    } else {
-      attack = new FGSM(model, { eps, randomStart: true, alpha: opts.alpha ?? 1.25 * eps, output: kind });
-    }
-  } else if (opts.attack) {
-    throw new InvalidArgumentError(
-      `${where}: method '${method}' does not take an attack (TRADES uses eps/alpha/steps)`,
-    );
-  }
-  const alpha = checkNonNegative(where, 'alpha', opts.alpha ?? eps / 4);
-  const stepsPerEpoch = Math.ceil(data.size / batchSize);
-  const totalSteps = epochs * stepsPerEpoch;
-  const spec: ScheduleSpec =
-    opts.schedule === undefined
-      ? piecewiseDecay({ peakLr: 0.1 })
-      : typeof opts.schedule === 'function'
-        ? fixedSchedule(opts.schedule)
-        : opts.schedule;
-  const schedule = spec.build(totalSteps);
+  const o = resolveOptions(model, data, opts);
   const counter = opts.counter ?? new PassCounter();
-  const attackPasses = method === 'trades' ? steps : (attack?.passesPerExample() ?? 0);
-  const training = bnMode === 'train';
-
-  const dataFn: DataFn<AdvBatch> = (_epoch, rng) => {
-    const attackRng = rng.fork('attack');
-    const src = batches(data, {
-      batchSize,
-      sampler: shuffled(),
-      rng: rng.fork('batches'),
-      ...(opts.augment ? { transform: opts.augment } : {}),
-    });
-    return (async function* () {
-      let i = 0;
-      for await (const b of src) {
-        const r = attackRng.fork(`batch-${i++}`);
-        if (method === 'natural') {
-          yield { x: b.x, y: b.y };
-          continue;
-        }
-        let out: AdvBatch;
-        try {
-          if (method === 'trades') {
-            const xAdv = tradesAttack(model, b.x, { eps, alpha, steps, training, kind, rng: r });
-            out = { x: b.x, y: b.y, xAdv };
-          } else {
-            const xAdv = (attack as Attack).run(b.x, b.y, { rng: r, training });
-            b.x.dispose();
-            out = { x: xAdv, y: b.y };
-          }
-        } catch (err) {
-          b.dispose();
-          throw err;
-        }
-        yield out;
-      }
-    })();
-  };
-
-  const forward = (m: Trainable, batch: AdvBatch, ctx: { training: boolean }) => {
-    if (method !== 'trades') return logitsOf(m, batch.x, kind, ctx.training);
-    const zc = logitsOf(m, batch.x, kind, ctx.training);
-    const za = logitsOf(m, batch.xAdv as tf.Tensor4D, kind, ctx.training);
-    return tf.concat([zc, za], 0);
-  };
-  const loss = (y: tf.Tensor, z: tf.Tensor) =>
-    tf.tidy(() => {
-      const n = y.shape[0];
-      if (method !== 'trades') return tf.mean(crossEntropyPerExample(z as tf.Tensor2D, y as tf.Tensor1D)) as tf.Scalar;
-      const zc = tf.slice(z, 0, n) as tf.Tensor2D;
-      const za = tf.slice(z, n, n) as tf.Tensor2D;
-      return tradesLoss(zc, za, y as tf.Tensor1D, beta);
-    });
-  // training accuracy on the examples the update saw last (adversarial for AT methods)
-  const acc = (y: tf.Tensor, z: tf.Tensor) =>
-    tf.tidy(() => {
-      const n = y.shape[0];
-      const zz = z.shape[0] === n ? z : tf.slice(z, n, n);
-      return tf.mean(correctMask(zz as tf.Tensor2D, y as tf.Tensor1D)) as tf.Scalar;
-    });
-
-  // ---- pass accounting (per optimizer step, so a resumed run counts exactly) ----
-  const passCallback: Callback = {
-    name: 'passCounter',
-    onStepEnd: (_step, logs) => {
-      const bs = logs.batchSize;
-      if (method === 'natural') counter.add('natural', bs);
-      else {
-        counter.add('adversarialAttack', bs, attackPasses);
-        counter.add('adversarialUpdate', bs, method === 'trades' ? 2 : 1);
-        if (method === 'trades') counter.add('forwardOnly', bs);
-        else if (attack instanceof PGD && attack.restarts > 1) counter.add('forwardOnly', bs, attack.restarts);
-      }
-    },
-    getState: () => counter.snapshot(),
-    setState: (s) => counter.restore(s as PassCounts),
-  };
-
-  // ---- validation ----
-  const valCurve: ValPoint[] = [];
-  let best = { epoch: -1, robust: Number.NEGATIVE_INFINITY };
-  let bestWeights: tf.Tensor[] | null = null;
-  const val = opts.val;
-  const valAttack =
-    val?.attack ?? (val ? new PGD(model, { eps, alpha: eps / 4, steps: 10, output: kind, seed: 'val' }) : null);
-  if (valAttack && valAttack.model !== model) {
-    throw new InvalidArgumentError(
-      `${where}: val.attack was built for another model; build it on the model being trained`,
-    );
-  }
-  const every = val ? checkPositiveInt(where, 'val.every', val.every ?? 1) : 1;
-  const valRng = opts.rng.fork('val');
-  const valCallback: Callback = {
-    name: 'robustValidation',
-    onEpochEnd: async (epoch, logs, ctx) => {
-      if (!val || !valAttack) return;
-      const last = epoch === epochs - 1;
-      if ((epoch + 1) % every !== 0 && !last) return;
-      const r: AttackAccuracyResult = await attackAccuracy(ctx.model, val.data, {
-        attacks: [valAttack],
-        rng: valRng.fork(`epoch-${epoch}`),
-        counter,
-        ...(val.limit ? { limit: val.limit } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      logs.val_clean = r.clean;
-      logs.val_robust = r.worstCase;
-      valCurve.push({ epoch, clean: r.clean, robust: r.worstCase, passes: counter.total });
-      if (r.worstCase > best.robust) {
-        best = { epoch, robust: r.worstCase };
-        if (val.restoreBest) {
-          tf.dispose(bestWeights ?? []);
-          bestWeights = allVariablesOf(ctx.model).map((v) => tf.clone(v));
-        }
-      }
-      opts.log?.(
-        `[adv] epoch ${epoch + 1}/${epochs}: val clean ${(100 * r.clean).toFixed(1)}%, robust ${(100 * r.worstCase).toFixed(1)}%`,
-      );
-    },
-    getState: () => ({ valCurve, best }),
-    setState: (s) => {
-      const st = s as { valCurve: ValPoint[]; best: { epoch: number; robust: number } };
-      valCurve.splice(0, valCurve.length, ...st.valCurve);
-      best = st.best;
-    },
-  };
-
-  const optimizer = sgd({ lr: schedule(0), momentum: 0.9, weightDecay: 5e-4, ...(opts.optimizer ?? {}) });
+  const mode = trainingMode(model, o);
+  const validation = new RobustValidation(o.val, o.epochs, counter, opts.rng.fork('val'), opts);
+  const optimizer = sgd({
+    lr: o.schedule(0),
+    momentum: DEFAULTS.momentum,
+    weightDecay: DEFAULTS.weightDecay,
+    ...(opts.optimizer ?? {}),
+  });
   let history: History;
   try {
     history = await fit<AdvBatch>(model, {
-      data: dataFn,
-      loss: (y, z) => loss(y, z),
-      forward,
-      metrics: { acc: (y, z) => acc(y, z) },
+      data: epochData(data, o, mode, opts.augment),
+      loss: (y, z) => mode.loss(y, z),
+      forward: mode.forward,
+      metrics: { acc: (y, z) => trainAccuracy(y, z) },
       optimizer,
-      schedule,
-      epochs,
+      schedule: o.schedule,
+      epochs: o.epochs,
       rng: opts.rng,
-      callbacks: [passCallback, valCallback, ...(opts.callbacks ?? [])],
-      ...(opts.checkpoint
-        ? {
-            checkpoint: {
-              ...opts.checkpoint,
-              // the run fingerprint: the method's own settings, under the caller's keys (dataset, seed, lr…)
-              config: {
-                method,
-                batchSize,
-                trainSize: data.size,
-                eps,
-                alpha,
-                steps,
-                beta,
-                bnMode,
-                schedule: spec.name,
-                lrPeak: peakOf(schedule, totalSteps),
-                ...(opts.checkpoint.config ?? {}),
-              },
-            },
-          }
-        : {}),
+      callbacks: [passCounterCallback(mode, counter), validation.callback(), ...(opts.callbacks ?? [])],
+      ...(opts.checkpoint ? { checkpoint: fingerprinted(opts.checkpoint, o, data.size) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
   } finally {
     optimizer.dispose();
   }
-  let restoredBest = false;
-  if (val?.restoreBest && bestWeights) {
-    const bw: tf.Tensor[] = bestWeights;
-    const lastEpoch = valCurve[valCurve.length - 1]?.epoch;
-    if (best.epoch !== lastEpoch) {
-      allVariablesOf(model).forEach((v, i) => {
-        v.assign(bw[i]);
-      });
-      restoredBest = true;
-    }
-    tf.dispose(bw);
-  }
-  const lastRobust = valCurve.length ? valCurve[valCurve.length - 1].robust : Number.NaN;
-  const bestRobust = valCurve.length ? best.robust : Number.NaN;
+  const restoredBest = validation.finish(model);
+  return summarize(history, o, validation, counter, restoredBest, performance.now() - t0);
+}
+
+/**
+ * `checkpoint` with the run fingerprint: the method's own settings, under the caller's keys (dataset, seed, lr…),
+ * so resuming with other settings throws `ResumeMismatchError`.
+ */
+function fingerprinted(checkpoint: CheckpointOptions, o: ResolvedOptions, trainSize: number): CheckpointOptions {
+  return {
+    ...checkpoint,
+    config: {
+      method: o.method,
+      batchSize: o.batchSize,
+      trainSize,
+      eps: o.eps,
+      alpha: o.alpha,
+      steps: o.steps,
+      beta: o.beta,
+      bnMode: o.bnMode,
+      schedule: o.spec.name,
+      lrPeak: peakOf(o.schedule, o.totalSteps),
+      ...(checkpoint.config ?? {}),
+    },
+  };
+}
+
+/** The result of a finished run. */
+function summarize(
+  history: History,
+  o: ResolvedOptions,
+  validation: RobustValidation,
+  counter: PassCounter,
+  restoredBest: boolean,
+  ms: number,
+): AdversarialTrainResult {
+  const curve = validation.curve;
+  const lastRobust = curve.length ? curve[curve.length - 1].robust : Number.NaN;
+  const bestRobust = curve.length ? validation.best.robust : Number.NaN;
   return {
     history,
     passes: counter.snapshot(),
-    valCurve,
-    bestEpoch: best.epoch,
+    valCurve: curve,
+    bestEpoch: validation.best.epoch,
     bestRobust,
     lastRobust,
-    overfitGap: valCurve.length ? bestRobust - lastRobust : Number.NaN,
+    overfitGap: curve.length ? bestRobust - lastRobust : Number.NaN,
     restoredBest,
     steps: history.steps,
-    ms: performance.now() - t0,
-    method,
-    schedule: spec.name,
+    ms,
+    method: o.method,
+    schedule: o.spec.name,
   };
 }
 

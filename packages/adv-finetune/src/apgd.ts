@@ -19,10 +19,10 @@
  */
 
 import { InvalidArgumentError, type Trainable } from '@ft/core';
+import { checkNonNegative, checkPositiveInt } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { Attack, type AttackContext, type AttackLoss, type BaseAttackOptions, keepBetter, l2Norms } from './attack.js';
 import { round } from './pgd.js';
-import { checkNonNegative, checkPositiveInt } from './validate.js';
 
 /** Options of {@link APGD} (defaults in brackets). */
 export interface APGDOptions extends BaseAttackOptions {
@@ -57,13 +57,13 @@ export class APGD extends Attack {
       throw new InvalidArgumentError(`APGD: norm must be 'Linf' or 'L2', got ${String(this.norm)}`);
     }
     this.eps = Attack.checkEps('APGD', opts.eps ?? (this.norm === 'Linf' ? 8 / 255 : 0.5));
-    this.steps = checkPositiveInt('APGD', 'steps', opts.steps ?? 100);
-    this.restarts = checkPositiveInt('APGD', 'restarts', opts.restarts ?? 1);
+    this.steps = checkPositiveInt(opts.steps ?? 100, 'steps', 'APGD');
+    this.restarts = checkPositiveInt(opts.restarts ?? 1, 'restarts', 'APGD');
     this.loss = opts.loss ?? 'ce';
     if (this.loss !== 'ce' && this.loss !== 'dlr') {
       throw new InvalidArgumentError(`APGD: loss must be 'ce' or 'dlr', got ${String(this.loss)}`);
     }
-    this.rho = checkNonNegative('APGD', 'rho', opts.rho ?? 0.75);
+    this.rho = checkNonNegative(opts.rho ?? 0.75, 'rho', 'APGD');
     this.name =
       `APGD-${this.loss.toUpperCase()}-${this.steps} (${this.norm === 'Linf' ? 'L∞' : 'L2'}, ε=${round(this.eps)}` +
       `${this.restarts > 1 ? `, ${this.restarts} restarts` : ''}${this.targeted ? ', targeted' : ''})`;

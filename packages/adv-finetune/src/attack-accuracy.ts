@@ -23,12 +23,13 @@ import {
   type Trainable,
   yieldToEventLoop,
 } from '@ft/core';
+import { checkPositiveInt } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attack } from './attack.js';
 import { correctMask } from './losses.js';
 import { logitsOf, resolveOutputKind } from './model-output.js';
 import type { PassCounter } from './pass-counter.js';
-import { checkImages, checkLabels, checkPositiveInt, numClassesOf } from './validate.js';
+import { checkClassLabels, checkImages, numClassesOf } from './validate.js';
 
 /** Evaluation data: an image dataset (from @ft/core) or tensors `{x: [N, H, W, C] in [0, 1], y: [N] int32}`. */
 export type RobustnessData = ImageDataset | { x: tf.Tensor4D; y: tf.Tensor1D };
@@ -135,8 +136,8 @@ export async function attackAccuracy(
   const t0 = performance.now();
   const attacks = opts.attacks ?? [];
   if (!Array.isArray(attacks)) throw new InvalidArgumentError('evaluateRobustness: attacks must be an array');
-  const batchSize = checkPositiveInt('evaluateRobustness', 'batchSize', opts.batchSize ?? 256);
-  if (opts.limit !== undefined) checkPositiveInt('evaluateRobustness', 'limit', opts.limit);
+  const batchSize = checkPositiveInt(opts.batchSize ?? 256, 'batchSize', 'evaluateRobustness');
+  if (opts.limit !== undefined) checkPositiveInt(opts.limit, 'limit', 'evaluateRobustness');
   const mode = opts.mode ?? 'full';
   if (mode !== 'full' && mode !== 'cascade') {
     throw new InvalidArgumentError(`evaluateRobustness: mode must be 'full' or 'cascade', got ${String(mode)}`);
@@ -171,8 +172,8 @@ export async function attackAccuracy(
       await yieldToEventLoop(); // lets a SIGINT handler abort `signal` between batches
       opts.signal?.throwIfAborted();
       const where = 'evaluateRobustness';
-      checkImages(where, batch.x);
-      const yv = checkLabels(where, batch.y, batch.x.shape[0], classes);
+      checkImages(batch.x, 'x', where);
+      const yv = checkClassLabels(batch.y, 'y', where, batch.x.shape[0], classes);
       const bs = yv.length;
       const [clean, finite] = tf.tidy(() => {
         const z = logitsOf(model, batch.x, kind, false);

@@ -14,11 +14,12 @@
  */
 
 import { createRng, InvalidArgumentError, type Rng, ShapeError, type Trainable } from '@ft/core';
+import { checkNonNegative } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { correctMask, crossEntropyPerExample, dlrPerExample, inputGradWithAux } from './losses.js';
 import { checkProbabilities, forwardRaw, logitsOf, type OutputKind, resolveOutputKind } from './model-output.js';
 import type { PassCounter, PassKind } from './pass-counter.js';
-import { checkImages, checkLabels, checkNonNegative, numClassesOf } from './validate.js';
+import { checkClassLabels, checkImages, numClassesOf } from './validate.js';
 
 /** How target labels are chosen for a targeted attack when `run` gets no `targets`. */
 export type TargetSelector =
@@ -180,11 +181,11 @@ export abstract class Attack {
   run(x: tf.Tensor4D, y: tf.Tensor1D, opts?: AttackRunOptions | Rng): tf.Tensor4D {
     const o: AttackRunOptions = isRng(opts) ? { rng: opts } : (opts ?? {});
     const where = this.kind;
-    if (this.checkInputs) checkImages(where, x, this.clip);
+    if (this.checkInputs) checkImages(x, 'x', where, this.clip);
     else if (x.rank !== 4) throw new ShapeError(`${where}: x must be [N, H, W, C], got [${x.shape}]`);
     const n = x.shape[0];
     const c = this.numClasses(x);
-    if (this.checkInputs) checkLabels(where, y, n, c);
+    if (this.checkInputs) checkClassLabels(y, 'y', where, n, c);
     const rng = o.rng ?? this.rng;
     const training = o.training ?? this.bnMode === 'train';
     const counter = o.counter ?? this.counter;
@@ -200,7 +201,7 @@ export abstract class Attack {
     let ownTargets = false;
     if (this.targeted) {
       if (o.targets) {
-        if (this.checkInputs) checkLabels(where, o.targets, n, c, 'targets');
+        if (this.checkInputs) checkClassLabels(o.targets, 'targets', where, n, c);
         targets = o.targets;
       } else {
         targets = this.chooseTargets(x, y, c, rng, counter);
@@ -315,7 +316,7 @@ export abstract class Attack {
 
   /** Checks ε (≥ 0) for the constructor of a subclass. */
   protected static checkEps(kind: string, eps: unknown): number {
-    return checkNonNegative(kind, 'eps', eps);
+    return checkNonNegative(eps, 'eps', kind);
   }
 }
 

@@ -17,6 +17,8 @@ import {
   type CommandContext,
   type CommandOption,
   type CommandSpec,
+  constantLr,
+  cyclicLr,
   defineCommand,
   encodeNpy,
   type ImageDataset,
@@ -26,6 +28,9 @@ import {
   loadModel,
   loadZooModel,
   npyArray,
+  oneCycleLr,
+  piecewiseDecay,
+  type ScheduleSpec,
   saveModel,
   sequential,
   stratifiedSplit,
@@ -42,14 +47,7 @@ import { correctMask } from './losses.js';
 import { logitsOf, resolveOutputKind } from './model-output.js';
 import { PassCounter } from './pass-counter.js';
 import { PGD, PGDL2 } from './pgd.js';
-import {
-  constantLr,
-  cyclicLr,
-  oneCycleLr,
-  piecewiseDecay,
-  type ScheduleSpec,
-  slowStartFastDecay,
-} from './schedules.js';
+import { slowStartFastDecay } from './schedules.js';
 
 /** Attack names the CLI accepts. */
 export const CLI_ATTACKS = ['fgsm', 'fgsm-rs', 'pgd', 'pgdl2', 'apgd', 'apgd-dlr'] as const;

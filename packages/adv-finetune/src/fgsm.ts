@@ -13,10 +13,10 @@
  */
 
 import type { Trainable } from '@ft/core';
+import { checkNonNegative } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { Attack, type AttackContext, type BaseAttackOptions, projectLinf } from './attack.js';
 import { round } from './pgd.js';
-import { checkNonNegative } from './validate.js';
 
 /** Options of {@link FGSM} (defaults in brackets). */
 export interface FGSMOptions extends BaseAttackOptions {
@@ -40,7 +40,7 @@ export class FGSM extends Attack {
     super('FGSM', model, opts);
     this.eps = Attack.checkEps('FGSM', opts.eps ?? 8 / 255);
     this.randomStart = opts.randomStart ?? false;
-    this.alpha = checkNonNegative('FGSM', 'alpha', opts.alpha ?? (this.randomStart ? 1.25 * this.eps : this.eps));
+    this.alpha = checkNonNegative(opts.alpha ?? (this.randomStart ? 1.25 * this.eps : this.eps), 'alpha', 'FGSM');
     this.name =
       `FGSM${this.randomStart ? '-RS' : ''} (L∞, ε=${round(this.eps)}` +
       `${this.randomStart || this.alpha !== this.eps ? `, α=${round(this.alpha)}` : ''}${this.targeted ? ', targeted' : ''})`;

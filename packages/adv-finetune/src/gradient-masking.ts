@@ -10,12 +10,12 @@
  * All checks use the same examples (the first `n`), BN in inference mode, and PGD with a random start.
  */
 import { createRng, InvalidArgumentError, type Rng, type Trainable } from '@ft/core';
+import { checkNonNegative, checkPositiveInt } from '@ft/core/internal';
 import type { BaseAttackOptions } from './attack.js';
 import { attackAccuracy, type RobustnessData } from './attack-accuracy.js';
 import { FGSM } from './fgsm.js';
 import type { PassCounter } from './pass-counter.js';
 import { PGD } from './pgd.js';
-import { checkNonNegative, checkPositiveInt } from './validate.js';
 
 /** Options of {@link gradientMaskingChecks} (defaults in brackets). */
 export interface GradientMaskingOptions {
@@ -74,15 +74,15 @@ export async function gradientMaskingChecks(
   data: RobustnessData,
   opts: GradientMaskingOptions,
 ): Promise<GradientMaskingReport> {
-  const eps = checkNonNegative('gradientMaskingChecks', 'eps', opts.eps, true);
+  const eps = checkNonNegative(opts.eps, 'eps', 'gradientMaskingChecks', { positive: true });
   const grid = [...(opts.epsGrid ?? [0, eps / 2, eps, 2 * eps])];
   grid.forEach((e, i) => {
-    checkNonNegative('gradientMaskingChecks', `epsGrid[${i}]`, e);
+    checkNonNegative(e, `epsGrid[${i}]`, 'gradientMaskingChecks');
     if (i > 0 && e <= grid[i - 1]) throw new InvalidArgumentError('gradientMaskingChecks: epsGrid must increase');
   });
-  const largeEps = checkNonNegative('gradientMaskingChecks', 'largeEps', opts.largeEps ?? 1, true);
+  const largeEps = checkNonNegative(opts.largeEps ?? 1, 'largeEps', 'gradientMaskingChecks', { positive: true });
   const maxAcc = opts.largeEpsMaxAccuracy ?? 0.05;
-  const steps = checkPositiveInt('gradientMaskingChecks', 'steps', opts.steps ?? 20);
+  const steps = checkPositiveInt(opts.steps ?? 20, 'steps', 'gradientMaskingChecks');
   const rng = opts.rng ?? createRng(0);
   const base = {
     batchSize: opts.batchSize ?? 256,

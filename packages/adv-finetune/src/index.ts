@@ -1,3 +1,11 @@
+/**
+ * @ft/adv-finetune: adversarial robustness for TensorFlow.js — attacks, robustness evaluation, adversarial training
+ * and adversarial fine-tuning with the "slow start, fast decay" schedule (Jeddi et al., arXiv 2012.13628).
+ * The generic length-relative schedules (`piecewiseDecay`, `cyclicLr`, `oneCycleLr`, `constantLr`, `fixedSchedule`,
+ * `scheduleCurve`, `ScheduleSpec`) come from `@ft/core`.
+ */
+
+// ---- adversarial training and fine-tuning ----
 export {
   type AdversarialFinetuneOptions,
   type AdversarialTrainOptions,
@@ -8,6 +16,7 @@ export {
   type TrainingMethod,
   type ValPoint,
 } from './adversarial-train.js';
+// ---- attacks ----
 export { APGD, type APGDOptions } from './apgd.js';
 export {
   Attack,
@@ -15,31 +24,19 @@ export {
   type AttackLoss,
   type AttackRunOptions,
   type BaseAttackOptions,
-  keepBetter,
-  l2Norms,
   projectL2,
   projectLinf,
   type TargetSelector,
 } from './attack.js';
+// ---- robustness evaluation ----
 export {
   type AttackAccuracyOptions,
   type AttackAccuracyResult,
   attackAccuracy,
-  dataSize,
   type RobustnessData,
 } from './attack-accuracy.js';
-export {
-  attackCommand,
-  attackFromArgs,
-  CLI_ATTACKS,
-  CLI_SCHEDULES,
-  commands,
-  evalCommand,
-  finetuneCommand,
-  loadModelRef,
-  scheduleFromArgs,
-  trainCommand,
-} from './commands.js';
+// ---- CLI (`ft adv …`, discovered by @ft/cli) ----
+export { commands } from './commands.js';
 export { type EvaluateRobustnessOptions, evaluateRobustness, type RobustnessResult } from './evaluate-robustness.js';
 export { FGSM, type FGSMOptions } from './fgsm.js';
 export {
@@ -48,28 +45,12 @@ export {
   gradientMaskingChecks,
   type SanityCheck,
 } from './gradient-masking.js';
-export { correctMask, crossEntropyPerExample, dlrPerExample, inputGradWithAux, klPerExample } from './losses.js';
-export {
-  checkProbabilities,
-  forwardRaw,
-  lastActivation,
-  logitsOf,
-  type OutputKind,
-  PROB_FLOOR,
-  resolveOutputKind,
-} from './model-output.js';
+// ---- losses and model outputs ----
+export { correctMask, crossEntropyPerExample, dlrPerExample, klPerExample } from './losses.js';
+export { logitsOf, type OutputKind, resolveOutputKind } from './model-output.js';
 export { withNormalization } from './normalization.js';
+// ---- cost accounting ----
 export { PassCounter, type PassCounts, type PassKind } from './pass-counter.js';
 export { PGD, PGDL2, type PGDOptions } from './pgd.js';
-export {
-  constantLr,
-  cyclicLr,
-  fixedSchedule,
-  oneCycleLr,
-  piecewiseDecay,
-  type ScheduleSpec,
-  type SlowStartFastDecayOptions,
-  scheduleCurve,
-  slowStartFastDecay,
-} from './schedules.js';
+export { type SlowStartFastDecayOptions, slowStartFastDecay } from './schedules.js';
 export { type TradesAttackOptions, tradesAttack, tradesLoss } from './trades.js';

@@ -18,6 +18,7 @@
  */
 
 import { InvalidArgumentError, type Trainable } from '@ft/core';
+import { checkNonNegative, checkPositiveInt } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Attack,
@@ -29,7 +30,6 @@ import {
   projectL2,
   projectLinf,
 } from './attack.js';
-import { checkNonNegative, checkPositiveInt } from './validate.js';
 
 /** Options of {@link PGD} (defaults in brackets). */
 export interface PGDOptions extends BaseAttackOptions {
@@ -68,10 +68,10 @@ export class PGD extends Attack {
     }
     const linf = this.norm === 'Linf';
     this.eps = Attack.checkEps(kind, opts.eps ?? (linf ? 8 / 255 : 1));
-    this.alpha = checkNonNegative(kind, 'alpha', opts.alpha ?? (linf ? this.eps / 4 : this.eps / 5));
-    this.steps = checkPositiveInt(kind, 'steps', opts.steps ?? 10);
+    this.alpha = checkNonNegative(opts.alpha ?? (linf ? this.eps / 4 : this.eps / 5), 'alpha', kind);
+    this.steps = checkPositiveInt(opts.steps ?? 10, 'steps', kind);
     this.randomStart = opts.randomStart ?? true;
-    this.restarts = checkPositiveInt(kind, 'restarts', opts.restarts ?? 1);
+    this.restarts = checkPositiveInt(opts.restarts ?? 1, 'restarts', kind);
     this.loss = opts.loss ?? 'ce';
     if (this.loss !== 'ce' && this.loss !== 'dlr') {
       throw new InvalidArgumentError(`${kind}: loss must be 'ce' or 'dlr', got ${String(this.loss)}`);

@@ -1,52 +1,35 @@
 /**
- * Input checks shared by the attacks, the robustness evaluation and the training loops. Every check throws a typed
- * `FtError` whose message names the parameter, shape or value at fault.
+ * Input checks specific to attacks on classifiers: [0, 1] image batches, class labels against a model's outputs and
+ * the number of classes a model outputs. Generic checks (counts, budgets, finiteness, labels) come from
+ * `@ft/core/internal` with the same argument order, `check…(value, name, where)`. Every check throws a typed
+ * `FtError` whose message names the function, parameter, shape or value at fault.
  */
 
 import { InvalidArgumentError, isLayersModel, ShapeError, type Trainable } from '@ft/core';
+import { checkLabels } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Tolerance for "inside [0, 1]" and "inside the ε-ball" (float32 rounding of x ± ε). */
 export const RANGE_TOL = 1e-6;
 
 /**
- * Checks a perturbation budget or step size: a finite number ≥ 0 (`> 0` with `positive`).
- * @throws InvalidArgumentError e.g. "PGD: eps must be a finite number >= 0, got -0.1".
- */
-export function checkNonNegative(where: string, name: string, v: unknown, positive = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (positive && v === 0)) {
-    throw new InvalidArgumentError(
-      `${where}: ${name} must be a finite number ${positive ? '> 0' : '>= 0'}, got ${String(v)}`,
-      { parameter: name, value: v },
-    );
-  }
-  return v;
-}
-
-/** Checks a positive integer option (steps, restarts, batch size). */
-export function checkPositiveInt(where: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new InvalidArgumentError(`${where}: ${name} must be an integer >= 1, got ${String(v)}`, {
-      parameter: name,
-      value: v,
-    });
-  }
-  return v;
-}
-
-/**
- * Checks an image batch: rank 4 (NHWC), float32, every value inside [lo, hi] (default [0, 1]) within 1e-6.
+ * Checks an image batch `x` (parameter `name` of `where`): rank 4 (NHWC), float32, every value inside [lo, hi] (default [0, 1]) within 1e-6.
  * Attacks operate on [0, 1] inputs; normalisation belongs inside the model (`withNormalization`).
  * @throws ShapeError (rank), InvalidArgumentError (dtype, values outside the range, NaN).
  */
-export function checkImages(where: string, x: tf.Tensor, range: readonly [number, number] = [0, 1]): void {
-  if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError(`${where}: x must be a tf.Tensor`);
+export function checkImages(
+  x: tf.Tensor,
+  name: string,
+  where: string,
+  range: readonly [number, number] = [0, 1],
+): void {
+  if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError(`${where}: ${name} must be a tf.Tensor`);
   if (x.rank !== 4) {
-    throw new ShapeError(`${where}: x must be an NHWC image batch [N, H, W, C], got shape [${x.shape}]`, {
+    throw new ShapeError(`${where}: ${name} must be an NHWC image batch [N, H, W, C], got shape [${x.shape}]`, {
       shape: x.shape,
     });
   }
-  if (x.dtype !== 'float32') throw new InvalidArgumentError(`${where}: x must be float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new InvalidArgumentError(`${where}: ${name} must be float32, got ${x.dtype}`);
   if (x.shape[0] === 0) return;
   const [mn, mx] = tf.tidy(() => [tf.min(x), tf.max(x)]);
   const lo = mn.dataSync()[0];
@@ -62,34 +45,14 @@ export function checkImages(where: string, x: tf.Tensor, range: readonly [number
 }
 
 /**
- * Checks labels against a batch of `n` examples and `numClasses` classes: rank 1, length n, integers in
- * [0, numClasses).
- * @throws ShapeError for a length/rank mismatch ("mismatched label counts"), InvalidArgumentError for bad values.
+ * Checks class labels for a batch of `n` examples of a classifier with `numClasses` outputs: rank 1, length n,
+ * integers in [0, numClasses) (core's `checkLabels`, with the model named in the message).
+ * @returns the labels as an Int32Array.
+ * @throws ShapeError for a length/rank mismatch ("y has shape [2] but the batch has 3 examples"), InvalidArgumentError
+ *   for a label that is not a class index of the model's outputs.
  */
-export function checkLabels(where: string, y: tf.Tensor, n: number, numClasses: number, name = 'y'): Int32Array {
-  if (!(y instanceof tf.Tensor)) throw new InvalidArgumentError(`${where}: ${name} must be a tf.Tensor`);
-  if (y.rank !== 1 || y.shape[0] !== n) {
-    throw new ShapeError(
-      `${where}: ${name} has shape [${y.shape}] but the batch has ${n} examples; need [${n}] labels`,
-      {
-        shape: y.shape,
-        expected: [n],
-      },
-    );
-  }
-  const v = y.dataSync();
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = v[i];
-    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
-      throw new InvalidArgumentError(
-        `${where}: ${name}[${i}] = ${c} is not a class index of the model's ${numClasses} outputs (0..${numClasses - 1})`,
-        { index: i, label: c, numClasses },
-      );
-    }
-    out[i] = c;
-  }
-  return out;
+export function checkClassLabels(y: tf.Tensor, name: string, where: string, n: number, numClasses: number): Int32Array {
+  return checkLabels(y, name, where, { count: n, numClasses, classesText: `the model's ${numClasses} outputs` });
 }
 
 /**
