@@ -17,13 +17,17 @@ import { parseArgs } from 'node:util';
 import * as adv from '@ft/adv-finetune';
 import {
   buildBackbone,
+  constantLr,
   createRng,
+  cyclicLr,
   initBackend,
   isSlowBackend,
   loadFashionMnist,
   loadModel,
   meanStd,
+  piecewiseDecay,
   saveModel,
+  scheduleCurve,
   stratifiedSplit,
   subset,
 } from '@ft/core';
@@ -46,11 +50,7 @@ const {
   adversarialFinetune,
   adversarialTrain,
   attackAccuracy,
-  constantLr,
-  cyclicLr,
   gradientMaskingChecks,
-  piecewiseDecay,
-  scheduleCurve,
   slowStartFastDecay,
 } = adv;
 
