@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FtError } from '../errors.js';
-import type { StepLogs } from './callback.js';
+import type { StepLogs, TrainContext } from './callback.js';
 import { memoryGuard } from './memory-guard.js';
 
 beforeAll(async () => {
@@ -10,24 +10,27 @@ beforeAll(async () => {
 });
 
 const logs: StepLogs = { loss: 0, lr: 0.1, batchSize: 1, epoch: 0, stepInEpoch: 0 };
+const ctx = {} as TrainContext;
+/** Ends step `step` of the guard `g` (the hook does not read the context). */
+const end = (g: ReturnType<typeof memoryGuard>, step: number) => g.onStepEnd!(step, logs, ctx);
 
 describe('memoryGuard', () => {
   it('ignores warm-up steps, takes the baseline after them and throws TENSOR_LEAK on growth', () => {
     const kept: tf.Tensor[] = [];
     const g = memoryGuard({ warmupSteps: 2 });
     kept.push(tf.scalar(1));
-    g.onStepEnd(0, logs); // warm-up
+    end(g, 0); // warm-up
     kept.push(tf.scalar(2));
-    g.onStepEnd(1, logs); // warm-up
+    end(g, 1); // warm-up
     expect(g.baseline).toBeNull();
     const base = tf.memory().numTensors;
-    g.onStepEnd(2, logs);
+    end(g, 2);
     expect(g.baseline).toBe(base);
-    g.onStepEnd(3, logs); // flat: fine
+    end(g, 3); // flat: fine
     kept.push(tf.scalar(3));
     let err: FtError | undefined;
     try {
-      g.onStepEnd(4, logs);
+      end(g, 4);
     } catch (e) {
       err = e as FtError;
     }
@@ -41,16 +44,16 @@ describe('memoryGuard', () => {
   it('tolerance allows that many extra tensors; a shrinking count is fine; default warm-up is 1 step', () => {
     const g = memoryGuard({ tolerance: 1 });
     expect(g.name).toBe('memoryGuard');
-    g.onStepEnd(0, logs);
+    end(g, 0);
     expect(g.baseline).toBeNull();
-    g.onStepEnd(1, logs);
+    end(g, 1);
     const base = g.baseline as number;
     const a = tf.scalar(1);
-    expect(() => g.onStepEnd(2, logs)).not.toThrow();
+    expect(() => end(g, 2)).not.toThrow();
     const b = tf.scalar(2);
-    expect(() => g.onStepEnd(3, logs)).toThrow(/TENSOR_LEAK|grew/);
+    expect(() => end(g, 3)).toThrow(/TENSOR_LEAK|grew/);
     tf.dispose([a, b]);
     expect(tf.memory().numTensors).toBe(base);
-    expect(() => g.onStepEnd(4, logs)).not.toThrow();
+    expect(() => end(g, 4)).not.toThrow();
   });
 });
