@@ -4,15 +4,18 @@
  *   ft jadce simulate --N 100 --M 32 --L 20 --snr 10 --eps 0.05 --count 2000 --seed 1 --out data.npz
  *   ft jadce train    --N 100 --M 8,32 --L 20 --snr 0:20 --eps 0.05 --seed 1 --out models/   (or --pilots data.npz)
  *   ft jadce eval     --data data.npz --methods amp-mmv,fista,admm,sbl,cov-ml,lista-gs,alista-gs,proposed --model models/ --json
- *   ft jadce bench    [--quick]
+ *   ft jadce bench    [--quick]   (runs benchmarks/jadce/run.mjs of a repository checkout)
  *
  * `simulate` and `train` draw the pilot matrix from `--seed` the same way, so a model trained with the seed of a data
  * file fits it; `--pilots <file.npz>` takes S from a data file instead. `eval` prints, per method,
  * `{ nmseDb, pMiss, pFa, aer, msPerSample }` (more under `details`).
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import {
+  AbortedError,
   type CommandContext,
   type CommandSpec,
   defineCommand,
@@ -20,7 +23,6 @@ import {
   npyToFloat64,
   readNpy,
 } from '@ft/core';
-import { runJadceBenchmark } from './benchmark.js';
 import { LEARNED_METHODS, type MethodName, runMethod, SOLVER_METHODS, scoreRun } from './evaluate.js';
 import { type LearnedModel, loadLearnedModel, saveLearnedModel } from './learned-models.js';
 import { loadJadceNpz, saveJadceNpz } from './npz-data.js';
@@ -312,23 +314,41 @@ const bench = defineCommand({
     records: { type: 'string', description: 'Also write the raw results as JSON here', output: 'file' },
   },
   async run(ctx) {
-    const res = await runJadceBenchmark({
-      quick: ctx.args.quick as boolean,
-      out: str(ctx, 'out'),
-      count: ctx.args.count as number | undefined,
-      slowCount: ctx.args['slow-count'] as number | undefined,
-      stepsPerStage: ctx.args.steps as number | undefined,
-      samples: ctx.args.samples as number | undefined,
-      seed: ctx.seed,
-      backend: ctx.backend,
-      records: ctx.args.records as string | undefined,
-      log: (l) => ctx.log(l),
-      signal: ctx.signal,
-      command: `ft jadce bench${ctx.args.quick ? ' --quick' : ''} --seed ${ctx.seed}`,
-    });
-    return res.summary;
+    const script = join(process.cwd(), 'benchmarks', 'jadce', 'run.mjs');
+    if (!existsSync(script)) {
+      throw new InvalidArgumentError(
+        `ft jadce bench runs benchmarks/jadce/run.mjs of the @ft repository: run it from the repository root (${script} not found)`,
+      );
+    }
+    const args = [script, '--seed', String(ctx.seed), '--out', str(ctx, 'out')];
+    if (ctx.args.quick) args.push('--quick');
+    for (const flag of ['count', 'slow-count', 'steps', 'samples', 'records']) {
+      if (ctx.args[flag] !== undefined) args.push(`--${flag}`, String(ctx.args[flag]));
+    }
+    return runBenchmarkScript(args, ctx);
   },
 });
+
+/** Runs the benchmark script with this Node; its stderr goes to the log, the JSON summary on its last stdout line is returned. */
+function runBenchmarkScript(args: string[], ctx: CommandContext): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    createInterface({ input: child.stderr }).on('line', (l) => ctx.log(l));
+    child.on('error', (e) => {
+      if (ctx.signal?.aborted) reject(new AbortedError('jadce benchmark aborted', undefined, { cause: e }));
+      else reject(e);
+    });
+    child.on('close', (code) => {
+      if (ctx.signal?.aborted) return reject(new AbortedError('jadce benchmark aborted'));
+      if (code !== 0) return reject(new InvalidArgumentError(`benchmarks/jadce/run.mjs exited with code ${code}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop() || '{}') as Record<string, unknown>);
+    });
+  });
+}
 
 /** The `ft jadce` commands. */
 export const commands: CommandSpec[] = [simulate, train, evaluate, bench];

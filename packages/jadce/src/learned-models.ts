@@ -99,7 +99,7 @@ export function checkSamePilots(model: CMat, data: CMat, who: string): void {
 }
 
 /** Options of `predictLearned`. */
-export interface PredictOptions {
+export interface JadcePredictOptions {
   /** Channel estimator of the proposed pipeline (default `'mmse'`). */
   channel?: 'ls' | 'mmse' | 'project';
   /** Large-scale fading β [N] (default ones) for MMSE and energy scores. */
@@ -111,7 +111,7 @@ export interface PredictOptions {
 }
 
 /** Runs a learned model on a data set (see file header). Timing covers DR, the network and channel estimation. */
-export function predictLearned(model: LearnedModel, data: JadceData, o: PredictOptions = {}): MethodRun {
+export function predictLearned(model: LearnedModel, data: JadceData, o: JadcePredictOptions = {}): MethodRun {
   const [total, L, M] = data.Y.shape;
   const count = Math.min(o.count ?? total, total);
   const N = data.S.cols;

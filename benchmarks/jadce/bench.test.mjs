@@ -2,70 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BenchRecord, methodFlops, runJadceBenchmark, shortestL } from './benchmark.js';
-
-function rec(method: string, M: number, L: number, aer: number, nmseDb: number, ms: number): BenchRecord {
-  return {
-    group: 'grid',
-    M,
-    L,
-    snrDb: 10,
-    eps: 0.05,
-    method,
-    count: 100,
-    nmseDb,
-    nmseActiveDb: nmseDb,
-    pMiss: aer,
-    pFa: aer,
-    aer,
-    auroc: 0.99,
-    threshold: 0.5,
-    msPerSample: ms,
-    iterations: 10,
-    blockNmseDb: [nmseDb - 0.1, nmseDb + 0.1],
-    blockAer: [aer, aer],
-  };
-}
-
-/** A small quick-run benchmark configuration for page tests. */
-function pageConfig(overrides: Record<string, unknown> = {}) {
-  return {
-    N: 100,
-    eps: 0.05,
-    Ms: [32],
-    Ls: [12, 16],
-    snrs: [10],
-    Lref: 16,
-    snrRef: 10,
-    count: 100,
-    slowCount: 50,
-    valCount: 50,
-    stepsPerStage: 1,
-    samples: 10,
-    batch: 8,
-    T: 2,
-    J: 1,
-    seed: 0,
-    quick: true,
-    rank: 8,
-    ...overrides,
-  };
-}
+import { runJadceBenchmark } from './bench.mjs';
+import { pageConfig, pageRecords } from './test-helpers.mjs';
 
 describe('benchmark page', () => {
-  const records = [12, 16].flatMap((L) => [
-    rec('oracle', 32, L, 0, -15, 0.1),
-    rec('amp-mmv', 32, L, L === 12 ? 0.02 : 0.001, -12, 20),
-    rec('cov-ml', 32, L, L === 12 ? 0.05 : 0.004, -13, 2),
-    rec('proposed', 32, L, L === 12 ? 0.005 : 0.0001, -13.2, 5),
-  ]);
-
-  it('finds the shortest pilot length reaching AER ≤ 1e-2', () => {
-    expect(shortestL(records, 'proposed', 32, 10)).toBe(12);
-    expect(shortestL(records, 'amp-mmv', 32, 10)).toBe(16);
-    expect(shortestL(records, 'cov-ml', 32, 10)).toBe(16);
-    expect(shortestL(records, 'amp-mmv', 8, 10)).toBeUndefined();
-  });
+  const records = pageRecords();
 
   it('rebuilds the results page from a records file with the five opening sections and a computed verdict', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jadce-page-'));
@@ -119,12 +60,5 @@ describe('benchmark page', () => {
       }),
     ).rejects.toMatchObject({ code: 'ABORTED' });
     expect(existsSync(out)).toBe(false);
-  });
-
-  it('counts FLOPs per iteration (8 real flops per complex multiply-add)', () => {
-    expect(methodFlops('amp-mmv', { L: 20, N: 100, M: 32 })).toBe(16 * 20 * 100 * 32 + 10 * 100 * 32);
-    expect(methodFlops('proposed', { L: 20, N: 100, M: 32 })).toBeLessThan(
-      methodFlops('proposed-nodr', { L: 20, N: 100, M: 32 }),
-    );
   });
 });
