@@ -8,7 +8,6 @@ export * from './io/confined-path.js';
 export * from './linalg/index.js';
 export * from './metrics/index.js';
 export * from './models/index.js';
-export * from './report/index.js';
 export * from './rng.js';
 export * from './train/index.js';
 export * from './transfer/index.js';
