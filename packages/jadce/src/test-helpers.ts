@@ -1,7 +1,10 @@
 import { createRng } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CTensor } from './complex-tensor.js';
-import { type CMat, cmat } from './host-complex.js';
+import { batchItem, type CMat, cmat } from './host-complex.js';
+import { nmseDb } from './nmse.js';
+import { simulateMassiveAccess } from './simulate.js';
+import type { JadceProblem, SolverResult } from './solver.js';
 
 /**
  * A seeded `rows × cols` complex matrix with CN-style entries (re, im ~ N(0, 1), drawn re then im per entry).
@@ -40,4 +43,39 @@ export function maxAbsDiffTensor(t: tf.Tensor, ref: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(v[i] - ref[i]));
   return m;
+}
+
+/**
+ * Runs a solver on every realisation of a simulated batch: NMSE (dB, ratio of sums) and activity error rate.
+ * @param f the solver; it also gets the true activity of the realisation (for oracle-support methods)
+ */
+export function runOnBatch(
+  d: ReturnType<typeof simulateMassiveAccess>,
+  f: (p: JadceProblem, active: Uint8Array) => SolverResult,
+): { nmse: number; aer: number } {
+  const { N } = { N: d.S.cols };
+  const count = d.Y.shape[0];
+  const xh = { re: [] as number[], im: [] as number[] };
+  let errors = 0;
+  for (let b = 0; b < count; b++) {
+    const a = d.active!.subarray(b * N, (b + 1) * N);
+    const r = f({ Y: batchItem(d.Y, b), S: d.S, sigma2: d.sigma2[b], eps: d.eps }, a);
+    xh.re.push(...r.X.re);
+    xh.im.push(...r.X.im);
+    for (let n = 0; n < N; n++) errors += r.active[n] !== a[n] ? 1 : 0;
+  }
+  return { nmse: nmseDb(xh, { re: d.X!.re, im: d.X!.im }), aer: errors / (count * N) };
+}
+
+/** The noiseless row-sparse batch every solver must recover at generous L: N 60, M 8, L 40, ε 0.05, 6 realisations. */
+export function noiselessBatch() {
+  return simulateMassiveAccess({
+    N: 60,
+    M: 8,
+    L: 40,
+    activity: 0.05,
+    snrDb: Number.POSITIVE_INFINITY,
+    count: 6,
+    rng: createRng(11),
+  });
 }
