@@ -50,6 +50,30 @@ describe('sparseCrossEntropy / sparseAccuracy', () => {
     tf.dispose([z, y]);
   });
 
+  it('gradient w.r.t. the logits is (softmax − one-hot)/N and matches central finite differences', () => {
+    const z0 = [0.3, -1.2, 2.0, 0.5, 0.1, -0.4];
+    const y = tf.tensor1d([2, 0], 'int32');
+    const ce = (z: tf.Tensor) => sparseCrossEntropy(y, z, {} as TrainBatch);
+    const g = tf
+      .grad(ce)(tf.tensor2d(z0, [2, 3]))
+      .dataSync();
+    const f = (v: number[]) => tf.tidy(() => ce(tf.tensor2d(v, [2, 3])).dataSync()[0]);
+    const h = 1e-2;
+    for (let k = 0; k < 6; k++) {
+      const up = [...z0];
+      const dn = [...z0];
+      up[k] += h;
+      dn[k] -= h;
+      expect(g[k]).toBeCloseTo((f(up) - f(dn)) / (2 * h), 3);
+    }
+    // closed form for row 0: (softmax(z) − e_2)/2
+    const e = z0.slice(0, 3).map(Math.exp);
+    const sum = e[0] + e[1] + e[2];
+    expect(g[2]).toBeCloseTo((e[2] / sum - 1) / 2, 5);
+    expect(g[0]).toBeCloseTo(e[0] / sum / 2, 5);
+    y.dispose();
+  });
+
   it('accuracy is the fraction of argmax hits; float labels are accepted', () => {
     const z = tf.tensor2d([
       [1, 0, 0],
