@@ -18,6 +18,7 @@
  * is counted.
  */
 import { InvalidArgumentError } from '@ft/core';
+import { checkNonNegative } from '@ft/core/internal';
 
 /** The categories a pass is booked under. */
 export type PassKind = 'natural' | 'adversarialAttack' | 'adversarialUpdate' | 'evalAttack' | 'forwardOnly';
@@ -53,11 +54,7 @@ export class PassCounter {
    */
   add(kind: PassKind, examples: number, passesPerExample = 1): void {
     if (!KINDS.includes(kind)) throw new InvalidArgumentError(`PassCounter.add: unknown kind '${String(kind)}'`);
-    const n = examples * passesPerExample;
-    if (!Number.isFinite(n) || n < 0) {
-      throw new InvalidArgumentError(`PassCounter.add: passes must be a finite number >= 0, got ${n}`);
-    }
-    this[kind] += n;
+    this[kind] += checkNonNegative(examples * passesPerExample, 'passes', 'PassCounter.add');
   }
 
   /** adversarialAttack + adversarialUpdate. */

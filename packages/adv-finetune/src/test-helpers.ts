@@ -1,11 +1,13 @@
 /**
- * Tiny models and data for the tests (not exported from the package): linear classifiers with known weights (for
- * closed forms) and a small seeded conv net on 8×8 inputs (for properties and training). Everything is seeded.
+ * Tiny models, data and assertions for the tests (not exported from the package): linear classifiers with known
+ * weights (for closed forms), a small seeded conv net on 8×8 inputs (for properties and training), the attack
+ * invariants and the analytic worst case of a linear model. Everything is seeded.
  */
 
 import { createRng } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { expect } from 'vitest';
 
 /** A linear classifier z = W·vec(x) + b on [h, w, 1] inputs with the given weights (W: [h·w, C]). */
 export function linearModel(
@@ -105,4 +107,34 @@ export function l2Dist(a: tf.Tensor, b: tf.Tensor): number[] {
   return tf.tidy(() =>
     Array.from(tf.sqrt(tf.sum(tf.square(tf.reshape(tf.sub(a, b), [a.shape[0], -1])), 1)).dataSync()),
   );
+}
+
+/**
+ * Asserts the attack invariants: `adv` ∈ [0, 1] and ‖adv − x‖ ≤ ε (+1e-6 in L∞, +1e-5 in L2, float32 rounding)
+ * per example in the attack's norm.
+ */
+export function expectInBounds(adv: tf.Tensor4D, x: tf.Tensor4D, eps: number, norm: 'Linf' | 'L2'): void {
+  const [mn, mx] = tf.tidy(() => [tf.min(adv).dataSync()[0], tf.max(adv).dataSync()[0]]);
+  expect(mn).toBeGreaterThanOrEqual(0);
+  expect(mx).toBeLessThanOrEqual(1);
+  if (norm === 'Linf') expect(maxAbsDiff(adv, x)).toBeLessThanOrEqual(eps + 1e-6);
+  else for (const d of l2Dist(adv, x)) expect(d).toBeLessThanOrEqual(eps + 1e-5);
+}
+
+/**
+ * Analytic L∞ worst case of a two-class linear model z = Wx + b (W: [D, 2]): the CE input gradient has sign
+ * −sign(d), d = w_y − w_o, for every x, so the margin d·x' is minimised over the ε-ball ∩ [0, 1] at
+ * clip(x − ε·sign(d), 0, 1).
+ */
+export function linfWorstCase(x: Float32Array, y: readonly number[], w: number[][], eps: number): Float32Array {
+  const D = w.length;
+  const out = new Float32Array(x.length);
+  for (let n = 0; n < y.length; n++) {
+    for (let i = 0; i < D; i++) {
+      const d = w[i][y[n]] - w[i][1 - y[n]];
+      const v = x[n * D + i] - eps * Math.sign(d);
+      out[n * D + i] = Math.min(1, Math.max(0, v));
+    }
+  }
+  return out;
 }
