@@ -1,32 +1,11 @@
 /**
- * Source backbones for Gaussian AD: load one by reference (`zoo:<name>`, a directory, a model.json path or an
- * http(s) URL) and, for fully convolutional nets such as the core ResNets and CNNs, rebuild it for another input
- * size (e.g. a 28×28 MNIST ResNet-8 applied to 64×64 synthetic MVTec textures: the conv kernels do not depend on
+ * Source backbones for Gaussian AD (loaded by reference with core `loadModelRef`): for fully convolutional nets such
+ * as the core ResNets and CNNs, rebuild one for another input size (e.g. a 28×28 MNIST ResNet-8 applied to 64×64 synthetic MVTec textures: the conv kernels do not depend on
  * the spatial size, global average pooling removes it).
  */
-import {
-  type ImageShape,
-  InvalidArgumentError,
-  loadModel,
-  loadZooModel,
-  ShapeError,
-  useFtBatchNormInTopology,
-} from '@ft/core';
+import { type ImageShape, InvalidArgumentError, ShapeError, useFtBatchNormInTopology } from '@ft/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { modelInputShape } from './features.js';
-
-/**
- * Loads a backbone: `zoo:<name>` (checksum-verified zoo entry), a directory, a model.json path or an http(s) URL.
- * Missing files ⇒ `ModelFileNotFoundError`; corrupt ones ⇒ `ModelFormatError` (core `loadModel` / `loadZooModel`).
- * @param ref the reference
- */
-export async function loadBackbone(ref: string): Promise<tfl.LayersModel> {
-  if (typeof ref !== 'string' || ref.length === 0) {
-    throw new InvalidArgumentError('loadBackbone: the backbone reference must be a non-empty string');
-  }
-  if (ref.startsWith('zoo:')) return loadZooModel(ref.slice(4));
-  return loadModel(ref);
-}
 
 /**
  * A copy of `model` whose input layer takes `[H, W, C]` images, with the same weights (the topology is rebuilt from

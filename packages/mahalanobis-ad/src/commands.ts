@@ -3,21 +3,31 @@
  * nothing themselves (the CLI does) and only call the package's public API; the returned object is printed (as the
  * last stdout line with `--json`).
  */
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
+  ArrayImageDataset,
   type CommandContext,
   type CommandSpec,
   defineCommand,
+  EmptyDatasetError,
+  IMAGE_EXTENSIONS,
   type ImageDataset,
+  type ImageShape,
   InvalidArgumentError,
+  imageFolder,
+  listImageFiles,
   loadDatasetSpec,
+  loadModelRef,
+  readImageFile,
+  resizeBilinear,
+  rgbaToFloat,
 } from '@ft/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadBackbone, withInputShape } from './backbone.js';
+import { withInputShape } from './backbone.js';
 import { MahalanobisDetector } from './detector.js';
 import { modelInputShape } from './features.js';
 import { COVARIANCE_ESTIMATORS, type CovarianceEstimator } from './gaussian-ad.js';
-import { readImageDir } from './image-files.js';
 import { type FinetuneLoss, mahalanobisFinetune } from './mahalanobis-finetune.js';
 import { mvtecTask, type OneClassTask, oneClassTask } from './one-class.js';
 import { VAL_AUGMENTS, type ValAugmentName } from './val-augment.js';
@@ -113,7 +123,7 @@ interface LoadedTask extends OneClassTask {
 async function loadTask(ctx: CommandContext): Promise<LoadedTask & { model: tfl.LayersModel }> {
   const dataset = String(ctx.args.dataset);
   const backboneRef = String(ctx.args.backbone ?? defaultBackbone(dataset));
-  const loaded = await loadBackbone(backboneRef);
+  const loaded = await loadModelRef(backboneRef);
   try {
     const task = await loadTaskData(ctx, dataset, modelInputShape(loaded)[2]);
     const model = await withInputShape(loaded, task.train.shape);
@@ -310,6 +320,38 @@ export const scoreCommand = defineCommand({
     }
   },
 });
+
+/**
+ * The images of one folder for scoring: PNG/JPEG files directly inside it (sorted by name, core `listImageFiles`),
+ * converted to the detector's channels and resized bilinearly to its input size; a folder with no images but class
+ * sub-folders is read with core `imageFolder` (all sub-folders). Labels are 0.
+ */
+function readImageDir(dir: string, shape: ImageShape): { images: ArrayImageDataset; files: string[] } {
+  const [h, w, c] = shape;
+  const files = listImageFiles(dir);
+  if (files.length === 0) {
+    const subdirs = readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isDirectory());
+    if (subdirs.length > 0) {
+      const ds = imageFolder(dir, { size: [h, w], channels: c as 1 | 3 });
+      const images = new Float32Array(ds.size * h * w * c);
+      for (let i = 0; i < ds.size; i++) ds.copyInto(i, images, i * h * w * c);
+      return {
+        images: new ArrayImageDataset({ images, labels: new Int32Array(ds.size), shape }),
+        files: [...ds.files],
+      };
+    }
+    throw new EmptyDatasetError(`no ${IMAGE_EXTENSIONS.join('/')} images in ${dir}`);
+  }
+  const per = h * w * c;
+  const images = new Float32Array(files.length * per);
+  files.forEach((f, i) => {
+    const img = readImageFile(f);
+    const px = rgbaToFloat(img, c as 1 | 3 | 4);
+    const r = img.height === h && img.width === w ? px : resizeBilinear(px, img.height, img.width, c, h, w);
+    images.set(r, i * per);
+  });
+  return { images: new ArrayImageDataset({ images, labels: new Int32Array(files.length), shape }), files };
+}
 
 async function scoreRun(ctx: CommandContext, det: MahalanobisDetector) {
   const { images, files } = readImageDir(String(ctx.args.images), det.inputShape);

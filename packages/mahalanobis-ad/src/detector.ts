@@ -214,7 +214,7 @@ export function scoreStatistics(scores: ArrayLike<number>, source: string): Scor
  * Gaussian AD on images (see module docs).
  *
  * ```ts
- * const det = new MahalanobisDetector(await loadBackbone('zoo:mnist-resnet8'), { backboneRef: 'zoo:mnist-resnet8' });
+ * const det = new MahalanobisDetector(await loadModelRef('zoo:mnist-resnet8'), { backboneRef: 'zoo:mnist-resnet8' });
  * await det.fit(normalTrainImages);
  * const { total } = await det.score(testImages);          // higher = more anomalous
  * await det.save('out/detector');  const again = await MahalanobisDetector.load('out/detector');

@@ -11,8 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRng, InvalidArgumentError, type Rng } from '@ft/core';
-import { PNG } from 'pngjs';
+import { createRng, encodePng, InvalidArgumentError, type Rng } from '@ft/core';
 
 /** Texture families (one per category). */
 export const SYNTHETIC_TEXTURES = ['stripes', 'grid', 'weave'] as const;
@@ -46,17 +45,16 @@ export interface SyntheticMvtecResult {
 }
 
 function writePng(path: string, size: number, pixels: Float32Array, channels: 1 | 3, tint: number[]): void {
-  const png = new PNG({ width: size, height: size });
   const n = size * size;
+  const bytes = new Uint8Array(n * channels);
   for (let i = 0; i < n; i++) {
     const v = Math.min(1, Math.max(0, pixels[i]));
-    for (let c = 0; c < 3; c++) {
+    for (let c = 0; c < channels; c++) {
       const t = channels === 3 ? tint[c] : 1;
-      png.data[i * 4 + c] = Math.round(255 * Math.min(1, v * t));
+      bytes[i * channels + c] = Math.round(255 * Math.min(1, v * t));
     }
-    png.data[i * 4 + 3] = 255;
   }
-  writeFileSync(path, PNG.sync.write(png, { colorType: channels === 1 ? 0 : 2 }));
+  writeFileSync(path, encodePng(bytes, size, size, channels));
 }
 
 function writeMask(path: string, size: number, mask: Uint8Array): void {

@@ -1,5 +1,5 @@
-import { assertModelFitsData, defineCommand, evaluateClassifier, loadDatasetSpec } from '@ft/core';
-import { disposeModels, loadModelRef, pct } from './shared.js';
+import { assertModelFitsData, defineCommand, evaluateClassifier, loadDatasetSpec, loadModelRef } from '@ft/core';
+import { disposeModels, pct } from './shared.js';
 
 /** `ft eval`: accuracy, loss and per-class accuracy of a saved classifier on a dataset split. */
 export const evalCommand = defineCommand({

@@ -5,13 +5,14 @@ import {
   labelBudgetSplit,
   listBackbones,
   loadDatasetSpec,
+  loadModelRef,
   saveModel,
   subset,
   TRANSFER_METHODS,
   type TransferMethod,
   transferRun,
 } from '@ft/core';
-import { cliCallbacks, disposeModels, loadModelRef, pct } from './shared.js';
+import { cliCallbacks, disposeModels, pct } from './shared.js';
 
 /** `ft finetune`: adapts a source model to a labelled target dataset by linear probing, full fine-tuning or from scratch. */
 export const finetuneCommand = defineCommand({

@@ -1,18 +1,5 @@
-import {
-  type Callback,
-  type CommandContext,
-  type EpochLogs,
-  loadModel,
-  loadZooModel,
-  progressBar,
-  type TrainContext,
-} from '@ft/core';
+import { type Callback, type CommandContext, type EpochLogs, progressBar, type TrainContext } from '@ft/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-
-/** Loads a model from `zoo:<name>`, a directory, a model.json path or an http(s) URL. */
-export async function loadModelRef(ref: string): Promise<tfl.LayersModel> {
-  return ref.startsWith('zoo:') ? loadZooModel(ref.slice(4)) : loadModel(ref);
-}
 
 /**
  * Training callbacks for a CLI run: a progress bar on stdout when it is a TTY and `--json` is off; otherwise one

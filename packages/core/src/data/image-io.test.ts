@@ -1,11 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { DatasetFormatError } from '../errors.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetFormatError, DatasetNotFoundError, InvalidArgumentError, UnsafePathError } from '../errors.js';
 import { createRng } from '../rng.js';
-import { decodeImage, resizeBilinear, rgbaToFloat } from './image-io.js';
+import { decodeImage, encodePng, listImageFiles, readImageFile, resizeBilinear, rgbaToFloat } from './image-io.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -105,5 +108,92 @@ describe('resizeBilinear', () => {
       expect(v).toBeGreaterThanOrEqual(0);
       expect(v).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('encodePng', () => {
+  it('round-trips exact pixels for 1, 2, 3 and 4 channels through decodeImage', () => {
+    const rng = createRng(7);
+    const [w, h] = [5, 3];
+    for (const c of [1, 2, 3, 4] as const) {
+      const px = Uint8Array.from({ length: w * h * c }, () => Math.floor(rng.uniform() * 256));
+      const d = decodeImage(encodePng(px, w, h, c));
+      expect([d.width, d.height, d.gray]).toEqual([w, h, c <= 2]);
+      const back: number[] = [];
+      for (let i = 0; i < w * h; i++) {
+        const rgba = Array.from(d.data.subarray(i * 4, i * 4 + 4));
+        if (c === 1) back.push(rgba[0]);
+        else if (c === 2) back.push(rgba[0], rgba[3]);
+        else back.push(...rgba.slice(0, c));
+        if (c <= 2) expect(rgba[1]).toBe(rgba[0]);
+        if (c === 1 || c === 3) expect(rgba[3]).toBe(255);
+      }
+      expect(back).toEqual(Array.from(px));
+    }
+    // greyscale decodes to the same floats it was written from
+    const g = Uint8Array.from([0, 17, 128, 255]);
+    expect(Array.from(rgbaToFloat(decodeImage(encodePng(g, 2, 2, 1)), 1))).toEqual(
+      Array.from(g, (v) => Math.fround(v / 255)),
+    );
+  });
+
+  it('refuses wrong sizes, channel counts and values that are not bytes', () => {
+    expect(() => encodePng(new Uint8Array(4), 2, 2, 3)).toThrow(InvalidArgumentError);
+    expect(() => encodePng(new Uint8Array(0), 0, 2, 1)).toThrow(/positive integers/);
+    expect(() => encodePng(new Uint8Array(4), 2, 2, 5 as 4)).toThrow(/channels/);
+    expect(() => encodePng([0, 1, 2, 256], 2, 2, 1)).toThrow(/index 3/);
+    expect(() => encodePng([0, 1, 0.5, 3], 2, 2, 1)).toThrow(InvalidArgumentError);
+    expect(() => encodePng([0, 1, Number.NaN, 3], 2, 2, 1)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('listImageFiles', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'ft-list-images-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const one = encodePng([10, 20, 30, 40], 2, 2, 1);
+
+  it('lists image files directly inside the folder in byte order, filtered by extension', () => {
+    const dir = join(tmp, 'a');
+    mkdirSync(join(dir, 'sub.png'), { recursive: true });
+    mkdirSync(join(dir, 'nested'));
+    for (const f of ['b.png', 'B.PNG', 'a.jpg', 'c.jpeg', 'z.txt', 'readme', '_x.png', 'nested/n.png']) {
+      writeFileSync(join(dir, f), one);
+    }
+    expect(listImageFiles(dir)).toEqual(['B.PNG', '_x.png', 'a.jpg', 'b.png', 'c.jpeg'].map((f) => join(dir, f)));
+    expect(listImageFiles(dir, { extensions: ['.png'] })).toEqual(
+      ['B.PNG', '_x.png', 'b.png'].map((f) => join(dir, f)),
+    );
+    expect(listImageFiles(dir, { extensions: ['.TXT'] })).toEqual([join(dir, 'z.txt')]);
+    expect(Array.from(readImageFile(listImageFiles(dir)[0]).data.subarray(0, 4))).toEqual([10, 10, 10, 255]);
+    expect(listImageFiles(join(dir, 'nested'))).toEqual([join(dir, 'nested', 'n.png')]);
+  });
+
+  it('a missing folder or a file ⇒ DatasetNotFoundError naming it', () => {
+    expect(() => listImageFiles(join(tmp, 'missing'))).toThrow(DatasetNotFoundError);
+    const f = join(tmp, 'file.png');
+    writeFileSync(f, one);
+    expect(() => listImageFiles(f)).toThrow(/file\.png/);
+  });
+
+  it('stays confined: a symlink leading outside the folder ⇒ UnsafePathError; inside links and dangling links are fine', () => {
+    const outside = join(tmp, 'outside.png');
+    writeFileSync(outside, one);
+    const dir = join(tmp, 'links');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'real.png'), one);
+    symlinkSync(join(dir, 'real.png'), join(dir, 'inside.png'));
+    symlinkSync(join(dir, 'missing.png'), join(dir, 'dangling.png'));
+    expect(listImageFiles(dir)).toEqual([join(dir, 'inside.png'), join(dir, 'real.png')]);
+    symlinkSync('../outside.png', join(dir, 'escape.png'));
+    expect(() => listImageFiles(dir)).toThrow(UnsafePathError);
+    expect(() => listImageFiles(dir)).toThrow(/escape\.png/);
+    // a symlink to a non-image target outside is skipped by extension before it is followed
+    const dir2 = join(tmp, 'links2');
+    mkdirSync(dir2);
+    symlinkSync('/etc/passwd', join(dir2, 'passwd'));
+    expect(listImageFiles(dir2)).toEqual([]);
   });
 });

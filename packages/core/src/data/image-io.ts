@@ -1,9 +1,19 @@
 /**
- * Pure-JS image decoding (PNG via pngjs, JPEG via jpeg-js), channel conversion and antialiased bilinear resizing.
+ * Pure-JS image decoding (PNG via pngjs, JPEG via jpeg-js), PNG encoding, image-file listing, channel conversion and
+ * antialiased bilinear resizing.
  */
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { DatasetFormatError, DatasetNotFoundError, InputTooLargeError, InvalidArgumentError } from '../errors.js';
+import {
+  DatasetFormatError,
+  DatasetNotFoundError,
+  InputTooLargeError,
+  InvalidArgumentError,
+  UnsafePathError,
+} from '../errors.js';
+import { isInside } from '../io/confined-path.js';
 import {
   checkDeclaredBytes,
   formatBytes,
@@ -26,6 +36,104 @@ export interface DecodedImage {
 
 /** File extensions {@link decodeImage} understands (lowercase). */
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg', '.jpeg']);
+
+/** Options of {@link listImageFiles}. */
+export interface ListImageFilesOptions {
+  /** Lowercase extensions (with the dot) to keep; matched case-insensitively. Default {@link IMAGE_EXTENSIONS}. */
+  extensions?: readonly string[];
+}
+
+/**
+ * The image files directly inside `dir` (no recursion), as full paths (`join(dir, name)`), sorted by name in byte
+ * order (so the order does not depend on the locale). Kept: regular files (or symlinks to regular files) whose
+ * extension is one of `opts.extensions`; sub-folders and other files are skipped.
+ * @param dir the folder.
+ * @param opts `extensions` (default {@link IMAGE_EXTENSIONS}).
+ * @throws DatasetNotFoundError when `dir` is not an existing folder; UnsafePathError when a listed entry is a symlink
+ *   that leads outside `dir` (the confinement rule of core's file readers).
+ */
+export function listImageFiles(dir: string, opts: ListImageFilesOptions = {}): string[] {
+  const extensions = (opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
+  let names: string[];
+  let realDir: string;
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    names = readdirSync(dir);
+    realDir = realpathSync(dir);
+  } catch (e) {
+    throw new DatasetNotFoundError(`listImageFiles: image folder ${dir} not found`, { file: dir }, { cause: e });
+  }
+  const files: string[] = [];
+  for (const name of names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!extensions.includes(extname(name).toLowerCase())) continue;
+    const file = join(dir, name);
+    let real: string;
+    try {
+      real = realpathSync(file);
+    } catch {
+      continue; // a dangling symlink
+    }
+    if (!isInside(realDir, real)) {
+      throw new UnsafePathError(`listImageFiles: '${name}' in ${dir} is a symlink that leads outside its folder`, {
+        root: dir,
+        path: name,
+      });
+    }
+    if (statSync(real).isFile()) files.push(file);
+  }
+  return files;
+}
+
+/** PNG colour type per channel count: grey, grey + alpha, RGB, RGBA. */
+const PNG_COLOR_TYPE: Record<number, 0 | 4 | 2 | 6> = { 1: 0, 2: 4, 3: 2, 4: 6 };
+
+/**
+ * Encodes 8-bit pixels as a PNG file (8 bits per sample, colour type from `channels`: 1 grey, 2 grey + alpha, 3 RGB,
+ * 4 RGBA). {@link decodeImage} of the result gives the same pixels back exactly.
+ * @param pixels `height × width × channels` integers in 0..255, row-major HWC.
+ * @param width image width in pixels.
+ * @param height image height in pixels.
+ * @param channels samples per pixel (1, 2, 3 or 4). Default 4.
+ * @returns the PNG file's bytes.
+ * @throws InvalidArgumentError for non-positive sizes, a wrong pixel count, or a value that is not an integer in 0..255.
+ */
+export function encodePng(
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: 1 | 2 | 3 | 4 = 4,
+): Buffer {
+  if (!Number.isInteger(width) || width < 1 || !Number.isInteger(height) || height < 1) {
+    throw new InvalidArgumentError(`encodePng: width and height must be positive integers, got ${width}×${height}`);
+  }
+  const colorType = PNG_COLOR_TYPE[channels];
+  if (colorType === undefined)
+    throw new InvalidArgumentError(`encodePng: channels must be 1, 2, 3 or 4, got ${channels}`);
+  const n = width * height;
+  if (pixels.length !== n * channels) {
+    throw new InvalidArgumentError(
+      `encodePng: expected ${n * channels} values (${height}×${width}×${channels}), got ${pixels.length}`,
+    );
+  }
+  const png = new PNG({ width, height });
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < channels; k++) {
+      const v = pixels[i * channels + k];
+      if (!Number.isInteger(v) || v < 0 || v > 255) {
+        throw new InvalidArgumentError(
+          `encodePng: pixel value ${v} at index ${i * channels + k} is not an integer in 0..255`,
+        );
+      }
+    }
+    const at = i * channels;
+    const grey = channels <= 2;
+    png.data[i * 4] = pixels[at];
+    png.data[i * 4 + 1] = grey ? pixels[at] : pixels[at + 1];
+    png.data[i * 4 + 2] = grey ? pixels[at] : pixels[at + 2];
+    png.data[i * 4 + 3] = channels === 2 ? pixels[at + 1] : channels === 4 ? pixels[at + 3] : 255;
+  }
+  return PNG.sync.write(png, { colorType });
+}
 
 /** Dimensions an image header declares (PNG IHDR, JPEG SOFn), read before any pixel data is decoded. */
 export interface ImageHeader {

@@ -1,16 +1,12 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../rng.js';
 import { asFtBatchNorm, FtBatchNorm, ftBatchNorm, isBatchNorm } from './ft-batch-norm.js';
-import { type FusedBatchNormImpl, registerFusedBatchNorm } from './fused-batch-norm.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-});
-afterEach(() => {
-  registerFusedBatchNorm(null);
 });
 
 function randn(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
@@ -115,43 +111,7 @@ describe('FtBatchNorm', () => {
     expect(() => asFtBatchNorm(tfl.layers.dense({ units: 2 }))).toThrow(/not BatchNorm/);
   });
 
-  it('calls a registered fused implementation for training and updates the moving stats from its output', () => {
-    const calls = { train: 0, infer: 0 };
-    const impl: FusedBatchNormImpl = {
-      name: 'js-test',
-      train(x, gamma, beta, eps) {
-        calls.train++;
-        const { mean, variance } = tf.moments(x, [0, 1, 2]);
-        const y = tf.batchNorm(x, mean, variance, beta ?? undefined, gamma ?? undefined, eps);
-        return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
-      },
-      infer(x, mean, variance, gamma, beta, eps) {
-        calls.infer++;
-        return tf.batchNorm(x, mean, variance, beta ?? undefined, gamma ?? undefined, eps);
-      },
-    };
-    const c = 3;
-    const ftFused = makeBn(ftBatchNorm({ momentum: 0.8 }), c);
-    const ftStd = makeBn(ftBatchNorm({ momentum: 0.8 }), c);
-    const x = randn([3, 3, 3, c], 4, 1.5, 0.3);
-    const yStd = ftStd.apply(x, { training: true }) as tf.Tensor;
-    registerFusedBatchNorm(impl);
-    const yFused = ftFused.apply(x, { training: true }) as tf.Tensor;
-    expect(calls.train).toBe(1);
-    const a = yFused.dataSync();
-    const b = yStd.dataSync();
-    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
-    const wa = values(ftFused.getWeights());
-    const wb = values(ftStd.getWeights());
-    for (let k = 2; k < 4; k++) for (let i = 0; i < c; i++) expect(wa[k][i]).toBeCloseTo(wb[k][i], 6);
-    ftFused.apply(x, { training: false });
-    expect(calls.infer).toBe(1);
-    // an implementation limited to another backend is not used on cpu
-    registerFusedBatchNorm({ ...impl, backends: ['ft-native'] });
-    ftFused.apply(x, { training: true });
-    expect(calls.train).toBe(1);
-  });
-  it('leaks no tensors over training steps (standard, frozen and fused paths)', () => {
+  it('leaks no tensors over training steps (standard and frozen paths)', () => {
     const layer = makeBn(ftBatchNorm(), 2) as FtBatchNorm;
     const x = randn([2, 3, 3, 2], 5);
     const vars = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -167,19 +127,6 @@ describe('FtBatchNorm', () => {
     const n0 = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) step();
     layer.frozenStats = true;
-    for (let i = 0; i < 3; i++) step();
-    layer.frozenStats = false;
-    registerFusedBatchNorm({
-      name: 'js',
-      train(xx, g, b, eps) {
-        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
-        return {
-          y: tf.batchNorm(xx, mean, variance, b ?? undefined, g ?? undefined, eps),
-          mean: mean as tf.Tensor1D,
-          variance: variance as tf.Tensor1D,
-        };
-      },
-    });
     for (let i = 0; i < 3; i++) step();
     expect(tf.memory().numTensors).toBe(n0);
   });

@@ -6,8 +6,7 @@
  * inference mode while the rest trains" (Mahalanobis AD, AdaFilter's frozen BN^S, ICT forwards without stat updates).
  * With `frozenStats = true` this layer normalises with the moving statistics even when `training` is true and never
  * updates them; gradients still flow to x, gamma and beta (set `trainable = false` to freeze gamma/beta too).
- * With `frozenStats = false` it defers to the standard tfjs-layers math (bit-identical), or to a fused op registered
- * by a native backend through {@link registerFusedBatchNorm}.
+ * With `frozenStats = false` it defers to the standard tfjs-layers math (bit-identical).
  *
  * Serialisation decision (plain tfjs must load our models):
  * - `getClassName()` returns `'BatchNormalization'`, and `getConfig()` is exactly the standard config (the
@@ -26,26 +25,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
-import { getFusedBatchNorm } from './fused-batch-norm.js';
 
 /** The standard tfjs-layers BatchNormalization layer type. */
 export type BatchNormalization = ReturnType<typeof tfl.layers.batchNormalization>;
 /** Constructor arguments of the standard BatchNormalization layer. */
 export type BatchNormalizationArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
 type BatchNormalizationCtor = (new (args?: BatchNormalizationArgs) => BatchNormalization) & { className: string };
-
-/** Internal fields of tfjs-layers' BatchNormalization (private in its typings). */
-interface BnInternals {
-  axis: number;
-  momentum: number;
-  epsilon: number;
-  center: boolean;
-  scale: boolean;
-  gamma: tfl.LayerVariable | null;
-  beta: tfl.LayerVariable | null;
-  movingMean: tfl.LayerVariable;
-  movingVariance: tfl.LayerVariable;
-}
 
 /**
  * The built-in class, taken from the serialization registry that tfjs-layers fills on import (the class itself is
@@ -95,34 +80,7 @@ export class FtBatchNorm extends StandardBatchNormalization {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, any>): tf.Tensor | tf.Tensor[] {
     const training = kwargs?.training == null ? false : Boolean(kwargs.training);
     const useMovingStats = !training || this.frozenStats === true;
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const self = this as unknown as BnInternals;
-    const fused = getFusedBatchNorm(tf.getBackend());
-    const channelsLast = self.axis === -1 || self.axis === x.rank - 1;
-    if (fused === null || !channelsLast || (useMovingStats && !fused.infer)) {
-      return super.call(inputs, useMovingStats ? { ...kwargs, training: false } : kwargs);
-    }
-    return tf.tidy(() => {
-      const gamma = self.scale && self.gamma ? (self.gamma.read() as tf.Tensor1D) : null;
-      const beta = self.center && self.beta ? (self.beta.read() as tf.Tensor1D) : null;
-      if (useMovingStats) {
-        const mean = self.movingMean.read() as tf.Tensor1D;
-        const variance = self.movingVariance.read() as tf.Tensor1D;
-        return fused.infer!(x, mean, variance, gamma, beta, self.epsilon);
-      }
-      const { y, mean, variance } = fused.train(x, gamma, beta, self.epsilon);
-      const decay = 1 - self.momentum;
-      for (const [v, value] of [
-        [self.movingMean, mean],
-        [self.movingVariance, variance],
-      ] as const) {
-        tf.tidy(() => {
-          const orig = v.read();
-          v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
-        });
-      }
-      return y;
-    });
+    return super.call(inputs, useMovingStats ? { ...kwargs, training: false } : kwargs);
   }
 }
 tf.serialization.registerClass(
