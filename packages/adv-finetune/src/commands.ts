@@ -25,8 +25,7 @@ import {
   InvalidArgumentError,
   listBackbones,
   loadDatasetSpec,
-  loadModel,
-  loadZooModel,
+  loadModelRef,
   npyArray,
   oneCycleLr,
   piecewiseDecay,
@@ -102,11 +101,6 @@ export function attackFromArgs(model: tfl.LayersModel, a: Args, seed = 0): Attac
     default:
       throw new InvalidArgumentError(`unknown attack '${name}'; expected one of ${CLI_ATTACKS.join(', ')}`);
   }
-}
-
-/** Loads `zoo:<name>` or a LayersModel directory / model.json / URL. */
-export async function loadModelRef(ref: string): Promise<tfl.LayersModel> {
-  return ref.startsWith('zoo:') ? loadZooModel(ref.slice(4)) : loadModel(ref);
 }
 
 /** The first `limit` test images (all for 0). */
