@@ -13,8 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 export const RANGE_TOL = 1e-6;
 
 /**
- * Checks an image batch `x` (parameter `name` of `where`): rank 4 (NHWC), float32, every value inside [lo, hi] (default [0, 1]) within 1e-6.
- * Attacks operate on [0, 1] inputs; normalisation belongs inside the model (`withNormalization`).
+ * Checks an image batch `x` (parameter `name` of `where`): rank 4 (NHWC), float32, every value inside [lo, hi]
+ * (default [0, 1]) within 1e-6. Attacks operate on [0, 1] inputs; normalisation belongs inside the model
+ * (`withNormalization`).
  * @throws ShapeError (rank), InvalidArgumentError (dtype, values outside the range, NaN).
  */
 export function checkImages(
