@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
-import { Adam, adam, adamw } from './adam.js';
+import { type Adam, adam, adamw } from './adam.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import type { Module } from '../models/module.js';
 import type { TrainContext } from './callback.js';
-import { EarlyStopping, earlyStopping, monitoredValue, resolveMode } from './early-stopping.js';
+import { type EarlyStopping, earlyStopping, monitoredValue, resolveMode } from './early-stopping.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

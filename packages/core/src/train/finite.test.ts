@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 describe('firstNonFiniteIndex', () => {
   it('finds the first NaN, ±Inf or |x| ≥ 2^64 tensor, skipping int and disposed tensors', async () => {
-    expect(WEIGHT_MAGNITUDE_LIMIT).toBe(18446744073709551616);
+    expect(Math.log2(WEIGHT_MAGNITUDE_LIMIT)).toBe(64);
     const ok = tf.tensor1d([1, -2, 1e18]);
     const nan = tf.tensor1d([0, Number.NaN]);
     const inf = tf.tensor1d([Number.NEGATIVE_INFINITY]);
