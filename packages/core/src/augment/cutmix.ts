@@ -3,8 +3,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
+import { checkLabelShape } from '../validate.js';
 import { type Box, boxMask } from './cutout.js';
-import { checkLabels, mixTargets, toSoftTargets } from './mixup.js';
+import { mixTargets, toSoftTargets } from './mixup.js';
 import { checkBatch } from './per-image.js';
 import type { MixAugment, MixResult } from './types.js';
 
@@ -20,7 +21,7 @@ export function cutmixWith(
   numClasses?: number,
 ): MixResult {
   checkBatch(x, 'cutmix');
-  checkLabels(x, y, 'cutmix');
+  if (y) checkLabelShape(y, x.shape[0], 'labels', 'cutmix', { soft: true });
   const [b, h, w] = x.shape;
   if (boxes.length !== b || index.length !== b) {
     throw new ShapeError(`cutmix: boxes/index need ${b} entries, got ${boxes.length}/${index.length}`);

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { createRng } from '../rng.js';
-import { checkLabels, mixTargets, mixup, mixupWith, toSoftTargets } from './mixup.js';
+import { checkLabelShape } from '../validate.js';
+import { mixTargets, mixup, mixupWith, toSoftTargets } from './mixup.js';
 import { randomImages } from './test-helpers.js';
 
 beforeAll(async () => {
@@ -87,8 +88,11 @@ describe('mixupWith', () => {
     const x = tf.zeros([2, 1, 1, 1]) as tf.Tensor4D;
     expect(() => mixupWith(x, null, Float32Array.from([1]), Int32Array.from([0, 1]))).toThrow(ShapeError);
     expect(() => mixupWith(x, null, Float32Array.from([1, 1]), Int32Array.from([0]))).toThrow(ShapeError);
-    expect(() => checkLabels(x, tf.tensor1d([0, 1, 2], 'int32'), 'mixup')).toThrow();
-    expect(() => checkLabels(x, null, 'mixup')).not.toThrow();
+    expect(() => checkLabelShape(tf.tensor1d([0, 1, 2], 'int32'), x.shape[0], 'labels', 'mixup')).toThrow();
+    expect(() =>
+      mixupWith(x, tf.tensor1d([0, 1, 2], 'int32'), Float32Array.from([1, 1]), Int32Array.from([0, 1]), 3),
+    ).toThrow(ShapeError);
+    expect(() => mixupWith(x, null, Float32Array.from([1, 1]), Int32Array.from([0, 1]))).not.toThrow();
   });
 });
 

@@ -21,11 +21,6 @@ export function toSoftTargets(
   return tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, numClasses, 1, 0, 'float32') as tf.Tensor2D;
 }
 
-/** Checks that `y` (if any) has one label (class index or soft-target row) per image. */
-export function checkLabels(x: tf.Tensor4D, y: tf.Tensor | null, where: string): void {
-  if (y) checkLabelShape(y, x.shape[0], 'labels', where, { soft: true });
-}
-
 /** Mixes targets: λ_i·y_i + (1 − λ_i)·y_{index_i}. */
 export function mixTargets(y: tf.Tensor2D, lam: Float32Array, index: Int32Array): tf.Tensor2D {
   return tf.tidy(() => {
@@ -46,7 +41,7 @@ export function mixupWith(
   numClasses?: number,
 ): MixResult {
   checkBatch(x, 'mixup');
-  checkLabels(x, y, 'mixup');
+  if (y) checkLabelShape(y, x.shape[0], 'labels', 'mixup', { soft: true });
   const b = x.shape[0];
   if (lam.length !== b || index.length !== b) {
     throw new ShapeError(`mixup: lam/index need ${b} entries, got ${lam.length}/${index.length}`);
