@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands, defaultBackbone } from './commands.js';
 import { writeSyntheticMvtec } from './synthetic-mvtec.js';
-import { tinyBackbone } from './test-utils.js';
+import { tinyBackbone } from './test-helpers.js';
 
 let dir: string;
 const cmd = (name: string) => commands.find((c) => c.name === name) as CommandSpec;

@@ -14,12 +14,13 @@ import {
   UnsafePathError,
 } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withInputShape } from './backbone.js';
 import { MahalanobisDetector, scoreStatistics } from './detector.js';
 import { defaultLevels } from './features.js';
-import { tinyBackbone, toyImages } from './test-utils.js';
+import { tinyBackbone } from './test-helpers.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { ArrayImageDataset, buildBackbone, InvalidArgumentError, ShapeError } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import {
   tapModel,
   tapOutputs,
 } from './features.js';
-import { tinyBackbone, toyImages } from './test-utils.js';
+import { tinyBackbone } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -9,11 +9,12 @@ import {
 } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
 import { auroc } from '@ft/core';
+import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { featureBatches, tapModel } from './features.js';
 import { earlyStopEpoch, type FinetuneEpoch, mahalanobisFinetune } from './mahalanobis-finetune.js';
-import { tinyBackbone, toyImages } from './test-utils.js';
+import { tinyBackbone } from './test-helpers.js';
 import { pseudoAnomalySet } from './val-augment.js';
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { ArrayImageDataset, createRng, InvalidArgumentError } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concatImages, oneClassTask } from './one-class.js';
-import { toyImages } from './test-utils.js';
 import { pseudoAnomalySet, VAL_AUGMENTS } from './val-augment.js';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { ArrayImageDataset, createRng, InvalidArgumentError } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toyImages } from './test-utils.js';
 import { pseudoAnomalySet, VAL_AUGMENTS, type ValAugmentName, valAugment } from './val-augment.js';
 
 beforeAll(async () => {

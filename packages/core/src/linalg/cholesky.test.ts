@@ -5,7 +5,7 @@ import { NotPositiveDefiniteError, SingularMatrixError } from '../errors.js';
 import { createRng } from '../rng.js';
 import { cholesky, choleskyFactor, choleskySolve, logdet, solveTriangular, spdInverse, spdSolve } from './cholesky.js';
 import { eye, frobeniusNorm, type Matrix, matmulMatrix, matrix, transposeMatrix } from './matrix.js';
-import { fromSpectrum, randn, randomOrthogonal, randomSpd, relErr } from './test-utils.js';
+import { fromSpectrum, randn, randomOrthogonal, randomSpd, relErr } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,7 +5,7 @@ import { EmptyDatasetError, InvalidArgumentError, ShapeError } from '../errors.j
 import { createRng } from '../rng.js';
 import { CovarianceAccumulator, centeredNorm4Sum } from './covariance.js';
 import { type Matrix, matrix } from './matrix.js';
-import { randn, relErr } from './test-utils.js';
+import { randn, relErr } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

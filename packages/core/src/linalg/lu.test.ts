@@ -3,7 +3,7 @@ import { SingularMatrixError } from '../errors.js';
 import { createRng } from '../rng.js';
 import { det, luFactor, luSolve, solve } from './lu.js';
 import { matmulMatrix, matrix } from './matrix.js';
-import { randn, relErr } from './test-utils.js';
+import { randn, relErr } from './test-helpers.js';
 
 describe('LU solve', () => {
   it('solves random non-symmetric systems with small residuals', () => {

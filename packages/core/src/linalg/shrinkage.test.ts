@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CovarianceAccumulator, centeredNorm4Sum } from './covariance.js';
 import { type Matrix, toMatrix } from './matrix.js';
 import { type CovarianceEstimate, empiricalCovariance, ledoitWolf, oas } from './shrinkage.js';
-import { relErr } from './test-utils.js';
+import { relErr } from './test-helpers.js';
 
 interface Expected {
   covariance: number[][];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../rng.js';
 import { eye, type Matrix, matmulMatrix, matrix, transposeMatrix } from './matrix.js';
 import { svdSmall } from './svd.js';
-import { randn, randomOrthogonal, relErr } from './test-utils.js';
+import { randn, randomOrthogonal, relErr } from './test-helpers.js';
 
 function reconstruct(U: Matrix, s: Float64Array, V: Matrix): Matrix {
   const us = matrix(U.rows, U.cols, Float64Array.from(U.data));

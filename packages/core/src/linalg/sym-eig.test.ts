@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../rng.js';
 import { eye, matmulMatrix, type matrix, transposeMatrix } from './matrix.js';
 import { pinvh, symEig } from './sym-eig.js';
-import { fromSpectrum, randomOrthogonal, relErr } from './test-utils.js';
+import { fromSpectrum, randomOrthogonal, relErr } from './test-helpers.js';
 
 function checkDecomposition(
   A: ReturnType<typeof matrix>,

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonFiniteLossError, NonFiniteValueError } from '../errors.js';
 import { allVariablesOf } from '../models/module.js';
 import { createRng } from '../rng.js';
+import { tinyConvNet, toyImages } from '../testing/index.js';
 import { listCheckpoints, loadCheckpoint } from './checkpoint.js';
 import { assertFiniteVariables, firstNonFiniteIndex } from './finite.js';
 import { fit } from './fit.js';
 import { sgd } from './sgd.js';
-import { arrayData, ce, denseNet, tinyConvNet, toyImages, toyProblem } from './test-helpers.js';
+import { arrayData, ce, denseNet, toyProblem } from './test-helpers.js';
 
 let tmp: string;
 beforeAll(async () => {

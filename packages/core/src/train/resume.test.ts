@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, CheckpointCorruptError, InvalidArgumentError } from '../errors.js';
 import { allVariablesOf } from '../models/module.js';
 import { createRng } from '../rng.js';
+import { tinyConvNet, toyImages } from '../testing/index.js';
 import { adam } from './adam.js';
 import type { ForwardContext, TrainBatch } from './batch.js';
 import type { Callback, History } from './callback.js';
@@ -17,7 +18,7 @@ import { ema } from './ema.js';
 import { type FitOptions, fit } from './fit.js';
 import { cosine } from './schedules.js';
 import { sgd } from './sgd.js';
-import { accuracy, arrayData, ce, denseNet, snapshot, tinyConvNet, toyImages, toyProblem } from './test-helpers.js';
+import { accuracy, arrayData, ce, denseNet, snapshot, toyProblem } from './test-helpers.js';
 
 let tmp: string;
 beforeAll(async () => {

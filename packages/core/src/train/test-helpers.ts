@@ -1,4 +1,7 @@
-/** Tiny models and in-memory data for the train/ tests (not exported from the package). */
+/**
+ * Tiny models and in-memory data for the train/ tests (not exported from the package; `@ft/core/testing` re-exports
+ * them). `toyImages` and `tinyConvNet` are in `../testing/index.ts`.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng } from '../rng.js';
@@ -15,22 +18,6 @@ export function toyProblem(n: number, seed: number): { xs: Float32Array; labels:
     labels[i] = xs[2 * i] + 0.5 * xs[2 * i + 1] > 0 ? 1 : 0;
   }
   return { xs, labels, d: 2 };
-}
-
-/** Random 6×6×1 images: class 1 is brighter on the left half, class 0 on the right. */
-export function toyImages(n: number, seed: number): { xs: Float32Array; labels: Int32Array; d: number } {
-  const r = createRng(seed);
-  const d = 36;
-  const xs = new Float32Array(d * n);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let p = 0; p < d; p++) {
-      const left = p % 6 < 3;
-      xs[i * d + p] = 0.3 * r.normal() + ((left ? 1 : 0) === labels[i] ? 1 : 0);
-    }
-  }
-  return { xs, labels, d };
 }
 
 /**
@@ -70,25 +57,6 @@ export function denseNet(seed: number, hidden = 8): tfl.Sequential {
         activation: 'relu',
         kernelInitializer: tfl.initializers.glorotUniform({ seed }),
       }),
-      tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }),
-    ],
-  });
-}
-
-/** Conv(2 filters, 3×3) → BatchNorm → ReLU → Flatten → Dense(2) on 6×6×1 inputs. */
-export function tinyConvNet(seed: number): tfl.Sequential {
-  return tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({
-        inputShape: [6, 6, 1],
-        filters: 2,
-        kernelSize: 3,
-        useBias: false,
-        kernelInitializer: tfl.initializers.glorotUniform({ seed }),
-      }),
-      tfl.layers.batchNormalization({ momentum: 0.8 }),
-      tfl.layers.activation({ activation: 'relu' }),
-      tfl.layers.flatten(),
       tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }),
     ],
   });

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHostileCase } from '../../../../test/hostile/harness.js';
 import { AbortedError } from '../../src/errors.js';
 import { createRng } from '../../src/rng.js';
+import { tinyConvNet, toyImages } from '../../src/testing/index.js';
 import type { Callback } from '../../src/train/callback.js';
 import { listCheckpoints, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { firstNonFiniteIndex } from '../../src/train/finite.js';
 import { type CheckpointOptions, fit } from '../../src/train/fit.js';
 import { sgd } from '../../src/train/sgd.js';
-import { accuracy, arrayData, ce, denseNet, tinyConvNet, toyImages, toyProblem } from '../../src/train/test-helpers.js';
+import { accuracy, arrayData, ce, denseNet, toyProblem } from '../../src/train/test-helpers.js';
 
 let tmp: string;
 beforeAll(async () => {

@@ -8,11 +8,12 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childMs, type HostileOutcome, runHostileCall, runHostileCase } from '../../../../test/hostile/harness.js';
 import { MahalanobisDetector } from '../../src/detector.js';
-import { tinyBackbone, toyImages } from '../../src/test-utils.js';
+import { tinyBackbone } from '../../src/test-helpers.js';
 
 const suite = 'mahalanobis-ad';
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
