@@ -54,4 +54,12 @@ describe('pseudoAnomalySet', () => {
     expect(() => pseudoAnomalySet(one, VAL_AUGMENTS, createRng(0))).toThrow(/at least 2 held-out/);
     expect(() => pseudoAnomalySet(val, [], createRng(0))).toThrow(InvalidArgumentError);
   });
+
+  // Bug (reported): val-augment.ts builds oneOf(families.map(valAugment)) before its empty-families guard, so an
+  // empty list throws core's "oneOf: augs is empty" and the pseudoAnomalySet message below is unreachable.
+  it.fails('an empty family list is reported by pseudoAnomalySet itself', () => {
+    expect(() => pseudoAnomalySet(toyImages(2, [4, 4, 1], 0), [], createRng(0))).toThrow(
+      'pseudoAnomalySet: families must not be empty',
+    );
+  });
 });
