@@ -17,6 +17,7 @@ import {
   ResumeMismatchError,
   ShapeError,
 } from '@ft/core';
+import { tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,6 @@ import { attackAccuracy } from './attack-accuracy.js';
 import { PassCounter } from './pass-counter.js';
 import { PGD } from './pgd.js';
 import { slowStartFastDecay } from './schedules.js';
-import { tinyConvNet } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -8,6 +8,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import { createRng } from '@ft/core';
+import { maxAbsDiff, tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,11 +18,9 @@ import {
   expectInBounds,
   linearModel,
   linfWorstCase,
-  maxAbsDiff,
   randomImages,
   randomLabels,
   randomMatrix,
-  tinyConvNet,
 } from './test-helpers.js';
 
 interface Fixture {

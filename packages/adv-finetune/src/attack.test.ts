@@ -9,6 +9,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng, InvalidArgumentError, ShapeError } from '@ft/core';
+import { maxAbsDiff, tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import { type Attack, keepBetter, l2Norms, projectL2, projectLinf } from './atta
 import { FGSM } from './fgsm.js';
 import { PassCounter } from './pass-counter.js';
 import { PGD, PGDL2 } from './pgd.js';
-import { linearModel, maxAbsDiff, randomImages, randomLabels, randomMatrix, tinyConvNet } from './test-helpers.js';
+import { linearModel, randomImages, randomLabels, randomMatrix } from './test-helpers.js';
 
 let model: tfl.LayersModel;
 beforeAll(async () => {

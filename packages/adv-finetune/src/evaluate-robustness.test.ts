@@ -5,13 +5,14 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { ArrayImageDataset, createRng, EmptyDatasetError, NonFiniteValueError, ShapeError } from '@ft/core';
+import { tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APGD } from './apgd.js';
 import { evaluateRobustness } from './evaluate-robustness.js';
 import { FGSM } from './fgsm.js';
 import { PGD } from './pgd.js';
-import { linearModel, randomImages, randomLabels, randomMatrix, tinyConvNet } from './test-helpers.js';
+import { linearModel, randomImages, randomLabels, randomMatrix } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -7,6 +7,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng } from '@ft/core';
+import { maxAbsDiff, tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +17,9 @@ import {
   expectInBounds,
   linearModel,
   linfWorstCase,
-  maxAbsDiff,
   randomImages,
   randomLabels,
   randomMatrix,
-  tinyConvNet,
 } from './test-helpers.js';
 
 let convNet: tfl.LayersModel;

@@ -3,10 +3,11 @@
  * differences.
  */
 import '@tensorflow/tfjs-backend-cpu';
+import { tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { correctMask, crossEntropyPerExample, dlrPerExample, inputGradWithAux, klPerExample } from './losses.js';
-import { randomImages, tinyConvNet } from './test-helpers.js';
+import { randomImages } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,6 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError, type Module, ShapeError } from '@ft/core';
+import { maxAbsDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import {
   resolveOutputKind,
 } from './model-output.js';
 import { PGD } from './pgd.js';
-import { linearModel, maxAbsDiff, randomImages, randomMatrix } from './test-helpers.js';
+import { linearModel, randomImages, randomMatrix } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

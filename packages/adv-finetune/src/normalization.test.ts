@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, loadModel, saveModel } from '@ft/core';
+import { maxAbsDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withNormalization } from './normalization.js';
 import { PGD } from './pgd.js';
-import { maxAbsDiff, randomImages } from './test-helpers.js';
+import { randomImages } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,10 +1,11 @@
 /**
- * Tiny models, data and assertions for the tests (not exported from the package): linear classifiers with known
- * weights (for closed forms), a small seeded conv net on 8×8 inputs (for properties and training), the attack
- * invariants and the analytic worst case of a linear model. Everything is seeded.
+ * Test helpers of @ft/adv-finetune (not exported from the package): linear classifiers with known weights (for
+ * closed forms), seeded images and labels, the attack invariants and the analytic worst case of a linear model.
+ * Helpers shared with other packages (`tinyConvNet`, `maxAbsDiff`) come from `@ft/core/testing`.
  */
 
 import { createRng } from '@ft/core';
+import { maxAbsDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
@@ -66,40 +67,6 @@ export function randomLabels(n: number, c: number, seed: number): tf.Tensor1D {
     Array.from({ length: n }, () => rng.int(c)),
     'int32',
   );
-}
-
-/**
- * A small conv net on [8, 8, 1]: conv3×3(4, same) → BN → ReLU → maxpool2 → flatten → dense(C). Seeded init.
- * @param opts `{classes = 3, seed = 0, bn = true, activation = 'relu'}`.
- */
-export function tinyConvNet(
-  opts: { classes?: number; seed?: number; bn?: boolean; activation?: 'relu' | 'tanh' } = {},
-): tfl.LayersModel {
-  const seed = opts.seed ?? 0;
-  const rng = createRng(`tiny-${seed}`);
-  const init = () => tfl.initializers.glorotUniform({ seed: rng.seedForTf() });
-  const m = tfl.sequential();
-  m.add(
-    tfl.layers.conv2d({
-      inputShape: [8, 8, 1],
-      filters: 4,
-      kernelSize: 3,
-      padding: 'same',
-      useBias: !(opts.bn ?? true),
-      kernelInitializer: init(),
-    }),
-  );
-  if (opts.bn ?? true) m.add(tfl.layers.batchNormalization({}));
-  m.add(tfl.layers.activation({ activation: opts.activation ?? 'relu' }));
-  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dense({ units: opts.classes ?? 3, kernelInitializer: init() }));
-  return m;
-}
-
-/** Max |a − b| over all elements. */
-export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
 /** Per-example L2 norms of a − b. */

@@ -5,11 +5,12 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng } from '@ft/core';
+import { maxAbsDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { klPerExample } from './losses.js';
 import { logitsOf } from './model-output.js';
-import { expectInBounds, linearModel, maxAbsDiff, randomImages, randomMatrix } from './test-helpers.js';
+import { expectInBounds, linearModel, randomImages, randomMatrix } from './test-helpers.js';
 import { tradesAttack, tradesLoss } from './trades.js';
 
 beforeAll(async () => {
