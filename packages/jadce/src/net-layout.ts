@@ -2,7 +2,7 @@
  * Tensor layout of the unrolled networks (`FeatureAidedJadceNet`, `UnrolledIsta`): a batch of complex matrices
  * Z [B, rows, c] is held as one real float32 tensor [2·rows, B, c] = [Re; Im] stacked on the first axis, so that every
  * complex linear map A (rows' × rows) acts on the whole batch as one real matrix product
- * realify(A) · reshape(Z, [2·rows, B·c]) (core `realify`: [[Re A, −Im A], [Im A, Re A]]). Device n's group is rows n and
+ * realify(A) · reshape(Z, [2·rows, B·c]) (`realify` of complex-tensor.ts: [[Re A, −Im A], [Im A, Re A]]). Device n's group is rows n and
  * N + n (the real-valued stacking of the spec), and its squared norm per realisation is a sum over axes 0 and 3 of the
  * view [2, N, B, c].
  */

@@ -15,7 +15,7 @@
  *   network serves M = 8 and M = 32; support selection is on by default for the GS variants, following the
  *   LISTA-CPSS / ALISTA constructions their guarantees build on.
  *
- * Complex weights act through core `realify`; inputs use the network layout of `net-layout.ts`. Trained layer-wise on
+ * Complex weights act through `realify` (complex-tensor.ts); inputs use the network layout of `net-layout.ts`. Trained layer-wise on
  * NMSE with `trainLayerwise` (T = 10 by default). Detection: ‖x̂_n‖²/(c·β_n) ≥ threshold (energy score).
  */
 
