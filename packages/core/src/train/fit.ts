@@ -202,155 +202,293 @@ const newAcc = (): EpochAcc => ({ lossSum: 0, steps: 0, images: 0, ms: 0, lr: Nu
  */
 export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, opts: FitOptions<B>): Promise<History> {
   validate(opts);
-  const log = opts.log ?? ((m: string) => console.warn(m));
-  const optimizer = opts.optimizer;
-  if (opts.groups) optimizer.setGroups(opts.groups);
-  const trainVars = trainableVariablesOf(model);
-  const allVars = allVariablesOf(model);
-  if (trainVars.length === 0) throw new InvalidArgumentError('fit: the model has no trainable variables');
-  const callbacks = opts.callbacks ?? [];
-  const cbKeys = callbacks.map((c, i) => `${i}:${c.name ?? 'callback'}`);
-  const forward: ForwardFn<B> = opts.forward ?? defaultForward;
-  const disposeBatches = opts.disposeBatches ?? true;
-  const rootRng = opts.rng;
-  const stepRng = rootRng.fork('fit-step');
-  const ck = opts.checkpoint;
-  const every = ck?.every ?? 'epoch';
-  const keepLast = ck?.keepLast ?? 2;
+  const run = new FitRun(model, opts);
+  await run.resume();
+  return run.train();
+}
 
-  const history: History = { epochs: [], steps: 0, stoppedEarly: false };
-  let step = 0;
-  let epoch = 0;
-  let stepInEpoch = 0;
-  let acc = newAcc();
-  let lastCheckpoint: string | null = null;
-  let lastSavedKey = '';
-  const posKey = () => `${step}/${epoch}/${stepInEpoch}`;
+/** What one step hands back from its `tf.tidy`: the loss, the (clipped) gradients and the metric scalars. */
+interface StepTensors {
+  value: tf.Scalar;
+  vars: tf.Variable[];
+  gs: tf.Tensor[];
+  scalars: Record<string, tf.Scalar>;
+  gradNorm?: tf.Scalar;
+}
 
-  // ---- resume -------------------------------------------------------------------------------------------------
-  let loaded: LoadedCheckpoint | null = null;
-  if (ck) {
-    await cleanStaleCheckpointTemps(ck.dir, log);
+/** Host values of one step. */
+interface StepResult {
+  loss: number;
+  host: Record<string, number>;
+  gradNorm?: number;
+}
+
+/**
+ * One run of {@link fit}: the resolved options, the position (step, epoch, batch in epoch), the epoch accumulators,
+ * the history and the callbacks' context. `resume()` sets it up (from a checkpoint if asked), `train()` runs the
+ * epochs and finishes.
+ */
+class FitRun<B extends TrainBatch> {
+  private readonly log: (msg: string) => void;
+  private readonly optimizer: Optimizer;
+  private readonly trainVars: tf.Variable[];
+  private readonly allVars: tf.Variable[];
+  private readonly callbacks: Callback[];
+  /** Key of each callback's state in a checkpoint: `<index>:<name>`. */
+  private readonly cbKeys: string[];
+  private readonly forward: ForwardFn<B>;
+  private readonly disposeBatches: boolean;
+  private readonly rootRng: Rng;
+  private readonly stepRng: Rng;
+  private readonly ck: CheckpointOptions | undefined;
+  private readonly every: number | 'epoch';
+  private readonly keepLast: number;
+
+  private readonly history: History = { epochs: [], steps: 0, stoppedEarly: false };
+  private step = 0;
+  private epoch = 0;
+  private stepInEpoch = 0;
+  private acc = newAcc();
+  private lastCheckpoint: string | null = null;
+  private lastSavedKey = '';
+  private lastCheckedStep = -1;
+  private ctx!: TrainContext;
+
+  constructor(
+    private readonly model: Trainable,
+    private readonly opts: FitOptions<B>,
+  ) {
+    this.log = opts.log ?? ((m: string) => console.warn(m));
+    this.optimizer = opts.optimizer;
+    if (opts.groups) this.optimizer.setGroups(opts.groups);
+    this.trainVars = trainableVariablesOf(model);
+    this.allVars = allVariablesOf(model);
+    if (this.trainVars.length === 0) throw new InvalidArgumentError('fit: the model has no trainable variables');
+    this.callbacks = opts.callbacks ?? [];
+    this.cbKeys = this.callbacks.map((c, i) => `${i}:${c.name ?? 'callback'}`);
+    this.forward = opts.forward ?? defaultForward;
+    this.disposeBatches = opts.disposeBatches ?? true;
+    this.rootRng = opts.rng;
+    this.stepRng = this.rootRng.fork('fit-step');
+    this.ck = opts.checkpoint;
+    this.every = this.ck?.every ?? 'epoch';
+    this.keepLast = this.ck?.keepLast ?? 2;
+  }
+
+  // ---- setup and resume ---------------------------------------------------------------------------------------
+
+  /** Restores the checkpoint to resume from (if any) and builds the callbacks' context. */
+  async resume(): Promise<void> {
+    const loaded = await this.findCheckpoint();
+    if (loaded) {
+      try {
+        this.restore(loaded);
+      } finally {
+        disposeCheckpoint(loaded);
+      }
+      this.lastCheckpoint = loaded.path;
+      this.lastSavedKey = this.posKey();
+      this.history.resumedFrom = loaded.path;
+    }
+    const { opts, history } = this;
+    this.ctx = {
+      model: this.model,
+      optimizer: this.optimizer,
+      step: this.step,
+      epoch: this.epoch,
+      stepInEpoch: this.stepInEpoch,
+      epochs: opts.epochs,
+      steps: opts.steps,
+      stepsPerEpoch: opts.stepsPerEpoch,
+      // a run that was stopped early (e.g. by earlyStopping) stays stopped when resumed
+      stopTraining: history.stoppedEarly,
+      lastCheckpoint: this.lastCheckpoint,
+      resumed: loaded != null,
+      history,
+      log: this.log,
+    };
+  }
+
+  /** The checkpoint `checkpoint.resume` asks for, or null; refuses a fresh run in a dir that holds checkpoints. */
+  private async findCheckpoint(): Promise<LoadedCheckpoint | null> {
+    const ck = this.ck;
+    if (!ck) return null;
+    await cleanStaleCheckpointTemps(ck.dir, this.log);
     const resume = ck.resume ?? false;
-    if (resume === 'auto') loaded = await loadLatestCheckpoint(ck.dir, log);
-    else if (typeof resume === 'string') loaded = await loadCheckpoint(resume);
-    else if ((await listCheckpoints(ck.dir)).length > 0) {
+    if (resume === 'auto') return loadLatestCheckpoint(ck.dir, this.log);
+    if (typeof resume === 'string') return loadCheckpoint(resume);
+    if ((await listCheckpoints(ck.dir)).length > 0) {
       throw new InvalidArgumentError(
         `fit: checkpoint.dir '${ck.dir}' already holds checkpoints; pass checkpoint.resume 'auto' or use an empty dir`,
       );
     }
+    return null;
   }
-  if (loaded) {
-    try {
-      const s = loaded.state as FitState;
-      if (s?.format !== 'ft-fit') {
-        throw new CheckpointCorruptError(`fit: ${loaded.path}/state.json is not a fit() checkpoint`);
-      }
-      if (ck?.config) checkRunConfig(loaded.path, s.config, ck.config, ck.forceResume ?? false, log);
-      assignVariables(allVars, loaded.weights, `fit: checkpoint ${loaded.path}/weights.bin`);
-      optimizer.setState(trainVars, s.optimizer);
-      rootRng.setState(s.rng.root);
-      stepRng.setState(s.rng.step);
-      ({ step, epoch, stepInEpoch, acc } = s);
-      history.epochs = s.history.epochs;
-      history.steps = s.history.steps;
-      history.stoppedEarly = s.history.stoppedEarly;
-      callbacks.forEach((cb, i) => {
-        const st = s.callbacks[cbKeys[i]];
-        if (st !== undefined && cb.setState) cb.setState(st);
-        else if (cb.getState && st === undefined)
-          log(`fit: checkpoint ${loaded?.path} has no state for callback ${cbKeys[i]}`);
-      });
-    } finally {
-      disposeCheckpoint(loaded);
+
+  /** Loads weights, optimizer slots, RNG states, position, accumulators, history and callback states. */
+  private restore(loaded: LoadedCheckpoint): void {
+    const s = loaded.state as FitState;
+    if (s?.format !== 'ft-fit') {
+      throw new CheckpointCorruptError(`fit: ${loaded.path}/state.json is not a fit() checkpoint`);
     }
-    lastCheckpoint = loaded.path;
-    lastSavedKey = posKey();
-    history.resumedFrom = loaded.path;
+    const ck = this.ck;
+    if (ck?.config) checkRunConfig(loaded.path, s.config, ck.config, ck.forceResume ?? false, this.log);
+    assignVariables(this.allVars, loaded.weights, `fit: checkpoint ${loaded.path}/weights.bin`);
+    this.optimizer.setState(this.trainVars, s.optimizer);
+    this.rootRng.setState(s.rng.root);
+    this.stepRng.setState(s.rng.step);
+    ({ step: this.step, epoch: this.epoch, stepInEpoch: this.stepInEpoch, acc: this.acc } = s);
+    this.history.epochs = s.history.epochs;
+    this.history.steps = s.history.steps;
+    this.history.stoppedEarly = s.history.stoppedEarly;
+    this.callbacks.forEach((cb, i) => {
+      const st = s.callbacks[this.cbKeys[i]];
+      if (st !== undefined && cb.setState) cb.setState(st);
+      else if (cb.getState && st === undefined)
+        this.log(`fit: checkpoint ${loaded?.path} has no state for callback ${this.cbKeys[i]}`);
+    });
   }
 
-  const ctx: TrainContext = {
-    model,
-    optimizer,
-    step,
-    epoch,
-    stepInEpoch,
-    epochs: opts.epochs,
-    steps: opts.steps,
-    stepsPerEpoch: opts.stepsPerEpoch,
-    // a run that was stopped early (e.g. by earlyStopping) stays stopped when resumed
-    stopTraining: history.stoppedEarly,
-    lastCheckpoint,
-    resumed: loaded != null,
-    history,
-    log,
-  };
-  const sync = () => {
-    ctx.step = step;
-    ctx.epoch = epoch;
-    ctx.stepInEpoch = stepInEpoch;
-    ctx.lastCheckpoint = lastCheckpoint;
-    history.steps = step;
-  };
+  // ---- the loop -----------------------------------------------------------------------------------------------
 
-  // Weights (and BN moving statistics) are checked for NaN/±Inf at every epoch end, before every checkpoint and
-  // after the last step: one fused reduction per variable, read back once. Weights only change in steps.
-  let lastCheckedStep = -1;
-  const checkWeights = async () => {
-    if (step === lastCheckedStep) return;
-    await assertFiniteVariables(allVars, { where: 'fit', step, epoch, lastCheckpoint });
-    lastCheckedStep = step;
-  };
+  /** Runs the epochs, then finishes: final weight check, last checkpoint, `onTrainEnd`. */
+  async train(): Promise<History> {
+    this.sync();
+    for (const cb of this.callbacks) await cb.onTrainBegin?.(this.ctx);
+    if (this.opts.signal?.aborted) await this.abort();
+    // A partially trained epoch (resumed at its end) is closed even when no more steps will run.
+    while (this.stepInEpoch > 0 || (!this.ctx.stopTraining && !this.epochsDone() && !this.stepsDone())) {
+      this.sync();
+      for (const cb of this.callbacks) await cb.onEpochBegin?.(this.epoch, this.ctx);
+      const epochComplete = await this.runEpochSteps();
+      await this.endEpoch(epochComplete);
+    }
+    this.history.stoppedEarly = this.ctx.stopTraining;
+    this.sync();
+    await this.checkWeights();
+    if (this.ck) await this.save();
+    for (const cb of this.callbacks) await cb.onTrainEnd?.(this.ctx);
+    return this.history;
+  }
 
-  const save = async () => {
-    if (!ck || posKey() === lastSavedKey) return;
-    await checkWeights(); // never write a checkpoint with non-finite weights
-    const callbackStates: Record<string, unknown> = {};
-    callbacks.forEach((cb, i) => {
-      if (cb.getState) callbackStates[cbKeys[i]] = cb.getState();
-    });
-    const state: FitState = {
-      format: 'ft-fit',
-      version: 1,
-      step,
-      epoch,
-      stepInEpoch,
-      acc,
-      history: { epochs: history.epochs, steps: step, stoppedEarly: ctx.stopTraining },
-      rng: { root: rootRng.getState(), step: stepRng.getState() },
-      optimizer: optimizer.getState(trainVars),
-      schedule: { step, lr: optimizer.lr },
-      callbacks: callbackStates,
-      ...(ck.config ? { config: ck.config } : {}),
+  private stepsDone(): boolean {
+    return this.opts.steps != null && this.step >= this.opts.steps;
+  }
+
+  private epochsDone(): boolean {
+    return this.opts.epochs != null && this.epoch >= this.opts.epochs;
+  }
+
+  /**
+   * Trains the steps of the current epoch; true when the epoch's data ran out or `stepsPerEpoch` was reached, false
+   * when stopped by the `steps` limit or `stopTraining`. The data iterator is opened at the first step (skipping
+   * the batches a resumed epoch already trained) and closed on the way out.
+   */
+  private async runEpochSteps(): Promise<boolean> {
+    const { opts } = this;
+    let it: AsyncIterator<B> | null = null;
+    try {
+      for (;;) {
+        if (opts.stepsPerEpoch != null && this.stepInEpoch >= opts.stepsPerEpoch) return true;
+        if (this.stepsDone() || this.ctx.stopTraining) return false;
+        const t0 = performance.now();
+        if (!it) {
+          it = toAsyncIterator(opts.data(this.epoch, this.rootRng.fork(`epoch-${this.epoch}`)));
+          await this.skipTrainedBatches(it);
+        }
+        const r = await it.next();
+        if (r.done) return true;
+        await this.runStep(r.value, t0);
+      }
+    } finally {
+      const open = it as AsyncIterator<B> | null;
+      if (open?.return) await open.return();
+    }
+  }
+
+  /** Skips the `stepInEpoch` batches a resumed epoch has already trained on. */
+  private async skipTrainedBatches(it: AsyncIterator<B>): Promise<void> {
+    const { epoch, stepInEpoch } = this;
+    for (let i = 0; i < stepInEpoch; i++) {
+      const r = await it.next();
+      if (r.done) {
+        throw new InvalidArgumentError(
+          `fit: resuming epoch ${epoch} after ${stepInEpoch} batches, but data(${epoch}) yields only ${i}; the data function must be deterministic`,
+        );
+      }
+      if (this.disposeBatches) disposeBatch(r.value);
+    }
+  }
+
+  /** One optimizer step on `batch` (disposed afterwards), its logs and callbacks, a step checkpoint, abort check. */
+  private async runStep(batch: B, t0: number): Promise<void> {
+    const { opts, acc } = this;
+    const lr = opts.schedule ? opts.schedule(this.step) : this.optimizer.lr;
+    if (!Number.isFinite(lr) || lr < 0) {
+      if (this.disposeBatches) disposeBatch(batch);
+      throw new InvalidArgumentError(`fit: schedule returned lr ${lr} at step ${this.step}`);
+    }
+    let res: StepResult;
+    const bs = batchSizeOf(batch);
+    try {
+      res = await this.trainOnBatch(batch, lr);
+    } finally {
+      if (this.disposeBatches) disposeBatch(batch);
+    }
+    acc.lossSum += res.loss;
+    acc.steps += 1;
+    acc.images += bs;
+    acc.lr = lr;
+    for (const [k, v] of Object.entries(res.host)) acc.metricSums[k] = (acc.metricSums[k] ?? 0) + v;
+    const logs: StepLogs = {
+      ...res.host,
+      loss: res.loss,
+      lr,
+      batchSize: bs,
+      epoch: this.epoch,
+      stepInEpoch: this.stepInEpoch,
     };
-    lastCheckpoint = await saveCheckpoint(ck.dir, step, {
-      weights: allVars,
-      weightNames: allVars.map((v) => v.name),
-      state,
-    });
-    lastSavedKey = posKey();
-    await pruneCheckpoints(ck.dir, keepLast);
-    sync();
-  };
-
-  const abort = async (): Promise<never> => {
-    await checkWeights();
-    await save();
-    sync();
-    throw new AbortedError(
-      `fit: aborted after step ${step} (epoch ${epoch})${lastCheckpoint ? `; checkpoint ${lastCheckpoint}` : ''}`,
-      { step, epoch, checkpoint: lastCheckpoint, history },
-      { cause: opts.signal?.reason },
-    );
-  };
-
-  interface StepTensors {
-    value: tf.Scalar;
-    gs: tf.Tensor[];
-    scalars: Record<string, tf.Scalar>;
-    gradNorm?: tf.Scalar;
+    if (res.gradNorm !== undefined) logs.gradNorm = res.gradNorm;
+    this.step += 1;
+    this.stepInEpoch += 1;
+    acc.ms += performance.now() - t0;
+    this.sync();
+    for (const cb of this.callbacks) await cb.onStepEnd?.(this.step - 1, logs, this.ctx);
+    if (this.ck && typeof this.every === 'number' && this.step % this.every === 0) await this.save();
+    // Let timers and signal handlers run: on cpu / ft-native every await above settles in a microtask.
+    await yieldToEventLoop();
+    if (opts.signal?.aborted) await this.abort();
   }
-  const trainOnBatch = async (batch: B, lr: number) => {
+
+  /** Gradients of `batch`, a finite-loss check, then the optimizer update at `lr`. */
+  private async trainOnBatch(batch: B, lr: number): Promise<StepResult> {
+    const { value, vars, gs, scalars, gradNorm } = this.computeGradients(batch);
+    const host: Record<string, number> = {};
+    try {
+      const loss = (await value.data())[0];
+      for (const [k, t] of Object.entries(scalars)) host[k] = (await t.data())[0];
+      const gn = gradNorm ? (await gradNorm.data())[0] : undefined;
+      if (!Number.isFinite(loss)) {
+        const { step, epoch, stepInEpoch, lastCheckpoint } = this;
+        throw new NonFiniteLossError(
+          `fit: loss is ${loss} at step ${step} (epoch ${epoch}, batch ${stepInEpoch}); last checkpoint: ${lastCheckpoint ?? 'none'}. Training diverged: lower the learning rate, or clip gradients (clipNorm)`,
+          { step, epoch, stepInEpoch, loss, lastCheckpoint },
+        );
+      }
+      this.optimizer.lr = lr;
+      this.optimizer.applyGradients(vars.map((variable, i) => ({ variable, grad: gs[i] })));
+      return { loss, host, gradNorm: gn };
+    } finally {
+      tf.dispose([value, ...gs, ...Object.values(scalars), ...(gradNorm ? [gradNorm] : [])]);
+    }
+  }
+
+  /**
+   * Inside one `tf.tidy`: forward → loss (+ `extraLoss`) → `tf.variableGrads` over the trainable variables →
+   * metrics on the predictions → clipping. Returns the kept tensors (the caller disposes them).
+   */
+  private computeGradients(batch: B): StepTensors {
+    const { opts, model, trainVars, stepRng, step, epoch } = this;
     let vars: tf.Variable[] = [];
     const out = tf.tidy(() => {
       // Tensors made inside variableGrads' function are disposed when it returns, except those we keep.
@@ -358,7 +496,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       let dataLoss: tf.Scalar | null = null;
       let extra: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const yp = forward(model, batch, { training: true, rng: stepRng, step, epoch });
+        const yp = this.forward(model, batch, { training: true, rng: stepRng, step, epoch });
         const dl = opts.loss(batch.y, yp, batch);
         if (opts.metrics) yPred = tf.keep(yp);
         if (!opts.extraLoss) return dl;
@@ -383,148 +521,54 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       vars = trainVars.filter((v) => grads[v.name] != null);
       let gs = vars.map((v) => grads[v.name]);
       if (opts.clipValue != null) gs = clipByValue(gs, opts.clipValue);
-      const res: StepTensors = { value, gs, scalars };
+      const res: Omit<StepTensors, 'vars'> = { value, gs, scalars };
       if (opts.clipNorm != null) {
         const c = clipByGlobalNorm(gs, opts.clipNorm);
         res.gs = c.grads;
         res.gradNorm = c.norm;
       }
       return res as unknown as tf.TensorContainer;
-    }) as unknown as StepTensors;
-    const { value, gs, scalars, gradNorm } = out;
-    const disposeAll = () => tf.dispose([value, ...gs, ...Object.values(scalars), ...(gradNorm ? [gradNorm] : [])]);
-    let loss: number;
-    const host: Record<string, number> = {};
-    let gn: number | undefined;
-    try {
-      loss = (await value.data())[0];
-      for (const [k, t] of Object.entries(scalars)) host[k] = (await t.data())[0];
-      if (gradNorm) gn = (await gradNorm.data())[0];
-      if (!Number.isFinite(loss)) {
-        throw new NonFiniteLossError(
-          `fit: loss is ${loss} at step ${step} (epoch ${epoch}, batch ${stepInEpoch}); last checkpoint: ${lastCheckpoint ?? 'none'}. Training diverged: lower the learning rate, or clip gradients (clipNorm)`,
-          { step, epoch, stepInEpoch, loss, lastCheckpoint },
-        );
-      }
-      optimizer.lr = lr;
-      optimizer.applyGradients(vars.map((variable, i) => ({ variable, grad: gs[i] })));
-    } finally {
-      disposeAll();
-    }
-    return { loss, host, gradNorm: gn };
-  };
-
-  // ---- loop ---------------------------------------------------------------------------------------------------
-  const stepsDone = () => opts.steps != null && step >= opts.steps;
-  const epochsDone = () => opts.epochs != null && epoch >= opts.epochs;
-  sync();
-  for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
-  if (opts.signal?.aborted) await abort();
-
-  // A partially trained epoch (resumed at its end) is closed even when no more steps will run.
-  while (stepInEpoch > 0 || (!ctx.stopTraining && !epochsDone() && !stepsDone())) {
-    sync();
-    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
-    let it: AsyncIterator<B> | null = null;
-    const open = async () => {
-      it = toAsyncIterator(opts.data(epoch, rootRng.fork(`epoch-${epoch}`)));
-      for (let i = 0; i < stepInEpoch; i++) {
-        const r = await it.next();
-        if (r.done) {
-          throw new InvalidArgumentError(
-            `fit: resuming epoch ${epoch} after ${stepInEpoch} batches, but data(${epoch}) yields only ${i}; the data function must be deterministic`,
-          );
-        }
-        if (disposeBatches) disposeBatch(r.value);
-      }
-      return it;
-    };
-    let epochComplete = false;
-    try {
-      for (;;) {
-        if (opts.stepsPerEpoch != null && stepInEpoch >= opts.stepsPerEpoch) {
-          epochComplete = true;
-          break;
-        }
-        if (stepsDone() || ctx.stopTraining) break;
-        const t0 = performance.now();
-        const iter: AsyncIterator<B> = it ?? (await open());
-        const r = await iter.next();
-        if (r.done) {
-          epochComplete = true;
-          break;
-        }
-        const batch = r.value;
-        const lr = opts.schedule ? opts.schedule(step) : optimizer.lr;
-        if (!Number.isFinite(lr) || lr < 0) {
-          if (disposeBatches) disposeBatch(batch);
-          throw new InvalidArgumentError(`fit: schedule returned lr ${lr} at step ${step}`);
-        }
-        let res: Awaited<ReturnType<typeof trainOnBatch>>;
-        const bs = batchSizeOf(batch);
-        try {
-          res = await trainOnBatch(batch, lr);
-        } finally {
-          if (disposeBatches) disposeBatch(batch);
-        }
-        acc.lossSum += res.loss;
-        acc.steps += 1;
-        acc.images += bs;
-        acc.lr = lr;
-        for (const [k, v] of Object.entries(res.host)) acc.metricSums[k] = (acc.metricSums[k] ?? 0) + v;
-        const logs: StepLogs = { ...res.host, loss: res.loss, lr, batchSize: bs, epoch, stepInEpoch };
-        if (res.gradNorm !== undefined) logs.gradNorm = res.gradNorm;
-        step += 1;
-        stepInEpoch += 1;
-        acc.ms += performance.now() - t0;
-        sync();
-        for (const cb of callbacks) await cb.onStepEnd?.(step - 1, logs, ctx);
-        if (ck && typeof every === 'number' && step % every === 0) await save();
-        // Let timers and signal handlers run: on cpu / ft-native every await above settles in a microtask.
-        await yieldToEventLoop();
-        if (opts.signal?.aborted) await abort();
-      }
-    } finally {
-      const open_ = it as AsyncIterator<B> | null;
-      if (open_?.return) await open_.return();
-    }
-    if (epochComplete && stepInEpoch === 0) {
-      throw new EmptyDatasetError(`fit: data(${epoch}) yielded no batches`);
-    }
-    if (stepInEpoch > 0) {
-      await checkWeights();
-      const record = await closeEpoch();
-      history.epochs.push(record);
-      if (epochComplete && opts.stepsPerEpoch == null) ctx.stepsPerEpoch = stepInEpoch;
-    }
-    epoch += 1;
-    stepInEpoch = 0;
-    acc = newAcc();
-    sync();
-    if (ck && every === 'epoch') await save();
-    await yieldToEventLoop();
-    if (opts.signal?.aborted) await abort();
+    }) as unknown as Omit<StepTensors, 'vars'>;
+    return { ...out, vars };
   }
-  history.stoppedEarly = ctx.stopTraining;
-  sync();
-  await checkWeights();
-  if (ck) await save();
-  for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
-  return history;
 
-  async function closeEpoch(): Promise<EpochRecord> {
+  // ---- epoch end, checkpoints, abort --------------------------------------------------------------------------
+
+  /** Closes the epoch (weight check, record, `onEpochEnd`), moves to the next, epoch checkpoint, abort check. */
+  private async endEpoch(epochComplete: boolean): Promise<void> {
+    if (epochComplete && this.stepInEpoch === 0) {
+      throw new EmptyDatasetError(`fit: data(${this.epoch}) yielded no batches`);
+    }
+    if (this.stepInEpoch > 0) {
+      await this.checkWeights();
+      const record = await this.closeEpoch();
+      this.history.epochs.push(record);
+      if (epochComplete && this.opts.stepsPerEpoch == null) this.ctx.stepsPerEpoch = this.stepInEpoch;
+    }
+    this.epoch += 1;
+    this.stepInEpoch = 0;
+    this.acc = newAcc();
+    this.sync();
+    if (this.ck && this.every === 'epoch') await this.save();
+    await yieldToEventLoop();
+    if (this.opts.signal?.aborted) await this.abort();
+  }
+
+  /** The epoch's record: mean loss and metrics, validation (when due), `onEpochEnd` additions, throughput. */
+  private async closeEpoch(): Promise<EpochRecord> {
+    const { acc, opts, epoch } = this;
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(acc.metricSums)) metrics[k] = v / acc.steps;
     const loss = acc.lossSum / acc.steps;
     const v = opts.validation;
     const lastEpoch = opts.epochs != null && epoch === opts.epochs - 1;
-    if (v && ((epoch + 1) % (v.every ?? 1) === 0 || lastEpoch || stepsDone())) {
+    if (v && ((epoch + 1) % (v.every ?? 1) === 0 || lastEpoch || this.stepsDone())) {
       const fns: Record<string, MetricFn<B>> = { loss: (y, p, b) => opts.loss(y, p, b), ...(v.metrics ?? {}) };
-      const res = await evaluate(model, v.data, fns, { forward });
+      const res = await evaluate(this.model, v.data, fns, { forward: this.forward });
       for (const [k, val] of Object.entries(res)) metrics[`val_${k}`] = val;
     }
     const logs: EpochLogs = { ...metrics, loss, lr: acc.lr };
-    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
+    for (const cb of this.callbacks) await cb.onEpochEnd?.(epoch, logs, this.ctx);
     for (const [k, val] of Object.entries(logs)) if (k !== 'loss' && k !== 'lr') metrics[k] = val;
     return {
       epoch,
@@ -535,6 +579,82 @@ export async function fit<B extends TrainBatch = TrainBatch>(model: Trainable, o
       ms: acc.ms,
       steps: acc.steps,
     };
+  }
+
+  /** Copies the position into the callbacks' context and the history. */
+  private sync(): void {
+    const { ctx } = this;
+    ctx.step = this.step;
+    ctx.epoch = this.epoch;
+    ctx.stepInEpoch = this.stepInEpoch;
+    ctx.lastCheckpoint = this.lastCheckpoint;
+    this.history.steps = this.step;
+  }
+
+  private posKey(): string {
+    return `${this.step}/${this.epoch}/${this.stepInEpoch}`;
+  }
+
+  /**
+   * Weights (and BN moving statistics) are checked for NaN/±Inf at every epoch end, before every checkpoint and
+   * after the last step: one fused reduction per variable, read back once. Weights only change in steps.
+   */
+  private async checkWeights(): Promise<void> {
+    if (this.step === this.lastCheckedStep) return;
+    const { step, epoch, lastCheckpoint } = this;
+    await assertFiniteVariables(this.allVars, { where: 'fit', step, epoch, lastCheckpoint });
+    this.lastCheckedStep = step;
+  }
+
+  /** Writes a checkpoint of the current position (once per position) and prunes old ones. */
+  private async save(): Promise<void> {
+    const ck = this.ck;
+    if (!ck || this.posKey() === this.lastSavedKey) return;
+    await this.checkWeights(); // never write a checkpoint with non-finite weights
+    this.lastCheckpoint = await saveCheckpoint(ck.dir, this.step, {
+      weights: this.allVars,
+      weightNames: this.allVars.map((v) => v.name),
+      state: this.fitState(ck),
+    });
+    this.lastSavedKey = this.posKey();
+    await pruneCheckpoints(ck.dir, this.keepLast);
+    this.sync();
+  }
+
+  /** The state tree of a checkpoint (see {@link FitState}). */
+  private fitState(ck: CheckpointOptions): FitState {
+    const callbackStates: Record<string, unknown> = {};
+    this.callbacks.forEach((cb, i) => {
+      if (cb.getState) callbackStates[this.cbKeys[i]] = cb.getState();
+    });
+    const { step, epoch, stepInEpoch, acc, history, optimizer } = this;
+    return {
+      format: 'ft-fit',
+      version: 1,
+      step,
+      epoch,
+      stepInEpoch,
+      acc,
+      history: { epochs: history.epochs, steps: step, stoppedEarly: this.ctx.stopTraining },
+      rng: { root: this.rootRng.getState(), step: this.stepRng.getState() },
+      optimizer: optimizer.getState(this.trainVars),
+      schedule: { step, lr: optimizer.lr },
+      callbacks: callbackStates,
+      ...(ck.config ? { config: ck.config } : {}),
+    };
+  }
+
+  /** Checks the weights, writes a checkpoint (if configured) and throws `AbortedError`. */
+  private async abort(): Promise<never> {
+    await this.checkWeights();
+    await this.save();
+    this.sync();
+    const { step, epoch, lastCheckpoint, history } = this;
+    throw new AbortedError(
+      `fit: aborted after step ${step} (epoch ${epoch})${lastCheckpoint ? `; checkpoint ${lastCheckpoint}` : ''}`,
+      { step, epoch, checkpoint: lastCheckpoint, history },
+      { cause: this.opts.signal?.reason },
+    );
   }
 }
 
@@ -580,6 +700,7 @@ function checkRunConfig(
   );
 }
 
+/** Checks `fit`'s options (types and ranges), throwing InvalidArgumentError naming the option. */
 function validate<B extends TrainBatch>(opts: FitOptions<B>): void {
   if (!opts || typeof opts.data !== 'function')
     throw new InvalidArgumentError('fit: data must be a function (epoch, rng) => batches');
@@ -600,26 +721,26 @@ function validate<B extends TrainBatch>(opts: FitOptions<B>): void {
     const v = opts[k];
     if (v != null && !(v > 0 && Number.isFinite(v))) throw new InvalidArgumentError(`fit: ${k} must be > 0, got ${v}`);
   }
-  const ck = opts.checkpoint;
-  if (ck) {
-    if (!ck.dir) throw new InvalidArgumentError('fit: checkpoint.dir is required');
-    const e = ck.every ?? 'epoch';
-    if (e !== 'epoch' && !(Number.isInteger(e) && e > 0)) {
-      throw new InvalidArgumentError(`fit: checkpoint.every must be 'epoch' or an integer > 0, got ${e}`);
-    }
-    const k = ck.keepLast ?? 2;
-    if (!Number.isInteger(k) || k < 1)
-      throw new InvalidArgumentError(`fit: checkpoint.keepLast must be >= 1, got ${k}`);
-    if (ck.config != null) {
-      if (typeof ck.config !== 'object' || Array.isArray(ck.config))
-        throw new InvalidArgumentError('fit: checkpoint.config must be an object of settings');
-      for (const [key, v] of Object.entries(ck.config)) {
-        const ok = v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number';
-        if (!ok)
-          throw new InvalidArgumentError(
-            `fit: checkpoint.config.${key} must be a string, number, boolean or null, got ${typeof v}`,
-          );
-      }
+  if (opts.checkpoint) validateCheckpoint(opts.checkpoint);
+}
+
+function validateCheckpoint(ck: CheckpointOptions): void {
+  if (!ck.dir) throw new InvalidArgumentError('fit: checkpoint.dir is required');
+  const e = ck.every ?? 'epoch';
+  if (e !== 'epoch' && !(Number.isInteger(e) && e > 0)) {
+    throw new InvalidArgumentError(`fit: checkpoint.every must be 'epoch' or an integer > 0, got ${e}`);
+  }
+  const k = ck.keepLast ?? 2;
+  if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`fit: checkpoint.keepLast must be >= 1, got ${k}`);
+  if (ck.config != null) {
+    if (typeof ck.config !== 'object' || Array.isArray(ck.config))
+      throw new InvalidArgumentError('fit: checkpoint.config must be an object of settings');
+    for (const [key, v] of Object.entries(ck.config)) {
+      const ok = v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number';
+      if (!ok)
+        throw new InvalidArgumentError(
+          `fit: checkpoint.config.${key} must be a string, number, boolean or null, got ${typeof v}`,
+        );
     }
   }
 }
