@@ -168,7 +168,6 @@ if (args['from-records']) {
           minSteps: slow ? 5 : Number(args['min-steps']),
           ...(slow ? { maxSteps: 10 } : {}),
           seed,
-          rng: createRng(seed).fork(`transfer-${budget}-${method}`),
         });
         const secs = (performance.now() - t0) / 1000;
         log(

@@ -220,6 +220,16 @@ export function createRng(seed: number | string): Rng {
   return new Xoshiro128(String(seed));
 }
 
+/**
+ * The seed string that names `rng`'s stream: `String(seed)` for `createRng(seed)`, `<name>/<label>` for
+ * `fork(label)`. It does not depend on the stream's position. Passing it as the `seed` of a seeded builder
+ * (`buildBackbone`, `replaceHead`, …) gives the numbers that builder gets from the seed the stream was created
+ * with, so one `Rng` can carry a run's whole seed: initialisers take its name, other consumers take `fork(label)`.
+ */
+export function rngSeed(rng: Rng): string {
+  return rng.getState().seed;
+}
+
 /** Restores an RNG from a saved state. */
 export function rngFromState(state: RngState): Rng {
   const rng = new Xoshiro128(state.seed);

@@ -95,8 +95,7 @@ export const finetuneCommand = defineCommand({
         ...(maxSteps > 0 ? { maxSteps } : {}),
         batchSize: Number(ctx.args['batch-size']),
         ...(ctx.args.lr !== undefined ? { lr: Number(ctx.args.lr) } : {}),
-        seed: ctx.seed,
-        rng: ctx.rng.fork(`finetune-${method}`),
+        rng: ctx.rng,
         signal: ctx.signal,
         callbacks: cliCallbacks(ctx),
       });

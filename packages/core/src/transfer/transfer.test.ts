@@ -6,7 +6,7 @@ import { ArrayImageDataset } from '../data/dataset.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { BackboneOptions } from '../models/backbone-spec.js';
 import { registerBackbone } from '../models/registry.js';
-import { createRng } from '../rng.js';
+import { createRng, rngSeed } from '../rng.js';
 import { evaluateClassifier, sparseAccuracy, sparseCrossEntropy } from './classification.js';
 import { prepareTransferModel, transferRun, transferSteps } from './transfer.js';
 
@@ -111,7 +111,6 @@ describe('transfer methods', () => {
       test: halves(8, 1),
       steps: 3,
       seed: 0,
-      rng: createRng(0),
     });
     const after = weightsOf(r.model);
     for (const [name, v] of Object.entries(before)) {
@@ -131,7 +130,6 @@ describe('transfer methods', () => {
       test: halves(8, 1),
       steps: 2,
       seed: 0,
-      rng: createRng(0),
     });
     expect(Array.from(full.model.getLayer('block1').getWeights()[0].dataSync())).not.toEqual(conv0);
     const scratch = prepareTransferModel(source(), { method: 'scratch', numClasses: 2, arch: 'test-mlp', seed: 5 });
@@ -153,13 +151,35 @@ describe('transfer methods', () => {
       batchSize: 16,
       lr: 0.05,
       seed: 0,
-      rng: createRng(0),
     });
     expect(r.test.accuracy).toBeGreaterThan(0.9);
     const ev = await evaluateClassifier(r.model, halves(32, 1));
     expect(ev.accuracy).toBeCloseTo(r.test.accuracy, 10);
     expect(ev.perClassAccuracy).toHaveLength(2);
     expect(ev.n).toBe(32);
+  });
+
+  it('one seed path: seed s is the run of rng createRng(s); both or neither ⇒ InvalidArgumentError', async () => {
+    const base = {
+      method: 'full' as const,
+      arch: 'test-mlp',
+      train: halves(16, 0),
+      test: halves(8, 1),
+      steps: 2,
+    };
+    const a = await transferRun({ ...base, source: source(), seed: 3 });
+    const b = await transferRun({ ...base, source: source(), rng: createRng(3) });
+    const values = (m: tfl.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
+    expect(values(b.model)).toEqual(values(a.model));
+    expect(b.history.epochs.map((e) => e.loss)).toEqual(a.history.epochs.map((e) => e.loss));
+    // the head is initialised from the stream's name, as prepareTransferModel with the same seed
+    const head = prepareTransferModel(source(), { method: 'full', numClasses: 2, seed: 3 });
+    const fromName = prepareTransferModel(source(), { method: 'full', numClasses: 2, seed: rngSeed(createRng(3)) });
+    expect(values(fromName)).toEqual(values(head));
+    await expect(transferRun({ ...base, source: source(), seed: 3, rng: createRng(3) })).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await expect(transferRun({ ...base, source: source() })).rejects.toThrow(/either seed .* or rng/);
   });
 
   it('budgets steps by epochs with floor and cap', () => {

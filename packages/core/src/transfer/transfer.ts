@@ -13,7 +13,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { freeze, setBnMode } from '../models/freeze.js';
 import { buildBackbone } from '../models/registry.js';
 import { replaceHead } from '../models/replace-head.js';
-import type { Rng } from '../rng.js';
+import { createRng, type Rng, rngSeed } from '../rng.js';
 import type { Callback, History } from '../train/callback.js';
 import { type ClassifierEvaluation, evaluateClassifier, trainClassifier } from './classification.js';
 
@@ -38,8 +38,8 @@ export interface PrepareTransferOptions {
   arch?: string;
   /** Input shape for `scratch` (default: the source model's). */
   inputShape?: [number, number, number];
-  /** Seed of the new head / the scratch initialisation. */
-  seed: number;
+  /** Seed of the new head / the scratch initialisation (a number, or a stream name from `rngSeed`). */
+  seed: number | string;
 }
 
 /**
@@ -92,8 +92,13 @@ export interface TransferRunOptions {
   batchSize?: number;
   /** Peak learning rate (default {@link DEFAULT_TRANSFER_LR}). */
   lr?: number;
-  seed: number;
-  rng: Rng;
+  /** Seed of the run: give `seed` or `rng`, not both. `seed: s` is the same run as `rng: createRng(s)`. */
+  seed?: number;
+  /**
+   * The run's random stream (instead of `seed`). The new head / scratch model is initialised from its name
+   * (`rngSeed(rng)`, so `createRng(s)` initialises as seed `s`), and training draws from `rng.fork('finetune-<method>')`.
+   */
+  rng?: Rng;
   signal?: AbortSignal;
   callbacks?: Callback[];
   log?: (msg: string) => void;
@@ -121,22 +126,35 @@ export function transferSteps(
   return Math.min(steps, opts.maxSteps ?? Number.POSITIVE_INFINITY);
 }
 
-/** Prepares the model for `method`, trains it on `train` and reports test accuracy. */
+/** The run stream of {@link transferRun}: `rng`, or `createRng(seed)`; exactly one must be given. */
+function runRng(opts: Pick<TransferRunOptions, 'seed' | 'rng'>): Rng {
+  if ((opts.seed === undefined) === (opts.rng === undefined)) {
+    throw new InvalidArgumentError('transferRun: give either seed (a number) or rng (an Rng), not both or neither');
+  }
+  return opts.rng ?? createRng(opts.seed as number);
+}
+
+/**
+ * Prepares the model for `method`, trains it on `train` and reports test accuracy. Randomness comes from one
+ * stream (`seed` or `rng`): the model initialisation from its name, the training batches and augmentation from
+ * `fork('finetune-<method>')`.
+ */
 export async function transferRun(opts: TransferRunOptions): Promise<TransferRunResult> {
   const t0 = performance.now();
+  const rng = runRng(opts);
   const model = prepareTransferModel(opts.source, {
     method: opts.method,
     numClasses: opts.test.numClasses,
     arch: opts.arch,
     inputShape: opts.train.shape,
-    seed: opts.seed,
+    seed: rngSeed(rng),
   });
   const steps = transferSteps(opts.train.size, opts);
   const history = await trainClassifier(model, opts.train, {
     steps,
     ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
     lr: opts.lr ?? DEFAULT_TRANSFER_LR[opts.method],
-    rng: opts.rng,
+    rng: rng.fork(`finetune-${opts.method}`),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
     ...(opts.log ? { log: opts.log } : {}),
