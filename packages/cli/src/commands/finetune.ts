@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   assertModelFitsData,
+  DEFAULT_TRANSFER_LR,
   defineCommand,
   labelBudgetSplit,
   listBackbones,
@@ -8,6 +9,8 @@ import {
   loadModelRef,
   saveModel,
   subset,
+  TRAIN_CLASSIFIER_DEFAULTS,
+  TRANSFER_DEFAULTS,
   TRANSFER_METHODS,
   type TransferMethod,
   transferRun,
@@ -34,11 +37,17 @@ export const finetuneCommand = defineCommand({
       integer: true,
       min: 0,
     },
-    epochs: { type: 'number', description: 'Epochs over the labelled set', default: 30, integer: true, min: 1 },
+    epochs: {
+      type: 'number',
+      description: 'Epochs over the labelled set',
+      default: TRANSFER_DEFAULTS.epochs,
+      integer: true,
+      min: 1,
+    },
     'min-steps': {
       type: 'number',
       description: 'At least this many optimizer steps',
-      default: 200,
+      default: TRANSFER_DEFAULTS.minSteps,
       integer: true,
       min: 0,
     },
@@ -49,10 +58,16 @@ export const finetuneCommand = defineCommand({
       integer: true,
       min: 0,
     },
-    'batch-size': { type: 'number', description: 'Batch size', default: 128, integer: true, min: 1 },
+    'batch-size': {
+      type: 'number',
+      description: 'Batch size',
+      default: TRAIN_CLASSIFIER_DEFAULTS.batchSize,
+      integer: true,
+      min: 1,
+    },
     lr: {
       type: 'number',
-      description: 'Peak learning rate (default: 0.1 linear-probe, 0.01 full, 0.05 scratch)',
+      description: `Peak learning rate (default: ${TRANSFER_METHODS.map((m) => `${DEFAULT_TRANSFER_LR[m]} ${m}`).join(', ')})`,
       exclusiveMin: 0,
     },
     'test-limit': {

@@ -63,6 +63,23 @@ export function imageDataFn(ds: ImageDataset, opts: ImageDataFnOptions): DataFn 
     });
 }
 
+/**
+ * Defaults of {@link trainClassifier}, defined once here: the CLI shows them in `--help` and callers that do not set
+ * an option pass `undefined` through.
+ */
+export const TRAIN_CLASSIFIER_DEFAULTS = Object.freeze({
+  /** Epochs over the training set. */
+  epochs: 10,
+  /** Batch size (capped at the dataset size). */
+  batchSize: 128,
+  /** Peak learning rate of SGD. */
+  lr: 0.05,
+  /** SGD momentum (Nesterov). */
+  momentum: 0.9,
+  /** Coupled L2 weight decay on kernels. */
+  weightDecay: 5e-4,
+});
+
 /** Options of {@link trainClassifier}. */
 export interface TrainClassifierOptions {
   /** Total optimizer steps (overrides `epochs`). */
@@ -104,18 +121,21 @@ export async function trainClassifier(
   opts: TrainClassifierOptions,
 ): Promise<History> {
   if (train.size === 0) throw new EmptyDatasetError('trainClassifier: the training dataset is empty');
-  const batchSize = Math.min(opts.batchSize ?? 128, train.size);
+  const D = TRAIN_CLASSIFIER_DEFAULTS;
+  const batchSize = Math.min(opts.batchSize ?? D.batchSize, train.size);
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
-  const steps = opts.steps ?? (opts.epochs ?? 10) * stepsPerEpoch;
+  const steps = opts.steps ?? (opts.epochs ?? D.epochs) * stepsPerEpoch;
   if (!(steps > 0)) throw new InvalidArgumentError(`trainClassifier: steps must be > 0, got ${steps}`);
-  const lr = opts.lr ?? 0.05;
+  const lr = opts.lr ?? D.lr;
   const warmup = opts.warmupSteps ?? Math.floor(0.05 * steps);
   const schedule =
     warmup > 0
       ? linearWarmup(cosineAnnealing({ lr, T: steps }), { warmupSteps: warmup })
       : cosineAnnealing({ lr, T: steps });
   const groups = paramGroups(model, { noDecay: (w) => isBnOrBias(w) });
-  const optimizer = sgd({ lr, momentum: opts.momentum ?? 0.9, nesterov: true, weightDecay: opts.weightDecay ?? 5e-4 });
+  const momentum = opts.momentum ?? D.momentum;
+  const weightDecay = opts.weightDecay ?? D.weightDecay;
+  const optimizer = sgd({ lr, momentum, nesterov: true, weightDecay });
   const augment = opts.augment === undefined ? padCrop({ pad: 2 }) : (opts.augment ?? undefined);
   try {
     return await fit(model, {
@@ -142,8 +162,8 @@ export async function trainClassifier(
                 batchSize,
                 steps,
                 lr,
-                momentum: opts.momentum ?? 0.9,
-                weightDecay: opts.weightDecay ?? 5e-4,
+                momentum,
+                weightDecay,
                 warmupSteps: warmup,
                 augment: opts.augment === undefined ? 'padCrop(2)' : opts.augment ? 'custom' : 'none',
                 ...(opts.checkpoint.config ?? {}),

@@ -15,7 +15,12 @@ import { buildBackbone } from '../models/registry.js';
 import { replaceHead } from '../models/replace-head.js';
 import { createRng, type Rng, rngSeed } from '../rng.js';
 import type { Callback, History } from '../train/callback.js';
-import { type ClassifierEvaluation, evaluateClassifier, trainClassifier } from './classification.js';
+import {
+  type ClassifierEvaluation,
+  evaluateClassifier,
+  TRAIN_CLASSIFIER_DEFAULTS,
+  trainClassifier,
+} from './classification.js';
 
 /** How the source model is reused. */
 export type TransferMethod = 'linear-probe' | 'full' | 'scratch';
@@ -29,6 +34,17 @@ export const DEFAULT_TRANSFER_LR: Readonly<Record<TransferMethod, number>> = {
   full: 0.01,
   scratch: 0.05,
 };
+
+/**
+ * Step-budget defaults of {@link transferRun} / {@link transferSteps}, defined once here (the batch size and the
+ * optimizer settings are {@link TRAIN_CLASSIFIER_DEFAULTS}).
+ */
+export const TRANSFER_DEFAULTS = Object.freeze({
+  /** Epochs over the labelled set. */
+  epochs: 30,
+  /** Lower bound on optimizer steps (for tiny label budgets). */
+  minSteps: 200,
+});
 
 /** Options of {@link prepareTransferModel}. */
 export interface PrepareTransferOptions {
@@ -83,12 +99,13 @@ export interface TransferRunOptions {
   test: ImageDataset;
   /** Optimizer steps (default: `epochs` passes, at least `minSteps`). */
   steps?: number;
-  /** Epochs over the labelled set (default 30). */
+  /** Epochs over the labelled set (default {@link TRANSFER_DEFAULTS}: 30). */
   epochs?: number;
-  /** Lower bound on steps for tiny label budgets (default 200). */
+  /** Lower bound on steps for tiny label budgets (default {@link TRANSFER_DEFAULTS}: 200). */
   minSteps?: number;
   /** Upper bound on steps (default unlimited). */
   maxSteps?: number;
+  /** Batch size (default {@link TRAIN_CLASSIFIER_DEFAULTS}: 128). */
   batchSize?: number;
   /** Peak learning rate (default {@link DEFAULT_TRANSFER_LR}). */
   lr?: number;
@@ -121,8 +138,11 @@ export function transferSteps(
   opts: { batchSize?: number; epochs?: number; minSteps?: number; maxSteps?: number; steps?: number },
 ): number {
   if (opts.steps !== undefined) return opts.steps;
-  const bs = Math.min(opts.batchSize ?? 128, n);
-  const steps = Math.max(opts.minSteps ?? 200, (opts.epochs ?? 30) * Math.ceil(n / bs));
+  const bs = Math.min(opts.batchSize ?? TRAIN_CLASSIFIER_DEFAULTS.batchSize, n);
+  const steps = Math.max(
+    opts.minSteps ?? TRANSFER_DEFAULTS.minSteps,
+    (opts.epochs ?? TRANSFER_DEFAULTS.epochs) * Math.ceil(n / bs),
+  );
   return Math.min(steps, opts.maxSteps ?? Number.POSITIVE_INFINITY);
 }
 
