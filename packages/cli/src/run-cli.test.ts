@@ -1,8 +1,20 @@
-import { type CommandSpec, DatasetNotFoundError, defineCommand } from '@ft/core';
-import { describe, expect, it } from 'vitest';
+/** Unit tests of runCli: parsing, exit codes, help, argument checks, result guard, error mapping and signals. */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AbortedError, type CommandOption, type CommandSpec, DatasetNotFoundError, defineCommand } from '@ft/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinCommands } from './builtin-commands.js';
-import { loadMethodCommands } from './method-commands.js';
-import { checkCommands, runCli } from './run-cli.js';
+import { type FtPackage, loadMethodCommands } from './method-commands.js';
+import {
+  assertFiniteResult,
+  checkCommands,
+  checkOutputPath,
+  constraintText,
+  joinNegativeNumbers,
+  mapSystemError,
+  runCli,
+} from './run-cli.js';
 import { capture } from './test-helpers.js';
 
 const echo = defineCommand({
@@ -86,28 +98,220 @@ describe('runCli', () => {
     expect(c.out()).toContain('info');
   });
 
-  it('ft info --json reports the chosen backend, available backends, versions and threads', async () => {
-    const c = capture();
-    expect(await runCli(['info', '--json', '--backend', 'cpu'], { commands, io: c.io })).toBe(0);
-    const info = JSON.parse(c.out().trim().split('\n').pop()!);
-    expect(info.backend).toBe('cpu');
-    expect(info.available).toEqual(['cpu']);
-    expect(info.threads).toBe(1);
-    expect(info.versions['tfjs-core']).toMatch(/^4\./);
-  });
-
-  it('rejects duplicate command names and skips absent method packages', async () => {
+  it('rejects duplicate command names', () => {
     expect(() => checkCommands([echo, echo])).toThrow(/two commands are named "ft demo echo"/);
+  });
+});
+
+// Tests method-commands.ts (moved out of the runCli describe above; method-commands.test.ts covers the discovery).
+describe('loadMethodCommands', () => {
+  it('skips absent method packages', async () => {
     const warnings: string[] = [];
+    // packages that are not installed are not discovered, so only installed ones reach the loader
+    const installed = ['@ft/jadce', '@ft/hparams'].map(
+      (name): FtPackage => ({
+        name,
+        version: '0.0.0',
+        dir: `/nowhere/${name}`,
+        manifest: { kind: 'method', commands: true, summary: name },
+      }),
+    );
     const loaded = await loadMethodCommands(
       (m) => warnings.push(m),
-      async (s) => {
-        if (s === '@ft/jadce') return { commands: [echo] };
-        if (s === '@ft/hparams') throw new Error('boom');
-        throw new Error(`Cannot find module '${s}'`);
+      async (p) => {
+        if (p.name === '@ft/jadce') return { commands: [echo] };
+        if (p.name === '@ft/hparams') throw new Error('boom');
+        throw new Error(`Cannot find module '${p.name}'`);
       },
+      installed,
     );
     expect(loaded).toEqual([echo]);
     expect(warnings).toEqual(['[ft] could not load @ft/hparams: boom']);
+  });
+});
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ft-run-cli-checks-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+const cmd = (run: CommandSpec['run'], options: Record<string, CommandOption> = {}): CommandSpec[] => [
+  defineCommand({ name: 't', description: 'test', needsBackend: false, options, run }),
+];
+
+describe('constraints', () => {
+  it('constraintText describes each kind of bound', () => {
+    expect(constraintText({ type: 'number', description: '', integer: true, min: 1 })).toBe('integer ≥ 1');
+    expect(constraintText({ type: 'number', description: '', exclusiveMin: 0 })).toBe('> 0');
+    expect(constraintText({ type: 'number', description: '', exclusiveMin: 0, exclusiveMax: 1 })).toBe('0 < x < 1');
+    expect(constraintText({ type: 'number', description: '', min: 0, max: 1 })).toBe('0 ≤ x ≤ 1');
+    expect(constraintText({ type: 'number', description: '' })).toBe('');
+  });
+
+  it('runCli refuses out-of-range, non-integer and non-finite values with exit 2', async () => {
+    const options: Record<string, CommandOption> = {
+      n: { type: 'number', description: 'n', default: 1, integer: true, min: 1 },
+      p: { type: 'number', description: 'p', default: 0.5, exclusiveMin: 0, exclusiveMax: 1 },
+    };
+    const c = cmd(async (ctx) => ({ n: ctx.args.n, p: ctx.args.p }), options);
+    for (const [argv, msg] of [
+      [['--n', '0'], '--n must be integer ≥ 1, got 0'],
+      [['--n', '2.5'], '--n must be integer ≥ 1, got 2.5'],
+      [['--n=-1'], '--n must be integer ≥ 1, got -1'],
+      [['--p', '1'], '--p must be 0 < x < 1, got 1'],
+      [['--p', 'NaN'], '--p must be a number (0 < x < 1), got "NaN"'],
+    ] as const) {
+      const cap = capture();
+      expect(await runCli(['t', ...argv], { commands: c, io: cap.io })).toBe(2);
+      expect(cap.err()).toContain(msg);
+    }
+    const ok = capture();
+    expect(await runCli(['t', '--n', '3', '--p', '0.25', '--json'], { commands: c, io: ok.io })).toBe(0);
+    expect(JSON.parse(ok.out().trim())).toEqual({ n: 3, p: 0.25 });
+  });
+
+  it('--backend with an unknown name is a usage error listing the valid backends', async () => {
+    const c = capture();
+    const commands: CommandSpec[] = [defineCommand({ name: 'b', description: 'b', run: async () => ({}) })];
+    expect(await runCli(['b', '--backend', 'gpu'], { commands, io: c.io })).toBe(2);
+    expect(c.err()).toMatch(/\[USAGE\].*unknown backend "gpu"; valid backends: tensorflow, ft-native, cpu, wasm/);
+  });
+});
+
+describe('joinNegativeNumbers', () => {
+  const opts: Record<string, CommandOption> = {
+    seed: { type: 'number', description: '' },
+    snr: { type: 'string', description: '' },
+    json: { type: 'boolean', description: '' },
+  };
+  it('joins a negative number to the option before it', () => {
+    expect(joinNegativeNumbers(['x', '--seed', '-5', '--snr', '-3:2', '--json'], opts)).toEqual([
+      'x',
+      '--seed=-5',
+      '--snr=-3:2',
+      '--json',
+    ]);
+    expect(joinNegativeNumbers(['--seed', '-.5'], opts)).toEqual(['--seed=-.5']);
+  });
+  it('leaves flags, boolean options and arguments after -- alone', () => {
+    expect(joinNegativeNumbers(['--json', '-5'], opts)).toEqual(['--json', '-5']);
+    expect(joinNegativeNumbers(['--seed', '--json'], opts)).toEqual(['--seed', '--json']);
+    expect(joinNegativeNumbers(['--', '--seed', '-5'], opts)).toEqual(['--', '--seed', '-5']);
+  });
+  it('runCli takes --seed -5 like --seed=-5', async () => {
+    const c = cmd(async (ctx) => ({ seed: ctx.seed }));
+    for (const argv of [
+      ['t', '--seed', '-5', '--json'],
+      ['t', '--seed=-5', '--json'],
+    ]) {
+      const cap = capture();
+      expect(await runCli(argv, { commands: c, io: cap.io }), cap.err()).toBe(0);
+      expect(JSON.parse(cap.out().trim()).seed).toBe(-5);
+    }
+  });
+});
+
+describe('checkOutputPath', () => {
+  it('accepts a new path under a writable folder and an existing folder', async () => {
+    expect(() => checkOutputPath('--out', path.join(tmp, 'a', 'b', 'c'), 'dir')).not.toThrow();
+    expect(() => checkOutputPath('--out', tmp, 'dir')).not.toThrow();
+    expect(() => checkOutputPath('--out', path.join(tmp, 'f.npy'), 'file')).not.toThrow();
+  });
+  it('refuses a file where a folder is needed, a folder where a file is needed, and a path under a file', async () => {
+    const f = path.join(tmp, 'file');
+    await fs.writeFile(f, 'x');
+    expect(() => checkOutputPath('--out', f, 'dir')).toThrow(/exists and is not a folder/);
+    expect(() => checkOutputPath('--out', tmp, 'file')).toThrow(/is a folder/);
+    expect(() => checkOutputPath('--out', path.join(f, 'x', 'y'), 'dir')).toThrow(
+      /is a file, so nothing can be created/,
+    );
+    expect(() => checkOutputPath('--out', '', 'dir')).toThrow(/must not be empty/);
+  });
+});
+
+describe('results with non-finite numbers', () => {
+  it('assertFiniteResult names the field', () => {
+    expect(() => assertFiniteResult({ a: 1, b: { c: [1, Number.NaN] } })).toThrow(/result\.b\.c\[1\] is NaN/);
+    expect(() => assertFiniteResult({ a: Number.POSITIVE_INFINITY })).toThrow(/result\.a is Infinity/);
+    expect(() => assertFiniteResult({ a: null, b: 'x', c: [1, 2], d: Float32Array.of(1) })).not.toThrow();
+  });
+  it('a command whose result holds NaN exits 1 with NON_FINITE_VALUE instead of printing null', async () => {
+    const c = capture();
+    const commands = cmd(async () => ({ loss: Number.NaN, accuracy: 0.5 }));
+    expect(await runCli(['t', '--json'], { commands, io: c.io })).toBe(1);
+    expect(c.err()).toMatch(/\[NON_FINITE_VALUE\].*result\.loss is NaN/);
+    expect(c.out()).not.toMatch(/"loss":null/);
+    expect(JSON.parse(c.out().trim().split('\n').pop() ?? '{}').error.code).toBe('NON_FINITE_VALUE');
+  });
+});
+
+describe('file-system errors at the boundary', () => {
+  it('mapSystemError turns ENOENT/EISDIR/ENOTDIR/EACCES/ENOSPC into FILE_ACCESS with the path', () => {
+    for (const code of ['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'ENOSPC']) {
+      const e = Object.assign(new Error(`${code}: x`), { code, path: '/some/where', syscall: 'open' });
+      const m = mapSystemError(e) as { code: string; message: string };
+      expect(m.code).toBe('FILE_ACCESS');
+      expect(m.message).toContain('/some/where');
+      expect(m.message).toContain(code);
+    }
+    const other = new Error('boom');
+    expect(mapSystemError(other)).toBe(other);
+  });
+  it('a command that hits ENOENT exits 1 with [FILE_ACCESS], not "unexpected error"', async () => {
+    const c = capture();
+    const commands = cmd(async () => {
+      await fs.readFile(path.join(tmp, 'missing.bin'));
+      return {};
+    });
+    expect(await runCli(['t'], { commands, io: c.io })).toBe(1);
+    expect(c.err()).toMatch(/ft: error \[FILE_ACCESS\]: .*missing\.bin: no such file or folder \(ENOENT/);
+  });
+});
+
+describe('signals', () => {
+  for (const [sig, exit] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`an abort caused by ${sig} returns ${exit} with one line naming the step and checkpoint`, async () => {
+      const c = capture();
+      // keep a listener of our own so that the handler's default-action restore never lets a stray signal kill vitest
+      const keep = () => {};
+      process.on(sig, keep);
+      try {
+        const commands = cmd(async (ctx) => {
+          setImmediate(() => process.emit(sig));
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+          throw new AbortedError('fit: aborted', { step: 12, epoch: 0, checkpoint: './ck/ckpt-12' });
+        });
+        expect(await runCli(['t'], { commands, io: c.io })).toBe(exit);
+      } finally {
+        process.off(sig, keep);
+      }
+      const last = c.err().trim().split('\n').pop();
+      expect(last).toBe(`ft: interrupted by ${sig} after step 12 (epoch 0); checkpoint ./ck/ckpt-12 [INTERRUPTED]`);
+      expect(process.listenerCount(sig)).toBe(0);
+    });
+  }
+  it('the abort reason is a typed InterruptedError', async () => {
+    const keep = () => {};
+    process.on('SIGINT', keep);
+    let reason: unknown;
+    try {
+      const commands = cmd(async (ctx) => {
+        setImmediate(() => process.emit('SIGINT'));
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        reason = ctx.signal.reason;
+        ctx.signal.throwIfAborted();
+        return {};
+      });
+      expect(await runCli(['t'], { commands, io: capture().io })).toBe(130);
+    } finally {
+      process.off('SIGINT', keep);
+    }
+    expect((reason as { code?: string }).code).toBe('INTERRUPTED');
   });
 });
