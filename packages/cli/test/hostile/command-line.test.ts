@@ -6,17 +6,19 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { commands as advCommands } from '@ft/adv-finetune';
-import { commands as jadceCommands } from '@ft/jadce';
-import { commands as adCommands } from '@ft/mahalanobis-ad';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileCategory, runHostileCase } from '../../../../test/hostile/harness.js';
 import { builtinCommands } from '../../src/builtin-commands.js';
+import { loadMethodCommands } from '../../src/method-commands.js';
 import { runCli } from '../../src/run-cli.js';
 import { capture, throwIfFailed, writeFolderDataset } from '../../src/test-helpers.js';
 
-const commands = [...builtinCommands, ...advCommands, ...adCommands, ...jadceCommands];
+// The method packages' commands as `ft` mounts them: discovered beside the CLI (their built dist), not listed by name.
+const methodCommands = await loadMethodCommands((m) => {
+  throw new Error(m);
+});
+const commands = [...builtinCommands, ...methodCommands];
 
 let tmp: string;
 let d8: string; // folder dataset of 8×8 greyscale images, 2 classes
@@ -132,6 +134,13 @@ const longPretrain = (...extra: string[]) => [
   'cpu',
   ...extra,
 ];
+
+describe('ft command line: the method packages are mounted', () => {
+  it('discovery found the ad, adv and jadce commands the cases below run', () => {
+    const groups = new Set(methodCommands.map((c) => c.group));
+    for (const g of ['ad', 'adv', 'jadce']) expect(groups.has(g), g).toBe(true);
+  });
+});
 
 describe('ft command line: bad values are usage errors (exit 2)', () => {
   const cases: Case[] = [
