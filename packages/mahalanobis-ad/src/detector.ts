@@ -26,12 +26,10 @@ import {
   loadModel,
   ModelFileNotFoundError,
   ModelFormatError,
-  readConfinedFile,
-  readRegularFile,
-  resolveConfined,
   saveModel,
   setBnMode,
 } from '@ft/core';
+import { readConfinedFile, readRegularFile, resolveConfined } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {

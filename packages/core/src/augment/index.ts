@@ -1,11 +1,48 @@
-export * from './affine.js';
-export * from './augmix.js';
-export * from './compose.js';
-export * from './cut-paste.js';
-export * from './cutmix.js';
-export * from './cutout.js';
-export * from './mixup.js';
+export {} from './affine.js';
+export {
+  AUGMIX_OPS,
+  type AugMixOptions,
+  augmixLite,
+} from './augmix.js';
+export {
+  compose,
+  oneOf,
+  randomApply,
+} from './compose.js';
+export {
+  type CutPasteOptions,
+  cutPaste,
+} from './cut-paste.js';
+export {
+  type CutMixOptions,
+  cutmix,
+  cutmixWith,
+} from './cutmix.js';
+export {
+  type CutoutOptions,
+  cutout,
+} from './cutout.js';
+export {
+  type MixupOptions,
+  mixup,
+  mixupWith,
+  toSoftTargets,
+} from './mixup.js';
 export { applyGrouped, perImage, selectImages } from './per-image.js';
-export * from './rand-augment.js';
-export * from './types.js';
-export * from './weak.js';
+export {
+  RAND_AUGMENT_OPS,
+  type RandAugmentOpName,
+  type RandAugmentOptions,
+  randAugmentLite,
+} from './rand-augment.js';
+export type {
+  Augment,
+  MixAugment,
+  MixResult,
+} from './types.js';
+export {
+  gaussianNoise,
+  hflip,
+  type PadCropOptions,
+  padCrop,
+} from './weak.js';

@@ -22,7 +22,6 @@ export {
   type CovarianceAccumulatorJSON,
   type CovarianceAccumulatorOptions,
   type CovarianceStats,
-  centeredNorm4Sum,
   type RowsInput,
 } from './covariance.js';
 export { det, type LUFactor, luFactor, luSolve, solve } from './lu.js';
@@ -37,7 +36,6 @@ export {
   matrix,
   matrixToArray,
   matrixToTensor,
-  mirrorUpper,
   symmetrize,
   toMatrix,
   toSquareMatrix,

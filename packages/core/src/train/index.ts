@@ -17,7 +17,6 @@ export {
 export { BestCheckpoint, type BestCheckpointOptions, bestCheckpoint, loadWeightsInto } from './best-checkpoint.js';
 export type { Callback, EpochLogs, EpochRecord, History, StepLogs, TrainContext } from './callback.js';
 export {
-  assignVariables,
   type CheckpointManifest,
   cleanStaleCheckpointTemps,
   disposeCheckpoint,
@@ -36,7 +35,6 @@ export { type EvaluateOptions, evaluate, type PredictOptions, predict } from './
 export {
   assertFiniteVariables,
   type FiniteCheckContext,
-  firstNonFiniteIndex,
   WEIGHT_MAGNITUDE_LIMIT,
 } from './finite.js';
 export { type CheckpointOptions, type FitOptions, fit, type RunConfigValue, type ValidationOptions } from './fit.js';
@@ -47,7 +45,6 @@ export {
   type OptimizerOptionsBase,
   type OptimizerState,
   type ParamGroup,
-  type SlotState,
 } from './optimizer.js';
 export { formatDuration, type ProgressBarOptions, type ProgressStream, progressBar } from './progress-bar.js';
 export {
