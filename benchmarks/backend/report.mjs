@@ -621,7 +621,7 @@ export function renderMarkdown(r, svgName) {
     seeds: SEEDS,
     claim:
       'A oneDNN-backed native tfjs backend trains small convnets on CPU as fast as PyTorch: the prototype measured ' +
-      '0.7–1.07× PyTorch in training and up to 2× in inference (`../shared/research/perf.md`). Issue 2 sets the ' +
+      '0.7–1.07× PyTorch in training and up to 2× in inference (its design notes). Issue 2 sets the ' +
       `targets checked here: training ≥ ${TARGETS.train}× PyTorch channels_last on every model (${TARGETS.trainAim.toFixed(1)}× the aim), ` +
       `inference ≥ ${TARGETS.infer}×, and ≥ ${TARGETS.convGflops} GFLOP/s on the 3×3 convolutions with 16–64 channels.`,
     verdict: a.verdict,

@@ -137,7 +137,7 @@ export abstract class Attack {
     this.output = opts.output ?? 'auto';
     this.outputKind = resolveOutputKind(model, this.output);
     this.seed = opts.seed ?? 0;
-    this.rng = createRng(`${kind}:${this.seed}`);
+    this.rng = createRng(this.seed).fork(kind);
     this.counter = opts.counter;
     this.checkInputs = opts.checkInputs ?? true;
   }

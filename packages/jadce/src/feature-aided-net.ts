@@ -6,7 +6,7 @@
  * back-propagation" that jointly tunes the precision and learns the distribution parameters of the device state
  * matrix, and "inner layer-by-layer and outer layer-by-layer training". The layer equations, learnable parameters and
  * constants below are NOT the authors'; they are built from the standard LAMP (Borgerding et al., IEEE TSP 2017) and
- * EM-BG-AMP (Vila & Schniter, IEEE TSP 2013) machinery the abstract names (spec `shared/specs/jadce.md` [recon]).
+ * EM-BG-AMP (Vila & Schniter, IEEE TSP 2013) machinery the abstract names (a reconstruction: see docs/results/jadce.md).
  *
  * Input: Y_r ∈ C^{L×r} (after `dimensionReduction`, or Y itself with r = M for the "without DR" ablation) with the
  * fixed pilots S. Prior on each row of X_r: x_n ~ (1 − λ)δ₀ + λ·CN(0, φ·I_r); Θ₀ = {λ, φ} is learned offline

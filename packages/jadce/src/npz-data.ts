@@ -29,6 +29,7 @@ import {
   ShapeError,
   writeNpz,
 } from '@ft/core';
+import { indexOfNonFinite } from '@ft/core/internal';
 import type { CArray } from './host-complex.js';
 import type { JadceData } from './simulate.js';
 
@@ -87,14 +88,13 @@ function complexEntry(
 }
 
 function checkFinite(values: Float64Array, file: string, key: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new InvalidArgumentError(`${file}: '${key}' has a non-finite value (${values[i]}) at flat index ${i}`, {
-        file,
-        key,
-        index: i,
-      });
-    }
+  const i = indexOfNonFinite(values);
+  if (i >= 0) {
+    throw new InvalidArgumentError(`${file}: '${key}' has a non-finite value (${values[i]}) at flat index ${i}`, {
+      file,
+      key,
+      index: i,
+    });
   }
 }
 

@@ -12,6 +12,7 @@
  * the intended SNR and does not vary with the realised number of active devices (spec pitfall).
  */
 import { InvalidArgumentError, type Rng } from '@ft/core';
+import { checkPositiveInt } from '@ft/core/internal';
 import { type CArray, type CMat, carray, cmat } from './host-complex.js';
 
 /** A JADCE data set: shared pilots, received blocks and (optionally) ground truth and priors. */
@@ -44,8 +45,8 @@ export function dataDims(d: JadceData): { count: number; L: number; N: number; M
  * @param rng seeded generator (`createRng`)
  */
 export function makePilots(L: number, N: number, rng: Rng): CMat {
-  checkPositiveInt('L', L);
-  checkPositiveInt('N', N);
+  checkPositiveInt(L, 'L', 'makePilots');
+  checkPositiveInt(N, 'N', 'makePilots');
   const s = cmat(L, N);
   const sd = Math.sqrt(1 / (2 * L));
   for (let i = 0; i < L * N; i++) s.re[i] = sd * rng.normal();
@@ -126,10 +127,10 @@ export function noiseVariance(o: {
  */
 export function simulateMassiveAccess(o: SimulateOptions): JadceData & { snrDb: Float64Array } {
   const { N, M, L, activity, count, rng } = o;
-  checkPositiveInt('N', N);
-  checkPositiveInt('M', M);
-  checkPositiveInt('L', L);
-  checkPositiveInt('count', count);
+  checkPositiveInt(N, 'N', 'simulateMassiveAccess');
+  checkPositiveInt(M, 'M', 'simulateMassiveAccess');
+  checkPositiveInt(L, 'L', 'simulateMassiveAccess');
+  checkPositiveInt(count, 'count', 'simulateMassiveAccess');
   if (!(activity > 0 && activity <= 1)) throw new InvalidArgumentError(`activity must be in (0, 1], got ${activity}`);
   const S = o.pilots ?? makePilots(L, N, rng);
   if (S.rows !== L || S.cols !== N) {
@@ -186,8 +187,4 @@ export function simulateMassiveAccess(o: SimulateOptions): JadceData & { snrDb: 
     }
   }
   return { S, Y, X, active, sigma2, eps: activity, beta, snrDb: snr };
-}
-
-function checkPositiveInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${v}`);
 }

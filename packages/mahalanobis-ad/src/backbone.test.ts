@@ -40,9 +40,8 @@ describe('withInputShape', () => {
     flat.dispose();
   });
 
-  // Known limitation (reported): a tfl.sequential() model serialises without an InputLayer entry, so withInputShape
-  // throws InvalidArgumentError "has no InputLayer" even for a fully convolutional net that the TSDoc says works.
-  it.fails('rebuilds a fully convolutional tfl.sequential() model too', async () => {
+  // A tfl.sequential() model serialises without an InputLayer entry: its first layer carries the input shape.
+  it('rebuilds a fully convolutional tfl.sequential() model too', async () => {
     const seq = tfl.sequential({
       layers: [
         tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', inputShape: [8, 8, 1] }),

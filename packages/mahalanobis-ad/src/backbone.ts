@@ -26,8 +26,11 @@ export async function withInputShape(model: tfl.LayersModel, shape: ImageShape):
   const topology = model.toJSON(null, false) as unknown as {
     config: { layers: { class_name: string; config: Record<string, unknown> }[] };
   };
-  const input = topology.config.layers.find((l) => l.class_name === 'InputLayer');
-  if (!input) throw new InvalidArgumentError(`withInputShape: model '${model.name}' has no InputLayer`);
+  // A functional model declares its input in an InputLayer; a Sequential one in its first layer's config.
+  const layers = topology.config.layers;
+  const input =
+    layers.find((l) => l.class_name === 'InputLayer') ?? (layers[0]?.config.batch_input_shape ? layers[0] : undefined);
+  if (!input) throw new InvalidArgumentError(`withInputShape: model '${model.name}' declares no input shape`);
   input.config.batch_input_shape = [null, ...shape];
   useFtBatchNormInTopology(topology);
   const rebuilt = await tfl.models.modelFromJSON({

@@ -55,9 +55,8 @@ describe('pseudoAnomalySet', () => {
     expect(() => pseudoAnomalySet(val, [], createRng(0))).toThrow(InvalidArgumentError);
   });
 
-  // Bug (reported): val-augment.ts builds oneOf(families.map(valAugment)) before its empty-families guard, so an
-  // empty list throws core's "oneOf: augs is empty" and the pseudoAnomalySet message below is unreachable.
-  it.fails('an empty family list is reported by pseudoAnomalySet itself', () => {
+  // The guard runs before the families are combined (core's oneOf would otherwise report "augs is empty").
+  it('an empty family list is reported by pseudoAnomalySet itself', () => {
     expect(() => pseudoAnomalySet(toyImages(2, [4, 4, 1], 0), [], createRng(0))).toThrow(
       'pseudoAnomalySet: families must not be empty',
     );

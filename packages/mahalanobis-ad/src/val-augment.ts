@@ -67,15 +67,15 @@ export function pseudoAnomalySet(
   if (val.size < 2) {
     throw new InvalidArgumentError(`pseudoAnomalySet: needs at least 2 held-out normal images, got ${val.size}`);
   }
+  if (typeof families !== 'function' && families.length === 0) {
+    throw new InvalidArgumentError('pseudoAnomalySet: families must not be empty');
+  }
   const aug =
     typeof families === 'function'
       ? families
       : families.length === 1
         ? valAugment(families[0])
         : oneOf(families.map(valAugment));
-  if (typeof families !== 'function' && families.length === 0) {
-    throw new InvalidArgumentError('pseudoAnomalySet: families must not be empty');
-  }
   const [h, w, c] = val.shape;
   const per = h * w * c;
   const n = val.size;

@@ -19,7 +19,6 @@ export {
   batchNormTrain,
 } from './batch-norm-train.js';
 export { BufferPool, type BufferPoolOptions, type PoolStats } from './buffer-pool.js';
-export { type FusedBatchNormProvider, fusedBatchNorm } from './fused-batch-norm-impl.js';
 export { type KernelCounter, kernelStats, resetKernelStats } from './kernels/override.js';
 export { ADD_RELU_KERNEL, patchLayersAddRelu, setAddReluFusion } from './layers-add-relu.js';
 export {

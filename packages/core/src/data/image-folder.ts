@@ -2,12 +2,13 @@
  * Class-per-folder image trees (`root/<class>/<image>.{png,jpg,jpeg}`), as torchvision's `ImageFolder`.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { DatasetNotFoundError, EmptyDatasetError, InvalidArgumentError } from '../errors.js';
 import { ArrayImageDataset, type ImageShape } from './dataset.js';
 import {
   type DecodedImage,
   IMAGE_EXTENSIONS,
+  listImageFiles,
   normaliseSize,
   readImageFile,
   resizeBilinear,
@@ -46,12 +47,9 @@ export function sortedDir(dir: string): string[] {
   return readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Sorted image files (by extension) directly inside `dir`, as full paths. */
+/** Sorted image files (by extension) directly inside `dir`, as full paths; symlinked images may live elsewhere. */
 export function listImages(dir: string): string[] {
-  return sortedDir(dir)
-    .filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))
-    .map((f) => join(dir, f))
-    .filter((p) => statSync(p).isFile());
+  return listImageFiles(dir, { confine: false });
 }
 
 /** Throws DatasetNotFoundError unless `dir` is an existing directory. */

@@ -41,6 +41,11 @@ export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg'
 export interface ListImageFilesOptions {
   /** Lowercase extensions (with the dot) to keep; matched case-insensitively. Default {@link IMAGE_EXTENSIONS}. */
   extensions?: readonly string[];
+  /**
+   * Refuse symlinks that lead outside `dir` (UnsafePathError). Default true, for folders named by files the user did
+   * not write; a dataset folder the user points at may link its images from elsewhere (`false`).
+   */
+  confine?: boolean;
 }
 
 /**
@@ -73,7 +78,7 @@ export function listImageFiles(dir: string, opts: ListImageFilesOptions = {}): s
     } catch {
       continue; // a dangling symlink
     }
-    if (!isInside(realDir, real)) {
+    if ((opts.confine ?? true) && !isInside(realDir, real)) {
       throw new UnsafePathError(`listImageFiles: '${name}' in ${dir} is a symlink that leads outside its folder`, {
         root: dir,
         path: name,

@@ -1,8 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import * as jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DatasetFormatError,
@@ -12,29 +10,9 @@ import {
   ShapeError,
 } from '../errors.js';
 import { loadMvtec, MvtecDataset } from './mvtec.js';
+import { rgba, writeJpeg, writePng } from './test-helpers.js';
 
 let root: string;
-
-/** RGBA buffer where pixel (y, x) = fn(y, x) → [r, g, b]. */
-function rgba(w: number, h: number, fn: (y: number, x: number) => [number, number, number]): Uint8Array {
-  const out = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) out.set([...fn(y, x), 255], (y * w + x) * 4);
-  }
-  return out;
-}
-
-function writePng(path: string, w: number, h: number, data: Uint8Array, colorType: 0 | 2 | 6 = 2): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const p = new PNG({ width: w, height: h });
-  p.data = Buffer.from(data);
-  writeFileSync(path, PNG.sync.write(p, { colorType }));
-}
-
-function writeJpeg(path: string, w: number, h: number, data: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, jpeg.encode({ width: w, height: h, data }, 95).data);
-}
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ft-mvtec-'));
