@@ -181,6 +181,8 @@ export {
   aupr,
   aupro,
   auroc,
+  type BinaryConfusion,
+  binaryConfusion,
   type F1MaxResult,
   f1Max,
   type LabelInput,

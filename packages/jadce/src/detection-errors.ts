@@ -5,8 +5,7 @@
  *   P_FA   = #{inactive, detected active} / #{inactive},
  *   AER    = (#misses + #false alarms) / #entries.
  */
-import type { LabelInput } from '@ft/core';
-import { checkNonEmpty, checkSameLength, toBinaryLabels } from '@ft/core/internal';
+import { binaryConfusion, type LabelInput } from '@ft/core';
 
 /** Result of {@link detectionErrors}. */
 export interface DetectionErrors {
@@ -32,26 +31,15 @@ export interface DetectionErrors {
  * @param activeHat detected activity, same size.
  */
 export function detectionErrors(activeTrue: LabelInput, activeHat: LabelInput): DetectionErrors {
-  const t = toBinaryLabels(activeTrue, 'activeTrue');
-  const h = toBinaryLabels(activeHat, 'activeHat');
-  checkSameLength(t, 'activeTrue', h, 'activeHat');
-  checkNonEmpty(t, 'activeTrue');
-  let nActive = 0;
-  let misses = 0;
-  let falseAlarms = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === 1) {
-      nActive++;
-      if (h[i] === 0) misses++;
-    } else if (h[i] === 1) falseAlarms++;
-  }
-  const nInactive = t.length - nActive;
+  const { tp, fp, fn, tn } = binaryConfusion(activeTrue, activeHat, ['activeTrue', 'activeHat']);
+  const nActive = tp + fn;
+  const nInactive = tn + fp;
   return {
-    pMiss: nActive === 0 ? Number.NaN : misses / nActive,
-    pFa: nInactive === 0 ? Number.NaN : falseAlarms / nInactive,
-    aer: (misses + falseAlarms) / t.length,
-    misses,
-    falseAlarms,
+    pMiss: nActive === 0 ? Number.NaN : fn / nActive,
+    pFa: nInactive === 0 ? Number.NaN : fp / nInactive,
+    aer: (fn + fp) / (nActive + nInactive),
+    misses: fn,
+    falseAlarms: fp,
     nActive,
     nInactive,
   };

@@ -9,13 +9,12 @@ import {
   loadModelRef,
   saveModel,
   subset,
-  TRAIN_CLASSIFIER_DEFAULTS,
   TRANSFER_DEFAULTS,
   TRANSFER_METHODS,
   type TransferMethod,
   transferRun,
 } from '@ft/core';
-import { cliCallbacks, disposeModels, pct } from './shared.js';
+import { BATCH_SIZE_OPTION, cliCallbacks, disposeModels, pct } from './shared.js';
 
 /** `ft finetune`: adapts a source model to a labelled target dataset by linear probing, full fine-tuning or from scratch. */
 export const finetuneCommand = defineCommand({
@@ -58,13 +57,7 @@ export const finetuneCommand = defineCommand({
       integer: true,
       min: 0,
     },
-    'batch-size': {
-      type: 'number',
-      description: 'Batch size',
-      default: TRAIN_CLASSIFIER_DEFAULTS.batchSize,
-      integer: true,
-      min: 1,
-    },
+    'batch-size': BATCH_SIZE_OPTION,
     lr: {
       type: 'number',
       description: `Peak learning rate (default: ${TRANSFER_METHODS.map((m) => `${DEFAULT_TRANSFER_LR[m]} ${m}`).join(', ')})`,

@@ -16,7 +16,7 @@ import {
   ZOO_NAME_PATTERN,
 } from '@ft/core';
 import { checkOutputPath } from '../run-cli.js';
-import { cliCallbacks, disposeModels, pct } from './shared.js';
+import { BATCH_SIZE_OPTION, cliCallbacks, disposeModels, pct } from './shared.js';
 
 /** `ft pretrain`: trains a source classifier (e.g. ResNet-8 on MNIST digits), saves it, optionally into the zoo. */
 export const pretrainCommand = defineCommand({
@@ -33,13 +33,7 @@ export const pretrainCommand = defineCommand({
       integer: true,
       min: 1,
     },
-    'batch-size': {
-      type: 'number',
-      description: 'Batch size',
-      default: TRAIN_CLASSIFIER_DEFAULTS.batchSize,
-      integer: true,
-      min: 1,
-    },
+    'batch-size': BATCH_SIZE_OPTION,
     lr: {
       type: 'number',
       description: 'Peak SGD learning rate (warm-up + cosine)',

@@ -1,4 +1,12 @@
-import { type Callback, type CommandContext, type EpochLogs, progressBar, type TrainContext } from '@ft/core';
+import {
+  type Callback,
+  type CommandContext,
+  type CommandOption,
+  type EpochLogs,
+  progressBar,
+  TRAIN_CLASSIFIER_DEFAULTS,
+  type TrainContext,
+} from '@ft/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 /**
@@ -44,3 +52,12 @@ export function disposeModels(...models: (tfl.LayersModel | null | undefined)[])
 
 /** Rounds a fraction to a percentage with 2 decimals. */
 export const pct = (x: number) => Math.round(x * 10000) / 100;
+
+/** `--batch-size` of the training commands: `trainClassifier`'s default, shown in `--help`. */
+export const BATCH_SIZE_OPTION: CommandOption = {
+  type: 'number',
+  description: 'Batch size',
+  default: TRAIN_CLASSIFIER_DEFAULTS.batchSize,
+  integer: true,
+  min: 1,
+};

@@ -16,24 +16,45 @@ import {
   toFloat64,
 } from './input.js';
 
+/** Counts of a binary confusion matrix (positive = 1). */
+export interface BinaryConfusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+/**
+ * The binary confusion counts of hard 0/1 (or boolean) predictions against labels, after checking both are binary,
+ * non-empty and of the same length.
+ * @param names how the two inputs are called in error messages (default `labels`, `predictions`).
+ */
+export function binaryConfusion(
+  labels: LabelInput,
+  predictions: LabelInput,
+  names: [string, string] = ['labels', 'predictions'],
+): BinaryConfusion {
+  const y = toBinaryLabels(labels, names[0]);
+  const p = toBinaryLabels(predictions, names[1]);
+  checkSameLength(y, names[0], p, names[1]);
+  checkNonEmpty(y, names[0]);
+  const c: BinaryConfusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  for (let i = 0; i < y.length; i++) {
+    if (p[i] === 1) {
+      if (y[i] === 1) c.tp++;
+      else c.fp++;
+    } else if (y[i] === 1) c.fn++;
+    else c.tn++;
+  }
+  return c;
+}
+
 /**
  * F1 score of hard 0/1 predictions: 2·TP / (2·TP + FP + FN) (sklearn `f1_score`, binary). Returns 0 when there are
  * neither positive labels nor positive predictions (sklearn's `zero_division` default).
  */
 export function f1Score(labels: LabelInput, predictions: LabelInput): number {
-  const y = toBinaryLabels(labels, 'labels');
-  const p = toBinaryLabels(predictions, 'predictions');
-  checkSameLength(y, 'labels', p, 'predictions');
-  checkNonEmpty(y, 'labels');
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (p[i] === 1) {
-      if (y[i] === 1) tp++;
-      else fp++;
-    } else if (y[i] === 1) fn++;
-  }
+  const { tp, fp, fn } = binaryConfusion(labels, predictions);
   const den = 2 * tp + fp + fn;
   return den === 0 ? 0 : (2 * tp) / den;
 }

@@ -17,6 +17,14 @@ export {
   type ConnectedComponentsOptions,
   labelConnectedComponents,
 } from './connected-components.js';
-export { applyThreshold, type F1MaxResult, f1AdaptiveThreshold, f1Max, f1Score } from './f1.js';
+export {
+  applyThreshold,
+  type BinaryConfusion,
+  binaryConfusion,
+  type F1MaxResult,
+  f1AdaptiveThreshold,
+  f1Max,
+  f1Score,
+} from './f1.js';
 export type { LabelInput, MapBatchInput, NumericInput, ScoreMatrixInput } from './input.js';
 export { type MeanStd, meanStd, median, sem } from './summary-stats.js';

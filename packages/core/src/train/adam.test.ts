@@ -2,7 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
-import { type Adam, adam, adamw } from './adam.js';
+import { adam, adamw } from './adam.js';
+import { applyGradientSequence } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -33,19 +34,6 @@ function refAdam(
   return th;
 }
 
-function runOpt(opt: Adam, theta0: number[], grads: number[][]): number[] {
-  const v = tf.variable(tf.tensor1d(theta0));
-  for (const g of grads) {
-    const gt = tf.tensor1d(g);
-    opt.applyGradients([{ variable: v, grad: gt }]);
-    gt.dispose();
-  }
-  const out = Array.from(v.dataSync());
-  opt.dispose();
-  v.dispose();
-  return out;
-}
-
 const grads = [
   [0.5, -1, 2],
   [0.1, -0.3, 1],
@@ -55,7 +43,11 @@ const grads = [
 describe('adam', () => {
   it('three steps on a 3-vector match the hand-written PyTorch update (non-default β, ε, coupled λ)', () => {
     const o = { lr: 0.05, b1: 0.8, b2: 0.95, eps: 1e-3, wd: 0.1, decoupled: false };
-    const got = runOpt(adam({ lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-3, weightDecay: 0.1 }), [1, 2, -3], grads);
+    const got = applyGradientSequence(
+      adam({ lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-3, weightDecay: 0.1 }),
+      [1, 2, -3],
+      grads,
+    );
     const want = refAdam([1, 2, -3], grads, o);
     for (let i = 0; i < 3; i++) expect(got[i]).toBeCloseTo(want[i], 5);
   });
@@ -63,7 +55,7 @@ describe('adam', () => {
   it('defaults: β = (0.9, 0.999), ε = 1e-8, λ = 0, kind adam', () => {
     const a = adam({ lr: 1 });
     expect([a.kind, a.beta1, a.beta2, a.eps, a.weightDecay, a.decoupled]).toEqual(['adam', 0.9, 0.999, 1e-8, 0, false]);
-    const got = runOpt(a, [0, 0, 0], grads);
+    const got = applyGradientSequence(a, [0, 0, 0], grads);
     const want = refAdam([0, 0, 0], grads, { lr: 1, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0, decoupled: false });
     for (let i = 0; i < 3; i++) expect(got[i]).toBeCloseTo(want[i], 4);
   });
@@ -79,13 +71,13 @@ describe('adamw', () => {
   it('decoupled decay θ ← θ(1 − ηλ) before the Adam step, default λ = 0.01', () => {
     const a = adamw({ lr: 0.1 });
     expect([a.kind, a.weightDecay, a.decoupled]).toEqual(['adamw', 0.01, true]);
-    const got = runOpt(a, [1, 2, -3], grads);
+    const got = applyGradientSequence(a, [1, 2, -3], grads);
     const want = refAdam([1, 2, -3], grads, { lr: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.01, decoupled: true });
     for (let i = 0; i < 3; i++) expect(got[i]).toBeCloseTo(want[i], 5);
   });
 
   it('with a zero gradient only the decay acts: θ₁ = θ₀(1 − ηλ) exactly', () => {
-    const got = runOpt(adamw({ lr: 0.5, weightDecay: 0.2 }), [2, -4], [[0, 0]]);
+    const got = applyGradientSequence(adamw({ lr: 0.5, weightDecay: 0.2 }), [2, -4], [[0, 0]]);
     expect(got[0]).toBeCloseTo(2 * 0.9, 6);
     expect(got[1]).toBeCloseTo(-4 * 0.9, 6);
   });

@@ -2,7 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
-import { type Sgd, sgd } from './sgd.js';
+import { sgd } from './sgd.js';
+import { applyGradientSequence } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -30,19 +31,6 @@ function refSgd(
   return th;
 }
 
-function runOpt(opt: Sgd, theta0: number[], grads: number[][]): number[] {
-  const v = tf.variable(tf.tensor1d(theta0));
-  for (const g of grads) {
-    const gt = tf.tensor1d(g);
-    opt.applyGradients([{ variable: v, grad: gt }]);
-    gt.dispose();
-  }
-  const out = Array.from(v.dataSync());
-  opt.dispose();
-  v.dispose();
-  return out;
-}
-
 const grads = [
   [1, -2],
   [0.5, 0.5],
@@ -52,7 +40,7 @@ const grads = [
 
 describe('sgd', () => {
   it('plain: θ ← θ − ηg, hand-computed: θ = 1 − 0.1·(1 + 0.5 − 1 + 2) = 0.75', () => {
-    const got = runOpt(sgd({ lr: 0.1 }), [1, 0], grads);
+    const got = applyGradientSequence(sgd({ lr: 0.1 }), [1, 0], grads);
     expect(got[0]).toBeCloseTo(0.75, 6);
     expect(got[1]).toBeCloseTo(-0.1 * (-2 + 0.5 + 3 + 0), 6);
   });
@@ -63,7 +51,7 @@ describe('sgd', () => {
     { lr: 0.2, m: 0.9, d: 0, wd: 0.1, nesterov: true },
   ]) {
     it(`momentum ${o.m}, dampening ${o.d}, λ ${o.wd}, nesterov ${o.nesterov} matches the reference over 4 steps`, () => {
-      const got = runOpt(
+      const got = applyGradientSequence(
         sgd({ lr: o.lr, momentum: o.m, dampening: o.d, weightDecay: o.wd, nesterov: o.nesterov }),
         [1, -1],
         grads,

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng } from '../rng.js';
 import type { DataFn, TrainBatch } from './batch.js';
+import type { Optimizer } from './optimizer.js';
 
 /** A linearly separable 2-D problem: y = 1[x0 + 0.5·x1 > 0], n points, deterministic in `seed`. */
 export function toyProblem(n: number, seed: number): { xs: Float32Array; labels: Int32Array; d: number } {
@@ -72,4 +73,21 @@ export const accuracy = (y: tf.Tensor, logits: tf.Tensor) =>
 /** Host copies of tensors (for bitwise comparisons). */
 export function snapshot(ts: readonly tf.Tensor[]): Float32Array[] {
   return ts.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+}
+
+/**
+ * Applies `grads` in order to one variable starting at `theta0` with `opt`, then returns the final values and
+ * disposes the optimizer and the variable (optimizer tests against hand-computed trajectories).
+ */
+export function applyGradientSequence(opt: Optimizer, theta0: number[], grads: number[][]): number[] {
+  const v = tf.variable(tf.tensor1d(theta0));
+  for (const g of grads) {
+    const gt = tf.tensor1d(g);
+    opt.applyGradients([{ variable: v, grad: gt }]);
+    gt.dispose();
+  }
+  const out = Array.from(v.dataSync());
+  opt.dispose();
+  v.dispose();
+  return out;
 }
