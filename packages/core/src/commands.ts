@@ -82,6 +82,11 @@ export interface CommandSpec {
   /** One-line description for `--help`. */
   description: string;
   options?: Record<string, CommandOption>;
+  /**
+   * Example command lines for `--help` (printed under "Examples:"), each a full line starting with `ft`, e.g.
+   * `'ft ad score --detector det/ --images photos/'`. Every mounted command should have at least one.
+   */
+  examples?: string[];
   /** Names of positional arguments, for help text; `required` ones are checked. */
   positionals?: { name: string; description: string; required?: boolean }[];
   /** Does the work; the returned object is the command's result (printed as JSON with `--json`). */
