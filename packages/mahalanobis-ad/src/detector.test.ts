@@ -18,7 +18,7 @@ import { toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withInputShape } from './backbone.js';
-import { MahalanobisDetector, scoreStatistics } from './detector.js';
+import { MahalanobisDetector, MissingThresholdError, scoreStatistics } from './detector.js';
 import { defaultLevels } from './features.js';
 import { tinyBackbone } from './test-helpers.js';
 
@@ -193,6 +193,73 @@ describe('MahalanobisDetector', () => {
     expect(s).toMatchObject({ n: 5, mean: 3, min: 1, max: 5 });
     expect(s.std).toBeCloseTo(Math.sqrt(2.5), 12);
     expect(s.p95).toBeCloseTo(4.8, 12);
+  });
+});
+
+describe('MahalanobisDetector.predict / isAnomalous', () => {
+  const val = toyImages(20, [8, 8, 1], 3); // held-out normals: the threshold comes from them
+  const pixels = (ds: typeof test, i: number) => {
+    const px = new Float32Array(64);
+    ds.copyInto(i, px, 0);
+    return px;
+  };
+
+  it('decide with the threshold from validation normals: score ≥ threshold, as ft ad score prints it', async () => {
+    const det = await new MahalanobisDetector(tinyBackbone(), { batchSize: 16 }).fit(train, { statsFrom: val });
+    const valScores = (await det.score(val)).total;
+    expect(det.threshold?.source).toBe('validation normals');
+    expect(det.threshold?.value).toBeCloseTo(scoreStatistics(valScores, 'v').p99, 12);
+    const thr = det.threshold?.value as number;
+    const { total } = await det.score(test);
+    const pred = await det.predict(test);
+    expect(pred).toBeInstanceOf(Uint8Array);
+    expect(Array.from(pred)).toEqual(Array.from(total, (s) => (s >= thr ? 1 : 0)));
+    // the bright-square anomalies (first 15) are flagged, the normals are not
+    expect(Array.from(pred.slice(0, 15))).toEqual(new Array(15).fill(1));
+    // normals score 8.8–18.9 and anomalies 75–111 against a threshold of 12.5: the 99 % quantile of only 20
+    // held-out normals lets 4 of the 15 test normals through (seeded, cpu)
+    expect(pred.slice(15).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4);
+    // the most normal-looking normal and the most anomalous anomaly, as pixels, tensors and scores
+    const normal = 15 + Array.from(total.slice(15)).indexOf(Math.min(...total.slice(15)));
+    const anomalous = Array.from(total.slice(0, 15)).indexOf(Math.max(...total.slice(0, 15)));
+    expect(total[normal]).toBeLessThan(thr);
+    expect(total[anomalous]).toBeGreaterThan(2 * thr);
+    expect(await det.isAnomalous(pixels(test, normal))).toBe(false);
+    expect(await det.isAnomalous(pixels(test, anomalous))).toBe(true);
+    const before = tf.memory().numTensors;
+    const img = tf.tensor3d(pixels(test, anomalous), [8, 8, 1]);
+    expect(await det.isAnomalous(img)).toBe(true);
+    expect(await det.isAnomalous(tf.expandDims(img, 0))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before + 2); // only the two inputs, which are the caller's
+    expect(det.isAnomalous(total[normal])).toBe(false);
+    expect(det.isAnomalous(thr)).toBe(true);
+    expect(Array.from(await det.predict(tf.tensor4d(test.images, [30, 8, 8, 1])))).toEqual(Array.from(pred));
+    // the threshold travels with the saved detector
+    const again = await MahalanobisDetector.load(await det.save(join(dir, 'decide')));
+    expect(again.threshold).toEqual(det.threshold);
+    expect(Array.from(await again.predict(test))).toEqual(Array.from(pred));
+    expect(() => det.isAnomalous(Number.NaN)).toThrow(InvalidArgumentError);
+    await expect(det.isAnomalous(new Float32Array(10))).rejects.toThrow(ShapeError);
+    await expect(det.predict(tf.zeros([2, 8, 8, 3]))).rejects.toThrow(ShapeError);
+  });
+
+  it('a detector without a threshold refuses to decide with a typed error that says how to set one', async () => {
+    const det = await new MahalanobisDetector(tinyBackbone(), { batchSize: 16 }).fit(train);
+    det.threshold = null;
+    const err = await det.predict(test).catch((e) => e);
+    expect(err).toBeInstanceOf(MissingThresholdError);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toMatch(/no threshold.*fit\(\).*calibrate: true.*detector\.threshold = /);
+    expect(() => det.isAnomalous(1)).toThrow(MissingThresholdError);
+    await expect(det.isAnomalous(pixels(test, 0))).rejects.toThrow(MissingThresholdError);
+    // evaluate(..., { calibrate: true }) sets the F1-adaptive threshold, and deciding works again
+    const ev = await det.evaluate(test, test.labels, { calibrate: true, source: 'test (for this check only)' });
+    const calibrated = (d: MahalanobisDetector) => d.threshold; // (TypeScript narrowed det.threshold to null above)
+    expect(calibrated(det)?.kind).toBe('f1-adaptive');
+    expect(calibrated(det)?.value).toBe(ev.imageThreshold);
+    const pred = await det.predict(test);
+    expect(Array.from(pred)).toEqual(Array.from(ev.scores.total, (s) => (s >= ev.imageThreshold ? 1 : 0)));
   });
 });
 

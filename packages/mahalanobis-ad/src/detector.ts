@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
+  ArrayImageDataset,
   aupro,
   auroc,
   EmptyDatasetError,
@@ -26,6 +27,7 @@ import {
   loadModel,
   ModelFileNotFoundError,
   ModelFormatError,
+  ShapeError,
   saveModel,
   setBnMode,
 } from '@ft/core';
@@ -132,6 +134,12 @@ interface DetectorFile {
   segmentation: (PadimJSON & { file: 'padim.bin'; sha256: string; byteLength: number }) | null;
   meta: Record<string, unknown>;
 }
+
+/**
+ * A decision was asked of a detector that has no threshold (`predict`, `isAnomalous`). Its code is
+ * `INVALID_ARGUMENT`; the message says how to set one.
+ */
+export class MissingThresholdError extends InvalidArgumentError {}
 
 /** File names inside a detector directory. */
 export const DETECTOR_FILE = 'detector.json';
@@ -443,6 +451,90 @@ export class MahalanobisDetector {
     return Float64Array.from(scores, (s) =>
       Math.min(1, Math.max(0, (s - (this.threshold as Threshold).value) / range + 0.5)),
     );
+  }
+
+  /**
+   * The detector's decision threshold, or {@link MissingThresholdError} when it has none (or a non-finite one).
+   * `fit()` sets the 99 % quantile of the normal scores; `evaluate(ds, labels, { calibrate: true })` the F1-adaptive
+   * threshold; both are saved by `save` and read back by `load`.
+   */
+  private requireThreshold(method: string): number {
+    const t = this.threshold;
+    if (!t || typeof t.value !== 'number' || !Number.isFinite(t.value)) {
+      throw new MissingThresholdError(
+        `MahalanobisDetector.${method}: the detector has no threshold${t ? ` (threshold.value is ${t.value})` : ''}; ` +
+          'fit() sets one (99 % quantile of the normal scores), evaluate(ds, labels, { calibrate: true }) sets the ' +
+          "F1-adaptive one, or assign it: detector.threshold = { kind: 'normal-quantile', value, source: '...' }",
+        { method, threshold: t },
+      );
+    }
+    return t.value;
+  }
+
+  /**
+   * Decisions for every image of `images` (dataset order, or the batch order of an `[N, H, W, C]` tensor of [0, 1]
+   * pixels): 1 (anomalous) where the image score is ≥ the detector's {@link threshold} — the one saved with the
+   * detector and printed by `ft ad score` as `anomalous` — else 0. Throws {@link MissingThresholdError} before
+   * scoring when the detector has no threshold, and `ShapeError` for images of another size than the backbone's.
+   */
+  async predict(images: ImageDataset | tf.Tensor, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const thr = this.requireThreshold('predict');
+    const ds = images instanceof tf.Tensor ? this.tensorDataset(images, 'predict') : images;
+    const { total } = await this.score(ds, { signal: opts.signal, maps: false });
+    return Uint8Array.from(total, (s) => (s >= thr ? 1 : 0));
+  }
+
+  /**
+   * Whether one image, or one score of {@link score}, is anomalous under the detector's {@link threshold}
+   * (score ≥ threshold, as `ft ad score` prints it). A score gives the answer at once; an image (`[H, W, C]` or
+   * `[1, H, W, C]` tensor, or H·W·C pixel values in [0, 1], HWC order) is scored first (the promise rejects with
+   * `ShapeError` for another size). Throws (rejects, for an image) {@link MissingThresholdError} when the detector
+   * has no threshold, `InvalidArgumentError` for a NaN score.
+   */
+  isAnomalous(score: number): boolean;
+  isAnomalous(image: tf.Tensor | ArrayLike<number>, opts?: { signal?: AbortSignal }): Promise<boolean>;
+  isAnomalous(
+    input: number | tf.Tensor | ArrayLike<number>,
+    opts: { signal?: AbortSignal } = {},
+  ): boolean | Promise<boolean> {
+    if (typeof input !== 'number') return this.isAnomalousImage(input, opts.signal);
+    const thr = this.requireThreshold('isAnomalous');
+    if (Number.isNaN(input)) throw new InvalidArgumentError('MahalanobisDetector.isAnomalous: the score is NaN');
+    return input >= thr;
+  }
+
+  private async isAnomalousImage(image: tf.Tensor | ArrayLike<number>, signal?: AbortSignal): Promise<boolean> {
+    const thr = this.requireThreshold('isAnomalous');
+    const ds = image instanceof tf.Tensor ? this.tensorDataset(image, 'isAnomalous') : this.pixelsDataset(image);
+    if (ds.size !== 1) {
+      throw new InvalidArgumentError(`MahalanobisDetector.isAnomalous: expected one image, got ${ds.size}`);
+    }
+    return (await this.score(ds, { signal, maps: false })).total[0] >= thr;
+  }
+
+  /** One image of H·W·C pixel values as a dataset (ShapeError naming the expected length otherwise). */
+  private pixelsDataset(px: ArrayLike<number>): ArrayImageDataset {
+    const [h, w, c] = this.inputShape;
+    if (px.length !== h * w * c) {
+      throw new ShapeError(
+        `MahalanobisDetector.isAnomalous: an image has ${h}×${w}×${c} = ${h * w * c} values, got ${px.length}`,
+      );
+    }
+    return new ArrayImageDataset({ images: Float32Array.from(px), labels: new Int32Array(1), shape: this.inputShape });
+  }
+
+  /** An `[N, H, W, C]` tensor (`[H, W, C]` for `isAnomalous`: one image) as a dataset; `t` stays the caller's. */
+  private tensorDataset(t: tf.Tensor, method: string): ArrayImageDataset {
+    const shape = t.rank === 3 && method === 'isAnomalous' ? [1, ...t.shape] : t.shape;
+    if (shape.length !== 4) {
+      throw new ShapeError(`MahalanobisDetector.${method}: images must be [N, H, W, C], got [${t.shape}]`);
+    }
+    const [n, h, w, c] = shape;
+    return new ArrayImageDataset({
+      images: Float32Array.from(t.dataSync()),
+      labels: new Int32Array(n),
+      shape: [h, w, c],
+    });
   }
 
   /** Distances of `kind` for `ds` with the fitted Gaussians (L2 / SED baselines). */

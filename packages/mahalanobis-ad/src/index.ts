@@ -42,6 +42,7 @@ export {
   type DetectorScores,
   MahalanobisDetector,
   type MahalanobisDetectorOptions,
+  MissingThresholdError,
   type ScoreStats,
   type Threshold,
 } from './detector.js';
