@@ -116,7 +116,7 @@ function esmEntry(json: Record<string, unknown>): string | null {
 }
 
 /** The folder of the @ft/cli package this code runs from (`src/` in tests, `dist/` when built). */
-function cliPackageDir(): string | null {
+export function cliPackageDir(): string | null {
   // `import.meta.url` in the ESM build; esbuild empties `import.meta` in the CJS build, which has `__filename`.
   const metaUrl = (import.meta as { url?: string }).url;
   const here = metaUrl?.startsWith('file:') ? fileURLToPath(metaUrl) : typeof __filename === 'string' ? __filename : '';

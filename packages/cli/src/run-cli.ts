@@ -7,6 +7,7 @@ import {
   type CommandOption,
   type CommandSpec,
   createRng,
+  defineCommand,
   FtError,
   InterruptedError,
   InvalidArgumentError,
@@ -16,7 +17,14 @@ import {
   NonFiniteValueError,
   parseBackendList,
 } from '@ft/core';
+import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
+import { formatResult } from './format.js';
+import { commandHelp, constraintText, fullName, groupHelp, mainHelp } from './help.js';
+import type { FtPackage } from './method-commands.js';
 import { createProgressBar } from './progress-bar.js';
+import { formatVersionReport, versionReport } from './version.js';
+
+export { constraintText } from './help.js';
 
 /** Streams the CLI writes to (injectable for tests). */
 export interface CliIO {
@@ -29,6 +37,11 @@ export interface RunCliOptions {
   /** Commands to mount (built-ins plus method packages' `commands`). */
   commands: CommandSpec[];
   io?: CliIO;
+  /**
+   * The discovered @ft packages, for `ft --version` (default: discovered when `--version` is asked for). `ft`
+   * passes the list it mounted the method commands from.
+   */
+  packages?: readonly FtPackage[];
 }
 
 /** Thrown for bad command lines; exits with code 2. */
@@ -57,45 +70,6 @@ const COMMON: Record<string, CommandOption> = {
   json: { type: 'boolean', description: 'Print the result as one JSON object on the last stdout line', default: false },
   help: { type: 'boolean', description: 'Show help', short: 'h', default: false },
 };
-
-function fullName(c: CommandSpec): string {
-  return c.group ? `${c.group} ${c.name}` : c.name;
-}
-
-function helpText(commands: CommandSpec[], cmd?: CommandSpec): string {
-  if (!cmd) {
-    const lines = ['Usage: ft <command> [options]', '', 'Commands:'];
-    const w = Math.max(...commands.map((c) => fullName(c).length));
-    for (const c of commands) lines.push(`  ${fullName(c).padEnd(w)}  ${c.description}`);
-    lines.push('', 'Every command takes --seed, --backend and --json. Run `ft <command> --help` for its options.');
-    return lines.join('\n');
-  }
-  const pos = (cmd.positionals ?? []).map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
-  const lines = [`Usage: ft ${fullName(cmd)} ${pos}[options]`.replace('  ', ' '), '', cmd.description, '', 'Options:'];
-  const all = { ...(cmd.options ?? {}), ...COMMON };
-  for (const [name, o] of Object.entries(all)) {
-    const def = o.default !== undefined && o.type !== 'boolean' ? ` (default ${o.default})` : '';
-    const ch = o.choices ? ` [${o.choices.join('|')}]` : '';
-    const con = constraintText(o);
-    lines.push(
-      `  --${name}${o.type === 'boolean' ? '' : ` <${o.type}>`}  ${o.description}${ch}${con ? ` [${con}]` : ''}${def}${o.required ? ' (required)' : ''}`,
-    );
-  }
-  return lines.join('\n');
-}
-
-/** The constraint of a number option in words, e.g. `integer ≥ 1`, `> 0`, `0 ≤ x ≤ 1`; '' when unconstrained. */
-export function constraintText(o: CommandOption): string {
-  if (o.type !== 'number') return o.pattern && o.patternHint ? o.patternHint : '';
-  const parts: string[] = [];
-  const lo = o.min !== undefined ? `${o.min} ≤ ` : o.exclusiveMin !== undefined ? `${o.exclusiveMin} < ` : '';
-  const hi = o.max !== undefined ? ` ≤ ${o.max}` : o.exclusiveMax !== undefined ? ` < ${o.exclusiveMax}` : '';
-  if (lo && hi) parts.push(`${lo}x${hi}`);
-  else if (lo) parts.push(o.min !== undefined ? `≥ ${o.min}` : `> ${o.exclusiveMin}`);
-  else if (hi) parts.push(hi.trim());
-  if (o.integer) parts.unshift('integer');
-  return parts.join(' ');
-}
 
 function findCommand(commands: CommandSpec[], positionals: string[]): { cmd?: CommandSpec; rest: string[] } {
   const [a, b] = positionals;
@@ -306,6 +280,127 @@ function interruptDetails(e: unknown): { step?: number; epoch?: number; checkpoi
 }
 
 /**
+ * Parses a command line for `cmd` (the whole argv, command words included) with its options plus the common ones:
+ * typed, coerced and checked values (defaults applied) and the positionals after the command words. Throws
+ * `UsageError` for an unknown flag, a bad value or a missing required argument; `help` is true for `--help` (nothing
+ * else is checked then).
+ */
+export function parseCommandLine(
+  commands: CommandSpec[],
+  cmd: CommandSpec,
+  argv: string[],
+): { help: boolean; args: CommandContext['args']; positionals: string[] } {
+  const all = { ...(cmd.options ?? {}), ...COMMON };
+  const parseOpts: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, o] of Object.entries(all)) {
+    parseOpts[name] = { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeNumbers(argv, all),
+      options: parseOpts,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see \`ft ${fullName(cmd)} --help\`)`);
+  }
+  if (parsed.values.help) return { help: true, args: {}, positionals: [] };
+  const args: CommandContext['args'] = {};
+  for (const [name, o] of Object.entries(all)) args[name] = coerce(name, o, parsed.values[name] as string | boolean);
+  const positionals = findCommand(commands, parsed.positionals).rest;
+  const required = (cmd.positionals ?? []).filter((p) => p.required);
+  if (positionals.length < required.length) {
+    throw new UsageError(`missing <${required[positionals.length].name}> (see \`ft ${fullName(cmd)} --help\`)`);
+  }
+  return { help: false, args, positionals };
+}
+
+/**
+ * Parses one of a command's `examples` the way `ft` would parse it (without running it): the words up to a shell
+ * redirection or pipe, which must start with `ft` and name `cmd`. Throws `UsageError` when the example would not run.
+ */
+export function parseExample(commands: CommandSpec[], cmd: CommandSpec, example: string) {
+  const words = example.trim().split(/\s+/);
+  const cut = words.findIndex((w) => /^(\d?>>?|\||&&|;|<)/.test(w));
+  const argv = (cut >= 0 ? words.slice(0, cut) : words).slice(1);
+  if (words[0] !== 'ft') throw new UsageError(`example "${example}" does not start with "ft"`);
+  const found = findCommand(commands, parseArgs({ args: argv, strict: false, allowPositionals: true }).positionals).cmd;
+  if (found !== cmd) throw new UsageError(`example "${example}" does not run "ft ${fullName(cmd)}"`);
+  return parseCommandLine(commands, cmd, argv);
+}
+
+/** The command names of the groups (`ad`, `data`, ...). */
+function groupNames(commands: CommandSpec[]): Set<string> {
+  return new Set(commands.filter((c) => c.group).map((c) => c.group as string));
+}
+
+/**
+ * No command named: `ft --version`, `ft` / `ft --help` (the command list), `ft <group>` / `ft <group> --help` (the
+ * group's commands), or an unknown command (usage error). Without `--help` a bare `ft` or `ft <group>` exits 2.
+ */
+function noCommand(
+  commands: CommandSpec[],
+  first: ReturnType<typeof parseArgs>,
+  packages: readonly FtPackage[] | undefined,
+  io: CliIO,
+): number {
+  const pos = first.positionals;
+  const help = Boolean(first.values.help || first.values.h);
+  if (pos.length === 0 && (first.values.version || first.values.V)) {
+    const report = versionReport(packages);
+    io.stdout.write(`${first.values.json ? JSON.stringify(report) : formatVersionReport(report)}\n`);
+    return EXIT.ok;
+  }
+  if (pos.length === 0) {
+    io.stdout.write(`${mainHelp(commands, COMMON)}\n`);
+    return help ? EXIT.ok : EXIT.usage;
+  }
+  if (groupNames(commands).has(pos[0]) && (pos.length === 1 || help)) {
+    io.stdout.write(`${groupHelp(commands, pos[0])}\n`);
+    return help ? EXIT.ok : EXIT.usage;
+  }
+  if (help) {
+    io.stdout.write(`${mainHelp(commands, COMMON)}\n`);
+    return EXIT.ok;
+  }
+  const hint = groupNames(commands).has(pos[0]) ? `ft ${pos[0]} --help` : 'ft --help';
+  throw new UsageError(`unknown command "${pos.slice(0, 2).join(' ')}". Run \`${hint}\`.`);
+}
+
+/**
+ * `ft completion bash|zsh`, mounted by runCli beside the given commands (unless one of them is a top-level
+ * `completion`): prints the completion script of everything mounted, as it is (with `--json`: `{ shell, script }`).
+ */
+function withCompletion(commands: CommandSpec[], io: CliIO): CommandSpec[] {
+  if (commands.some((c) => !c.group && c.name === 'completion')) return commands;
+  const all: CommandSpec[] = [...commands];
+  all.push(
+    defineCommand({
+      name: 'completion',
+      description: 'Print a shell completion script for bash or zsh (commands, flags, choices)',
+      positionals: [{ name: 'shell', description: COMPLETION_SHELLS.join(' | '), required: true }],
+      needsBackend: false,
+      examples: [
+        'ft completion bash > ~/.local/share/bash-completion/completions/ft',
+        'ft completion zsh > ~/.zfunc/_ft',
+      ],
+      async run(ctx) {
+        const shell = ctx.positionals[0];
+        if (!(COMPLETION_SHELLS as readonly string[]).includes(shell))
+          throw new UsageError(`ft completion: unknown shell "${shell}"; choose ${COMPLETION_SHELLS.join(' or ')}`);
+        const script = completionScript(shell as CompletionShell, all, COMMON);
+        if (ctx.json) return { shell, script };
+        io.stdout.write(script);
+        return undefined;
+      },
+    }),
+  );
+  return all;
+}
+
+/**
  * Runs the `ft` command line. Returns the exit code: 0 on success, 1 on a failed command, 2 on a usage error,
  * 130 / 143 when a SIGINT / SIGTERM stopped the command (after its current step, with a checkpoint when one is
  * configured). A second signal exits the process at once with the same code.
@@ -313,7 +408,7 @@ function interruptDetails(e: unknown): { step?: number; epoch?: number; checkpoi
  */
 export async function runCli(argv: string[], opts: RunCliOptions): Promise<number> {
   const io = opts.io ?? { stdout: process.stdout, stderr: process.stderr };
-  const commands = opts.commands;
+  const commands = withCompletion(opts.commands, io);
   const controller = new AbortController();
   let signalled: 'SIGINT' | 'SIGTERM' | undefined;
   const signalExit = (sig: 'SIGINT' | 'SIGTERM') => (sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
@@ -350,43 +445,15 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
   let json = argv.includes('--json');
   try {
     const firstPass = parseArgs({ args: argv, strict: false, allowPositionals: true });
-    const { cmd, rest } = findCommand(commands, firstPass.positionals);
-    if (!cmd) {
-      if (firstPass.positionals.length === 0 || firstPass.values.help) {
-        io.stdout.write(`${helpText(commands)}\n`);
-        return firstPass.positionals.length === 0 && !firstPass.values.help ? EXIT.usage : EXIT.ok;
-      }
-      throw new UsageError(`unknown command "${firstPass.positionals.slice(0, 2).join(' ')}". Run \`ft --help\`.`);
-    }
-    const all = { ...(cmd.options ?? {}), ...COMMON };
-    const parseOpts: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-    for (const [name, o] of Object.entries(all)) {
-      parseOpts[name] = { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) };
-    }
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: joinNegativeNumbers(argv, all),
-        options: parseOpts,
-        strict: true,
-        allowPositionals: true,
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message.split('\n')[0]} (see \`ft ${fullName(cmd)} --help\`)`);
-    }
-    if (parsed.values.help) {
-      io.stdout.write(`${helpText(commands, cmd)}\n`);
+    const { cmd } = findCommand(commands, firstPass.positionals);
+    if (!cmd) return noCommand(commands, firstPass, opts.packages, io);
+    const parsed = parseCommandLine(commands, cmd, argv);
+    if (parsed.help) {
+      io.stdout.write(`${commandHelp(cmd, COMMON)}\n`);
       return EXIT.ok;
     }
-    const args: CommandContext['args'] = {};
-    for (const [name, o] of Object.entries(all)) args[name] = coerce(name, o, parsed.values[name] as string | boolean);
+    const { args, positionals } = parsed;
     json = Boolean(args.json);
-    const positionals = findCommand(commands, parsed.positionals).rest;
-    const required = (cmd.positionals ?? []).filter((p) => p.required);
-    if (positionals.length < required.length) {
-      throw new UsageError(`missing <${required[positionals.length].name}> (see \`ft ${fullName(cmd)} --help\`)`);
-    }
-    void rest;
     const prefer = args.backend !== undefined ? parseBackendFlag(String(args.backend)) : undefined;
     const seed = Number(args.seed ?? 0);
     const log = (m: string) => (json ? io.stderr : io.stdout).write(`${m}\n`);
@@ -411,7 +478,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     const result = await cmd.run(ctx);
     assertFiniteResult(result ?? {});
     if (json) io.stdout.write(`${JSON.stringify(result ?? {})}\n`);
-    else if (result) io.stdout.write(`${formatHuman(result)}\n`);
+    else if (result) io.stdout.write(`${formatResult(result)}\n`);
     return EXIT.ok;
   } catch (caught) {
     if (signalled && controller.signal.aborted) {
@@ -445,17 +512,6 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
-}
-
-/** Human-readable rendering of a result object: a `table` field (Markdown) is printed as is, then key: value. */
-export function formatHuman(result: Record<string, unknown>): string {
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(result)) {
-    if (k === 'table' && typeof v === 'string') continue;
-    lines.push(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  }
-  if (typeof result.table === 'string') lines.push('', result.table);
-  return lines.join('\n');
 }
 
 /** Guards against two commands with the same name. */
