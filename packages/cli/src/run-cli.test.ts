@@ -2,7 +2,15 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AbortedError, type CommandOption, type CommandSpec, DatasetNotFoundError, defineCommand } from '@ft/core';
+import {
+  AbortedError,
+  type CommandOption,
+  type CommandSpec,
+  DatasetNotFoundError,
+  defineCommand,
+  listZooModels,
+  loadModelRef,
+} from '@ft/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinCommands } from './builtin-commands.js';
 import { type FtPackage, loadMethodCommands } from './method-commands.js';
@@ -313,5 +321,56 @@ describe('signals', () => {
       process.off('SIGINT', keep);
     }
     expect((reason as { code?: string }).code).toBe('INTERRUPTED');
+  });
+});
+
+describe('--zoo-dir', () => {
+  const zooCmd = defineCommand({
+    name: 'zoo-list',
+    description: 'lists the zoo',
+    needsBackend: false,
+    async run() {
+      return { dir: process.env.FT_ZOO_DIR, models: (await listZooModels()).map((e) => e.name).join(',') };
+    },
+  });
+  const zooLoad = defineCommand({
+    name: 'zoo-load',
+    description: 'loads a zoo model',
+    needsBackend: false,
+    async run() {
+      await loadModelRef('zoo:mnist-resnet8');
+      return {};
+    },
+  });
+  const zooCommands = [...commands, zooCmd, zooLoad];
+
+  it('sets the zoo folder for the run (relative to the working directory) and puts FT_ZOO_DIR back after it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ft-zoo-dir-'));
+    const entry = { name: 'mine', files: { modelJson: 'mine/model.json', weights: 'mine/weights.bin' } };
+    const sha256 = { modelJson: '0'.repeat(64), weights: '0'.repeat(64) };
+    const manifest = { version: 1, models: [{ ...entry, sha256, trainingData: 't', accuracy: 1, command: 'c' }] };
+    await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const before = process.env.FT_ZOO_DIR;
+    const c = capture();
+    const rel = path.relative(process.cwd(), dir);
+    expect(await runCli(['zoo-list', '--zoo-dir', rel, '--json'], { commands: zooCommands, io: c.io })).toBe(0);
+    expect(JSON.parse(c.out().trim().split('\n').pop() ?? '')).toEqual({ dir, models: 'mine' });
+    expect(process.env.FT_ZOO_DIR).toBe(before);
+    const e = capture();
+    expect(await runCli(['zoo-list', '--zoo-dir', ''], { commands: zooCommands, io: e.io })).toBe(2);
+    expect(e.err()).toMatch(/--zoo-dir needs a folder/);
+    const h = capture();
+    expect(await runCli(['zoo-list', '--help'], { commands: zooCommands, io: h.io })).toBe(0);
+    expect(h.out()).toMatch(/--zoo-dir/);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('a zoo folder without a manifest exits 1 naming the folder and how to get the zoo', async () => {
+    const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'ft-zoo-empty-'));
+    const c = capture();
+    expect(await runCli(['zoo-load', '--zoo-dir', empty], { commands: zooCommands, io: c.io })).toBe(1);
+    expect(c.err()).toContain(`[MODEL_FILE_NOT_FOUND]: zoo manifest not found: looked in ${empty}/manifest.json`);
+    expect(c.err()).toMatch(/npm install @ft\/zoo.*FT_ZOO_DIR=<dir> or --zoo-dir <dir>/);
+    await fs.rm(empty, { recursive: true, force: true });
   });
 });

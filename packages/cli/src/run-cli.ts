@@ -68,8 +68,25 @@ const COMMON: Record<string, CommandOption> = {
     description: `Backend(s) to try, comma-separated: ${KNOWN_BACKENDS.join(', ')} (env FT_BACKEND)`,
   },
   json: { type: 'boolean', description: 'Print the result as one JSON object on the last stdout line', default: false },
+  'zoo-dir': {
+    type: 'string',
+    description:
+      'Zoo folder for zoo:<name> models this run (sets FT_ZOO_DIR; default: the installed @ft/zoo, then ./zoo)',
+  },
   help: { type: 'boolean', description: 'Show help', short: 'h', default: false },
 };
+
+/** `--zoo-dir`: sets FT_ZOO_DIR (absolute) for the run; returns what puts the previous value back. */
+function setZooDir(value: unknown): (() => void) | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError('--zoo-dir needs a folder');
+  const prev = process.env.FT_ZOO_DIR;
+  process.env.FT_ZOO_DIR = path.resolve(value);
+  return () => {
+    if (prev === undefined) delete process.env.FT_ZOO_DIR;
+    else process.env.FT_ZOO_DIR = prev;
+  };
+}
 
 function findCommand(commands: CommandSpec[], positionals: string[]): { cmd?: CommandSpec; rest: string[] } {
   const [a, b] = positionals;
@@ -443,6 +460,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   let json = argv.includes('--json');
+  let restoreZooDir: (() => void) | undefined;
   try {
     const firstPass = parseArgs({ args: argv, strict: false, allowPositionals: true });
     const { cmd } = findCommand(commands, firstPass.positionals);
@@ -454,6 +472,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     }
     const { args, positionals } = parsed;
     json = Boolean(args.json);
+    restoreZooDir = setZooDir(args['zoo-dir']);
     const prefer = args.backend !== undefined ? parseBackendFlag(String(args.backend)) : undefined;
     const seed = Number(args.seed ?? 0);
     const log = (m: string) => (json ? io.stderr : io.stdout).write(`${m}\n`);
@@ -509,6 +528,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
       );
     return code;
   } finally {
+    restoreZooDir?.();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
