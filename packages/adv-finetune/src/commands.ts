@@ -115,13 +115,15 @@ async function testSet(dataset: string, limit: number): Promise<ImageDataset> {
   return test;
 }
 
-const pct = (x: number) => Math.round(x * 10000) / 100;
-
 /** `ft adv eval`. */
 export const evalCommand = defineCommand({
   group: 'adv',
   name: 'eval',
   description: 'Clean and robust accuracy of a saved classifier under an attack → { clean, robust, n }',
+  examples: [
+    'ft adv eval --model models/aft --attack pgd --eps 0.1 --steps 20 --limit 1000',
+    'ft adv eval --model models/aft --attack apgd-dlr --eps 0.1 --sanity --json',
+  ],
   options: {
     model: { type: 'string', description: 'zoo:<name>, a model directory, model.json or URL', required: true },
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'fashion-mnist' },
@@ -161,7 +163,7 @@ async function evalRun(ctx: CommandContext, model: tfl.LayersModel, test: ImageD
     ...(ctx.args.sanity ? { sanity: { eps: attack.eps } } : {}),
   });
   bar.done();
-  if (!ctx.json) ctx.log(`clean ${pct(r.clean)}%, robust ${pct(r.worstCase)}% (${attack.name}), n = ${r.n}`);
+  // the CLI prints the result (clean, robust, n) once, as a table or as JSON
   return { clean: r.clean, robust: r.worstCase, n: r.n, ...(r.sanity ? { sanity: r.sanity } : {}) };
 }
 
@@ -170,6 +172,7 @@ export const attackCommand = defineCommand({
   group: 'adv',
   name: 'attack',
   description: 'Craft adversarial examples for test images, report success and distortion, optionally save them (.npy)',
+  examples: ['ft adv attack --model models/fmnist --attack apgd --eps 0.1 --limit 256 --out adv.npy'],
   options: {
     model: { type: 'string', description: 'zoo:<name>, a model directory, model.json or URL', required: true },
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'fashion-mnist' },
@@ -422,6 +425,9 @@ export const trainCommand = defineCommand({
   group: 'adv',
   name: 'train',
   description: 'Adversarially train a classifier from scratch (PGD-AT, TRADES, Fast-AT or natural) and save it',
+  examples: [
+    'ft adv train --arch tinyCnn --method madry --eps 0.1 --alpha 0.025 --steps 7 --epochs 10 --out models/robust',
+  ],
   options: {
     arch: { type: 'string', description: 'Backbone', default: 'tinyCnn', choices: listBackbones() },
     width: { type: 'number', description: 'Channel-width multiplier', default: 1, exclusiveMin: 0 },
@@ -453,6 +459,9 @@ export const finetuneCommand = defineCommand({
   group: 'adv',
   name: 'finetune',
   description: 'Adversarially fine-tune a pre-trained classifier (AFT; slow start, fast decay by default) and save it',
+  examples: [
+    'ft adv finetune --model models/fmnist --epochs 2 --schedule slow-start-fast-decay --warm-fraction 0.7 --out models/aft',
+  ],
   options: {
     model: {
       type: 'string',

@@ -49,7 +49,7 @@ export function bashCompletion(commands: CommandSpec[], common: CommonOptions): 
   const t = tree(commands);
   const firstWords = safe([...t.top.map((c) => c.name), ...t.groups.keys(), '--help', '--version']);
   const groupCases = [...t.groups].map(
-    ([g, cs]) => `      ${g}) COMPREPLY=($(compgen -W "${safe(cs.map((c) => c.name)).join(' ')}" -- "$cur")) ;;`,
+    ([g, cs]) => `          ${g}) COMPREPLY=($(compgen -W "${safe(cs.map((c) => c.name)).join(' ')}" -- "$cur")) ;;`,
   );
   const commandCases = mountable(commands).map((c) => {
     const flags = flagsOf(c, common);
@@ -61,7 +61,7 @@ export function bashCompletion(commands: CommandSpec[], common: CommonOptions): 
         if (o.choices) action = `COMPREPLY=($(compgen -W "${safe(o.choices).join(' ')}" -- "$cur"))`;
         else if (o.input === 'dir' || o.output === 'dir') action = 'COMPREPLY=($(compgen -d -- "$cur"))';
         else if (o.input === 'file' || o.output === 'file') action = 'COMPREPLY=($(compgen -f -- "$cur"))';
-        return `          ${names}) ${action}; return ;;`;
+        return `        ${names}) ${action}; return ;;`;
       });
     return [
       `    "${key(c)}")`,

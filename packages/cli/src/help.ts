@@ -76,8 +76,10 @@ export function mainHelp(commands: CommandSpec[], common: CommonOptions): string
     ...commandRows(commands),
     '',
     'Options of every command:',
-    ...columns(Object.entries(common).map(([n, o]) => optionRow(n, o))),
-    ...columns([['-V, --version', '', '', 'Print the versions of @ft/cli, @ft/core and the method packages']]),
+    ...columns([
+      ...Object.entries(common).map(([n, o]) => optionRow(n, o)),
+      ['-V, --version', '', '', 'Print the versions of @ft/cli, @ft/core and the method packages (alone)'],
+    ]),
     '',
     'Run `ft <command> --help` (or `ft <group> --help`) for its options and examples.',
   ];

@@ -69,6 +69,7 @@ const simulate = defineCommand({
   group: 'jadce',
   name: 'simulate',
   description: 'Simulate grant-free massive access (Y = S·X + W) and write a .npz data set',
+  examples: ['ft jadce simulate --N 100 --M 32 --L 20 --snr 10 --eps 0.05 --count 2000 --seed 1 --out data.npz'],
   options: {
     N: { type: 'number', description: 'Number of devices', default: 100, integer: true, min: 1 },
     M: { type: 'number', description: 'Number of BS antennas', default: 32, integer: true, min: 1 },
@@ -132,6 +133,10 @@ const train = defineCommand({
   group: 'jadce',
   name: 'train',
   description: 'Train the learned JADCE networks (proposed reconstruction, LISTA-GS, ALISTA-GS) for one pilot matrix',
+  examples: [
+    'ft jadce train --N 100 --M 8,32 --L 20 --snr 0:20 --eps 0.05 --seed 1 --out models/',
+    'ft jadce train --pilots data.npz --M 32 --methods proposed --out models/',
+  ],
   options: {
     N: { type: 'number', description: 'Number of devices', default: 100, integer: true, min: 1 },
     M: { type: 'string', description: 'Antenna count(s) of the training data, e.g. 32 or 8,32', default: '8,32' },
@@ -207,6 +212,10 @@ const evaluate = defineCommand({
   group: 'jadce',
   name: 'eval',
   description: 'Run JADCE methods on a .npz data set and print NMSE, P_miss, P_FA, AER and runtime per method',
+  examples: [
+    'ft jadce eval --data data.npz',
+    'ft jadce eval --data data.npz --methods amp-mmv,fista,admm,sbl,cov-ml,lista-gs,alista-gs,proposed --model models/ --json',
+  ],
   options: {
     data: {
       type: 'string',
@@ -289,6 +298,7 @@ const bench = defineCommand({
   group: 'jadce',
   name: 'bench',
   description: 'Reproduce the JADCE benchmark and write docs/results/jadce.md with SVG curves',
+  examples: ['ft jadce bench --quick', 'ft jadce bench --records results.json'],
   options: {
     quick: { type: 'boolean', description: 'M 32, L ∈ {16, 24}, 10 dB, small training', default: false },
     out: { type: 'string', description: 'Results page to write', default: 'docs/results/jadce.md', output: 'file' },

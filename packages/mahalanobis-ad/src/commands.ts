@@ -263,6 +263,10 @@ export const fitCommand = defineCommand({
   group: 'ad',
   name: 'fit',
   description: 'Fit a Gaussian anomaly detector on normal images and save it',
+  examples: [
+    'ft ad fit --dataset fashion-mnist --normal-class 0 --out det/',
+    'ft ad fit --dataset mvtec:data/mvtec/bottle --size 64 --out det-bottle/',
+  ],
   options: {
     ...taskOptions,
     out: { type: 'string', description: 'Directory to write the detector to', required: true, output: 'dir' },
@@ -296,6 +300,10 @@ export const scoreCommand = defineCommand({
   group: 'ad',
   name: 'score',
   description: 'Score a folder of images with a saved detector (higher = more anomalous)',
+  examples: [
+    'ft ad score --detector det/ --images photos/',
+    'ft ad score --detector det/ --images photos/ --json > scores.json',
+  ],
   options: {
     detector: {
       type: 'string',
@@ -378,6 +386,10 @@ export const evalCommand = defineCommand({
   group: 'ad',
   name: 'eval',
   description: 'One-class evaluation: fit on the normal class (optionally fine-tune) and report test AUROC',
+  examples: [
+    'ft ad eval --dataset fashion-mnist --normal-class 3',
+    'ft ad eval --dataset mnist --normal-class 0 --finetune --epochs 5 --out det-ft/',
+  ],
   options: {
     ...taskOptions,
     finetune: {
@@ -441,6 +453,7 @@ export const finetuneCommand = defineCommand({
   group: 'ad',
   name: 'finetune',
   description: 'Fine-tune the backbone with the Mahalanobis loss (augmentation-validated stop) and save the detector',
+  examples: ['ft ad finetune --dataset fashion-mnist --normal-class 0 --epochs 10 --out det-ft/'],
   options: {
     ...taskOptions,
     ...finetuneOptions,

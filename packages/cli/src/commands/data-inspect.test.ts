@@ -37,14 +37,63 @@ describe('ft data inspect', () => {
     expect(s.mean[0]).toBeLessThan(s.max);
     expect(s.std[0]).toBeGreaterThan(0);
   });
+  it('--json keeps its shape: the same keys in the same order, full-precision numbers, one line', async () => {
+    const r = await run(['data', 'inspect', data, '--json', '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+    const s = JSON.parse(r.out);
+    expect(Object.keys(s)).toEqual([
+      'dataset',
+      'split',
+      'size',
+      'shape',
+      'numClasses',
+      'classNames',
+      'classCounts',
+      'mean',
+      'std',
+      'meanAll',
+      'stdAll',
+      'min',
+      'max',
+    ]);
+    // the exact JSON.stringify of the result: not rounded or reformatted for people
+    expect(r.out).toBe(`${JSON.stringify(s)}\n`);
+    expect(String(s.meanAll).replace(/^0\./, '').length).toBeGreaterThan(4);
+  });
 
-  it('prints the formatted summary without --json, for the split asked for', async () => {
+  it('prints the summary once without --json, as an aligned table for the split asked for', async () => {
     const r = await run(['data', 'inspect', data, '--split', 'test', '--backend', 'cpu']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('samples: 6');
-    expect(r.out).toContain('shape: 6×6×1 (H×W×C)');
-    expect(r.out).toContain('  0 a: 3');
-    expect(r.out).toMatch(/pixel range: \[0\.\d{4}, [01]\.\d{4}\]/);
+    const lines = r.out.trimEnd().split('\n');
+    // one line per field of the --json object, values in one column (the summary used to be printed twice)
+    expect(lines.map((l) => l.split(/\s{2,}/)[0])).toEqual([
+      'dataset',
+      'split',
+      'size',
+      'shape',
+      'numClasses',
+      'classNames',
+      'classCounts',
+      'mean',
+      'std',
+      'meanAll',
+      'stdAll',
+      'min',
+      'max',
+    ]);
+    expect(new Set(lines.map((l) => l.search(/(?<=\S {2,})\S/))).size).toBe(1);
+    expect(r.out).toMatch(/^split +test$/m);
+    expect(r.out).toMatch(/^size +6$/m);
+    expect(r.out).toMatch(/^shape +6, 6, 1$/m);
+    expect(r.out).toMatch(/^classNames +a, b$/m);
+    expect(r.out).toMatch(/^classCounts +3, 3$/m);
+    // pixel statistics rounded to 4 significant digits, in [0, 1]
+    const min = Number(r.out.match(/^min +(\S+)$/m)?.[1]);
+    const max = Number(r.out.match(/^max +(\S+)$/m)?.[1]);
+    expect(min).toBeGreaterThanOrEqual(0);
+    expect(max).toBeLessThanOrEqual(1);
+    expect(r.out.match(/^max +(\S+)$/m)?.[1].replace(/^0\.0*/, '').length).toBeLessThanOrEqual(4);
   });
 
   it('a missing dataset argument or an unknown split is a usage error (2); a missing folder fails with 1', async () => {

@@ -1,4 +1,4 @@
-import { defineCommand, formatDatasetSummary, inspectDataset, loadDatasetSpec } from '@ft/core';
+import { defineCommand, inspectDataset, loadDatasetSpec } from '@ft/core';
 
 /** `ft data inspect <dataset>`: size, shape, per-class counts and pixel statistics of a dataset split. */
 export const dataInspectCommand = defineCommand({
@@ -8,11 +8,12 @@ export const dataInspectCommand = defineCommand({
   positionals: [
     { name: 'dataset', description: 'fashion-mnist | mnist | folder:<dir> | mvtec:<root>/<category>', required: true },
   ],
+  examples: ['ft data inspect fashion-mnist', 'ft data inspect folder:photos/ --split test --json'],
   options: { split: { type: 'string', description: 'Split to inspect', choices: ['train', 'test'], default: 'train' } },
   async run(ctx) {
     const ds = await loadDatasetSpec(ctx.positionals[0], { split: ctx.args.split as 'train' | 'test' });
     const summary = inspectDataset(ds);
-    if (!ctx.json) ctx.log(formatDatasetSummary(summary));
+    // printed once, by the CLI (a table without --json, the JSON object with it)
     return { dataset: ctx.positionals[0], split: ctx.args.split, ...summary } as unknown as Record<string, unknown>;
   },
 });

@@ -5,6 +5,10 @@ import { disposeModels, pct } from './shared.js';
 export const evalCommand = defineCommand({
   name: 'eval',
   description: 'Evaluate a saved classifier on a dataset split',
+  examples: [
+    'ft eval --model models/fmnist-full --dataset fashion-mnist',
+    'ft eval --model zoo:mnist-resnet8 --dataset mnist --json',
+  ],
   options: {
     model: { type: 'string', description: 'zoo:<name>, a directory, model.json or URL', required: true },
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'fashion-mnist' },

@@ -20,6 +20,10 @@ import { BATCH_SIZE_OPTION, cliCallbacks, disposeModels, pct } from './shared.js
 export const finetuneCommand = defineCommand({
   name: 'finetune',
   description: 'Fine-tune a source model on a target dataset (linear-probe | full | scratch) and report test accuracy',
+  examples: [
+    'ft finetune --method linear-probe --source zoo:mnist-resnet8 --dataset fashion-mnist --labels-per-class 10',
+    'ft finetune --method full --labels-per-class 0 --out models/fmnist-full --json',
+  ],
   options: {
     method: { type: 'string', description: 'Transfer method', choices: TRANSFER_METHODS, required: true },
     source: {

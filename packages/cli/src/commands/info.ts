@@ -5,6 +5,7 @@ import { defineCommand } from '@ft/core';
 export const infoCommand = defineCommand({
   name: 'info',
   description: 'Show the chosen tfjs backend (and why), available backends, versions and threads',
+  examples: ['ft info', 'ft info --backend ft-native,cpu --json'],
   async run(ctx) {
     const b = ctx.backend;
     const available = b.attempts.filter((a) => a.ok).map((a) => a.name);

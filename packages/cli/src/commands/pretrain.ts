@@ -22,6 +22,10 @@ import { BATCH_SIZE_OPTION, cliCallbacks, disposeModels, pct } from './shared.js
 export const pretrainCommand = defineCommand({
   name: 'pretrain',
   description: 'Train a source classifier on a dataset and save it (optionally as a zoo entry)',
+  examples: [
+    'ft pretrain --dataset mnist --arch resnet8 --epochs 10 --out models/mnist-resnet8',
+    'ft pretrain --dataset mnist --zoo-name mnist-resnet8 --checkpoint-dir ckpt/ --json',
+  ],
   options: {
     dataset: { type: 'string', description: 'fashion-mnist | mnist | folder:<dir>', default: 'mnist' },
     arch: { type: 'string', description: 'Backbone name', default: 'resnet8', choices: listBackbones() },
