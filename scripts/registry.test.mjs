@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { discoverFtPackages } from '../packages/cli/src/method-commands.ts';
 import { packagesTable, withPackagesTable } from './docs-tables.mjs';
 import { createMethodPackage } from './new-method.mjs';
+import { metadataDiffs } from './package-metadata.mjs';
 import { listWorkspacePackages, publishablePackages, root } from './workspace.mjs';
 
 const KINDS = ['method', 'library', 'cli', 'backend'];
@@ -48,6 +49,14 @@ describe('package registry', () => {
     const deps = JSON.parse(fs.readFileSync(path.join(root, 'benchmarks', 'package.json'), 'utf8')).dependencies;
     for (const p of pkgs)
       if (fs.existsSync(path.join(root, 'benchmarks', p.folder))) expect(deps, p.json.name).toHaveProperty(p.json.name);
+  });
+
+  it('every publishable package carries the publishing metadata (license, repository with directory, homepage, ...)', () => {
+    expect(metadataDiffs(), 'run node scripts/package-metadata.mjs').toEqual([]);
+    for (const p of publishablePackages()) {
+      expect(fs.existsSync(path.join(p.dir, 'LICENSE')), `${p.json.name}: LICENSE`).toBe(true);
+      expect(p.json.keywords.length, `${p.json.name}: keywords of its own`).toBeGreaterThan(4);
+    }
   });
 
   it('the README package table is generated from the registry and up to date', () => {
