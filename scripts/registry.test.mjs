@@ -91,3 +91,20 @@ describe('new-method generator', () => {
     expect(() => createMethodPackage(tmp, 'Bad_Name', opts)).toThrow(/kebab-case/);
   });
 });
+
+describe('changesets', () => {
+  it('every .changeset/*.md has frontmatter naming workspace packages and a bump', () => {
+    const names = new Set(listWorkspacePackages().map((p) => p.json.name));
+    const dir = path.join(root, '.changeset');
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.md') && n !== 'README.md')) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      const m = /^---\n([\s\S]*?)\n---\n\s*\S/.exec(text);
+      expect(m, `${f}: needs '---' frontmatter, then a summary`).not.toBeNull();
+      for (const line of m[1].split('\n').filter(Boolean)) {
+        const entry = /^['"]?(@ft\/[a-z0-9-]+)['"]?:\s*(major|minor|patch)$/.exec(line.trim());
+        expect(entry, `${f}: '${line}'`).not.toBeNull();
+        expect(names, `${f}: unknown package ${entry[1]}`).toContain(entry[1]);
+      }
+    }
+  });
+});
