@@ -129,10 +129,10 @@ function zshOptionSpec(n: string, o: CommandOption): string {
 
 function zshDescribe(name: string, cs: CommandSpec[]): string[] {
   return [
-    `      local -a cmds=(`,
-    ...cs.map((c) => `        '${c.name}:${zshItem(c.description)}'`),
-    '      )',
-    `      _describe -t commands '${name}' cmds`,
+    '            local -a cmds=(',
+    ...cs.map((c) => `              '${c.name}:${zshItem(c.description)}'`),
+    '            )',
+    `            _describe -t commands '${name}' cmds`,
   ];
 }
 
@@ -149,12 +149,12 @@ export function zshCompletion(commands: CommandSpec[], common: CommonOptions): s
     .filter(([g]) => SAFE.test(g))
     .map(([g, cs]) =>
       [
-        `    ${g})`,
+        `          ${g})`,
         ...zshDescribe(
           `ft ${g} command`,
           cs.filter((c) => SAFE.test(c.name)),
         ),
-        '      ;;',
+        '            ;;',
       ].join('\n'),
     );
   const commandCases = mountable(commands).map((c) =>
@@ -176,8 +176,11 @@ _ft() {
     local -a cmds=(
       ${firstItems.join('\n      ')}
     )
-    _describe -t commands 'ft command' cmds
-    _arguments '--help[Show help]' '--version[Print the versions]'
+    if [[ $words[CURRENT] == -* ]]; then
+      compadd -- --help --version
+    else
+      _describe -t commands 'ft command' cmds
+    fi
     return
   fi
   case $words[2] in
@@ -201,7 +204,8 @@ ${commandCases.join('\n')}
     completion) _arguments '1:shell:(${COMPLETION_SHELLS.join(' ')})' ;;
   esac
 }
-if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+# autoloaded from $fpath the file is the body of _ft: complete now; sourced: register the function
+if [ "$funcstack[1]" = "_ft" ]; then
   _ft "$@"
 else
   compdef _ft ft

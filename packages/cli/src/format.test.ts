@@ -1,4 +1,5 @@
 /** The human-readable result formatter: rounding, units, aligned blocks, tables and truncation. */
+import { defineCommand } from '@ft/core';
 import { describe, expect, it } from 'vitest';
 import {
   formatBytes,
@@ -10,6 +11,8 @@ import {
   formatTable,
   formatValue,
 } from './format.js';
+import { runCli } from './run-cli.js';
+import { capture } from './test-helpers.js';
 
 describe('numbers', () => {
   it('formatNumber keeps integers and rounds the rest to 4 significant digits', () => {
@@ -183,5 +186,36 @@ describe('blocks and tables', () => {
     ]);
     expect(formatResult({ classCounts: [3, 3] })).toBe('classCounts  3, 3');
     expect(formatResult({ n: 1, table: '| a |\n|---|' })).toBe('n  1\n\n| a |\n|---|');
+  });
+});
+
+describe('runCli output', () => {
+  const result = {
+    attack: 'fgsm',
+    n: 3,
+    successRate: 0.16000000000000003,
+    seconds: 1.25,
+    versions: { core: '1.0.0' },
+    images: [
+      { file: 'a.png', score: 1.23456789, perLevel: { block1: 0.5 } },
+      { file: 'b.png', score: 2, perLevel: { block1: 0.25 } },
+      { file: 'c.png', score: 3.5, perLevel: { block1: 1 / 3 } },
+    ],
+  };
+  const commands = [
+    defineCommand({ name: 'demo', description: 'demo result', needsBackend: false, run: async () => result }),
+  ];
+
+  it('without --json: the formatted tables; with --json: exactly JSON.stringify(result), unrounded', async () => {
+    const human = capture();
+    expect(await runCli(['demo'], { commands, io: human.io })).toBe(0);
+    expect(human.out()).toBe(`${formatResult(result)}\n`);
+    expect(human.out()).toContain('successRate  16%');
+    expect(human.out()).toMatch(/^ {2}a\.png +1\.235 +0\.5$/m);
+    const json = capture();
+    expect(await runCli(['demo', '--json'], { commands, io: json.io })).toBe(0);
+    expect(json.out()).toBe(`${JSON.stringify(result)}\n`);
+    expect(json.out()).toContain('"successRate":0.16000000000000003');
+    expect(JSON.parse(json.out())).toEqual(result);
   });
 });
