@@ -1,8 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CommandSpec } from '@ft/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { builtinCommands } from './builtin-commands.js';
 import { defaultSearchDirs, discoverFtPackages, importFtPackage, loadMethodCommands } from './method-commands.js';
+import { parseExample, runCli } from './run-cli.js';
+import { capture } from './test-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ft-registry-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -77,5 +81,58 @@ describe('method package discovery', () => {
     expect(dirs).toContain(join(work, 'x', 'y', 'node_modules', '@ft'));
     expect(dirs).toContain(join(work, 'node_modules', '@ft'));
     expect(dirs).toContain(join('/', 'node_modules', '@ft'));
+  });
+});
+
+describe('every mounted command documents itself with examples', () => {
+  // the commands ft mounts: the built-ins plus every discovered package's `commands`, read from its source (so the
+  // test sees this checkout, not a stale dist/)
+  const load = async () => {
+    const methods = await loadMethodCommands(
+      (m) => {
+        throw new Error(m);
+      },
+      (p) => import(join(p.dir, 'src', 'index.ts')),
+      discoverFtPackages(defaultSearchDirs()),
+    );
+    return [...builtinCommands, ...methods] as CommandSpec[];
+  };
+  const name = (c: CommandSpec) => (c.group ? `${c.group} ${c.name}` : c.name);
+
+  it('each discovered command has at least one example, and each example parses as a valid ft command line', async () => {
+    const commands = await load();
+    const groups = new Set(commands.map((c) => c.group));
+    for (const g of ['ad', 'adv', 'jadce', 'data']) expect(groups.has(g), g).toBe(true);
+    for (const c of commands) {
+      expect(c.examples?.length ?? 0, `ft ${name(c)} has no examples`).toBeGreaterThanOrEqual(1);
+      for (const e of c.examples ?? []) {
+        expect(e.startsWith(`ft ${name(c)}`), e).toBe(true);
+        // the same parser ft uses: known flags, valid values and choices, required options and arguments present
+        expect(() => parseExample(commands, c, e), e).not.toThrow();
+      }
+    }
+  });
+
+  it('parseExample refuses an example with an unknown flag, a bad value or a missing required option', async () => {
+    const commands = await load();
+    const score = commands.find((c) => name(c) === 'ad score') as CommandSpec;
+    expect(() => parseExample(commands, score, 'ft ad score --detector d/ --images i/ > s.txt')).not.toThrow();
+    expect(() => parseExample(commands, score, 'ft ad score --detector d/')).toThrow(/--images is required/);
+    expect(() => parseExample(commands, score, 'ft ad score --detector d/ --images i/ --bogus')).toThrow(/bogus/);
+    expect(() => parseExample(commands, score, 'ft ad fit --out d/')).toThrow(/does not run "ft ad score"/);
+    const inspect = commands.find((c) => name(c) === 'data inspect') as CommandSpec;
+    expect(() => parseExample(commands, inspect, 'ft data inspect mnist --split val')).toThrow(
+      /--split must be one of/,
+    );
+  });
+
+  it('the help of each command prints its examples under "Examples:", ft completion included', async () => {
+    const commands = await load();
+    for (const c of [...commands, { name: 'completion' } as CommandSpec]) {
+      const h = capture();
+      expect(await runCli([...name(c).split(' '), '--help'], { commands, io: h.io })).toBe(0);
+      const after = h.out().split('\nExamples:\n')[1] ?? '';
+      expect(after.split('\n')[0], name(c)).toMatch(new RegExp(`^  ft ${name(c)}\\b`));
+    }
   });
 });
