@@ -7,6 +7,8 @@
 //
 // --quick: one seed, small sizes, a reduced selection grid; prints the tables and writes nothing under docs/
 // (with an explicit --out <dir> it writes its page there, for checking the page generation).
+// --render: redraws accuracy.svg and val-robust-curve.svg from the stored <out>/adv-finetune/records.jsonl (no
+// training, page untouched); schedules.svg and p-selection.svg need the validation selection, which only a run has.
 // Public APIs only (@ft/core, @ft/adv-finetune). Hyper-parameters of B–E (p, peak LR) are chosen on a held-out
 // validation split of the training set, never on the test set.
 import fs from 'node:fs';
@@ -32,16 +34,17 @@ import {
   subset,
 } from '@ft/core';
 import {
-  barChartSvg,
   formatMeanStd,
   lineChartSvg,
   machineInfo,
   markdownTable,
+  readResults,
   resultRecord,
   resultsPage,
   writeResults,
   writeSvg,
 } from '@ft/report';
+import { chartInputsFromRecords, writeResultCharts } from './charts.mjs';
 
 const {
   APGD,
@@ -78,6 +81,7 @@ const { values: args } = parseArgs({
     'save-models': { type: 'string' },
     'allow-slow': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'docs/results') },
+    render: { type: 'boolean', default: false },
   },
 });
 const quick = args.quick;
@@ -106,6 +110,13 @@ const pGrid = quick ? [0.5, 0.7] : [0.5, 0.7, 0.9];
 const decayGrid = quick ? ['linear'] : ['linear', 'exp'];
 const log = (m) => process.stderr.write(`${m}\n`);
 const command = `node benchmarks/adv-finetune/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
+
+if (args.render) {
+  const outDir = path.join(args.out, 'adv-finetune');
+  await writeResultCharts(outDir, chartInputsFromRecords(await readResults(path.join(outDir, 'records.jsonl'))));
+  log(`[adv] redrew accuracy.svg and val-robust-curve.svg under ${outDir} from records.jsonl`);
+  process.exit(0);
+}
 
 const backend = await initBackend();
 log(`[adv] backend ${backend.name}${backend.fallbackReason ? ` (fallback: ${backend.fallbackReason})` : ''}`);
@@ -456,22 +467,7 @@ await writeResults(
     }),
   ),
 );
-await writeSvg(
-  path.join(outDir, 'accuracy.svg'),
-  await barChartSvg({
-    title: `Fashion-MNIST test accuracy, L∞ ε = ${eps} (mean ± std over ${seeds.length} seeds)`,
-    bars: ARMS.flatMap((arm) =>
-      [
-        ['clean', 'clean'],
-        ['robust', 'robust (worst case)'],
-      ].map(([k, name]) => {
-        const s = meanStd(of(arm, k));
-        return { group: arm, name, value: 100 * s.mean, err: 100 * (Number.isNaN(s.std) ? 0 : s.std) };
-      }),
-    ),
-    yLabel: 'accuracy (%)',
-  }),
-);
+await writeResultCharts(outDir, { arms: ARMS, seeds, eps, results: records, curves });
 const T = 1000;
 await writeSvg(
   path.join(outDir, 'schedules.svg'),
@@ -493,27 +489,6 @@ await writeSvg(
     ],
     xLabel: 'fraction of training',
     yLabel: 'learning rate',
-  }),
-);
-const curveSeries = ['A', 'TRADES', 'Fast-AT'].map((arm) => {
-  const byEpoch = new Map();
-  for (const s of seeds)
-    for (const p of curves[`${arm}-${s}`] ?? []) byEpoch.set(p.epoch, [...(byEpoch.get(p.epoch) ?? []), p.robust]);
-  return {
-    name: arm,
-    points: [...byEpoch.entries()].map(([e, v]) => {
-      const m = meanStd(v);
-      return { x: e + 1, y: 100 * m.mean, yErr: Number.isNaN(m.std) ? 0 : 100 * m.std };
-    }),
-  };
-});
-await writeSvg(
-  path.join(outDir, 'val-robust-curve.svg'),
-  await lineChartSvg({
-    title: 'Validation robust accuracy (PGD-10) per epoch: robust overfitting',
-    series: curveSeries,
-    xLabel: 'epoch',
-    yLabel: 'val robust accuracy (%)',
   }),
 );
 await writeSvg(

@@ -3,7 +3,7 @@
  * backend/machine/date, seeds, claim, verdict, then the tables) and a bar-chart SVG. Also computes the per-model
  * summary over interleaved rounds that run.mjs stores in backend.json.
  */
-import { formatMachineInfo, resultsPage } from '@ft/report';
+import { barChartSvg, formatMachineInfo, resultsPage } from '@ft/report';
 import { MODELS } from './models.mjs';
 
 /**
@@ -632,58 +632,27 @@ export function renderMarkdown(r, svgName) {
 
 /**
  * Grouped bar chart of training images/s per model (ft-native, PyTorch NCHW, PyTorch channels_last): the
- * per-model summary numbers (medians over rounds; PyTorch = faster of its two processes per round).
+ * per-model summary numbers (medians over rounds; PyTorch = faster of its two processes per round), drawn by
+ * @ft/report's barChartSvg (bars from 0, 1-2-5 ticks, labelled models, colour-blind-safe colours).
  * @param r results object.
+ * @returns {Promise<string>} the SVG.
  */
-export function renderSvg(r) {
+export async function renderSvg(r) {
   const series = [
-    ['ft-native', '#d62728', (x) => summaryOf(x).train.native ?? 0],
-    ['PyTorch NCHW', '#7f7f7f', (x) => summaryOf(x).train.torchNchw ?? 0],
-    ['PyTorch channels_last', '#1f77b4', (x) => summaryOf(x).train.torchCl ?? 0],
+    ['ft-native', (x) => summaryOf(x).train.native],
+    ['PyTorch NCHW', (x) => summaryOf(x).train.torchNchw],
+    ['PyTorch channels_last', (x) => summaryOf(x).train.torchCl],
   ];
   const nRounds = Math.max(...r.models.map((m) => roundsOf(r.runs[m]).length));
-  const W = 720;
-  const H = 320;
-  const left = 60;
-  const bottom = 40;
-  const top = 40;
-  const plotH = H - top - bottom;
-  const max = Math.max(1, ...r.models.flatMap((m) => series.map(([, , f]) => f(r.runs[m]))));
-  const groupW = (W - left - 20) / r.models.length;
-  const barW = (groupW - 20) / series.length;
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
-    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13">Training images/s, batch ${r.batch}, median over ${nRounds} round${nRounds === 1 ? '' : 's'} (higher is better)</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${W - 10}" y2="${top + plotH}" stroke="#333"/>`,
-  ];
-  for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
-    const y = top + plotH - (plotH * i) / 4;
-    out.push(`<line x1="${left}" y1="${y}" x2="${W - 10}" y2="${y}" stroke="#ddd"/>`);
-    out.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${Math.round(v)}</text>`);
-  }
-  r.models.forEach((m, gi) => {
-    const gx = left + 10 + gi * groupW;
-    series.forEach(([, color, f], si) => {
-      const v = f(r.runs[m]);
-      const h = (plotH * v) / max;
-      const x = gx + si * barW;
-      out.push(
-        `<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"/>`,
-      );
-      out.push(
-        `<text x="${(x + barW / 2).toFixed(1)}" y="${(top + plotH - h - 3).toFixed(1)}" text-anchor="middle" font-size="9">${Math.round(v)}</text>`,
-      );
-    });
-    out.push(
-      `<text x="${(gx + (groupW - 20) / 2).toFixed(1)}" y="${top + plotH + 16}" text-anchor="middle">${MODELS[m]?.name ?? m}</text>`,
-    );
+  const bars = r.models.flatMap((m) =>
+    series
+      .map(([name, f]) => ({ group: MODELS[m]?.name ?? m, name, value: f(r.runs[m]) }))
+      .filter((b) => typeof b.value === 'number' && Number.isFinite(b.value)),
+  );
+  return barChartSvg({
+    title: `Training images/s, batch ${r.batch}, median over ${nRounds} round${nRounds === 1 ? '' : 's'} (higher is better)`,
+    bars,
+    yLabel: 'images/s',
+    width: 160 * Math.max(1, r.models.length),
   });
-  series.forEach(([name, color], si) => {
-    const x = left + 10 + si * 170;
-    out.push(`<rect x="${x}" y="${H - 14}" width="10" height="10" fill="${color}"/>`);
-    out.push(`<text x="${x + 14}" y="${H - 5}">${name}</text>`);
-  });
-  out.push('</svg>');
-  return `${out.join('\n')}\n`;
 }

@@ -411,7 +411,7 @@ async function main() {
   const out = path.resolve(root, String(args.out ?? 'docs/results/backend.md'));
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out.replace(/\.md$/, '.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(out.replace(/\.md$/, '.svg'), renderSvg(results));
+  writeFileSync(out.replace(/\.md$/, '.svg'), await renderSvg(results));
   writeFileSync(out, renderMarkdown(results, path.basename(out.replace(/\.md$/, '.svg'))));
   process.stderr.write(`[bench] wrote ${path.relative(root, out)} (+ .json, .svg)\n`);
 }
@@ -438,7 +438,7 @@ async function renderOnly(jsonPath) {
   const file = path.resolve(root, jsonPath);
   const results = JSON.parse(readFileSync(file, 'utf8'));
   const out = file.replace(/\.json$/, '.md');
-  writeFileSync(out.replace(/\.md$/, '.svg'), renderSvg(results));
+  writeFileSync(out.replace(/\.md$/, '.svg'), await renderSvg(results));
   writeFileSync(out, renderMarkdown(results, path.basename(out.replace(/\.md$/, '.svg'))));
   process.stderr.write(`[bench] re-rendered ${path.relative(root, out)}\n`);
 }

@@ -10,6 +10,7 @@
 //        [--euclid-seeds 0] [--mnist-ft-seeds 0]
 //        [--n-small 250] [--fast-epochs 10] [--fast-lr 1e-3] [--fast-seeds 0]
 //        [--mvtec-seeds 0,1,2] [--skip-mvtec] [--out docs/results]
+//   node benchmarks/mahalanobis-ad/run.mjs --render [--out docs/results]
 //
 // Arms. Frozen backbone (per level, summed; Ledoit-Wolf, empirical, L2, SED; raw pixels) at n = --n normals (80 %
 // fit, 20 % validation) and at --n-small. Mahalanobis fine-tuning at the spec's hyper-parameters (n = 1,000 →
@@ -20,6 +21,7 @@
 // --test-size cuts each test set to a fixed stratified subsample (0 = full sets: 10,000 / 2,004 images).
 // --quick: seed 0, classes 0 and 1, small sizes, 3 epochs; prints the tables and writes nothing under docs/. The full
 // run needs the ft-native (or tfjs-node) backend: on the pure-JS cpu backend it refuses to start unless --quick.
+// --render: redraws only the SVG charts from the stored <out>/mahalanobis-ad/records.jsonl (no training, page untouched).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,17 +46,24 @@ import {
 // The package under test, through its public entry point.
 import * as mad from '@ft/mahalanobis-ad';
 import {
-  barChartSvg,
   formatMeanStd,
-  lineChartSvg,
   machineInfo,
   markdownTable,
+  readResults,
   resultRecord,
   resultsPage,
   writeResults,
-  writeSvg,
 } from '@ft/report';
 import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  chartInputsFromRecords,
+  classMean as classMeanOf,
+  DATASET_LABELS,
+  FAMILIES,
+  FT_LABELS,
+  runCurves,
+  writeCharts,
+} from './charts.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -77,6 +86,7 @@ const { values: args } = parseArgs({
     'mvtec-seeds': { type: 'string' },
     'skip-mvtec': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'docs/results') },
+    render: { type: 'boolean', default: false },
   },
 });
 const quick = args.quick;
@@ -97,10 +107,16 @@ const euclidSeeds = inSeeds(args['euclid-seeds']);
 const mnistFtSeeds = inSeeds(args['mnist-ft-seeds']);
 const fastSeeds = inSeeds(args['fast-seeds']);
 const mvtecSeeds = list(args['mvtec-seeds'] ?? seeds.join(','));
-const FAMILIES = ['mixup', 'cutmix', 'cutout', 'cutpaste', 'augmix'];
 const fit = (n) => Math.round(0.8 * n);
 const log = (m) => process.stderr.write(`${m}\n`);
 const t00 = performance.now();
+
+if (args.render) {
+  const stored = await readResults(path.join(args.out, 'mahalanobis-ad/records.jsonl'));
+  await writeCharts({ out: args.out, ...chartInputsFromRecords(stored) });
+  log(`[mahalanobis-ad] redrew the charts under ${path.join(args.out, 'mahalanobis-ad')} from records.jsonl`);
+  process.exit(0);
+}
 
 const backend = await initBackend();
 log(
@@ -117,8 +133,8 @@ const record = (arm, dataset, seed, metrics, extra) =>
   records.push(resultRecord({ method: 'mahalanobis-ad', arm, dataset, seed, metrics, backend, command, extra }));
 
 const SOURCES = {
-  'fashion-mnist': { zoo: 'mnist-resnet8', load: loadFashionMnist, label: 'Fashion-MNIST' },
-  mnist: { zoo: 'fashion-mnist-resnet8', load: loadMnist, label: 'MNIST' },
+  'fashion-mnist': { zoo: 'mnist-resnet8', load: loadFashionMnist, label: DATASET_LABELS['fashion-mnist'] },
+  mnist: { zoo: 'fashion-mnist-resnet8', load: loadMnist, label: DATASET_LABELS.mnist },
 };
 const zoo = await listZooModels();
 for (const ds of datasets) {
@@ -137,11 +153,11 @@ function ftConfigs(ds) {
   const main = { n: N, epochs: EPOCHS, lr: LR };
   if (ds === 'fashion-mnist') {
     return [
-      { key: 'ft', label: 'Mahalanobis FT', loss: 'mahalanobis', ...main, seeds, families: [seeds[0]] },
-      { key: 'euclid', label: 'Euclidean FT', loss: 'euclidean', ...main, seeds: euclidSeeds, families: [] },
+      { key: 'ft', label: FT_LABELS.ft, loss: 'mahalanobis', ...main, seeds, families: [seeds[0]] },
+      { key: 'euclid', label: FT_LABELS.euclid, loss: 'euclidean', ...main, seeds: euclidSeeds, families: [] },
       {
         key: 'fast',
-        label: 'Mahalanobis FT, fast schedule',
+        label: FT_LABELS.fast,
         loss: 'mahalanobis',
         ...FAST,
         seeds: fastSeeds,
@@ -149,9 +165,9 @@ function ftConfigs(ds) {
       },
     ].filter((c) => c.seeds.length > 0);
   }
-  return [
-    { key: 'ft', label: 'Mahalanobis FT', loss: 'mahalanobis', ...main, seeds: mnistFtSeeds, families: [] },
-  ].filter((c) => c.seeds.length > 0);
+  return [{ key: 'ft', label: FT_LABELS.ft, loss: 'mahalanobis', ...main, seeds: mnistFtSeeds, families: [] }].filter(
+    (c) => c.seeds.length > 0,
+  );
 }
 
 /** Pooled features of every image of `ds` per level, as flat Float32 rows, with the level dims. */
@@ -346,11 +362,7 @@ for (const dsName of datasets) {
         for (const [k, v] of Object.entries(m)) add(dsName, `${cfg.key}-${k}`, c, v);
         const ck = `${dsName}/${cfg.key}`;
         curves[ck] ??= [];
-        curves[ck].push({
-          val,
-          test: tst,
-          fam: fam ? Object.fromEntries(FAMILIES.map((f) => [f, h.map((e) => e.extraValAUROC[f])])) : null,
-        });
+        curves[ck].push(runCurves(h, fam));
         record(cfg.key, `${dsName}/class-${c}`, s, m, {
           history: h,
           bestEpoch: res.bestEpoch,
@@ -408,13 +420,7 @@ log(`[mahalanobis-ad] total ${minutes.toFixed(1)} min`);
 // ---- statistics helpers ---------------------------------------------------------------------------------------
 const mean = (v) => v.reduce((a, x) => a + x, 0) / v.length;
 /** Per-seed means over classes, so the ± is the spread over seeds of the class-mean. */
-function classMean(ds, arm) {
-  const per = summary[ds]?.[arm];
-  if (!per) return [];
-  const cs = Object.keys(per);
-  const nSeeds = Math.min(...cs.map((c) => per[c].length));
-  return Array.from({ length: nSeeds }, (_, k) => mean(cs.map((c) => per[c][k])));
-}
+const classMean = (ds, arm) => classMeanOf(summary, ds, arm);
 const fmt = (v, d = 1) => (v?.length ? formatMeanStd(v, d, { scale: 100 }) : '–');
 /** mean ± std of the finite values (unscaled), '–' when there are none. */
 const msd = (v, d = 2) => {
@@ -630,71 +636,7 @@ const why = datasets.flatMap((ds) => (configsRun[ds] ?? []).map((cfg) => whyText
 // ---- plots and page ---------------------------------------------------------------------------------------------
 fs.mkdirSync(path.join(args.out, 'mahalanobis-ad'), { recursive: true });
 await writeResults(path.join(args.out, 'mahalanobis-ad/records.jsonl'), records);
-const images = [];
-for (const ds of datasets) {
-  for (const cfg of configsRun[ds] ?? []) {
-    const cv = curves[`${ds}/${cfg.key}`];
-    if (!cv?.length || cfg.loss !== 'mahalanobis') continue;
-    const series = [];
-    const band = (name, get) => {
-      const E = Math.min(...cv.map((r) => r.test.length));
-      series.push({
-        name,
-        points: Array.from({ length: E }, (_, e) => {
-          const v = cv.map((r) => 100 * (get(r)[e] - get(r)[0]));
-          const ms = meanStd(v);
-          return { x: e, y: ms.mean, yErr: Number.isFinite(ms.std) ? ms.std / Math.sqrt(v.length) : 0 };
-        }),
-      });
-    };
-    band('test AUROC', (r) => r.test);
-    band('val pseudo-AUROC (all families)', (r) => r.val);
-    const famRuns = cv.filter((r) => r.fam);
-    if (famRuns.length === cv.length) for (const f of FAMILIES) band(`val ${f}`, (r) => r.fam[f]);
-    const file = `mahalanobis-ad/curves-${ds}-${cfg.key}.svg`;
-    await writeSvg(
-      path.join(args.out, file),
-      await lineChartSvg({
-        title: `${SOURCES[ds].label}, ${cfg.label}: change since epoch 0 (mean ± SEM, ${cv.length} runs)`,
-        series,
-        xLabel: 'epoch (0 = frozen backbone)',
-        yLabel: 'Δ AUROC (points)',
-      }),
-    );
-    images.push({ path: file, alt: `${ds} ${cfg.key}: validation and test AUROC change per epoch` });
-  }
-}
-const barArms = [
-  ['raw', 'raw pixels'],
-  ['sum', 'frozen, sum (LW)'],
-  ['empirical', 'frozen, sum (empirical)'],
-  ['ft-earlyStopped', 'FT early-stopped'],
-  ['ft-last', 'FT last epoch'],
-  ['euclid-earlyStopped', 'Euclidean FT early-stopped'],
-];
-const bars = [];
-for (const ds of datasets) {
-  for (const [k, name] of barArms) {
-    const v = classMean(ds, k);
-    if (!v.length) continue;
-    const ms = meanStd(v);
-    bars.push({
-      group: SOURCES[ds].label,
-      name,
-      value: 100 * ms.mean,
-      err: Number.isFinite(ms.std) ? 100 * ms.std : 0,
-    });
-  }
-}
-await writeSvg(
-  path.join(args.out, 'mahalanobis-ad/arms.svg'),
-  await barChartSvg({
-    title: `One-class AUROC, n = ${fit(N)}, mean over classes (± std over seeds)`,
-    bars,
-    yLabel: 'AUROC (%)',
-    yDomain: [50, 100],
-  }),
-);
+const images = await writeCharts({ out: args.out, datasets, configsRun, curves, summary, nFit: fit(N) });
 
 const anchor = markdownTable(
   [
