@@ -96,6 +96,18 @@ function sections(c, file, grid, methods, images, extraSections) {
 }
 
 /**
+ * Writes only the SVG curves (NMSE vs SNR and vs L, AER vs L) of the records into `o.svgDir`; returns the images.
+ * The page's other inputs (machine, NumPy cross-check, ROC from the trained models) are not touched.
+ * @param {{ config: object, records: object[] }} file
+ * @param {{ out: string, svgDir: string }} o
+ */
+export async function writeJadceCharts(file, o) {
+  const grid = file.records.filter((r) => r.group === 'grid');
+  const methods = GRID_METHODS.filter((m) => grid.some((r) => r.method === m));
+  return writeCharts(file.config, grid, methods, o);
+}
+
+/**
  * Writes the results page (and its SVG curves) from a records file's content.
  * @param {{ config: object, training: object, records: object[], started?: string, finished?: string }} file
  * @param {{ out: string, svgDir: string, backend?: object | string, command: string, extraSections?: { title: string, body: string }[] }} o
@@ -106,7 +118,7 @@ export async function writeJadcePage(file, o) {
   const recs = file.records;
   const grid = recs.filter((r) => r.group === 'grid');
   const methods = GRID_METHODS.filter((m) => grid.some((r) => r.method === m));
-  const images = await writeCharts(c, grid, methods, o);
+  const images = await writeJadceCharts(file, o);
   const { verdict, evidence } = jadceVerdict(c, recs, grid);
   const other = o.command.startsWith('node')
     ? `ft jadce bench${c.quick ? ' --quick' : ''} --seed ${c.seed}`

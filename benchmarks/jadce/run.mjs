@@ -5,14 +5,18 @@
 //
 //   node benchmarks/jadce/run.mjs [--quick] [--seed 0] [--count 2000] [--slow-count 300] [--steps 12]
 //                                 [--samples 3000] [--out docs/results/jadce.md] [--records <file.json>]
-//                                 [--page-only] [--no-resume]
+//                                 [--page-only] [--charts-only] [--no-resume]
 //
 // `ft jadce bench` runs this script. Public API only (@ft/jadce, @ft/core, @ft/report). Interrupted runs resume from
-// the records file; --page-only rebuilds the page from it (the NumPy cross-check and the ROC are recomputed).
+// the records file; --page-only rebuilds the page from it (the NumPy cross-check and the ROC are recomputed);
+// --charts-only redraws only the NMSE/AER SVGs from it (page, NumPy check and ROC untouched).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@ft/core';
 import { runJadceBenchmark } from './bench.mjs';
 import { numpyCrossCheck, rocSection } from './extra-sections.mjs';
+import { writeJadceCharts } from './page.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -25,10 +29,18 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/results/jadce.md' },
     records: { type: 'string' },
     'page-only': { type: 'boolean', default: false },
+    'charts-only': { type: 'boolean', default: false },
     'no-resume': { type: 'boolean', default: false },
   },
 });
 const num = (v) => (v === undefined ? undefined : Number(v));
+if (values['charts-only']) {
+  const svgDir = join(dirname(values.out), 'jadce');
+  const records = values.records ?? join(svgDir, values.quick ? 'records-quick.json' : 'records.json');
+  await writeJadceCharts(JSON.parse(readFileSync(records, 'utf8')), { out: values.out, svgDir });
+  console.error(`[jadce] redrew the charts in ${svgDir} from ${records}`);
+  process.exit(0);
+}
 const seed = Number(values.seed);
 const backend = await initBackend({ prefer: ['cpu'] });
 const controller = new AbortController();
