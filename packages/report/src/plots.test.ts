@@ -188,10 +188,23 @@ describe('plot layout rules', () => {
 
   it('logTicks: whole decades, with 2 and 5 on short ranges', () => {
     expect(logTicks(1e-5, 1)).toMatchObject({ domain: [1e-5, 1], values: [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1] });
-    expect(logTicks(1, 25).values).toEqual([1, 2, 5, 10, 20, 50, 100]);
-    expect(logTicks(3, 3).domain).toEqual([1, 10]);
+    expect(logTicks(1, 25)).toMatchObject({ domain: [1, 50], values: [1, 2, 5, 10, 20, 50] });
+    expect(logTicks(0.003, 0.04).values).toEqual([0.002, 0.005, 0.01, 0.02, 0.05]);
+    expect(logTicks(3, 3)).toMatchObject({ domain: [2, 5], values: [2, 5] });
+    expect(logTicks(5, 5).values).toEqual([5, 10]);
     expect(logTicks(1e-12, 1).values).toEqual([1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1]);
+    expect(logTicks(1e-9, 1)).toMatchObject({ domain: [1e-9, 10], values: [1e-9, 1e-7, 1e-5, 1e-3, 0.1, 10] });
     expect(() => logTicks(0, 1)).toThrow(/0 < min/);
+  });
+
+  it('a log axis shows the log ticks, and a fixed log range keeps only the ticks inside it', async () => {
+    const series = [{ name: 'a', points: [1, 4, 25].map((x) => ({ x, y: 100 / x })) }];
+    const svg = await lineChartSvg({ title: 't', series, logX: true, logY: true });
+    const [x, y] = axisLabels(svg);
+    expect(x).toEqual(['1', '2', '5', '10', '20', '50']);
+    expect(y).toEqual(['2', '5', '10', '20', '50', '100']);
+    const fixed = await lineChartSvg({ title: 't', series, logY: true, yDomain: [3, 150] });
+    expect(axisLabels(fixed)[1]).toEqual(['5', '10', '20', '50', '100']);
   });
 
   it('a rendered axis shows exactly the nice ticks (backend-style bars up to 3938 images/s)', async () => {

@@ -147,8 +147,9 @@ export function niceTicks(min: number, max: number, target = 6, fixed = false): 
 }
 
 /**
- * Ticks of a log axis: the domain spans whole decades around [min, max] (both > 0); ticks at the powers of 10, plus
- * 2× and 5× when the domain spans at most two decades, and every other power when it spans more than eight.
+ * Ticks of a log axis (0 < min ≤ max). When max / min ≤ 100 the ticks are 1, 2 and 5 × 10^k and the domain runs
+ * from the largest such value ≤ min to the smallest ≥ max (1..25 → 1, 2, 5, 10, 20, 50); over more, the domain spans
+ * whole decades with a tick at each power of 10 (every other power past eight decades).
  */
 export function logTicks(min: number, max: number): AxisTicks {
   checkNumber(min, 'logTicks min');
@@ -159,12 +160,19 @@ export function logTicks(min: number, max: number): AxisTicks {
   const lo = Math.floor(Math.log10(min) + 1e-9);
   let hi = Math.ceil(Math.log10(max) - 1e-9);
   if (hi === lo) hi = lo + 1;
-  const every = hi - lo > 8 ? 2 : 1;
-  const mults = hi - lo <= 2 ? [1, 2, 5] : [1];
-  const values: number[] = [];
-  for (let k = lo; k <= hi; k += every) {
-    for (const m of mults) if (k < hi || m === 1) values.push(clean(m * 10 ** k));
+  if (Math.log10(max / min) <= 2) {
+    const all: number[] = [];
+    for (let k = lo; k <= hi; k++) for (const m of [1, 2, 5]) all.push(clean(m * 10 ** k));
+    const first = all.filter((v) => v <= min * (1 + 1e-9)).at(-1) as number;
+    const last = all.find((v) => v >= max * (1 - 1e-9)) as number;
+    const values = all.filter((v) => v >= first && v <= last);
+    if (values.length < 2) values.push(all[all.indexOf(last) + 1] as number);
+    return { domain: [first, values.at(-1) as number], values, step: 0, format: '~g' };
   }
+  const every = hi - lo > 8 ? 2 : 1;
+  hi += (hi - lo) % every;
+  const values: number[] = [];
+  for (let k = lo; k <= hi; k += every) values.push(clean(10 ** k));
   return { domain: [clean(10 ** lo), clean(10 ** hi)], values, step: 0, format: '~g' };
 }
 
@@ -267,8 +275,12 @@ function axisTicks(
   domain?: readonly [number, number],
 ) {
   const target = Math.max(3, Math.round(pixels / TICK_SPACING[axis]));
-  if (log)
-    return domain ? { ...logTicks(domain[0], domain[1]), domain: [...domain] as [number, number] } : logTicks(min, max);
+  if (log && domain) {
+    const t = logTicks(domain[0], domain[1]);
+    const values = t.values.filter((v) => v >= domain[0] && v <= domain[1]);
+    return { ...t, domain: [domain[0], domain[1]] as [number, number], values };
+  }
+  if (log) return logTicks(min, max);
   return domain ? niceTicks(domain[0], domain[1], target, true) : niceTicks(min, max, target);
 }
 
