@@ -143,7 +143,7 @@ describe.skipIf(!built)('runReadmeExamples (workspace builds linked into an app 
       '<!-- example: zoo -->',
       fence(
         'mjs',
-        "import fs from 'node:fs';\nconsole.log('zoo', fs.existsSync(`${process.env.FT_ZOO_DIR}/manifest.json`));",
+        "import fs from 'node:fs';\nimport path from 'node:path';\nconsole.log('zoo', fs.existsSync(path.join(String(process.env.FT_ZOO_DIR), 'manifest.json')));",
       ),
       fence('js', "console.log('small', process.env.FT_EXAMPLE_SMALL);"),
     ].join('\n');
