@@ -102,6 +102,14 @@ export function installFootprint(appDir) {
   return { mb: kib / 1024, packages: count };
 }
 
+/** `npm install` into `app` from the shared npm cache (`--prefer-offline`: no registry round trip when cached). */
+function npmInstall(app, specs) {
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], {
+    cwd: app,
+    env: { ...process.env, npm_config_nodedir: '/usr' },
+  });
+}
+
 /** Writes `src` into the app and runs it with node (FT_ZOO_DIR unset: the zoo must be found as installed). */
 function runInApp(app, file, src) {
   fs.writeFileSync(path.join(app, file), src);
@@ -140,9 +148,15 @@ async function main() {
   const all = publishablePackages();
   const byName = new Map(all.map((p) => [p.json.name, p]));
   const pkgs = all.filter((p) => !only || only.includes(p.folder));
-  const toPack = all.filter(
-    (p) => pkgs.includes(p) || pkgs.some((q) => ftClosure(q.json.name, byName).includes(p.json.name)),
-  );
+  // The method packages (and what they need), added to the cli's app after it is measured alone.
+  const methods = all.filter((q) => q.manifest?.kind === 'method').map((q) => q.json.name);
+  const forDiscovery = [...new Set(methods.flatMap((m) => [m, ...ftClosure(m, byName)]))];
+  const appPackages = (q) => [
+    q.json.name,
+    ...ftClosure(q.json.name, byName),
+    ...(q.manifest?.kind === 'cli' ? forDiscovery : []),
+  ];
+  const toPack = all.filter((p) => pkgs.some((q) => appPackages(q).includes(p.json.name)));
   const t0 = Date.now();
   const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
@@ -191,20 +205,7 @@ async function main() {
     );
     process.stdout.write(`\n[${secs()}] npm install ${[name, ...needs].join(' ')} (+ tfjs) into ${app}\n`);
     try {
-      run(
-        'npm',
-        [
-          'install',
-          '--no-audit',
-          '--no-fund',
-          '--prefer-offline',
-          '--loglevel=error',
-          ...TFJS,
-          tarballs.get(name),
-          ...needs.map((n) => tarballs.get(n)),
-        ],
-        { cwd: app, env: { ...process.env, npm_config_nodedir: '/usr' } },
-      );
+      npmInstall(app, [...TFJS, tarballs.get(name), ...needs.map((n) => tarballs.get(n))]);
     } catch (e) {
       fail(`${name}: npm install`, e);
       continue;
@@ -217,6 +218,36 @@ async function main() {
     if (over)
       fail(`${line} (limit for core + one method package: ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})`);
     else ok(`${line}${isMethod ? ` (limit ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})` : ''}`);
+
+    if (p.json.dependencies?.['@ft/zoo']) {
+      try {
+        ok(`${name} (zoo) ${runInApp(app, 'zoo-load.mjs', ZOO_LOAD)}`);
+      } catch (e) {
+        fail(`${name} (zoo)`, e);
+      }
+    }
+    if (name === '@ft/core') {
+      try {
+        ok(`${name} (optional peers) ${runInApp(app, 'optional-peers.mjs', OPTIONAL_PEERS)}`);
+      } catch (e) {
+        fail(`${name} (optional peers)`, e);
+      }
+    }
+
+    // The cli's job is to mount method packages: after measuring it alone, the methods are added to its app so its
+    // smoke call can check that `ft` discovers them in an npm layout.
+    if (p.manifest?.kind === 'cli') {
+      const extra = forDiscovery.filter((n) => n !== name && !needs.includes(n));
+      try {
+        npmInstall(
+          app,
+          extra.map((n) => tarballs.get(n)),
+        );
+        process.stdout.write(`     ${name}: added ${extra.join(' ')} for method discovery\n`);
+      } catch (e) {
+        fail(`${name}: npm install of the method packages`, e);
+      }
+    }
 
     const call = await loadSmokeCall(p);
     if (!call) {
@@ -233,21 +264,6 @@ async function main() {
         ok(`${name} (${kind}) ${out.slice(0, 100)}`);
       } catch (e) {
         fail(`${name} (${kind})`, e);
-      }
-    }
-
-    if (p.json.dependencies?.['@ft/zoo']) {
-      try {
-        ok(`${name} (zoo) ${runInApp(app, 'zoo-load.mjs', ZOO_LOAD)}`);
-      } catch (e) {
-        fail(`${name} (zoo)`, e);
-      }
-    }
-    if (name === '@ft/core') {
-      try {
-        ok(`${name} (optional peers) ${runInApp(app, 'optional-peers.mjs', OPTIONAL_PEERS)}`);
-      } catch (e) {
-        fail(`${name} (optional peers)`, e);
       }
     }
 
