@@ -223,6 +223,7 @@ export function scoreStatistics(scores: ArrayLike<number>, source: string): Scor
  * const det = new MahalanobisDetector(await loadModelRef('zoo:mnist-resnet8'), { backboneRef: 'zoo:mnist-resnet8' });
  * await det.fit(normalTrainImages);
  * const { total } = await det.score(testImages);          // higher = more anomalous
+ * const flags = await det.predict(testImages);             // 0/1 per image: score ≥ det.threshold.value
  * await det.save('out/detector');  const again = await MahalanobisDetector.load('out/detector');
  * ```
  */
