@@ -10,6 +10,7 @@
 //   <!-- example: skip (why) -->   do not run this block; the reason is printed
 //   <!-- example: zoo -->          the block loads zoo models: FT_ZOO_DIR is set to the repository's zoo folder
 // Shell blocks (sh, bash, shell, console) and blocks without a language are documentation, never run.
+// The files stay in <app>/readme-<pkg>/ with a tsconfig.json, so a failure can be rerun by hand there.
 // Examples are written to run small (well under a minute each on the cpu backend); the runner also sets
 // FT_EXAMPLE_SMALL=1 for an example that wants to shrink a size it would otherwise show at full scale.
 import { spawn } from 'node:child_process';
@@ -206,6 +207,30 @@ export async function runReadmeExamples({
     fs.writeFileSync(file, ex.code);
     toRun.push({ ex, file });
   }
+  // the same settings as a tsconfig.json, to rerun the check by hand: npx tsc -p <dir>
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          moduleDetection: 'force',
+          lib: ['ES2023'],
+          types: ['node'],
+          allowJs: true,
+          checkJs: true,
+          skipLibCheck: true,
+        },
+        files: toRun.map((t) => path.basename(t.file)),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   const diagnostics = toRun.length
     ? typecheckFiles(
         toRun.map((t) => t.file),
