@@ -16,6 +16,7 @@ import {
   resolveZooDir,
   writeZooEntry,
   zooSearchPath,
+  zooWriteDir,
 } from './zoo.js';
 
 let tmp: string;
@@ -139,11 +140,11 @@ describe('where zoo names are looked up', () => {
 
   it('writes go to the option, FT_ZOO_DIR, a source checkout of @ft/zoo, else <cwd>/zoo, never an installed copy', () => {
     const ctx = { env: {}, cwd: '/app' };
-    expect(resolveZooDir('/mine', { ...ctx, packageDir: shippedZoo })).toBe('/mine');
-    expect(resolveZooDir(undefined, { ...ctx, env: { FT_ZOO_DIR: '/z' }, packageDir: shippedZoo })).toBe('/z');
-    expect(resolveZooDir(undefined, { ...ctx, packageDir: shippedZoo })).toBe(shippedZoo);
-    expect(resolveZooDir(undefined, { ...ctx, packageDir: '/app/node_modules/@ft/zoo' })).toBe('/app/zoo');
-    expect(resolveZooDir(undefined, { ...ctx, packageDir: null })).toBe('/app/zoo');
+    expect(zooWriteDir('/mine', { ...ctx, packageDir: shippedZoo })).toBe('/mine');
+    expect(zooWriteDir(undefined, { ...ctx, env: { FT_ZOO_DIR: '/z' }, packageDir: shippedZoo })).toBe('/z');
+    expect(zooWriteDir(undefined, { ...ctx, packageDir: shippedZoo })).toBe(shippedZoo);
+    expect(zooWriteDir(undefined, { ...ctx, packageDir: '/app/node_modules/@ft/zoo' })).toBe('/app/zoo');
+    expect(zooWriteDir(undefined, { ...ctx, packageDir: null })).toBe('/app/zoo');
   });
 
   it('loads the shipped models by name from the installed @ft/zoo, with checksums verified', async () => {

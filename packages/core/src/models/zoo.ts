@@ -110,10 +110,16 @@ export function zooSearchPath(zooDir?: string, ctx: ZooSearchContext = {}): ZooL
 /**
  * The zoo folder a write goes to (`writeZooEntry`, `ft pretrain --zoo-name`): `zooDir` if given, else `$FT_ZOO_DIR`,
  * else the `@ft/zoo` package when it is a source checkout (not inside `node_modules`, as in this repository, where
- * it is `packages/zoo`), else `<cwd>/zoo`. An installed copy of `@ft/zoo` is never written to.
+ * it is `packages/zoo`), else `<cwd>/zoo`. An installed copy of `@ft/zoo` is never written to. Reads look in more
+ * places: see {@link loadZooModel}.
  * @param zooDir explicit directory.
  */
-export function resolveZooDir(zooDir?: string, ctx: ZooSearchContext = {}): string {
+export function resolveZooDir(zooDir?: string): string {
+  return zooWriteDir(zooDir);
+}
+
+/** {@link resolveZooDir} with the process's environment, working directory and `@ft/zoo` replaceable (tests). */
+export function zooWriteDir(zooDir?: string, ctx: ZooSearchContext = {}): string {
   const [first] = zooSearchPath(zooDir, ctx);
   if (first && first.source !== 'package') return first.dir;
   if (first) {
