@@ -1,9 +1,9 @@
 // The charts of the adv-finetune results page that depend on the per-arm results only: test accuracy per arm
 // (clean and worst-case robust) and the validation robust accuracy per epoch. Drawn from the run's results, or
 // (`--render`) from the stored docs/results/adv-finetune/records.jsonl alone, without training. The schedule and
-// p-selection charts need the validation selection, which the records do not hold: only a full run draws them.
+// p-selection charts are drawn from the validation selection, which a full run stores in selection.json.
 import path from 'node:path';
-import { meanStd } from '@ft/core';
+import { meanStd, scheduleCurve } from '@ft/core';
 import { barChartSvg, lineChartSvg, writeSvg } from '@ft/report';
 
 /** Arms whose validation curves are drawn (the from-scratch adversarial trainings). */
@@ -65,6 +65,51 @@ export async function writeResultCharts(outDir, o) {
       title: 'Validation robust accuracy (PGD-10) per epoch: robust overfitting',
       series: curveSeries,
       xLabel: 'epoch',
+      yLabel: 'val robust accuracy (%)',
+    }),
+  );
+}
+
+/**
+ * Writes schedules.svg (the learning-rate schedules at their chosen peak LR) and p-selection.svg (validation robust
+ * accuracy of "slow start, fast decay" against p, one line per peak LR and decay) into `outDir`.
+ * @param {string} outDir
+ * @param {Record<string, (cfg: object) => object>} schedules the arm → ScheduleSpec builders of the run.
+ * @param {{ selSeed: number, lrGrid: number[], decayGrid: string[], chosen: Record<string, object>,
+ *   selection: {arm: string, cfg: {lr: number, p?: number, decay?: string}, valRobust: number}[] }} sel
+ */
+export async function writeSelectionCharts(outDir, schedules, sel) {
+  const T = 1000;
+  const { chosen } = sel;
+  await writeSvg(
+    path.join(outDir, 'schedules.svg'),
+    await lineChartSvg({
+      title: 'Learning-rate schedules (chosen peak LR; x = fraction of the run)',
+      series: [
+        ...['B', 'C', 'D', 'E'].map((a) => ({
+          name: `${a}${a === 'B' ? ` (p ${chosen.B.p}, ${chosen.B.decay})` : ''}, peak ${chosen[a].lr}`,
+          points: scheduleCurve(schedules[a](chosen[a]), T, 101),
+        })),
+        { name: `A/F/TRADES, peak ${chosen.A.lr}`, points: scheduleCurve(schedules.A(chosen.A), T, 101) },
+        { name: `Fast-AT, peak ${2 * chosen.A.lr}`, points: scheduleCurve(schedules['Fast-AT'](chosen.A), T, 101) },
+      ],
+      xLabel: 'fraction of training',
+      yLabel: 'learning rate',
+    }),
+  );
+  await writeSvg(
+    path.join(outDir, 'p-selection.svg'),
+    await lineChartSvg({
+      title: `Choosing p for "slow start, fast decay" on validation (seed ${sel.selSeed})`,
+      series: sel.decayGrid.flatMap((decay) =>
+        sel.lrGrid.map((lr) => ({
+          name: `peak ${lr}, ${decay}`,
+          points: sel.selection
+            .filter((s) => s.arm === 'B' && s.cfg.lr === lr && s.cfg.decay === decay)
+            .map((s) => ({ x: s.cfg.p, y: 100 * s.valRobust })),
+        })),
+      ),
+      xLabel: 'warm-up fraction p',
       yLabel: 'val robust accuracy (%)',
     }),
   );

@@ -8,7 +8,7 @@
 // --quick: one seed, small sizes, a reduced selection grid; prints the tables and writes nothing under docs/
 // (with an explicit --out <dir> it writes its page there, for checking the page generation).
 // --render: redraws accuracy.svg and val-robust-curve.svg from the stored <out>/adv-finetune/records.jsonl (no
-// training, page untouched); schedules.svg and p-selection.svg need the validation selection, which only a run has.
+// training, page untouched), and schedules.svg and p-selection.svg from the stored selection.json (the run writes it).
 // Public APIs only (@ft/core, @ft/adv-finetune). Hyper-parameters of B–E (p, peak LR) are chosen on a held-out
 // validation split of the training set, never on the test set.
 import fs from 'node:fs';
@@ -29,22 +29,19 @@ import {
   meanStd,
   piecewiseDecay,
   saveModel,
-  scheduleCurve,
   stratifiedSplit,
   subset,
 } from '@ft/core';
 import {
   formatMeanStd,
-  lineChartSvg,
   machineInfo,
   markdownTable,
   readResults,
   resultRecord,
   resultsPage,
   writeResults,
-  writeSvg,
 } from '@ft/report';
-import { chartInputsFromRecords, writeResultCharts } from './charts.mjs';
+import { chartInputsFromRecords, writeResultCharts, writeSelectionCharts } from './charts.mjs';
 
 const {
   APGD,
@@ -111,10 +108,26 @@ const decayGrid = quick ? ['linear'] : ['linear', 'exp'];
 const log = (m) => process.stderr.write(`${m}\n`);
 const command = `node benchmarks/adv-finetune/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
 
+const SCHEDULES = {
+  A: ({ lr }) => piecewiseDecay({ peakLr: lr }),
+  B: ({ lr, p, decay }) => slowStartFastDecay({ peakLr: lr, warmFraction: p, decay }),
+  C: ({ lr }) => constantLr(lr),
+  D: ({ lr }) => piecewiseDecay({ peakLr: lr }),
+  E: ({ lr }) => cyclicLr({ peakLr: lr }),
+  F: ({ lr }) => piecewiseDecay({ peakLr: lr }),
+  TRADES: ({ lr }) => piecewiseDecay({ peakLr: lr }),
+  'Fast-AT': ({ lr }) => cyclicLr({ peakLr: 2 * lr }),
+};
+
 if (args.render) {
   const outDir = path.join(args.out, 'adv-finetune');
   await writeResultCharts(outDir, chartInputsFromRecords(await readResults(path.join(outDir, 'records.jsonl'))));
-  log(`[adv] redrew accuracy.svg and val-robust-curve.svg under ${outDir} from records.jsonl`);
+  const selectionPath = path.join(outDir, 'selection.json');
+  const haveSelection = fs.existsSync(selectionPath);
+  if (haveSelection) await writeSelectionCharts(outDir, SCHEDULES, JSON.parse(fs.readFileSync(selectionPath, 'utf8')));
+  log(
+    `[adv] redrew accuracy.svg and val-robust-curve.svg from records.jsonl${haveSelection ? ', schedules.svg and p-selection.svg from selection.json' : ''} under ${outDir}`,
+  );
   process.exit(0);
 }
 
@@ -167,16 +180,6 @@ async function pretrain(seed, data) {
 const valAttack = (model) => new PGD(model, { eps, alpha: eps / 4, steps: 10, seed: 'val' });
 
 // Schedules of the arms; `lr` is the peak LR (chosen on validation), `p` the warm-up fraction of B.
-const SCHEDULES = {
-  A: ({ lr }) => piecewiseDecay({ peakLr: lr }),
-  B: ({ lr, p, decay }) => slowStartFastDecay({ peakLr: lr, warmFraction: p, decay }),
-  C: ({ lr }) => constantLr(lr),
-  D: ({ lr }) => piecewiseDecay({ peakLr: lr }),
-  E: ({ lr }) => cyclicLr({ peakLr: lr }),
-  F: ({ lr }) => piecewiseDecay({ peakLr: lr }),
-  TRADES: ({ lr }) => piecewiseDecay({ peakLr: lr }),
-  'Fast-AT': ({ lr }) => cyclicLr({ peakLr: 2 * lr }),
-};
 const ARMS = ['A', 'B', 'C', 'D', 'E', 'F', 'TRADES', 'Fast-AT'];
 const AFT_ARMS = ['B', 'C', 'D', 'E'];
 
@@ -468,45 +471,22 @@ await writeResults(
   ),
 );
 await writeResultCharts(outDir, { arms: ARMS, seeds, eps, results: records, curves });
-const T = 1000;
-await writeSvg(
-  path.join(outDir, 'schedules.svg'),
-  await lineChartSvg({
-    title: 'Learning-rate schedules (chosen peak LR; x = fraction of the run)',
-    series: [
-      ...['B', 'C', 'D', 'E'].map((a) => ({
-        name: `${a}${a === 'B' ? ` (p ${chosen.B.cfg.p}, ${chosen.B.cfg.decay})` : ''}, peak ${chosen[a].cfg.lr}`,
-        points: scheduleCurve(SCHEDULES[a](chosen[a].cfg), T, 101),
-      })),
-      {
-        name: `A/F/TRADES, peak ${chosen.A.cfg.lr}`,
-        points: scheduleCurve(SCHEDULES.A(chosen.A.cfg), T, 101),
-      },
-      {
-        name: `Fast-AT, peak ${2 * chosen.A.cfg.lr}`,
-        points: scheduleCurve(SCHEDULES['Fast-AT'](chosen.A.cfg), T, 101),
-      },
-    ],
-    xLabel: 'fraction of training',
-    yLabel: 'learning rate',
-  }),
-);
-await writeSvg(
-  path.join(outDir, 'p-selection.svg'),
-  await lineChartSvg({
-    title: `Choosing p for "slow start, fast decay" on validation (seed ${selSeed})`,
-    series: decayGrid.flatMap((decay) =>
-      lrGrid.map((lr) => ({
-        name: `peak ${lr}, ${decay}`,
-        points: selection
-          .filter((s) => s.arm === 'B' && s.cfg.lr === lr && s.cfg.decay === decay)
-          .map((s) => ({ x: s.cfg.p, y: 100 * s.valRobust })),
-      })),
-    ),
-    xLabel: 'warm-up fraction p',
-    yLabel: 'val robust accuracy (%)',
-  }),
-);
+const selectionFile = {
+  note: 'validation selection of the run (seed selSeed); the chosen configuration per arm and every candidate',
+  selSeed,
+  lrGrid,
+  decayGrid,
+  chosen: Object.fromEntries(Object.entries(chosen).map(([arm, row]) => [arm, row.cfg])),
+  selection: selection.map(({ arm, cfg, schedule, valClean, valRobust }) => ({
+    arm,
+    cfg,
+    schedule,
+    valClean,
+    valRobust,
+  })),
+};
+fs.writeFileSync(path.join(outDir, 'selection.json'), `${JSON.stringify(selectionFile, null, 2)}\n`);
+await writeSelectionCharts(outDir, SCHEDULES, selectionFile);
 
 const evidence = [
   `Adversarial passes: A ${Math.round(advA).toLocaleString('en-US')} vs B ${Math.round(mean('B', 'advPasses')).toLocaleString('en-US')}, ratio ${ratio.toFixed(1)}× (claim: 8–10×); counting B's natural pre-training too, ${(advA / mean('B', 'totalPasses')).toFixed(1)}×.`,

@@ -33,10 +33,6 @@ const resultsDir = join(repo, 'docs/results');
 export const KNOWN_OLD: Record<string, string> = {
   'jadce/roc-M32-L20.svg':
     'the ROC needs the trained LISTA-GS/ALISTA-GS/proposed models of the full run (benchmarks/jadce/.cache, not committed); records.json holds no ROC points',
-  'adv-finetune/schedules.svg':
-    "the chosen peak LR of each schedule is not in records.jsonl (only the schedule's name; the selection table is only in the page)",
-  'adv-finetune/p-selection.svg':
-    'the validation selection grid (peak LR × p × decay) is not in records.jsonl, only in the Markdown page',
 };
 
 function svgFiles(dir: string): string[] {
