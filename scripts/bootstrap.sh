@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for @ft, then the pnpm dependencies.
 # System packages: Fashion-MNIST (Debian's dataset-fashion-mnist), and the native backend's build
-# dependencies (oneDNN, OpenBLAS, a C++ toolchain). Safe to re-run: it installs only what is missing.
+# dependencies (oneDNN, OpenBLAS, a C++ toolchain), and zsh (the test of `ft completion zsh`). Safe to re-run: it
+# installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(dataset-fashion-mnist libdnnl-dev libopenblas-dev g++ make python3)
+APT_PACKAGES=(dataset-fashion-mnist libdnnl-dev libopenblas-dev g++ make python3 zsh)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
