@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { expectedMetadata } from './package-metadata.mjs';
 import { root as defaultRoot } from './workspace.mjs';
 
 /** Files of a new method package, relative to the repository root. */
@@ -124,7 +125,8 @@ export function methodPackageJson(name, { summary, paper }, template) {
       Object.entries(template.devDependencies ?? {}).filter(([k]) => k.startsWith('@tensorflow/') || k === '@ft/core'),
     ),
     ...pick('publishConfig'),
-    ft: { kind: 'method', commands: true, summary, paper, results: `docs/results/${name}.md` },
+    // `results` is added once docs/results/<name>.md exists (the registry test checks the page is there).
+    ft: { kind: 'method', commands: true, summary, paper },
   };
 }
 
@@ -136,7 +138,16 @@ export function createMethodPackage(root, name, opts, templateFolder = 'adv-fine
   if (fs.existsSync(dir)) throw new Error(`packages/${name} already exists`);
   const template = JSON.parse(fs.readFileSync(path.join(root, 'packages', templateFolder, 'package.json'), 'utf8'));
   const files = methodFiles(name, opts);
-  files[`packages/${name}/package.json`] = `${JSON.stringify(methodPackageJson(name, opts, template), null, 2)}\n`;
+  const json = methodPackageJson(name, opts, template);
+  json.keywords = ['fine-tuning', 'transfer-learning', ...name.split('-')];
+  const rootJsonFile = path.join(root, 'package.json');
+  if (fs.existsSync(rootJsonFile)) {
+    const rootJson = JSON.parse(fs.readFileSync(rootJsonFile, 'utf8'));
+    Object.assign(json, expectedMetadata({ folder: name, json }, rootJson));
+  }
+  files[`packages/${name}/package.json`] = `${JSON.stringify(json, null, 2)}\n`;
+  const license = path.join(root, 'LICENSE');
+  if (fs.existsSync(license)) files[`packages/${name}/LICENSE`] = fs.readFileSync(license, 'utf8');
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
