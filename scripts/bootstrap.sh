@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for @ft, then the pnpm dependencies.
 # System packages: Fashion-MNIST (Debian's dataset-fashion-mnist), and the native backend's build
-# dependencies (oneDNN, OpenBLAS, a C++ toolchain), and zsh (the test of `ft completion zsh`). Safe to re-run: it
+# dependencies (oneDNN, OpenBLAS, a C++ toolchain), zsh (the test of `ft completion zsh`), and Optuna, its Redis client and
+# redis-server (the @ft/hparams journal interop tests). Safe to re-run: it
 # installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(dataset-fashion-mnist libdnnl-dev libopenblas-dev g++ make python3 zsh)
+APT_PACKAGES=(dataset-fashion-mnist libdnnl-dev libopenblas-dev g++ make python3 zsh python3-optuna python3-redis redis-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
