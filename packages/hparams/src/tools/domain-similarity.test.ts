@@ -4,7 +4,15 @@
  * penultimate tap of a BN conv net against core's featureExtractor, dropped classes, no leaked tensors, typed errors.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { ArrayImageDataset, EmptyDatasetError, featureExtractor, InvalidArgumentError, ShapeError } from '@ft/core';
+import {
+  ArrayImageDataset,
+  EmptyDatasetError,
+  featureExtractor,
+  type ImageDataset,
+  InvalidArgumentError,
+  NonFiniteValueError,
+  ShapeError,
+} from '@ft/core';
 import { tinyConvNet, toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -187,6 +195,21 @@ describe('domainSimilarity', () => {
     );
     await expect(domainSimilarity({ source: ds, target: ds, extractor: model, tap: 'nope' })).rejects.toThrow(
       /no layer 'nope'/,
+    );
+    const bad = identityModel();
+    bad.getLayer('feat').setWeights([tf.fill([2, 2], Number.NaN)]);
+    await expect(domainSimilarity({ source: ds, target: ds, extractor: bad })).rejects.toThrow(NonFiniteValueError);
+    // A custom ImageDataset whose labels leave 0..numClasses−1.
+    const badLabel: ImageDataset = {
+      size: 1,
+      shape: [1, 2, 1],
+      numClasses: 2,
+      labels: Int32Array.from([3]),
+      get: () => ({ x: new Float32Array(2), y: 3 }),
+      copyInto: (_i, out, offset) => out.fill(0, offset, offset + 2),
+    };
+    await expect(domainSimilarity({ source: badLabel, target: ds, extractor: model })).rejects.toThrow(
+      /source label 3 at index 0 is outside 0..1/,
     );
     const wrong = toyImages(2, [8, 8, 1], 0);
     await expect(domainSimilarity({ source: wrong, target: ds, extractor: model })).rejects.toThrow(ShapeError);

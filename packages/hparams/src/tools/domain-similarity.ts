@@ -2,7 +2,7 @@
  * Domain similarity of Cui et al. (CVPR 2018), as used by Li et al. (ICLR 2020, Sec. 4.1 / App. B) to predict the
  * best effective learning rate: exp(−γ·EMD) between the class-mean penultimate features of two labelled datasets.
  */
-import { EmptyDatasetError, type ImageDataset, InvalidArgumentError, ShapeError } from '@ft/core';
+import { EmptyDatasetError, type ImageDataset, InvalidArgumentError, NonFiniteValueError, ShapeError } from '@ft/core';
 import { checkNonNegative, checkPositiveInt } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -151,7 +151,10 @@ async function classMeans(
       for (let k = 0; k < d; k++) {
         const v = data[t * d + k];
         if (!Number.isFinite(v)) {
-          throw new InvalidArgumentError(`domainSimilarity: a ${which} feature is ${v} (image ${start + t})`);
+          throw new NonFiniteValueError(
+            `domainSimilarity: the extractor gave a non-finite ${which} feature (${v}) for image ${start + t}`,
+            { image: start + t },
+          );
         }
         sums[y * d + k] += v;
       }
@@ -187,7 +190,8 @@ async function classMeans(
  * `copyInto` and run through the extractor in inference mode; features are accumulated in Float64.
  * @param o `{source, target, extractor, tap = 'penultimate', gamma = 0.01, minImagesPerClass, batchSize = 64}`.
  * @throws EmptyDatasetError for an empty dataset or when every class is dropped; ShapeError when the images do not
- *   fit the extractor; InvalidArgumentError for bad options, labels outside 0..numClasses−1 or non-finite features.
+ *   fit the extractor; InvalidArgumentError for bad options or labels outside 0..numClasses−1; NonFiniteValueError
+ *   for a NaN or ±Infinity feature.
  */
 export async function domainSimilarity(o: DomainSimilarityOptions): Promise<DomainSimilarityResult> {
   if (!o || typeof o !== 'object') throw new InvalidArgumentError('domainSimilarity: options are required');

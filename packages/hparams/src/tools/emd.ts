@@ -79,14 +79,8 @@ export function emd(wA: ArrayLike<number>, wB: ArrayLike<number>, cost: ArrayLik
       { totals: [sa, sb] },
     );
   }
-  // Absorb the rounding difference of the totals into the last non-zero bin of B so the problem is exactly balanced.
-  const bb = Float64Array.from(b);
-  for (let j = n - 1; j >= 0; j--) {
-    if (bb[j] > 0 || j === 0) {
-      bb[j] = Math.max(0, bb[j] + (sa - sb));
-      break;
-    }
-  }
+  // Rescale B to A's total so a rounding-level difference of the totals does not leave mass unassigned.
+  const bb = sa === sb ? b : Float64Array.from(b, (x) => x * (sa / sb));
   const { flow, pivots } = transportationSimplex(a, bb, c, m, n);
   let work = 0;
   let moved = 0;
