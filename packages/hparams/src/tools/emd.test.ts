@@ -167,6 +167,28 @@ describe('emd', () => {
     expect(emd([0.1, 0.2], [0.3], [1, 2]).work).toBeCloseTo(0.5, 14);
   });
 
+  it('solves highly degenerate assignment problems (uniform weights, integer costs) like permutation enumeration', () => {
+    const rng = createRng('emd-assign');
+    const perms = (k: number): number[][] =>
+      k === 0
+        ? [[]]
+        : perms(k - 1).flatMap((p) => Array.from({ length: k }, (_, i) => [...p.slice(0, i), k - 1, ...p.slice(i)]));
+    for (let t = 0; t < 20; t++) {
+      const n = 3 + (t % 5); // up to 7×7 (5,040 permutations)
+      const c = Array.from({ length: n * n }, () => rng.int(4));
+      const w = new Array<number>(n).fill(1);
+      let best = Number.POSITIVE_INFINITY;
+      for (const p of perms(n))
+        best = Math.min(
+          best,
+          p.reduce((s, j, i) => s + c[i * n + j], 0),
+        );
+      const r = emd(w, w, c);
+      expect(r.work).toBeCloseTo(best, 10);
+      checkFeasible(r.flow, w, w);
+    }
+  });
+
   it('is symmetric under swapping A and B with the transposed cost', () => {
     const rng = createRng('emd-sym');
     const m = 5;
