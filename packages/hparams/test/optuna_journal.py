@@ -1,4 +1,5 @@
-"""Reference side of the @ft/hparams journal interop tests: real Optuna (Debian's python3-optuna 3.1) on a journal file.
+"""Reference side of the @ft/hparams journal interop tests: real Optuna (Debian's python3-optuna 3.1) on a journal file,
+or on a journal in Redis when PATH is a redis:// URL.
 
   write PATH          run a small seeded study "py" (float/int/categorical params, a pruned, a failed, a NaN and an inf
                       trial, attrs, reports) and print its summary
@@ -21,6 +22,10 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def storage(path):
+    if path.startswith("redis://"):
+        from optuna.storages import JournalRedisStorage
+
+        return JournalStorage(JournalRedisStorage(path))
     return JournalStorage(JournalFileStorage(path))
 
 
