@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JournalFile } from '../src/storage/journal-file.js';
 import {
-  type Distribution,
   formatJournalDatetime,
+  type JournalDistribution,
   type JournalOp,
   paramExternalValue,
 } from '../src/storage/journal-ops.js';
@@ -127,9 +127,9 @@ const KINDS: { kind: string; skip: boolean; make: (name: string) => Backend }[] 
   },
 ];
 
-const X: Distribution = { kind: 'float', low: 1e-4, high: 1, log: true, step: null };
-const N: Distribution = { kind: 'int', low: 1, high: 8, log: false, step: 1 };
-const C: Distribution = { kind: 'categorical', choices: ['a', 'b', null] };
+const X: JournalDistribution = { kind: 'float', low: 1e-4, high: 1, log: true, step: null };
+const N: JournalDistribution = { kind: 'int', low: 1, high: 8, log: false, step: 1 };
+const C: JournalDistribution = { kind: 'categorical', choices: ['a', 'b', null] };
 
 for (const { kind, skip, make } of KINDS)
   describe.skipIf(skip)(`journal interop with Python Optuna (${kind})`, () => {

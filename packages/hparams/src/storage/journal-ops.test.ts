@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeJournalOp,
-  distributionFromJson,
-  distributionToJson,
   encodeJournalOp,
   formatJournalDatetime,
   JournalFormatError,
   type JournalOp,
+  journalDistributionFromJson,
+  journalDistributionToJson,
   paramExternalValue,
 } from './journal-ops.js';
 
@@ -122,27 +122,31 @@ describe('journal ops', () => {
   });
 
   it('reads the legacy and abbreviated distribution forms', () => {
-    expect(distributionFromJson('{"name": "LogUniformDistribution", "attributes": {"low": 0.1, "high": 1.0}}')).toEqual(
-      { kind: 'float', low: 0.1, high: 1, log: true, step: null },
-    );
     expect(
-      distributionFromJson('{"name": "DiscreteUniformDistribution", "attributes": {"low": 0, "high": 1.0, "q": 0.25}}'),
+      journalDistributionFromJson('{"name": "LogUniformDistribution", "attributes": {"low": 0.1, "high": 1.0}}'),
+    ).toEqual({ kind: 'float', low: 0.1, high: 1, log: true, step: null });
+    expect(
+      journalDistributionFromJson(
+        '{"name": "DiscreteUniformDistribution", "attributes": {"low": 0, "high": 1.0, "q": 0.25}}',
+      ),
     ).toEqual({ kind: 'float', low: 0, high: 1, log: false, step: 0.25 });
     expect(
-      distributionFromJson('{"name": "IntLogUniformDistribution", "attributes": {"low": 1, "high": 64, "step": 1}}'),
+      journalDistributionFromJson(
+        '{"name": "IntLogUniformDistribution", "attributes": {"low": 1, "high": 64, "step": 1}}',
+      ),
     ).toEqual({ kind: 'int', low: 1, high: 64, log: true, step: 1 });
-    expect(distributionFromJson('{"type": "int", "low": 0, "high": 9}')).toEqual({
+    expect(journalDistributionFromJson('{"type": "int", "low": 0, "high": 9}')).toEqual({
       kind: 'int',
       low: 0,
       high: 9,
       log: false,
       step: 1,
     });
-    expect(distributionFromJson('{"type": "categorical", "choices": ["a"]}')).toEqual({
+    expect(journalDistributionFromJson('{"type": "categorical", "choices": ["a"]}')).toEqual({
       kind: 'categorical',
       choices: ['a'],
     });
-    expect(distributionToJson({ kind: 'float', low: 0, high: 1, log: false, step: 0.5 })).toBe(
+    expect(journalDistributionToJson({ kind: 'float', low: 0, high: 1, log: false, step: 0.5 })).toBe(
       '{"name": "FloatDistribution", "attributes": {"step": 0.5, "low": 0.0, "high": 1.0, "log": false}}',
     );
   });

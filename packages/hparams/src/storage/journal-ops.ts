@@ -32,24 +32,24 @@ export const JOURNAL_OP_CODES = {
 } as const;
 
 /** Optuna's `TrialState`, by name; the journal stores the index (RUNNING 0 … WAITING 4). */
-export const TRIAL_STATES = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'] as const;
+export const JOURNAL_TRIAL_STATES = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'] as const;
 /** A trial state, named as Optuna names it. */
-export type TrialStateName = (typeof TRIAL_STATES)[number];
+export type JournalTrialState = (typeof JOURNAL_TRIAL_STATES)[number];
 /** True for the states a trial cannot leave (COMPLETE, PRUNED, FAIL), as `TrialState.is_finished()`. */
-export function isFinishedState(s: TrialStateName): boolean {
+export function isFinishedState(s: JournalTrialState): boolean {
   return s === 'COMPLETE' || s === 'PRUNED' || s === 'FAIL';
 }
 
 /** Optuna's `StudyDirection`, by name; the journal stores NOT_SET 0, MINIMIZE 1, MAXIMIZE 2. */
-export const STUDY_DIRECTIONS = ['NOT_SET', 'MINIMIZE', 'MAXIMIZE'] as const;
+export const JOURNAL_STUDY_DIRECTIONS = ['NOT_SET', 'MINIMIZE', 'MAXIMIZE'] as const;
 /** A study direction, named as Optuna names it. */
-export type StudyDirectionName = (typeof STUDY_DIRECTIONS)[number];
+export type JournalStudyDirection = (typeof JOURNAL_STUDY_DIRECTIONS)[number];
 
 /** A JSON value stored as a user or system attribute. */
 export type JournalAttrValue = PythonJsonValue;
 
 /** `FloatDistribution(low, high, log, step)`. */
-export interface FloatDistribution {
+export interface JournalFloatDistribution {
   readonly kind: 'float';
   readonly low: number;
   readonly high: number;
@@ -57,7 +57,7 @@ export interface FloatDistribution {
   readonly step: number | null;
 }
 /** `IntDistribution(low, high, log, step)`. */
-export interface IntDistribution {
+export interface JournalIntDistribution {
   readonly kind: 'int';
   readonly low: number;
   readonly high: number;
@@ -65,17 +65,17 @@ export interface IntDistribution {
   readonly step: number;
 }
 /** `CategoricalDistribution(choices)`: a param's internal value is the index of its choice. */
-export interface CategoricalDistribution {
+export interface JournalCategoricalDistribution {
   readonly kind: 'categorical';
   readonly choices: readonly (null | boolean | number | string)[];
 }
 /** A search-space distribution, as Optuna serialises it. */
-export type Distribution = FloatDistribution | IntDistribution | CategoricalDistribution;
+export type JournalDistribution = JournalFloatDistribution | JournalIntDistribution | JournalCategoricalDistribution;
 
 /** A param as the journal stores it: the internal representation (a float, or a choice index) and its distribution. */
 export interface JournalParam {
   readonly internal: number;
-  readonly distribution: Distribution;
+  readonly distribution: JournalDistribution;
 }
 
 /** The external value of a param, as `distribution.to_external_repr`: the float, `int(x)`, or the choice. */
@@ -91,7 +91,7 @@ export function paramExternalValue(p: JournalParam): null | boolean | number | s
 
 /** The fields of a CREATE_TRIAL record copied from a template trial (Optuna's `create_new_trial(template_trial)`). */
 export interface JournalTrialTemplate {
-  readonly state: TrialStateName;
+  readonly state: JournalTrialState;
   /** Objective values (null when the trial has none). */
   readonly values: readonly number[] | null;
   readonly datetimeComplete?: string | null;
@@ -107,7 +107,7 @@ export type JournalOp =
       readonly op: 'createStudy';
       readonly workerId: string;
       readonly studyName: string;
-      readonly directions: readonly StudyDirectionName[];
+      readonly directions: readonly JournalStudyDirection[];
     }
   | { readonly op: 'deleteStudy'; readonly workerId: string; readonly studyId: number }
   | {
@@ -136,7 +136,7 @@ export type JournalOp =
       readonly op: 'setTrialStateValues';
       readonly workerId: string;
       readonly trialId: number;
-      readonly state: TrialStateName;
+      readonly state: JournalTrialState;
       readonly values: readonly number[] | null;
       /** Written when the new state is RUNNING. */
       readonly datetimeStart?: string;
@@ -171,7 +171,7 @@ export function formatJournalDatetime(d: Date): string {
 }
 
 /** `distribution_to_json(dist)`: the nested JSON string, with Optuna 3.1's attribute order. */
-export function distributionToJson(d: Distribution): string {
+export function journalDistributionToJson(d: JournalDistribution): string {
   if (d.kind === 'float') {
     return dumpPythonJson({
       name: 'FloatDistribution',
@@ -239,8 +239,8 @@ function oneKey(r: Rec, k: string, where: string): [string, PythonJsonValue] {
   if (entries.length !== 1) throw new JournalFormatError(`${where}: field "${k}" must have exactly one key`);
   return entries[0] as [string, PythonJsonValue];
 }
-function state(r: Rec, k: string, where: string): TrialStateName {
-  const s = TRIAL_STATES[int(r, k, where)];
+function state(r: Rec, k: string, where: string): JournalTrialState {
+  const s = JOURNAL_TRIAL_STATES[int(r, k, where)];
   if (s === undefined) throw new JournalFormatError(`${where}: unknown trial state ${r[k]}`);
   return s;
 }
@@ -250,7 +250,7 @@ function state(r: Rec, k: string, where: string): TrialStateName {
  * (Uniform, LogUniform, DiscreteUniform, IntUniform, IntLogUniform, read as their Float/Int equivalents) and the
  * abbreviated `{"type": ...}` form.
  */
-export function distributionFromJson(text: string): Distribution {
+export function journalDistributionFromJson(text: string): JournalDistribution {
   let j: PythonJsonValue;
   try {
     j = parsePythonJson(text);
@@ -325,7 +325,11 @@ function toRecord(op: JournalOp): { [key: string]: PythonJsonInput | undefined }
   const head = { op_code: JOURNAL_OP_CODES[op.op], worker_id: op.workerId };
   switch (op.op) {
     case 'createStudy':
-      return { ...head, study_name: op.studyName, directions: op.directions.map((d) => STUDY_DIRECTIONS.indexOf(d)) };
+      return {
+        ...head,
+        study_name: op.studyName,
+        directions: op.directions.map((d) => JOURNAL_STUDY_DIRECTIONS.indexOf(d)),
+      };
     case 'deleteStudy':
       return { ...head, study_id: op.studyId };
     case 'setStudyUserAttr':
@@ -340,7 +344,7 @@ function toRecord(op: JournalOp): { [key: string]: PythonJsonInput | undefined }
       };
       const t = op.template;
       if (t) {
-        r.state = TRIAL_STATES.indexOf(t.state);
+        r.state = JOURNAL_TRIAL_STATES.indexOf(t.state);
         // Optuna writes `value` for one objective and `values` for several.
         if (t.values !== null && t.values.length > 1) {
           r.value = null;
@@ -353,7 +357,7 @@ function toRecord(op: JournalOp): { [key: string]: PythonJsonInput | undefined }
         if (t.datetimeComplete) r.datetime_complete = t.datetimeComplete;
         const names = Object.keys(t.params);
         r.distributions = Object.fromEntries(
-          names.map((k) => [k, distributionToJson((t.params[k] as JournalParam).distribution)]),
+          names.map((k) => [k, journalDistributionToJson((t.params[k] as JournalParam).distribution)]),
         );
         r.params = Object.fromEntries(names.map((k) => [k, internalOut(t.params[k] as JournalParam)]));
         r.user_attrs = t.userAttrs;
@@ -370,13 +374,13 @@ function toRecord(op: JournalOp): { [key: string]: PythonJsonInput | undefined }
         trial_id: op.trialId,
         param_name: op.name,
         param_value_internal: internalOut(op.param),
-        distribution: distributionToJson(op.param.distribution),
+        distribution: journalDistributionToJson(op.param.distribution),
       };
     case 'setTrialStateValues':
       return {
         ...head,
         trial_id: op.trialId,
-        state: TRIAL_STATES.indexOf(op.state),
+        state: JOURNAL_TRIAL_STATES.indexOf(op.state),
         values: valuesOut(op.values),
         datetime_start: op.datetimeStart,
         datetime_complete: op.datetimeComplete,
@@ -406,7 +410,7 @@ export function journalOpFromRecord(r: PythonJsonValue): JournalOp {
       const d = r.directions;
       if (!Array.isArray(d)) throw new JournalFormatError(`${w}: directions must be a list`);
       const directions = d.map((x) => {
-        const name = typeof x === 'number' ? STUDY_DIRECTIONS[x] : undefined;
+        const name = typeof x === 'number' ? JOURNAL_STUDY_DIRECTIONS[x] : undefined;
         if (name === undefined) throw new JournalFormatError(`${w}: unknown direction ${JSON.stringify(x)}`);
         return name;
       });
@@ -448,7 +452,7 @@ export function journalOpFromRecord(r: PythonJsonValue): JournalOp {
         const dj = dists[k];
         if (typeof dj !== 'string') throw new JournalFormatError(`${w}: param "${k}" has no distribution`);
         if (typeof v !== 'number') throw new JournalFormatError(`${w}: param "${k}" must be a number`);
-        params[k] = { internal: v, distribution: distributionFromJson(dj) };
+        params[k] = { internal: v, distribution: journalDistributionFromJson(dj) };
       }
       const values = numList(r.values, w) ?? (typeof r.value === 'number' ? [r.value] : null);
       const iv: Record<number, number> = {};
@@ -478,7 +482,7 @@ export function journalOpFromRecord(r: PythonJsonValue): JournalOp {
         name: str(r, 'param_name', w),
         param: {
           internal: num(r, 'param_value_internal', w),
-          distribution: distributionFromJson(str(r, 'distribution', w)),
+          distribution: journalDistributionFromJson(str(r, 'distribution', w)),
         },
       };
     case 6: {
@@ -486,7 +490,7 @@ export function journalOpFromRecord(r: PythonJsonValue): JournalOp {
         op: 'setTrialStateValues';
         workerId: string;
         trialId: number;
-        state: TrialStateName;
+        state: JournalTrialState;
         values: number[] | null;
         datetimeStart?: string;
         datetimeComplete?: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Distribution, JournalOp } from './journal-ops.js';
+import type { JournalDistribution, JournalOp } from './journal-ops.js';
 import { distributionsCompatible, JournalReplay } from './journal-replay.js';
 
-const FLOAT: Distribution = { kind: 'float', low: 0, high: 1, log: false, step: null };
+const FLOAT: JournalDistribution = { kind: 'float', low: 0, high: 1, log: false, step: null };
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000000`;
 
 describe('JournalReplay', () => {

@@ -12,20 +12,20 @@
  * returns `false` instead, so a writer can tell that its operation lost.
  */
 import {
-  type Distribution,
   isFinishedState,
   type JournalAttrValue,
+  type JournalDistribution,
   type JournalOp,
   type JournalParam,
-  type StudyDirectionName,
-  type TrialStateName,
+  type JournalStudyDirection,
+  type JournalTrialState,
 } from './journal-ops.js';
 
 /** A study, as replayed. */
 export interface JournalStudy {
   readonly studyId: number;
   readonly name: string;
-  readonly directions: readonly StudyDirectionName[];
+  readonly directions: readonly JournalStudyDirection[];
   readonly userAttrs: Record<string, JournalAttrValue>;
   readonly systemAttrs: Record<string, JournalAttrValue>;
   /** The study's trial ids, in trial-number order. */
@@ -38,7 +38,7 @@ export interface JournalTrial {
   readonly studyId: number;
   /** 0, 1, 2, … per study, in log order. */
   readonly number: number;
-  state: TrialStateName;
+  state: JournalTrialState;
   /** Params in the order they were set. */
   readonly params: Record<string, JournalParam>;
   values: readonly number[] | null;
@@ -53,7 +53,7 @@ export interface JournalTrial {
 }
 
 /** Optuna's `check_distribution_compatibility`, as a predicate. */
-export function distributionsCompatible(a: Distribution, b: Distribution): boolean {
+export function distributionsCompatible(a: JournalDistribution, b: JournalDistribution): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'categorical' && b.kind === 'categorical') {
     return (
