@@ -4,6 +4,40 @@
 export { commands } from './commands.js';
 // Method.
 export { hparamsVersion } from './hparams.js';
+// Optuna journal storage: the operation log Optuna's JournalStorage writes (op codes 0–9, Python's JSON dialect),
+// its replay into studies and trials, and its two backends, a file under Optuna's lock and Redis with Optuna's keys.
+export {
+  JournalFile,
+  type JournalFileLockKind,
+  type JournalFileOptions,
+  replayJournalFile,
+} from './storage/journal-file.js';
+export {
+  decodeJournalOp,
+  encodeJournalOp,
+  formatJournalDatetime,
+  JOURNAL_OP_CODES,
+  JOURNAL_STUDY_DIRECTIONS,
+  JOURNAL_TRIAL_STATES,
+  type JournalAttrValue,
+  type JournalCategoricalDistribution,
+  type JournalDistribution,
+  type JournalFloatDistribution,
+  JournalFormatError,
+  type JournalIntDistribution,
+  type JournalOp,
+  type JournalParam,
+  type JournalStudyDirection,
+  type JournalTrialState,
+  type JournalTrialTemplate,
+  journalDistributionFromJson,
+  journalDistributionToJson,
+  journalOpFromRecord,
+  paramExternalValue,
+} from './storage/journal-ops.js';
+export { JournalRedis, type JournalRedisOptions } from './storage/journal-redis.js';
+export { JournalReplay, type JournalStudy, type JournalTrial } from './storage/journal-replay.js';
+export type { PythonJsonValue } from './storage/python-json.js';
 // The paper's tools (Li et al., ICLR 2020): effective LR and weight decay, BN momentum, EMD and domain similarity,
 // L2-SP, and the paper's grids.
 export {
