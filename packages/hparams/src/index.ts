@@ -2,6 +2,54 @@
 
 // CLI commands (mounted by `ft` through the "ft" field of package.json).
 export { commands } from './commands.js';
+// The define-by-run search engine (Optuna's model): studies and trials, distributions, in-memory storage and the
+// storage interface, Random/Grid/TPE samplers, Median/Percentile/SuccessiveHalving/Hyperband pruners.
+export {
+  type CategoricalChoice,
+  CategoricalDistribution,
+  checkDistributionCompatibility,
+  type Distribution,
+  DistributionConflictError,
+  type DistributionJson,
+  distributionFromJson,
+  distributionsEqual,
+  distributionToJson,
+  FloatDistribution,
+  IntDistribution,
+  type ParamValue,
+} from './engine/distributions.js';
+export { MedianPruner, PercentilePruner, type PercentilePrunerOptions } from './engine/pruners/percentile.js';
+export {
+  type HyperbandOptions,
+  HyperbandPruner,
+  type SuccessiveHalvingOptions,
+  SuccessiveHalvingPruner,
+} from './engine/pruners/successive-halving.js';
+export { GridSampler } from './engine/samplers/grid.js';
+export { defaultWeights, type ParzenOptions } from './engine/samplers/parzen.js';
+export { RandomSampler } from './engine/samplers/random.js';
+export { defaultGamma, TPESampler, type TPESamplerOptions } from './engine/samplers/tpe.js';
+export {
+  type FrozenTrial,
+  InMemoryStorage,
+  type StudyDirection,
+  type StudyStorage,
+  type TrialState,
+  type TrialTemplate,
+} from './engine/storage.js';
+export {
+  type CreateStudyOptions,
+  createStudy,
+  loadStudy,
+  NopPruner,
+  type Objective,
+  type OptimizeOptions,
+  Study,
+  type TellResult,
+  Trial,
+  TrialPruned,
+} from './engine/study.js';
+export type { Pruner, Sampler, StudyView } from './engine/types.js';
 // Method.
 export { hparamsVersion } from './hparams.js';
 // Optuna journal storage: the operation log Optuna's JournalStorage writes (op codes 0–9, Python's JSON dialect),

@@ -1,0 +1,414 @@
+/**
+ * Define-by-run studies, modelled on Optuna: a study asks its sampler for parameter values as the objective
+ * suggests them, records reports, asks its pruner whether to stop, and keeps everything in a {@link StudyStorage}.
+ */
+import { AbortedError, InvalidArgumentError } from '@ft/core';
+import {
+  type CategoricalChoice,
+  CategoricalDistribution,
+  type Distribution,
+  DistributionConflictError,
+  distributionsEqual,
+  FloatDistribution,
+  IntDistribution,
+  type ParamValue,
+} from './distributions.js';
+import { TPESampler } from './samplers/tpe.js';
+import {
+  type FrozenTrial,
+  InMemoryStorage,
+  isFinished,
+  lastStep,
+  type StudyDirection,
+  type StudyStorage,
+  type TrialState,
+} from './storage.js';
+import type { Pruner, Sampler, StudyView } from './types.js';
+
+/** Throw it from an objective to end the trial as pruned (Optuna's `TrialPruned`). */
+export class TrialPruned extends Error {
+  constructor(message = 'trial pruned') {
+    super(message);
+    this.name = 'TrialPruned';
+  }
+}
+
+/** A pruner that never prunes (Optuna's NopPruner), the default. */
+export class NopPruner implements Pruner {
+  prune(): boolean {
+    return false;
+  }
+}
+
+/** The system attribute holding an enqueued trial's fixed parameters (Optuna's name). */
+const FIXED_PARAMS = 'fixed_params';
+/** The system attribute holding why a trial failed (Optuna's name). */
+const FAIL_REASON = 'fail_reason';
+
+/** A running trial: the objective's handle for suggesting parameters and reporting progress. */
+export class Trial {
+  /** @internal */
+  constructor(
+    private readonly study: Study,
+    /** Storage-wide id. */
+    readonly trialId: number,
+    /** 0-based number within the study. */
+    readonly number: number,
+  ) {}
+
+  private get storage(): StudyStorage {
+    return this.study.storage;
+  }
+
+  /** The parameters suggested so far (external values). */
+  get params(): Readonly<Record<string, ParamValue>> {
+    return this.storage.getTrial(this.trialId).params;
+  }
+
+  /** The user attributes set so far. */
+  get userAttrs(): Readonly<Record<string, unknown>> {
+    return this.storage.getTrial(this.trialId).userAttrs;
+  }
+
+  /** A float in [low, high]; `log` samples log-uniformly, `step` restricts it to low + k·step. */
+  suggestFloat(name: string, low: number, high: number, opts: { log?: boolean; step?: number } = {}): number {
+    return this.suggest(name, new FloatDistribution(low, high, opts)) as number;
+  }
+
+  /** An integer in [low, high] on the grid low + k·step (`log` requires step 1). */
+  suggestInt(name: string, low: number, high: number, opts: { log?: boolean; step?: number } = {}): number {
+    return this.suggest(name, new IntDistribution(low, high, opts)) as number;
+  }
+
+  /** One of `choices` (null, boolean, number or string). */
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, new CategoricalDistribution(choices)) as T;
+  }
+
+  private suggest(name: string, dist: Distribution): ParamValue {
+    if (typeof name !== 'string' || name === '')
+      throw new InvalidArgumentError('parameter name must be a non-empty string');
+    const frozen = this.storage.getTrial(this.trialId);
+    if (frozen.state !== 'running') {
+      throw new InvalidArgumentError(
+        `trial ${this.number} is ${frozen.state}; parameters can only be suggested while it runs`,
+      );
+    }
+    const prev = frozen.distributions[name];
+    if (prev) {
+      if (!distributionsEqual(prev, dist)) {
+        throw new DistributionConflictError(
+          `parameter '${name}' was already suggested in trial ${this.number} with another distribution`,
+          {
+            name,
+          },
+        );
+      }
+      return frozen.params[name] as ParamValue;
+    }
+    const fixed = frozen.systemAttrs[FIXED_PARAMS] as Record<string, ParamValue> | undefined;
+    let internal: number;
+    if (fixed && Object.hasOwn(fixed, name)) {
+      internal = dist.toInternalRepr(fixed[name] as ParamValue);
+      if (!dist.contains(internal)) {
+        throw new InvalidArgumentError(
+          `enqueued value ${String(fixed[name])} of '${name}' is outside its distribution`,
+          { name },
+        );
+      }
+    } else if (dist.single()) {
+      internal = dist.kind === 'categorical' ? 0 : dist.low;
+    } else {
+      const v = this.study.sampler.sampleIndependent(this.study.view, frozen, name, dist);
+      internal = dist.toInternalRepr(v);
+    }
+    this.storage.setTrialParam(this.trialId, name, internal, dist);
+    return dist.toExternalRepr(internal);
+  }
+
+  /** Reports an intermediate objective value at `step` (a non-negative integer) for pruning. */
+  report(value: number, step: number): void {
+    if (typeof value !== 'number')
+      throw new InvalidArgumentError(`report: value must be a number, got ${typeof value}`);
+    if (!Number.isSafeInteger(step) || step < 0)
+      throw new InvalidArgumentError(`report: step must be an integer >= 0, got ${step}`);
+    const frozen = this.storage.getTrial(this.trialId);
+    if (frozen.intermediateValues.has(step)) return; // Optuna ignores a second report at one step (with a warning).
+    this.storage.setTrialIntermediateValue(this.trialId, step, value);
+  }
+
+  /** Whether the study's pruner says this trial should stop now. */
+  shouldPrune(): boolean {
+    return this.study.pruner.prune(this.study.view, this.storage.getTrial(this.trialId));
+  }
+
+  /** Stores a user attribute (a JSON-serialisable value). */
+  setUserAttr(key: string, value: unknown): void {
+    this.storage.setTrialUserAttr(this.trialId, key, value);
+  }
+}
+
+/** Options of {@link createStudy}. */
+export interface CreateStudyOptions {
+  /** Where trials are kept; default a new {@link InMemoryStorage}. */
+  storage?: StudyStorage;
+  /** Default `no-name-<n>`. */
+  studyName?: string;
+  direction?: StudyDirection;
+  /** Default `new TPESampler({ seed })`. */
+  sampler?: Sampler;
+  /** Default {@link NopPruner}. */
+  pruner?: Pruner;
+  /** Seed of the default sampler (default 0). */
+  seed?: number;
+  /** Load the study if one with this name exists instead of throwing. */
+  loadIfExists?: boolean;
+}
+
+/** Options of {@link Study.optimize}. */
+export interface OptimizeOptions {
+  /** Stop after this many trials (of this call). */
+  nTrials?: number;
+  /** Start no new trial after this many milliseconds. */
+  timeoutMs?: number;
+  /** Start no new trial once aborted; `optimize` then rejects with AbortedError. */
+  signal?: AbortSignal;
+}
+
+/** What {@link Study.tell} accepts: a value, or a state (with an optional value for 'pruned'). */
+export type TellResult = number | { state: 'complete' | 'pruned' | 'fail'; value?: number };
+
+/** The objective: returns the value to minimise or maximise (or throws {@link TrialPruned}). */
+export type Objective = (trial: Trial) => number | Promise<number>;
+
+let unnamedCounter = 0;
+
+/** A study: a set of trials optimising one objective in one direction. */
+export class Study {
+  /** @internal */
+  readonly view: StudyView;
+  private stopRequested = false;
+
+  /** @internal */
+  constructor(
+    readonly storage: StudyStorage,
+    readonly studyId: number,
+    readonly studyName: string,
+    readonly direction: StudyDirection,
+    readonly sampler: Sampler,
+    readonly pruner: Pruner,
+  ) {
+    this.view = {
+      studyName,
+      direction,
+      getTrials: (states) => storage.getAllTrials(studyId, states),
+      stop: () => this.stop(),
+      setTrialSystemAttr: (trial, key, value) => storage.setTrialSystemAttr(trial.trialId, key, value),
+    };
+  }
+
+  /** Every trial, by number. */
+  get trials(): FrozenTrial[] {
+    return this.storage.getAllTrials(this.studyId);
+  }
+
+  /** The best complete trial (lowest value when minimising). Throws InvalidArgumentError when none completed. */
+  get bestTrial(): FrozenTrial {
+    let best: FrozenTrial | null = null;
+    for (const t of this.storage.getAllTrials(this.studyId, ['complete'])) {
+      if (t.value === null || Number.isNaN(t.value)) continue;
+      if (
+        best === null ||
+        (this.direction === 'minimize' ? t.value < (best.value as number) : t.value > (best.value as number))
+      )
+        best = t;
+    }
+    if (!best) throw new InvalidArgumentError(`study '${this.studyName}' has no complete trial yet`);
+    return best;
+  }
+
+  get bestValue(): number {
+    return this.bestTrial.value as number;
+  }
+
+  get bestParams(): Readonly<Record<string, ParamValue>> {
+    return this.bestTrial.params;
+  }
+
+  /** Asks `optimize` to start no further trial. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Adds a waiting trial whose parameters take `params` when suggested; `ask` runs waiting trials first. */
+  async enqueueTrial(
+    params: Record<string, ParamValue>,
+    opts: { userAttrs?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    for (const [k, v] of Object.entries(params)) {
+      if (!(v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string')) {
+        throw new InvalidArgumentError(`enqueueTrial: value of '${k}' cannot be stored (${typeof v})`);
+      }
+    }
+    await this.storage.createNewTrial(this.studyId, {
+      state: 'waiting',
+      systemAttrs: { [FIXED_PARAMS]: { ...params } },
+      userAttrs: opts.userAttrs,
+    });
+  }
+
+  /** Starts a trial: the oldest waiting (enqueued) trial if any, else a new one. */
+  async ask(): Promise<Trial> {
+    await this.storage.sync?.();
+    let trialId: number | null = null;
+    for (const t of this.storage.getAllTrials(this.studyId, ['waiting'])) {
+      if (await this.storage.setTrialStateValues(t.trialId, 'running')) {
+        trialId = t.trialId;
+        break;
+      }
+    }
+    if (trialId === null) trialId = await this.storage.createNewTrial(this.studyId);
+    const frozen = this.storage.getTrial(trialId);
+    this.sampler.beforeTrial?.(this.view, frozen);
+    return new Trial(this, trialId, frozen.number);
+  }
+
+  /**
+   * Finishes a trial. A number completes it (NaN fails it, as in Optuna); `{ state: 'pruned' }` stores the last
+   * reported value as its value, as Optuna does.
+   */
+  async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    const trialId = typeof trial === 'number' ? this.trialIdOf(trial) : trial.trialId;
+    const frozen = this.storage.getTrial(trialId);
+    if (isFinished(frozen.state))
+      throw new InvalidArgumentError(`trial ${frozen.number} has already finished (${frozen.state})`);
+    let state: TrialState;
+    let value: number | null = null;
+    if (typeof result === 'number') {
+      if (Number.isNaN(result)) {
+        state = 'fail';
+        this.storage.setTrialSystemAttr(trialId, FAIL_REASON, 'the objective returned NaN');
+      } else {
+        state = 'complete';
+        value = result;
+      }
+    } else if (result && (result.state === 'complete' || result.state === 'pruned' || result.state === 'fail')) {
+      state = result.state;
+      if (state === 'complete') {
+        if (typeof result.value !== 'number' || Number.isNaN(result.value)) {
+          throw new InvalidArgumentError('tell: a complete trial needs a numeric, non-NaN value');
+        }
+        value = result.value;
+      } else if (state === 'pruned') {
+        const s = lastStep(frozen);
+        value = result.value ?? (s === null ? null : (frozen.intermediateValues.get(s) as number));
+      }
+    } else {
+      throw new InvalidArgumentError(
+        `tell: expected a number or { state: 'complete' | 'pruned' | 'fail' }, got ${String(result)}`,
+      );
+    }
+    await this.storage.setTrialStateValues(trialId, state, value);
+    await this.storage.flush?.();
+    const done = this.storage.getTrial(trialId);
+    this.sampler.afterTrial?.(this.view, done);
+    return done;
+  }
+
+  private trialIdOf(number: number): number {
+    const t = this.storage.getAllTrials(this.studyId).find((x) => x.number === number);
+    if (!t) throw new InvalidArgumentError(`study '${this.studyName}' has no trial ${number}`);
+    return t.trialId;
+  }
+
+  /**
+   * Runs trials until `nTrials` ran, `timeoutMs` passed, the signal aborted or the sampler stopped the study. An
+   * objective that throws or returns NaN fails its trial (the error message is kept in the `fail_reason` system
+   * attribute) and the study goes on; {@link TrialPruned} ends the trial as pruned.
+   */
+  async optimize(objective: Objective, opts: OptimizeOptions = {}): Promise<void> {
+    const { nTrials, timeoutMs, signal } = opts;
+    if (typeof objective !== 'function') throw new InvalidArgumentError('optimize: objective must be a function');
+    if (nTrials !== undefined && !(Number.isSafeInteger(nTrials) && nTrials >= 0)) {
+      throw new InvalidArgumentError(`optimize: nTrials must be an integer >= 0, got ${nTrials}`);
+    }
+    if (timeoutMs !== undefined && !(timeoutMs >= 0))
+      throw new InvalidArgumentError(`optimize: timeoutMs must be >= 0, got ${timeoutMs}`);
+    this.stopRequested = false;
+    const start = Date.now();
+    for (let i = 0; nTrials === undefined || i < nTrials; i++) {
+      if (signal?.aborted)
+        throw new AbortedError(`study '${this.studyName}': optimize aborted`, undefined, { cause: signal.reason });
+      if (this.stopRequested) break;
+      if (timeoutMs !== undefined && Date.now() - start >= timeoutMs) break;
+      const trial = await this.ask();
+      let result: TellResult;
+      try {
+        const v = await objective(trial);
+        if (typeof v !== 'number') {
+          this.storage.setTrialSystemAttr(
+            trial.trialId,
+            FAIL_REASON,
+            `the objective returned ${typeof v}, not a number`,
+          );
+          result = { state: 'fail' };
+        } else {
+          result = v;
+        }
+      } catch (err) {
+        if (err instanceof TrialPruned) {
+          result = { state: 'pruned' };
+        } else {
+          this.storage.setTrialSystemAttr(
+            trial.trialId,
+            FAIL_REASON,
+            err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          );
+          result = { state: 'fail' };
+        }
+      }
+      await this.tell(trial, result);
+    }
+    this.stopRequested = false;
+  }
+}
+
+/** Creates a study (or loads it with `loadIfExists`). */
+export async function createStudy(opts: CreateStudyOptions = {}): Promise<Study> {
+  const storage: StudyStorage = opts.storage ?? new InMemoryStorage();
+  const direction = opts.direction ?? 'minimize';
+  if (direction !== 'minimize' && direction !== 'maximize') {
+    throw new InvalidArgumentError(`createStudy: direction must be 'minimize' or 'maximize', got ${String(direction)}`);
+  }
+  if (opts.seed !== undefined && !Number.isFinite(opts.seed))
+    throw new InvalidArgumentError(`createStudy: seed must be finite, got ${opts.seed}`);
+  const studyName = opts.studyName ?? `no-name-${unnamedCounter++}`;
+  await storage.sync?.();
+  const existing = await storage.getStudyIdFromName(studyName);
+  if (existing !== null) {
+    if (!opts.loadIfExists)
+      throw new InvalidArgumentError(`createStudy: a study named '${studyName}' already exists (use loadIfExists)`);
+    return loadStudy({ storage, studyName, sampler: opts.sampler, pruner: opts.pruner, seed: opts.seed });
+  }
+  const studyId = await storage.createNewStudy(direction, studyName);
+  const sampler = opts.sampler ?? new TPESampler({ seed: opts.seed ?? 0 });
+  return new Study(storage, studyId, studyName, direction, sampler, opts.pruner ?? new NopPruner());
+}
+
+/** Opens an existing study of `storage`. */
+export async function loadStudy(opts: {
+  storage: StudyStorage;
+  studyName: string;
+  sampler?: Sampler;
+  pruner?: Pruner;
+  seed?: number;
+}): Promise<Study> {
+  if (!opts?.storage) throw new InvalidArgumentError('loadStudy: storage is required');
+  await opts.storage.sync?.();
+  const studyId = await opts.storage.getStudyIdFromName(opts.studyName);
+  if (studyId === null)
+    throw new InvalidArgumentError(`loadStudy: no study named '${opts.studyName}'`, { studyName: opts.studyName });
+  const direction = opts.storage.getStudyDirection(studyId);
+  const sampler = opts.sampler ?? new TPESampler({ seed: opts.seed ?? 0 });
+  return new Study(opts.storage, studyId, opts.studyName, direction, sampler, opts.pruner ?? new NopPruner());
+}

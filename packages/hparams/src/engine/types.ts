@@ -1,0 +1,30 @@
+/** The interfaces samplers and pruners implement, and the read-only view of a study they receive. */
+import type { Distribution, ParamValue } from './distributions.js';
+import type { FrozenTrial, StudyDirection, TrialState } from './storage.js';
+
+/** What a sampler or pruner sees of a study. */
+export interface StudyView {
+  readonly studyName: string;
+  readonly direction: StudyDirection;
+  /** The study's trials by number (from the storage's current view), optionally only those in `states`. */
+  getTrials(states?: readonly TrialState[]): FrozenTrial[];
+  /** Asks `optimize` to stop after the running trial (Optuna's `study.stop()`). */
+  stop(): void;
+  /** Sets a system attribute on a running trial (pruners record rung values this way). */
+  setTrialSystemAttr(trial: FrozenTrial, key: string, value: unknown): void;
+}
+
+/** Chooses parameter values (Optuna's BaseSampler, independent sampling). */
+export interface Sampler {
+  /** Called when a trial starts, before any suggestion. */
+  beforeTrial?(study: StudyView, trial: FrozenTrial): void;
+  /** The value of parameter `name` for `trial`. */
+  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue;
+  /** Called after a trial finished (state and value are stored already). */
+  afterTrial?(study: StudyView, trial: FrozenTrial): void;
+}
+
+/** Decides whether a running trial should stop early (Optuna's BasePruner). */
+export interface Pruner {
+  prune(study: StudyView, trial: FrozenTrial): boolean;
+}
