@@ -180,7 +180,10 @@ export class ParzenEstimator {
     return out;
   }
 
-  /** Log density (numeric continuous) or log probability mass (steps, integers on a step grid, categorical) at `x`. */
+  /**
+   * Log density (continuous) or log probability mass (steps, integers, log-scaled integers, categorical) at `x`, a
+   * point of the sampling space.
+   */
   logPdf(x: number): number {
     const terms: number[] = [];
     if (this.dist.kind === 'categorical') {
@@ -188,14 +191,18 @@ export class ParzenEstimator {
         terms.push(Math.log(this.weights[k] as number) + Math.log((this.categorical[k] as number[])[x] as number));
       }
     } else {
+      // A log-scaled integer v owns the cell [log(v − ½), log(v + ½)] (as Optuna since optuna#6258).
+      const intLog = this.dist.kind === 'int' && this.dist.log;
+      const v = Math.round(Math.exp(x));
+      const cell = [Math.log(v - 0.5), Math.log(v + 0.5)];
       for (let k = 0; k < this.weights.length; k++) {
         const mu = this.mus[k] as number;
         const sigma = this.sigmas[k] as number;
         const norm = stats.normCdf((this.high - mu) / sigma) - stats.normCdf((this.low - mu) / sigma);
         let lp: number;
-        if (this.step !== null) {
-          const mass =
-            stats.normCdf((x + 0.5 * this.step - mu) / sigma) - stats.normCdf((x - 0.5 * this.step - mu) / sigma);
+        if (this.step !== null || intLog) {
+          const [lo, hi] = intLog ? cell : [x - 0.5 * (this.step as number), x + 0.5 * (this.step as number)];
+          const mass = stats.normCdf((hi - mu) / sigma) - stats.normCdf((lo - mu) / sigma);
           lp = Math.log(Math.max(mass, EPS)) - Math.log(Math.max(norm, EPS));
         } else {
           const z = (x - mu) / sigma;
