@@ -49,8 +49,10 @@ if (PYTHON && !USE_REDIS) {
   );
 }
 
-const py = (...args: string[]): PythonJsonValue =>
-  parsePythonJson(execFileSync(PYTHON as string, [SCRIPT, ...args], { encoding: 'utf8' }).trim());
+const py = (b: Backend, ...args: string[]): PythonJsonValue =>
+  parsePythonJson(
+    execFileSync(PYTHON as string, [SCRIPT, ...args], { encoding: 'utf8', env: { ...process.env, ...b.env } }).trim(),
+  );
 
 /** The summary optuna_journal.py prints, built from a TS replay. */
 function summary(r: JournalReplay, name: string): PythonJsonValue {
@@ -83,6 +85,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** A journal both sides can open: `target` is what Python gets (a path or a redis:// URL). */
 interface Backend {
   readonly target: string;
+  /** Environment of the Python side (its lock kind). */
+  readonly env: Record<string, string>;
   open(): JournalFile | JournalRedis;
 }
 async function closeBackend(j: JournalFile | JournalRedis): Promise<void> {
@@ -113,7 +117,19 @@ const KINDS: { kind: string; skip: boolean; make: (name: string) => Backend }[] 
     skip: !PYTHON,
     make: (name) => {
       const path = join(dir, `${name}.log`);
-      return { target: path, open: () => new JournalFile(path) };
+      return { target: path, env: {}, open: () => new JournalFile(path) };
+    },
+  },
+  {
+    kind: 'file, open lock',
+    skip: !PYTHON,
+    make: (name) => {
+      const path = join(dir, `${name}.log`);
+      return {
+        target: path,
+        env: { OPTUNA_JOURNAL_LOCK: 'open' },
+        open: () => new JournalFile(path, { lock: 'open' }),
+      };
     },
   },
   {
@@ -122,7 +138,7 @@ const KINDS: { kind: string; skip: boolean; make: (name: string) => Backend }[] 
     make: () => {
       // One Redis database per test, with Optuna's default (empty) key prefix.
       const url = `${server?.url}/${++db}`;
-      return { target: url, open: () => new JournalRedis(url) };
+      return { target: url, env: {}, open: () => new JournalRedis(url) };
     },
   },
 ];
@@ -135,7 +151,7 @@ for (const { kind, skip, make } of KINDS)
   describe.skipIf(skip)(`journal interop with Python Optuna (${kind})`, () => {
     it('replays a study written by Optuna (same trials, params, values, states, best), and Optuna reads a trial TS adds', async () => {
       const b = make('py');
-      const fromPython = py('write', b.target) as { trials: { state: string }[]; best: { number: number } };
+      const fromPython = py(b, 'write', b.target) as { trials: { state: string }[]; best: { number: number } };
       const r = await replay(b);
       expect(summary(r, 'py')).toEqual(fromPython);
       expect(fromPython.trials.map((t) => t.state)).toEqual([
@@ -176,7 +192,7 @@ for (const { kind, skip, make } of KINDS)
       ]);
       r.applyAll(await file.readNew());
       await closeBackend(file);
-      const after = py('read', b.target, 'py') as {
+      const after = py(b, 'read', b.target, 'py') as {
         trials: { number: number; params: unknown }[];
         best: { number: number; value: number };
       };
@@ -246,7 +262,10 @@ for (const { kind, skip, make } of KINDS)
       const writer = b.open();
       await writer.append(ops);
       await closeBackend(writer);
-      const fromPython = py('read', b.target, 'ts') as { trials: { state: string; params: unknown }[]; best: unknown };
+      const fromPython = py(b, 'read', b.target, 'ts') as {
+        trials: { state: string; params: unknown }[];
+        best: unknown;
+      };
       expect(fromPython).toEqual(summary(await replay(b), 'ts'));
       expect(fromPython.trials.map((x) => x.state)).toEqual([
         'COMPLETE',
@@ -261,6 +280,46 @@ for (const { kind, skip, make } of KINDS)
       expect(fromPython.best).toEqual({ number: 3, value: Number.POSITIVE_INFINITY });
     });
 
+    it.skipIf(kind === 'Redis')(
+      "TS and Python exclude each other with Optuna's file lock",
+      async () => {
+        const b = make('lock');
+        const file = b.open() as JournalFile;
+        await file.append([{ op: 'createStudy', workerId: 'ts', studyName: 'lock', directions: ['MINIMIZE'] }]);
+        // Python holds the lock for 0.8 s: a TS append waits for it.
+        const holder = spawn(PYTHON as string, [SCRIPT, 'hold', b.target, '0.8'], {
+          env: { ...process.env, ...b.env },
+        });
+        await new Promise<void>((res, rej) => {
+          holder.stdout.on('data', (d) => String(d).includes('locked') && res());
+          holder.on('exit', (code) => rej(new Error(`hold exited with ${code}`)));
+        });
+        const t0 = performance.now();
+        await file.append([{ op: 'createTrial', workerId: 'ts', studyId: 0, datetimeStart: null }]);
+        const waited = performance.now() - t0;
+        expect(waited).toBeGreaterThan(500);
+        // TS holds the lock for 1.5 s: a Python ask/tell waits for it.
+        let pyDone = false;
+        const child = spawn(PYTHON as string, [SCRIPT, 'append', b.target, 'lock', '1'], {
+          env: { ...process.env, ...b.env },
+        });
+        const exited = new Promise<number | null>((res) => child.on('exit', res));
+        void exited.then(() => {
+          pyDone = true;
+        });
+        await file.withLock(async () => {
+          await new Promise((res) => setTimeout(res, 1500));
+          expect(pyDone).toBe(false);
+          // Nothing from Python yet: the study and the TS trial only.
+          expect((await file.readNew()).map((op) => op.workerId)).toEqual(['ts', 'ts']);
+        });
+        expect(await exited).toBe(0);
+        const r = await replay(b);
+        expect(r.trialsOf(0).map((t) => t.state)).toEqual(['RUNNING', 'COMPLETE']);
+      },
+      60_000,
+    );
+
     it('TS and Python appending concurrently to one journal keep trial numbers unique and gap-free', async () => {
       const b = make('conc');
       const file = b.open();
@@ -269,6 +328,7 @@ for (const { kind, skip, make } of KINDS)
       const nTs = 40;
       const child = spawn(PYTHON as string, [SCRIPT, 'append', b.target, 'conc', String(nPy), '0.01'], {
         stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ...b.env },
       });
       let stderr = '';
       child.stderr.on('data', (d) => {
@@ -312,7 +372,7 @@ for (const { kind, skip, make } of KINDS)
       expect(switches, 'the two writers interleave').toBeGreaterThanOrEqual(2);
       // Python's values are its trial numbers: every Python trial read back its own number.
       for (const t of trials) if (!t.createdBy.startsWith('ts-')) expect(t.values).toEqual([t.number]);
-      const fromPython = py('read', b.target, 'conc') as { trials: { number: number; state: string }[] };
+      const fromPython = py(b, 'read', b.target, 'conc') as { trials: { number: number; state: string }[] };
       expect(fromPython.trials.map((t) => t.number)).toEqual(trials.map((t) => t.number));
       expect(fromPython).toEqual(summary(r, 'conc'));
     }, 120_000);

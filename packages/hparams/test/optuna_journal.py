@@ -1,22 +1,25 @@
 """Reference side of the @ft/hparams journal interop tests: real Optuna (Debian's python3-optuna 3.1) on a journal file,
-or on a journal in Redis when PATH is a redis:// URL.
+or on a journal in Redis when PATH is a redis:// URL. OPTUNA_JOURNAL_LOCK=open selects JournalFileOpenLock (the default
+is Optuna's default, JournalFileSymlinkLock).
 
   write PATH          run a small seeded study "py" (float/int/categorical params, a pruned, a failed, a NaN and an inf
                       trial, attrs, reports) and print its summary
   read PATH STUDY     load STUDY and print its summary
+  hold PATH SECONDS    take Optuna's file lock on PATH, print "locked", hold it SECONDS, release it
   append PATH STUDY N [PAUSE]
                       ask/tell N trials (value = trial number) on STUDY, PAUSE seconds apart, printing nothing
 
 Summaries are one json.dumps line: {"directions", "user_attrs", "trials": [...], "best": {number, value} | null}.
 """
 import json
+import os
 import sys
 import time
 import warnings
 
 warnings.filterwarnings("ignore")
 import optuna  # noqa: E402
-from optuna.storages import JournalFileStorage, JournalStorage  # noqa: E402
+from optuna.storages import JournalFileOpenLock, JournalFileStorage, JournalStorage  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -26,6 +29,8 @@ def storage(path):
         from optuna.storages import JournalRedisStorage
 
         return JournalStorage(JournalRedisStorage(path))
+    if os.environ.get("OPTUNA_JOURNAL_LOCK") == "open":
+        return JournalStorage(JournalFileStorage(path, lock_obj=JournalFileOpenLock(path)))
     return JournalStorage(JournalFileStorage(path))
 
 
@@ -87,6 +92,15 @@ def main():
             t = study.ask()
             study.tell(t, float(t.number))
             time.sleep(pause)
+    elif cmd == "hold":
+        from optuna.storages import JournalFileSymlinkLock
+
+        lock_cls = JournalFileOpenLock if os.environ.get("OPTUNA_JOURNAL_LOCK") == "open" else JournalFileSymlinkLock
+        lock = lock_cls(path)
+        lock.acquire()
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[3]))
+        lock.release()
     else:
         raise SystemExit("unknown command " + cmd)
 
