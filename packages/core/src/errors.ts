@@ -30,6 +30,8 @@ export const FT_ERROR_CODES = [
   'INTERRUPTED',
   /** `memoryGuard`: tensors leaked across training steps. */
   'TENSOR_LEAK',
+  /** `@ft/hparams`: a study journal (file or Redis) holds a line that is not a valid operation. */
+  'JOURNAL_CORRUPT',
   /** `@ft/cli`: a bad command line (exit code 2). */
   'USAGE',
   /** `@ft/cli`: a file-system failure no loader turned into a more specific error. */

@@ -13,7 +13,7 @@ import { dumpPythonJson, type PythonJsonInput, type PythonJsonValue, parsePython
 /** A journal record that cannot be read: bad JSON, an unknown op code, a missing or mistyped field. */
 export class JournalFormatError extends FtError {
   constructor(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super('CHECKPOINT_CORRUPT', message, details, options);
+    super('JOURNAL_CORRUPT', message, details, options);
   }
 }
 
