@@ -7,6 +7,7 @@ of its cell [log(x - 1/2), log(x + 1/2)] under each kernel (optuna#6258), comput
 Writes test/fixtures/engine-optuna.json:
 - parzen: Optuna's _ParzenEstimator (weights, kernel centres and bandwidths, log pdf at given points) for
   continuous, log, stepped, integer, log-integer and categorical parameters, with 0, few and > 25 observations;
+- multivariate: the same with multivariate=True over a float, a log float, a stepped int and a categorical;
 - pruners: the should_prune decisions of MedianPruner, SuccessiveHalvingPruner and HyperbandPruner (their defaults)
   on a scripted sequence of learning curves.
 
@@ -99,6 +100,45 @@ parzen = [
 ]
 
 
+def multivariate_case(name, space, rows, points):
+    params = _ParzenEstimatorParameters(
+        consider_prior=True, prior_weight=1.0, consider_magic_clip=True, consider_endpoints=False,
+        weights=default_weights, multivariate=True,
+    )
+    names = list(space)
+    obs = {n: np.asarray([space[n].to_internal_repr(r[j]) for r in rows], dtype=float) for j, n in enumerate(names)}
+    pe = _ParzenEstimator(obs, space, params)
+    pts = {}
+    for j, n in enumerate(names):
+        v = np.asarray([space[n].to_internal_repr(p[j]) for p in points], dtype=float)
+        pts[n] = v.astype(int) if isinstance(space[n], D.CategoricalDistribution) else v
+    dims = []
+    for n in names:
+        d = {"distribution": json.loads(distribution_to_json(space[n]))}
+        if isinstance(space[n], D.CategoricalDistribution):
+            d["categorical"] = pe._categorical_weights[n].tolist()
+        else:
+            d["mus"] = pe._mus[n].tolist()
+            d["sigmas"] = pe._sigmas[n].tolist()
+        dims.append(d)
+    return {"name": name, "rows": rows, "points": points, "weights": pe._weights.tolist(), "dims": dims,
+            "logPdf": pe.log_pdf(pts).tolist()}
+
+
+mv_space = {
+    "x": D.FloatDistribution(-3, 7),
+    "lr": D.FloatDistribution(1e-4, 1, log=True),
+    "k": D.IntDistribution(0, 10, step=2),
+    "c": D.CategoricalDistribution(["a", "b", "c"]),
+}
+mv_rows = [[1.0, 1e-3, 2, "a"], [1.5, 2e-3, 4, "a"], [6.0, 0.5, 10, "c"], [-2.0, 1e-4, 0, "b"]]
+multivariate = [
+    multivariate_case("multivariate, 4 observations", mv_space, mv_rows,
+                      [[1.2, 1e-3, 2, "a"], [5.0, 0.1, 8, "c"], [-3.0, 1.0, 0, "b"]]),
+    multivariate_case("multivariate, no observation", mv_space, [], [[0.0, 0.01, 4, "b"]]),
+]
+
+
 def curve(i, s):
     # A learning curve per trial: a trial-dependent plateau plus a decaying term.
     return ((i * 37) % 11) / 10.0 + 1.0 / (s + 1)
@@ -131,7 +171,7 @@ pruners = {
     "hyperbandAuto": run_pruner(optuna.pruners.HyperbandPruner()),
 }
 
-out = {"optunaVersion": optuna.__version__, "parzen": parzen, "pruners": pruners}
+out = {"optunaVersion": optuna.__version__, "parzen": parzen, "multivariate": multivariate, "pruners": pruners}
 path = os.path.join(os.path.dirname(__file__), "fixtures", "engine-optuna.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=1)

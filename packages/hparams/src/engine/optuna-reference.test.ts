@@ -2,10 +2,10 @@
 // (Debian's python3-optuna): Parzen estimators (weights, kernels, log densities) and pruning decisions.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CategoricalChoice, distributionFromJson } from './distributions.js';
+import { type CategoricalChoice, type Distribution, distributionFromJson } from './distributions.js';
 import { MedianPruner } from './pruners/percentile.js';
 import { HyperbandPruner, SuccessiveHalvingPruner } from './pruners/successive-halving.js';
-import { ParzenEstimator } from './samplers/parzen.js';
+import { MultivariateParzenEstimator, ParzenEstimator } from './samplers/parzen.js';
 import { RandomSampler } from './samplers/random.js';
 import { toSamplingSpace } from './samplers/transform.js';
 import { createStudy, TrialPruned } from './study.js';
@@ -22,10 +22,19 @@ interface ParzenCase {
   sigmas?: number[];
   categorical?: number[][];
 }
+interface MultivariateCase {
+  name: string;
+  rows: CategoricalChoice[][];
+  points: CategoricalChoice[][];
+  weights: number[];
+  logPdf: number[];
+  dims: { distribution: ParzenCase['distribution']; mus?: number[]; sigmas?: number[]; categorical?: number[][] }[];
+}
 const fixture = JSON.parse(
   readFileSync(new URL('../../test/fixtures/engine-optuna.json', import.meta.url), 'utf8'),
 ) as {
   parzen: ParzenCase[];
+  multivariate: MultivariateCase[];
   pruners: Record<string, (number | null)[]>;
 };
 
@@ -48,9 +57,36 @@ describe("Parzen estimators match Optuna's _ParzenEstimator", () => {
       close(p.weights, c.weights, 12);
       if (c.mus) close(p.mus, c.mus, 12);
       if (c.sigmas) close(p.sigmas, c.sigmas, 12);
-      if (c.categorical) c.categorical.forEach((row, i) => close(p.categorical[i] as number[], row, 12));
+      for (const [i, row] of (c.categorical ?? []).entries()) close(p.categorical[i] as number[], row, 12);
       close(
         c.points.map((v) => p.logPdf(toSpace(v))),
+        c.logPdf,
+        9,
+      );
+    });
+  }
+});
+
+describe("multivariate Parzen estimators match Optuna's (multivariate=True)", () => {
+  for (const c of fixture.multivariate) {
+    it(c.name, () => {
+      const dists = c.dims.map((d) => distributionFromJson(d.distribution));
+      const toSpace = (row: CategoricalChoice[]) =>
+        row.map((v, j) => {
+          const d = dists[j] as Distribution;
+          const internal = d.toInternalRepr(v);
+          return d.kind === 'categorical' ? internal : toSamplingSpace(d, internal);
+        });
+      const p = new MultivariateParzenEstimator(c.rows.map(toSpace), dists);
+      close(p.weights, c.weights, 12);
+      c.dims.forEach((d, j) => {
+        const e = p.dims[j] as ParzenEstimator;
+        if (d.mus) close(e.mus, d.mus, 12);
+        if (d.sigmas) close(e.sigmas, d.sigmas, 12);
+        for (const [i, row] of (d.categorical ?? []).entries()) close(e.categorical[i] as number[], row, 12);
+      });
+      close(
+        c.points.map((x) => p.logPdf(toSpace(x))),
         c.logPdf,
         9,
       );

@@ -54,6 +54,8 @@ export class Trial {
     readonly trialId: number,
     /** 0-based number within the study. */
     readonly number: number,
+    /** Joint values chosen by a multivariate sampler when the trial started. */
+    private readonly relativeParams: Readonly<Record<string, ParamValue>> = {},
   ) {}
 
   private get storage(): StudyStorage {
@@ -118,6 +120,11 @@ export class Trial {
       }
     } else if (dist.single()) {
       internal = dist.kind === 'categorical' ? 0 : dist.low;
+    } else if (
+      Object.hasOwn(this.relativeParams, name) &&
+      containsExternal(dist, this.relativeParams[name] as ParamValue)
+    ) {
+      internal = dist.toInternalRepr(this.relativeParams[name] as ParamValue);
     } else {
       const v = this.study.sampler.sampleIndependent(this.study.view, frozen, name, dist);
       internal = dist.toInternalRepr(v);
@@ -145,6 +152,14 @@ export class Trial {
   /** Stores a user attribute (a JSON-serialisable value). */
   setUserAttr(key: string, value: unknown): void {
     this.storage.setTrialUserAttr(this.trialId, key, value);
+  }
+}
+
+function containsExternal(dist: Distribution, v: ParamValue): boolean {
+  try {
+    return dist.contains(dist.toInternalRepr(v));
+  } catch {
+    return false;
   }
 }
 
@@ -268,9 +283,14 @@ export class Study {
       }
     }
     if (trialId === null) trialId = await this.storage.createNewTrial(this.studyId);
+    this.sampler.beforeTrial?.(this.view, this.storage.getTrial(trialId));
     const frozen = this.storage.getTrial(trialId);
-    this.sampler.beforeTrial?.(this.view, frozen);
-    return new Trial(this, trialId, frozen.number);
+    let relative: Record<string, ParamValue> = {};
+    if (this.sampler.inferRelativeSearchSpace && this.sampler.sampleRelative) {
+      const space = this.sampler.inferRelativeSearchSpace(this.view, frozen);
+      if (Object.keys(space).length > 0) relative = this.sampler.sampleRelative(this.view, frozen, space);
+    }
+    return new Trial(this, trialId, frozen.number, relative);
   }
 
   /**

@@ -18,6 +18,18 @@ export interface StudyView {
 export interface Sampler {
   /** Called when a trial starts, before any suggestion. */
   beforeTrial?(study: StudyView, trial: FrozenTrial): void;
+  /**
+   * Joint sampling (multivariate samplers): the search space to sample jointly for `trial`, called once when it
+   * starts. Parameters outside it, or whose suggested distribution does not contain the joint value, are sampled by
+   * {@link Sampler.sampleIndependent}.
+   */
+  inferRelativeSearchSpace?(study: StudyView, trial: FrozenTrial): Record<string, Distribution>;
+  /** Joint values (external) for `space`; may leave parameters out. */
+  sampleRelative?(
+    study: StudyView,
+    trial: FrozenTrial,
+    space: Record<string, Distribution>,
+  ): Record<string, ParamValue>;
   /** The value of parameter `name` for `trial`. */
   sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue;
   /** Called after a trial finished (state and value are stored already). */

@@ -46,9 +46,9 @@ describe('ParzenEstimator', () => {
 
   it('categorical: smoothed one-hot kernels and a uniform prior', () => {
     const p = new ParzenEstimator([0, 0, 2], new CategoricalDistribution(['a', 'b', 'c']));
-    [-0.7419373447293773, -1.6582280766035324, -1.0986122886681098].forEach((v, i) =>
-      expect(p.logPdf(i)).toBeCloseTo(v, 12),
-    );
+    for (const [i, v] of [-0.7419373447293773, -1.6582280766035324, -1.0986122886681098].entries()) {
+      expect(p.logPdf(i)).toBeCloseTo(v, 12);
+    }
     const counts = [0, 0, 0];
     for (const x of p.sample(createRng(3), 20000)) counts[x] = (counts[x] as number) + 1;
     expect(counts[0] / 20000).toBeCloseTo(Math.exp(-0.7419373447293773), 1);

@@ -37,6 +37,11 @@ export interface ParzenOptions {
   weights?: (n: number) => number[];
 }
 
+/** Multivariate TPE's bandwidth factor: every numeric kernel gets σ = 0.2·max(n, 1)^(−1/(d+4))·range (Optuna's rule). */
+export function multivariateSigma0(nObservations: number, nParams: number): number {
+  return 0.2 * Math.max(nObservations, 1) ** (-1 / (nParams + 4));
+}
+
 const EPS = 1e-12;
 
 /** A fitted univariate Parzen estimator over one distribution's internal/sampling space. */
@@ -61,6 +66,8 @@ export class ParzenEstimator {
     observations: readonly number[],
     readonly dist: Distribution,
     opts: ParzenOptions = {},
+    /** Multivariate TPE: the shared bandwidth factor of {@link multivariateSigma0} instead of neighbour gaps. */
+    sigma0?: number,
   ) {
     const considerPrior = opts.considerPrior ?? true;
     const priorWeight = opts.priorWeight ?? 1;
@@ -98,6 +105,21 @@ export class ParzenEstimator {
       this.sigmas.push(range);
       return;
     }
+    const nKernels = n + (considerPrior ? 1 : 0);
+    const maxSigma = range;
+    const minSigma = (opts.considerMagicClip ?? true) ? range / Math.min(100, 1 + nKernels) : EPS;
+    if (sigma0 !== undefined) {
+      const sigma = Math.min(Math.max(sigma0 * range, minSigma), maxSigma);
+      for (let i = 0; i < n; i++) {
+        this.mus.push(observations[i] as number);
+        this.sigmas.push(sigma);
+      }
+      if (considerPrior) {
+        this.mus.push(priorMu);
+        this.sigmas.push(range);
+      }
+      return;
+    }
     const withPrior = considerPrior ? [...observations, priorMu] : [...observations];
     const idx = withPrior.map((_, i) => i).sort((a, b) => (withPrior[a] as number) - (withPrior[b] as number) || a - b);
     const sorted = [lo, ...idx.map((i) => withPrior[i] as number), hi];
@@ -117,9 +139,6 @@ export class ParzenEstimator {
     idx.forEach((orig, j) => {
       sigmasAll[orig] = sortedSigmas[j] as number;
     });
-    const nKernels = n + (considerPrior ? 1 : 0);
-    const maxSigma = range;
-    const minSigma = (opts.considerMagicClip ?? true) ? range / Math.min(100, 1 + nKernels) : EPS;
     for (let i = 0; i < n; i++) {
       this.mus.push(observations[i] as number);
       this.sigmas.push(Math.min(Math.max(sigmasAll[i] as number, minSigma), maxSigma));
@@ -130,7 +149,8 @@ export class ParzenEstimator {
     }
   }
 
-  private pickKernel(rng: Rng): number {
+  /** A kernel index drawn by weight. */
+  pickKernel(rng: Rng): number {
     const u = rng.uniform();
     let acc = 0;
     for (let i = 0; i < this.weights.length; i++) {
@@ -146,38 +166,39 @@ export class ParzenEstimator {
    */
   sample(rng: Rng, n: number): number[] {
     const out: number[] = [];
-    for (let s = 0; s < n; s++) {
-      const k = this.pickKernel(rng);
-      if (this.dist.kind === 'categorical') {
-        const row = this.categorical[k] as number[];
-        const u = rng.uniform();
-        let acc = 0;
-        let c = row.length - 1;
-        for (let i = 0; i < row.length; i++) {
-          acc += row[i] as number;
-          if (u < acc) {
-            c = i;
-            break;
-          }
-        }
-        out.push(c);
-        continue;
-      }
-      const mu = this.mus[k] as number;
-      const sigma = this.sigmas[k] as number;
-      const pa = stats.normCdf((this.low - mu) / sigma);
-      const pb = stats.normCdf((this.high - mu) / sigma);
-      const p = pa + rng.uniform() * (pb - pa);
-      let x = mu + sigma * stats.normPpf(Math.min(Math.max(p, 1e-300), 1 - 1e-16));
-      x = Math.min(Math.max(x, this.low), this.high);
-      if (this.step !== null) {
-        const gLow = this.low + 0.5 * this.step;
-        const gHigh = this.high - 0.5 * this.step;
-        x = Math.min(Math.max(gLow + Math.round((x - gLow) / this.step) * this.step, gLow), gHigh);
-      }
-      out.push(x);
-    }
+    for (let s = 0; s < n; s++) out.push(this.sampleKernel(rng, this.pickKernel(rng)));
     return out;
+  }
+
+  /** One draw from kernel `k`, in the sampling space. */
+  sampleKernel(rng: Rng, k: number): number {
+    if (this.dist.kind === 'categorical') {
+      const row = this.categorical[k] as number[];
+      const u = rng.uniform();
+      let acc = 0;
+      let c = row.length - 1;
+      for (let i = 0; i < row.length; i++) {
+        acc += row[i] as number;
+        if (u < acc) {
+          c = i;
+          break;
+        }
+      }
+      return c;
+    }
+    const mu = this.mus[k] as number;
+    const sigma = this.sigmas[k] as number;
+    const pa = stats.normCdf((this.low - mu) / sigma);
+    const pb = stats.normCdf((this.high - mu) / sigma);
+    const p = pa + rng.uniform() * (pb - pa);
+    let x = mu + sigma * stats.normPpf(Math.min(Math.max(p, 1e-300), 1 - 1e-16));
+    x = Math.min(Math.max(x, this.low), this.high);
+    if (this.step !== null) {
+      const gLow = this.low + 0.5 * this.step;
+      const gHigh = this.high - 0.5 * this.step;
+      x = Math.min(Math.max(gLow + Math.round((x - gLow) / this.step) * this.step, gLow), gHigh);
+    }
+    return x;
   }
 
   /**
@@ -185,10 +206,16 @@ export class ParzenEstimator {
    * point of the sampling space.
    */
   logPdf(x: number): number {
+    const comp = this.componentLogPdf(x);
+    return logSumExp(comp.map((c, k) => Math.log(this.weights[k] as number) + c));
+  }
+
+  /** The log density (or mass) of each kernel at `x`, without the mixture weights. */
+  componentLogPdf(x: number): number[] {
     const terms: number[] = [];
     if (this.dist.kind === 'categorical') {
       for (let k = 0; k < this.weights.length; k++) {
-        terms.push(Math.log(this.weights[k] as number) + Math.log((this.categorical[k] as number[])[x] as number));
+        terms.push(Math.log((this.categorical[k] as number[])[x] as number));
       }
     } else {
       // A log-scaled integer v owns the cell [log(v − ½), log(v + ½)] (as Optuna since optuna#6258).
@@ -208,13 +235,64 @@ export class ParzenEstimator {
           const z = (x - mu) / sigma;
           lp = -0.5 * z * z - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI) - Math.log(Math.max(norm, EPS));
         }
-        terms.push(Math.log(this.weights[k] as number) + lp);
+        terms.push(lp);
       }
     }
-    const mx = Math.max(...terms);
-    if (mx === Number.NEGATIVE_INFINITY) return mx;
-    let s = 0;
-    for (const t of terms) s += Math.exp(t - mx);
-    return mx + Math.log(s);
+    return terms;
+  }
+}
+
+function logSumExp(terms: readonly number[]): number {
+  const mx = Math.max(...terms);
+  if (mx === Number.NEGATIVE_INFINITY) return mx;
+  let s = 0;
+  for (const t of terms) s += Math.exp(t - mx);
+  return mx + Math.log(s);
+}
+
+/**
+ * Multivariate TPE's estimator (Optuna's `multivariate=True`): one product kernel per observation (each dimension a
+ * kernel of {@link ParzenEstimator} with the shared bandwidth rule), plus the product prior, with shared weights.
+ * Observations are rows of sampling-space values, one column per parameter.
+ */
+export class MultivariateParzenEstimator {
+  readonly dims: ParzenEstimator[];
+  constructor(observations: readonly (readonly number[])[], dists: readonly Distribution[], opts: ParzenOptions = {}) {
+    const sigma0 = multivariateSigma0(observations.length, dists.length);
+    this.dims = dists.map(
+      (d, j) =>
+        new ParzenEstimator(
+          observations.map((row) => row[j] as number),
+          d,
+          opts,
+          sigma0,
+        ),
+    );
+  }
+
+  get weights(): number[] {
+    return (this.dims[0] as ParzenEstimator).weights;
+  }
+
+  /** `n` joint draws: one kernel per draw, every dimension drawn from it. */
+  sample(rng: Rng, n: number): number[][] {
+    const out: number[][] = [];
+    const first = this.dims[0] as ParzenEstimator;
+    for (let s = 0; s < n; s++) {
+      const k = first.pickKernel(rng);
+      out.push(this.dims.map((d) => d.sampleKernel(rng, k)));
+    }
+    return out;
+  }
+
+  /** log Σ_k w_k Π_j p_kj(x_j). */
+  logPdf(x: readonly number[]): number {
+    const acc = this.weights.map((w) => Math.log(w));
+    this.dims.forEach((d, j) => {
+      d.componentLogPdf(x[j] as number).forEach((c, k) => {
+        acc[k] = (acc[k] as number) + c;
+      });
+    });
+    return logSumExp(acc);
   }
 }

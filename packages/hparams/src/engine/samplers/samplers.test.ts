@@ -4,7 +4,7 @@ import { InMemoryStorage } from '../storage.js';
 import { createStudy, loadStudy, type Trial } from '../study.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
-import { defaultGamma, splitTrials, TPESampler } from './tpe.js';
+import { defaultGamma, intersectionSearchSpace, splitTrials, TPESampler } from './tpe.js';
 
 const mixed = (t: Trial): number => {
   const x = t.suggestFloat('x', -5, 5);
@@ -146,5 +146,35 @@ describe('TPESampler', () => {
     );
     expect(s.trials.every((t) => t.state === 'complete')).toBe(true);
     expect(s.bestValue).toBeLessThan(0.05);
+  });
+
+  it('multivariate: samples the intersection search space jointly, the rest independently; deterministic', async () => {
+    const objective = (t: Trial) => {
+      const x = t.suggestFloat('x', -5, 5);
+      const y = t.suggestFloat('y', -5, 5);
+      // 'z' exists only in some trials, so it stays outside the intersection search space.
+      const z = x > 0 ? t.suggestFloat('z', 0, 1) : 0;
+      return (x - y) ** 2 + (x + y - 2) ** 2 + z;
+    };
+    const run = async () => {
+      const s = await createStudy({ sampler: new TPESampler({ seed: 5, multivariate: true }) });
+      await s.optimize(objective, { nTrials: 50 });
+      return s;
+    };
+    const a = await run();
+    expect((await run()).trials.map((t) => t.params)).toEqual(a.trials.map((t) => t.params));
+    expect(Object.keys(intersectionSearchSpace(a.trials))).toEqual(['x', 'y']);
+    const sampler = new TPESampler({ seed: 5, multivariate: true });
+    const view = { ...a.view, getTrials: a.view.getTrials };
+    const next = await a.ask();
+    const frozen = a.trials[next.number] as (typeof a.trials)[number];
+    expect(Object.keys(sampler.inferRelativeSearchSpace(view, frozen))).toEqual(['x', 'y']);
+    const joint = sampler.sampleRelative(view, frozen, sampler.inferRelativeSearchSpace(view, frozen));
+    expect(Object.keys(joint)).toEqual(['x', 'y']);
+    // The joint proposal is the one the trial uses.
+    expect(next.suggestFloat('x', -5, 5)).toBe(joint.x);
+    expect(a.bestValue).toBeLessThan(0.5);
+    // Independent TPE ignores the option's relative hooks.
+    expect(new TPESampler().inferRelativeSearchSpace(view, frozen)).toEqual({});
   });
 });

@@ -5,13 +5,15 @@
  * the "below" estimator, and the one maximising log l(x) − log g(x) is returned. Complete trials rank by value;
  * pruned trials rank after them, those that reached a later step first, then by their last reported value.
  * Draws come from a stream named by (seed, trial number, parameter), so the result depends only on the seed and the
- * history.
+ * history. With `multivariate: true`, the parameters every finished trial shares are proposed jointly at the start of
+ * each trial from product kernels (Optuna's multivariate TPE); the Parzen estimators match Optuna's (see
+ * optuna-reference.test.ts).
  */
 import { createRng, InvalidArgumentError } from '@ft/core';
-import type { Distribution, ParamValue } from '../distributions.js';
+import { type Distribution, distributionsEqual, type ParamValue } from '../distributions.js';
 import { type FrozenTrial, lastStep, type StudyDirection } from '../storage.js';
 import type { Sampler, StudyView } from '../types.js';
-import { ParzenEstimator, type ParzenOptions } from './parzen.js';
+import { MultivariateParzenEstimator, ParzenEstimator, type ParzenOptions } from './parzen.js';
 import { sampleUniform } from './random.js';
 import { fromSamplingSpace, toSamplingSpace } from './transform.js';
 
@@ -30,6 +32,33 @@ export interface TPESamplerOptions extends ParzenOptions {
   nEICandidates?: number;
   /** Size of the "below" group for n finished trials [defaultGamma]. */
   gamma?: (n: number) => number;
+  /**
+   * Multivariate TPE [false]: parameters that every finished trial has (with one distribution) are sampled jointly
+   * from product kernels with bandwidth 0.2·n^(−1/(d+4))·range, the others independently.
+   */
+  multivariate?: boolean;
+}
+
+/**
+ * Optuna's IntersectionSearchSpace (pruned trials included): the parameters every given trial has, with the same
+ * distribution in all of them, by name.
+ */
+export function intersectionSearchSpace(trials: readonly FrozenTrial[]): Record<string, Distribution> {
+  let space: Map<string, Distribution> | null = null;
+  for (const t of trials) {
+    if (space === null) {
+      space = new Map(Object.entries(t.distributions));
+      continue;
+    }
+    for (const [name, d] of [...space]) {
+      const other = t.distributions[name];
+      if (!other || !distributionsEqual(other, d)) space.delete(name);
+    }
+  }
+  const out: Record<string, Distribution> = {};
+  for (const name of [...(space?.keys() ?? [])].sort())
+    out[name] = (space as Map<string, Distribution>).get(name) as Distribution;
+  return out;
 }
 
 function prunedScore(t: FrozenTrial, direction: StudyDirection): [number, number] {
@@ -63,16 +92,24 @@ export function splitTrials(
   return [ranked.slice(0, nBelow).sort(byNumber), ranked.slice(nBelow).sort(byNumber)];
 }
 
-/** Independent TPE (Optuna's TPESampler with multivariate = false). */
+/** Optuna's TPESampler (independent by default, multivariate as an option). */
 export class TPESampler implements Sampler {
   readonly seed: number;
   readonly nStartupTrials: number;
   readonly nEICandidates: number;
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenOptions;
+  readonly multivariate: boolean;
 
   constructor(opts: TPESamplerOptions = {}) {
-    const { seed = 0, nStartupTrials = 10, nEICandidates = 24, gamma = defaultGamma, ...parzen } = opts;
+    const {
+      seed = 0,
+      nStartupTrials = 10,
+      nEICandidates = 24,
+      gamma = defaultGamma,
+      multivariate = false,
+      ...parzen
+    } = opts;
     if (!Number.isFinite(seed)) throw new InvalidArgumentError(`TPESampler: seed must be finite, got ${seed}`);
     if (!Number.isSafeInteger(nStartupTrials) || nStartupTrials < 0) {
       throw new InvalidArgumentError(`TPESampler: nStartupTrials must be an integer >= 0, got ${nStartupTrials}`);
@@ -89,6 +126,57 @@ export class TPESampler implements Sampler {
     this.nEICandidates = nEICandidates;
     this.gamma = gamma;
     this.parzen = parzen;
+    this.multivariate = Boolean(multivariate);
+  }
+
+  inferRelativeSearchSpace(study: StudyView, trial: FrozenTrial): Record<string, Distribution> {
+    if (!this.multivariate) return {};
+    const space = intersectionSearchSpace(
+      study.getTrials(['complete', 'pruned']).filter((t) => t.number !== trial.number),
+    );
+    for (const [name, d] of Object.entries(space)) if (d.single()) delete space[name];
+    return space;
+  }
+
+  sampleRelative(
+    study: StudyView,
+    trial: FrozenTrial,
+    space: Record<string, Distribution>,
+  ): Record<string, ParamValue> {
+    const names = Object.keys(space);
+    const history = study.getTrials(['complete', 'pruned']).filter((t) => t.number !== trial.number);
+    if (names.length === 0 || history.length < this.nStartupTrials) return {};
+    const dists = names.map((n) => space[n] as Distribution);
+    const [below, above] = splitTrials(history, this.gamma(history.length), study.direction);
+    const rows = (ts: FrozenTrial[]): number[][] =>
+      ts
+        .filter((t) => names.every((n) => Object.hasOwn(t.params, n)))
+        .map((t) =>
+          names.map((n, j) => {
+            const d = dists[j] as Distribution;
+            const internal = d.toInternalRepr(t.params[n] as ParamValue);
+            return d.kind === 'categorical' ? internal : toSamplingSpace(d, internal);
+          }),
+        );
+    const l = new MultivariateParzenEstimator(rows(below), dists, this.parzen);
+    const g = new MultivariateParzenEstimator(rows(above), dists, this.parzen);
+    const candidates = l.sample(createRng(`tpe-relative:${this.seed}:${trial.number}`), this.nEICandidates);
+    let best = candidates[0] as number[];
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const x of candidates) {
+      const score = l.logPdf(x) - g.logPdf(x);
+      if (score > bestScore) {
+        bestScore = score;
+        best = x;
+      }
+    }
+    const out: Record<string, ParamValue> = {};
+    names.forEach((n, j) => {
+      const d = dists[j] as Distribution;
+      const x = best[j] as number;
+      out[n] = d.toExternalRepr(d.kind === 'categorical' ? x : fromSamplingSpace(d, x));
+    });
+    return out;
   }
 
   sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, dist: Distribution): ParamValue {
