@@ -216,6 +216,7 @@ export class Study {
     this.view = {
       studyName,
       direction,
+      pruner,
       getTrials: (states) => storage.getAllTrials(studyId, states),
       stop: () => this.stop(),
       setTrialSystemAttr: (trial, key, value) => storage.setTrialSystemAttr(trial.trialId, key, value),

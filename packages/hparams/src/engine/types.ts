@@ -10,6 +10,8 @@ export interface StudyView {
   getTrials(states?: readonly TrialState[]): FrozenTrial[];
   /** Asks `optimize` to stop after the running trial (Optuna's `study.stop()`). */
   stop(): void;
+  /** The study's pruner (TPE restricts its history to the trial's Hyperband bracket, as Optuna does). */
+  readonly pruner?: Pruner;
   /** Sets a system attribute on a running trial (pruners record rung values this way). */
   setTrialSystemAttr(trial: FrozenTrial, key: string, value: unknown): void;
 }

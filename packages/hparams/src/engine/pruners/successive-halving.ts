@@ -204,6 +204,22 @@ export class HyperbandPruner implements Pruner {
     return this.budgets.length - 1;
   }
 
+  /**
+   * `study` seen from the bracket of `trial`: only that bracket's trials (itself when brackets are not known yet).
+   * Samplers use it so that a bracket's trials are compared with each other only.
+   */
+  bracketView(study: StudyView, trial: FrozenTrial): StudyView {
+    const b = this.bracketOf(study.studyName, trial.number);
+    return {
+      studyName: study.studyName,
+      direction: study.direction,
+      pruner: study.pruner,
+      getTrials: (states) => study.getTrials(states).filter((t) => this.bracketOf(study.studyName, t.number) === b),
+      stop: () => study.stop(),
+      setTrialSystemAttr: (t, k, v) => study.setTrialSystemAttr(t, k, v),
+    };
+  }
+
   prune(study: StudyView, trial: FrozenTrial): boolean {
     if (this.maxResource === null) {
       let m: number | null = null;
@@ -216,14 +232,6 @@ export class HyperbandPruner implements Pruner {
       this.init();
     }
     const b = this.bracketOf(study.studyName, trial.number);
-    const view: StudyView = {
-      ...study,
-      studyName: study.studyName,
-      direction: study.direction,
-      getTrials: (states) => study.getTrials(states).filter((t) => this.bracketOf(study.studyName, t.number) === b),
-      stop: () => study.stop(),
-      setTrialSystemAttr: (t, k, v) => study.setTrialSystemAttr(t, k, v),
-    };
-    return (this.brackets[b] as SuccessiveHalvingPruner).prune(view, trial);
+    return (this.brackets[b] as SuccessiveHalvingPruner).prune(this.bracketView(study, trial), trial);
   }
 }

@@ -1,9 +1,11 @@
 import { InvalidArgumentError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
+import { FloatDistribution } from '../distributions.js';
+import { HyperbandPruner } from '../pruners/successive-halving.js';
 import { InMemoryStorage } from '../storage.js';
 import { createStudy, loadStudy, type Trial } from '../study.js';
 import { GridSampler } from './grid.js';
-import { RandomSampler } from './random.js';
+import { RandomSampler, sampleUniform } from './random.js';
 import { defaultGamma, intersectionSearchSpace, splitTrials, TPESampler } from './tpe.js';
 
 const mixed = (t: Trial): number => {
@@ -176,5 +178,28 @@ describe('TPESampler', () => {
     expect(a.bestValue).toBeLessThan(0.5);
     // Independent TPE ignores the option's relative hooks.
     expect(new TPESampler().inferRelativeSearchSpace(view, frozen)).toEqual({});
+  });
+
+  it("uses only the trial's Hyperband bracket as history, as Optuna does", async () => {
+    const pruner = new HyperbandPruner({ minResource: 1, maxResource: 27 });
+    // Brackets of trials 0..10 in study 'hb' (from Python's binascii.crc32): 0 1 1 0 1 0 0 1 0 1 3.
+    const study = await createStudy({ studyName: 'hb', pruner, sampler: new RandomSampler() });
+    await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 10 });
+    const next = await study.ask();
+    const frozen = study.trials[10] as (typeof study.trials)[number];
+    expect(pruner.bracketView(study.view, frozen).getTrials()).toEqual([frozen]);
+    expect(
+      pruner
+        .bracketView(study.view, study.trials[1] as typeof frozen)
+        .getTrials()
+        .map((t) => t.number),
+    ).toEqual([1, 2, 4, 7, 9]);
+    const dist = new FloatDistribution(0, 1);
+    const tpe = new TPESampler({ nStartupTrials: 3 });
+    // Trial 10's bracket has no finished trial: TPE is still in its random start-up there.
+    expect(tpe.sampleIndependent(study.view, frozen, 'x', dist)).toBe(sampleUniform('tpe:0:10:x', dist));
+    const plain = { ...study.view, pruner: undefined };
+    expect(tpe.sampleIndependent(plain, frozen, 'x', dist)).not.toBe(sampleUniform('tpe:0:10:x', dist));
+    await study.tell(next, 0.5);
   });
 });

@@ -11,11 +11,19 @@
  */
 import { createRng, InvalidArgumentError } from '@ft/core';
 import { type Distribution, distributionsEqual, type ParamValue } from '../distributions.js';
+import { HyperbandPruner } from '../pruners/successive-halving.js';
 import { type FrozenTrial, lastStep, type StudyDirection } from '../storage.js';
 import type { Sampler, StudyView } from '../types.js';
 import { MultivariateParzenEstimator, ParzenEstimator, type ParzenOptions } from './parzen.js';
 import { sampleUniform } from './random.js';
 import { fromSamplingSpace, toSamplingSpace } from './transform.js';
+
+/** With a Hyperband pruner, the trial's bracket only (Optuna's TPE does the same). */
+function withinBracket(study: StudyView, trial: FrozenTrial): StudyView {
+  return study.pruner instanceof HyperbandPruner && study.pruner.nBrackets > 0
+    ? study.pruner.bracketView(study, trial)
+    : study;
+}
 
 /** Optuna's default γ(n) = min(⌈0.1·n⌉, 25). */
 export function defaultGamma(n: number): number {
@@ -139,10 +147,11 @@ export class TPESampler implements Sampler {
   }
 
   sampleRelative(
-    study: StudyView,
+    studyView: StudyView,
     trial: FrozenTrial,
     space: Record<string, Distribution>,
   ): Record<string, ParamValue> {
+    const study = withinBracket(studyView, trial);
     const names = Object.keys(space);
     const history = study.getTrials(['complete', 'pruned']).filter((t) => t.number !== trial.number);
     if (names.length === 0 || history.length < this.nStartupTrials) return {};
@@ -179,7 +188,8 @@ export class TPESampler implements Sampler {
     return out;
   }
 
-  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, dist: Distribution): ParamValue {
+  sampleIndependent(studyView: StudyView, trial: FrozenTrial, name: string, dist: Distribution): ParamValue {
+    const study = withinBracket(studyView, trial);
     const label = `tpe:${this.seed}:${trial.number}:${name}`;
     const history = study.getTrials(['complete', 'pruned']).filter((t) => t.number !== trial.number);
     if (history.length < this.nStartupTrials) return sampleUniform(label, dist);
