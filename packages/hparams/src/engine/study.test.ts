@@ -194,3 +194,30 @@ describe('memory', () => {
     expect(study.trials.every((t) => t.state === 'complete')).toBe(true);
   });
 });
+
+describe('trialsDataFrame', () => {
+  it("gives Optuna's flat columns, null where a trial lacks a parameter", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.enqueueTrial({ x: 0.5 });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 1);
+        if (t.number === 1) {
+          t.setUserAttr('note', 'second');
+          throw new TrialPruned();
+        }
+        return x;
+      },
+      { nTrials: 2 },
+    );
+    const rows = study.trialsDataFrame();
+    expect(rows.map((r) => Object.keys(r))).toEqual([
+      ['number', 'value', 'datetime_start', 'datetime_complete', 'duration', 'params_x', 'user_attrs_note', 'state'],
+      ['number', 'value', 'datetime_start', 'datetime_complete', 'duration', 'params_x', 'user_attrs_note', 'state'],
+    ]);
+    expect(rows[0]).toMatchObject({ number: 0, value: 0.5, params_x: 0.5, user_attrs_note: null, state: 'COMPLETE' });
+    expect(rows[1]).toMatchObject({ number: 1, value: null, user_attrs_note: 'second', state: 'PRUNED' });
+    expect(typeof rows[0]?.duration).toBe('number');
+    expect(rows[0]?.datetime_start).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});

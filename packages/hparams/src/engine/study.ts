@@ -251,6 +251,31 @@ export class Study {
     return this.bestTrial.params;
   }
 
+  /**
+   * One flat row per trial with Optuna's `trials_dataframe()` columns: number, value, datetime_start,
+   * datetime_complete (ISO strings or null), duration (ms or null), params_<name>, user_attrs_<key>, state
+   * ('COMPLETE', 'PRUNED', …). A parameter or attribute a trial lacks is null.
+   */
+  trialsDataFrame(): Record<string, unknown>[] {
+    const trials = this.trials;
+    const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
+    const attrs = [...new Set(trials.flatMap((t) => Object.keys(t.userAttrs)))].sort();
+    return trials.map((t) => {
+      const row: Record<string, unknown> = {
+        number: t.number,
+        value: t.value,
+        datetime_start: t.datetimeStart?.toISOString() ?? null,
+        datetime_complete: t.datetimeComplete?.toISOString() ?? null,
+        duration:
+          t.datetimeStart && t.datetimeComplete ? t.datetimeComplete.getTime() - t.datetimeStart.getTime() : null,
+      };
+      for (const p of params) row[`params_${p}`] = Object.hasOwn(t.params, p) ? t.params[p] : null;
+      for (const a of attrs) row[`user_attrs_${a}`] = Object.hasOwn(t.userAttrs, a) ? t.userAttrs[a] : null;
+      row.state = t.state.toUpperCase();
+      return row;
+    });
+  }
+
   /** Asks `optimize` to start no further trial. */
   stop(): void {
     this.stopRequested = true;
