@@ -1,8 +1,0 @@
-import { describe, expect, it } from 'vitest';
-import { hparamsVersion } from './hparams.js';
-
-describe('hparams', () => {
-  it('reports its API version', () => {
-    expect(hparamsVersion()).toBe('0');
-  });
-});
