@@ -49,7 +49,7 @@ export {
   Trial,
   TrialPruned,
 } from './engine/study.js';
-export type { Pruner, Sampler, StudyView } from './engine/types.js';
+export type { Pruner, StudyView, TrialSampler } from './engine/types.js';
 // Optuna journal storage: the operation log Optuna's JournalStorage writes (op codes 0–9, Python's JSON dialect),
 // its replay into studies and trials, and its two backends, a file under Optuna's lock and Redis with Optuna's keys.
 export {

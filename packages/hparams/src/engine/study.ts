@@ -23,7 +23,7 @@ import {
   type StudyStorage,
   type TrialState,
 } from './storage.js';
-import type { Pruner, Sampler, StudyView } from './types.js';
+import type { Pruner, StudyView, TrialSampler } from './types.js';
 
 /** Throw it from an objective to end the trial as pruned (Optuna's `TrialPruned`). */
 export class TrialPruned extends Error {
@@ -171,7 +171,7 @@ export interface CreateStudyOptions {
   studyName?: string;
   direction?: StudyDirection;
   /** Default `new TPESampler({ seed })`. */
-  sampler?: Sampler;
+  sampler?: TrialSampler;
   /** Default {@link NopPruner}. */
   pruner?: Pruner;
   /** Seed of the default sampler (default 0). */
@@ -210,7 +210,7 @@ export class Study {
     readonly studyId: number,
     readonly studyName: string,
     readonly direction: StudyDirection,
-    readonly sampler: Sampler,
+    readonly sampler: TrialSampler,
     readonly pruner: Pruner,
   ) {
     this.view = {
@@ -445,7 +445,7 @@ export async function createStudy(opts: CreateStudyOptions = {}): Promise<Study>
 export async function loadStudy(opts: {
   storage: StudyStorage;
   studyName: string;
-  sampler?: Sampler;
+  sampler?: TrialSampler;
   pruner?: Pruner;
   seed?: number;
 }): Promise<Study> {

@@ -17,13 +17,13 @@ export interface StudyView {
 }
 
 /** Chooses parameter values (Optuna's BaseSampler, independent sampling). */
-export interface Sampler {
+export interface TrialSampler {
   /** Called when a trial starts, before any suggestion. */
   beforeTrial?(study: StudyView, trial: FrozenTrial): void;
   /**
    * Joint sampling (multivariate samplers): the search space to sample jointly for `trial`, called once when it
    * starts. Parameters outside it, or whose suggested distribution does not contain the joint value, are sampled by
-   * {@link Sampler.sampleIndependent}.
+   * {@link TrialSampler.sampleIndependent}.
    */
   inferRelativeSearchSpace?(study: StudyView, trial: FrozenTrial): Record<string, Distribution>;
   /** Joint values (external) for `space`; may leave parameters out. */

@@ -2,7 +2,7 @@
 import { createRng, InvalidArgumentError } from '@ft/core';
 import type { CategoricalChoice, Distribution, ParamValue } from '../distributions.js';
 import type { FrozenTrial } from '../storage.js';
-import type { Sampler, StudyView } from '../types.js';
+import type { StudyView, TrialSampler } from '../types.js';
 
 /** The system attribute naming a trial's grid point (Optuna's name). */
 const GRID_ID = 'grid_id';
@@ -13,7 +13,7 @@ const GRID_ID = 'grid_id';
  * every point ran, and a parameter outside the declared space, or a grid value outside the suggested distribution,
  * throws InvalidArgumentError.
  */
-export class GridSampler implements Sampler {
+export class GridSampler implements TrialSampler {
   private readonly names: string[];
   private readonly values: CategoricalChoice[][];
   private readonly order: Int32Array;

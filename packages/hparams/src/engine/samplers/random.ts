@@ -2,7 +2,7 @@
 import { createRng, InvalidArgumentError } from '@ft/core';
 import type { Distribution, ParamValue } from '../distributions.js';
 import type { FrozenTrial } from '../storage.js';
-import type { Sampler, StudyView } from '../types.js';
+import type { StudyView, TrialSampler } from '../types.js';
 import { fromSamplingSpace, numericBounds } from './transform.js';
 
 /**
@@ -19,7 +19,7 @@ export function sampleUniform(seedLabel: string, dist: Distribution): ParamValue
 }
 
 /** Independent random search. */
-export class RandomSampler implements Sampler {
+export class RandomSampler implements TrialSampler {
   readonly seed: number;
   constructor(opts: { seed?: number } = {}) {
     const seed = opts.seed ?? 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStudy, type Trial } from '../study.js';
-import type { Sampler } from '../types.js';
+import type { TrialSampler } from '../types.js';
 import { RandomSampler } from './random.js';
 import { TPESampler } from './tpe.js';
 
@@ -23,7 +23,7 @@ function branin(t: Trial): number {
   return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x) + 10;
 }
 
-async function best(sampler: Sampler, objective: (t: Trial) => number): Promise<number> {
+async function best(sampler: TrialSampler, objective: (t: Trial) => number): Promise<number> {
   const s = await createStudy({ sampler });
   await s.optimize(objective, { nTrials: BUDGET });
   return s.bestValue;

@@ -13,7 +13,7 @@ import { createRng, InvalidArgumentError } from '@ft/core';
 import { type Distribution, distributionsEqual, type ParamValue } from '../distributions.js';
 import { HyperbandPruner } from '../pruners/successive-halving.js';
 import { type FrozenTrial, lastStep, type StudyDirection } from '../storage.js';
-import type { Sampler, StudyView } from '../types.js';
+import type { StudyView, TrialSampler } from '../types.js';
 import { MultivariateParzenEstimator, ParzenEstimator, type ParzenOptions } from './parzen.js';
 import { sampleUniform } from './random.js';
 import { fromSamplingSpace, toSamplingSpace } from './transform.js';
@@ -101,7 +101,7 @@ export function splitTrials(
 }
 
 /** Optuna's TPESampler (independent by default, multivariate as an option). */
-export class TPESampler implements Sampler {
+export class TPESampler implements TrialSampler {
   readonly seed: number;
   readonly nStartupTrials: number;
   readonly nEICandidates: number;
