@@ -83,6 +83,15 @@ export {
 } from './storage/journal-ops.js';
 export { JournalRedis, type JournalRedisOptions } from './storage/journal-redis.js';
 export { JournalReplay, type JournalStudy, type JournalTrial } from './storage/journal-replay.js';
+// Journal-backed study storage: a StudyStorage whose view is the replay of an Optuna journal (file or Redis), shared
+// by several processes.
+export {
+  type JournalBackend,
+  JournalStorage,
+  type JournalStorageOptions,
+  journalFileStorage,
+  journalRedisStorage,
+} from './storage/journal-storage.js';
 export type { PythonJsonValue } from './storage/python-json.js';
 // The paper's tools (Li et al., ICLR 2020): effective LR and weight decay, BN momentum, EMD and domain similarity,
 // L2-SP, and the paper's grids.
