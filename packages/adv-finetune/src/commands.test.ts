@@ -7,7 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type CommandContext, createRng, loadModel, parseNpy, saveModel } from '@ft/core';
+import { loadModel, parseNpy, saveModel } from '@ft/core';
+import { commandContext } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,26 +17,7 @@ import { attackCommand, commands, evalCommand, finetuneCommand, trainCommand } f
 let dir: string;
 let modelDir: string;
 
-function ctx(args: CommandContext['args']): CommandContext {
-  return {
-    args,
-    positionals: [],
-    seed: 0,
-    rng: createRng(0),
-    json: true,
-    backend: {
-      name: 'cpu',
-      package: '@tensorflow/tfjs-backend-cpu',
-      gpu: false,
-      threads: 1,
-      versions: {},
-      attempts: [],
-    },
-    log: () => {},
-    progress: () => ({ update: () => {}, done: () => {} }),
-    signal: new AbortController().signal,
-  };
-}
+const ctx = (args: Parameters<typeof commandContext>[1]) => commandContext(null, args);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

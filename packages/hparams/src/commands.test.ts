@@ -1,20 +1,6 @@
-import { type CommandContext, createRng } from '@ft/core';
+import { commandContext } from '@ft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { commands } from './commands.js';
-
-function context(args: CommandContext['args']): CommandContext {
-  return {
-    args,
-    positionals: [],
-    seed: 0,
-    rng: createRng(0),
-    json: true,
-    backend: undefined as never,
-    log() {},
-    progress: () => ({ update() {}, done() {} }),
-    signal: new AbortController().signal,
-  };
-}
 
 describe('ft hparams elr', () => {
   const elr = commands.find((c) => c.name === 'elr');
@@ -25,11 +11,11 @@ describe('ft hparams elr', () => {
   });
 
   it("prints η' = η/(1−m), the η that keeps it at another momentum, and the PyTorch BN momentum", async () => {
-    const r = await elr!.run(context({ lr: 0.1, momentum: 0, 'to-momentum': 0.9, 'bn-momentum': 0.99 }));
+    const r = await elr!.run(commandContext(null, { lr: 0.1, momentum: 0, 'to-momentum': 0.9, 'bn-momentum': 0.99 }));
     expect(r).toMatchObject({ lr: 0.1, momentum: 0, effectiveLr: 0.1 });
     expect((r as { atMomentum: { lr: number } }).atMomentum.lr).toBeCloseTo(0.01, 15);
     expect((r as { bnMomentum: { pytorch: number } }).bnMomentum.pytorch).toBeCloseTo(0.01, 15);
-    const r2 = await elr!.run(context({ lr: 0.01, momentum: 0.9 }));
+    const r2 = await elr!.run(commandContext(null, { lr: 0.01, momentum: 0.9 }));
     expect((r2 as { effectiveLr: number }).effectiveLr).toBeCloseTo(0.1, 15);
   });
 });

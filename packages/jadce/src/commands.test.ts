@@ -3,15 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import {
-  AbortedError,
-  type CommandContext,
-  createRng,
-  DatasetFormatError,
-  InvalidArgumentError,
-  npyArray,
-  writeNpz,
-} from '@ft/core';
+import { AbortedError, DatasetFormatError, InvalidArgumentError, npyArray, writeNpz } from '@ft/core';
+import { commandContext } from '@ft/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commands, parseIntList, parseSnr } from './commands.js';
 import { jadceDataToArrays, loadJadceNpz } from './npz-data.js';
@@ -24,23 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'jadce-cli-'));
 const cmd = (name: string) => commands.find((c) => c.group === 'jadce' && c.name === name)!;
 
 /** A CommandContext like the CLI builds: option defaults applied, seeded rng. */
-function ctx(name: string, args: Record<string, string | number | boolean>, seed = 3): CommandContext {
-  const spec = cmd(name);
-  const full: Record<string, string | number | boolean | undefined> = {};
-  for (const [k, o] of Object.entries(spec.options ?? {})) full[k] = o.default;
-  Object.assign(full, args);
-  return {
-    args: full,
-    positionals: [],
-    seed,
-    rng: createRng(seed),
-    json: true,
-    backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, threads: 1, versions: {} },
-    log: () => {},
-    progress: () => ({ update() {}, done() {} }),
-    signal: new AbortController().signal,
-  } as unknown as CommandContext;
-}
+const ctx = (name: string, args: Record<string, string | number | boolean>, seed = 3) =>
+  commandContext(cmd(name), args, { seed });
 
 describe('ft jadce commands', () => {
   const data = join(dir, 'data.npz');

@@ -1,15 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BackendInfo,
-  type CommandContext,
-  type CommandSpec,
-  createRng,
-  ModelFileNotFoundError,
-  saveModel,
-} from '@ft/core';
+import { type CommandSpec, ModelFileNotFoundError, saveModel } from '@ft/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { commandContext } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands, defaultBackbone } from './commands.js';
@@ -22,23 +16,10 @@ const cmd = (name: string) => commands.find((c) => c.name === name) as CommandSp
 /** Runs a command the way the CLI does: defaults applied, seeded rng, JSON mode. */
 async function run(name: string, args: Record<string, string | number | boolean>) {
   const spec = cmd(name);
-  const full: Record<string, string | number | boolean | undefined> = {};
-  for (const [k, o] of Object.entries(spec.options ?? {})) full[k] = o.default;
-  Object.assign(full, args);
+  const ctx = commandContext(spec, args);
   for (const [k, o] of Object.entries(spec.options ?? {})) {
-    if (o.required && full[k] === undefined) throw new Error(`--${k} is required`);
+    if (o.required && ctx.args[k] === undefined) throw new Error(`--${k} is required`);
   }
-  const ctx: CommandContext = {
-    args: full,
-    positionals: [],
-    seed: 0,
-    rng: createRng(0),
-    json: true,
-    backend: { name: 'cpu' } as BackendInfo,
-    log: () => {},
-    progress: () => ({ update() {}, done() {} }),
-    signal: new AbortController().signal,
-  };
   return JSON.parse(JSON.stringify(await spec.run(ctx))) as Record<string, any>;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { CommandContext, CommandSpec } from '../commands.js';
 import { ArrayImageDataset, type ImageShape } from '../data/dataset.js';
 import { createRng } from '../rng.js';
 
@@ -172,4 +173,38 @@ export function maxAbsDiff(a: tf.Tensor | ArrayLike<number>, b: tf.Tensor | Arra
     if (d > m) m = d;
   }
   return m;
+}
+
+/**
+ * A `CommandContext` like the one the `ft` CLI builds, for testing a command's `run` without the CLI: the option
+ * defaults of `spec` (when given) under `args`, a seeded `rng`, `--json` on, the `cpu` backend, silent log and
+ * progress, and a fresh (never aborted) signal.
+ */
+export function commandContext(
+  spec: CommandSpec | null,
+  args: CommandContext['args'] = {},
+  opts: { seed?: number; log?: (message: string) => void } = {},
+): CommandContext {
+  const full: CommandContext['args'] = {};
+  for (const [k, o] of Object.entries(spec?.options ?? {})) full[k] = o.default;
+  Object.assign(full, args);
+  const seed = opts.seed ?? 0;
+  return {
+    args: full,
+    positionals: [],
+    seed,
+    rng: createRng(seed),
+    json: true,
+    backend: {
+      name: 'cpu',
+      package: '@tensorflow/tfjs-backend-cpu',
+      gpu: false,
+      threads: 1,
+      versions: {},
+      attempts: [],
+    },
+    log: opts.log ?? (() => {}),
+    progress: () => ({ update() {}, done() {} }),
+    signal: new AbortController().signal,
+  };
 }
