@@ -20,17 +20,11 @@ import {
 import { JournalRedis } from '../src/storage/journal-redis.js';
 import { JournalReplay } from '../src/storage/journal-replay.js';
 import { type PythonJsonValue, parsePythonJson } from '../src/storage/python-json.js';
+import { findPython } from './python.js';
 import { REDIS_SERVER, type RedisServer, startRedisServer } from './redis-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'optuna_journal.py');
-const PYTHON = ['python3', '/usr/bin/python3'].find((p) => {
-  try {
-    execFileSync(p, ['-c', 'import optuna'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
+const PYTHON = findPython('optuna');
 if (!PYTHON)
   console.warn('journal interop tests skipped: no python3 can `import optuna` (apt-get install python3-optuna)');
 const PY_REDIS = (() => {

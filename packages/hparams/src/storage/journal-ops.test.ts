@@ -10,7 +10,7 @@ import {
   paramExternalValue,
 } from './journal-ops.js';
 
-// Lines written by Debian's Optuna 3.1 (from /work/shared/research/optuna-journal.md, worker id shortened).
+// Lines written by Debian's Optuna 3.1 (recorded from `optuna.storages.JournalFileStorage`, worker id shortened).
 const W = '4706-139643203809344';
 const PY_LINES = [
   `{"op_code": 0, "worker_id": "${W}", "study_name": "demo", "directions": [1]}`,

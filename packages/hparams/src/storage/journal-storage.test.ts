@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findPython } from '../../test/python.js';
 import { REDIS_SERVER, type RedisServer, startRedisServer } from '../../test/redis-server.js';
 import { FloatDistribution, IntDistribution } from '../engine/distributions.js';
 import { TPESampler } from '../engine/samplers/tpe.js';
@@ -14,18 +15,9 @@ import { decodeJournalOp } from './journal-ops.js';
 import { JournalStorage, journalFileStorage, journalRedisStorage } from './journal-storage.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../../test/optuna_journal.py');
-const PYTHON = (() => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import optuna'], { stdio: 'ignore' });
-    return '/usr/bin/python3';
-  } catch {
-    return undefined;
-  }
-})();
+const PYTHON = findPython('optuna');
 if (!PYTHON)
-  console.warn(
-    'JournalStorage/Optuna test skipped: /usr/bin/python3 cannot `import optuna` (apt-get install python3-optuna)',
-  );
+  console.warn('JournalStorage/Optuna test skipped: no python3 can `import optuna` (apt-get install python3-optuna)');
 if (!REDIS_SERVER)
   console.warn('JournalStorage on Redis skipped: redis-server is not installed (apt-get install redis-server)');
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRng } from '@ft/core';
 import { describe, expect, it } from 'vitest';
+import { findPython } from '../../test/python.js';
 import { dumpPythonJson, parsePythonJson, pyFloat, pythonFloatRepr } from './python-json.js';
 
 describe('pythonFloatRepr', () => {
@@ -29,14 +30,7 @@ describe('pythonFloatRepr', () => {
     for (const [x, s] of cases) expect(pythonFloatRepr(x)).toBe(s);
   });
 
-  const py = ['python3', '/usr/bin/python3'].find((p) => {
-    try {
-      execFileSync(p, ['-c', 'import json'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const py = findPython('json');
   it.skipIf(!py)('matches Python json.dumps on 3000 seeded random doubles', () => {
     const rng = createRng(7);
     const xs: number[] = [];
