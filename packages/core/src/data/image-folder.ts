@@ -47,11 +47,6 @@ export function sortedDir(dir: string): string[] {
   return readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Sorted image files (by extension) directly inside `dir`, as full paths; symlinked images may live elsewhere. */
-export function listImages(dir: string): string[] {
-  return listImageFiles(dir, { confine: false });
-}
-
 /** Throws DatasetNotFoundError unless `dir` is an existing directory. */
 export function requireDir(dir: string, what: string): void {
   let ok = false;
@@ -97,7 +92,7 @@ export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileIm
   const labelList: number[] = [];
   const empty: string[] = [];
   classes.forEach((c, k) => {
-    const found = listImages(join(root, c));
+    const found = listImageFiles(join(root, c), { confine: false }); // a user's folder may link images from elsewhere
     if (found.length === 0) empty.push(join(root, c));
     for (const f of found) {
       files.push(f);

@@ -7,8 +7,8 @@ import { basename, extname, join } from 'node:path';
 import { DatasetNotFoundError, EmptyDatasetError, InvalidArgumentError, ShapeError } from '../errors.js';
 import type { ImageShape } from './dataset.js';
 import type { Split } from './idx-dataset.js';
-import { FileImageDataset, listImages, requireDir, sortedDir, writeImageU8 } from './image-folder.js';
-import { normaliseSize, readImageFile, resizeBilinear, rgbaToFloat } from './image-io.js';
+import { FileImageDataset, requireDir, sortedDir, writeImageU8 } from './image-folder.js';
+import { listImageFiles, normaliseSize, readImageFile, resizeBilinear, rgbaToFloat } from './image-io.js';
 import type { InputLimits } from './limits.js';
 
 /** Options of {@link loadMvtec}. */
@@ -84,7 +84,7 @@ export function loadMvtec(root: string, category: string, opts: LoadMvtecOptions
     split === 'train' ? ['good'] : sortedDir(splitDir).filter((d) => statSync(join(splitDir, d)).isDirectory());
   if (split === 'train') requireDir(join(splitDir, 'good'), `loadMvtec(${category}, train)`);
   for (const d of defects) {
-    for (const f of listImages(join(splitDir, d))) {
+    for (const f of listImageFiles(join(splitDir, d), { confine: false })) {
       files.push(f);
       defectTypes.push(d);
     }
