@@ -90,6 +90,7 @@ describe('resultsPage', () => {
     expect(md).toContain('## Verdict\n\n**Reproduced.**\n\nAUROC 0.99.\n');
     expect(md.endsWith('AUROC 0.99.\n')).toBe(true);
     expect(resultsPage({ ...opts, verdict: 'not' })).toContain('**Not reproduced.**');
+    expect(resultsPage({ ...opts, verdict: 'inconclusive' })).toContain('## Verdict\n\n**Inconclusive.**\n');
   });
 
   it('is a pure function of its arguments', () => {
