@@ -32,6 +32,10 @@ export const FT_ERROR_CODES = [
   'TENSOR_LEAK',
   /** `@ft/hparams`: a study journal (file or Redis) holds a line that is not a valid operation. */
   'JOURNAL_CORRUPT',
+  /** `@ft/hparams`: a study's storage (a Redis server) cannot be reached. */
+  'STORAGE_UNREACHABLE',
+  /** `@ft/hparams`: a trial's child process crashed, exited or threw. */
+  'TRIAL_CHILD_FAILED',
   /** `@ft/cli`: a bad command line (exit code 2). */
   'USAGE',
   /** `@ft/cli`: a file-system failure no loader turned into a more specific error. */

@@ -2,6 +2,13 @@
 
 // CLI commands (mounted by `ft` through the "ft" field of package.json).
 export { commands } from './commands.js';
+// Workers and failures: heartbeats, stale trials failed and retried (Optuna's failed_trial/retry_history), the
+// per-trial tensor-leak check, and child-process objectives.
+export {
+  type ChildProcessObjectiveOptions,
+  ChildTrialError,
+  childProcessObjective,
+} from './engine/child-process.js';
 // The define-by-run search engine (Optuna's model): studies and trials, distributions, in-memory storage and the
 // storage interface, Random/Grid/TPE samplers, Median/Percentile/SuccessiveHalving/Hyperband pruners.
 export {
@@ -50,6 +57,19 @@ export {
   TrialPruned,
 } from './engine/study.js';
 export type { Pruner, StudyView, TrialSampler } from './engine/types.js';
+export {
+  FAILED_TRIAL_ATTR,
+  HEARTBEAT_ATTR,
+  type HeartbeatOptions,
+  LEAKED_TENSORS_ATTR,
+  lastHeartbeat,
+  RETRY_HISTORY_ATTR,
+  retriedTrialNumber,
+  retryHistory,
+  type TensorLeakCheck,
+  TrialTensorLeakError,
+  type WorkerOptions,
+} from './engine/workers.js';
 // Optuna journal storage: the operation log Optuna's JournalStorage writes (op codes 0–9, Python's JSON dialect),
 // its replay into studies and trials, and its two backends, a file under Optuna's lock and Redis with Optuna's keys.
 export {
@@ -81,7 +101,7 @@ export {
   journalOpFromRecord,
   paramExternalValue,
 } from './storage/journal-ops.js';
-export { JournalRedis, type JournalRedisOptions } from './storage/journal-redis.js';
+export { JournalRedis, type JournalRedisOptions, StorageUnreachableError } from './storage/journal-redis.js';
 export { JournalReplay, type JournalStudy, type JournalTrial } from './storage/journal-replay.js';
 // Journal-backed study storage: a StudyStorage whose view is the replay of an Optuna journal (file or Redis), shared
 // by several processes.

@@ -24,6 +24,19 @@ import {
   type TrialState,
 } from './storage.js';
 import type { Pruner, StudyView, TrialSampler } from './types.js';
+import {
+  FAILED_TRIAL_ATTR,
+  HEARTBEAT_ATTR,
+  LEAKED_TENSORS_ATTR,
+  lastHeartbeat,
+  RETRY_HISTORY_ATTR,
+  type ResolvedWorkerOptions,
+  resolveWorkerOptions,
+  retryHistory,
+  TrialTensorLeakError,
+  tensorCount,
+  type WorkerOptions,
+} from './workers.js';
 
 /** Throw it from an objective to end the trial as pruned (Optuna's `TrialPruned`). */
 export class TrialPruned extends Error {
@@ -164,7 +177,7 @@ function containsExternal(dist: Distribution, v: ParamValue): boolean {
 }
 
 /** Options of {@link createStudy}. */
-export interface CreateStudyOptions {
+export interface CreateStudyOptions extends WorkerOptions {
   /** Where trials are kept; default a new {@link InMemoryStorage}. */
   storage?: StudyStorage;
   /** Default `no-name-<n>`. */
@@ -203,6 +216,10 @@ export class Study {
   /** @internal */
   readonly view: StudyView;
   private stopRequested = false;
+  /** Heartbeat timers of this study's running trials, by trial id. */
+  private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
+  /** Heartbeats, retries and the tensor-leak check. */
+  readonly workerOptions: ResolvedWorkerOptions;
 
   /** @internal */
   constructor(
@@ -212,7 +229,9 @@ export class Study {
     readonly direction: StudyDirection,
     readonly sampler: TrialSampler,
     readonly pruner: Pruner,
+    workerOptions: WorkerOptions = {},
   ) {
+    this.workerOptions = resolveWorkerOptions(workerOptions, 'createStudy');
     this.view = {
       studyName,
       direction,
@@ -298,25 +317,125 @@ export class Study {
     });
   }
 
-  /** Starts a trial: the oldest waiting (enqueued) trial if any, else a new one. */
-  async ask(): Promise<Trial> {
+  /**
+   * Fails the running trials whose heartbeat is older than the grace period (none without the `heartbeat` option),
+   * and, with `retryFailedTrials`, enqueues each again with the same parameters. `ask` calls it first. The state
+   * change is conditional: when several workers see the same stale trial, one fails it. Returns the numbers of the
+   * trials this call failed.
+   */
+  async failStaleTrials(): Promise<number[]> {
     await this.storage.sync?.();
-    let trialId: number | null = null;
-    for (const t of this.storage.getAllTrials(this.studyId, ['waiting'])) {
-      if (await this.storage.setTrialStateValues(t.trialId, 'running')) {
-        trialId = t.trialId;
-        break;
+    const hb = this.workerOptions.heartbeat;
+    if (!hb) return [];
+    const failed: number[] = [];
+    const now = Date.now();
+    for (const t of this.storage.getAllTrials(this.studyId, ['running'])) {
+      if (this.heartbeats.has(t.trialId)) continue; // this worker's own trial is alive
+      const last = lastHeartbeat(t);
+      if (last === null || now - last <= hb.gracePeriodMs) continue;
+      try {
+        if (!(await this.storage.setTrialStateValues(t.trialId, 'fail'))) continue;
+      } catch (e) {
+        if (e instanceof InvalidArgumentError) continue; // another worker finished it first
+        throw e;
       }
+      failed.push(t.number);
+      if (this.workerOptions.retryFailedTrials > 0) await this.retry(this.storage.getTrial(t.trialId));
     }
-    if (trialId === null) trialId = await this.storage.createNewTrial(this.studyId);
-    this.sampler.beforeTrial?.(this.view, this.storage.getTrial(trialId));
-    const frozen = this.storage.getTrial(trialId);
-    let relative: Record<string, ParamValue> = {};
-    if (this.sampler.inferRelativeSearchSpace && this.sampler.sampleRelative) {
-      const space = this.sampler.inferRelativeSearchSpace(this.view, frozen);
-      if (Object.keys(space).length > 0) relative = this.sampler.sampleRelative(this.view, frozen, space);
+    return failed;
+  }
+
+  /** Enqueues a failed trial again as Optuna's RetryFailedTrialCallback does, unless it ran out of retries. */
+  private async retry(t: FrozenTrial): Promise<void> {
+    const history = [...retryHistory(t), t.number];
+    if (history.length > this.workerOptions.retryFailedTrials) return;
+    const systemAttrs: Record<string, unknown> = { [FAILED_TRIAL_ATTR]: t.number, ...t.systemAttrs };
+    delete systemAttrs[HEARTBEAT_ATTR];
+    delete systemAttrs[FAIL_REASON];
+    delete systemAttrs[LEAKED_TENSORS_ATTR];
+    systemAttrs[RETRY_HISTORY_ATTR] = history;
+    await this.storage.createNewTrial(this.studyId, {
+      state: 'waiting',
+      params: { ...t.params },
+      distributions: { ...t.distributions },
+      userAttrs: { ...t.userAttrs },
+      systemAttrs,
+    });
+  }
+
+  /**
+   * Fails stale trials (see {@link failStaleTrials}), then claims the oldest waiting (enqueued or retried) trial and
+   * starts it; null when none is waiting. Unlike `ask`, it never creates a trial: workers that drain a queue of
+   * enqueued trials stop at exactly the queue's size.
+   */
+  async claimWaitingTrial(): Promise<Trial | null> {
+    await this.failStaleTrials();
+    const id = await this.claimWaiting();
+    return id === null ? null : this.startTrial(id);
+  }
+
+  private async claimWaiting(): Promise<number | null> {
+    for (const t of this.storage.getAllTrials(this.studyId, ['waiting'])) {
+      if (await this.storage.setTrialStateValues(t.trialId, 'running')) return t.trialId;
     }
-    return new Trial(this, trialId, frozen.number, relative);
+    return null;
+  }
+
+  /**
+   * Starts a trial: the oldest waiting (enqueued) trial if any, else a new one. With `heartbeat`, it first fails
+   * stale trials, and the new trial's heartbeat runs until `tell`.
+   */
+  async ask(): Promise<Trial> {
+    await this.failStaleTrials();
+    const trialId = (await this.claimWaiting()) ?? (await this.storage.createNewTrial(this.studyId));
+    return this.startTrial(trialId);
+  }
+
+  private async startTrial(trialId: number): Promise<Trial> {
+    await this.startHeartbeat(trialId);
+    try {
+      this.sampler.beforeTrial?.(this.view, this.storage.getTrial(trialId));
+      const frozen = this.storage.getTrial(trialId);
+      let relative: Record<string, ParamValue> = {};
+      if (this.sampler.inferRelativeSearchSpace && this.sampler.sampleRelative) {
+        const space = this.sampler.inferRelativeSearchSpace(this.view, frozen);
+        if (Object.keys(space).length > 0) relative = this.sampler.sampleRelative(this.view, frozen, space);
+      }
+      return new Trial(this, trialId, frozen.number, relative);
+    } catch (e) {
+      this.stopHeartbeat(trialId);
+      throw e;
+    }
+  }
+
+  /** Writes the trial's first heartbeat (and waits until it reached the storage), then one every intervalMs. */
+  private async startHeartbeat(trialId: number): Promise<void> {
+    const hb = this.workerOptions.heartbeat;
+    if (!hb) return;
+    const beat = (): boolean => {
+      try {
+        if (this.storage.getTrial(trialId).state !== 'running') return false;
+        this.storage.setTrialSystemAttr(trialId, HEARTBEAT_ATTR, Date.now());
+        return true;
+      } catch {
+        return false; // finished meanwhile (by tell, or failed by another worker)
+      }
+    };
+    beat();
+    await this.storage.flush?.();
+    const timer = setInterval(() => {
+      if (!beat()) this.stopHeartbeat(trialId);
+    }, hb.intervalMs);
+    timer.unref?.();
+    this.heartbeats.set(trialId, timer);
+  }
+
+  private stopHeartbeat(trialId: number): void {
+    const timer = this.heartbeats.get(trialId);
+    if (timer !== undefined) {
+      clearInterval(timer);
+      this.heartbeats.delete(trialId);
+    }
   }
 
   /**
@@ -325,6 +444,7 @@ export class Study {
    */
   async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
     const trialId = typeof trial === 'number' ? this.trialIdOf(trial) : trial.trialId;
+    this.stopHeartbeat(trialId);
     const frozen = this.storage.getTrial(trialId);
     if (isFinished(frozen.state))
       throw new InvalidArgumentError(`trial ${frozen.number} has already finished (${frozen.state})`);
@@ -389,6 +509,7 @@ export class Study {
       if (timeoutMs !== undefined && Date.now() - start >= timeoutMs) break;
       const trial = await this.ask();
       let result: TellResult;
+      const tensorsBefore = this.workerOptions.checkTensorLeaks === 'off' ? null : tensorCount();
       try {
         const v = await objective(trial);
         if (typeof v !== 'number') {
@@ -413,9 +534,41 @@ export class Study {
           result = { state: 'fail' };
         }
       }
-      await this.tell(trial, result);
+      if (tensorsBefore !== null) result = this.checkLeak(trial, tensorsBefore, result);
+      try {
+        await this.tell(trial, result);
+      } catch (e) {
+        // A trial whose heartbeat came late may have been failed by another worker meanwhile: keep going.
+        await this.storage.sync?.();
+        if (!(e instanceof InvalidArgumentError) || !isFinished(this.storage.getTrial(trial.trialId).state)) throw e;
+        process.emitWarning(`study '${this.studyName}': trial ${trial.number} was finished by another worker`, {
+          code: 'FT_TRIAL_TAKEN',
+        });
+      }
     }
     this.stopRequested = false;
+  }
+
+  /** Compares the tensor count with the one before the trial; warns, or fails the trial, when it grew. */
+  private checkLeak(trial: Trial, before: number, result: TellResult): TellResult {
+    const after = tensorCount();
+    if (after === null || after <= before) return result;
+    const err = new TrialTensorLeakError(trial.number, before, after);
+    try {
+      this.storage.setTrialSystemAttr(trial.trialId, LEAKED_TENSORS_ATTR, after - before);
+    } catch {
+      // finished meanwhile by another worker: nothing to record
+    }
+    if (this.workerOptions.checkTensorLeaks === 'error') {
+      try {
+        this.storage.setTrialSystemAttr(trial.trialId, FAIL_REASON, `${err.name}: ${err.message}`);
+      } catch {
+        // as above
+      }
+      return { state: 'fail' };
+    }
+    process.emitWarning(err.message, { code: 'FT_TENSOR_LEAK' });
+    return result;
   }
 }
 
@@ -434,27 +587,31 @@ export async function createStudy(opts: CreateStudyOptions = {}): Promise<Study>
   if (existing !== null) {
     if (!opts.loadIfExists)
       throw new InvalidArgumentError(`createStudy: a study named '${studyName}' already exists (use loadIfExists)`);
-    return loadStudy({ storage, studyName, sampler: opts.sampler, pruner: opts.pruner, seed: opts.seed });
+    return loadStudy({ ...opts, storage, studyName });
   }
+  resolveWorkerOptions(opts, 'createStudy');
   const studyId = await storage.createNewStudy(direction, studyName);
   const sampler = opts.sampler ?? new TPESampler({ seed: opts.seed ?? 0 });
-  return new Study(storage, studyId, studyName, direction, sampler, opts.pruner ?? new NopPruner());
+  return new Study(storage, studyId, studyName, direction, sampler, opts.pruner ?? new NopPruner(), opts);
 }
 
 /** Opens an existing study of `storage`. */
-export async function loadStudy(opts: {
-  storage: StudyStorage;
-  studyName: string;
-  sampler?: TrialSampler;
-  pruner?: Pruner;
-  seed?: number;
-}): Promise<Study> {
+export async function loadStudy(
+  opts: {
+    storage: StudyStorage;
+    studyName: string;
+    sampler?: TrialSampler;
+    pruner?: Pruner;
+    seed?: number;
+  } & WorkerOptions,
+): Promise<Study> {
   if (!opts?.storage) throw new InvalidArgumentError('loadStudy: storage is required');
+  resolveWorkerOptions(opts, 'loadStudy');
   await opts.storage.sync?.();
   const studyId = await opts.storage.getStudyIdFromName(opts.studyName);
   if (studyId === null)
     throw new InvalidArgumentError(`loadStudy: no study named '${opts.studyName}'`, { studyName: opts.studyName });
   const direction = opts.storage.getStudyDirection(studyId);
   const sampler = opts.sampler ?? new TPESampler({ seed: opts.seed ?? 0 });
-  return new Study(opts.storage, studyId, opts.studyName, direction, sampler, opts.pruner ?? new NopPruner());
+  return new Study(opts.storage, studyId, opts.studyName, direction, sampler, opts.pruner ?? new NopPruner(), opts);
 }
