@@ -320,7 +320,7 @@ export function engineSection(records) {
     verdict.push(
       `after ${cfg.trials} trials TPE's best validation error is ${(100 * meanBest('tpe')).toFixed(1)}% against Random's ${(100 * meanBest('random')).toFixed(1)}% ` +
         (Math.abs(d) <= noise
-          ? `(a gap of ${(100 * d).toFixed(1)} points, within one seed std of ${(100 * noise).toFixed(1)}: no difference at this budget).`
+          ? `(${d >= 0 ? 'TPE' : 'Random'} lower by ${(100 * Math.abs(d)).toFixed(1)} points, within one seed std of ${(100 * noise).toFixed(1)}: no clear difference at this budget).`
           : d > 0
             ? `(TPE better by ${(100 * d).toFixed(1)} points, more than one seed std of ${(100 * noise).toFixed(1)}).`
             : `(Random better by ${(100 * -d).toFixed(1)} points, more than one seed std of ${(100 * noise).toFixed(1)}).`),
