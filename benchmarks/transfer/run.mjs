@@ -31,6 +31,7 @@ import {
 } from '@ft/report';
 import {
   carveValidation,
+  disposeRun,
   labelledBudget,
   loadSource,
   loadTarget,
@@ -147,9 +148,10 @@ if (!fromRecords) {
       }
       for (const method of TRANSFER_METHODS) {
         const t0 = performance.now();
+        const source = method === 'scratch' ? null : await freshSource();
         const r = await transferRun({
           method,
-          source: method === 'scratch' ? null : await freshSource(),
+          source,
           arch,
           train,
           test: fmTest,
@@ -172,7 +174,7 @@ if (!fromRecords) {
             extra: { steps: r.steps, trainSize: r.trainSize, testSize: r.test.n, arch, budget, cuts: [...cuts] },
           }),
         );
-        r.model.dispose();
+        disposeRun(r.model, source);
       }
     }
   }
@@ -199,9 +201,10 @@ if (!fromRecords) {
         const best = study.bestTrial;
         const lr = best.params.lr;
         const t1 = performance.now();
+        const source = method === 'scratch' ? null : await freshSource();
         const r = await transferRun({
           method,
-          source: method === 'scratch' ? null : await freshSource(),
+          source,
           arch,
           train: labelled,
           test: fmTest,
@@ -245,7 +248,7 @@ if (!fromRecords) {
             },
           }),
         );
-        r.model.dispose();
+        disposeRun(r.model, source);
       }
     }
   }
