@@ -359,9 +359,10 @@ export function workersSection(records) {
       const trialS = median(rs.map((r) => r.trialSecondsMean));
       const ideal = objective === 'sleep' ? rs[0].idealSeconds : null;
       const overheadMs = ideal === null ? null : ((wall - ideal) * 1000 * w) / rs[0].trials;
-      stats[`${objective}-${w}`] = { wall, speedup, trialS, ideal, overheadMs, n: rs.length };
+      const load = median(rs.map((r) => r.loadavg1.before));
+      stats[`${objective}-${w}`] = { wall, speedup, trialS, ideal, overheadMs, load, n: rs.length };
       rows.push(
-        `| ${objective === 'sleep' ? `sleep ${rs[0].sleepMs} ms` : `transfer (full FT, ${rs[0].transfer.perClass}/class, ${rs[0].transfer.epochs} ep)`} | ${rs[0].trials} | ${w} | ${rs.length} | ${fmt(wall)} | ${fmt(ideal)} | ${fmt(speedup)}× | ${w}× | ${fmt(trialS)} | ${fmt(overheadMs, 0)} |`,
+        `| ${objective === 'sleep' ? `sleep ${rs[0].sleepMs} ms` : `transfer (full FT, ${rs[0].transfer.perClass}/class, ${rs[0].transfer.epochs} ep)`} | ${rs[0].trials} | ${w} | ${rs.length} | ${fmt(wall)} | ${fmt(ideal)} | ${fmt(speedup)}× | ${w}× | ${fmt(trialS)} | ${fmt(overheadMs, 0)} | ${fmt(load, 1)} |`,
       );
     }
   }
@@ -377,6 +378,12 @@ export function workersSection(records) {
       `real fine-tuning trials on ${cores} cores: 2 workers ${fmt(s('transfer-2').speedup)}×, 4 workers ${s('transfer-4') ? `${fmt(s('transfer-4').speedup)}×` : '–'} against 1; with ${cores} cores and one native thread per worker, more than ${cores} workers cannot go faster, and the mean trial time grows from ${fmt(s('transfer-1').trialS)} s (1 worker) to ${s('transfer-4') ? fmt(s('transfer-4').trialS) : '–'} s (4 workers) as they share the CPU`,
     );
   }
+  const tLoads = recs.filter((r) => r.objective === 'transfer').map((r) => r.loadavg1.before);
+  if (tLoads.length && median(tLoads) > 0.5) {
+    verdict.push(
+      `the machine was shared while the transfer rows ran (median 1-minute load ${fmt(median(tLoads), 1)} on ${cores} cores before each run, from other processes): their speed-ups are what was left of the CPU, a lower bound on an idle machine; the sleep rows barely use the CPU`,
+    );
+  }
   const t = recs.find((r) => r.objective === 'transfer');
   const sl = recs.find((r) => r.objective === 'sleep');
   const cuts = [];
@@ -390,10 +397,10 @@ export function workersSection(records) {
     '',
     `1, 2 and 4 worker processes share one study through one Optuna journal in Redis (a fresh journal per run) and drain the same ${sl ? sl.trials : '?'} (sleep) or ${t ? t.trials : '?'} (transfer) enqueued trials, so every row does the same work. Heartbeats are on (every ${recs[0].heartbeatMs} ms). The clock starts when every worker has loaded its data and model and stops when the last one exits. Wall times are medians over the repeats; the speed-up is the median wall time of 1 worker over that of n.`,
     '',
-    `This machine has **${cores} cores** (${recs[0].cpu}, backend ${recs[0].backend}, one native thread per worker). The sleep-bound objective needs no CPU, so its rows measure the engine alone against the ideal linear speed-up (ideal wall time = trials × sleep / workers; overhead = the time beyond it, per trial and worker, the workers' last poll and exit included); the transfer rows add the CPU limit: past ${cores} workers they can only share the cores.`,
+    `This machine has **${cores} cores** (${recs[0].cpu}, backend ${recs[0].backend}, one native thread per worker). The sleep-bound objective needs no CPU, so its rows measure the engine alone against the ideal linear speed-up (ideal wall time = trials × sleep / workers; overhead = the time beyond it, per trial and worker, the workers' last poll and exit included); the transfer rows add the CPU limit: past ${cores} workers they can only share the cores. "Load before" is the machine's 1-minute load average when a run started (median over repeats): other processes on the machine take cores from the workers.`,
     '',
-    '| objective | trials | workers | repeats | wall (s) | ideal (s) | speed-up | ideal | mean trial (s) | overhead / trial (ms) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| objective | trials | workers | repeats | wall (s) | ideal (s) | speed-up | ideal | mean trial (s) | overhead / trial (ms) | load before |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     ...verdict.map((v) => `- ${v}`),

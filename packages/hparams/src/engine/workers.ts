@@ -22,7 +22,13 @@ export const RETRY_HISTORY_ATTR = 'retry_history';
 /** The system attribute recording how many tensors a trial leaked (set only when it leaked). */
 export const LEAKED_TENSORS_ATTR = 'ft:leaked_tensors';
 
-/** Heartbeats of running trials (see {@link HEARTBEAT_ATTR}). */
+/**
+ * Heartbeats of running trials (see {@link HEARTBEAT_ATTR}). Each heartbeat is one journal operation, so a journal
+ * grows by one line per trial per interval: seconds to a minute suit long trials (Optuna's RDB users often take 60 s).
+ * The heartbeat is written from a timer of the worker's event loop: an objective that blocks the loop (long synchronous
+ * work) for longer than the grace period looks dead to the other workers; run such objectives with
+ * {@link childProcessObjective}, whose parent stays free to beat.
+ */
 export interface HeartbeatOptions {
   /** How often a running trial rewrites its heartbeat, in ms. */
   readonly intervalMs: number;
