@@ -33,7 +33,10 @@ export interface ChildProcessObjectiveOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The child's working directory (default the parent's). */
   readonly cwd?: string;
-  /** Kill the child (SIGKILL) and reject with AbortedError when this aborts. */
+  /**
+   * Kill the child (SIGKILL) and reject with AbortedError when this aborts. `optimize`'s own signal only stops new
+   * trials: pass the same signal here to end the running one too.
+   */
   readonly signal?: AbortSignal;
   /** Kill a trial's child after this many ms and fail the trial (default: no limit). */
   readonly timeoutMs?: number;
