@@ -1,4 +1,7 @@
 import { type CommandSpec, defineCommand } from '@ft/core';
+import { search } from './cli/search.js';
+import { show } from './cli/show.js';
+import { similarity } from './cli/similarity.js';
 import { bnMomentum, effectiveLr, lrForEffectiveLr } from './tools/effective-lr.js';
 
 /**
@@ -49,4 +52,4 @@ const elr = defineCommand({
 });
 
 /** Commands of @ft/hparams, mounted by the `ft` CLI as `ft hparams <name>`. */
-export const commands: CommandSpec[] = [elr];
+export const commands: CommandSpec[] = [elr, search, show, similarity];
