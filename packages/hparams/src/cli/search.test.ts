@@ -51,12 +51,15 @@ interface Summary {
   nFail: number;
 }
 
+/** Runs the command and types its result as the summary. */
+const runSearch = async (c: CommandContext): Promise<Summary> => (await search.run(c)) as unknown as Summary;
+
 describe('ft hparams search', () => {
   it('runs N trials on a journal file and returns exactly the summary object; a second run joins the study', async () => {
     const storage = join(dir, 'quad.log');
     const args = { objective: fx('quadratic.mjs'), study: 'quad', storage, 'n-trials': 12, sampler: 'tpe' };
     const first = ctx(args);
-    const r = (await search.run(first.ctx)) as Summary;
+    const r = await runSearch(first.ctx);
     expect(Object.keys(r).sort()).toEqual(
       ['bestParams', 'bestValue', 'direction', 'nComplete', 'nFail', 'nPruned', 'nTrials', 'study'].sort(),
     );
@@ -71,7 +74,7 @@ describe('ft hparams search', () => {
 
     // Load-or-create: the same command again adds 5 trials to the same study (n-trials is per run).
     const second = ctx({ ...args, 'n-trials': 5 }, { seed: 1 });
-    const r2 = (await search.run(second.ctx)) as Summary;
+    const r2 = await runSearch(second.ctx);
     expect(second.lines[0]).toMatch(/joined study 'quad' \(minimize, 12 trials so far\)/);
     expect(r2.nTrials).toBe(17);
     expect(r2.bestValue as number).toBeLessThanOrEqual(r.bestValue as number);
@@ -85,18 +88,18 @@ describe('ft hparams search', () => {
   });
 
   it('TPE gets the quadratic below 1 in 30 seeded trials', async () => {
-    const r = (await search.run(
+    const r = await runSearch(
       ctx({ objective: fx('quadratic.mjs'), study: 'q', storage: 'memory', 'n-trials': 30 }, { seed: 3 }).ctx,
-    )) as Summary;
+    );
     expect(r.nComplete).toBe(30);
     expect(r.bestValue as number).toBeLessThan(1);
   });
 
   it('a maximize module makes a maximize study; joining it from a minimize module is a RESUME_MISMATCH', async () => {
     const storage = join(dir, 'dir.log');
-    const r = (await search.run(
+    const r = await runSearch(
       ctx({ objective: fx('maximize.mjs'), study: 'm', storage, 'n-trials': 6, sampler: 'random' }).ctx,
-    )) as Summary;
+    );
     expect(r.direction).toBe('maximize');
     const { x } = r.bestParams as { x: number };
     expect(r.bestValue).toBeCloseTo(x * (1 - x), 12);
@@ -106,21 +109,21 @@ describe('ft hparams search', () => {
     expect(e.code).toBe('RESUME_MISMATCH');
     expect(e.message).toMatch(/exists with direction 'maximize', but the objective exports direction 'minimize'/);
     // A module without a direction export joins whatever the study has: failing.mjs into the maximize study.
-    const r2 = (await search.run(
+    const r2 = await runSearch(
       ctx({ objective: fx('failing.mjs'), study: 'm', storage, 'n-trials': 1, sampler: 'random' }).ctx,
-    )) as Summary;
+    );
     expect(r2).toMatchObject({ direction: 'maximize', nTrials: 7 });
   });
 
   it('grid search runs every point of the module searchSpace once and stops', async () => {
     const g = ctx({ objective: fx('grid.mjs'), study: 'g', storage: 'memory', 'n-trials': 50, sampler: 'grid' });
-    const r = (await search.run(g.ctx)) as Summary;
+    const r = await runSearch(g.ctx);
     expect(r).toMatchObject({ nTrials: 6, nComplete: 6, bestValue: 0, bestParams: { x: 0, y: 'a' } });
   });
 
   it('failed trials (a throw, a NaN) are counted and logged, and the study goes on', async () => {
     const f = ctx({ objective: fx('failing.mjs'), study: 'f', storage: 'memory', 'n-trials': 6, sampler: 'random' });
-    const r = (await search.run(f.ctx)) as Summary;
+    const r = await runSearch(f.ctx);
     // Trials 1, 3, 5 throw, trial 2 returns NaN: 0 and 4 complete.
     expect(r).toMatchObject({ nTrials: 6, nComplete: 2, nFail: 4, nPruned: 0 });
     expect(f.lines.find((l) => l.startsWith('trial 1:'))).toMatch(/failed \(trial 1 exploded\)/);
@@ -131,7 +134,7 @@ describe('ft hparams search', () => {
     process.env.SLOW_MS = '150';
     try {
       const t = ctx({ objective: fx('slow.mjs'), study: 't', storage: 'memory', timeout: 0.4 });
-      const r = (await search.run(t.ctx)) as Summary;
+      const r = await runSearch(t.ctx);
       expect(r.nTrials).toBeGreaterThanOrEqual(2);
       expect(r.nTrials).toBeLessThanOrEqual(5);
 
@@ -193,7 +196,7 @@ describe('ft hparams search', () => {
       heartbeat: 1,
       'retry-failed': 1,
     });
-    const r = (await search.run(p.ctx)) as Summary;
+    const r = await runSearch(p.ctx);
     expect(r).toMatchObject({ nTrials: 3, nComplete: 3 });
     expect(p.lines[0]).toMatch(/each trial in a child process/);
     const s = journalFileStorage(storage);
