@@ -112,6 +112,8 @@ export {
   journalFileStorage,
   journalRedisStorage,
 } from './storage/journal-storage.js';
+// CLI storage specifiers (`--storage memory | redis://host:port[/db] | <journal file>`), opened as a closable storage.
+export { type OpenedStorage, type OpenStorageOptions, openStorage, STORAGE_SPECS } from './storage/open-storage.js';
 export type { PythonJsonValue } from './storage/python-json.js';
 // The paper's tools (Li et al., ICLR 2020): effective LR and weight decay, BN momentum, EMD and domain similarity,
 // L2-SP, and the paper's grids.
