@@ -120,6 +120,35 @@ export function overlapStats(curves, target) {
   };
 }
 
+/**
+ * A finer estimate of a target's optimal η' than the grid's argmin: the mean validation error per η' (pooled over
+ * momenta and seeds, which claim 1 licenses), the argmin, and the vertex of the parabola through it and its two
+ * neighbours in log10 η'. `vertex` is null when the argmin is on the grid edge (or the parabola opens downwards).
+ */
+export function elrVertex(curves, target) {
+  const byElr = new Map();
+  for (const c of curves.filter((x) => x.target === target)) {
+    for (const p of c.points) {
+      if (!byElr.has(p.elr)) byElr.set(p.elr, []);
+      byElr.get(p.elr).push(...p.val);
+    }
+  }
+  const pts = [...byElr.entries()].map(([elr, v]) => ({ elr, val: mean(v) })).sort((a, b) => a.elr - b.elr);
+  if (!pts.length) return null;
+  let i = 0;
+  for (let k = 1; k < pts.length; k++) if (pts[k].val < pts[i].val) i = k;
+  const out = { target, argmin: pts[i].elr, edge: i === 0 || i === pts.length - 1, vertex: null, points: pts };
+  if (out.edge) return out;
+  const [x0, x1, x2] = [pts[i - 1], pts[i], pts[i + 1]].map((p) => Math.log10(p.elr));
+  const [y0, y1, y2] = [pts[i - 1].val, pts[i].val, pts[i + 1].val];
+  // Lagrange parabola y = a x² + b x + c through the three points
+  const d = (x0 - x1) * (x0 - x2) * (x1 - x2);
+  const a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / d;
+  const b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / d;
+  if (a > 0) out.vertex = Number((10 ** Math.min(Math.max(-b / (2 * a), x0), x2)).toPrecision(3));
+  return out;
+}
+
 /** Per target, the grid configuration chosen on validation and its η' (with grid-edge flags). */
 export function optimalElr(records) {
   const grid = records.filter((r) => r.kind === 'grid');
@@ -312,15 +341,23 @@ export function liClaims(records) {
       return y && x.elr < y.elr;
     });
     const edge = opt.some((o) => o.edge);
+    const va = elrVertex(curves, a.target);
+    const vb = elrVertex(curves, b.target);
+    const vertexSmaller = va?.vertex != null && vb?.vertex != null && va.vertex < vb.vertex;
     let verdict;
     if (!simOrder) verdict = 'inconclusive';
     else if (smaller && seedAgree && !edge) verdict = 'reproduced';
     else if (smaller) verdict = 'partly';
-    else verdict = equal ? 'inconclusive' : 'not';
+    else if (equal) verdict = vertexSmaller ? 'partly' : 'inconclusive';
+    else verdict = 'not';
+    const vtxText =
+      va?.vertex != null && vb?.vertex != null
+        ? `; parabola vertex of the pooled validation curve ${va.vertex} vs ${vb.vertex}`
+        : '';
     claims.push({
       claim: "2. The optimal η' is smaller for a more similar target",
       verdict,
-      evidence: `EMD ${s[a.target].emd.toFixed(2)} (${targetLabel(a.target)}) vs ${s[b.target].emd.toFixed(2)} (${targetLabel(b.target)})${simOrder ? '' : ' (similarity ranking not as expected)'}; η' chosen on validation ${a.elr} vs ${b.elr}${edge ? ' (a choice on the grid edge)' : ''}; per seed ${a.perSeed.map((x) => x.elr).join('/')} vs ${b.perSeed.map((x) => x.elr).join('/')}; the scratch half of the claim was not run`,
+      evidence: `EMD ${s[a.target].emd.toFixed(2)} (${targetLabel(a.target)}) vs ${s[b.target].emd.toFixed(2)} (${targetLabel(b.target)})${simOrder ? '' : ' (similarity ranking not as expected)'}; η' chosen on validation ${a.elr} vs ${b.elr}${edge ? ' (a choice on the grid edge)' : ''}; per seed ${a.perSeed.map((x) => x.elr).join('/')} vs ${b.perSeed.map((x) => x.elr).join('/')}${vtxText}; the scratch half of the claim was not run`,
     });
   }
 

@@ -21,6 +21,7 @@ import { barChartSvg, formatMeanStd, lineChartSvg, markdownTable, writeSvg } fro
 import {
   bnSummary,
   elrCurves,
+  elrVertex,
   groupConfigs,
   l2spSummary,
   liClaims,
@@ -256,7 +257,8 @@ export async function writeLiPlots(records, dir) {
         xLabel: "effective learning rate η' (log scale)",
         yLabel: 'test error (%), mean ± std over seeds',
         logX: true,
-        logY: true,
+        // log y spreads the low errors where the curves' minima are compared; linear when an error bar reaches 0
+        logY: series.every((se) => se.points.every((p) => p.y - (p.yErr ?? 0) > 0)),
         errorStyle: 'bars',
         width: 640,
         height: 360,
@@ -343,19 +345,21 @@ export function liSection(records, _ctx = {}) {
         emd: t.emd.toFixed(3),
         sim: t.similarity.toFixed(4),
         elr: o ? `${o.elr}${o.edge ? ' (grid edge)' : ''}` : '—',
+        vertex: elrVertex(curves, t.target)?.vertex ?? '— (edge)',
         chosen: o ? `η ${o.lr}, m ${o.momentum}, λ ${o.wd}` : '—',
         test: o ? pct(o.test) : '—',
       };
     });
   md.push(
     '## Li et al.: domain similarity and the optimal effective learning rate\n\n' +
-      `Features: the source model's penultimate layer (${ARCH} ×${cfg.width}, ${recs.find((r) => r.kind === 'similarity').targets[0].dim}-d) on every MNIST 0–4 training image and on each target's ${cfg.perClass}-per-class training images; class means, class-fraction weights, Euclidean ground distance, exact EMD (@ft/hparams \`domainSimilarity\`, γ = 0.01). exp(−0.01·EMD) saturates near 1 for features this small, so the ranking is what counts. The optimal η' is the grid configuration with the lowest mean validation error over the seeds; its test error is reported.\n\n` +
+      `Features: the source model's penultimate layer (${ARCH} ×${cfg.width}, ${recs.find((r) => r.kind === 'similarity').targets[0].dim}-d) on every MNIST 0–4 training image and on each target's ${cfg.perClass}-per-class training images; class means, class-fraction weights, Euclidean ground distance, exact EMD (@ft/hparams \`domainSimilarity\`, γ = 0.01). exp(−0.01·EMD) saturates near 1 for features this small, so the ranking is what counts. The optimal η' is the grid configuration with the lowest mean validation error over the seeds; its test error is reported. The parabola vertex refines it: the vertex, in log η', of the parabola through the lowest mean validation error over η' (momenta and seeds pooled) and its two neighbours.\n\n` +
       markdownTable(simRows, [
         { key: 'rank', header: 'rank (most similar first)', align: 'right' },
         { key: 'target', header: 'target' },
         { key: 'emd', header: 'EMD', align: 'right' },
         { key: 'sim', header: 'exp(−0.01·EMD)', align: 'right' },
         { key: 'elr', header: "optimal η' (validation)", align: 'right' },
+        { key: 'vertex', header: "parabola vertex η'", align: 'right' },
         { key: 'chosen', header: 'chosen configuration' },
         { key: 'test', header: 'test error (%)', align: 'right' },
       ]),
@@ -508,7 +512,7 @@ export function liSection(records, _ctx = {}) {
           { key: 'evidence', header: 'evidence' },
         ],
       ) +
-      `\n\nVerdict rules: (1) reproduced when, for every target, the two momenta differ at equal η' by less than half as much as at equal η; (2) reproduced when the EMD ranking is as expected and the optimal η' of the similar target is smaller on the mean and on every seed, away from the grid edge; (3) reproduced when m = 0 is better on the similar target and m = 0.9 on the dissimilar one, each by more than 2 SE (partly when only m = 0 on the similar target holds, or both hold within 2 SE; not when m = 0 loses on the similar target); (4) reproduced when |L2-SP − L2| on the dissimilar target is within max(2 SE, 0.5 pp) (partly when L2 is clearly better there, not when L2-SP is); (5) reproduced when the test errors over tfjs momenta ≥ 0.9 span at most max(2 × the largest seed std, 1 pp). With ${cfg.seeds.length} seed(s) the SEs are rough.`,
+      `\n\nVerdict rules: (1) reproduced when, for every target, the two momenta differ at equal η' by less than half as much as at equal η; (2) reproduced when the EMD ranking is as expected and the optimal η' of the similar target is smaller on the mean and on every seed, away from the grid edge (partly when only the mean holds, or when the grid argmins tie and the parabola vertex is smaller); (3) reproduced when m = 0 is better on the similar target and m = 0.9 on the dissimilar one, each by more than 2 SE (partly when only m = 0 on the similar target holds, or both hold within 2 SE; not when m = 0 loses on the similar target); (4) reproduced when |L2-SP − L2| on the dissimilar target is within max(2 SE, 0.5 pp) (partly when L2 is clearly better there, not when L2-SP is); (5) reproduced when the test errors over tfjs momenta ≥ 0.9 span at most max(2 × the largest seed std, 1 pp). With ${cfg.seeds.length} seed(s) the SEs are rough.`,
   );
 
   const total = setup.totalMs ? ` in ${(setup.totalMs / 60000).toFixed(1)} min` : '';

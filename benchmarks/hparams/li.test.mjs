@@ -3,6 +3,7 @@ import { liConfig, liSection } from './li.mjs';
 import {
   elrCurves,
   elrOf,
+  elrVertex,
   groupConfigs,
   liClaims,
   onGridEdge,
@@ -122,6 +123,15 @@ describe('li-analysis helpers', () => {
     const opt = optimalElr(recs);
     expect(opt.map((x) => x.elr)).toEqual([0.01, 0.5]);
     expect(opt.some((x) => x.edge)).toBe(false);
+  });
+
+  it("refines the optimal η' with a parabola vertex, none on the grid edge", () => {
+    const curves = elrCurves(synthetic({ opt: { 'mnist-5-9': 0.02, 'fmnist-0-4': 5 } }));
+    const v = elrVertex(curves, 'mnist-5-9');
+    expect(v.argmin).toBe(0.01);
+    expect(v.vertex).toBeCloseTo(0.02, 6); // the error is exactly quadratic in log10 η'
+    expect(v.edge).toBe(false);
+    expect(elrVertex(curves, 'fmnist-0-4')).toMatchObject({ argmin: 1, edge: true, vertex: null });
   });
 
   it("gives all five claims 'reproduced' on data built to follow the paper", () => {
