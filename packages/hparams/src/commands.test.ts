@@ -2,6 +2,18 @@ import { commandContext } from '@ft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { commands } from './commands.js';
 
+describe('ft hparams commands', () => {
+  it('mounts elr, search, show and similarity, each with examples', () => {
+    expect(commands.map((c) => `${c.group} ${c.name}`)).toEqual([
+      'hparams elr',
+      'hparams search',
+      'hparams show',
+      'hparams similarity',
+    ]);
+    for (const c of commands) expect(c.examples?.length, c.name).toBeGreaterThan(0);
+  });
+});
+
 describe('ft hparams elr', () => {
   const elr = commands.find((c) => c.name === 'elr');
 

@@ -131,10 +131,17 @@ describe('ft hparams search in several processes', () => {
       ['hparams', 'search', '--objective', SLOW, '--study', 's', '--storage', journal, '--n-trials', '100'],
       { SLOW_MS: '500' },
     );
-    // Wait until trial 0 finished, so trial 1 is running when the signal comes.
+    // Wait until the journal shows trial 1 running, so the signal comes in the middle of a trial.
     const t0 = Date.now();
-    while (!/^trial 0: /m.test(run.stdout) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 100));
+    const watcher = journalFileStorage(journal);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      await watcher.sync();
+      const id = await watcher.getStudyIdFromName('s');
+      if (id !== null && watcher.getAllTrials(id, ['running']).some((t) => t.number >= 1)) break;
+      if (Date.now() - t0 > 60_000) throw new Error(`no trial 1 running after 60 s: ${run.stderr}`);
+    }
+    await watcher.close();
     run.proc.kill('SIGINT');
     expect(await run.exited).toBe(130);
     expect(run.stderr).toMatch(/\[INTERRUPTED\]/);

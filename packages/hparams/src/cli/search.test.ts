@@ -134,15 +134,32 @@ describe('ft hparams search', () => {
     process.env.SLOW_MS = '150';
     try {
       const t = ctx({ objective: fx('slow.mjs'), study: 't', storage: 'memory', timeout: 0.4 });
+      const t0 = Date.now();
       const r = await runSearch(t.ctx);
-      expect(r.nTrials).toBeGreaterThanOrEqual(2);
-      expect(r.nTrials).toBeLessThanOrEqual(5);
+      // No trial starts after 0.4 s and each takes >= 150 ms: 1 to 3 trials, all complete.
+      expect(r.nTrials).toBeGreaterThanOrEqual(1);
+      expect(r.nTrials).toBeLessThanOrEqual(3);
+      expect(r.nComplete).toBe(r.nTrials);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(150 * r.nTrials);
 
+      // Abort while trial 1 is running (seen in the journal by another reader): it still completes, none follows.
       const storage = join(dir, 'abort.log');
       const ac = new AbortController();
       const a = ctx({ objective: fx('slow.mjs'), study: 'a', storage, 'n-trials': 100 }, { signal: ac.signal });
-      setTimeout(() => ac.abort(new Error('SIGINT')), 400);
-      const e = await failure(search.run(a.ctx));
+      const watcher = journalFileStorage(storage);
+      const running = search.run(a.ctx);
+      const watch = async () => {
+        for (let i = 0; i < 3000; i++) {
+          await new Promise((res) => setTimeout(res, 10));
+          await watcher.sync();
+          const id = await watcher.getStudyIdFromName('a');
+          if (id !== null && watcher.getAllTrials(id, ['running']).some((x) => x.number >= 1)) return;
+        }
+      };
+      await watch();
+      ac.abort(new Error('SIGINT'));
+      await watcher.close();
+      const e = await failure(running);
       expect(e.code).toBe('ABORTED');
       expect(a.lines.at(-1)).toMatch(/stopped; study 'a' keeps its \d+ trials/);
       const s = journalFileStorage(storage);
@@ -208,6 +225,28 @@ describe('ft hparams search', () => {
       expect(t.value).toBeCloseTo((x - 2) ** 2 + (y + 1) ** 2, 12);
     }
     await s.close();
+  }, 60_000);
+
+  it('--pruner median prunes trials worse than the median at a step (trials in child processes)', async () => {
+    const p = ctx(
+      {
+        objective: fx('pruned.mjs'),
+        study: 'p',
+        storage: 'memory',
+        'n-trials': 12,
+        sampler: 'random',
+        pruner: 'median',
+        isolate: 'process',
+      },
+      { seed: 5 },
+    );
+    const r = await runSearch(p.ctx);
+    expect(r.nTrials).toBe(12);
+    expect(r.nPruned).toBeGreaterThan(0);
+    expect(r.nComplete + r.nPruned).toBe(12);
+    expect(p.lines.filter((l) => / → pruned \(/.test(l))).toHaveLength(r.nPruned);
+    // MedianPruner's 5 startup trials are never pruned.
+    for (let n = 0; n < 5; n++) expect(p.lines.find((l) => l.startsWith(`trial ${n}:`))).not.toMatch(/pruned/);
   }, 60_000);
 
   it('maps the sampler and pruner names to the engine classes', () => {
