@@ -10,6 +10,7 @@ import type { CommandContext } from '@ft/core';
 import { FtError } from '@ft/core';
 import { commandContext } from '@ft/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REDIS_SERVER, startRedisServer } from '../../test/redis-server.js';
 import { MedianPruner } from '../engine/pruners/percentile.js';
 import { HyperbandPruner, SuccessiveHalvingPruner } from '../engine/pruners/successive-halving.js';
 import { GridSampler } from '../engine/samplers/grid.js';
@@ -248,6 +249,31 @@ describe('ft hparams search', () => {
     // MedianPruner's 5 startup trials are never pruned.
     for (let n = 0; n < 5; n++) expect(p.lines.find((l) => l.startsWith(`trial ${n}:`))).not.toMatch(/pruned/);
   }, 60_000);
+
+  it.skipIf(!REDIS_SERVER)('a redis://host:port/db storage holds the study across runs', async () => {
+    const server = await startRedisServer();
+    try {
+      const args = { objective: fx('quadratic.mjs'), study: 'r', storage: `${server.url}/2`, 'n-trials': 3 };
+      const first = await runSearch(ctx(args, { seed: 1 }).ctx);
+      const second = await runSearch(ctx(args, { seed: 2 }).ctx);
+      expect(first).toMatchObject({ nTrials: 3, nComplete: 3 });
+      expect(second).toMatchObject({ nTrials: 6, nComplete: 6 });
+      expect(second.bestValue as number).toBeLessThanOrEqual(first.bestValue as number);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an unreachable Redis is a STORAGE_UNREACHABLE error within seconds', async () => {
+    const t0 = Date.now();
+    const e = await failure(
+      search.run(
+        ctx({ objective: fx('quadratic.mjs'), study: 'u', storage: 'redis://127.0.0.1:1/0', 'n-trials': 1 }).ctx,
+      ),
+    );
+    expect(e.code).toBe('STORAGE_UNREACHABLE');
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  }, 30_000);
 
   it('maps the sampler and pruner names to the engine classes', () => {
     const mod = { path: 'm.mjs', searchSpace: { a: [1, 2] } };
