@@ -33,12 +33,12 @@ export function workersConfig(quick) {
     ? {
         sleep: { trials: 12, sleepMs: 100, repeats: 1 },
         transfer: { trials: 4, perClass: 10, valFraction: 0.3, epochs: 2, lr: [3e-3, 0.1] },
-        heartbeatMs: 1000,
+        heartbeat: { intervalMs: 1000, gracePeriodMs: 30_000 },
       }
     : {
         sleep: { trials: 40, sleepMs: 100, repeats: 3 },
         transfer: { trials: 12, perClass: 100, valFraction: 0.3, epochs: 3, lr: [3e-3, 0.1] },
-        heartbeatMs: 1000,
+        heartbeat: { intervalMs: 1000, gracePeriodMs: 30_000 },
       };
 }
 
@@ -124,14 +124,14 @@ async function measure({ url, prefix, objective, workers, params, cfg, seed, log
       (p) =>
         new Promise((resolve) => p.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() }))),
     );
+    const outs = procs.map(() => ({ buf: '' }));
     const ready = procs.map(
-      (p) =>
+      (p, i) =>
         new Promise((resolve, reject) => {
-          let buf = '';
           p.stdout.setEncoding('utf8');
           p.stdout.on('data', (d) => {
-            buf += d;
-            if (buf.includes('ready\n')) resolve(performance.now());
+            outs[i].buf += d;
+            if (outs[i].buf.includes('ready\n')) resolve(performance.now());
           });
           p.once('exit', (code) =>
             reject(new Error(`a ${objective} worker exited with code ${code} before it was ready`)),
@@ -148,6 +148,10 @@ async function measure({ url, prefix, objective, workers, params, cfg, seed, log
     for (const d of done) {
       if (d.code !== 0) throw new Error(`a ${objective} worker exited with ${d.signal ?? `code ${d.code}`}`);
     }
+    // CPU seconds the workers spent after the start (trials, journal, heartbeats), summed over workers.
+    const cpuSeconds = outs
+      .map((o) => Number(/^cpu (\S+)$/m.exec(o.buf)?.[1] ?? Number.NaN))
+      .reduce((a, x) => a + x, 0);
     await storage.sync();
     const trials = study.trials;
     const secs = trials
@@ -158,13 +162,16 @@ async function measure({ url, prefix, objective, workers, params, cfg, seed, log
       setupSeconds,
       nComplete: trials.filter((t) => t.state === 'complete').length,
       nTrials: trials.length,
+      nFail: trials.filter((t) => t.state === 'fail').length,
       trialSecondsMean: secs.reduce((a, x) => a + x, 0) / Math.max(1, secs.length),
       trialSecondsSum: secs.reduce((a, x) => a + x, 0),
+      cpuSeconds,
+      cpuSecondsPerTrial: cpuSeconds / Math.max(1, params.length),
       values: trials.map((t) => t.value),
       loadavg1: { before: load0, after: os.loadavg()[0] },
     };
     log(
-      `[workers] ${objective} seed ${seed}, ${workers} worker${workers > 1 ? 's' : ''}: ${rec.nComplete}/${params.length} trials in ${wallSeconds.toFixed(2)} s (mean trial ${rec.trialSecondsMean.toFixed(2)} s, setup ${setupSeconds.toFixed(1)} s, load ${load0.toFixed(1)})`,
+      `[workers] ${objective} seed ${seed}, ${workers} worker${workers > 1 ? 's' : ''}: ${rec.nComplete}/${params.length} trials in ${wallSeconds.toFixed(2)} s (mean trial ${rec.trialSecondsMean.toFixed(2)} s, CPU ${rec.cpuSecondsPerTrial.toFixed(2)} s/trial, setup ${setupSeconds.toFixed(1)} s, load ${load0.toFixed(1)})`,
     );
     return rec;
   } finally {
@@ -190,7 +197,7 @@ export async function runWorkers(ctx) {
     cores: os.availableParallelism?.() ?? os.cpus().length,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     backend: backend.name,
-    heartbeatMs: cfg.heartbeatMs,
+    heartbeat: cfg.heartbeat,
   };
   let run = 0;
   try {
@@ -292,7 +299,7 @@ async function worker(spec) {
     storage,
     studyName: 'workers',
     sampler: new RandomSampler({ seed: process.pid }),
-    heartbeat: { intervalMs: cfg.heartbeatMs },
+    heartbeat: cfg.heartbeat,
     retryFailedTrials: 1,
   });
   process.stdout.write('ready\n');
@@ -304,6 +311,7 @@ async function worker(spec) {
       if (buf.includes('go\n')) resolve();
     });
   });
+  const cpu0 = process.cpuUsage();
   for (;;) {
     const trial = await study.claimWaitingTrial();
     if (!trial) {
@@ -318,8 +326,15 @@ async function worker(spec) {
       process.stderr.write(`[workers] trial ${trial.number} failed: ${e?.message ?? e}\n`);
       result = { state: 'fail' };
     }
-    await study.tell(trial, result);
+    try {
+      await study.tell(trial, result);
+    } catch (e) {
+      // Failed as stale by another worker meanwhile (its heartbeat came late): the retry reruns it.
+      process.stderr.write(`[workers] trial ${trial.number}: ${e?.message ?? e}\n`);
+    }
   }
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`cpu ${(cpu.user + cpu.system) / 1e6}\n`);
   await storage.close();
 }
 
@@ -360,9 +375,12 @@ export function workersSection(records) {
       const ideal = objective === 'sleep' ? rs[0].idealSeconds : null;
       const overheadMs = ideal === null ? null : ((wall - ideal) * 1000 * w) / rs[0].trials;
       const load = median(rs.map((r) => r.loadavg1.before));
-      stats[`${objective}-${w}`] = { wall, speedup, trialS, ideal, overheadMs, load, n: rs.length };
+      const cpuS = rs.every((r) => Number.isFinite(r.cpuSecondsPerTrial))
+        ? median(rs.map((r) => r.cpuSecondsPerTrial))
+        : null;
+      stats[`${objective}-${w}`] = { wall, speedup, trialS, ideal, overheadMs, load, cpuS, n: rs.length };
       rows.push(
-        `| ${objective === 'sleep' ? `sleep ${rs[0].sleepMs} ms` : `transfer (full FT, ${rs[0].transfer.perClass}/class, ${rs[0].transfer.epochs} ep)`} | ${rs[0].trials} | ${w} | ${rs.length} | ${fmt(wall)} | ${fmt(ideal)} | ${fmt(speedup)}× | ${w}× | ${fmt(trialS)} | ${fmt(overheadMs, 0)} | ${fmt(load, 1)} |`,
+        `| ${objective === 'sleep' ? `sleep ${rs[0].sleepMs} ms` : `transfer (full FT, ${rs[0].transfer.perClass}/class, ${rs[0].transfer.epochs} ep)`} | ${rs[0].trials} | ${w} | ${rs.length} | ${fmt(wall)} | ${fmt(ideal)} | ${fmt(speedup)}× | ${w}× | ${fmt(trialS)} | ${fmt(cpuS)} | ${fmt(overheadMs, 0)} | ${fmt(load, 1)} |`,
       );
     }
   }
@@ -375,7 +393,7 @@ export function workersSection(records) {
   }
   if (s('transfer-1') && s('transfer-2')) {
     verdict.push(
-      `real fine-tuning trials on ${cores} cores: 2 workers ${fmt(s('transfer-2').speedup)}×, 4 workers ${s('transfer-4') ? `${fmt(s('transfer-4').speedup)}×` : '–'} against 1; with ${cores} cores and one native thread per worker, more than ${cores} workers cannot go faster, and the mean trial time grows from ${fmt(s('transfer-1').trialS)} s (1 worker) to ${s('transfer-4') ? fmt(s('transfer-4').trialS) : '–'} s (4 workers) as they share the CPU`,
+      `real fine-tuning trials on ${cores} cores: 2 workers ${fmt(s('transfer-2').speedup)}×, 4 workers ${s('transfer-4') ? `${fmt(s('transfer-4').speedup)}×` : '–'} against 1; with ${cores} cores and one native thread per worker, more than ${cores} workers cannot go faster, and the mean trial time grows from ${fmt(s('transfer-1').trialS)} s (1 worker) to ${s('transfer-4') ? fmt(s('transfer-4').trialS) : '–'} s (4 workers) as they share the CPU${s('transfer-1').cpuS !== null && s('transfer-4')?.cpuS != null ? ` (CPU per trial ${fmt(s('transfer-1').cpuS)} s with 1 worker, ${fmt(s('transfer-4').cpuS)} s with 4)` : ''}`,
     );
   }
   const tLoads = recs.filter((r) => r.objective === 'transfer').map((r) => r.loadavg1.before);
@@ -395,12 +413,12 @@ export function workersSection(records) {
   const markdown = [
     '## Workers on one Redis journal',
     '',
-    `1, 2 and 4 worker processes share one study through one Optuna journal in Redis (a fresh journal per run) and drain the same ${sl ? sl.trials : '?'} (sleep) or ${t ? t.trials : '?'} (transfer) enqueued trials, so every row does the same work. Heartbeats are on (every ${recs[0].heartbeatMs} ms). The clock starts when every worker has loaded its data and model and stops when the last one exits. Wall times are medians over the repeats; the speed-up is the median wall time of 1 worker over that of n.`,
+    `1, 2 and 4 worker processes share one study through one Optuna journal in Redis (a fresh journal per run) and drain the same ${sl ? sl.trials : '?'} (sleep) or ${t ? t.trials : '?'} (transfer) enqueued trials, so every row does the same work. Heartbeats are on (every ${recs[0].heartbeat?.intervalMs ?? recs[0].heartbeatMs} ms, grace ${(recs[0].heartbeat?.gracePeriodMs ?? 2 * recs[0].heartbeatMs) / 1000} s: the heartbeat timer shares the event loop with the training, which a loaded machine can stall for seconds). The clock starts when every worker has loaded its data and model and stops when the last one exits. Wall times are medians over the repeats; the speed-up is the median wall time of 1 worker over that of n.`,
     '',
-    `This machine has **${cores} cores** (${recs[0].cpu}, backend ${recs[0].backend}, one native thread per worker). The sleep-bound objective needs no CPU, so its rows measure the engine alone against the ideal linear speed-up (ideal wall time = trials × sleep / workers; overhead = the time beyond it, per trial and worker, the workers' last poll and exit included); the transfer rows add the CPU limit: past ${cores} workers they can only share the cores. "Load before" is the machine's 1-minute load average when a run started (median over repeats): other processes on the machine take cores from the workers.`,
+    `This machine has **${cores} cores** (${recs[0].cpu}, backend ${recs[0].backend}, one native thread per worker). The sleep-bound objective needs no CPU, so its rows measure the engine alone against the ideal linear speed-up (ideal wall time = trials × sleep / workers; overhead = the time beyond it, per trial and worker, the workers' last poll and exit included); the transfer rows add the CPU limit: past ${cores} workers they can only share the cores. "CPU / trial" is the CPU time the workers spent after the start (user + system, all workers) over the trials: when it stays flat while the mean trial time grows, the trials waited for a core rather than did more work. "Load before" is the machine's 1-minute load average when a run started (median over repeats): other processes on the machine take cores from the workers.`,
     '',
-    '| objective | trials | workers | repeats | wall (s) | ideal (s) | speed-up | ideal | mean trial (s) | overhead / trial (ms) | load before |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| objective | trials | workers | repeats | wall (s) | ideal (s) | speed-up | ideal | mean trial (s) | CPU / trial (s) | overhead / trial (ms) | load before |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     ...verdict.map((v) => `- ${v}`),

@@ -10,11 +10,12 @@ const rec = (objective, workers, repeat, wallSeconds, extra = {}) => ({
   cores: 2,
   cpu: 'test cpu',
   backend: 'cpu',
-  heartbeatMs: 1000,
+  heartbeat: { intervalMs: 1000, gracePeriodMs: 30000 },
   trials: objective === 'sleep' ? 40 : 12,
   sleepMs: 100,
   idealSeconds: objective === 'sleep' ? 4 / workers : undefined,
   trialSecondsMean: 0.1 * workers,
+  cpuSecondsPerTrial: 0.05 * workers,
   loadavg1: { before: 0.2, after: 0.3 },
   transfer: { perClass: 100, epochs: 3 },
   ...extra,
@@ -39,13 +40,14 @@ describe('workersSection', () => {
     const { markdown, verdict, cuts } = workersSection(records);
     expect(markdown).toMatch(/^## Workers on one Redis journal/);
     // sleep: medians 4.4, 2.1, 1.2 → speed-ups 1, 2.10, 3.67; overhead (wall − ideal) × workers / trials in ms.
-    expect(markdown).toContain('| sleep 100 ms | 40 | 1 | 3 | 4.40 | 4.00 | 1.00× | 1× | 0.10 | 10 | 0.2 |');
-    expect(markdown).toContain('| sleep 100 ms | 40 | 2 | 3 | 2.10 | 2.00 | 2.10× | 2× | 0.20 | 5 | 0.2 |');
-    expect(markdown).toContain('| sleep 100 ms | 40 | 4 | 3 | 1.20 | 1.00 | 3.67× | 4× | 0.40 | 20 | 0.2 |');
+    expect(markdown).toContain('| sleep 100 ms | 40 | 1 | 3 | 4.40 | 4.00 | 1.00× | 1× | 0.10 | 0.05 | 10 | 0.2 |');
+    expect(markdown).toContain('| sleep 100 ms | 40 | 2 | 3 | 2.10 | 2.00 | 2.10× | 2× | 0.20 | 0.10 | 5 | 0.2 |');
+    expect(markdown).toContain('| sleep 100 ms | 40 | 4 | 3 | 1.20 | 1.00 | 3.67× | 4× | 0.40 | 0.20 | 20 | 0.2 |');
     expect(markdown).toContain('| 12 | 2 | 1 | 12.50 | – | 1.60× | 2× |');
     expect(markdown).toContain('| 12 | 4 | 1 | 16.00 | – | 1.25× | 4× |');
     expect(verdict[0]).toMatch(/2 workers 2\.10×, 4 workers 3\.67×/);
     expect(verdict[1]).toMatch(/2 workers 1\.60×, 4 workers 1\.25×/);
+    expect(verdict[1]).toMatch(/CPU per trial 0\.05 s with 1 worker, 0\.20 s with 4/);
     expect(verdict).toHaveLength(2); // an idle machine: no shared-machine caveat
     expect(cuts[0]).toMatch(/100 labels\/class, 3 epochs, 12 trials, 1 repeat/);
   });

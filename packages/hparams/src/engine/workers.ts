@@ -32,7 +32,12 @@ export const LEAKED_TENSORS_ATTR = 'ft:leaked_tensors';
 export interface HeartbeatOptions {
   /** How often a running trial rewrites its heartbeat, in ms. */
   readonly intervalMs: number;
-  /** How old a heartbeat may get before another worker fails the trial, in ms (default 2 × intervalMs, as Optuna). */
+  /**
+   * How old a heartbeat may get before another worker fails the trial, in ms (default 2 × intervalMs, as Optuna).
+   * Optuna beats from a thread of its own; here the timer shares the event loop with the objective, and a loaded
+   * machine stretches every synchronous tfjs call: on a 2-core machine at load 7, 4 workers training in process saw
+   * beats more than 2 s late. Give in-process training a grace of tens of seconds.
+   */
   readonly gracePeriodMs?: number;
 }
 
