@@ -6,7 +6,7 @@
 // an SVG plot and the raw JSON-lines records (fixed LRs: transfer/records.jsonl; tuned LRs: transfer/tuned.jsonl).
 //
 //   node benchmarks/transfer/run.mjs [--quick] [--seeds 0,1,2] [--budgets 10,100,all] [--arch resnet8]
-//                                    [--rerun-fixed 10,100|all|none] [--tune-budgets 10,100] [--tune-trials 6]
+//                                    [--rerun-fixed 10,100|all|none] [--tune-budgets 10,100] [--tune-arms full,scratch] [--tune-trials 4]
 //
 // The fixed-LR runs are read from transfer/records.jsonl (those of the budgets in --rerun-fixed are run again and
 // replaced); the tuned arms run for --tune-budgets (the all-labels budget keeps its fixed LRs).
@@ -71,9 +71,9 @@ const log = (m) => process.stderr.write(`${m}\n`);
 const list = (s) => (s ?? '').split(',').filter((x) => x && x !== 'none');
 const tune = {
   budgets: list(args['tune-budgets'] ?? '10,100'),
-  arms: list(args['tune-arms'] ?? TRANSFER_METHODS.join(',')),
-  trials: Number(args['tune-trials'] ?? (quick ? 2 : 6)),
-  startup: Number(args['tune-startup'] ?? (quick ? 1 : 3)),
+  arms: list(args['tune-arms'] ?? 'full,scratch'),
+  trials: Number(args['tune-trials'] ?? (quick ? 2 : 4)),
+  startup: Number(args['tune-startup'] ?? (quick ? 1 : 2)),
   lrRange: args['lr-range'].split(',').map(Number),
   valFraction: Number(args['val-fraction']),
   maxSteps: args['tune-max-steps'] ? Number(args['tune-max-steps']) : quick ? 20 : undefined,
@@ -181,9 +181,9 @@ if (!fromRecords) {
   if (slow && !cuts.some((c) => c.includes('steps'))) cuts.push('fine-tuning runs capped at 10 optimizer steps');
 
   // ---- tuned-LR runs: TPE on a validation split of the labelled budget, then a run on the whole budget ----------
-  for (const budget of tune.budgets) {
-    if (budget === 'all') throw new Error('--tune-budgets: the all-labels budget is not tuned (too costly)');
-    for (const seed of seeds) {
+  if (tune.budgets.includes('all')) throw new Error('--tune-budgets: the all-labels budget is not tuned (too costly)');
+  for (const seed of seeds) {
+    for (const budget of tune.budgets) {
       const labelled = labelledBudget(fmTrain, Number(budget), seed);
       const { fit, val } = carveValidation(labelled, { valFraction: tune.valFraction, seed });
       for (const method of tune.arms) {
@@ -249,6 +249,8 @@ if (!fromRecords) {
           }),
         );
         disposeRun(r.model, source);
+        // written as it goes, so an interrupted run leaves what it finished for --from-records
+        if (!quick) await writeResults(tunedPath, tuned);
       }
     }
   }
@@ -407,9 +409,10 @@ const fullVsScratchLr = tunedBudgets
   .filter((b) => tunedRecs(b, 'full').length && tunedRecs(b, 'scratch').length)
   .map((b) => chosenLr(b, 'full') / chosenLr(b, 'scratch'));
 const tuneSetup = tuned[0]?.extra;
+const untunedArms = TRANSFER_METHODS.filter((m) => !tuned.some((r) => r.arm === `${m}-tuned`));
 if (tuned.length && !cuts.some((c) => c.startsWith('tuning:'))) {
   cuts.push(
-    `tuning: ${tuneSetup.nTrials} TPE trials per arm (${tuneSetup.nStartupTrials} random startup trials, Optuna's default is 10), LR only; the all-labels budget keeps its fixed LRs (tuning it would cost ${tuneSetup.nTrials + 1} runs of ~5 minutes per arm and seed)`,
+    `tuning: ${tuneSetup.nTrials} TPE trials per arm (${tuneSetup.nStartupTrials} random startup trials, Optuna's default is 10), LR only${untunedArms.length ? `; ${untunedArms.join(' and ')} keep${untunedArms.length === 1 ? 's' : ''} ${untunedArms.length === 1 ? 'its' : 'their'} fixed LR` : ''}; the all-labels budget keeps its fixed LRs (tuning it would cost ${tuneSetup.nTrials + 1} runs of ~5 minutes per arm and seed) — sized to fit the time left on 2 cores shared with other jobs`,
   );
 }
 const readingTuned = tuned.length
