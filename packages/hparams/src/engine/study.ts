@@ -513,11 +513,7 @@ export class Study {
       try {
         const v = await objective(trial);
         if (typeof v !== 'number') {
-          this.storage.setTrialSystemAttr(
-            trial.trialId,
-            FAIL_REASON,
-            `the objective returned ${typeof v}, not a number`,
-          );
+          this.noteOnTrial(trial.trialId, FAIL_REASON, `the objective returned ${typeof v}, not a number`);
           result = { state: 'fail' };
         } else {
           result = v;
@@ -526,7 +522,7 @@ export class Study {
         if (err instanceof TrialPruned) {
           result = { state: 'pruned' };
         } else {
-          this.storage.setTrialSystemAttr(
+          this.noteOnTrial(
             trial.trialId,
             FAIL_REASON,
             err instanceof Error ? `${err.name}: ${err.message}` : String(err),
@@ -549,22 +545,23 @@ export class Study {
     this.stopRequested = false;
   }
 
+  /** Sets a system attribute of a trial, unless another worker finished the trial meanwhile (then tell reports it). */
+  private noteOnTrial(trialId: number, key: string, value: unknown): void {
+    try {
+      this.storage.setTrialSystemAttr(trialId, key, value);
+    } catch (e) {
+      if (!(e instanceof InvalidArgumentError) || !isFinished(this.storage.getTrial(trialId).state)) throw e;
+    }
+  }
+
   /** Compares the tensor count with the one before the trial; warns, or fails the trial, when it grew. */
   private checkLeak(trial: Trial, before: number, result: TellResult): TellResult {
     const after = tensorCount();
     if (after === null || after <= before) return result;
     const err = new TrialTensorLeakError(trial.number, before, after);
-    try {
-      this.storage.setTrialSystemAttr(trial.trialId, LEAKED_TENSORS_ATTR, after - before);
-    } catch {
-      // finished meanwhile by another worker: nothing to record
-    }
+    this.noteOnTrial(trial.trialId, LEAKED_TENSORS_ATTR, after - before);
     if (this.workerOptions.checkTensorLeaks === 'error') {
-      try {
-        this.storage.setTrialSystemAttr(trial.trialId, FAIL_REASON, `${err.name}: ${err.message}`);
-      } catch {
-        // as above
-      }
+      this.noteOnTrial(trial.trialId, FAIL_REASON, `${err.name}: ${err.message}`);
       return { state: 'fail' };
     }
     process.emitWarning(err.message, { code: 'FT_TENSOR_LEAK' });

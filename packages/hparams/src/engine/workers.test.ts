@@ -168,6 +168,34 @@ describe('stale trials', () => {
     expect(await plain.failStaleTrials()).toEqual([]);
   });
 
+  it('optimize goes on when another worker failed its trial meanwhile (a late heartbeat), with a warning', async () => {
+    const storage = new InMemoryStorage();
+    const study = await createStudy({
+      storage,
+      heartbeat: { intervalMs: 50 },
+      sampler: new RandomSampler({ seed: 0 }),
+    });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await study.optimize(
+        async (t) => {
+          // What a worker that judged this trial stale does.
+          if (t.number === 0) await storage.setTrialStateValues(t.trialId, 'fail');
+          return t.suggestFloat('x', 0, 1);
+        },
+        { nTrials: 2 },
+      );
+      await sleep(10);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(study.trials.map((t) => t.state)).toEqual(['fail', 'complete']);
+    const taken = warnings.filter((w) => (w as Error & { code?: string }).code === 'FT_TRIAL_TAKEN');
+    expect(taken.map((w) => w.message)).toEqual([`study '${study.studyName}': trial 0 was finished by another worker`]);
+  });
+
   describe('on one journal file, two workers racing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hparams-stale-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
