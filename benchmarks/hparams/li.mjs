@@ -50,6 +50,7 @@ export function liConfig(quick) {
       batchSize: 64,
       seeds: [0],
       lrs: [0.1, 0.01, 0.001],
+      extendLrs: [0.2],
       momenta: [0, 0.9],
       // λ = 1e-4 only at these η (the Table-2 rows); λ = 0 everywhere
       wdAt: [0.01],
@@ -71,6 +72,8 @@ export function liConfig(quick) {
     batchSize: 64,
     seeds: [0, 1],
     lrs: [0.1, 0.05, 0.01, 0.005, 0.001, 0.0001],
+    // GRID EDGE: when a target's best η at some m is the grid's largest, these η are added for that m (both seeds)
+    extendLrs: [0.2, 0.5],
     momenta: [0, 0.9],
     wdAt: [0.01, 0.005],
     alphas: [0.1, 0.01, 0.001, 0.0001],
@@ -80,6 +83,7 @@ export function liConfig(quick) {
       'bnCnn3 at width 0.5 (16/32/64 channels) instead of 32/64/128: one 300-step run took 16–19 s at full width on the shared 2-core machine, 9–12 s at width 0.5',
       'λ = 1e-4 run only at η ∈ {0.01, 0.005} (the Table-2 rows); λ = 0 at every η (over 300 steps ηλ ≤ 1e-5 per step, so λ barely moves the weights)',
       "L2 vs L2-SP: η fixed at each target's best η for m = 0.9 from the grid (chosen on validation) instead of App. D's η grid; each arm gets the same 4 α values",
+      "grid extended above the spec's η range: where a target's best η at some m was the top η = 0.1 (a grid-edge choice, as in the first full run for both targets and both momenta), η ∈ {0.2, 0.5} were added for that m",
       'no momentum 0.99 and no scratch arm: the scratch half of claim 2 is not tested',
       'one source model (seed 0) and one draw of the labelled/validation images; the seeds change the head, the batch order and the crops',
     ],
@@ -153,11 +157,12 @@ export async function runLi(ctx) {
       }
     }
   }
+  const nExtend = seeds.length * TARGETS.length * cfg.momenta.length * (cfg.extendLrs?.length ?? 0); // at most
   const nL2 = seeds.length * TARGETS.length * 2 * cfg.alphas.length;
   // BN momenta in PyTorch terms → tfjs (m = 1 − m_pt)
   const bnMomenta = cfg.bnMomentaPt.map((pt) => round(bnMomentum.fromPytorch(pt)));
   const nBn = seeds.length * TARGETS.length * bnMomenta.filter((b) => b !== 0.9).length;
-  const total = grid.length + nL2 + nBn;
+  let total = grid.length + nExtend + nL2 + nBn;
   let done = 0;
   const one = async (kind, run) => {
     const r = await fineTune(src.weights, data.targets[run.target], {
@@ -185,6 +190,25 @@ export async function runLi(ctx) {
   };
   for (const run of grid) await one('grid', run);
 
+  // GRID EDGE: a best η (validation, mean over seeds) at the top of the grid gets the larger η of `extendLrs`
+  const topLr = Math.max(...cfg.lrs);
+  let extended = 0;
+  for (const { key } of TARGETS) {
+    for (const m of cfg.momenta) {
+      const best = selectBest(
+        groupConfigs(records.filter((r) => r.kind === 'grid' && r.target === key && r.momentum === m)),
+      );
+      if (best.cfg.lr !== topLr || best.diverged) continue;
+      log(`[li] grid edge: ${key} m ${m} chose the top η ${topLr}; adding η ${cfg.extendLrs.join(', ')}`);
+      for (const seed of seeds) {
+        for (const lr of cfg.extendLrs ?? []) {
+          await one('grid', { target: key, lr, momentum: m, wd: 0, seed, extension: true });
+          extended++;
+        }
+      }
+    }
+  }
+  total -= nExtend - extended;
   const gridRecs = records.filter((r) => r.kind === 'grid');
   for (const { key } of TARGETS) {
     // L2 vs L2-SP (App. D): m = 0.9, the target's best η at m = 0.9, each arm over the same α values
@@ -319,6 +343,15 @@ export async function writeLiPlots(records, dir) {
 
 const pct = (v, d = 1) => formatMeanStd(v, d, { scale: 100 });
 
+/** Which (target, m) got the grid-edge extension, for the text. */
+function extendedText(recs) {
+  const ext = recs.filter((r) => r.kind === 'grid' && r.extension);
+  if (!ext.length) return '';
+  const parts = [...new Set(ext.map((r) => `${targetLabel(r.target)} at m = ${r.momentum}`))];
+  const lrs = [...new Set(ext.map((r) => r.lr))].sort((a, b) => a - b);
+  return `; **grid edge**: the best η was the top η = 0.1 for ${parts.join(', ')}, so η ∈ {${lrs.join(', ')}} were added there`;
+}
+
 const CLAIM =
   "Li et al. (ICLR 2020) argue that fine-tuning's learning rate and momentum act through the effective learning rate η' = η/(1−m), and that the best η' depends on how similar the target is to the source: smaller for similar targets, so the common default (η 0.01, m 0.9) over-steps them and m = 0 looks better there. Once tuned, L2-SP brings little over plain L2 on dissimilar targets, and BN momentum at or above 0.9 (MXNet convention) barely matters.";
 
@@ -397,7 +430,7 @@ export function liSection(records, _ctx = {}) {
   const ovs = TARGETS.map(({ key }) => overlapStats(curves, key)).filter(Boolean);
   md.push(
     '## Li et al.: test error against the effective learning rate\n\n' +
-      `Grid: η ∈ {${cfg.lrs.join(', ')}} × m ∈ {${cfg.momenta.join(', ')}} × λ ∈ {0, 1e-4} (λ = 1e-4 only at η ∈ {${cfg.wdAt.join(', ')}}; where both were run, λ is chosen on validation); ${cfg.steps} steps of batch ${cfg.batchSize}, lr ×0.1 at 50 % and 83 %, pad-2 random crop, SGD (Nesterov when m > 0), ${cfg.seeds.length} seed(s). Test error (%) mean ± std over seeds; "div." marks diverged runs (scored at chance, 80 %).\n\n` +
+      `Grid: η ∈ {${cfg.lrs.join(', ')}} × m ∈ {${cfg.momenta.join(', ')}} × λ ∈ {0, 1e-4} (λ = 1e-4 only at η ∈ {${cfg.wdAt.join(', ')}}; where both were run, λ is chosen on validation)${extendedText(recs)}; ${cfg.steps} steps of batch ${cfg.batchSize}, lr ×0.1 at 50 % and 83 %, pad-2 random crop, SGD (Nesterov when m > 0), ${cfg.seeds.length} seed(s). Test error (%) mean ± std over seeds; "div." marks diverged runs (scored at chance, 80 %).\n\n` +
       markdownTable(elrRows, [
         { key: 'elr', header: "η'", align: 'right' },
         ...curves.map((c) => ({
