@@ -30,10 +30,11 @@ interface Run {
 
 const procs: ChildProcess[] = [];
 
-function ft(args: string[], env: Record<string, string> = {}): Run {
+function ft(args: string[], env: Record<string, string> = {}, { detached = false } = {}): Run {
   const proc = spawn(process.execPath, [FT, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
+    detached,
   });
   procs.push(proc);
   const run: Run = {
@@ -125,36 +126,51 @@ describe('ft hparams search in several processes', () => {
     expect(human.stdout).toMatch(/^best: trial \d+, value /m);
   }, 120_000);
 
-  it('SIGINT stops after the running trial: exit 130, every trial in the journal finished', async () => {
-    const journal = join(OUT, 'sigint.log');
-    const run = ft(
-      ['hparams', 'search', '--objective', SLOW, '--study', 's', '--storage', journal, '--n-trials', '100'],
-      { SLOW_MS: '500' },
-    );
-    // Wait until the journal shows trial 1 running, so the signal comes in the middle of a trial.
-    const t0 = Date.now();
-    const watcher = journalFileStorage(journal);
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 20));
-      await watcher.sync();
-      const id = await watcher.getStudyIdFromName('s');
-      if (id !== null && watcher.getAllTrials(id, ['running']).some((t) => t.number >= 1)) break;
-      if (Date.now() - t0 > 60_000) throw new Error(`no trial 1 running after 60 s: ${run.stderr}`);
-    }
-    await watcher.close();
-    run.proc.kill('SIGINT');
-    expect(await run.exited).toBe(130);
-    expect(run.stderr).toMatch(/\[INTERRUPTED\]/);
-    expect(run.stdout).toMatch(/stopped; study 's' keeps its \d+ trials/);
-    const storage = journalFileStorage(journal);
-    const study = await loadStudy({ storage, studyName: 's' });
-    expect(study.trials.length).toBeGreaterThanOrEqual(2);
-    expect(study.trials.length).toBeLessThan(100);
-    expect(study.trials.every((t) => t.state === 'complete')).toBe(true);
-    // The trial that was running when SIGINT came was logged as finished.
-    expect(trialNumbers(run.stdout)).toEqual(study.trials.map((t) => t.number));
-    await storage.close();
-  }, 120_000);
+  // A terminal's Ctrl-C signals the whole foreground process group: with --isolate process, the trial's child must not
+  // get it (it runs in its own group), so the running trial still finishes.
+  it.each([
+    { isolate: 'none', target: 'the process' },
+    { isolate: 'process', target: 'the process group, as Ctrl-C does' },
+  ])(
+    'SIGINT to $target stops after the running trial (--isolate $isolate): exit 130, every trial finished',
+    async ({ isolate }) => {
+      const journal = join(OUT, `sigint-${isolate}.log`);
+      const run = ft(
+        [
+          ...['hparams', 'search', '--objective', SLOW, '--study', 's', '--storage', journal, '--n-trials', '100'],
+          ...['--isolate', isolate],
+        ],
+        { SLOW_MS: '500' },
+        { detached: isolate === 'process' },
+      );
+      // Wait until the journal shows trial 1 running with its parameter set (with --isolate process, the child is up and
+      // has called suggestFloat), so the signal comes in the middle of a trial.
+      const t0 = Date.now();
+      const watcher = journalFileStorage(journal);
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 20));
+        await watcher.sync();
+        const id = await watcher.getStudyIdFromName('s');
+        if (id !== null && watcher.getAllTrials(id, ['running']).some((t) => t.number >= 1 && 'x' in t.params)) break;
+        if (Date.now() - t0 > 60_000) throw new Error(`no trial 1 running after 60 s: ${run.stderr}`);
+      }
+      await watcher.close();
+      if (isolate === 'process') process.kill(-(run.proc.pid as number), 'SIGINT');
+      else run.proc.kill('SIGINT');
+      expect(await run.exited).toBe(130);
+      expect(run.stderr).toMatch(/\[INTERRUPTED\]/);
+      expect(run.stdout).toMatch(/stopped; study 's' keeps its \d+ trials/);
+      const storage = journalFileStorage(journal);
+      const study = await loadStudy({ storage, studyName: 's' });
+      expect(study.trials.length).toBeGreaterThanOrEqual(2);
+      expect(study.trials.length).toBeLessThan(100);
+      expect(study.trials.every((t) => t.state === 'complete')).toBe(true);
+      // The trial that was running when SIGINT came was logged as finished.
+      expect(trialNumbers(run.stdout)).toEqual(study.trials.map((t) => t.number));
+      await storage.close();
+    },
+    120_000,
+  );
 
   it('bad flags exit 2 with a usage error; a module without a default export exits 1 with INVALID_ARGUMENT', async () => {
     const base = ['hparams', 'search', '--objective', SLOW, '--study', 'x', '--storage', 'memory'];

@@ -157,6 +157,9 @@ function runChildTrial(
       serialization: 'advanced', // structured clone: NaN, ±Infinity and undefined survive
       env: options.env ?? process.env,
       cwd: options.cwd,
+      // Its own process group: a terminal's Ctrl-C reaches the parent only, which then lets the running trial finish
+      // (or kills the child on abort). The child still exits when the parent dies (its IPC channel disconnects).
+      detached: true,
     });
     const tail = () => (stderr.length > tailChars ? `…${stderr.slice(-tailChars)}` : stderr).trimEnd();
     const withTail = (msg: string) => {

@@ -68,6 +68,29 @@ describe('Study.optimize', () => {
     expect([...(last?.intermediateValues.keys() ?? [])]).toEqual([0]);
   });
 
+  it("prunes on another copy's TrialPruned (the Symbol.for brand), not on a look-alike error", async () => {
+    // An objective module may resolve its own copy of @ft/hparams: its TrialPruned is another class with the brand.
+    class ForeignTrialPruned extends Error {
+      constructor() {
+        super('pruned by another copy');
+        this.name = 'TrialPruned';
+        Object.defineProperty(this, Symbol.for('@ft/hparams.TrialPruned'), { value: true });
+      }
+    }
+    const lookAlike = Object.assign(new Error('not a prune'), { name: 'TrialPruned' });
+    expect(new ForeignTrialPruned()).toBeInstanceOf(TrialPruned);
+    expect(lookAlike instanceof TrialPruned).toBe(false);
+    const study = await createStudy({ sampler: new RandomSampler() });
+    await study.optimize(
+      (t) => {
+        if (t.number === 0) throw new ForeignTrialPruned();
+        throw lookAlike;
+      },
+      { nTrials: 2 },
+    );
+    expect(study.trials.map((t) => t.state)).toEqual(['pruned', 'fail']);
+  });
+
   it('stops on timeoutMs and rejects with AbortedError on an aborted signal', async () => {
     const study = await createStudy({ sampler: new RandomSampler() });
     await study.optimize(

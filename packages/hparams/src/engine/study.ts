@@ -38,11 +38,23 @@ import {
   type WorkerOptions,
 } from './workers.js';
 
-/** Throw it from an objective to end the trial as pruned (Optuna's `TrialPruned`). */
+const TRIAL_PRUNED = Symbol.for('@ft/hparams.TrialPruned');
+
+/**
+ * Throw it from an objective to end the trial as pruned (Optuna's `TrialPruned`).
+ *
+ * `instanceof` works across copies of `@ft/hparams` (an objective module that resolves its own copy, or ESM and CJS
+ * builds in one process): the instance carries a `Symbol.for` brand, and `TrialPruned[Symbol.hasInstance]` tests it.
+ */
 export class TrialPruned extends Error {
   constructor(message = 'trial pruned') {
     super(message);
     this.name = 'TrialPruned';
+    Object.defineProperty(this, TRIAL_PRUNED, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TRIAL_PRUNED] === true;
   }
 }
 
