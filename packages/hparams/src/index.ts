@@ -32,6 +32,11 @@ export {
   type SuccessiveHalvingOptions,
   SuccessiveHalvingPruner,
 } from './engine/pruners/successive-halving.js';
+export {
+  type PrunableTrial,
+  type PruningCallbackOptions,
+  pruningCallback,
+} from './engine/pruning-callback.js';
 export { GridSampler } from './engine/samplers/grid.js';
 export { defaultWeights, type ParzenOptions } from './engine/samplers/parzen.js';
 export { RandomSampler } from './engine/samplers/random.js';
