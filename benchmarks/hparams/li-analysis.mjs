@@ -326,7 +326,7 @@ export function liClaims(records) {
   const opt = optimalElr(records);
   if (!sim || opt.length < 2) {
     claims.push({
-      claim: "2. The optimal η' is smaller for a more similar target",
+      claim: "2. The optimal η' is smaller for a more similar target (fine-tuning half; the scratch half was not run)",
       verdict: 'inconclusive',
       evidence: 'missing similarity or grid',
     });
@@ -355,9 +355,9 @@ export function liClaims(records) {
         ? `; parabola vertex of the pooled validation curve ${va.vertex} vs ${vb.vertex}`
         : '';
     claims.push({
-      claim: "2. The optimal η' is smaller for a more similar target",
+      claim: "2. The optimal η' is smaller for a more similar target (fine-tuning half; the scratch half was not run)",
       verdict,
-      evidence: `EMD ${s[a.target].emd.toFixed(2)} (${targetLabel(a.target)}) vs ${s[b.target].emd.toFixed(2)} (${targetLabel(b.target)})${simOrder ? '' : ' (similarity ranking not as expected)'}; η' chosen on validation ${a.elr} vs ${b.elr}${edge ? ' (a choice on the grid edge)' : ''}; per seed ${a.perSeed.map((x) => x.elr).join('/')} vs ${b.perSeed.map((x) => x.elr).join('/')}${vtxText}; the scratch half of the claim was not run`,
+      evidence: `EMD ${s[a.target].emd.toFixed(2)} (${targetLabel(a.target)}) vs ${s[b.target].emd.toFixed(2)} (${targetLabel(b.target)})${simOrder ? '' : ' (similarity ranking not as expected)'}; η' chosen on validation ${a.elr} vs ${b.elr}${edge ? ' (a choice on the grid edge)' : ''}; per seed ${a.perSeed.map((x) => x.elr).join('/')} vs ${b.perSeed.map((x) => x.elr).join('/')}${vtxText}`,
     });
   }
 
@@ -386,6 +386,12 @@ export function liClaims(records) {
           ? `; m = 0's penalty is smaller on the similar target (${pp(sA.meanDiff)} vs ${pp(dB.meanDiff)}), the paper's direction without the sign change`
           : `; m = 0's penalty is not smaller on the similar target`
         : '';
+    // the claim's premise: the default η' (0.01/(1−0.9) = 0.1) over-steps the similar target
+    const o3 = optimalElr(records);
+    const premise =
+      !simOk && o3.length && o3.every((o) => o.elr > 0.1)
+        ? `; the premise does not arise here: the optimal η' (${o3.map((o) => o.elr).join(' and ')}) exceeds the default's 0.1 on both targets, so the default under-steps both and m = 0 (η' 0.01) under-steps more`
+        : '';
     claims.push({
       claim: '3. At the default η, m = 0 wins on similar targets, m = 0.9 on dissimilar ones',
       verdict,
@@ -395,7 +401,9 @@ export function liClaims(records) {
             (x) =>
               `${targetLabel(x.target)}: m = 0 minus m = 0.9 = ${x.meanDiff >= 0 ? '+' : ''}${pp(x.meanDiff)} (m = 0 better in ${x.m0Wins}/${x.cells} cells; SE ${pp(x.se)})`,
           )
-          .join('; ') + relative,
+          .join('; ') +
+        relative +
+        premise,
     });
   }
 

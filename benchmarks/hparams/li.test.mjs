@@ -153,6 +153,13 @@ describe('li-analysis helpers', () => {
     expect(claims[0].verdict).toBe('reproduced');
   });
 
+  it("explains a failed claim 3 by the default under-stepping both targets when both optima exceed η' 0.1", () => {
+    const claims = liClaims(synthetic({ opt: { 'mnist-5-9': 0.5, 'fmnist-0-4': 1 } }));
+    expect(claims[2].verdict).toBe('not');
+    expect(claims[2].evidence).toContain("the optimal η' (0.5 and 1) exceeds the default's 0.1 on both targets");
+    expect(claims[1].verdict).toBe('partly'); // η' 1 is the top of the synthetic grid: an edge choice
+  });
+
   it("flags a grid-edge optimum as 'partly' at best", () => {
     const claims = liClaims(synthetic({ opt: { 'mnist-5-9': 0.01, 'fmnist-0-4': 5 } }));
     expect(optimalElr(synthetic({ opt: { 'mnist-5-9': 0.01, 'fmnist-0-4': 5 } }))[1]).toMatchObject({
