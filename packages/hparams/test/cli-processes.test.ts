@@ -7,16 +7,14 @@
  * with tsup's esbuild (as test/workers.test.ts does), so the test needs no build of @ft/hparams or @ft/cli; @ft/core
  * stays external and resolves to its dist (built first when missing).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStudy } from '../src/engine/study.js';
 import { journalFileStorage } from '../src/storage/journal-storage.js';
+import { bundleForTest, PKG } from './bundle.js';
 
-const PKG = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(PKG, 'node_modules', '.cache', `cli-test-${process.pid}`);
 const FT = join(OUT, 'ft.mjs');
 const SLOW = join(PKG, 'test/fixtures/cli/slow.mjs');
@@ -56,23 +54,7 @@ const lastJson = (s: string) => JSON.parse(s.trim().split('\n').at(-1) as string
 const trialNumbers = (stderr: string) => [...stderr.matchAll(/^trial (\d+): /gm)].map((m) => Number(m[1]));
 
 beforeAll(async () => {
-  if (!existsSync(join(PKG, '../core/dist/index.js'))) {
-    execFileSync('npx', ['tsup'], { cwd: join(PKG, '../core'), stdio: 'ignore' });
-  }
-  const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as {
-    build(options: Record<string, unknown>): Promise<unknown>;
-  };
-  mkdirSync(OUT, { recursive: true });
-  await esbuild.build({
-    entryPoints: [join(PKG, 'test/fixtures/cli/ft.ts')],
-    outfile: FT,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-  });
+  await bundleForTest('test/fixtures/cli/ft.ts', FT);
 }, 120_000);
 
 afterAll(() => {

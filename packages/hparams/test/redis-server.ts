@@ -11,7 +11,8 @@ export const REDIS_SERVER: string | undefined = (() => {
   }
 })();
 
-async function freePort(): Promise<number> {
+/** A free loopback port (nothing listens on it once this resolves). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -7,20 +7,18 @@
  * with esbuild (tsup's), so the test needs no build of @ft/hparams; @ft/core, ioredis and tfjs stay external and
  * resolve from this package's node_modules (core's dist, built first when missing).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudy, loadStudy } from '../src/engine/study.js';
 import { lastHeartbeat, retriedTrialNumber, retryHistory } from '../src/engine/workers.js';
 import { journalRedisStorage } from '../src/storage/journal-storage.js';
+import { bundleForTest, PKG } from './bundle.js';
 import { REDIS_SERVER, type RedisServer, startRedisServer } from './redis-server.js';
 
 if (!REDIS_SERVER) console.warn('worker tests skipped: redis-server is not installed (apt-get install redis-server)');
 
-const PKG = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(PKG, 'node_modules', '.cache', `workers-test-${process.pid}`);
 const TRIAL_MS = 300;
 
@@ -73,24 +71,7 @@ describe.skipIf(!REDIS_SERVER)('workers on one Redis journal', () => {
   const procs: ChildProcess[] = [];
   beforeAll(async () => {
     server = await startRedisServer();
-    if (!existsSync(join(PKG, '../core/dist/index.js'))) {
-      execFileSync('npx', ['tsup'], { cwd: join(PKG, '../core'), stdio: 'ignore' });
-    }
-    // tsup's esbuild (the repository's build tool), typed by what this test calls.
-    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as {
-      build(options: Record<string, unknown>): Promise<unknown>;
-    };
-    mkdirSync(OUT, { recursive: true });
-    await esbuild.build({
-      entryPoints: [join(PKG, 'test/fixtures/workers/worker.ts')],
-      outfile: join(OUT, 'worker.mjs'),
-      bundle: true,
-      packages: 'external',
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'error',
-    });
+    await bundleForTest('test/fixtures/workers/worker.ts', join(OUT, 'worker.mjs'));
   });
   afterAll(async () => {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');

@@ -1,25 +1,13 @@
-import { createServer } from 'node:net';
 import { FtError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../test/redis-server.js';
 import { createStudy } from '../engine/study.js';
 import { StorageUnreachableError } from './journal-redis.js';
 import { journalRedisStorage } from './journal-storage.js';
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe('an unreachable Redis', () => {
   it('gives a typed error naming the server within seconds, and gives the connection up', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const storage = journalRedisStorage(`redis://127.0.0.1:${port}/2`);
     const t0 = performance.now();
     const err = await createStudy({ storage, studyName: 's' }).catch((e) => e);
@@ -39,7 +27,7 @@ describe('an unreachable Redis', () => {
   });
 
   it('hides the password of the URL', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const storage = journalRedisStorage(`redis://user:secret@127.0.0.1:${port}`, { maxReconnects: 1 });
     const err = await storage.sync().catch((e) => e);
     expect(err).toBeInstanceOf(StorageUnreachableError);
