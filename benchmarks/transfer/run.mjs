@@ -390,7 +390,30 @@ const fixedCrossover = few.find((b) => mean(b, 'full') <= mean(b, 'scratch'));
 const tunedBudgets = few.filter((b) => TRANSFER_METHODS.some((m) => has(b, `${m}-tuned`)));
 const edges = tuned.filter((r) => r.extra.onEdge);
 const bothTuned = tunedBudgets.filter((b) => has(b, 'full-tuned') && has(b, 'scratch-tuned'));
-const fullWinsTuned = bothTuned.filter((b) => mean(b, 'full-tuned') > mean(b, 'scratch-tuned'));
+// Who leads, with 2 seed std of the larger spread as the noise floor.
+const leadOf = (b, f, sc) => {
+  const d = mean(b, f) - mean(b, sc);
+  const noise = 2 * Math.max(sd(b, f), sd(b, sc));
+  const pts = `${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)} points for full`;
+  return Math.abs(d) <= noise ? `a tie (${pts})` : d > 0 ? `full ahead (${pts})` : `scratch ahead (${pts})`;
+};
+const lead = (b) => leadOf(b, 'full-tuned', 'scratch-tuned');
+const fixedLead = (b) => leadOf(b, 'full', 'scratch');
+const ties = bothTuned.filter((b) => lead(b).startsWith('a tie'));
+// Tuned arms that ended below their fixed LR, with the seed whose choice cost most.
+const hurt = tunedBudgets.flatMap((b) =>
+  TRANSFER_METHODS.filter((m) => has(b, `${m}-tuned`) && has(b, m) && mean(b, `${m}-tuned`) < mean(b, m)).map((m) => {
+    const worst = tunedRecs(b, m).reduce((x, y) => (y.metrics.accuracy < x.metrics.accuracy ? y : x));
+    return {
+      method: m,
+      budget: b,
+      seed: worst.seed,
+      lr: worst.extra.lr,
+      acc: worst.metrics.accuracy,
+      valSize: worst.extra.valSize,
+    };
+  }),
+);
 const tunedEffect = tunedBudgets.flatMap((b) =>
   TRANSFER_METHODS.filter((m) => has(b, `${m}-tuned`) && has(b, m)).map((m) => {
     const d = mean(b, `${m}-tuned`) - mean(b, m);
@@ -405,9 +428,8 @@ const lrLines = tunedBudgets.map(
       .map((m) => `${m} ${chosenLr(b, m).toPrecision(2)} (fixed ${DEFAULT_TRANSFER_LR[m]})`)
       .join(', ')}`,
 );
-const fullVsScratchLr = tunedBudgets
-  .filter((b) => tunedRecs(b, 'full').length && tunedRecs(b, 'scratch').length)
-  .map((b) => chosenLr(b, 'full') / chosenLr(b, 'scratch'));
+const lrBudgets = tunedBudgets.filter((b) => tunedRecs(b, 'full').length && tunedRecs(b, 'scratch').length);
+const fullVsScratchLr = lrBudgets.map((b) => chosenLr(b, 'full') / chosenLr(b, 'scratch'));
 const tuneSetup = tuned[0]?.extra;
 const untunedArms = TRANSFER_METHODS.filter((m) => !tuned.some((r) => r.arm === `${m}-tuned`));
 if (tuned.length && !cuts.some((c) => c.startsWith('tuning:'))) {
@@ -421,22 +443,39 @@ const readingTuned = tuned.length
       `${tunedEffect.join(', ')} points against the LRs fixed in advance. With the tuned LRs, full fine-tuning minus scratch is ${tunedBudgets.map(gapText).join(', ')};`,
       bothTuned.length === 0
         ? ''
-        : fullWinsTuned.length === bothTuned.length
-          ? `so with both arms tuned, full fine-tuning beats scratch at ${bothTuned.join(' and ')} labels/class${fixedCrossover && bothTuned.includes(fixedCrossover) ? `: the fixed-LR crossover at ${fixedCrossover} labels/class came from the fixed learning rates` : ''}.`
-          : fullWinsTuned.length === 0
-            ? `so with both arms tuned, scratch matches or beats full fine-tuning at ${bothTuned.join(' and ')} labels/class${fixedCrossover !== smallest && bothTuned.includes(smallest) ? `, the smallest budget included: the fixed-LR advantage of fine-tuning at ${smallest} labels/class came from the fixed learning rates` : ''}.`
-            : `so with both arms tuned, full fine-tuning beats scratch at ${fullWinsTuned.join(' and ')} labels/class and scratch matches or wins at ${bothTuned.filter((b) => !fullWinsTuned.includes(b)).join(' and ')} labels/class${fixedCrossover && bothTuned.filter((b) => !fullWinsTuned.includes(b))[0] === fixedCrossover ? ', the same crossover as with the fixed LRs' : ''}.`,
+        : ties.length === bothTuned.length
+          ? `so with both arms tuned neither is ahead by more than 2 seed std at ${bothTuned.join(' or ')} labels/class, where the fixed LRs had ${bothTuned.map((b) => fixedLead(b)).join(' and ')}.`
+          : `so with both arms tuned: ${bothTuned.map((b) => `${b}/class ${lead(b)}`).join('; ')} (2 seed std as the noise floor); with the fixed LRs: ${bothTuned.map((b) => `${b}/class ${fixedLead(b)}`).join('; ')}.`,
+      ...hurt.map(
+        (h) =>
+          `Tuning lowered ${h.method} at ${h.budget}/class: with ${h.valSize} validation images the search chose LR ${h.lr.toPrecision(2)} on seed ${h.seed} (test accuracy ${(100 * h.acc).toFixed(1)}%), so the mean fell and its spread grew.`,
+      ),
       `The chosen peak LRs (geometric mean over seeds) are ${lrLines.join('; ')}.`,
       fullVsScratchLr.length
-        ? `Full fine-tuning's chosen LR is ${fullVsScratchLr.map((x) => `${x.toFixed(2)}×`).join(' and ')} scratch's at ${tunedBudgets.join(' and ')} labels/class` +
+        ? `Full fine-tuning's chosen LR is ${fullVsScratchLr.map((x, i) => `${x.toFixed(2)}× scratch's at ${lrBudgets[i]}/class`).join(' and ')} (the fixed LRs: ${(DEFAULT_TRANSFER_LR.full / DEFAULT_TRANSFER_LR.scratch).toFixed(2)}×). ` +
+          `Li et al. (ICLR 2020) predict that for a source domain far from the target the best fine-tuning LR approaches the from-scratch one; ` +
           (fullVsScratchLr.every((x) => x >= 0.5)
-            ? ', close to it, as Li et al. (ICLR 2020) predict for a source domain far from the target.'
-            : ', well below it; Li et al. (ICLR 2020) predict the two approach each other for distant domains, which these few trials do not show.')
+            ? 'these choices agree.'
+            : fullVsScratchLr.some((x) => x >= 0.5)
+              ? `the choices agree at ${lrBudgets.filter((_, i) => fullVsScratchLr[i] >= 0.5).join(' and ')} labels/class only.`
+              : 'these few trials do not show it.')
         : '',
       edges.length
         ? `On the range edge (within 5% of [${tuneSetup.lrRange.join(', ')}] in log scale): ${edges.map((r) => `${r.extra.tunedMethod} ${r.extra.budget}/class seed ${r.seed} (${r.extra.lr.toPrecision(2)})`).join(', ')}.`
         : `No chosen LR lies on the edge of the search range [${tuneSetup.lrRange.join(', ')}].`,
-      `With ${tuneSetup.nTrials} trials and ${tuneSetup.valSize} validation images per search the choice is noisy; the tuned numbers are a fairer baseline, not the best these arms can do.`,
+      `With ${tuneSetup.nTrials} trials and ${tunedBudgets
+        .map(
+          (b) =>
+            `${
+              tunedRecs(
+                b,
+                TRANSFER_METHODS.find((m) => tunedRecs(b, m).length),
+              )[0].extra.valSize
+            } (${b}/class)`,
+        )
+        .join(
+          ' or ',
+        )} validation images per search the choice is noisy; the tuned numbers are a fairer baseline, not the best these arms can do.`,
     ].join('\n')
   : '';
 const pageSeeds = [...new Set(all.map((r) => r.seed))].sort((a, b) => a - b);
@@ -481,8 +520,8 @@ const page = resultsPage({
     fullBeatsScratchAll
       ? 'Full fine-tuning beats scratch at every few-label budget.'
       : crossover === smallest
-        ? `Full fine-tuning does not beat scratch at any few-label budget (from ${crossover} labels/class on, scratch matches or wins).`
-        : `Full fine-tuning beats scratch only below ${crossover} labels/class; from ${crossover} labels/class on, scratch wins.`,
+        ? `Full fine-tuning does not beat scratch at any few-label budget; full minus scratch: ${few.map(gapText).join(', ')}.`
+        : `Full fine-tuning beats scratch only below ${crossover} labels/class; full minus scratch: ${few.map(gapText).join(', ')}.`,
     probeTrailsFull
       ? 'The linear probe trails full fine-tuning at every budget: digit features transfer poorly to clothing without adapting the backbone.'
       : 'The linear probe does not trail full fine-tuning everywhere.',
@@ -520,7 +559,7 @@ const page = resultsPage({
         `- Fixed peak LR: linear probe 0.1, full fine-tuning 0.01, scratch 0.05. Steps: ${args['few-epochs']} epochs over the labelled set (at least ${args['min-steps']} steps) for budgets; ${args['full-epochs']} epochs for all labels.`,
         ...(tuned.length
           ? [
-              `- Tuned peak LR: per method, budget and seed, a study of ${tuneSetup.nTrials} trials with @ft/hparams' \`TPESampler\` (seeded, ${tuneSetup.nStartupTrials} random startup trials) over a log-uniform LR in [${tuneSetup.lrRange.join(', ')}]; each trial is the same \`transferRun\` (same steps rule, same seed) trained on a stratified ${tuneSetup.fitSize}-image part of the labelled budget and scored by its error on the other ${tuneSetup.valSize} images. The best trial's LR is then trained on the whole labelled budget and scored on the test set once. Shared code: \`benchmarks/hparams/transfer-objective.mjs\`.`,
+              `- Tuned peak LR: per method, budget and seed, a study of ${tuneSetup.nTrials} trials with @ft/hparams' \`TPESampler\` (seeded, ${tuneSetup.nStartupTrials} random startup trials) over a log-uniform LR in [${tuneSetup.lrRange.join(', ')}]; each trial is the same \`transferRun\` (same steps rule, same seed) trained on a stratified ${Math.round(100 * (1 - tuneSetup.valSize / (tuneSetup.valSize + tuneSetup.fitSize)))}% of the labelled budget and scored by its error on the other ${Math.round((100 * tuneSetup.valSize) / (tuneSetup.valSize + tuneSetup.fitSize))}%. The sampler's seed is the run's seed, so the arms of one seed draw the same startup LRs. The best trial's LR is then trained on the whole labelled budget and scored on the test set once. Shared code: \`benchmarks/hparams/transfer-objective.mjs\`.`,
             ]
           : []),
         '- Linear probe: backbone weights and BN statistics frozen, new linear head on the `penultimate` (global-average-pooled) features. Full: new head, every layer trained, BN in training mode.',
