@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, isSlowBackend } from '@ft/core';
 import { createStudy, MedianPruner, NopPruner, RandomSampler, SuccessiveHalvingPruner, TPESampler } from '@ft/hparams';
 import { formatMeanStd, lineChartSvg, markdownTable, writeSvg } from '@ft/report';
+import { readJsonl, writeJsonl } from './jsonl.mjs';
 import {
   carveValidation,
   evaluateSnapshot,
@@ -417,11 +418,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const recordsPath = path.join(root, 'docs/results/hparams/engine.jsonl');
   let records;
   if (args['from-records']) {
-    records = fs
-      .readFileSync(recordsPath, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l));
+    records = readJsonl(recordsPath);
     await writeEnginePlots(records, path.dirname(recordsPath));
   } else {
     const backend = await initBackend();
@@ -437,8 +434,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     });
     log(`[engine] ${records.length} studies in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     if (!args.quick) {
-      fs.mkdirSync(path.dirname(recordsPath), { recursive: true });
-      fs.writeFileSync(recordsPath, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      writeJsonl(recordsPath, records);
       log(`[engine] wrote ${path.relative(root, recordsPath)} and the SVGs`);
     }
   }

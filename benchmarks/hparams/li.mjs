@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '@ft/core';
 import { bnMomentum, domainSimilarity, effectiveLr } from '@ft/hparams';
 import { barChartSvg, formatMeanStd, lineChartSvg, markdownTable, writeSvg } from '@ft/report';
+import { readJsonl, writeJsonl } from './jsonl.mjs';
 import {
   bnSummary,
   elrCurves,
@@ -581,11 +582,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const recordsPath = path.join(root, 'docs/results/hparams/li.jsonl');
   let records;
   if (args['from-records']) {
-    records = fs
-      .readFileSync(recordsPath, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l));
+    records = readJsonl(recordsPath);
     await writeLiPlots(records, path.dirname(recordsPath));
   } else {
     const backend = await initBackend();
@@ -601,8 +598,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       backend,
     });
     if (!args.quick) {
-      fs.mkdirSync(path.dirname(recordsPath), { recursive: true });
-      fs.writeFileSync(recordsPath, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      writeJsonl(recordsPath, records);
       log(`[li] wrote ${path.relative(root, recordsPath)} and the SVGs`);
     }
   }

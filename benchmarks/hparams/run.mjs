@@ -15,14 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@ft/core';
 import { machineInfo, resultsPage } from '@ft/report';
-import { engineSection, runEngine } from './engine.mjs';
-import { liSection, runLi } from './li.mjs';
+import { engineSection, runEngine, writeEnginePlots } from './engine.mjs';
+import { readJsonl, writeJsonl } from './jsonl.mjs';
+import { liSection, runLi, writeLiPlots } from './li.mjs';
 import { runWorkers, workersSection } from './workers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PARTS = {
-  li: { run: runLi, section: liSection },
-  engine: { run: runEngine, section: engineSection },
+  li: { run: runLi, section: liSection, plots: writeLiPlots },
+  engine: { run: runEngine, section: engineSection, plots: writeEnginePlots },
   workers: { run: runWorkers, section: workersSection },
 };
 
@@ -47,14 +48,7 @@ for (const p of parts) {
 }
 const recordsDir = path.join(args.out, 'hparams');
 const recordsPath = (part) => path.join(recordsDir, `${part}.jsonl`);
-const readRecords = (part) =>
-  fs.existsSync(recordsPath(part))
-    ? fs
-        .readFileSync(recordsPath(part), 'utf8')
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l))
-    : [];
+const readRecords = (part) => readJsonl(recordsPath(part), { missingOk: true });
 
 const backend = fromRecords ? null : await initBackend();
 if (backend) log(`[hparams] backend ${backend.name}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`);
@@ -69,11 +63,12 @@ for (const part of Object.keys(PARTS)) {
     log(`[hparams] ${part}: ${records.length} records in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     recordsByPart[part] = records;
     if (!quick) {
-      fs.mkdirSync(recordsDir, { recursive: true });
-      fs.writeFileSync(recordsPath(part), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      writeJsonl(recordsPath(part), records);
     }
   } else {
     recordsByPart[part] = readRecords(part);
+    // --from-records redraws the plots too, so a change to a chart needs no rerun.
+    if (fromRecords && !quick && recordsByPart[part].length) await PARTS[part].plots?.(recordsByPart[part], recordsDir);
   }
 }
 
