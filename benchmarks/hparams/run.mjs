@@ -109,7 +109,8 @@ const lastDate = allRecords
   .at(-1);
 const page = resultsPage({
   title: '@ft/hparams: Li et al. on MNIST/Fashion-MNIST, and the search engine at work',
-  command: 'node benchmarks/hparams/run.mjs   # parts: --parts li,engine,workers; --from-records rebuilds the page',
+  command:
+    'npx -y pnpm@10 run bench:hparams   # = node benchmarks/hparams/run.mjs; --parts li,engine,workers runs some, --from-records rebuilds the page',
   backend: backend ?? allRecords.find((r) => r.backend)?.backend ?? 'unknown',
   machine: machineInfo(),
   date: fromRecords || !backend ? (lastDate ?? new Date()) : new Date(),
