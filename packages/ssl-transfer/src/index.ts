@@ -2,5 +2,11 @@
 
 // CLI commands (mounted by `ft` through the "ft" field of package.json).
 export { commands } from './commands.js';
-// Method.
-export { sslTransferVersion } from './ssl-transfer.js';
+// Regularisers (AKC, ARC) of Abuduweili et al., CVPR 2021: usable with any model that has a feature tap.
+export { type AkcInputs, type AkcOptions, type AkcResult, akcLoss } from './regularisers/akc.js';
+export { type ArcInputs, type ArcOptions, type ArcResult, arcLoss } from './regularisers/arc.js';
+export { type EntropyGateOptions, entropyGate, entropyThreshold } from './regularisers/entropy-gate.js';
+export { FeatureQueue } from './regularisers/feature-queue.js';
+export { featureTap } from './regularisers/feature-tap.js';
+export { type Mmd2Options, mmd2 } from './regularisers/mmd.js';
+export { ARC_REG_WARMUP, type LambdaWarmupOptions, lambdaWarmup } from './regularisers/warmup.js';

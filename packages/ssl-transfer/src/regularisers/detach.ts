@@ -1,0 +1,24 @@
+/**
+ * Gradient stops for the regularisers (internal). tfjs has no `stopGradient`; `tf.customGrad` runs its forward
+ * function off the tape, so the ops inside it are never differentiated and the gradient function decides what flows
+ * back: here, zeros.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A copy of `x` whose gradient is zero (PyTorch's `x.detach()`). */
+export function detach<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad(((a: tf.Tensor) => ({
+    value: a.clone(),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as T;
+}
+
+/** Runs `fn(x)` off the tape: the result is a function of `x` with zero gradient (e.g. a hard 0/1 gate). */
+export function withoutGradient<T extends tf.Tensor>(x: tf.Tensor, fn: (x: tf.Tensor) => T): T {
+  const f = tf.customGrad(((a: tf.Tensor) => ({
+    value: fn(a),
+    gradFunc: () => tf.zerosLike(a),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as T;
+}
