@@ -5,6 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { akcLoss } from './akc.js';
 import { akcRef, finiteDiff, gateRef, maxDiff, randomRows } from './test-reference.js';
 
+const ones = (s: [number, number]) => tf.ones(s) as tf.Tensor2D;
+const zeros = (s: [number, number]) => tf.zeros(s) as tf.Tensor2D;
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -53,7 +56,7 @@ describe('akcLoss', () => {
 
   it('a batch where the gate selects nothing gives 0 (divides by max(Σw, 1))', () => {
     const { loss, selectedRatio } = akcLoss(
-      { targetFeat: tf.ones([4, 3]), sourceFeat: tf.zeros([4, 3]), sourceLogits: tf.zeros([4, 10]) },
+      { targetFeat: ones([4, 3]), sourceFeat: zeros([4, 3]), sourceLogits: zeros([4, 10]) },
       { numSourceClasses: 10 },
     );
     expect(loss.dataSync()[0]).toBe(0);
@@ -62,11 +65,11 @@ describe('akcLoss', () => {
 
   it('gates with the SOURCE class count: H = ln 10 passes 0.7·ln 1000 (4.835) but not 0.7·ln 10 (1.612)', () => {
     const row = Array.from({ length: 1000 }, (_, c) => (c < 10 ? 20 : 0));
-    const args = { targetFeat: tf.ones([1, 2]), sourceFeat: tf.zeros([1, 2]) } as const;
+    const args = { targetFeat: ones([1, 2]), sourceFeat: zeros([1, 2]) } as const;
     const r1000 = akcLoss({ ...args, sourceLogits: tf.tensor2d([row]) }, { numSourceClasses: 1000, scale: 1 });
     expect(r1000.selectedRatio).toBe(1);
     expect(r1000.loss.dataSync()[0]).toBeCloseTo(2, 6);
-    const r10 = akcLoss({ ...args, sourceLogits: tf.zeros([1, 10]) }, { numSourceClasses: 10, scale: 1 });
+    const r10 = akcLoss({ ...args, sourceLogits: zeros([1, 10]) }, { numSourceClasses: 10, scale: 1 });
     expect(r10.selectedRatio).toBe(0);
   });
 
@@ -89,7 +92,7 @@ describe('akcLoss', () => {
   });
 
   it('leaks no tensors', () => {
-    const args = { targetFeat: tf.ones([4, 3]), sourceFeat: tf.zeros([4, 3]), sourceLogits: tf.zeros([4, 2]) } as const;
+    const args = { targetFeat: ones([4, 3]), sourceFeat: zeros([4, 3]), sourceLogits: zeros([4, 2]) } as const;
     akcLoss(args, { numSourceClasses: 2 }).loss.dispose();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) akcLoss(args, { numSourceClasses: 2 }).loss.dispose();
@@ -97,10 +100,10 @@ describe('akcLoss', () => {
   });
 
   it('typed errors: shapes, class count, threshold outside (0, 1], scale', () => {
-    const ok = { targetFeat: tf.ones([4, 3]), sourceFeat: tf.zeros([4, 3]), sourceLogits: tf.zeros([4, 2]) } as const;
-    expect(() => akcLoss({ ...ok, sourceFeat: tf.zeros([4, 2]) }, { numSourceClasses: 2 })).toThrow(ShapeError);
-    expect(() => akcLoss({ ...ok, sourceFeat: tf.zeros([3, 3]) }, { numSourceClasses: 2 })).toThrow(ShapeError);
-    expect(() => akcLoss({ ...ok, sourceLogits: tf.zeros([3, 2]) }, { numSourceClasses: 2 })).toThrow(ShapeError);
+    const ok = { targetFeat: ones([4, 3]), sourceFeat: zeros([4, 3]), sourceLogits: zeros([4, 2]) } as const;
+    expect(() => akcLoss({ ...ok, sourceFeat: zeros([4, 2]) }, { numSourceClasses: 2 })).toThrow(ShapeError);
+    expect(() => akcLoss({ ...ok, sourceFeat: zeros([3, 3]) }, { numSourceClasses: 2 })).toThrow(ShapeError);
+    expect(() => akcLoss({ ...ok, sourceLogits: zeros([3, 2]) }, { numSourceClasses: 2 })).toThrow(ShapeError);
     expect(() => akcLoss(ok, { numSourceClasses: 5 })).toThrow(ShapeError);
     for (const threshold of [0, 1.2, Number.POSITIVE_INFINITY]) {
       expect(() => akcLoss(ok, { numSourceClasses: 2, threshold })).toThrow(InvalidArgumentError);
