@@ -274,7 +274,8 @@ for (const { kind, skip, make } of KINDS)
       expect(fromPython.best).toEqual({ number: 3, value: Number.POSITIVE_INFINITY });
     });
 
-    it.skipIf(kind === 'Redis')(
+    // A file lock exists only for the file backends (Redis appends atomically): the test is not defined for Redis.
+    (kind === 'Redis' ? null : it)?.(
       "TS and Python exclude each other with Optuna's file lock",
       async () => {
         const b = make('lock');
