@@ -239,20 +239,9 @@ export function transferObjective({
       onComplete(info);
       return value;
     } finally {
-      if (r) disposeRun(r.model, source);
+      r?.dispose(); // the model and the source's old head (transferRun shares the source's other layers)
     }
   };
-}
-
-/**
- * Disposes a transfer run's model and the layers of its source that the run did not take over (the source's old
- * head): `transferRun` shares the source's layers with the new model, so disposing both models would dispose the
- * shared layers twice, and disposing the run's model alone leaks the old head's weights.
- */
-export function disposeRun(model, source) {
-  const kept = new Set(model.layers);
-  model.dispose();
-  for (const l of source?.layers ?? []) if (!kept.has(l)) l.dispose();
 }
 
 /** Whether `x` lies on the edge of a log range [lo, hi]: within `tol` of either end, in log10 units (default 5%). */

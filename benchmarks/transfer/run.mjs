@@ -31,7 +31,6 @@ import {
 } from '@ft/report';
 import {
   carveValidation,
-  disposeRun,
   labelledBudget,
   loadSource,
   loadTarget,
@@ -174,7 +173,7 @@ if (!fromRecords) {
             extra: { steps: r.steps, trainSize: r.trainSize, testSize: r.test.n, arch, budget, cuts: [...cuts] },
           }),
         );
-        disposeRun(r.model, source);
+        r.dispose();
       }
     }
   }
@@ -248,7 +247,7 @@ if (!fromRecords) {
             },
           }),
         );
-        disposeRun(r.model, source);
+        r.dispose();
         // written as it goes, so an interrupted run leaves what it finished for --from-records
         if (!quick) await writeResults(tunedPath, tuned);
       }

@@ -140,6 +140,44 @@ describe('transfer methods', () => {
     expect(() => prepareTransferModel(null, { method: 'scratch', numClasses: 2, seed: 0 })).toThrow(/needs `arch`/);
   });
 
+  it("dispose() frees the model and the source's old head: tensor counts return to where they were", async () => {
+    const base = { arch: 'test-mlp', train: halves(16, 0), test: halves(8, 1), steps: 2, seed: 0 } as const;
+    for (const method of ['full', 'linear-probe'] as const) {
+      const before = tf.memory().numTensors;
+      const r = await transferRun({ ...base, method, source: source() });
+      r.dispose();
+      r.dispose(); // idempotent
+      expect(tf.memory().numTensors, method).toBe(before);
+    }
+    // scratch leaves the source alone: the caller still owns (and frees) it
+    const before = tf.memory().numTensors;
+    const src = source();
+    const r = await transferRun({ ...base, method: 'scratch', source: src });
+    r.dispose();
+    expect(src.getLayer('block1').getWeights()[0].isDisposed).toBe(false);
+    src.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("a run that fails frees its model and the source's old head before the error goes up", async () => {
+    const before = tf.memory().numTensors;
+    const ac = new AbortController();
+    ac.abort();
+    await expect(
+      transferRun({
+        method: 'full',
+        source: source(),
+        arch: 'test-mlp',
+        train: halves(16, 0),
+        test: halves(8, 1),
+        steps: 2,
+        seed: 0,
+        signal: ac.signal,
+      }),
+    ).rejects.toThrow();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('learns a separable task and evaluates per class', async () => {
     const r = await transferRun({
       method: 'scratch',

@@ -130,6 +130,19 @@ export interface TransferRunResult {
   steps: number;
   trainSize: number;
   ms: number;
+  /**
+   * Frees the run's tensors: the trained model, and for `full` and `linear-probe` also the source's layers the model
+   * did not take over (its old head). The model shares the source's other layers, so disposing the source itself
+   * afterwards fails; after `dispose()` neither model can be used. A `scratch` run leaves the source alone.
+   */
+  dispose(): void;
+}
+
+/** Frees `model` and the layers of `source` that `model` does not share (see {@link TransferRunResult.dispose}). */
+function disposeTransferModel(model: tfl.LayersModel, source: tfl.LayersModel | null): void {
+  const kept = new Set(model.layers);
+  model.dispose();
+  for (const layer of source?.layers ?? []) if (!kept.has(layer)) layer.dispose();
 }
 
 /** Number of optimizer steps a transfer run takes for `n` labelled samples. */
@@ -170,15 +183,38 @@ export async function transferRun(opts: TransferRunOptions): Promise<TransferRun
     seed: rngSeed(rng),
   });
   const steps = transferSteps(opts.train.size, opts);
-  const history = await trainClassifier(model, opts.train, {
+  const shared = opts.method === 'scratch' ? null : opts.source;
+  let history: History;
+  let test: ClassifierEvaluation;
+  try {
+    history = await trainClassifier(model, opts.train, {
+      steps,
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      lr: opts.lr ?? DEFAULT_TRANSFER_LR[opts.method],
+      rng: rng.fork(`finetune-${opts.method}`),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    test = await evaluateClassifier(model, opts.test, opts.signal ? { signal: opts.signal } : {});
+  } catch (e) {
+    // The caller never sees the model: free it (and the source's old head) before the error goes up.
+    disposeTransferModel(model, shared);
+    throw e;
+  }
+  let disposed = false;
+  return {
+    method: opts.method,
+    model,
+    history,
+    test,
     steps,
-    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-    lr: opts.lr ?? DEFAULT_TRANSFER_LR[opts.method],
-    rng: rng.fork(`finetune-${opts.method}`),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
-    ...(opts.log ? { log: opts.log } : {}),
-  });
-  const test = await evaluateClassifier(model, opts.test, opts.signal ? { signal: opts.signal } : {});
-  return { method: opts.method, model, history, test, steps, trainSize: opts.train.size, ms: performance.now() - t0 };
+    trainSize: opts.train.size,
+    ms: performance.now() - t0,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      disposeTransferModel(model, shared);
+    },
+  };
 }
