@@ -90,7 +90,7 @@ export interface TrainClassifierOptions {
   batchSize?: number;
   /** Peak learning rate of SGD (default 0.05). */
   lr?: number;
-  /** SGD momentum, Nesterov (default 0.9). */
+  /** SGD momentum, Nesterov when > 0 (default 0.9; 0 is plain SGD). */
   momentum?: number;
   /** Coupled L2 weight decay on kernels; none on BN and biases (default 5e-4). */
   weightDecay?: number;
@@ -135,7 +135,8 @@ export async function trainClassifier(
   const groups = paramGroups(model, { noDecay: (w) => isBnOrBias(w) });
   const momentum = opts.momentum ?? D.momentum;
   const weightDecay = opts.weightDecay ?? D.weightDecay;
-  const optimizer = sgd({ lr, momentum, nesterov: true, weightDecay });
+  // Nesterov needs momentum: at momentum 0 the update is plain SGD (what Nesterov with m = 0 would be).
+  const optimizer = sgd({ lr, momentum, nesterov: momentum > 0, weightDecay });
   const augment = opts.augment === undefined ? padCrop({ pad: 2 }) : (opts.augment ?? undefined);
   try {
     return await fit(model, {

@@ -7,8 +7,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { BackboneOptions } from '../models/backbone-spec.js';
 import { registerBackbone } from '../models/registry.js';
 import { createRng, rngSeed } from '../rng.js';
-import { evaluateClassifier, sparseAccuracy, sparseCrossEntropy } from './classification.js';
-import { prepareTransferModel, transferRun, transferSteps } from './transfer.js';
+import { evaluateClassifier, sparseAccuracy, sparseCrossEntropy, trainClassifier } from './classification.js';
+import { DEFAULT_TRANSFER_LR, prepareTransferModel, transferRun, transferSteps } from './transfer.js';
 
 /** Two classes of 8×8 images: a bright left half (class 0) or a bright right half (class 1), plus noise. */
 function halves(n: number, seed: number): ArrayImageDataset {
@@ -195,6 +195,41 @@ describe('transfer methods', () => {
     expect(ev.accuracy).toBeCloseTo(r.test.accuracy, 10);
     expect(ev.perClassAccuracy).toHaveLength(2);
     expect(ev.n).toBe(32);
+  });
+
+  it("passes momentum and weight decay to the classifier's SGD: the run equals trainClassifier with them", async () => {
+    const train = halves(16, 0);
+    const opts = { momentum: 0, weightDecay: 0 };
+    const r = await transferRun({
+      method: 'full',
+      source: source(),
+      arch: 'test-mlp',
+      train,
+      test: halves(8, 1),
+      steps: 3,
+      seed: 3,
+      ...opts,
+    });
+    const rng = createRng(3);
+    const model = prepareTransferModel(source(), { method: 'full', numClasses: 2, seed: rngSeed(rng) });
+    await trainClassifier(model, train, {
+      steps: 3,
+      lr: DEFAULT_TRANSFER_LR.full,
+      rng: rng.fork('finetune-full'),
+      ...opts,
+    });
+    const values = (m: tfl.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
+    expect(values(r.model)).toEqual(values(model));
+    const withDefaults = await transferRun({
+      method: 'full',
+      source: source(),
+      arch: 'test-mlp',
+      train,
+      test: halves(8, 1),
+      steps: 3,
+      seed: 3,
+    });
+    expect(values(withDefaults.model)).not.toEqual(values(model));
   });
 
   it('one seed path: seed s is the run of rng createRng(s); both or neither ⇒ InvalidArgumentError', async () => {

@@ -109,6 +109,10 @@ export interface TransferRunOptions {
   batchSize?: number;
   /** Peak learning rate (default {@link DEFAULT_TRANSFER_LR}). */
   lr?: number;
+  /** SGD (Nesterov) momentum (default {@link TRAIN_CLASSIFIER_DEFAULTS}`.momentum`, 0.9). */
+  momentum?: number;
+  /** Coupled L2 weight decay on kernels (default {@link TRAIN_CLASSIFIER_DEFAULTS}`.weightDecay`, 5e-4). */
+  weightDecay?: number;
   /** Seed of the run: give `seed` or `rng`, not both. `seed: s` is the same run as `rng: createRng(s)`. */
   seed?: number;
   /**
@@ -191,6 +195,8 @@ export async function transferRun(opts: TransferRunOptions): Promise<TransferRun
       steps,
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
       lr: opts.lr ?? DEFAULT_TRANSFER_LR[opts.method],
+      ...(opts.momentum !== undefined ? { momentum: opts.momentum } : {}),
+      ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}),
       rng: rng.fork(`finetune-${opts.method}`),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
