@@ -136,6 +136,15 @@ describe('arcLoss', () => {
     expect(r.selectedRatio).toEqual({ l: 0.5, u: 0.5 });
   });
 
+  it('ungated (ε = ∞, the ablation) keeps every row, uniform predictions included', () => {
+    fresh();
+    const xl = randomRows(3, 2, 'ug1');
+    const xu = randomRows(2, 2, 'ug2');
+    const r = step(xl, [0, 0, 0], xu, [0, 0], { ungated: true });
+    expect(r.selectedRatio).toEqual({ l: 1, u: 1 });
+    expect(r.loss?.dataSync()[0]).toBeCloseTo(mmdRef(xl, xu), 5);
+  });
+
   it('gradient: finite differences through the current selected rows, with past queued rows present', () => {
     fresh();
     const pl = randomRows(5, 3, 'p1');
