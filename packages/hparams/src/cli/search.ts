@@ -121,7 +121,8 @@ function loggingObjective(objective: Objective, log: (m: string) => void): Objec
       else line(`failed (the objective returned ${typeof v === 'number' ? 'NaN' : typeof v})`);
       return v;
     } catch (e) {
-      if (e instanceof TrialPruned) line('pruned'); // as optimize decides: the brand, across package copies
+      if (e instanceof TrialPruned)
+        line('pruned'); // as optimize decides: the brand, across package copies
       else line(`failed (${e instanceof Error ? e.message : String(e)})`);
       throw e;
     }
