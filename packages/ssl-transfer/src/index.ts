@@ -10,3 +10,10 @@ export { FeatureQueue } from './regularisers/feature-queue.js';
 export { featureTap } from './regularisers/feature-tap.js';
 export { type Mmd2Options, mmd2 } from './regularisers/mmd.js';
 export { ARC_REG_WARMUP, type LambdaWarmupOptions, lambdaWarmup } from './regularisers/warmup.js';
+// SSL losses (FixMatch, Pseudo-Label, Mean Teacher, ICT)
+export { type SslCoefWarmupOptions, sslCoefWarmup } from './ssl/coef-warmup.js';
+export { type FixMatchOptions, fixMatchLoss, type MaskedLossResult } from './ssl/fixmatch.js';
+export { type IctMix, type IctMixOptions, ictLoss, ictMix } from './ssl/ict.js';
+export { meanTeacherLoss } from './ssl/mean-teacher.js';
+export { type PseudoLabelLossOptions, pseudoLabelLoss } from './ssl/pseudo-label.js';
+export { FIXMATCH_THRESHOLD, type PseudoLabelOptions, type PseudoLabels, pseudoLabels } from './ssl/pseudo-labels.js';
