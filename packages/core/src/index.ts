@@ -205,6 +205,8 @@ export {
   type BatchNormalization,
   bnCnn3,
   buildBackbone,
+  type CloneModelOptions,
+  cloneModel,
   cnn4,
   type FeatureExtractorOptions,
   type FreezeOptions,

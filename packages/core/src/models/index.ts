@@ -12,6 +12,7 @@ export type {
   ResidualUnit,
   UnitBase,
 } from './backbone-spec.js';
+export { type CloneModelOptions, cloneModel } from './clone-model.js';
 export {
   bnCnn3,
   cnn4,
