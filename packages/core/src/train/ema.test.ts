@@ -110,4 +110,98 @@ describe('ema', () => {
     e2.dispose();
     tf.dispose([m.w, m.b]);
   });
+
+  it("decayAt for t = 1..5: 'tf' / true (1 + t)/(10 + t), 'mean-teacher' 1 − 1/(t + 1), false d (all capped at d)", () => {
+    const d = 0.7;
+    const tfe = ema({ decay: d, warmup: 'tf' });
+    const dflt = ema({ decay: d, warmup: true });
+    const mt = ema({ decay: d, warmup: 'mean-teacher' });
+    const none = ema({ decay: d, warmup: false });
+    expect(dflt.warmup).toBe('tf');
+    expect(mt.warmup).toBe('mean-teacher');
+    for (let t = 1; t <= 5; t++) {
+      expect(tfe.decayAt(t)).toBe(Math.min(d, (1 + t) / (10 + t)));
+      expect(dflt.decayAt(t)).toBe(tfe.decayAt(t));
+      expect(mt.decayAt(t)).toBe(Math.min(1 - 1 / (t + 1), d));
+      expect(none.decayAt(t)).toBe(d);
+    }
+    // closed forms: mean-teacher 1/2, 2/3, then capped at 0.7; tf 2/11 … 6/15
+    const closedMt = [0.5, 2 / 3, 0.7, 0.7, 0.7];
+    const closedTf = [2 / 11, 3 / 12, 4 / 13, 5 / 14, 6 / 15];
+    for (let k = 0; k < 5; k++) {
+      expect(mt.decayAt(k + 1)).toBeCloseTo(closedMt[k], 15);
+      expect(tfe.decayAt(k + 1)).toBeCloseTo(closedTf[k], 15);
+    }
+  });
+
+  it("'mean-teacher' update sequence matches a float64 reference; weightDecay shrinks the trainable average", () => {
+    const thetas = [
+      [2, -1],
+      [0.5, 4],
+      [-3, 3],
+      [1, 1],
+      [7, -2],
+    ];
+    const lrs = [0.1, 0.05, 0.2, 0.1, 0.01];
+    const wd = 0.5;
+    for (const weightDecay of [0, wd]) {
+      const m = fakeModel([1, -2], [5]);
+      const e = ema({ decay: 0.75, warmup: 'mean-teacher', weightDecay });
+      e.attach(m);
+      let ref = [1, -2];
+      thetas.forEach((th, k) => {
+        m.w.assign(tf.tensor1d(th));
+        m.b.assign(tf.tensor1d([10 + k]));
+        e.update(lrs[k]);
+        const t = k + 1;
+        const d = Math.min(1 - 1 / (t + 1), 0.75);
+        ref = ref.map((r, i) => d * r + (1 - d) * th[i]).map((r) => r - weightDecay * lrs[k] * r);
+        const got = e.weights[0].dataSync();
+        expect(got[0]).toBeCloseTo(ref[0], 5);
+        expect(got[1]).toBeCloseTo(ref[1], 5);
+        expect(e.weights[1].dataSync()[0]).toBe(10 + k); // buffers are copied, never decayed
+      });
+      // hand-computed first coordinate without decay: 1.5, 7/6, 0.125, 0.34375, 2.0078125
+      if (weightDecay === 0) expect(ref[0]).toBeCloseTo(2.0078125, 12);
+      e.dispose();
+      tf.dispose([m.w, m.b]);
+    }
+  });
+
+  it('weightDecay: first update by hand; no lr or weightDecay 0 means no decay; onStepEnd takes logs.lr', () => {
+    const run = (opts: Parameters<typeof ema>[0], step: (e: ReturnType<typeof ema>) => void) => {
+      const m = fakeModel([4], [2]);
+      const e = ema({ decay: 0.5, warmup: false, buffers: 'ema', ...opts });
+      e.attach(m);
+      m.w.assign(tf.tensor1d([8]));
+      m.b.assign(tf.tensor1d([6]));
+      step(e);
+      const out = [e.weights[0].dataSync()[0], e.weights[1].dataSync()[0]];
+      e.dispose();
+      tf.dispose([m.w, m.b]);
+      return out;
+    };
+    // averaged: 0.5·4 + 0.5·8 = 6; decayed: 6 − 0.1·0.5·6 = 5.7; the buffer (2 → 4) is averaged but not decayed
+    expect(run({ weightDecay: 0.1 }, (e) => e.update(0.5))[0]).toBeCloseTo(5.7, 6);
+    expect(run({ weightDecay: 0.1 }, (e) => e.update(0.5))[1]).toBeCloseTo(4, 6);
+    expect(run({ weightDecay: 0.1 }, (e) => e.update())).toEqual([6, 4]);
+    expect(run({ weightDecay: 0 }, (e) => e.update(0.5))).toEqual([6, 4]);
+    const logs = { loss: 1, lr: 0.5, batchSize: 2, epoch: 0, stepInEpoch: 0 };
+    expect(run({ weightDecay: 0.1 }, (e) => e.onStepEnd(0, logs))[0]).toBeCloseTo(5.7, 6);
+  });
+
+  it('rejects a bad warmup, a negative or non-finite weightDecay, and a non-finite lr with weightDecay', () => {
+    expect(() => ema({ warmup: 'linear' as never })).toThrow(InvalidArgumentError);
+    expect(() => ema({ warmup: 'meanteacher' as never })).toThrow(/warmup/);
+    expect(() => ema({ weightDecay: -0.1 })).toThrow(InvalidArgumentError);
+    expect(() => ema({ weightDecay: Number.NaN })).toThrow(InvalidArgumentError);
+    expect(() => ema({ weightDecay: Number.POSITIVE_INFINITY })).toThrow(InvalidArgumentError);
+    const m = fakeModel([1], [1]);
+    const e = ema({ weightDecay: 0.1 });
+    e.attach(m);
+    expect(() => e.update(Number.NaN)).toThrow(InvalidArgumentError);
+    expect(e.updates).toBe(0);
+    e.dispose();
+    tf.dispose([m.w, m.b]);
+  });
 });

@@ -1,14 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { allVariablesOf, type Trainable, trainableVariablesOf } from '../models/module.js';
-import type { Callback, TrainContext } from './callback.js';
+import type { Callback, StepLogs, TrainContext } from './callback.js';
 
 /** Options of `ema`. */
 export interface EmaOptions {
   /** Decay d. Default 0.999. */
   decay?: number;
-  /** TF-style warm-up d_t = min(d, (1 + t)/(10 + t)). Default true. */
-  warmup?: boolean;
+  /**
+   * Warm-up of the decay over the update count t = 1, 2, …: `true` / `'tf'` (default): TensorFlow's
+   * d_t = min(d, (1 + t)/(10 + t)); `'mean-teacher'`: d_t = min(1 − 1/(t + 1), d) (Tarvainen & Valpola 2017; the
+   * official code of Abuduweili et al. 2021); `false`: the constant d.
+   */
+  warmup?: boolean | 'tf' | 'mean-teacher';
+  /**
+   * EMA weight decay wd ≥ 0 (FixMatch code's `ema_teacher`): after each update θ̄ ← θ̄ − wd·lr·θ̄ for the averaged
+   * trainable variables, when `update(lr)` gets an lr (as a fit callback: the step's `logs.lr`). Default 0 (none).
+   */
+  weightDecay?: number;
   /** Non-trainable variables (BN moving statistics): `'copy'` them (default) or average them too (`'ema'`). */
   buffers?: 'copy' | 'ema';
 }
@@ -17,26 +26,45 @@ export interface EmaOptions {
 export class Ema implements Callback {
   readonly name = 'ema';
   readonly decay: number;
-  readonly warmup: boolean;
+  /** The warm-up mode (`true` normalised to `'tf'`). */
+  readonly warmup: false | 'tf' | 'mean-teacher';
+  /** EMA weight decay wd (0: none). */
+  readonly weightDecay: number;
   readonly buffers: 'copy' | 'ema';
   /** Number of updates so far. */
   updates = 0;
   private shadow: tf.Tensor[] | null = null;
   private averaged: boolean[] = [];
+  private decayed: boolean[] = [];
   private model: Trainable | null = null;
 
   constructor(opts: EmaOptions = {}) {
     this.decay = opts.decay ?? 0.999;
-    this.warmup = opts.warmup ?? true;
+    const w = opts.warmup ?? true;
+    if (w !== true && w !== false && w !== 'tf' && w !== 'mean-teacher') {
+      throw new InvalidArgumentError(
+        `ema: warmup must be true, false, 'tf' or 'mean-teacher', got ${JSON.stringify(opts.warmup)}`,
+      );
+    }
+    this.warmup = w === true ? 'tf' : w;
+    this.weightDecay = opts.weightDecay ?? 0;
     this.buffers = opts.buffers ?? 'copy';
     if (!(this.decay >= 0 && this.decay < 1)) {
       throw new InvalidArgumentError(`ema: decay must be in [0, 1), got ${opts.decay}`);
     }
+    if (!(typeof this.weightDecay === 'number' && Number.isFinite(this.weightDecay) && this.weightDecay >= 0)) {
+      throw new InvalidArgumentError(`ema: weightDecay must be a finite number >= 0, got ${opts.weightDecay}`);
+    }
   }
 
-  /** Decay used for update number t (1-based). */
+  /**
+   * Decay used for update number t (1-based): min(d, (1 + t)/(10 + t)) under `'tf'`, min(1 − 1/(t + 1), d) under
+   * `'mean-teacher'`, d without warm-up.
+   */
   decayAt(t: number): number {
-    return this.warmup ? Math.min(this.decay, (1 + t) / (10 + t)) : this.decay;
+    if (this.warmup === 'tf') return Math.min(this.decay, (1 + t) / (10 + t));
+    if (this.warmup === 'mean-teacher') return Math.min(1 - 1 / (t + 1), this.decay);
+    return this.decay;
   }
 
   /** Binds the model and initialises the shadow to its current variables (unless restored from a checkpoint). */
@@ -45,6 +73,7 @@ export class Ema implements Callback {
     const trainable = new Set(trainableVariablesOf(model).map((v) => v.name));
     const vars = allVariablesOf(model);
     this.averaged = vars.map((v) => this.buffers === 'ema' || trainable.has(v.name));
+    this.decayed = vars.map((v) => trainable.has(v.name));
     if (!this.shadow) this.shadow = vars.map((v) => tf.keep(v.clone()));
   }
 
@@ -52,25 +81,35 @@ export class Ema implements Callback {
     this.attach(ctx.model);
   }
 
-  /** One EMA update θ̄ ← d_t·θ̄ + (1 − d_t)·θ (buffers copied unless `buffers: 'ema'`). */
-  update(): void {
+  /**
+   * One EMA update θ̄ ← d_t·θ̄ + (1 − d_t)·θ (buffers copied unless `buffers: 'ema'`), then, when `weightDecay` > 0
+   * and `lr` is given, θ̄ ← θ̄ − wd·lr·θ̄ for the trainable variables.
+   * @param lr the learning rate of the optimizer step just taken (only used by `weightDecay`).
+   */
+  update(lr?: number): void {
     if (!this.model || !this.shadow)
       throw new InvalidArgumentError('ema: not attached to a model (call attach or use as a fit callback)');
+    if (this.weightDecay > 0 && lr !== undefined && !Number.isFinite(lr)) {
+      throw new InvalidArgumentError(`ema: lr must be a finite number, got ${lr}`);
+    }
     this.updates += 1;
     const d = this.decayAt(this.updates);
+    const wdLr = this.weightDecay > 0 && lr !== undefined ? this.weightDecay * lr : 0;
     const vars = allVariablesOf(this.model);
     const shadow = this.shadow;
     tf.tidy(() => {
       vars.forEach((v, i) => {
-        const next = this.averaged[i] ? tf.add(tf.mul(shadow[i], d), tf.mul(v, 1 - d)) : tf.clone(v);
+        let next = this.averaged[i] ? tf.add(tf.mul(shadow[i], d), tf.mul(v, 1 - d)) : tf.clone(v);
+        if (wdLr !== 0 && this.decayed[i]) next = tf.sub(next, tf.mul(next, wdLr));
         shadow[i].dispose();
         shadow[i] = tf.keep(next);
       });
     });
   }
 
-  onStepEnd(): void {
-    this.update();
+  /** Updates after every optimizer step, with the step's `logs.lr` for `weightDecay`. */
+  onStepEnd(_step?: number, logs?: StepLogs): void {
+    this.update(logs?.lr);
   }
 
   /** The averaged tensors, in `allVariablesOf(model)` order (live; do not dispose). */
@@ -127,11 +166,13 @@ export class Ema implements Callback {
 
 /**
  * Exponential moving average of the weights (Polyak averaging; mean-teacher / FixMatch EMA model), updated after
- * every optimizer step: θ̄ ← d_t·θ̄ + (1 − d_t)·θ with d_t = min(d, (1 + t)/(10 + t)) under warm-up
- * (TensorFlow `ExponentialMovingAverage(num_updates)`), t = 1, 2, … the update count. Non-trainable variables (BN
- * statistics) are copied by default. Use `withAveraged(fn)` to evaluate with the averaged weights; the shadow is
+ * every optimizer step: θ̄ ← d_t·θ̄ + (1 − d_t)·θ with d_t = min(d, (1 + t)/(10 + t)) under the default warm-up
+ * (TensorFlow `ExponentialMovingAverage(num_updates)`) or d_t = min(1 − 1/(t + 1), d) under `warmup: 'mean-teacher'`
+ * (Tarvainen & Valpola 2017), t = 1, 2, … the update count. With `weightDecay` wd > 0 the trainable averages then
+ * shrink by θ̄ ← θ̄ − wd·lr·θ̄ (FixMatch code's EMA teacher; lr from `update(lr)` / the step logs). Non-trainable
+ * variables (BN statistics) are copied by default. Use `withAveraged(fn)` to evaluate with the averaged weights; the shadow is
  * checkpointed.
- * @param opts `{decay = 0.999, warmup = true, buffers = 'copy'}`.
+ * @param opts `{decay = 0.999, warmup = true ('tf'), weightDecay = 0, buffers = 'copy'}`.
  */
 export function ema(opts: EmaOptions = {}): Ema {
   return new Ema(opts);
