@@ -78,7 +78,9 @@ describe('cloneModel', () => {
     const x = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 5);
     const opt = tf.train.sgd(0.5);
     opt.minimize(() => tf.mean(tf.square(copy.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar);
-    copy.weights[0].write(tf.fill(copy.weights[0].shape, 3));
+    const three = tf.fill(copy.weights[0].shape as number[], 3);
+    copy.weights[0].write(three);
+    three.dispose();
     expect(values(copy)).not.toEqual(before);
     expect(values(model)).toEqual(before);
     expect(predict(model)).toEqual(p0);
@@ -104,7 +106,9 @@ describe('cloneModel', () => {
     for (const l of copy.layers) if (l.getClassName() === 'BatchNormalization') expect(l).toBeInstanceOf(FtBatchNorm);
     // frozen BN: a training-mode forward of the copy does not move its statistics
     const w0 = values(copy);
-    tf.tidy(() => copy.apply(batch(), { training: true }));
+    tf.tidy(() => {
+      copy.apply(batch(), { training: true });
+    });
     const frozenBn = copy.layers.filter((l) => getBnModes(copy)[l.name] === 'frozen');
     const idx = (m: tfl.LayersModel) =>
       m.weights.map((w, i) => (frozenBn.some((l) => w.originalName.startsWith(`${l.name}/`)) ? i : -1));
