@@ -2,7 +2,9 @@
  * CLI commands of @ft/ssl-transfer, mounted by `@ft/cli` as `ft ssl <name>`. They parse nothing themselves (the CLI
  * does) and only call the package's public API; the returned object is printed (as the last stdout line with `--json`).
  */
+
 import { type CommandSpec, defineCommand } from '@ft/core';
+import { evalCommand, trainCommand } from './cli/train-command.js';
 import { entropyThreshold } from './regularisers/entropy-gate.js';
 
 /** Commands of @ft/ssl-transfer. */
@@ -43,4 +45,6 @@ export const commands: CommandSpec[] = [
       return { ratio, sourceClasses, classes, akcThreshold: akc, arcThreshold: arc };
     },
   }),
+  trainCommand,
+  evalCommand,
 ];

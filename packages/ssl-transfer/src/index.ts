@@ -17,3 +17,26 @@ export { type IctMix, type IctMixOptions, ictLoss, ictMix } from './ssl/ict.js';
 export { meanTeacherLoss } from './ssl/mean-teacher.js';
 export { type PseudoLabelLossOptions, pseudoLabelLoss } from './ssl/pseudo-label.js';
 export { FIXMATCH_THRESHOLD, type PseudoLabelOptions, type PseudoLabels, pseudoLabels } from './ssl/pseudo-labels.js';
+// Training: the official code's loop (imprinting, SSL algorithm + AKC/ARC, SGD-Nesterov, 7/16 cosine, EMA teacher,
+// selection on validation, checkpoint/resume), its data split and views.
+export { keepingMovingStats } from './train/bn-stats.js';
+export { type SslBatch, type SslDataOptions, sslDataFn } from './train/data.js';
+export { EmaTeacher, type EmaTeacherOptions } from './train/ema-teacher.js';
+export {
+  type AkcSettings,
+  type ArcSettings,
+  SSL_ALGORITHMS,
+  type SslAlgorithm,
+  SslObjective,
+  type StepStats,
+} from './train/objective.js';
+export type { SslSeries, ValPoint } from './train/run-log.js';
+export { defaultValPerClass, type SslSplit, type SslSplitOptions, sslSplit } from './train/split.js';
+export {
+  SSL_COEF_DEFAULTS,
+  SSL_TRANSFER_DEFAULTS,
+  type SslTransferResult,
+  type TrainSslTransferOptions,
+  trainSslTransfer,
+} from './train/train.js';
+export { type DefaultViewsOptions, defaultViews, type SslViews } from './train/views.js';

@@ -74,6 +74,7 @@ export {
 } from './module.js';
 export {
   countParams,
+  isBnOrBias,
   type ParamGroupsOptions,
   paramGroups,
   type VariableGroup,

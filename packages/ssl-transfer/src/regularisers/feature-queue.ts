@@ -59,6 +59,17 @@ export class FeatureQueue {
     return detach(this.table);
   }
 
+  /** The rows held as the live tensor (oldest first; null when empty). Read it, do not dispose it (for checkpoints). */
+  peek(): tf.Tensor2D | null {
+    return this.table;
+  }
+
+  /** Replaces the content with a detached copy of the last `capacity` rows of `rows` (or empties it for null). */
+  restore(rows: tf.Tensor2D | null): void {
+    this.dispose();
+    if (rows) this.push(rows);
+  }
+
   /** Frees the rows held; the queue is empty (and reusable) afterwards. */
   dispose(): void {
     this.table?.dispose();
