@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     arms: { type: 'string' },
     iterations: { type: 'string' },
     'select-budget': { type: 'string', default: '10' },
-    'lr-grid': { type: 'string', default: '0.01,0.03' },
+    'lr-grid': { type: 'string', default: '0.01,0.03,0.1' },
     'lambda-kc-grid': { type: 'string', default: '10,100' },
     'lambda-rc-grid': { type: 'string', default: '10,50' },
     out: { type: 'string', default: path.join(root, 'docs/results') },
