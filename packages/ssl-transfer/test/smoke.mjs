@@ -1,11 +1,17 @@
 // Pack-and-install smoke call for @ft/ssl-transfer, run by scripts/smoke-pack.mjs under ESM and CJS.
 export const imports = [
-  ['@ft/ssl-transfer', 'akcLoss, arcLoss, FeatureQueue, mmd2, commands'],
+  ['@ft/ssl-transfer', 'akcLoss, arcLoss, FeatureQueue, mmd2, commands, fixMatchLoss, trainSslTransfer, sslSplit'],
   ['@tensorflow/tfjs-core', '* as tf'],
   ['@tensorflow/tfjs-backend-cpu'],
 ];
 export const body = `await tf.setBackend('cpu');
-if (!commands.some((c) => c.group === 'ssl')) throw new Error('no ssl commands');
+for (const name of ['gates', 'train', 'eval']) {
+  if (!commands.some((c) => c.group === 'ssl' && c.name === name)) throw new Error('no ft ssl ' + name);
+}
+if (typeof trainSslTransfer !== 'function' || typeof sslSplit !== 'function') throw new Error('training API missing');
+// FixMatch on a hand batch: row 0 confident (p = e^9/(e^9+1) > 0.95, label 0), row 1 not: loss = CE(strong_0, 0) / 2
+const fm = fixMatchLoss(tf.tensor2d([[9, 0], [0, 0]]), tf.tensor2d([[0, 0], [0, 0]]));
+if (fm.maskRate !== 0.5 || Math.abs(fm.loss.dataSync()[0] - Math.log(2) / 2) > 1e-5) throw new Error('fixMatchLoss');
 const a = tf.tensor2d([[0, 0], [1, 0]]);
 const b = tf.tensor2d([[0, 1]]);
 const m = mmd2(a, b).dataSync()[0];
