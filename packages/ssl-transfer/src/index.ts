@@ -30,7 +30,7 @@ export {
   SslObjective,
   type StepStats,
 } from './train/objective.js';
-export type { SslSeries, ValPoint } from './train/run-log.js';
+export type { SslSeries, SslValPoint } from './train/run-log.js';
 export { defaultValPerClass, type SslSplit, type SslSplitOptions, sslSplit } from './train/split.js';
 export {
   SSL_COEF_DEFAULTS,

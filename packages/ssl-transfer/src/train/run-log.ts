@@ -24,7 +24,7 @@ export interface SslSeries {
 }
 
 /** One point of the validation curve. */
-export interface ValPoint {
+export interface SslValPoint {
   /** Iterations done. */
   step: number;
   accuracy: number;
@@ -49,7 +49,7 @@ interface Best {
 export class SslRunLog implements Callback {
   readonly name = 'ssl-run';
   readonly series: SslSeries = { akc: [], arcL: [], arcU: [], maskRate: [], loss: [] };
-  curve: ValPoint[] = [];
+  curve: SslValPoint[] = [];
   private best: Best | null = null;
 
   constructor(private readonly o: SslRunLogOptions) {}
@@ -80,7 +80,7 @@ export class SslRunLog implements Callback {
   }
 
   /** The best validation point so far, or null before the first evaluation. */
-  get bestPoint(): ValPoint | null {
+  get bestPoint(): SslValPoint | null {
     return this.best ? { step: this.best.step, accuracy: this.best.accuracy } : null;
   }
 
@@ -107,7 +107,7 @@ export class SslRunLog implements Callback {
   setState(state: unknown): void {
     const s = state as {
       series: Record<keyof SslSeries, (number | null)[]>;
-      curve: ValPoint[];
+      curve: SslValPoint[];
       best: Best | null;
       queues: { l: tf.Tensor2D | null; u: tf.Tensor2D | null } | null;
     };

@@ -40,7 +40,7 @@ import {
   SslObjective,
   unlabeledViewsOf,
 } from './objective.js';
-import { SslRunLog, type SslSeries, type ValPoint } from './run-log.js';
+import { SslRunLog, type SslSeries, type SslValPoint } from './run-log.js';
 import { defaultViews, type SslViews } from './views.js';
 
 /** Defaults of {@link trainSslTransfer} (the spec's small-scale settings; the paper's CUB/CIFAR ones in comments). */
@@ -147,7 +147,7 @@ export interface SslTransferResult {
   /** Validation accuracy after the last iteration. */
   lastValAccuracy: number;
   /** Validation curve. */
-  curve: ValPoint[];
+  curve: SslValPoint[];
   /** Test evaluation of the selected model (only when `test` was given). */
   test?: ClassifierEvaluation;
   testAccuracy?: number;
