@@ -5,18 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { finiteDiff, maxDiff, randomRows } from '../regularisers/test-reference.js';
 import { fixMatchLoss } from './fixmatch.js';
 import { pseudoLabelLoss } from './pseudo-label.js';
-import { maskedCeRef, pseudoRef } from './test-reference.js';
+import { HAND_BATCH as BATCH, maskedCeRef, pseudoRef } from './test-reference.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const BATCH = [
-  [3, 0, 0],
-  [0, 5, 1],
-  [0.2, 0.1, 0],
-  [-1, 0, 6],
-];
 
 describe('pseudoLabelLoss', () => {
   it("hand-computed batch: mask·CE against the batch's own argmax, mean over all rows", () => {

@@ -4,19 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomRows } from '../regularisers/test-reference.js';
 import { FIXMATCH_THRESHOLD, pseudoLabels } from './pseudo-labels.js';
-import { pseudoRef, softmaxRow } from './test-reference.js';
+import { HAND_BATCH as BATCH, pseudoRef, softmaxRow } from './test-reference.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** 4×3 batch: max softmax probabilities 0.9094, 0.9756, 0.3672, 0.9966 (float64, below). */
-const BATCH = [
-  [3, 0, 0],
-  [0, 5, 1],
-  [0.2, 0.1, 0],
-  [-1, 0, 6],
-];
 
 describe('pseudoLabels', () => {
   it('hand-computed batch: argmax labels, mask max p ≥ 0.95, mask rate', () => {

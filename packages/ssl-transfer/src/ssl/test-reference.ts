@@ -4,6 +4,14 @@
  */
 import type { Rows } from '../regularisers/test-reference.js';
 
+/** The hand-computed 4×3 batch of the tests: max softmax probabilities 0.9094, 0.9756, 0.3672, 0.9966. */
+export const HAND_BATCH = [
+  [3, 0, 0],
+  [0, 5, 1],
+  [0.2, 0.1, 0],
+  [-1, 0, 6],
+];
+
 /** softmax of one row (max-shifted). */
 export function softmaxRow(z: number[]): number[] {
   const m = Math.max(...z);

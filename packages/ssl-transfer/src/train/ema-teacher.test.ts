@@ -27,9 +27,11 @@ describe('EmaTeacher', () => {
     tv.forEach((v, i) => {
       const got = Array.from(v.dataSync());
       const want = trainable.has(sv[i]) ? w0[i].map((x) => x + 0.5) : w0[i].map((x) => x + 1);
-      got.forEach((g, j) => expect(g).toBeCloseTo(want[j], 5));
+      got.forEach((g, j) => {
+        expect(g).toBeCloseTo(want[j], 5);
+      });
     });
-    // step 2 (α = 2/3): another +1 → trainable at w0 + 0.5·2/3 + 2/3... = 2/3·(w0 + 0.5) + 1/3·(w0 + 2)
+    // step 2 (α = 2/3): the student is at w0 + 2, so the teacher goes to 2/3·(w0 + 0.5) + 1/3·(w0 + 2)
     tf.tidy(() => {
       for (const v of sv) v.assign(tf.add(v, 1));
     });
@@ -37,7 +39,9 @@ describe('EmaTeacher', () => {
     tv.forEach((v, i) => {
       if (!trainable.has(sv[i])) return;
       const got = Array.from(v.dataSync());
-      got.forEach((g, j) => expect(g).toBeCloseTo((2 / 3) * (w0[i][j] + 0.5) + (1 / 3) * (w0[i][j] + 2), 5));
+      got.forEach((g, j) => {
+        expect(g).toBeCloseTo((2 / 3) * (w0[i][j] + 0.5) + (1 / 3) * (w0[i][j] + 2), 5);
+      });
     });
     t.dispose();
     expect(tf.memory().numTensors).toBe(n0);
