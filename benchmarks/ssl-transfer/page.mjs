@@ -245,7 +245,7 @@ export async function writePage({ records, quick, command, out, cfg, grids, seed
       },
       {
         title: 'Hyperparameter selection (validation only)',
-        body: `Chosen at K = ${grids.selectBudget} labels/class, seeds ${grids.selectSeeds.join(', ')} (splits different from the evaluation seeds), by mean validation accuracy; the test set is not loaded in this phase. Grids: learning rate {${grids.lr.join(', ')}} for supervised, FixMatch (also used by Pseudo-Label and Mean Teacher) and FixMatch from scratch; (λ_KC, λ_RC) ∈ {${grids.lambdaKc.join(', ')}} × {${grids.lambdaRc.join(', ')}} for supervised+AKC+ARC at its chosen lr, used by every +AKC/+ARC arm. Choice: ${chosen.text}\n\n${markdownTable(
+        body: `Chosen at K = ${grids.selectBudget} labels/class, seeds ${grids.selectSeeds.join(', ')} (splits different from the evaluation seeds), by mean validation accuracy (ties go to the first value in grid order; with 2 validation images per class accuracy moves in 5-point steps, so ties are common); the test set is not loaded in this phase. Grids: learning rate {${grids.lr.join(', ')}} for supervised, FixMatch (also used by Pseudo-Label and Mean Teacher) and FixMatch from scratch; (λ_KC, λ_RC) ∈ {${grids.lambdaKc.join(', ')}} × {${grids.lambdaRc.join(', ')}} for supervised+AKC+ARC at its chosen lr, used by every +AKC/+ARC arm. Choice: ${chosen.text}\n\n${markdownTable(
           selRows,
           [
             'arm',
