@@ -23,6 +23,7 @@ import {
   ShapeError,
   sgd,
 } from '@ft/core';
+import { batchesSync } from '@ft/core/data';
 import { checkPositiveInt } from '@ft/core/internal';
 import { isBnOrBias } from '@ft/core/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -250,19 +251,10 @@ function imprintFeatures(
 ): tf.Tensor2D {
   const views = o.views ?? defaultViews();
   const ex = featureExtractor(model, tap, { pool: 'gap' });
-  const { labeled } = o;
-  const per = labeled.shape.reduce((a, b) => a * b, 1);
   const chunks: tf.Tensor2D[] = [];
-  for (let s = 0; s < labeled.size; s += 256) {
-    const n = Math.min(256, labeled.size - s);
-    const buf = new Float32Array(n * per);
-    for (let i = 0; i < n; i++) labeled.copyInto(s + i, buf, i * per);
-    chunks.push(
-      tf.tidy(() => {
-        const x = views.weak(tf.tensor4d(buf, [n, ...labeled.shape]), rng);
-        return ex.predict(x) as tf.Tensor2D;
-      }),
-    );
+  for (const b of batchesSync(o.labeled, { batchSize: 256, transform: views.weak, rng })) {
+    chunks.push(ex.predict(b.x) as tf.Tensor2D);
+    b.dispose();
   }
   const out = tf.concat(chunks, 0);
   tf.dispose(chunks);
