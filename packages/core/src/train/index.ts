@@ -24,8 +24,10 @@ export {
   listCheckpoints,
   loadCheckpoint,
   loadLatestCheckpoint,
+  loadWeights,
   pruneCheckpoints,
   saveCheckpoint,
+  saveWeights,
   type TensorSpec,
 } from './checkpoint.js';
 export { clipByGlobalNorm, clipByValue } from './clip.js';

@@ -4,7 +4,6 @@
  * (SGD + Nesterov momentum, cosine schedule, coupled weight decay, pad-crop augmentation).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Augment } from '../augment/types.js';
 import { padCrop } from '../augment/weak.js';
 import { batches } from '../data/batches.js';
@@ -12,13 +11,14 @@ import type { ImageDataset } from '../data/dataset.js';
 import { sequential, shuffled } from '../data/samplers.js';
 import { EmptyDatasetError, InvalidArgumentError } from '../errors.js';
 import { perClassAccuracy } from '../metrics/index.js';
-import type { Trainable } from '../models/module.js';
+import { isLayersModel, type Trainable } from '../models/module.js';
 import { isBnOrBias, paramGroups } from '../models/param-groups.js';
 import type { Rng } from '../rng.js';
 import type { DataFn, LossFn, MetricFn } from '../train/batch.js';
 import type { Callback, History } from '../train/callback.js';
 import { evaluate, predict } from '../train/evaluate.js';
 import { type CheckpointOptions, fit } from '../train/fit.js';
+import type { ParamGroup } from '../train/optimizer.js';
 import { cosineAnnealing, linearWarmup } from '../train/schedules.js';
 import { sgd } from '../train/sgd.js';
 
@@ -107,16 +107,25 @@ export interface TrainClassifierOptions {
    */
   checkpoint?: CheckpointOptions;
   log?: (msg: string) => void;
+  /**
+   * Parameter groups (per-group lr multiplier / weight decay), e.g. AdaFilter's filters, gate and head. Default for
+   * a LayersModel: BN and biases without weight decay; for a `Module`: every trainable variable with the optimizer's
+   * settings.
+   */
+  groups?: ParamGroup[];
+  /** Extra loss term added to the cross-entropy, e.g. an L2-SP regulariser: `(model) => scalar`. */
+  extraLoss?: (model: Trainable) => tf.Scalar;
 }
 
 /**
  * Trains a classifier (logits output) with SGD + Nesterov momentum and a warm-up + cosine schedule
  * (lr_t = lr · (1 + cos(π t/T))/2 after warm-up).
- * Only trainable weights move: freeze layers beforehand for linear probing.
+ * Only trainable weights move: freeze layers beforehand for linear probing. Trains a tfjs-layers model or a custom
+ * `Module` (whose `apply` gets the step's RNG).
  * @returns the `fit` history.
  */
 export async function trainClassifier(
-  model: tfl.LayersModel,
+  model: Trainable,
   train: ImageDataset,
   opts: TrainClassifierOptions,
 ): Promise<History> {
@@ -132,7 +141,13 @@ export async function trainClassifier(
     warmup > 0
       ? linearWarmup(cosineAnnealing({ lr, T: steps }), { warmupSteps: warmup })
       : cosineAnnealing({ lr, T: steps });
-  const groups = paramGroups(model, { noDecay: (w) => isBnOrBias(w) });
+  const groups =
+    opts.groups ??
+    (isLayersModel(model)
+      ? paramGroups(model, { noDecay: (w) => isBnOrBias(w) })
+          .filter((g) => g.variables.length > 0)
+          .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) }))
+      : []);
   const momentum = opts.momentum ?? D.momentum;
   const weightDecay = opts.weightDecay ?? D.weightDecay;
   // Nesterov needs momentum: at momentum 0 the update is plain SGD (what Nesterov with m = 0 would be).
@@ -143,9 +158,8 @@ export async function trainClassifier(
       data: imageDataFn(train, { batchSize, ...(augment ? { augment } : {}) }),
       loss: sparseCrossEntropy,
       optimizer,
-      groups: groups
-        .filter((g) => g.variables.length > 0)
-        .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) })),
+      ...(groups.length > 0 ? { groups } : {}),
+      ...(opts.extraLoss ? { extraLoss: opts.extraLoss } : {}),
       schedule,
       steps,
       epochs: Math.ceil(steps / stepsPerEpoch),
