@@ -21,7 +21,7 @@ import {
   sparseCrossEntropy,
   trainClassifier,
 } from '@ft/core';
-import { l2sp, referenceWeights } from '@ft/hparams';
+import { l2sp, referenceWeights } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 export const ARCH = 'bnCnn3';

@@ -493,7 +493,7 @@ export function liSection(records, _ctx = {}) {
     );
     md.push(
       '## Li et al.: L2 vs L2-SP at equal tuning budgets\n\n' +
-        `@ft/hparams \`l2sp\` in core \`fit\`'s \`extraLoss\` (no optimizer weight decay), m = 0.9, η = each target's best η for m = 0.9 from the grid; each arm picks α ∈ {${cfg.alphas.join(', ')}} on validation average class error. Test errors, mean ± std over seeds.\n\n` +
+        `@ft/core \`l2sp\` in core \`fit\`'s \`extraLoss\` (no optimizer weight decay), m = 0.9, η = each target's best η for m = 0.9 from the grid; each arm picks α ∈ {${cfg.alphas.join(', ')}} on validation average class error. Test errors, mean ± std over seeds.\n\n` +
         markdownTable(rows, [
           { key: 'target', header: 'target' },
           { key: 'arm', header: 'arm' },

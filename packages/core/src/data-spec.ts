@@ -2,12 +2,14 @@
  * Dataset specifiers shared by every command line: `fashion-mnist`, `mnist`, `folder:<dir>` (one sub-folder
  * per class) and `mvtec:<root>/<category>`. Method packages reuse this so `--dataset` means the same everywhere.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageDataset } from './data/dataset.js';
 import { loadFashionMnist } from './data/fashion-mnist.js';
 import { imageFolder } from './data/image-folder.js';
 import { loadMnist } from './data/mnist.js';
 import { loadMvtec } from './data/mvtec.js';
+import { subset } from './data/subset.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** The dataset names and prefixes `loadDatasetSpec` understands. */
@@ -31,10 +33,9 @@ export async function loadDatasetSpec(spec: string, opts: LoadDatasetSpecOptions
   if (spec === 'fashion-mnist') return loadFashionMnist({ split: opts.split });
   if (spec === 'mnist') return loadMnist({ split: opts.split });
   if (spec.startsWith('folder:')) {
-    const { existsSync } = await import('node:fs');
     const dir = spec.slice('folder:'.length);
     const splitDir = path.join(dir, opts.split);
-    return imageFolder(existsSync(splitDir) ? splitDir : dir, {
+    return imageFolder(fs.existsSync(splitDir) ? splitDir : dir, {
       ...(opts.size ? { size: opts.size } : {}),
       ...(opts.channels ? { channels: opts.channels } : {}),
     });
@@ -48,4 +49,30 @@ export async function loadDatasetSpec(spec: string, opts: LoadDatasetSpecOptions
     });
   }
   throw new InvalidArgumentError(`unknown dataset "${spec}"; expected one of ${DATASET_SPECS.join(', ')}`);
+}
+
+/**
+ * A `--dataset` argument as {@link loadDatasetSpec} names it: a bare path to an existing directory becomes
+ * `folder:<dir>`; names and prefixed specs are returned unchanged.
+ */
+export function datasetSpec(arg: string): string {
+  if (arg.includes(':') || arg === 'fashion-mnist' || arg === 'mnist') return arg;
+  if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return `folder:${arg}`;
+  return arg;
+}
+
+/** Whether a dataset spec has a test split of its own (a folder needs a `test/` sub-folder). */
+export function datasetHasTestSplit(spec: string): boolean {
+  if (!spec.startsWith('folder:')) return true;
+  return fs.existsSync(path.join(spec.slice('folder:'.length), 'test'));
+}
+
+/** The first `limit` images of `ds` (all of them for 0 or a limit ≥ its size), e.g. a `--test-limit`. */
+export function firstImages(ds: ImageDataset, limit: number): ImageDataset {
+  return limit > 0 && limit < ds.size
+    ? subset(
+        ds,
+        Int32Array.from({ length: limit }, (_, i) => i),
+      )
+    : ds;
 }

@@ -113,6 +113,9 @@ export {
 // Dataset specs (`fashion-mnist`, `mnist`, folders) as the CLI names them.
 export {
   DATASET_SPECS,
+  datasetHasTestSplit,
+  datasetSpec,
+  firstImages,
   type LoadDatasetSpecOptions,
   loadDatasetSpec,
 } from './data-spec.js';
@@ -280,6 +283,11 @@ export {
   fixedSchedule,
   formatDuration,
   type History,
+  type HeadMatcher,
+  L2SP,
+  type L2SPConfig,
+  type L2SPOptions,
+  l2sp,
   type MemoryGuardOptions,
   memoryGuard,
   Optimizer,
@@ -293,6 +301,7 @@ export {
   piecewiseLinear,
   predict,
   progressBar,
+  referenceWeights,
   type Schedule,
   type ScheduleSpec,
   type SgdOptions,

@@ -131,4 +131,3 @@ export {
 export { bnMomentum, effectiveLr, effectiveWeightDecay, lrForEffectiveLr } from './tools/effective-lr.js';
 export { type EmdResult, emd } from './tools/emd.js';
 export { grids, type L2spAppDGrid, type LiEtAl2020Grid } from './tools/grids.js';
-export { type HeadMatcher, L2SP, type L2SPConfig, type L2SPOptions, l2sp, referenceWeights } from './tools/l2sp.js';

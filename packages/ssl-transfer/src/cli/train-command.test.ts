@@ -7,7 +7,7 @@ import { commandContext } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinySource, toyData } from '../train/test-helpers.js';
-import { datasetSpec, evalCommand, trainCommand } from './train-command.js';
+import { evalCommand, trainCommand } from './train-command.js';
 
 let dir: string;
 
@@ -86,11 +86,5 @@ describe('ft ssl train / eval', () => {
     await expect(
       trainCommand.run(commandContext(trainCommand, { ...base, 'labels-per-class': 4, init: 'scratch' })),
     ).rejects.toThrow(/--arch/);
-  });
-
-  it('reads a bare directory as folder:<dir> and leaves named datasets alone', () => {
-    expect(datasetSpec(dir)).toBe(`folder:${dir}`);
-    expect(datasetSpec('fashion-mnist')).toBe('fashion-mnist');
-    expect(datasetSpec('folder:/x')).toBe('folder:/x');
   });
 });

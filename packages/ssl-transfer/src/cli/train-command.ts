@@ -9,44 +9,22 @@ import {
   assertModelFitsData,
   type Callback,
   type CommandContext,
+  datasetHasTestSplit,
+  datasetSpec,
   defineCommand,
   evaluateClassifier,
-  type ImageDataset,
+  firstImages,
   InvalidArgumentError,
   listBackbones,
   loadDatasetSpec,
   loadModelRef,
   saveModel,
-  subset,
 } from '@ft/core';
 import { SSL_ALGORITHMS, type SslAlgorithm } from '../train/objective.js';
 import { sslSplit } from '../train/split.js';
 import { SSL_COEF_DEFAULTS, SSL_TRANSFER_DEFAULTS, trainSslTransfer } from '../train/train.js';
 
 const D = SSL_TRANSFER_DEFAULTS;
-
-/** A dataset argument as `loadDatasetSpec` names it: a bare existing directory means `folder:<dir>`. */
-export function datasetSpec(arg: string): string {
-  if (arg.includes(':') || arg === 'fashion-mnist' || arg === 'mnist') return arg;
-  if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return `folder:${arg}`;
-  return arg;
-}
-
-/** Whether the dataset has a test split of its own (a folder needs a `test/` subfolder). */
-function hasTestSplit(spec: string): boolean {
-  if (!spec.startsWith('folder:')) return true;
-  return fs.existsSync(path.join(spec.slice('folder:'.length), 'test'));
-}
-
-/** The first `limit` images (all for 0). */
-function firstN(ds: ImageDataset, limit: number): ImageDataset {
-  return limit > 0 && limit < ds.size
-    ? subset(
-        ds,
-        Int32Array.from({ length: limit }, (_, i) => i),
-      )
-    : ds;
-}
 
 /** A `fit` callback feeding the CLI's progress reporter. */
 function progressCallback(ctx: CommandContext, total: number): Callback & { finish(): void } {
@@ -191,9 +169,9 @@ export const trainCommand = defineCommand({
         seed: ctx.seed,
         ...(a['val-per-class'] !== undefined ? { valPerClass: Number(a['val-per-class']) } : {}),
       });
-      const unlabeled = firstN(split.unlabeled, Number(a['unlabeled-limit']));
-      const test = hasTestSplit(spec)
-        ? firstN(await loadDatasetSpec(spec, { split: 'test' }), Number(a['test-limit']))
+      const unlabeled = firstImages(split.unlabeled, Number(a['unlabeled-limit']));
+      const test = datasetHasTestSplit(spec)
+        ? firstImages(await loadDatasetSpec(spec, { split: 'test' }), Number(a['test-limit']))
         : undefined;
       if (!test) ctx.log(`ssl train: ${a.dataset} has no test/ split; reporting validation accuracy only`);
       const alg = String(a.alg) as SslAlgorithm;
@@ -297,7 +275,7 @@ export const evalCommand = defineCommand({
   },
   async run(ctx) {
     const spec = datasetSpec(String(ctx.args.dataset));
-    const test = firstN(await loadDatasetSpec(spec, { split: 'test' }), Number(ctx.args.limit));
+    const test = firstImages(await loadDatasetSpec(spec, { split: 'test' }), Number(ctx.args.limit));
     const model = await loadModelRef(String(ctx.args.model));
     try {
       assertModelFitsData(model, test.shape, `${ctx.args.dataset} (test)`);

@@ -3,9 +3,11 @@
  * Sec. 3.4 / App. D): `(α/2)‖θ' − θ⁰‖² + (β/2)‖θ''‖²`, θ' the weights shared with the pre-trained source, θ⁰ their
  * pre-trained values, θ'' the new head.
  */
-import { InvalidArgumentError, isLayersModel, loadModel, ShapeError, type Trainable } from '@ft/core';
-import { checkNonNegative } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { checkNonNegative } from '../validate.js';
+import { isLayersModel, type Trainable } from '../models/module.js';
+import { loadModel } from '../models/save-load.js';
 
 /** Which weights belong to the new head: a RegExp tested on each weight key, or a list of layer names / keys. */
 export type HeadMatcher = RegExp | readonly string[];
