@@ -17,3 +17,16 @@ export {
 export { defaultGated, type GatedConv, type GatedSelection, resolveGated } from './net/gating.js';
 export { type NetPlan, planFromModel, type UnitPlan, UnsupportedLayerError } from './net/plan.js';
 export { adaFilter, loadAdaFilter, saveAdaFilter } from './net/save-load.js';
+// Training: one protocol for AdaFilter and its baselines, gate statistics and their trace over training.
+export { type GateStats, gateStats } from './train/gate-stats.js';
+export { type GateTrace, type GateTracePoint, gateTrace } from './train/gate-trace.js';
+export {
+  ADAFILTER_METHODS,
+  ADAFILTER_TRAIN_DEFAULTS,
+  type AdaFilterMethod,
+  GATED_METHODS,
+  gatedNetwork,
+  type TrainAdaFilterOptions,
+  type TrainAdaFilterResult,
+  trainAdaFilter,
+} from './train/train.js';

@@ -1,5 +1,5 @@
 // Test helpers of @ft/adafilter: small seeded sources and data (not exported).
-import { cnn4, createRng, resnet8 } from '@ft/core';
+import { ArrayImageDataset, cnn4, createRng, resnet8 } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
@@ -36,4 +36,22 @@ export function perturbBatchNorms(model: tfl.LayersModel, seed: number): void {
     l.setWeights(next);
     tf.dispose(next);
   }
+}
+
+/** 4-class 12×12×1 images: class k has a bright 6×6 quadrant k, plus 0.2·N(0, 1) noise (learnable in a few steps). */
+export function quadrantImages(n: number, seed: number): ArrayImageDataset {
+  const rng = createRng(seed);
+  const images = new Float32Array(n * 144);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = i % 4;
+    labels[i] = k;
+    for (let y = 0; y < 12; y++) {
+      for (let x = 0; x < 12; x++) {
+        const q = (y < 6 ? 0 : 2) + (x < 6 ? 0 : 1);
+        images[i * 144 + y * 12 + x] = (q === k ? 0.8 : 0.1) + 0.2 * rng.normal();
+      }
+    }
+  }
+  return new ArrayImageDataset({ images, labels, shape: [12, 12, 1], numClasses: 4 });
 }

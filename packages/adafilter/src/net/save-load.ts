@@ -34,7 +34,7 @@ export async function loadAdaFilter(dir: string): Promise<AdaFilterNet> {
   const { weights, meta } = await loadWeights(dir);
   try {
     const config = meta.adafilter as AdaFilterConfig | undefined;
-    if (!config || config.format !== 'ft-adafilter' || config.version !== 1) {
+    if (config?.format !== 'ft-adafilter' || config.version !== 1) {
       throw new ModelFormatError(`loadAdaFilter: ${dir} does not hold an AdaFilter model (format ft-adafilter v1)`);
     }
     const net = AdaFilterNet.fromConfig(config);
