@@ -24,7 +24,11 @@ describe('dataset spec helpers', () => {
   });
 
   it('takes the first N images, or all for 0', () => {
-    const ds = new ArrayImageDataset({ images: new Float32Array(5 * 4), labels: Int32Array.from([0, 1, 0, 1, 1]), shape: [2, 2, 1] });
+    const ds = new ArrayImageDataset({
+      images: new Float32Array(5 * 4),
+      labels: Int32Array.from([0, 1, 0, 1, 1]),
+      shape: [2, 2, 1],
+    });
     expect(firstImages(ds, 3).size).toBe(3);
     expect(Array.from(firstImages(ds, 3).labels)).toEqual([0, 1, 0]);
     expect(firstImages(ds, 0)).toBe(ds);

@@ -70,16 +70,14 @@ export class FtError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of `instanceof` (FtError or a subclass).
-    const cls: { name: string } = this;
     if (typeof value !== 'object' || value === null) return false;
-    if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if ((value as Record<symbol, unknown>)[FT_ERROR] !== true) return false;
     // An FtError of another copy: the base class accepts it; a subclass accepts it when its class chain has a class
     // of the same name.
-    if (Object.hasOwn(cls, FT_ERROR_BASE)) return true;
+    if (Object.hasOwn(this, FT_ERROR_BASE)) return true;
     for (let p = Object.getPrototypeOf(value); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
-      if ((p as { constructor?: { name?: string } }).constructor?.name === cls.name) return true;
+      if ((p as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
     }
     return false;
   }

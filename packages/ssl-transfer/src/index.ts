@@ -31,7 +31,7 @@ export {
   type StepStats,
 } from './train/objective.js';
 export type { SslSeries, SslValPoint } from './train/run-log.js';
-export { defaultValPerClass, type SslSplit, type SslSplitOptions, sslSplit } from './train/split.js';
+export { type SslSplit, type SslSplitOptions, sslSplit } from './train/split.js';
 export {
   SSL_COEF_DEFAULTS,
   SSL_TRANSFER_DEFAULTS,

@@ -6,6 +6,12 @@ export {
   numBatches,
 } from './batches.js';
 export {
+  type BudgetSplit,
+  type BudgetSplitOptions,
+  budgetSplit,
+  defaultValPerClass,
+} from './budget-split.js';
+export {
   ArrayImageDataset,
   type ArrayImageDatasetOptions,
   type Dataset,

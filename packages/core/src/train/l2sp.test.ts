@@ -7,16 +7,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { saveModel } from '../models/save-load.js';
 import { createRng } from '../rng.js';
 import type { TrainBatch } from './batch.js';
 import { fit } from './fit.js';
-import { sgd } from './sgd.js';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { L2SP, l2sp, referenceWeights } from './l2sp.js';
+import { sgd } from './sgd.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

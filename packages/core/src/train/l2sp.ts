@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { checkNonNegative } from '../validate.js';
 import { isLayersModel, type Trainable } from '../models/module.js';
 import { loadModel } from '../models/save-load.js';
+import { checkNonNegative } from '../validate.js';
 
 /** Which weights belong to the new head: a RegExp tested on each weight key, or a list of layer names / keys. */
 export type HeadMatcher = RegExp | readonly string[];

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '@ft/core';
+import { defaultValPerClass, InvalidArgumentError } from '@ft/core';
 import { describe, expect, it } from 'vitest';
-import { defaultValPerClass, sslSplit } from './split.js';
+import { sslSplit } from './split.js';
 import { toyData } from './test-helpers.js';
 
 describe('sslSplit', () => {
