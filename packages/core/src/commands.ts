@@ -5,6 +5,7 @@
  */
 import type { BackendInfo } from './backend.js';
 import type { Rng } from './rng.js';
+import type { Callback } from './train/callback.js';
 
 /** One flag of a command. `--seed`, `--backend` and `--json` are added by the CLI to every command. */
 export interface CommandOption {
@@ -117,4 +118,23 @@ export interface FtPackageManifest {
   paper?: string;
   /** Methods: its results page under docs/results/, relative to the repository root. */
   results?: string;
+}
+
+/**
+ * A `fit` callback that drives a command's progress reporter: one unit per optimizer step, with the step's loss, and
+ * the validation accuracy logged after epochs that have one. Call `finish()` when training ends.
+ * @param ctx the command's context.
+ * @param total the run's total steps.
+ * @param label the bar's label, e.g. `'ssl train'`.
+ */
+export function fitProgress(ctx: CommandContext, total: number, label: string): Callback & { finish(): void } {
+  const bar = ctx.progress(total, label);
+  return {
+    name: 'cli-progress',
+    onStepEnd: (step, logs) => bar.update(step + 1, `loss ${logs.loss.toFixed(3)}`),
+    onEpochEnd: (_e, logs) => {
+      if (logs.val_accuracy !== undefined) ctx.log(`  val accuracy ${(100 * logs.val_accuracy).toFixed(1)}%`);
+    },
+    finish: () => bar.done(),
+  };
 }

@@ -44,6 +44,7 @@ export {
   type CommandSpec,
   defineCommand,
   type FtPackageManifest,
+  fitProgress,
   type ProgressReporter,
 } from './commands.js';
 // Datasets, splits, batches, image and NPY I/O, input limits. Full set: `@ft/core/data`.

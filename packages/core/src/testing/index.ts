@@ -3,10 +3,13 @@
  * stable API: names here may change in any release. Helpers that several packages need live here (one copy);
  * helpers of one package stay in that package's `test-helpers.ts`.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { CommandContext, CommandSpec } from '../commands.js';
-import { ArrayImageDataset, type ImageShape } from '../data/dataset.js';
+import { ArrayImageDataset, type ImageDataset, type ImageShape } from '../data/dataset.js';
+import { encodePng } from '../data/image-io.js';
 import { createRng } from '../rng.js';
 
 export {
@@ -207,4 +210,20 @@ export function commandContext(
     progress: () => ({ update() {}, done() {} }),
     signal: new AbortController().signal,
   };
+}
+
+/**
+ * Writes `ds` as an image folder `<root>/c<label>/<i>.png` (8-bit PNGs of values in [0, 1]), for command tests that
+ * load `folder:<dir>` datasets.
+ */
+export function writeImageFolder(root: string, ds: ImageDataset): void {
+  const [h, w, c] = ds.shape;
+  const buf = new Float32Array(h * w * c);
+  for (let i = 0; i < ds.size; i++) {
+    ds.copyInto(i, buf, 0);
+    const cls = path.join(root, `c${ds.labels[i]}`);
+    fs.mkdirSync(cls, { recursive: true });
+    const px = Array.from(buf, (v) => Math.max(0, Math.min(255, Math.round(255 * v))));
+    fs.writeFileSync(path.join(cls, `${i}.png`), encodePng(px, w, h, c as 1 | 3));
+  }
 }

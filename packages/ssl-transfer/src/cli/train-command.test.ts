@@ -2,8 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodePng, saveModel } from '@ft/core';
-import { commandContext } from '@ft/core/testing';
+import { saveModel } from '@ft/core';
+import { commandContext, writeImageFolder } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinySource, toyData } from '../train/test-helpers.js';
@@ -11,25 +11,9 @@ import { evalCommand, trainCommand } from './train-command.js';
 
 let dir: string;
 
-/** Writes `n` toy images per split as an image folder: <dir>/<split>/<class>/<i>.png. */
-function writeFolder(root: string, split: string, n: number, seed: number): void {
-  const ds = toyData(n, seed);
-  const buf = new Float32Array(64);
-  for (let i = 0; i < ds.size; i++) {
-    ds.copyInto(i, buf, 0);
-    const cls = path.join(root, split, `c${ds.labels[i]}`);
-    fs.mkdirSync(cls, { recursive: true });
-    fs.writeFileSync(
-      path.join(cls, `${i}.png`),
-      encodePng(
-        Array.from(buf, (v) => Math.round(255 * v)),
-        8,
-        8,
-        1,
-      ),
-    );
-  }
-}
+/** Writes `n` toy images of one split as an image folder: <root>/<split>/c<class>/<i>.png. */
+const writeFolder = (root: string, split: string, n: number, seed: number) =>
+  writeImageFolder(path.join(root, split), toyData(n, seed));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -7,13 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   assertModelFitsData,
-  type Callback,
-  type CommandContext,
   datasetHasTestSplit,
   datasetSpec,
   defineCommand,
   evaluateClassifier,
   firstImages,
+  fitProgress,
   InvalidArgumentError,
   listBackbones,
   loadDatasetSpec,
@@ -25,19 +24,6 @@ import { sslSplit } from '../train/split.js';
 import { SSL_COEF_DEFAULTS, SSL_TRANSFER_DEFAULTS, trainSslTransfer } from '../train/train.js';
 
 const D = SSL_TRANSFER_DEFAULTS;
-
-/** A `fit` callback feeding the CLI's progress reporter. */
-function progressCallback(ctx: CommandContext, total: number): Callback & { finish(): void } {
-  const bar = ctx.progress(total, 'ssl train');
-  return {
-    name: 'cli-progress',
-    onStepEnd: (step, logs) => bar.update(step + 1, `loss ${logs.loss.toFixed(3)}`),
-    onEpochEnd: (_e, logs) => {
-      if (logs.val_accuracy !== undefined) ctx.log(`  val accuracy ${(100 * logs.val_accuracy).toFixed(1)}%`);
-    },
-    finish: () => bar.done(),
-  };
-}
 
 /** `ft ssl train`. */
 export const trainCommand = defineCommand({
@@ -181,7 +167,7 @@ export const trainCommand = defineCommand({
       ctx.log(
         `ssl train: ${alg}${a.akc ? '+AKC' : ''}${a.arc ? '+ARC' : ''} on ${a.dataset}: ${split.labeled.size} labelled, ${split.validation.size} validation, ${unlabeled.size} unlabelled, ${iterations} iterations (backend ${ctx.backend.name})`,
       );
-      const progress = progressCallback(ctx, iterations);
+      const progress = fitProgress(ctx, iterations, 'ssl train');
       const checkpointDir = a['checkpoint-dir'] ? path.resolve(String(a['checkpoint-dir'])) : undefined;
       const ema = String(a.ema);
       const r = await trainSslTransfer({
