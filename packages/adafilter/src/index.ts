@@ -25,6 +25,7 @@ export {
   ADAFILTER_TRAIN_DEFAULTS,
   type AdaFilterMethod,
   GATED_METHODS,
+  type GatedMethod,
   gatedNetwork,
   type TrainAdaFilterOptions,
   type TrainAdaFilterResult,

@@ -207,7 +207,7 @@ export const trainCommand = defineCommand({
         }
         return { ...summary, ...(out ? { out } : {}) };
       } finally {
-        (r.model as { dispose(): void }).dispose();
+        r.model.dispose();
       }
     } finally {
       source.dispose();

@@ -322,7 +322,7 @@ export class AdaFilterNet implements Module {
 
   /** Logits (core `Module` forward; call inside `tf.tidy`, which frees the gate tensors). */
   apply(x: tf.Tensor, opts: ApplyOptions): tf.Tensor {
-    return this.forward(x as tf.Tensor4D, opts).logits;
+    return this.forward(x, opts).logits;
   }
 
   /**
@@ -331,7 +331,7 @@ export class AdaFilterNet implements Module {
    * (intermediate tensors are not freed here); the returned gates may share memory with each other.
    * `opts.gates` replaces the decisions by given gates ([B, n_l] per gated conv, e.g. counterfactual analyses).
    */
-  forward(x: tf.Tensor4D, opts: ApplyOptions & { gates?: tf.Tensor[] }): AdaFilterOutput {
+  forward(x: tf.Tensor, opts: ApplyOptions & { gates?: tf.Tensor[] }): AdaFilterOutput {
     const [H, W, C] = this.config.plan.inputShape;
     if (x.rank !== 4 || x.shape[1] !== H || x.shape[2] !== W || x.shape[3] !== C) {
       throw new ShapeError(`AdaFilterNet: expected input [B, ${H}, ${W}, ${C}], got [${x.shape}]`);

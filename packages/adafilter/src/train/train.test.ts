@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdaFilterNet } from '../net/adafilter-net.js';
 import { quadrantImages, smallCnn4 } from '../test-helpers.js';
 import { gateStats } from './gate-stats.js';
-import { ADAFILTER_METHODS, type TrainAdaFilterOptions, trainAdaFilter } from './train.js';
+import { ADAFILTER_METHODS, type AdaFilterMethod, type TrainAdaFilterOptions, trainAdaFilter } from './train.js';
 
 let dir: string;
 let source: tfl.LayersModel;
@@ -27,8 +27,10 @@ afterAll(() => {
   source.dispose();
 });
 
-const base = (o: Partial<TrainAdaFilterOptions> = {}): TrainAdaFilterOptions => ({
-  method: 'adafilter',
+const base = <M extends AdaFilterMethod = 'adafilter'>(
+  o: Partial<TrainAdaFilterOptions<M>> = {},
+): TrainAdaFilterOptions<M> => ({
+  method: 'adafilter' as M,
   source,
   numClasses: 4,
   train,
@@ -63,24 +65,24 @@ describe('trainAdaFilter', () => {
       }
       const ev = await evaluateClassifier(r.model, test);
       expect(Number.isFinite(ev.loss)).toBe(true);
-      (r.model as { dispose(): void }).dispose();
+      r.model.dispose();
     });
   }
 
   it('random gates run at the given rate, and fixed-rate statistics come out of gateStats', async () => {
-    const r = await trainAdaFilter(base({ method: 'random-gates', randomRate: 0.3, epochs: 1 }));
-    const s = await gateStats(r.model as AdaFilterNet, test);
+    const r = await trainAdaFilter(base<'random-gates'>({ method: 'random-gates', randomRate: 0.3, epochs: 1 }));
+    const s = await gateStats(r.model, test);
     expect(s.layers).toEqual(['block2_conv', 'block3_conv', 'block4_conv']);
     expect(s.fineTunedFraction).toBeGreaterThan(0.2);
     expect(s.fineTunedFraction).toBeLessThan(0.4);
     expect(s.perLayerClassMeans.map((m) => m.length)).toEqual([4, 4, 4]);
     expect(s.n).toBe(32);
-    (r.model as AdaFilterNet).dispose();
+    r.model.dispose();
   });
 
   it('learned gates: per-layer, per-class statistics agree with a direct count', async () => {
     const r = await trainAdaFilter(base({ epochs: 2 }));
-    const net = r.model as AdaFilterNet;
+    const net = r.model;
     const s = await gateStats(net, test, { batchSize: 7 });
     const x = tf.tensor4d(test.images as Float32Array, [32, 12, 12, 1]);
     const gates = tf.tidy(() => net.forward(x, { training: false }).gates.map((g) => g.arraySync() as number[][]));

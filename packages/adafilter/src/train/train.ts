@@ -47,7 +47,9 @@ export const ADAFILTER_METHODS = [
 export type AdaFilterMethod = (typeof ADAFILTER_METHODS)[number];
 
 /** Methods trained as an AdaFilter network (with gates). */
-export const GATED_METHODS: readonly AdaFilterMethod[] = ['adafilter', 'random-gates', 'spottune', 'shared-bn'];
+export const GATED_METHODS = ['adafilter', 'random-gates', 'spottune', 'shared-bn'] as const;
+/** One of {@link GATED_METHODS}. */
+export type GatedMethod = (typeof GATED_METHODS)[number];
 
 /** Defaults of {@link trainAdaFilter} (the spec's small-scale protocol: SGD m 0.9, lr 0.01, batch 64, 30 epochs). */
 export const ADAFILTER_TRAIN_DEFAULTS = Object.freeze({
@@ -62,8 +64,8 @@ export const ADAFILTER_TRAIN_DEFAULTS = Object.freeze({
 });
 
 /** Options of {@link trainAdaFilter}. */
-export interface TrainAdaFilterOptions {
-  method: AdaFilterMethod;
+export interface TrainAdaFilterOptions<M extends AdaFilterMethod = AdaFilterMethod> {
+  method: M;
   /** The pre-trained model (read, never changed). */
   source: tfl.LayersModel;
   /** Classes of the target task. */
@@ -97,10 +99,10 @@ export interface TrainAdaFilterOptions {
 }
 
 /** Result of {@link trainAdaFilter}. */
-export interface TrainAdaFilterResult {
-  method: AdaFilterMethod;
-  /** The trained model: an AdaFilter network for gated methods, a LayersModel otherwise. */
-  model: Trainable;
+export interface TrainAdaFilterResult<M extends AdaFilterMethod = AdaFilterMethod> {
+  method: M;
+  /** The trained model: an AdaFilter network for gated methods, a LayersModel otherwise (the caller disposes it). */
+  model: M extends GatedMethod ? AdaFilterNet : tfl.LayersModel;
   history: History;
   /** Per-epoch gate fractions on the probe set (gated methods). */
   gateTrace?: GateTracePoint[];
@@ -140,7 +142,9 @@ export function gatedNetwork(o: TrainAdaFilterOptions): AdaFilterNet {
  * Trains one method on `train` from `source` under the shared protocol (see the file header).
  * @returns the trained model, its history and (gated methods) the gate trace.
  */
-export async function trainAdaFilter(o: TrainAdaFilterOptions): Promise<TrainAdaFilterResult> {
+export async function trainAdaFilter<M extends AdaFilterMethod>(
+  o: TrainAdaFilterOptions<M>,
+): Promise<TrainAdaFilterResult<M>> {
   if (!(ADAFILTER_METHODS as readonly string[]).includes(o.method)) {
     throw new InvalidArgumentError(
       `trainAdaFilter: unknown method '${o.method}'; expected ${ADAFILTER_METHODS.join(', ')}`,
@@ -181,7 +185,7 @@ export async function trainAdaFilter(o: TrainAdaFilterOptions): Promise<TrainAda
       });
       return {
         method: o.method,
-        model: net,
+        model: net as TrainAdaFilterResult<M>['model'],
         history,
         gateTrace: trace.points,
         trainSeconds: (performance.now() - t0) / 1000,
@@ -217,7 +221,12 @@ export async function trainAdaFilter(o: TrainAdaFilterOptions): Promise<TrainAda
       ...(extra ? { extraLoss: extra, weightDecay: 0 } : {}),
       ...(o.callbacks ? { callbacks: o.callbacks } : {}),
     });
-    return { method: o.method, model, history, trainSeconds: (performance.now() - t0) / 1000 };
+    return {
+      method: o.method,
+      model: model as TrainAdaFilterResult<M>['model'],
+      history,
+      trainSeconds: (performance.now() - t0) / 1000,
+    };
   } catch (e) {
     model.dispose();
     throw e;
