@@ -2,7 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { meanStd } from '@ft/core';
-import { formatMeanStd, lineChartSvg, machineInfo, markdownTable, resultsPage, writeSvg } from '@ft/report';
+import {
+  formatMeanStd,
+  formatPairedGain,
+  lineChartSvg,
+  machineInfo,
+  markdownTable,
+  pairedGain,
+  resultsPage,
+  writeSvg,
+} from '@ft/report';
 import { armById } from './arms.mjs';
 
 const pct = (xs) => formatMeanStd(xs, 1, { scale: 100 });
@@ -34,23 +43,16 @@ function valCurve(runs) {
   });
 }
 
-/** Gain of arm `a` over arm `b` (percentage points, mean over seeds paired by seed) and whether it exceeds 1 std. */
+/** Gain of arm `a` over arm `b` (percentage points, paired by seed). */
 function gain(records, a, b, budget) {
-  const pa = records.filter((r) => r.phase === 'main' && r.arm === a && r.budget === budget);
-  const pb = records.filter((r) => r.phase === 'main' && r.arm === b && r.budget === budget);
-  const diffs = pa.flatMap((ra) => {
-    const rb = pb.find((x) => x.seed === ra.seed);
-    return rb ? [100 * (ra.testAccuracy - rb.testAccuracy)] : [];
-  });
-  if (diffs.length === 0) return null;
-  const s = meanStd(diffs);
-  return { mean: s.mean, std: s.std, n: s.n, positive: diffs.filter((d) => d > 0).length };
+  const at = (arm) =>
+    records
+      .filter((r) => r.phase === 'main' && r.arm === arm && r.budget === budget)
+      .map((r) => ({ seed: r.seed, value: r.testAccuracy }));
+  return pairedGain(at(a), at(b), 100);
 }
 
-const fmtGain = (g) =>
-  g
-    ? `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(1)} ± ${Number.isNaN(g.std) ? '–' : g.std.toFixed(1)} (${g.positive}/${g.n} seeds up)`
-    : '–';
+const fmtGain = (g) => formatPairedGain(g);
 
 /** Verdict on "AKC+ARC improves supervised fine-tuning and FixMatch, most at the fewest labels". */
 function verdictOf(records, budgets) {

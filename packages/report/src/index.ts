@@ -13,6 +13,7 @@ export {
   markdownTable,
   type TableColumn,
 } from './markdown.js';
+export { formatPairedGain, type PairedGain, pairedGain, type SeededValue } from './paired.js';
 export {
   type Bar,
   type BarChartOptions,
