@@ -11,6 +11,7 @@ export default mergeConfig(
     resolve: {
       alias: [
         { find: /^@ft\/jadce$/, replacement: `${packagesDir}jadce/src/index.ts` },
+        { find: /^@ft\/adafilter$/, replacement: `${packagesDir}adafilter/src/index.ts` },
         { find: /^@ft\/report$/, replacement: `${packagesDir}report/src/index.ts` },
       ],
     },

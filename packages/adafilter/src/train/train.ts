@@ -74,6 +74,8 @@ export interface TrainAdaFilterOptions<M extends AdaFilterMethod = AdaFilterMeth
   /** Probe set of the gate trace (default: the first 256 training images). */
   probe?: ImageDataset;
   epochs?: number;
+  /** Total optimizer steps (overrides `epochs`). */
+  steps?: number;
   batchSize?: number;
   /** Peak learning rate. */
   lr?: number;
@@ -154,6 +156,7 @@ export async function trainAdaFilter<M extends AdaFilterMethod>(
   const rng = createRng(o.seed).fork(`adafilter-${o.method}`);
   const common = {
     epochs: o.epochs ?? D.epochs,
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
     batchSize: o.batchSize ?? D.batchSize,
     lr: o.lr ?? D.lr,
     momentum: o.momentum ?? D.momentum,

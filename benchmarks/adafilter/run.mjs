@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// Reproduction of Guo et al., "AdaFilter: Adaptive Filter Fine-tuning for Deep Transfer Learning" (AAAI 2020,
+// arXiv 1911.09659) at small scale, with its baselines: MNIST digits → Fashion-MNIST at 10, 100 and 1,000 labels per
+// class from zoo:mnist-resnet8, and Fashion-MNIST classes 0–4 → 5–9 at 10 and 100. Writes docs/results/adafilter.md,
+// its SVG plots and the raw records (adafilter/records.jsonl).
+//
+//   node benchmarks/adafilter/run.mjs [--quick] [--seeds 0,1,2] [--pairs mnist-fmnist,fmnist04-fmnist59]
+//                                     [--arms adafilter,finetune,...] [--from-records]
+//
+// Phases: 'select' picks the learning rate of fine-tuning, the linear probe and AdaFilter on VALIDATION accuracy
+// (mnist-fmnist, 100 labels per class, seed 100; the test set is not loaded for it); 'main' runs every pair × budget ×
+// seed × arm with the chosen rates and scores the test set once per run. Random gates run at the rate AdaFilter learned
+// on the validation images of the same pair, budget and seed. Records are appended as runs finish, and a re-run skips
+// the runs already recorded. --quick: 1 seed, 10 labels per class, 3 arms, 5 steps; prints a summary, writes nothing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { initBackend } from '@ft/core';
+import { readJsonl } from '../hparams/jsonl.mjs';
+import { ARMS, armById } from './arms.mjs';
+import { forwardCost } from './cost.mjs';
+import { writePage } from './page.mjs';
+import { loadPair, PAIRS } from './pairs.mjs';
+import { runArm, runKey } from './runs.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    seeds: { type: 'string' },
+    pairs: { type: 'string' },
+    arms: { type: 'string' },
+    'lr-grid': { type: 'string', default: '0.003,0.01,0.03' },
+    out: { type: 'string', default: path.join(root, 'docs/results') },
+    'from-records': { type: 'boolean', default: false },
+  },
+});
+const log = (m) => process.stderr.write(`${m}\n`);
+const nums = (s) => s.split(',').filter(Boolean).map(Number);
+const quick = args.quick;
+const seeds = nums(args.seeds ?? (quick ? '0' : '0,1,2'));
+const pairIds = (args.pairs ?? (quick ? 'mnist-fmnist' : Object.keys(PAIRS).join(','))).split(',');
+const budgetsOf = { 'mnist-fmnist': quick ? [10] : [10, 100, 1000], 'fmnist04-fmnist59': quick ? [10] : [10, 100] };
+const arms = (args.arms ?? (quick ? 'adafilter,finetune,random-gates' : ARMS.map((a) => a.id).join(',')))
+  .split(',')
+  .map(armById);
+const cfg = quick
+  ? { epochs: 1, minSteps: 5, maxSteps: 5, batchSize: 64 }
+  : { epochs: 30, minSteps: 200, maxSteps: 600, batchSize: 64 };
+const lrGrid = nums(args['lr-grid']);
+const select = { pair: 'mnist-fmnist', budget: quick ? 10 : 100, seeds: [100] };
+const recordsPath = path.join(args.out, 'adafilter/records.jsonl');
+const records = !quick ? readJsonl(recordsPath, { missingOk: true }) : [];
+const costs = {};
+
+const backend = await initBackend();
+log(`[adafilter] backend ${backend.name}${backend.fallbackReason ? ` (fallback: ${backend.fallbackReason})` : ''}`);
+if (backend.name === 'cpu') log('[adafilter] WARNING: the cpu backend is far slower; build ft-native first.');
+const started = Date.now();
+const loaded = {};
+const pairOf = async (id) => {
+  loaded[id] ??= await loadPair(id, { root, log });
+  return loaded[id];
+};
+
+/** Runs (or reuses) one configuration; appends its record. */
+const run = async (spec) => {
+  const key = runKey({ ...spec, arm: spec.arm.id, pair: spec.pairId });
+  const have = records.find((r) => runKey(r) === key);
+  if (have) return have;
+  if (args['from-records']) return null;
+  const pair = await pairOf(spec.pairId);
+  const t0 = Date.now();
+  const rec = await runArm({ ...spec, pair, cfg, log: () => {} });
+  rec.backend = backend.name;
+  records.push(rec);
+  if (!quick) {
+    fs.mkdirSync(path.dirname(recordsPath), { recursive: true });
+    fs.appendFileSync(recordsPath, `${JSON.stringify(rec)}\n`);
+  }
+  const acc = rec.testAccuracy ?? rec.valAccuracy;
+  log(
+    `[adafilter] ${spec.phase} ${spec.pairId} ${spec.arm.id} K=${spec.budget} seed ${spec.seed} lr ${spec.lr}${rec.randomRate !== undefined ? ` rate ${rec.randomRate.toFixed(2)}` : ''}: ${rec.testAccuracy !== undefined ? 'test' : 'val'} ${(100 * acc).toFixed(1)}%${rec.gates ? `, fine-tuned ${(100 * rec.gates.fineTunedFraction).toFixed(0)}%` : ''} (${rec.steps} steps, ${((Date.now() - t0) / 1000).toFixed(0)} s; total ${((Date.now() - started) / 60000).toFixed(1)} min)`,
+  );
+  return rec;
+};
+
+/** Learning rates chosen on validation accuracy (mean over the selection seeds); null where runs are missing. */
+async function chooseLr() {
+  const best = async (armId) => {
+    const scores = [];
+    for (const lr of lrGrid) {
+      const rs = [];
+      for (const seed of select.seeds) {
+        const r = await run({
+          phase: 'select',
+          pairId: select.pair,
+          arm: armById(armId),
+          budget: select.budget,
+          seed,
+          lr,
+        });
+        if (r) rs.push(r.valAccuracy);
+      }
+      if (rs.length === select.seeds.length) scores.push({ lr, val: rs.reduce((a, b) => a + b, 0) / rs.length });
+    }
+    // ties go to the smaller learning rate (listed first)
+    return scores.length === lrGrid.length ? scores.reduce((a, b) => (b.val > a.val ? b : a)).lr : null;
+  };
+  return {
+    finetune: await best('finetune'),
+    linearProbe: await best('linear-probe'),
+    adafilter: await best('adafilter'),
+  };
+}
+
+const chosen = await chooseLr();
+log(`[adafilter] chosen on validation: ${JSON.stringify(chosen)}`);
+if (Object.values(chosen).every((v) => v !== null)) {
+  for (const pairId of pairIds) {
+    for (const budget of budgetsOf[pairId]) {
+      for (const seed of seeds) {
+        for (const arm of arms) {
+          const lr = arm.gated ? chosen.adafilter : arm.id === 'linear-probe' ? chosen.linearProbe : chosen.finetune;
+          let randomRate;
+          if (arm.id === 'random-gates') {
+            const af = await run({ phase: 'main', pairId, arm: armById('adafilter'), budget, seed, lr });
+            if (!af) continue;
+            randomRate = Math.round(af.valFineTunedFraction * 1000) / 1000;
+          }
+          await run({
+            phase: 'main',
+            pairId,
+            arm,
+            budget,
+            seed,
+            lr,
+            ...(randomRate !== undefined ? { randomRate } : {}),
+          });
+        }
+      }
+    }
+  }
+}
+// compute cost per image of the ResNet-8 source (analytic)
+const costPair = await pairOf('mnist-fmnist');
+Object.assign(costs, forwardCost(costPair.source, PAIRS['mnist-fmnist'].numClasses));
+for (const p of Object.values(loaded)) p.source.dispose();
+log(`[adafilter] ${((Date.now() - started) / 60000).toFixed(1)} min`);
+
+await writePage({
+  records,
+  quick,
+  command: quick
+    ? `node benchmarks/adafilter/run.mjs ${process.argv.slice(2).join(' ')}`.trim()
+    : 'npx -y pnpm@10 run bench:adafilter',
+  out: args.out,
+  cfg,
+  lrGrid,
+  select,
+  chosen,
+  seeds,
+  pairIds,
+  budgetsOf,
+  arms,
+  costs,
+  backend,
+  log,
+});
