@@ -280,33 +280,58 @@ export async function writePage(o) {
     ...cols.map((c) => ({ key: colKey(c), header: colHeader(c), align: 'right' })),
   ]);
 
-  // cost
-  const speed = (id, f) =>
-    median(
-      main(records)
-        .filter((r) => r.arm === id)
-        .map(f),
+  // cost: analytic MACs, and wall time per image from the interleaved timing runs (median ratio to fine-tuning)
+  const timing = records.filter((r) => r.phase === 'timing');
+  const byRep = (id, f) => timing.filter((r) => r.arm === id).map((r) => ({ seed: r.seed, v: f(r) }));
+  const ratio = (f) => {
+    const ft = byRep('finetune', f);
+    return median(
+      byRep('adafilter', f).flatMap((a) => {
+        const b = ft.find((x) => x.seed === a.seed);
+        return b ? [a.v / b.v] : [];
+      }),
     );
-  const trainRate = (id) => speed(id, (r) => r.trainImages / r.trainSeconds);
-  const evalRate = (id) => speed(id, (r) => r.testN / r.evalSeconds);
-  const ft = { train: trainRate('finetune'), infer: evalRate('finetune') };
-  const costRows = armIds.map((id) => ({
-    arm: armById(id).label,
-    macs:
-      id === 'linear-probe' || id === 'finetune' || id === 'l2sp'
-        ? (costs.finetune / 1e6).toFixed(2)
-        : (costs.adafilter / 1e6).toFixed(2),
-    train: Number.isNaN(trainRate(id))
-      ? '–'
-      : `${trainRate(id).toFixed(0)} (${(ft.train / trainRate(id)).toFixed(2)}×)`,
-    infer: Number.isNaN(evalRate(id)) ? '–' : `${evalRate(id).toFixed(0)} (${(ft.infer / evalRate(id)).toFixed(2)}×)`,
-  }));
-  const costTable = markdownTable(costRows, [
-    { key: 'arm', header: 'arm' },
-    { key: 'macs', header: 'forward MMACs / image', align: 'right' },
-    { key: 'train', header: 'training images/s (time vs FT)', align: 'right' },
-    { key: 'infer', header: 'inference images/s (time vs FT)', align: 'right' },
-  ]);
+  };
+  const perImgTrain = (r) => (1000 * r.trainSeconds) / r.trainImages;
+  const perImgInfer = (r) => (1000 * r.inferSeconds) / r.inferImages;
+  const ms = (id, f) => median(byRep(id, f).map((x) => x.v));
+  const costTable = markdownTable(
+    [
+      {
+        arm: 'fine-tuning',
+        macs: (costs.finetune / 1e6).toFixed(2),
+        train: ms('finetune', perImgTrain),
+        infer: ms('finetune', perImgInfer),
+        rt: 1,
+        ri: 1,
+      },
+      {
+        arm: 'AdaFilter',
+        macs: (costs.adafilter / 1e6).toFixed(2),
+        train: ms('adafilter', perImgTrain),
+        infer: ms('adafilter', perImgInfer),
+        rt: ratio(perImgTrain),
+        ri: ratio(perImgInfer),
+      },
+    ].map((r) => ({
+      ...r,
+      train: Number.isNaN(r.train) ? '–' : r.train.toFixed(2),
+      infer: Number.isNaN(r.infer) ? '–' : r.infer.toFixed(3),
+      rt: Number.isNaN(r.rt) ? '–' : `${r.rt.toFixed(2)}×`,
+      ri: Number.isNaN(r.ri) ? '–' : `${r.ri.toFixed(2)}×`,
+    })),
+    [
+      { key: 'arm', header: 'arm' },
+      { key: 'macs', header: 'forward MMACs / image', align: 'right' },
+      { key: 'train', header: 'training ms / image', align: 'right' },
+      { key: 'rt', header: 'vs fine-tuning', align: 'right' },
+      { key: 'infer', header: 'inference ms / image', align: 'right' },
+      { key: 'ri', header: 'vs fine-tuning', align: 'right' },
+    ],
+  );
+  const timingNote = timing.length
+    ? `Wall time: ${new Set(timing.map((r) => r.seed)).size} interleaved repetitions of ${timing[0].steps} training steps (batch ${cfg.batchSize}, 100 labels/class) and inference over ${timing[0].inferImages} test images, fine-tuning then AdaFilter under the same load; medians, and the median of the per-repetition ratios.`
+    : 'Wall time: no timing runs recorded.';
 
   // selection
   const sel = records.filter((r) => r.phase === 'select');
@@ -374,7 +399,7 @@ export async function writePage(o) {
       },
       {
         title: 'Compute cost',
-        body: `Forward multiply-accumulates per 28×28 image of the ResNet-8 (convolutions and dense layers; BatchNorm, activations and pooling left out): fine-tuning ${(costs.finetune / 1e6).toFixed(2)} M; AdaFilter ${(costs.adafilter / 1e6).toFixed(2)} M (${(costs.adafilter / costs.finetune).toFixed(2)}×: the second bank of the gated convolutions, ${(100 * costs.gatedShare).toFixed(0)}% of the network's MACs, plus the gate's ${(costs.gate / 1e3).toFixed(1)} k). Measured speeds are medians over every main run of the arm on this machine (training includes the per-epoch gate probe of the gated arms; the machine is shared, so timings are noisy), with the time per image relative to fine-tuning.\n\n${costTable}`,
+        body: `Forward multiply-accumulates per 28×28 image of the ResNet-8 (convolutions and dense layers; BatchNorm, activations and pooling left out): fine-tuning ${(costs.finetune / 1e6).toFixed(2)} M; AdaFilter ${(costs.adafilter / 1e6).toFixed(2)} M (${(costs.adafilter / costs.finetune).toFixed(2)}×: the second bank of the gated convolutions, ${(100 * costs.gatedShare).toFixed(0)}% of the network's MACs, plus the gate's ${(costs.gate / 1e3).toFixed(1)} k). ${timingNote}\n\n${costTable}`,
       },
       {
         title: 'Learning-rate selection (validation only)',

@@ -82,6 +82,29 @@ describe('adafilter benchmark page', () => {
           valAccuracy: 0.5,
           trainSeconds: 1,
         })),
+        // timing: AdaFilter takes 2.5× then 3× as long per image as fine-tuning → median ratio 2.75
+        ...[0, 1].flatMap((seed) => [
+          {
+            phase: 'timing',
+            arm: 'finetune',
+            seed,
+            steps: 60,
+            trainImages: 3840,
+            trainSeconds: 2,
+            inferImages: 2000,
+            inferSeconds: 1,
+          },
+          {
+            phase: 'timing',
+            arm: 'adafilter',
+            seed,
+            steps: 60,
+            trainImages: 3840,
+            trainSeconds: 2 * (2.5 + 0.5 * seed),
+            inferImages: 2000,
+            inferSeconds: 2,
+          },
+        ]),
       ];
       await writePage({
         records: recs,
@@ -108,11 +131,12 @@ describe('adafilter benchmark page', () => {
       expect(md).toContain('| AdaFilter vs fine-tuning');
       expect(md).toContain('+3.0 ± 0.5 (3/3 seeds up)');
       expect(md).toContain('1.75×');
+      expect(md).toMatch(/\| AdaFilter +\| +7\.00 \| +1\.43 \| +2\.75× \| +1\.000 \| +2\.00× \|/);
       for (const f of ['error-mnist-fmnist.svg', 'gates-per-layer.svg', 'gate-trace.svg']) {
         expect(fs.existsSync(path.join(out, 'adafilter', f))).toBe(true);
       }
     } finally {
-      fs.rmSync(out, { recursive: true, force: true });
+      if (!process.env.KEEP) fs.rmSync(out, { recursive: true, force: true });
     }
   });
 

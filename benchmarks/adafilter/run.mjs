@@ -22,7 +22,7 @@ import { ARMS, armById } from './arms.mjs';
 import { forwardCost } from './cost.mjs';
 import { writePage } from './page.mjs';
 import { loadPair, PAIRS } from './pairs.mjs';
-import { runArm, runKey } from './runs.mjs';
+import { runArm, runKey, timeArm } from './runs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -64,6 +64,16 @@ const pairOf = async (id) => {
   return loaded[id];
 };
 
+/** Appends a record (not under --quick). */
+const save = (rec) => {
+  rec.backend = backend.name;
+  records.push(rec);
+  if (!quick) {
+    fs.mkdirSync(path.dirname(recordsPath), { recursive: true });
+    fs.appendFileSync(recordsPath, `${JSON.stringify(rec)}\n`);
+  }
+};
+
 /** Runs (or reuses) one configuration; appends its record. */
 const run = async (spec) => {
   const key = runKey({ ...spec, arm: spec.arm.id, pair: spec.pairId });
@@ -73,12 +83,7 @@ const run = async (spec) => {
   const pair = await pairOf(spec.pairId);
   const t0 = Date.now();
   const rec = await runArm({ ...spec, pair, cfg, log: () => {} });
-  rec.backend = backend.name;
-  records.push(rec);
-  if (!quick) {
-    fs.mkdirSync(path.dirname(recordsPath), { recursive: true });
-    fs.appendFileSync(recordsPath, `${JSON.stringify(rec)}\n`);
-  }
+  save(rec);
   const acc = rec.testAccuracy ?? rec.valAccuracy;
   log(
     `[adafilter] ${spec.phase} ${spec.pairId} ${spec.arm.id} K=${spec.budget} seed ${spec.seed} lr ${spec.lr}${rec.randomRate !== undefined ? ` rate ${rec.randomRate.toFixed(2)}` : ''}: ${rec.testAccuracy !== undefined ? 'test' : 'val'} ${(100 * acc).toFixed(1)}%${rec.gates ? `, fine-tuned ${(100 * rec.gates.fineTunedFraction).toFixed(0)}%` : ''} (${rec.steps} steps, ${((Date.now() - t0) / 1000).toFixed(0)} s; total ${((Date.now() - started) / 60000).toFixed(1)} min)`,
@@ -140,6 +145,27 @@ if (Object.values(chosen).every((v) => v !== null)) {
           });
         }
       }
+    }
+  }
+}
+// timing: fine-tuning and AdaFilter interleaved, same steps and load, repeated (the page reports median ratios)
+const timing = quick ? { reps: 1, steps: 5, inferN: 256 } : { reps: 3, steps: 60, inferN: 2000 };
+if (!args['from-records']) {
+  for (let rep = 0; rep < timing.reps; rep++) {
+    for (const id of ['finetune', 'adafilter']) {
+      if (records.some((r) => r.phase === 'timing' && r.arm === id && r.seed === rep)) continue;
+      const rec = await timeArm({
+        pairId: 'mnist-fmnist',
+        pair: await pairOf('mnist-fmnist'),
+        arm: armById(id),
+        rep,
+        ...timing,
+        cfg,
+      });
+      save(rec);
+      log(
+        `[adafilter] timing ${id} rep ${rep}: ${(rec.trainImages / rec.trainSeconds).toFixed(0)} train img/s, ${(rec.inferImages / rec.inferSeconds).toFixed(0)} inference img/s`,
+      );
     }
   }
 }

@@ -2,7 +2,7 @@
 // line of records.jsonl.
 
 import { AdaFilterNet, gateStats, trainAdaFilter } from '@ft/adafilter';
-import { budgetSplit, evaluateClassifier } from '@ft/core';
+import { budgetSplit, evaluateClassifier, subset } from '@ft/core';
 
 /** The key that identifies a run in the records (a resumed benchmark skips keys it already has). */
 export function runKey(r) {
@@ -13,6 +13,51 @@ export function runKey(r) {
 export function stepsFor(nTrain, cfg) {
   const perEpoch = Math.ceil(nTrain / Math.min(cfg.batchSize, nTrain));
   return Math.min(cfg.maxSteps, Math.max(cfg.minSteps, cfg.epochs * perEpoch));
+}
+
+/**
+ * A timing run: `steps` training steps of `arm` (no probe, no evaluation during training), then inference over the
+ * first `inferN` test images, both timed. Interleaved with fine-tuning by the caller, so the ratio is measured under
+ * the same load.
+ */
+export async function timeArm({ pairId, pair, arm, rep, steps, inferN, cfg }) {
+  const split = budgetSplit(pair.train, { labelsPerClass: 100, seed: 0 });
+  const r = await trainAdaFilter({
+    method: arm.id,
+    source: pair.source,
+    numClasses: pair.train.numClasses,
+    train: split.labeled,
+    probe: subset(split.validation, [0]),
+    steps,
+    batchSize: cfg.batchSize,
+    lr: 0.01,
+    seed: rep,
+    log: () => {},
+  });
+  try {
+    const test = subset(
+      pair.test,
+      Array.from({ length: inferN }, (_, i) => i),
+    );
+    const t0 = performance.now();
+    await evaluateClassifier(r.model, test);
+    const inferSeconds = (performance.now() - t0) / 1000;
+    return {
+      phase: 'timing',
+      pair: pairId,
+      arm: arm.id,
+      budget: 100,
+      seed: rep,
+      lr: 0.01,
+      steps,
+      trainImages: steps * cfg.batchSize,
+      trainSeconds: r.trainSeconds,
+      inferImages: inferN,
+      inferSeconds,
+    };
+  } finally {
+    r.model.dispose();
+  }
 }
 
 /** Keeps at most `max` evenly spaced points of a trace (always the last). */
