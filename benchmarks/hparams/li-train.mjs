@@ -10,18 +10,19 @@ import {
   evaluateClassifier,
   fit,
   imageDataFn,
+  l2sp,
   labelBudgetSplit,
   loadFashionMnist,
   loadMnist,
   padCrop,
   piecewiseDecay,
+  referenceWeights,
   replaceHead,
   setBnMode,
   sgd,
   sparseCrossEntropy,
   trainClassifier,
 } from '@ft/core';
-import { l2sp, referenceWeights } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 export const ARCH = 'bnCnn3';

@@ -25,6 +25,8 @@ describe('pairedGain', () => {
   it('is null without shared seeds, and prints one seed without a spread', () => {
     expect(pairedGain([{ seed: 0, value: 1 }], [{ seed: 1, value: 0 }])).toBeNull();
     expect(formatPairedGain(null)).toBe('–');
-    expect(formatPairedGain(pairedGain([{ seed: 0, value: 1 }], [{ seed: 0, value: 3 }]))).toBe('-2.0 ± – (0/1 seeds up)');
+    expect(formatPairedGain(pairedGain([{ seed: 0, value: 1 }], [{ seed: 0, value: 3 }]))).toBe(
+      '-2.0 ± – (0/1 seeds up)',
+    );
   });
 });
