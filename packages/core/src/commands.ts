@@ -138,3 +138,55 @@ export function fitProgress(ctx: CommandContext, total: number, label: string): 
     finish: () => bar.done(),
   };
 }
+
+/**
+ * Options every few-label transfer command shares (`ft ssl train`, `ft adafilter train`): the pre-trained source, the
+ * dataset, the labelled budget K per class with its validation hold-out (core `budgetSplit`), a test-set limit and a
+ * checkpoint folder. Spread them into a command's `options` and add its own.
+ */
+export const FEW_LABEL_TRAIN_OPTIONS: Readonly<Record<string, CommandOption>> = Object.freeze({
+  source: {
+    type: 'string',
+    description: 'Pre-trained model: zoo:<name>, a model directory, model.json or URL',
+    required: true,
+  },
+  dataset: { type: 'string', description: 'fashion-mnist | mnist | <folder> | folder:<dir>', default: 'fashion-mnist' },
+  'labels-per-class': {
+    type: 'number',
+    description: 'Labelled budget K per class (validation included)',
+    required: true,
+    integer: true,
+    min: 2,
+  },
+  'val-per-class': {
+    type: 'number',
+    description: 'Labels per class held out for validation (default max(1, ⌊K/4⌋))',
+    integer: true,
+    min: 1,
+  },
+  'test-limit': {
+    type: 'number',
+    description: 'Score the first N test images (0 = all)',
+    default: 0,
+    integer: true,
+    min: 0,
+  },
+  'checkpoint-dir': {
+    type: 'string',
+    description: 'Write checkpoints here and resume from them',
+    output: 'dir',
+  },
+});
+
+/** Options of a command that scores a saved model on a dataset's test split: `--model`, `--dataset`, `--limit`. */
+export const EVAL_COMMAND_OPTIONS: Readonly<Record<string, CommandOption>> = Object.freeze({
+  model: { type: 'string', description: 'zoo:<name>, a model directory, model.json or URL', required: true },
+  dataset: { type: 'string', description: 'fashion-mnist | mnist | <folder> | folder:<dir>', default: 'fashion-mnist' },
+  limit: {
+    type: 'number',
+    description: 'Score the first N test images (0 = all)',
+    default: 0,
+    integer: true,
+    min: 0,
+  },
+});

@@ -43,6 +43,8 @@ export {
   type CommandOption,
   type CommandSpec,
   defineCommand,
+  EVAL_COMMAND_OPTIONS,
+  FEW_LABEL_TRAIN_OPTIONS,
   type FtPackageManifest,
   fitProgress,
   type ProgressReporter,

@@ -11,7 +11,9 @@ import {
   datasetHasTestSplit,
   datasetSpec,
   defineCommand,
+  EVAL_COMMAND_OPTIONS,
   evaluateClassifier,
+  FEW_LABEL_TRAIN_OPTIONS,
   firstImages,
   fitProgress,
   type ImageDataset,
@@ -54,29 +56,7 @@ export const trainCommand = defineCommand({
     'ft adafilter train --source zoo:mnist-resnet8 --dataset fashion-mnist --labels-per-class 10 --method finetune --epochs 30 --json',
   ],
   options: {
-    source: {
-      type: 'string',
-      description: 'Pre-trained model: zoo:<name>, a model directory, model.json or URL',
-      required: true,
-    },
-    dataset: {
-      type: 'string',
-      description: 'fashion-mnist | mnist | <folder> | folder:<dir>',
-      default: 'fashion-mnist',
-    },
-    'labels-per-class': {
-      type: 'number',
-      description: 'Labelled budget K per class (validation included)',
-      required: true,
-      integer: true,
-      min: 2,
-    },
-    'val-per-class': {
-      type: 'number',
-      description: 'Labels per class held out for validation (default max(1, ⌊K/4⌋))',
-      integer: true,
-      min: 1,
-    },
+    ...FEW_LABEL_TRAIN_OPTIONS,
     method: { type: 'string', description: 'Method', choices: ADAFILTER_METHODS, default: 'adafilter' },
     epochs: {
       type: 'number',
@@ -109,19 +89,7 @@ export const trainCommand = defineCommand({
     },
     'l2sp-alpha': { type: 'number', description: 'α of l2sp (pull towards the source)', default: D.l2sp.alpha, min: 0 },
     'l2sp-beta': { type: 'number', description: 'β of l2sp (L2 on the head)', default: D.l2sp.beta, min: 0 },
-    'test-limit': {
-      type: 'number',
-      description: 'Score the first N test images (0 = all)',
-      default: 0,
-      integer: true,
-      min: 0,
-    },
     out: { type: 'string', description: 'Save the trained model and run.json here', output: 'dir' },
-    'checkpoint-dir': {
-      type: 'string',
-      description: 'Write checkpoints here (every epoch) and resume from them',
-      output: 'dir',
-    },
   },
   async run(ctx) {
     const a = ctx.args;
@@ -234,22 +202,11 @@ export const evalCommand = defineCommand({
     'Test accuracy of a saved model (the --out of ft adafilter train) and, for AdaFilter, its gate statistics → { testAccuracy, fineTunedFraction, gates, … }',
   examples: ['ft adafilter eval --model runs/af --dataset fashion-mnist --json'],
   options: {
+    ...EVAL_COMMAND_OPTIONS,
     model: {
       type: 'string',
       description: 'An AdaFilter directory, or zoo:<name> / a model directory / model.json',
       required: true,
-    },
-    dataset: {
-      type: 'string',
-      description: 'fashion-mnist | mnist | <folder> | folder:<dir>',
-      default: 'fashion-mnist',
-    },
-    limit: {
-      type: 'number',
-      description: 'Score the first N test images (0 = all)',
-      default: 0,
-      integer: true,
-      min: 0,
     },
   },
   async run(ctx) {

@@ -10,7 +10,9 @@ import {
   datasetHasTestSplit,
   datasetSpec,
   defineCommand,
+  EVAL_COMMAND_OPTIONS,
   evaluateClassifier,
+  FEW_LABEL_TRAIN_OPTIONS,
   firstImages,
   fitProgress,
   InvalidArgumentError,
@@ -36,29 +38,7 @@ export const trainCommand = defineCommand({
     'ft ssl train --source zoo:mnist-resnet8 --dataset fashion-mnist --labels-per-class 10 --alg supervised --iterations 500 --json',
   ],
   options: {
-    source: {
-      type: 'string',
-      description: 'Pre-trained model: zoo:<name>, a model directory, model.json or URL',
-      required: true,
-    },
-    dataset: {
-      type: 'string',
-      description: 'fashion-mnist | mnist | <folder> | folder:<dir>',
-      default: 'fashion-mnist',
-    },
-    'labels-per-class': {
-      type: 'number',
-      description: 'Labelled budget K per class (validation included)',
-      required: true,
-      integer: true,
-      min: 2,
-    },
-    'val-per-class': {
-      type: 'number',
-      description: 'Labels per class held out for validation (default max(1, ⌊K/4⌋))',
-      integer: true,
-      min: 1,
-    },
+    ...FEW_LABEL_TRAIN_OPTIONS,
     alg: { type: 'string', description: 'SSL algorithm', choices: SSL_ALGORITHMS, default: 'fixmatch' },
     akc: {
       type: 'boolean',
@@ -124,21 +104,9 @@ export const trainCommand = defineCommand({
       integer: true,
       min: 0,
     },
-    'test-limit': {
-      type: 'number',
-      description: 'Score the first N test images (0 = all)',
-      default: 0,
-      integer: true,
-      min: 0,
-    },
     out: {
       type: 'string',
       description: 'Save the selected model and run.json (curves, gate ratios) here',
-      output: 'dir',
-    },
-    'checkpoint-dir': {
-      type: 'string',
-      description: 'Write checkpoints here (every eval) and resume from them',
       output: 'dir',
     },
   },
@@ -245,19 +213,7 @@ export const evalCommand = defineCommand({
     'Test accuracy of a saved classifier (e.g. the --out of ft ssl train) → { testAccuracy, n, perClassAccuracy }',
   examples: ['ft ssl eval --model runs/fm --dataset fashion-mnist --json'],
   options: {
-    model: { type: 'string', description: 'zoo:<name>, a model directory, model.json or URL', required: true },
-    dataset: {
-      type: 'string',
-      description: 'fashion-mnist | mnist | <folder> | folder:<dir>',
-      default: 'fashion-mnist',
-    },
-    limit: {
-      type: 'number',
-      description: 'Score the first N test images (0 = all)',
-      default: 0,
-      integer: true,
-      min: 0,
-    },
+    ...EVAL_COMMAND_OPTIONS,
   },
   async run(ctx) {
     const spec = datasetSpec(String(ctx.args.dataset));
