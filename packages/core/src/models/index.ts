@@ -75,6 +75,7 @@ export {
 export {
   countParams,
   isBnOrBias,
+  noDecayGroups,
   type ParamGroupsOptions,
   paramGroups,
   type VariableGroup,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
-import { countParams, isBnOrBias, paramGroups, weightInfos } from './param-groups.js';
+import { countParams, isBnOrBias, noDecayGroups, paramGroups, weightInfos } from './param-groups.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -78,6 +78,25 @@ describe('paramGroups', () => {
     expect(names(groups[2])).toEqual(['pg_conv/kernel']);
     const total = groups.reduce((s, g) => s + g.variables.length, 0);
     expect(total).toBe(6);
+    m.dispose();
+  });
+
+  it("noDecayGroups: BN and biases without weight decay, kernels with the optimizer's", () => {
+    const m = net();
+    const groups = noDecayGroups(m);
+    const names = (g: { variables: tf.Variable[] }) =>
+      g.variables.map((v) => weightInfos(m).find((w) => w.variable === v)?.name);
+    expect(groups.map((g) => [g.name, g.weightDecay])).toEqual([
+      ['noDecay', 0],
+      ['other', undefined],
+    ]);
+    expect(names(groups[0] as { variables: tf.Variable[] })).toEqual([
+      'pg_conv/bias',
+      'pg_bn/gamma',
+      'pg_bn/beta',
+      'pg_dense/bias',
+    ]);
+    expect(names(groups[1] as { variables: tf.Variable[] })).toEqual(['pg_conv/kernel', 'pg_dense/kernel']);
     m.dispose();
   });
 

@@ -99,6 +99,17 @@ export function isBnOrBias(w: WeightInfo): boolean {
 }
 
 /**
+ * Optimizer groups for the usual PyTorch recipe "no weight decay on BatchNorm and biases" (the SSL-transfer code's
+ * `'bn' not in name and 'bias' not in name`): `noDecay` (weight decay 0) and `other` (the optimizer's), empty groups
+ * dropped. Pass to `fit({groups})` or `trainClassifier({groups})`.
+ */
+export function noDecayGroups(model: tfl.LayersModel): Array<VariableGroup & { weightDecay?: number }> {
+  return paramGroups(model, { noDecay: isBnOrBias })
+    .filter((g) => g.variables.length > 0)
+    .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) }));
+}
+
+/**
  * Number of scalar parameters of `model`.
  * @param model a LayersModel.
  * @param opts `trainable`: count only trainable weights (default true; false counts every weight incl. BN moving

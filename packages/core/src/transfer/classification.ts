@@ -12,7 +12,7 @@ import { sequential, shuffled } from '../data/samplers.js';
 import { EmptyDatasetError, InvalidArgumentError } from '../errors.js';
 import { perClassAccuracy } from '../metrics/index.js';
 import { isLayersModel, type Trainable } from '../models/module.js';
-import { isBnOrBias, paramGroups } from '../models/param-groups.js';
+import { noDecayGroups } from '../models/param-groups.js';
 import type { Rng } from '../rng.js';
 import type { DataFn, LossFn, MetricFn } from '../train/batch.js';
 import type { Callback, History } from '../train/callback.js';
@@ -141,13 +141,7 @@ export async function trainClassifier(
     warmup > 0
       ? linearWarmup(cosineAnnealing({ lr, T: steps }), { warmupSteps: warmup })
       : cosineAnnealing({ lr, T: steps });
-  const groups =
-    opts.groups ??
-    (isLayersModel(model)
-      ? paramGroups(model, { noDecay: (w) => isBnOrBias(w) })
-          .filter((g) => g.variables.length > 0)
-          .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) }))
-      : []);
+  const groups = opts.groups ?? (isLayersModel(model) ? noDecayGroups(model) : []);
   const momentum = opts.momentum ?? D.momentum;
   const weightDecay = opts.weightDecay ?? D.weightDecay;
   // Nesterov needs momentum: at momentum 0 the update is plain SGD (what Nesterov with m = 0 would be).

@@ -18,14 +18,13 @@ import {
   type History,
   type ImageDataset,
   InvalidArgumentError,
-  paramGroups,
   replaceHead,
   ShapeError,
   sgd,
 } from '@ft/core';
 import { batchesSync } from '@ft/core/data';
 import { checkPositiveInt } from '@ft/core/internal';
-import { isBnOrBias } from '@ft/core/models';
+import { noDecayGroups } from '@ft/core/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkGateRatio } from '../regularisers/entropy-gate.js';
@@ -331,9 +330,7 @@ export async function trainSslTransfer(o: TrainSslTransferOptions): Promise<SslT
     const lr = o.lr ?? D.lr;
     const momentum = o.momentum ?? D.momentum;
     const weightDecay = o.weightDecay ?? D.weightDecay;
-    const groups = paramGroups(target, { noDecay: isBnOrBias })
-      .filter((g) => g.variables.length > 0)
-      .map((g) => ({ name: g.name, variables: g.variables, ...(g.name === 'noDecay' ? { weightDecay: 0 } : {}) }));
+    const groups = noDecayGroups(target);
     const views = o.views ?? defaultViews();
     const optimizer = sgd({ lr, momentum, nesterov: momentum > 0, weightDecay });
     cleanup.push(optimizer);
