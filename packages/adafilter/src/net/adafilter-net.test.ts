@@ -7,9 +7,11 @@ import {
   createRng,
   InvalidArgumentError,
   loadModel,
+  resnet20,
   ShapeError,
   saveModel,
   sparseCrossEntropy,
+  tinyCnn,
 } from '@ft/core';
 import { maxAbsDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -128,6 +130,40 @@ for (const arch of ['cnn4', 'resnet8'] as const) {
     });
   });
 }
+
+describe('adaFilter on every core CNN', () => {
+  const builders = {
+    tinyCnn: () => tinyCnn({ width: 0.25, inputShape: [12, 12, 1], numClasses: 4, seed: 1 }).model,
+    cnn4: () => smallCnn4(1),
+    resnet8: () => smallResnet8(1),
+    resnet20: () => resnet20({ width: 0.25, inputShape: [12, 12, 1], numClasses: 4, seed: 1 }).model,
+  };
+  for (const [name, build] of Object.entries(builders)) {
+    it(`${name}: forced gates give the source (all pre-trained) and the fine-tuning forward (all fine-tuned)`, async () => {
+      const source = build();
+      perturbBatchNorms(source, 5);
+      const { x } = images(4, 6);
+      const want = source.predict(x) as tf.Tensor;
+      const copy = await cloneModel(source);
+      const trainWant = copy.apply(x, { training: true }) as tf.Tensor;
+      for (const [fixed, training, expected] of [
+        [0, false, want],
+        [1, false, want],
+        [1, true, trainWant],
+      ] as const) {
+        const net = adaFilter(source, { numClasses: 4, policy: { fixed }, head: 'source' });
+        expect(net.gatedLayers.length).toBeGreaterThan(0);
+        const got = tf.tidy(() => net.apply(x, { training }));
+        expect(maxAbsDiff(got, expected)).toBeLessThan(1e-5);
+        got.dispose();
+        net.dispose();
+      }
+      tf.dispose([x, want, trainWant]);
+      copy.dispose();
+      source.dispose();
+    });
+  }
+});
 
 describe('adaFilter: gradients', () => {
   it('the gate gets the straight-through gradient Σ ∂L/∂G · ∂soft/∂θ (finite differences on a tiny net)', () => {
