@@ -17,6 +17,10 @@ import {
 import { armById } from './arms.mjs';
 import { FMNIST04_SOURCE, PAIRS } from './pairs.mjs';
 
+/** The learning rate an arm runs at, given the choices of the selection phase. */
+export const lrOf = (chosen, arm) =>
+  arm.gated ? chosen.adafilter : arm.id === 'linear-probe' ? chosen.linearProbe : chosen.finetune;
+
 const main = (records) => records.filter((r) => r.phase === 'main');
 const cell = (records, pair, arm, budget) =>
   main(records).filter((r) => r.pair === pair && r.arm === arm && r.budget === budget);
@@ -65,7 +69,7 @@ export function verdictOf(records, pairIds, budgetsOf) {
 /** Writes the plots and the page (or prints a summary under --quick). */
 export async function writePage(o) {
   const {
-    records,
+    records: all,
     quick,
     command,
     out,
@@ -81,6 +85,8 @@ export async function writePage(o) {
     backend,
     log,
   } = o;
+  // main runs at the chosen learning rates only (runs at other rates, e.g. from before a grid was widened, are left out)
+  const records = all.filter((r) => r.phase !== 'main' || r.lr === lrOf(chosen, armById(r.arm)));
   const armIds = arms.map((a) => a.id);
   const errTable = (pair) =>
     markdownTable(

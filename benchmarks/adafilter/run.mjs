@@ -20,7 +20,7 @@ import { initBackend } from '@ft/core';
 import { readJsonl } from '../hparams/jsonl.mjs';
 import { ARMS, armById } from './arms.mjs';
 import { forwardCost } from './cost.mjs';
-import { writePage } from './page.mjs';
+import { lrOf, writePage } from './page.mjs';
 import { loadPair, PAIRS } from './pairs.mjs';
 import { runArm, runKey, timeArm } from './runs.mjs';
 
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string' },
     pairs: { type: 'string' },
     arms: { type: 'string' },
-    'lr-grid': { type: 'string', default: '0.003,0.01,0.03' },
+    'lr-grid': { type: 'string', default: '0.003,0.01,0.03,0.1' },
     out: { type: 'string', default: path.join(root, 'docs/results') },
     'from-records': { type: 'boolean', default: false },
   },
@@ -127,7 +127,7 @@ if (Object.values(chosen).every((v) => v !== null)) {
     for (const budget of budgetsOf[pairId]) {
       for (const seed of seeds) {
         for (const arm of arms) {
-          const lr = arm.gated ? chosen.adafilter : arm.id === 'linear-probe' ? chosen.linearProbe : chosen.finetune;
+          const lr = lrOf(chosen, arm);
           let randomRate;
           if (arm.id === 'random-gates') {
             const af = await run({ phase: 'main', pairId, arm: armById('adafilter'), budget, seed, lr });

@@ -1,7 +1,7 @@
 // The arms of the ssl-transfer benchmark (issue 15 / spec): every arm starts from the same source, the same
 // labelled/validation/unlabelled split per seed and the same schedule; only the algorithm and the regularisers change.
 
-/** @typedef {{ id: string, label: string, alg: string, akc: boolean, arc: boolean, ungated?: boolean, init?: string }} Arm */
+/** @typedef {{ id: string, label: string, alg: string, akc: boolean, arc: boolean, ungated?: boolean, init?: string, ema?: boolean, budgets?: number[] }} Arm */
 
 /** @type {Arm[]} */
 export const ARMS = [
@@ -17,6 +17,9 @@ export const ARMS = [
   { id: 'mt', label: 'Mean Teacher', alg: 'mean-teacher', akc: false, arc: false },
   { id: 'mt-akc-arc', label: 'Mean Teacher+AKC+ARC', alg: 'mean-teacher', akc: true, arc: true },
   { id: 'fm-scratch', label: 'FixMatch from scratch', alg: 'fixmatch', akc: false, arc: false, init: 'scratch' },
+  // ablation (10 labels/class only): FixMatch evaluated on its own weights instead of the EMA teacher
+  { id: 'fm-noema', label: 'FixMatch, no EMA', alg: 'fixmatch', akc: false, arc: false, ema: false, budgets: [10] },
+  { id: 'sup-ema', label: 'supervised, with EMA', alg: 'supervised', akc: false, arc: false, ema: true, budgets: [10] },
 ];
 
 /** The arm with this id (throws on an unknown one). */

@@ -99,6 +99,7 @@ if (!fromRecords) {
   for (const budget of budgets) {
     for (const seed of seeds) {
       for (const arm of arms) {
+        if (arm.budgets && !arm.budgets.includes(budget)) continue;
         const lr =
           arm.init === 'scratch' ? choice.lr.scratch : arm.alg === 'supervised' ? choice.lr.sup : choice.lr.ssl;
         await run({
