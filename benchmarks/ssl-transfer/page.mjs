@@ -236,6 +236,7 @@ export async function writePage({ records, quick, command, out, cfg, grids, seed
     evidence: [
       `Verdict rule: a gain counts when its mean over seeds (paired by seed) is positive and larger than its std; reproduced = every gain of +AKC+ARC over supervised and over FixMatch counts and the largest is at ${fewest} labels/class. Here: ${why}.`,
       `Gains of AKC+ARC (test accuracy, percentage points, mean ± std over ${seeds.length} seeds):\n\n${gainTable}`,
+      `Caveat on the SSL arms: over ${cfg.iterations} iterations the EMA teacher they are evaluated on averages every iterate since the start; at 10 labels/class FixMatch's EMA teacher scores ${fmtGain(gain(records, 'fm', 'fm-noema', 10))} points relative to FixMatch's own weights (section "Why the SSL arms trail supervised fine-tuning here"). The AKC/ARC gains above pair arms with the same evaluation model, so they are unaffected, but the SSL algorithms run here in a regime that handicaps them.`,
     ],
     sections: [
       {
