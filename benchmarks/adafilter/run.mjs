@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string' },
     pairs: { type: 'string' },
     arms: { type: 'string' },
-    'lr-grid': { type: 'string', default: '0.003,0.01,0.03,0.1' },
+    'lr-grid': { type: 'string', default: '0.003,0.01,0.03,0.1,0.3' },
     out: { type: 'string', default: path.join(root, 'docs/results') },
     'from-records': { type: 'boolean', default: false },
   },
