@@ -357,7 +357,8 @@ export async function writePage(o) {
   const choiceText = `fine-tuning and L2-SP lr ${chosen.finetune}${edge(chosen.finetune)}; linear probe lr ${chosen.linearProbe}${edge(chosen.linearProbe)}; AdaFilter and the gated arms lr ${chosen.adafilter}${edge(chosen.adafilter)}`;
 
   const { verdict, why } = verdictOf(records, pairIds, budgetsOf);
-  const totalMin = records.reduce((s, r) => s + r.trainSeconds + (r.evalSeconds ?? 0), 0) / 60;
+  // pausedSeconds: time a run spent with its process stopped (SIGSTOP), recorded by hand from the log times
+  const totalMin = records.reduce((s, r) => s + r.trainSeconds - (r.pausedSeconds ?? 0) + (r.evalSeconds ?? 0), 0) / 60;
   const backends = [...new Set(records.map((r) => r.backend).filter(Boolean))];
   const af = (p, k) => formatPairedGain(lowerError(records, p, 'adafilter', 'finetune', k));
   const page = resultsPage({
