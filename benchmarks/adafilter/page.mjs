@@ -234,7 +234,6 @@ export async function writePage(o) {
           bars,
           xLabel: 'gated convolution (depth →)',
           yLabel: 'filters using the fine-tuned bank (%)',
-          yDomain: [0, 100],
           width: 640,
           legendTitle: 'budget',
         }),
@@ -256,7 +255,6 @@ export async function writePage(o) {
           })),
           xLabel: 'optimizer step',
           yLabel: 'fine-tuned filters (%)',
-          yDomain: [0, 100],
         }),
       );
     }

@@ -144,7 +144,6 @@ export async function writePage({ records, quick, command, out, cfg, grids, seed
       series: gateSeries,
       xLabel: 'iteration',
       yLabel: 'examples kept by the gate (%)',
-      yDomain: [0, 100],
     });
   }
   const maskSeries = [
@@ -160,7 +159,6 @@ export async function writePage({ records, quick, command, out, cfg, grids, seed
       series: maskSeries,
       xLabel: 'iteration',
       yLabel: 'unlabelled examples above τ (%)',
-      yDomain: [0, 100],
     });
   }
   const curveArms = ['sup', 'sup-akc-arc', 'fm', 'fm-akc-arc', 'mt', 'fm-scratch'].filter((id) => at(id).length);
