@@ -75,7 +75,7 @@ export async function writePage(o) {
     out,
     cfg,
     lrGrid,
-    select,
+    selectSeed,
     chosen,
     seeds,
     pairIds,
@@ -86,7 +86,8 @@ export async function writePage(o) {
     log,
   } = o;
   // main runs at the chosen learning rates only (runs at other rates, e.g. from before a grid was widened, are left out)
-  const records = all.filter((r) => r.phase !== 'main' || r.lr === lrOf(chosen, armById(r.arm)));
+  const chosenOf = (r) => chosen[`${r.pair}:${r.budget}`];
+  const records = all.filter((r) => r.phase !== 'main' || (chosenOf(r) && r.lr === lrOf(chosenOf(r), armById(r.arm))));
   const armIds = arms.map((a) => a.id);
   const errTable = (pair) =>
     markdownTable(
@@ -339,20 +340,24 @@ export async function writePage(o) {
 
   // selection
   const sel = records.filter((r) => r.phase === 'select');
-  const selRows = ['finetune', 'linear-probe', 'adafilter'].map((id) => ({
-    arm: armById(id).label,
-    ...Object.fromEntries(
-      lrGrid.map((lr) => {
-        const rs = sel.filter((r) => r.arm === id && r.lr === lr);
-        return [
-          String(lr),
-          rs.length ? ((100 * rs.reduce((s, r) => s + r.valAccuracy, 0)) / rs.length).toFixed(1) : '–',
-        ];
-      }),
-    ),
-  }));
-  const edge = (v) => (v === Math.min(...lrGrid) || v === Math.max(...lrGrid) ? ' (**on the grid edge**)' : '');
-  const choiceText = `fine-tuning and L2-SP lr ${chosen.finetune}${edge(chosen.finetune)}; linear probe lr ${chosen.linearProbe}${edge(chosen.linearProbe)}; AdaFilter and the gated arms lr ${chosen.adafilter}${edge(chosen.adafilter)}`;
+  const edge = (v) => v === Math.min(...lrGrid) || v === Math.max(...lrGrid);
+  const selRows = cols.flatMap((c) =>
+    ['finetune', 'linear-probe', 'adafilter'].map((id) => {
+      const pick = chosen[colKey(c)] ? lrOf(chosen[colKey(c)], armById(id)) : null;
+      return {
+        cell: colHeader(c),
+        arm: armById(id).label,
+        ...Object.fromEntries(
+          lrGrid.map((lr) => {
+            const r = sel.find((x) => x.pair === c.p && x.budget === c.k && x.arm === id && x.lr === lr);
+            return [String(lr), r ? `${(100 * r.valAccuracy).toFixed(1)}${lr === pick ? ' ←' : ''}` : '–'];
+          }),
+        ),
+        edge: pick !== null && pick !== undefined && edge(pick) ? '**edge**' : '',
+      };
+    }),
+  );
+  const nEdge = selRows.filter((r) => r.edge).length;
 
   const { verdict, why } = verdictOf(records, pairIds, budgetsOf);
   // pausedSeconds: time a run spent with its process stopped (SIGSTOP), recorded by hand from the log times
@@ -408,7 +413,7 @@ export async function writePage(o) {
       },
       {
         title: 'Learning-rate selection (validation only)',
-        body: `Validation accuracy (%) at ${select.budget} labels/class on digits→FMNIST, seed${select.seeds.length > 1 ? 's' : ''} ${select.seeds.join(', ')} (a split different from the evaluation seeds); the test set is not loaded in this phase. Ties go to the smaller rate. Choice: ${choiceText}. Linear probe and fine-tuning share nothing else; random gates, per-block gates and shared BN use AdaFilter's rate; L2-SP uses fine-tuning's with α = β = 0.01 (Li et al.'s default), unselected.\n\n${markdownTable(selRows, [{ key: 'arm', header: 'arm' }, ...lrGrid.map((lr) => ({ key: String(lr), header: `lr ${lr}`, align: 'right' }))])}`,
+        body: `Per pair and budget, on the validation images of that budget's split drawn with seed ${selectSeed} (a split different from the evaluation seeds); no test image is scored in this phase. Validation accuracy (%) per learning rate, the chosen one marked ←; ties go to the smaller rate. Random gates, per-block gates and shared BN use AdaFilter's rate; L2-SP uses fine-tuning's, with α = β = 0.01 (Li et al.'s default), unselected. ${nEdge} of ${selRows.length} choices sit on the edge of the grid {${lrGrid.join(', ')}} and are flagged.\n\n${markdownTable(selRows, [{ key: 'cell', header: 'pair, budget' }, { key: 'arm', header: 'arm' }, ...lrGrid.map((lr) => ({ key: String(lr), header: `lr ${lr}`, align: 'right' })), { key: 'edge', header: '' }])}`,
       },
       {
         title: 'Setup, and every cut',

@@ -72,6 +72,8 @@ describe('adafilter benchmark page', () => {
     try {
       const recs = [
         ...records(0.03, 0.005),
+        // a main run at a rate that was not chosen (e.g. before the grid was widened): left out of every table
+        { ...records(0.03, 0.005).find((r) => r.arm === 'adafilter'), lr: 0.3, testAccuracy: 0 },
         ...['finetune', 'linear-probe', 'adafilter'].map((arm) => ({
           phase: 'select',
           pair: 'mnist-fmnist',
@@ -113,8 +115,12 @@ describe('adafilter benchmark page', () => {
         out,
         cfg: { epochs: 30, minSteps: 200, maxSteps: 600, batchSize: 64 },
         lrGrid: [0.003, 0.01, 0.03],
-        select: { pair: 'mnist-fmnist', budget: 100, seeds: [100] },
-        chosen: { finetune: 0.01, linearProbe: 0.01, adafilter: 0.01 },
+        selectSeed: 100,
+        chosen: Object.fromEntries(
+          pairIds.flatMap((p) =>
+            budgetsOf[p].map((k) => [`${p}:${k}`, { finetune: 0.01, linearProbe: 0.01, adafilter: 0.01 }]),
+          ),
+        ),
         seeds: [0, 1, 2],
         pairIds,
         budgetsOf,
@@ -131,6 +137,9 @@ describe('adafilter benchmark page', () => {
       expect(md).toContain('| AdaFilter vs fine-tuning');
       expect(md).toContain('+3.0 ± 0.5 (3/3 seeds up)');
       expect(md).toContain('1.75×');
+      // selection: the chosen rate is marked; main runs at another rate are left out
+      expect(md).toMatch(/digits→FMNIST, 100\/class +\| fine-tuning +\| +– +\| +50\.0 ← +\|/);
+      expect(md).toContain('0 of 9 choices sit on the edge');
       expect(md).toMatch(/\| AdaFilter +\| +7\.00 \| +1\.43 \| +2\.75× \| +1\.000 \| +2\.00× \|/);
       for (const f of ['error-mnist-fmnist.svg', 'gates-per-layer.svg', 'gate-trace.svg']) {
         expect(fs.existsSync(path.join(out, 'adafilter', f))).toBe(true);

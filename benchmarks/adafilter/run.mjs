@@ -7,8 +7,8 @@
 //   node benchmarks/adafilter/run.mjs [--quick] [--seeds 0,1,2] [--pairs mnist-fmnist,fmnist04-fmnist59]
 //                                     [--arms adafilter,finetune,...] [--from-records]
 //
-// Phases: 'select' picks the learning rate of fine-tuning, the linear probe and AdaFilter on VALIDATION accuracy
-// (mnist-fmnist, 100 labels per class, seed 100; the test set is not loaded for it); 'main' runs every pair × budget ×
+// Phases: 'select' picks the learning rate of fine-tuning, the linear probe and AdaFilter on VALIDATION accuracy, per
+// pair and budget (that budget's validation images, seed 100; no test image is scored); 'main' runs every pair × budget ×
 // seed × arm with the chosen rates and scores the test set once per run. Random gates run at the rate AdaFilter learned
 // on the validation images of the same pair, budget and seed. Records are appended as runs finish, and a re-run skips
 // the runs already recorded. --quick: 1 seed, 10 labels per class, 3 arms, 5 steps; prints a summary, writes nothing.
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string' },
     pairs: { type: 'string' },
     arms: { type: 'string' },
-    'lr-grid': { type: 'string', default: '0.003,0.01,0.03,0.1,0.3' },
+    'lr-grid': { type: 'string', default: '0.01,0.03,0.1,0.3' },
     out: { type: 'string', default: path.join(root, 'docs/results') },
     'from-records': { type: 'boolean', default: false },
   },
@@ -49,7 +49,8 @@ const cfg = quick
   ? { epochs: 1, minSteps: 5, maxSteps: 5, batchSize: 64 }
   : { epochs: 30, minSteps: 200, maxSteps: 600, batchSize: 64 };
 const lrGrid = nums(args['lr-grid']);
-const select = { pair: 'mnist-fmnist', budget: quick ? 10 : 100, seeds: [100] };
+/** Seed of the selection splits (different from the evaluation seeds). */
+const SELECT_SEED = 100;
 const recordsPath = path.join(args.out, 'adafilter/records.jsonl');
 const records = !quick ? readJsonl(recordsPath, { missingOk: true }) : [];
 const costs = {};
@@ -91,24 +92,16 @@ const run = async (spec) => {
   return rec;
 };
 
-/** Learning rates chosen on validation accuracy (mean over the selection seeds); null where runs are missing. */
-async function chooseLr() {
+/**
+ * Learning rates chosen on validation accuracy for one pair and budget (the validation images of that budget's split,
+ * seed 100, never a test image); null where runs are missing (--from-records).
+ */
+async function chooseLr(pairId, budget) {
   const best = async (armId) => {
     const scores = [];
     for (const lr of lrGrid) {
-      const rs = [];
-      for (const seed of select.seeds) {
-        const r = await run({
-          phase: 'select',
-          pairId: select.pair,
-          arm: armById(armId),
-          budget: select.budget,
-          seed,
-          lr,
-        });
-        if (r) rs.push(r.valAccuracy);
-      }
-      if (rs.length === select.seeds.length) scores.push({ lr, val: rs.reduce((a, b) => a + b, 0) / rs.length });
+      const r = await run({ phase: 'select', pairId, arm: armById(armId), budget, seed: SELECT_SEED, lr });
+      if (r) scores.push({ lr, val: r.valAccuracy });
     }
     // ties go to the smaller learning rate (listed first)
     return scores.length === lrGrid.length ? scores.reduce((a, b) => (b.val > a.val ? b : a)).lr : null;
@@ -120,30 +113,32 @@ async function chooseLr() {
   };
 }
 
-const chosen = await chooseLr();
-log(`[adafilter] chosen on validation: ${JSON.stringify(chosen)}`);
-if (Object.values(chosen).every((v) => v !== null)) {
-  for (const pairId of pairIds) {
-    for (const budget of budgetsOf[pairId]) {
-      for (const seed of seeds) {
-        for (const arm of arms) {
-          const lr = lrOf(chosen, arm);
-          let randomRate;
-          if (arm.id === 'random-gates') {
-            const af = await run({ phase: 'main', pairId, arm: armById('adafilter'), budget, seed, lr });
-            if (!af) continue;
-            randomRate = Math.round(af.valFineTunedFraction * 1000) / 1000;
-          }
-          await run({
-            phase: 'main',
-            pairId,
-            arm,
-            budget,
-            seed,
-            lr,
-            ...(randomRate !== undefined ? { randomRate } : {}),
-          });
+/** chosen[`${pair}:${budget}`] = the learning rates of that cell, chosen right before its main runs. */
+const chosen = {};
+for (const pairId of pairIds) {
+  for (const budget of budgetsOf[pairId]) {
+    const cell = await chooseLr(pairId, budget);
+    chosen[`${pairId}:${budget}`] = cell;
+    log(`[adafilter] ${pairId} K=${budget}: chosen on validation ${JSON.stringify(cell)}`);
+    if (!Object.values(cell).every((v) => v !== null)) continue;
+    for (const seed of seeds) {
+      for (const arm of arms) {
+        const lr = lrOf(cell, arm);
+        let randomRate;
+        if (arm.id === 'random-gates') {
+          const af = await run({ phase: 'main', pairId, arm: armById('adafilter'), budget, seed, lr });
+          if (!af) continue;
+          randomRate = Math.round(af.valFineTunedFraction * 1000) / 1000;
         }
+        await run({
+          phase: 'main',
+          pairId,
+          arm,
+          budget,
+          seed,
+          lr,
+          ...(randomRate !== undefined ? { randomRate } : {}),
+        });
       }
     }
   }
@@ -184,7 +179,7 @@ await writePage({
   out: args.out,
   cfg,
   lrGrid,
-  select,
+  selectSeed: SELECT_SEED,
   chosen,
   seeds,
   pairIds,
