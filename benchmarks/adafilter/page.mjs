@@ -89,12 +89,33 @@ export async function writePage(o) {
   const chosenOf = (r) => chosen[`${r.pair}:${r.budget}`];
   const records = all.filter((r) => r.phase !== 'main' || (chosenOf(r) && r.lr === lrOf(chosenOf(r), armById(r.arm))));
   const armIds = arms.map((a) => a.id);
+  const sampledRow = (pair) => ({
+    arm: "AdaFilter, Gumbel-sampled gates at test (SpotTune's evaluation)",
+    ...Object.fromEntries(
+      budgetsOf[pair].map((k) => {
+        const rs = cell(records, pair, 'adafilter', k).filter((r) => r.testAccuracySampled !== undefined);
+        return [
+          `K${k}`,
+          rs.length
+            ? formatMeanStd(
+                rs.map((r) => 1 - r.testAccuracySampled),
+                1,
+                { scale: 100 },
+              )
+            : '–',
+        ];
+      }),
+    ),
+  });
   const errTable = (pair) =>
     markdownTable(
-      armIds.map((id) => ({
-        arm: armById(id).label,
-        ...Object.fromEntries(budgetsOf[pair].map((k) => [`K${k}`, pctErr(cell(records, pair, id, k))])),
-      })),
+      [
+        ...armIds.map((id) => ({
+          arm: armById(id).label,
+          ...Object.fromEntries(budgetsOf[pair].map((k) => [`K${k}`, pctErr(cell(records, pair, id, k))])),
+        })),
+        ...(armIds.includes('adafilter') ? [sampledRow(pair)] : []),
+      ],
       [
         { key: 'arm', header: 'arm' },
         ...budgetsOf[pair].map((k) => ({ key: `K${k}`, header: `${k} labels/class`, align: 'right' })),

@@ -27,6 +27,7 @@ function records(delta, jitter) {
             lr: 0.01,
             steps: 200,
             testAccuracy: acc,
+            ...(arm.id === 'adafilter' ? { testAccuracySampled: acc - 0.01 } : {}),
             trainAccuracy: Math.min(1, acc + 0.2),
             valAccuracy: acc,
             trainSeconds: 10,
@@ -137,6 +138,7 @@ describe('adafilter benchmark page', () => {
       expect(md).toContain('| AdaFilter vs fine-tuning');
       expect(md).toContain('+3.0 ± 0.5 (3/3 seeds up)');
       expect(md).toContain('1.75×');
+      expect(md).toMatch(/AdaFilter, Gumbel-sampled gates at test \(SpotTune's evaluation\) +\| +37\.0 ± 1\.5/);
       // selection: the chosen rate is marked; main runs at another rate are left out
       expect(md).toMatch(/digits→FMNIST, 100\/class +\| fine-tuning +\| +– +\| +50\.0 ← +\|/);
       expect(md).toContain('0 of 9 choices sit on the edge');

@@ -126,6 +126,12 @@ export async function runArm({ phase, pairId, pair, arm, budget, seed, lr, rando
       rec.testN = test.n;
       rec.testAccuracy = test.accuracy;
       rec.perClassAccuracy = test.perClassAccuracy;
+      if (r.model instanceof AdaFilterNet && arm.id === 'adafilter') {
+        // the spec asks for both evaluation modes: argmax gates (ours) and Gumbel-sampled gates (SpotTune's test)
+        r.model.setEvalMode('sample');
+        rec.testAccuracySampled = (await evaluateClassifier(r.model, pair.test)).accuracy;
+        r.model.setEvalMode('argmax');
+      }
       if (r.model instanceof AdaFilterNet) {
         const g = await gateStats(r.model, pair.test);
         rec.gates = {

@@ -307,6 +307,26 @@ describe('adaFilter: policies', () => {
     net.dispose();
   });
 
+  it('evaluation gates: argmax by default, Gumbel samples after setEvalMode("sample")', () => {
+    const net = adaFilter(smallCnn4(), { numClasses: 4 });
+    const { x } = images(16, 1);
+    const gates = (s: number) =>
+      tf.tidy(() => tf.concat(net.forward(x, { training: false, rng: createRng(s) }).gates, 1));
+    const a1 = gates(1);
+    const a2 = gates(2);
+    net.setEvalMode('sample');
+    const s1 = gates(1);
+    const s2 = gates(2);
+    const s1again = gates(1);
+    expect(maxAbsDiff(a1, a2)).toBe(0);
+    expect(maxAbsDiff(s1, s2)).toBe(1);
+    expect(maxAbsDiff(s1, s1again)).toBe(0);
+    expect(net.getConfig()).toMatchObject({ gate: { evalMode: 'sample' } });
+    expect(() => net.setEvalMode('noisy' as never)).toThrow(InvalidArgumentError);
+    tf.dispose([x, a1, a2, s1, s2, s1again]);
+    net.dispose();
+  });
+
   it('per-block gating (SpotTune style) makes one decision per residual block', () => {
     const net = adaFilter(smallResnet8(), { numClasses: 4, granularity: 'block' });
     const { x } = images(8, 2);

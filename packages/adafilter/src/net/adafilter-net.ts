@@ -310,6 +310,17 @@ export class AdaFilterNet implements Module {
     }
   }
 
+  /**
+   * Switches how learned gates are taken at evaluation: `'argmax'` (deterministic, the default) or `'sample'` (a
+   * Gumbel sample, as SpotTune's test loop does; uses `opts.rng`, else the network's evaluation RNG).
+   */
+  setEvalMode(mode: 'argmax' | 'sample'): void {
+    if (mode !== 'argmax' && mode !== 'sample') {
+      throw new InvalidArgumentError(`AdaFilterNet.setEvalMode: expected 'argmax' or 'sample', got '${String(mode)}'`);
+    }
+    this.config.gate.evalMode = mode;
+  }
+
   /** Gated convolution names, in order. */
   get gatedLayers(): string[] {
     return [...this.config.gated];
