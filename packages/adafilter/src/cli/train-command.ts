@@ -20,6 +20,7 @@ import {
   isLayersModel,
   loadDatasetSpec,
   loadModelRef,
+  perClassAccuracy,
   saveModel,
   type Trainable,
 } from '@ft/core';
@@ -33,12 +34,15 @@ const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Accuracy (and, for an AdaFilter network, gate statistics) of `model` on `ds`. */
 async function score(model: Trainable, ds: ImageDataset, signal: AbortSignal) {
-  const e = await evaluateClassifier(model, ds, { signal });
-  if (!(model instanceof AdaFilterNet)) return { accuracy: e.accuracy, perClassAccuracy: e.perClassAccuracy };
-  const g = await gateStats(model, ds);
+  if (!(model instanceof AdaFilterNet)) {
+    const e = await evaluateClassifier(model, ds, { signal });
+    return { accuracy: e.accuracy, perClassAccuracy: e.perClassAccuracy };
+  }
+  // one evaluation pass gives both the predictions and the gates
+  const g = await gateStats(model, ds, { signal });
   return {
-    accuracy: e.accuracy,
-    perClassAccuracy: e.perClassAccuracy,
+    accuracy: g.accuracy,
+    perClassAccuracy: Array.from(perClassAccuracy(ds.labels, g.predictions)),
     fineTunedFraction: round(g.fineTunedFraction),
     gates: Object.fromEntries(g.layers.map((l, i) => [l, round(g.perLayerMean[i] as number)])),
     gateClassVariance: Object.fromEntries(g.layers.map((l, i) => [l, round(g.perLayerClassVariance[i] as number, 6)])),

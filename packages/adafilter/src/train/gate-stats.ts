@@ -21,18 +21,22 @@ export interface GateStats {
   fineTunedFraction: number;
   /** Examples seen. */
   n: number;
+  /** Accuracy of the same (evaluation) forward pass, so that a caller needs no second pass over `ds`. */
+  accuracy: number;
+  /** Predicted class of every example, in dataset order. */
+  predictions: Int32Array;
 }
 
 /**
  * Gate statistics of `net` on `ds` (evaluation mode unless `training`).
  * @param net an AdaFilter network.
  * @param ds labelled images.
- * @param opts `batchSize` (default 256).
+ * @param opts `batchSize` (default 256); `signal` stops between batches with its reason.
  */
 export async function gateStats(
   net: AdaFilterNet,
   ds: ImageDataset,
-  opts: { batchSize?: number } = {},
+  opts: { batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<GateStats> {
   if (ds.size === 0) throw new EmptyDatasetError('gateStats: the dataset is empty');
   const layers = net.gatedLayers;
@@ -40,12 +44,24 @@ export async function gateStats(
   const K = ds.numClasses;
   const sums = layers.map(() => new Float64Array(K));
   const counts = new Float64Array(K);
+  const predictions = new Int32Array(ds.size);
+  let seen = 0;
+  let correct = 0;
   for await (const batch of batches(ds, { batchSize: opts.batchSize ?? 256, sampler: sequential() })) {
     try {
-      const means = tf.tidy(() =>
-        net.forward(batch.x as tf.Tensor4D, { training: false }).gates.map((g) => tf.mean(g, 1)),
-      );
+      opts.signal?.throwIfAborted();
+      const [pred, ...means] = tf.tidy(() => {
+        const out = net.forward(batch.x as tf.Tensor4D, { training: false });
+        return [tf.argMax(out.logits, -1), ...out.gates.map((g) => tf.mean(g, 1))];
+      }) as tf.Tensor[];
       const y = await batch.y.data();
+      const p = await (pred as tf.Tensor).data();
+      for (let i = 0; i < p.length; i++) {
+        predictions[seen + i] = p[i] as number;
+        if (p[i] === y[i]) correct++;
+      }
+      seen += p.length;
+      (pred as tf.Tensor).dispose();
       for (const [l, m] of means.entries()) {
         const v = await m.data();
         const s = sums[l] as Float64Array;
@@ -69,5 +85,14 @@ export async function gateStats(
   });
   const totalFilters = filters.reduce((a, b) => a + b, 0);
   const fineTunedFraction = perLayerMean.reduce((a, m, l) => a + m * (filters[l] as number), 0) / totalFilters;
-  return { layers, perLayerMean, perLayerClassMeans, perLayerClassVariance, fineTunedFraction, n };
+  return {
+    layers,
+    perLayerMean,
+    perLayerClassMeans,
+    perLayerClassVariance,
+    fineTunedFraction,
+    n,
+    accuracy: correct / n,
+    predictions,
+  };
 }

@@ -84,6 +84,9 @@ describe('trainAdaFilter', () => {
     const r = await trainAdaFilter(base({ epochs: 2 }));
     const net = r.model;
     const s = await gateStats(net, test, { batchSize: 7 });
+    // the same evaluation pass also scores the images
+    expect(s.accuracy).toBeCloseTo((await evaluateClassifier(net, test)).accuracy, 10);
+    expect(s.predictions).toHaveLength(32);
     const x = tf.tensor4d(test.images as Float32Array, [32, 12, 12, 1]);
     const gates = tf.tidy(() => net.forward(x, { training: false }).gates.map((g) => g.arraySync() as number[][]));
     x.dispose();
