@@ -46,6 +46,23 @@ export function registryConfig(dir) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * GET from the registry, retrying network errors: Verdaccio closes idle keep-alive connections, and the first request
+ * on such a socket fails with "other side closed". A non-2xx answer is an error too.
+ */
+export async function registryFetch(url, tries = 5) {
+  for (let i = 1; ; i++) {
+    try {
+      const r = await fetch(url);
+      if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
+      return r;
+    } catch (e) {
+      if (i >= tries || /HTTP \d/.test(e.message)) throw e;
+      await sleep(300 * i);
+    }
+  }
+}
+
+/**
  * Starts Verdaccio on 127.0.0.1 with its storage in `dir` and creates the user `user`. Resolves to
  * `{ url, host, token, npmrc(scope?), stop() }` once `/-/ping` answers; rejects with the registry's output when it does
  * not start within `timeoutMs`.

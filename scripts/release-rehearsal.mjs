@@ -25,7 +25,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocalRegistry } from './local-registry.mjs';
+import { registryFetch, startLocalRegistry } from './local-registry.mjs';
 import { checkApps, npmInstall, packTarballs, printFootprints, runInApp, smokeSource, tally } from './smoke-pack.mjs';
 import { root } from './workspace.mjs';
 
@@ -110,20 +110,6 @@ export function digestDiff(a, b) {
   for (const k of Object.keys(b)) if (!(k in a)) diffs.push(`only in the published tarball: ${k}`);
   for (const k of Object.keys(a)) if (k in b && a[k] !== b[k]) diffs.push(`content differs: ${k}`);
   return diffs;
-}
-
-/** fetch with a few retries on network errors (a registry busy with a publish may drop a connection). */
-async function fetchRetry(url, tries = 5) {
-  for (let i = 1; ; i++) {
-    try {
-      const r = await fetch(url);
-      if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
-      return r;
-    } catch (e) {
-      if (i >= tries) throw e;
-      await new Promise((res) => setTimeout(res, 500 * i));
-    }
-  }
 }
 
 /**
@@ -243,7 +229,7 @@ async function main() {
       const name = p.json.name;
       const version = first.versions[name];
       try {
-        const doc = await (await fetchRetry(`${registry.url}${name.replace('/', '%2f')}`)).json();
+        const doc = await (await registryFetch(`${registry.url}${name.replace('/', '%2f')}`)).json();
         const meta = doc.versions?.[version];
         if (!meta)
           throw new Error(`${name}@${version} is not on the registry (versions: ${Object.keys(doc.versions ?? {})})`);
@@ -252,7 +238,7 @@ async function main() {
         fs.mkdirSync(published, { recursive: true });
         fs.mkdirSync(packed, { recursive: true });
         const tgz = path.join(work, 'published', `${p.folder}.tgz`);
-        fs.writeFileSync(tgz, Buffer.from(await (await fetchRetry(meta.dist.tarball)).arrayBuffer()));
+        fs.writeFileSync(tgz, Buffer.from(await (await registryFetch(meta.dist.tarball)).arrayBuffer()));
         run('tar', ['-xzf', tgz, '-C', published]);
         run('tar', ['-xzf', tarballs.get(name), '-C', packed]);
         const diffs = digestDiff(treeDigest(packed), treeDigest(published));

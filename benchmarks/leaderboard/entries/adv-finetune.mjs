@@ -1,0 +1,61 @@
+// Leaderboard entry of @ft/adv-finetune: adversarial fine-tuning with "slow start, fast decay" (Jeddi et al., arXiv
+// 2012.13628), PGD-AT on the labelled images; it buys robust accuracy with clean accuracy, so both are reported.
+import { adversarialFinetune, evaluateRobustness, PassCounter, PGD, slowStartFastDecay } from '@ft/adv-finetune';
+import { cloneModel, createRng, prepareTransferModel, subset } from '@ft/core';
+import { batchFor } from '../protocol.mjs';
+
+/** Accuracy under L∞ PGD (ε, evalAttackSteps steps, step ε/4, random start) on the first robustN images of `data`. */
+export async function robustAccuracy(model, data, cfg) {
+  const n = Math.min(cfg.robustN, data.size);
+  const few = subset(
+    data,
+    Array.from({ length: n }, (_, i) => i),
+  );
+  const attack = new PGD(model, { eps: cfg.eps, alpha: cfg.eps / 4, steps: cfg.evalAttackSteps });
+  const r = await evaluateRobustness(model, few, { attacks: [attack], rng: createRng(0) });
+  return { accuracy: r.worstCase, n };
+}
+
+/** @type {import('../entry.mjs').Entry[]} */
+export const entries = [
+  {
+    id: 'adv-finetune',
+    label: 'adversarial fine-tuning',
+    pkg: '@ft/adv-finetune',
+    kind: 'robust',
+    selectOn: 'robust',
+    space: (trial) => ({ lr: trial.suggestFloat('lr', 1e-3, 0.3, { log: true }) }),
+    async train(ctx, { lr }) {
+      const copy = await cloneModel(ctx.source);
+      const model = prepareTransferModel(copy, {
+        method: 'full',
+        numClasses: ctx.data.train.numClasses,
+        seed: ctx.seed,
+      });
+      const dispose = () => {
+        const kept = new Set(model.layers);
+        model.dispose();
+        for (const layer of copy.layers) if (!kept.has(layer)) layer.dispose();
+      };
+      try {
+        const n = ctx.split.labeled.size;
+        const batch = batchFor(n, ctx.cfg);
+        const counter = new PassCounter();
+        const s = ctx.cfg.trainAttackSteps;
+        await adversarialFinetune(model, ctx.split.labeled, {
+          attack: new PGD(model, { eps: ctx.cfg.eps, alpha: (2.5 * ctx.cfg.eps) / s, steps: s }),
+          epochs: Math.max(1, Math.round((ctx.cfg.steps * batch) / n)),
+          batchSize: batch,
+          schedule: slowStartFastDecay({ peakLr: lr, warmFraction: 0.7 }),
+          rng: createRng(ctx.seed).fork('leaderboard-adv'),
+          counter,
+        });
+        const p = counter.snapshot();
+        return { model, passes: { train: p.total, forwardOnly: p.forwardOnly }, dispose };
+      } catch (e) {
+        dispose();
+        throw e;
+      }
+    },
+  },
+];

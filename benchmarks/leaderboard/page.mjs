@@ -1,0 +1,381 @@
+// The leaderboard's results page (docs/results/leaderboard.md) and its plots, from the records alone.
+import fs from 'node:fs';
+import path from 'node:path';
+import { meanStd } from '@ft/core';
+import {
+  formatMeanStd,
+  formatPairedGain,
+  lineChartSvg,
+  machineInfo,
+  markdownTable,
+  pairedGain,
+  renderVegaLiteSvg,
+  resultsPage,
+  writeSvg,
+} from '@ft/report';
+
+const pct = (xs) => meanStd(xs.map((x) => 100 * x));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : Number.NaN;
+};
+const KIND_MARK = { supervised: '', unlabelled: ' †', robust: ' ‡' };
+
+/** The current records of each (method, budget): the main runs of the newest tag recorded for it. */
+export function currentMain(records) {
+  const main = records.filter((r) => r.phase === 'main');
+  const newest = new Map(); // method|budget → tag of the last record
+  for (const r of main) newest.set(`${r.method}|${r.budget}`, r.tag);
+  return main.filter((r) => newest.get(`${r.method}|${r.budget}`) === r.tag);
+}
+
+/**
+ * The pick at one budget: the method with the best mean test accuracy among `candidates` (entries), and whether its
+ * paired gain over the runner-up exceeds the seed spread. Null when fewer than one candidate has runs.
+ */
+export function pickAt(main, candidates, budget) {
+  const rows = candidates
+    .map((e) => ({ e, rs: main.filter((r) => r.method === e.id && r.budget === budget) }))
+    .filter((x) => x.rs.length)
+    .map((x) => ({ ...x, s: pct(x.rs.map((r) => r.testAccuracy)) }))
+    .sort((a, b) => b.s.mean - a.s.mean);
+  if (!rows.length) return null;
+  const [best, second] = rows;
+  const vs = second
+    ? pairedGain(
+        best.rs.map((r) => ({ seed: r.seed, value: r.testAccuracy })),
+        second.rs.map((r) => ({ seed: r.seed, value: r.testAccuracy })),
+        100,
+      )
+    : null;
+  return { best, second, vs, clear: Boolean(vs && vs.n > 1 && vs.mean - vs.std > 0) };
+}
+
+/** Writes the page and its SVGs into `out` (docs/results). */
+export async function writePage({ records, entries, cfg, installed, command, out, log }) {
+  const main = currentMain(records);
+  const budgets = cfg.budgets.filter((k) => main.some((r) => r.budget === k));
+  const shown = entries.filter((e) => main.some((r) => r.method === e.id));
+  const cellOf = (id, k) => main.filter((r) => r.method === id && r.budget === k);
+  const seeds = [...new Set(main.map((r) => r.seed))].sort((a, b) => a - b);
+  const dir = path.join(out, 'leaderboard');
+  fs.mkdirSync(dir, { recursive: true });
+
+  // accuracy table
+  const bestSupervised = Object.fromEntries(
+    budgets.map((k) => [
+      k,
+      pickAt(
+        main,
+        entries.filter((e) => e.kind === 'supervised'),
+        k,
+      )?.best.e.id,
+    ]),
+  );
+  const accRows = shown.map((e) => [
+    `${e.label}${KIND_MARK[e.kind]}`,
+    ...budgets.map((k) => {
+      const rs = cellOf(e.id, k);
+      if (!rs.length) return '–';
+      const s = formatMeanStd(pct(rs.map((r) => r.testAccuracy)));
+      return bestSupervised[k] === e.id ? `**${s}**` : s;
+    }),
+  ]);
+  const accTable = markdownTable(
+    [{ header: 'method' }, ...budgets.map((k) => ({ header: `${k} labels/class`, align: 'right' }))],
+    accRows,
+  );
+
+  // paired gains over full fine-tuning
+  const ft = (k) => cellOf('finetune', k).map((r) => ({ seed: r.seed, value: r.testAccuracy }));
+  const gainTable = markdownTable(
+    [
+      { header: 'gain over full fine-tuning (points)' },
+      ...budgets.map((k) => ({ header: `${k}/class`, align: 'right' })),
+    ],
+    shown
+      .filter((e) => e.id !== 'finetune')
+      .map((e) => [
+        `${e.label}${KIND_MARK[e.kind]}`,
+        ...budgets.map((k) =>
+          formatPairedGain(
+            pairedGain(
+              cellOf(e.id, k).map((r) => ({ seed: r.seed, value: r.testAccuracy })),
+              ft(k),
+              100,
+            ),
+          ),
+        ),
+      ]),
+  );
+
+  // robustness
+  const robustEntries = shown.filter((e) => main.some((r) => r.method === e.id && r.robustAccuracy !== undefined));
+  const robustTable = markdownTable(
+    [
+      { header: 'method' },
+      ...budgets.flatMap((k) => [
+        { header: `clean, ${k}/class`, align: 'right' },
+        { header: `robust, ${k}/class`, align: 'right' },
+      ]),
+    ],
+    robustEntries.map((e) => [
+      e.label,
+      ...budgets.flatMap((k) => {
+        const rs = cellOf(e.id, k).filter((r) => r.robustAccuracy !== undefined);
+        return rs.length
+          ? [formatMeanStd(pct(rs.map((r) => r.testAccuracy))), formatMeanStd(pct(rs.map((r) => r.robustAccuracy)))]
+          : ['–', '–'];
+      }),
+    ]),
+  );
+
+  // cost
+  const costRows = shown.map((e) => {
+    const rs = main.filter((r) => r.method === e.id);
+    const at = (k) => rs.filter((r) => r.budget === k);
+    const kMax = budgets[budgets.length - 1];
+    return [
+      `${e.label}${KIND_MARK[e.kind]}`,
+      median(rs.map((r) => r.trainSeconds)).toFixed(1),
+      (median(at(kMax).map((r) => r.passes.train)) / 1000).toFixed(1),
+      (median(at(kMax).map((r) => r.passes.forwardOnly)) / 1000).toFixed(1),
+      median(rs.map((r) => r.evalSeconds)).toFixed(1),
+    ];
+  });
+  const costTable = markdownTable(
+    [
+      { header: 'method' },
+      { header: 'training s / run (median)', align: 'right' },
+      { header: `training passes (k), ${budgets[budgets.length - 1]}/class`, align: 'right' },
+      { header: 'forward-only passes (k)', align: 'right' },
+      { header: 'evaluation s / run', align: 'right' },
+    ],
+    costRows,
+  );
+
+  // selection
+  const sel = records.filter((r) => r.phase === 'select');
+  const selRows = budgets.flatMap((k) =>
+    shown.flatMap((e) => {
+      const m = cellOf(e.id, k)[0];
+      if (!m) return [];
+      const trials = sel.filter((r) => r.method === e.id && r.budget === k && r.tag === m.tag);
+      const fmt = (p) =>
+        Object.entries(p)
+          .map(([n, v]) => `${n} ${Number(v).toPrecision(2)}`)
+          .join(', ');
+      return [
+        [
+          `${k}`,
+          e.label,
+          `${trials.length}`,
+          fmt(m.params),
+          `${(100 * m.selectValue).toFixed(1)}${e.selectOn === 'robust' ? ' (robust)' : ''}`,
+          m.edges?.length ? `**edge: ${m.edges.join(', ')}**` : '',
+        ],
+      ];
+    }),
+  );
+  const selTable = markdownTable(
+    [
+      { header: 'labels/class' },
+      { header: 'method' },
+      { header: 'trials', align: 'right' },
+      { header: 'chosen' },
+      { header: 'validation %', align: 'right' },
+      { header: '' },
+    ],
+    selRows,
+  );
+
+  // recommendations
+  const supervised = entries.filter((e) => e.kind === 'supervised');
+  const withUnlabelled = entries.filter((e) => e.kind !== 'robust');
+  const say = (p, what) => {
+    if (!p) return `no runs ${what}`;
+    const s = `${p.best.e.label} (${formatMeanStd(p.best.s)}%)`;
+    if (!p.second) return `${s} ${what}`;
+    return p.clear
+      ? `${s} ${what}: ahead of ${p.second.e.label} by ${formatPairedGain(p.vs)} points, beyond the seed spread`
+      : `${s} ${what}, but ${p.second.e.label} (${formatMeanStd(p.second.s)}%) is within the seed spread (${formatPairedGain(p.vs)}), so pick the cheaper of the two (see the cost table)`;
+  };
+  const recs = budgets.map((k) => {
+    const a = pickAt(main, supervised, k);
+    const b = pickAt(main, withUnlabelled, k);
+    const parts = [`**${k} labels/class:** ${say(a, 'with the labelled images only')}.`];
+    if (b && a && b.best.e.id !== a.best.e.id) parts.push(`With unlabelled images too: ${say(b, '')}.`);
+    const adv = cellOf('adv-finetune', k);
+    const ftk = cellOf('finetune', k);
+    if (adv.length && ftk.length && adv[0].robustAccuracy !== undefined && ftk[0].robustAccuracy !== undefined)
+      parts.push(
+        `For robustness (PGD, ε = ${cfg.eps}): adversarial fine-tuning reaches ${formatMeanStd(pct(adv.map((r) => r.robustAccuracy)))}% robust accuracy against ${formatMeanStd(pct(ftk.map((r) => r.robustAccuracy)))}% for full fine-tuning, at ${formatPairedGain(
+          pairedGain(
+            adv.map((r) => ({ seed: r.seed, value: r.testAccuracy })),
+            ftk.map((r) => ({ seed: r.seed, value: r.testAccuracy })),
+            100,
+          ),
+        )} points of clean accuracy.`,
+      );
+    return parts.join(' ');
+  });
+
+  // verdict: do the methods that claim a gain over fine-tuning beat it here?
+  const claimants = shown.filter((e) => e.kind !== 'robust' && !['finetune', 'linear-probe', 'scratch'].includes(e.id));
+  const cells = claimants.flatMap((e) =>
+    budgets.map((k) => ({
+      e,
+      k,
+      g: pairedGain(
+        cellOf(e.id, k).map((r) => ({ seed: r.seed, value: r.testAccuracy })),
+        ft(k),
+        100,
+      ),
+    })),
+  );
+  const wins = cells.filter((c) => c.g && c.g.n > 1 && c.g.mean - c.g.std > 0);
+  const losses = cells.filter((c) => c.g && c.g.n > 1 && c.g.mean + c.g.std < 0);
+  const winBudgets = new Set(wins.map((c) => c.k));
+  const verdict =
+    winBudgets.size === budgets.length && budgets.length > 0
+      ? 'reproduced'
+      : winBudgets.size > 0
+        ? 'partly'
+        : losses.length > 0
+          ? 'not'
+          : 'inconclusive';
+  const evidence = [
+    `${wins.length} of ${cells.length} (method, budget) cells beat full fine-tuning beyond the seed spread${wins.length ? `: ${wins.map((c) => `${c.e.label} at ${c.k}/class (${formatPairedGain(c.g)})`).join('; ')}` : ''}; ${losses.length} fall short of it beyond the spread.`,
+    ...recs,
+  ];
+
+  // plots
+  const images = {};
+  const plot = async (section, file, alt, svg) => {
+    await writeSvg(path.join(dir, file), svg);
+    images[section] = [...(images[section] ?? []), { path: `leaderboard/${file}`, alt }];
+  };
+  const series = shown
+    .map((e) => ({
+      name: `${e.label}${KIND_MARK[e.kind]}`,
+      points: budgets.flatMap((k) => {
+        const rs = cellOf(e.id, k);
+        if (!rs.length) return [];
+        const s = pct(rs.map((r) => r.testAccuracy));
+        return [{ x: k, y: s.mean, ...(s.n > 1 ? { yErr: s.std } : {}) }];
+      }),
+    }))
+    .filter((s) => s.points.length);
+  if (series.length && budgets.length > 1)
+    await plot(
+      'accuracy',
+      'accuracy-vs-labels.svg',
+      'Test accuracy against labels per class',
+      await lineChartSvg({
+        title: 'Fashion-MNIST test accuracy from the MNIST-digit ResNet-8 (mean ± std over seeds)',
+        series,
+        logX: true,
+        errorStyle: 'bars',
+        xLabel: 'labels per class (log scale)',
+        yLabel: 'test accuracy (%)',
+        width: 640,
+        height: 340,
+      }),
+    );
+  const points = shown.flatMap((e) =>
+    budgets.flatMap((k) => {
+      const rs = cellOf(e.id, k);
+      if (!rs.length) return [];
+      return [
+        {
+          method: `${e.label}${KIND_MARK[e.kind]}`,
+          budget: `${k}/class`,
+          seconds: median(rs.map((r) => r.trainSeconds)),
+          accuracy: pct(rs.map((r) => r.testAccuracy)).mean,
+        },
+      ];
+    }),
+  );
+  if (points.length)
+    await plot(
+      'cost',
+      'accuracy-vs-compute.svg',
+      'Test accuracy against training wall time',
+      await renderVegaLiteSvg({
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        title: 'Test accuracy against training time per run (each point: one method at one budget)',
+        width: 560,
+        height: 320,
+        background: 'white',
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 90, opacity: 0.9 },
+        encoding: {
+          x: {
+            field: 'seconds',
+            type: 'quantitative',
+            scale: { type: 'log' },
+            title: 'training seconds per run (median, log scale)',
+          },
+          y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' },
+          color: { field: 'method', type: 'nominal', scale: { scheme: 'tableau10' }, title: 'method' },
+          shape: { field: 'budget', type: 'nominal', title: 'labels', sort: budgets.map((k) => `${k}/class`) },
+        },
+      }),
+    );
+
+  const pkgLines = Object.entries(installed ?? {})
+    .map(([n, v]) => `\`${n}@${v.version}\` (${v.integrity.slice(0, 22)}…)`)
+    .join(', ');
+  const backends = [...new Set(main.map((r) => r.backend))];
+  const page = resultsPage({
+    title:
+      'Leaderboard: few-label transfer from the MNIST-digit ResNet-8 to Fashion-MNIST, every method under one protocol',
+    command,
+    backend: backends.join(', '),
+    machine: machineInfo(),
+    date: new Date(),
+    seeds,
+    claim:
+      'Each method package claims a gain over plain full fine-tuning when labels are few: L2-SP (Li, Grandvalet & Davoine, ICML 2018), AdaFilter (Guo et al., AAAI 2020: 2.54 points less error), AKC/ARC on supervised fine-tuning and on FixMatch (Abuduweili et al., CVPR 2021), FixMatch itself with unlabelled images (Sohn et al., NeurIPS 2020); adversarial fine-tuning (Jeddi et al., 2020) claims robustness for a small clean cost. Here every one of them runs on the same splits, the same step budget and the same number of tuning trials.',
+    verdict,
+    evidence,
+    sections: [
+      {
+        title: 'Test accuracy (%)',
+        body: `Full 10,000-image Fashion-MNIST test set, mean ± std over seeds ${seeds.join(', ')}; bold: the best method that uses the labelled images only. † also trains on unlabelled training images; ‡ adversarial training (clean accuracy here, robust accuracy below).\n\n${accTable}`,
+        images: images.accuracy,
+      },
+      { title: 'Which method to pick', body: recs.map((r) => `- ${r}`).join('\n') },
+      {
+        title: 'Paired gain over full fine-tuning',
+        body: `Test accuracy minus full fine-tuning's, paired by seed (the same split), in points: mean ± std (seeds where the method is ahead).\n\n${gainTable}`,
+      },
+      {
+        title: 'Robustness',
+        body: `Clean and robust test accuracy (%); robust: L∞ PGD, ε = ${cfg.eps}, ${cfg.evalAttackSteps} steps of ε/4 with a random start, on the first ${cfg.robustN} test images. Full fine-tuning is the clean reference.\n\n${robustTable}`,
+      },
+      {
+        title: 'Compute',
+        body: `Wall time per run on this machine (training; evaluation apart), and training passes (one image forward and backward through the network = 1; an attack step counts as a pass, as in Jeddi et al.; AdaFilter's passes run both filter banks, about 2× the multiply-accumulates) and forward-only passes (FixMatch's weak view, AKC's frozen source).\n\n${costTable}`,
+        images: images.cost,
+      },
+      {
+        title: 'Hyperparameter selection (validation only)',
+        body: `Every method gets ${cfg.trials} trials per budget from an \`@ft/hparams\` TPE study (seeded; with ${cfg.trials} trials TPE is still in its random start-up, so this is a seeded random search over each method's space), scored on the validation images of a split drawn with seed ${cfg.selectSeed} (not an evaluation seed); no test image is scored while selecting. The studies are in \`leaderboard/studies.journal\` (Optuna's journal format). Learning rates are searched log-uniformly in [0.001, 0.3] ([0.001, 1] for the linear probe), L2-SP's α in [1e-4, 0.1] (β = 0.01); adversarial fine-tuning is selected on robust validation accuracy, the others on clean. A choice within 5% of its range's end is flagged **edge**.\n\n${selTable}`,
+      },
+      {
+        title: 'Setup, and every cut',
+        body: [
+          `- **Packages as published:** the runs import ${pkgLines || 'the packed packages'}, each packed with \`pnpm pack\`, published to a local Verdaccio registry and installed by name and version with npm into \`.cache/leaderboard/app\`; nothing is imported from the workspace.`,
+          `- **Source:** \`${cfg.source}\` (ResNet-8, 78k parameters, trained on the MNIST digits). **Target:** Fashion-MNIST, 10 classes.`,
+          `- **Splits (the same for every method):** per seed, core \`budgetSplit\`: K labels per class drawn class-balanced, of which max(1, ⌊K/4⌋) per class are held out for validation (so K = 4 trains on 3 per class); the semi-supervised methods also see the first ${cfg.unlabeledLimit.toLocaleString('en')} other training images, unlabelled.`,
+          `- **Training budget:** ${cfg.steps} optimizer steps for every method, ${cfg.batch} labelled images per step (fewer when the budget is smaller); FixMatch and AKC/ARC ${cfg.sslBatch.labeled} labelled + ${cfg.sslBatch.unlabeled} unlabelled per step. Each method runs its package's own defaults otherwise (augmentation, schedule, weight decay). **Cut:** the semi-supervised methods use their final weights without the EMA teacher (over ${cfg.steps} steps the teacher lags; see ssl-transfer.md), and adversarial fine-tuning trains against PGD-${cfg.trainAttackSteps} (ε = ${cfg.eps}, step 2.5ε/${cfg.trainAttackSteps}).`,
+          '- **Cuts against the papers:** 28×28 grey images and a small network, short schedules, 3 seeds; absolute accuracies are not comparable with the papers, the ranking under equal budgets is the point.',
+          `- **Total:** ${records.length} records (${records.filter((r) => r.phase === 'select').length} selection trials, ${records.filter((r) => r.phase === 'main').length} runs), ${(records.reduce((a, r) => a + (r.trainSeconds ?? 0) + (r.evalSeconds ?? 0), 0) / 3600).toFixed(1)} h of training and evaluation.`,
+        ].join('\n'),
+      },
+    ],
+  });
+  fs.writeFileSync(path.join(out, 'leaderboard.md'), page);
+  log(`[leaderboard] wrote ${path.join(out, 'leaderboard.md')} (${verdict})`);
+}
