@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { registryFetch, startLocalRegistry } from './local-registry.mjs';
 import { checkApps, npmInstall, packTarballs, printFootprints, runInApp, smokeSource, tally } from './smoke-pack.mjs';
-import { root } from './workspace.mjs';
+import { publishablePackages, root } from './workspace.mjs';
 
 const run = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
@@ -140,21 +140,6 @@ function cloneWorkspace(ws, git) {
   }
 }
 
-/** The workspace's publishable packages in `ws` (same shape as workspace.mjs's). */
-function packagesIn(ws) {
-  const dir = path.join(ws, 'packages');
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .map((folder) => path.join(dir, folder))
-    .filter((d) => fs.existsSync(path.join(d, 'package.json')))
-    .map((d) => {
-      const json = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8'));
-      return { dir: d, folder: path.basename(d), json, manifest: json.ft ?? null };
-    })
-    .filter((p) => !p.json.private);
-}
-
 async function main() {
   const keep = process.argv.includes('--keep');
   const onlyArg = process.argv.indexOf('--only');
@@ -193,7 +178,7 @@ async function main() {
       const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
       log(`${label}: ${plan.changesets.length} changesets, ${plan.releases.length} releases`);
       changeset('version');
-      const pkgs = packagesIn(ws);
+      const pkgs = publishablePackages(path.join(ws, 'packages'));
       const versions = Object.fromEntries(pkgs.map((p) => [p.json.name, p.json.version]));
       const problems = planProblems(plan, versions);
       for (const r of plan.releases.filter((x) => x.type !== 'none')) {

@@ -8,22 +8,25 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const packagesDir = path.join(root, 'packages');
 
-/** Every workspace package under packages/, sorted by folder name: { dir, folder, json, manifest }. */
-export function listWorkspacePackages() {
+/**
+ * Every workspace package under packages/ (or under `dir`, e.g. a clone's), sorted by folder name:
+ * { dir, folder, json, manifest }.
+ */
+export function listWorkspacePackages(dir = packagesDir) {
   return fs
-    .readdirSync(packagesDir)
+    .readdirSync(dir)
     .sort()
-    .map((folder) => path.join(packagesDir, folder))
-    .filter((dir) => fs.existsSync(path.join(dir, 'package.json')))
-    .map((dir) => {
-      const json = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      return { dir, folder: path.basename(dir), json, manifest: json.ft ?? null };
+    .map((folder) => path.join(dir, folder))
+    .filter((d) => fs.existsSync(path.join(d, 'package.json')))
+    .map((d) => {
+      const json = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8'));
+      return { dir: d, folder: path.basename(d), json, manifest: json.ft ?? null };
     });
 }
 
-/** The publishable packages (not `private`). */
-export function publishablePackages() {
-  return listWorkspacePackages().filter((p) => !p.json.private);
+/** The publishable packages (not `private`) under packages/ or `dir`. */
+export function publishablePackages(dir = packagesDir) {
+  return listWorkspacePackages(dir).filter((p) => !p.json.private);
 }
 
 /** The order packages are listed in tables: the shared layers first, then methods by name. */

@@ -96,7 +96,7 @@ export async function prepareApp(appDir, packed, { benchDir, log }) {
   const bench = path.join(appDir, 'bench');
   fs.rmSync(bench, { recursive: true, force: true });
   fs.mkdirSync(path.join(bench, 'entries'), { recursive: true });
-  for (const f of ['worker.mjs', 'entry.mjs', 'protocol.mjs'])
+  for (const f of ['worker.mjs', 'entry.mjs', 'protocol.mjs', 'transfer-model.mjs'])
     fs.copyFileSync(path.join(benchDir, f), path.join(bench, f));
   for (const f of fs.readdirSync(path.join(benchDir, 'entries')))
     fs.copyFileSync(path.join(benchDir, 'entries', f), path.join(bench, 'entries', f));

@@ -51,6 +51,14 @@ export function pickAt(main, candidates, budget) {
   return { best, second, vs, clear: Boolean(vs && vs.n > 1 && vs.mean - vs.std > 0) };
 }
 
+/** The validation score of the chosen trial: clean accuracy, or robust / clean for robust selection. */
+function selectedScore(t, e) {
+  if (!t) return '–';
+  return e.selectOn === 'robust'
+    ? `${(100 * t.valRobust).toFixed(1)} robust / ${(100 * t.valAccuracy).toFixed(1)} clean`
+    : (100 * t.valAccuracy).toFixed(1);
+}
+
 /** Writes the page and its SVGs into `out` (docs/results). */
 export async function writePage({ records, entries, cfg, installed, command, out, log }) {
   const main = currentMain(records);
@@ -171,7 +179,10 @@ export async function writePage({ records, entries, cfg, installed, command, out
           e.label,
           `${trials.length}`,
           fmt(m.params),
-          `${(100 * m.selectValue).toFixed(1)}${e.selectOn === 'robust' ? ' (robust)' : ''}`,
+          selectedScore(
+            trials.find((t) => t.trial === m.selectTrial),
+            e,
+          ),
           m.edges?.length ? `**edge: ${m.edges.join(', ')}**` : '',
         ],
       ];
@@ -361,7 +372,7 @@ export async function writePage({ records, entries, cfg, installed, command, out
       },
       {
         title: 'Hyperparameter selection (validation only)',
-        body: `Every method gets ${cfg.trials} trials per budget from an \`@ft/hparams\` TPE study (seeded; with ${cfg.trials} trials TPE is still in its random start-up, so this is a seeded random search over each method's space), scored on the validation images of a split drawn with seed ${cfg.selectSeed} (not an evaluation seed); no test image is scored while selecting. The studies are in \`leaderboard/studies.journal\` (Optuna's journal format). Learning rates are searched log-uniformly in [0.001, 0.3] ([0.001, 1] for the linear probe), L2-SP's α in [1e-4, 0.1] (β = 0.01); adversarial fine-tuning is selected on robust validation accuracy, the others on clean. A choice within 5% of its range's end is flagged **edge**.\n\n${selTable}`,
+        body: `Every method gets ${cfg.trials} trials per budget from an \`@ft/hparams\` TPE study (seeded; with ${cfg.trials} trials TPE is still in its random start-up, so this is a seeded random search over each method's space), scored on the validation images of a split drawn with seed ${cfg.selectSeed} (not an evaluation seed); no test image is scored while selecting. The studies are in \`leaderboard/studies.journal\` (Optuna's journal format). Learning rates are searched log-uniformly in [0.001, 0.3] ([0.001, 1] for the linear probe), L2-SP's α in [1e-4, 0.1] (β = 0.01); adversarial fine-tuning is selected on robust validation accuracy (ties broken by clean accuracy), the others on clean. A choice within 5% of its range's end is flagged **edge**.\n\n${selTable}`,
       },
       {
         title: 'Setup, and every cut',

@@ -59,10 +59,14 @@ const filesDigest = (files) =>
     .digest('hex')
     .slice(0, 16);
 
-/** The packages an entry's runs execute: its own and what it needs, the source zoo, the search engine, the backend. */
+/**
+ * The packages whose code decides an entry's numbers: its own and what it needs, the source zoo and the search engine
+ * (and the attacks where robust accuracy is scored). The backend is left out: it changes speed, not results (its
+ * differential tests hold it to the cpu backend), and each record names the backend digest it ran on.
+ */
 function packagesOf(entry, byName) {
   const robust = ROBUST_SCORED(entry) || entry.selectOn === 'robust';
-  const base = [entry.pkg, '@ft/core', '@ft/zoo', '@ft/hparams', '@ft/tfjs-backend-native'];
+  const base = [entry.pkg, '@ft/core', '@ft/zoo', '@ft/hparams'];
   if (robust) base.push('@ft/adv-finetune');
   return [...new Set(base.flatMap((n) => [n, ...ftClosure(n, byName)]))].sort();
 }
@@ -90,7 +94,7 @@ if (!args['from-records']) {
       },
     ]),
   );
-  const common = ['worker.mjs', 'entry.mjs', 'protocol.mjs'].map((f) => path.join(here, f));
+  const common = ['worker.mjs', 'entry.mjs', 'protocol.mjs', 'transfer-model.mjs'].map((f) => path.join(here, f));
   const tagOf = (e) => {
     const pkgs = packagesOf(e, byName);
     const files = [...common, path.join(here, 'entries', e.file)];
@@ -116,7 +120,16 @@ if (!args['from-records']) {
       log(
         `[leaderboard] ${e.id} K=${budget} seeds ${seeds.join(',')} (tag ${tag}; ${((Date.now() - t0) / 60000).toFixed(1)} min)`,
       );
-      const job = { method: e.id, budget, seeds, quick, records: recordsPath, journal, tag };
+      const job = {
+        method: e.id,
+        budget,
+        seeds,
+        quick,
+        records: recordsPath,
+        journal,
+        tag,
+        native: installed['@ft/tfjs-backend-native'].digest,
+      };
       const code = await new Promise((resolve) => {
         const child = spawn(process.execPath, [path.join('bench', 'worker.mjs'), JSON.stringify(job)], {
           cwd: path.join(root, '.cache/leaderboard/app'),

@@ -4,7 +4,7 @@
 // configuration once per seed and scores the test set once per run. Each finished trial and run is appended to the
 // records file as one JSON line.
 //
-//   node worker.mjs '<job JSON>'   job: { method, budget, seeds, quick, records, journal, tag }
+//   node worker.mjs '<job JSON>'   job: { method, budget, seeds, quick, records, journal, tag, native }
 import fs from 'node:fs';
 import { budgetSplit, evaluateClassifier, initBackend, loadFashionMnist, loadModelRef, subset } from '@ft/core';
 import { createStudy, journalFileStorage, TPESampler } from '@ft/hparams';
@@ -43,7 +43,14 @@ function splitFor(seed) {
 }
 
 const save = (rec) => {
-  const full = { ...rec, method: entry.id, budget: job.budget, tag: job.tag, backend: backend.name };
+  const full = {
+    ...rec,
+    method: entry.id,
+    budget: job.budget,
+    tag: job.tag,
+    backend: backend.name,
+    native: job.native,
+  };
   fs.appendFileSync(job.records, `${JSON.stringify(full)}\n`);
   return full;
 };
@@ -93,7 +100,8 @@ if (done < cfg.trials) {
     async (trial) => {
       const params = entry.space(trial);
       const r = await runOnce(selSplit, cfg.selectSeed, params, { scoreTest: false });
-      const value = entry.selectOn === 'robust' ? r.valRobust : r.valAccuracy;
+      // robust selection: robust validation accuracy, ties (frequent on a few validation images) broken by clean
+      const value = entry.selectOn === 'robust' ? r.valRobust + r.valAccuracy / 1000 : r.valAccuracy;
       save({ phase: 'select', trial: trial.number, params, value, ...r });
       log(
         `[leaderboard] ${entry.id} K=${job.budget} trial ${trial.number} ${JSON.stringify(params)}: validation ${(100 * value).toFixed(1)}% (${r.trainSeconds} s)`,
@@ -116,7 +124,7 @@ const edges = Object.entries(best.distributions ?? {}).flatMap(([name, d]) => {
 // 2. The chosen configuration, once per seed; the test set is scored once per run.
 for (const seed of job.seeds) {
   const r = await runOnce(splitFor(seed), seed, params, { scoreTest: true });
-  save({ phase: 'main', seed, params, edges, selectValue: best.value, ...r });
+  save({ phase: 'main', seed, params, edges, selectTrial: best.number, selectValue: best.value, ...r });
   log(
     `[leaderboard] ${entry.id} K=${job.budget} seed ${seed}: test ${(100 * r.testAccuracy).toFixed(1)}%` +
       `${r.robustAccuracy !== undefined ? `, robust ${(100 * r.robustAccuracy).toFixed(1)}%` : ''} (${r.trainSeconds} s, ${r.leakedTensors} tensors left)`,

@@ -1,8 +1,9 @@
 // Leaderboard entry of @ft/adv-finetune: adversarial fine-tuning with "slow start, fast decay" (Jeddi et al., arXiv
 // 2012.13628), PGD-AT on the labelled images; it buys robust accuracy with clean accuracy, so both are reported.
 import { adversarialFinetune, evaluateRobustness, PassCounter, PGD, slowStartFastDecay } from '@ft/adv-finetune';
-import { cloneModel, createRng, prepareTransferModel, subset } from '@ft/core';
+import { createRng, subset } from '@ft/core';
 import { batchFor } from '../protocol.mjs';
+import { transferModel } from '../transfer-model.mjs';
 
 /** Accuracy under L∞ PGD (ε, evalAttackSteps steps, step ε/4, random start) on the first robustN images of `data`. */
 export async function robustAccuracy(model, data, cfg) {
@@ -26,17 +27,7 @@ export const entries = [
     selectOn: 'robust',
     space: (trial) => ({ lr: trial.suggestFloat('lr', 1e-3, 0.3, { log: true }) }),
     async train(ctx, { lr }) {
-      const copy = await cloneModel(ctx.source);
-      const model = prepareTransferModel(copy, {
-        method: 'full',
-        numClasses: ctx.data.train.numClasses,
-        seed: ctx.seed,
-      });
-      const dispose = () => {
-        const kept = new Set(model.layers);
-        model.dispose();
-        for (const layer of copy.layers) if (!kept.has(layer)) layer.dispose();
-      };
+      const { model, dispose } = await transferModel(ctx, 'full');
       try {
         const n = ctx.split.labeled.size;
         const batch = batchFor(n, ctx.cfg);

@@ -1,27 +1,16 @@
 // Leaderboard entries of @ft/core's transfer methods (linear probe, full fine-tuning, training from scratch) and of
 // L2-SP (Li, Grandvalet & Davoine, ICML 2018; in @ft/core since AdaFilter uses it too, studied by @ft/hparams): one SGD-Nesterov classifier run each.
-import { cloneModel, createRng, l2sp, prepareTransferModel, referenceWeights, trainClassifier } from '@ft/core';
+import { createRng, l2sp, referenceWeights, trainClassifier } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchFor } from '../protocol.mjs';
+import { transferModel } from '../transfer-model.mjs';
 
 /**
  * Trains a copy of the source (or a fresh ResNet-8 for `scratch`) on the labelled split. Returns the model, its
  * training passes (one labelled image forward and backward = 1), and a `dispose` that frees the model and the copy's old head.
  */
 async function classifierRun(ctx, { method, lr, alpha }) {
-  const copy = method === 'scratch' ? null : await cloneModel(ctx.source);
-  const model = prepareTransferModel(copy, {
-    method: method === 'l2sp' ? 'full' : method,
-    numClasses: ctx.data.train.numClasses,
-    arch: 'resnet8',
-    inputShape: ctx.data.train.shape,
-    seed: ctx.seed,
-  });
-  const dispose = () => {
-    const kept = new Set(model.layers);
-    model.dispose();
-    for (const layer of copy?.layers ?? []) if (!kept.has(layer)) layer.dispose();
-  };
+  const { model, dispose } = await transferModel(ctx, method === 'l2sp' ? 'full' : method);
   let extra;
   try {
     if (method === 'l2sp') {
