@@ -11,7 +11,8 @@
         "native/layout.cc",
         "native/pool.cc",
         "native/batchnorm.cc",
-        "native/optimizer.cc"
+        "native/optimizer.cc",
+        "native/bf16.cc"
       ],
       "include_dirs": ["native"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

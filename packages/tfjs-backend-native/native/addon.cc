@@ -117,6 +117,7 @@ napi_value init(napi_env env, napi_value exports) {
   registerPool(fns);
   registerBatchnorm(fns);
   registerOptimizer(fns);
+  registerBf16(fns);
   for (const Export &e : fns) {
     napi_value f;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);

@@ -88,6 +88,10 @@ struct Ctx {
   int32_t *i32(size_t i, size_t *len = nullptr) const {
     return static_cast<int32_t *>(typed(i, napi_int32_array, len, "Int32Array"));
   }
+  /** bf16 data travels as a Uint16Array holding the raw bf16 bit patterns (see bf16.cc). */
+  uint16_t *bf16(size_t i, size_t *len = nullptr) const {
+    return static_cast<uint16_t *>(typed(i, napi_uint16_array, len, "Uint16Array of bf16 values"));
+  }
 
   double num(size_t i) const {
     double d;
@@ -171,6 +175,7 @@ void registerLayout(std::vector<Export> &out);
 void registerPool(std::vector<Export> &out);
 void registerBatchnorm(std::vector<Export> &out);
 void registerOptimizer(std::vector<Export> &out);
+void registerBf16(std::vector<Export> &out);
 
 // Conv primitive-cache statistics (conv.cc), reported by info().
 struct ConvCacheStats {
@@ -179,6 +184,20 @@ struct ConvCacheStats {
 ConvCacheStats convCacheStats();
 std::vector<std::string> convImplNames();
 void convCacheClear();
+
+/**
+ * float -> bf16 with round-to-nearest-even (what oneDNN's reorders and VCVTNEPS2BF16 do); NaN stays a quiet NaN.
+ * Defined in bf16.cc; parallel over OpenMP above kParallelMin.
+ */
+void f32ToBf16(const float *src, uint16_t *dst, int64_t n);
+
+/** Same conversion for one value (used by the fused weight gather in conv.cc). */
+inline uint16_t toBf16Bits(float f) {
+  uint32_t u;
+  __builtin_memcpy(&u, &f, sizeof u);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
+  return static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
 
 /** Shapes of up to kMaxRank dims, used by the broadcasting / layout kernels. */
 constexpr int kMaxRank = 8;

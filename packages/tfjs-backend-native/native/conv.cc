@@ -13,6 +13,12 @@
 //   padding_r = max(0, (OH-1)*SH + (KH-1)*DH + 1 - H - padding_t)   (same for width),
 // clamped at 0 because a negative value is consistent with OH but rejected by some oneDNN implementations.
 // Primitive descriptors are cached per geometry (creating one costs milliseconds).
+//
+// bf16 mode (src/precision.ts, convolutions with groups == 1 only): separate primitives (cache kinds 3-5) whose
+// activations / output gradients are bf16 (converted by the JS side with toBf16, which caches the conversion per
+// pooled buffer) and whose weights are bf16 in the primitive's layout, produced by the same index-map gather as
+// fp32 with the float -> bf16 rounding fused into it; outputs (y, dx, dw) and bias stay f32, accumulation is f32
+// inside oneDNN (brgconv / jit_bf16 on avx512_core_bf16). The fp32 primitives and functions are untouched.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstring>
@@ -79,8 +85,8 @@ struct Geo {
   memory::dims dil() const { return {DH - 1, DW - 1}; }
   memory::dims padL() const { return {PT, PL}; }
   memory::dims padR() const { return {PB, PR}; }
-  memory::desc src() const { return memory::desc({N, C, H, W}, dt::f32, tag::nhwc); }
-  memory::desc dst() const { return memory::desc({N, OC, OH, OW}, dt::f32, tag::nhwc); }
+  memory::desc src(dt t = dt::f32) const { return memory::desc({N, C, H, W}, t, tag::nhwc); }
+  memory::desc dst(dt t = dt::f32) const { return memory::desc({N, OC, OH, OW}, t, tag::nhwc); }
   /** tfjs filter layout as a oneDNN descriptor with explicit strides. */
   memory::desc userWeights() const {
     if (G == 1) {
@@ -92,14 +98,14 @@ struct Geo {
     return memory::desc({G, M, 1, KH, KW}, dt::f32,
                         memory::dims{M, 1, (memory::dim)KH * KW * G * M, (memory::dim)KW * G * M, (memory::dim)G * M});
   }
-  memory::desc anyWeights() const {
-    if (G == 1) return memory::desc({OC, C, KH, KW}, dt::f32, tag::any);
-    return memory::desc({G, OC / G, 1, KH, KW}, dt::f32, tag::any);
+  memory::desc anyWeights(dt t = dt::f32) const {
+    if (G == 1) return memory::desc({OC, C, KH, KW}, t, tag::any);
+    return memory::desc({G, OC / G, 1, KH, KW}, t, tag::any);
   }
 };
 
 struct Key {
-  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights
+  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16
   int g[16];
   int hasBias, act;
   float alpha;
@@ -159,8 +165,10 @@ using FwdPd = dnnl::convolution_forward::primitive_desc;
 using BwdDPd = dnnl::convolution_backward_data::primitive_desc;
 using BwdWPd = dnnl::convolution_backward_weights::primitive_desc;
 
-FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr) {
-  const memory::desc src = g.src(), w = g.anyWeights(), dst = g.dst();
+/** bf16: src and weights bf16, bias and dst f32. */
+FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr, bool bf16 = false) {
+  const memory::desc src = bf16 ? g.src(dt::bf16) : g.src(), w = bf16 ? g.anyWeights(dt::bf16) : g.anyWeights(),
+                     dst = g.dst();
   const memory::desc b({g.OC}, dt::f32, tag::a);
 #if DNNL_VERSION_MAJOR >= 3
   if (bias)
@@ -180,24 +188,28 @@ FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr) {
 #endif
 }
 
-BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr) {
+/** bf16: weights and diff_dst bf16, diff_src f32. */
+BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false) {
+  const memory::desc w = bf16 ? g.anyWeights(dt::bf16) : g.anyWeights(), ddst = bf16 ? g.dst(dt::bf16) : g.dst();
 #if DNNL_VERSION_MAJOR >= 3
-  return BwdDPd(eng(), algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(), g.dil(),
-                g.padL(), g.padR(), hint, attr);
+  return BwdDPd(eng(), algorithm::convolution_direct, g.src(), w, ddst, g.strides(), g.dil(), g.padL(), g.padR(),
+                hint, attr);
 #else
-  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                          g.strides(), g.dil(), g.padL(), g.padR());
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), w, ddst, g.strides(), g.dil(),
+                                          g.padL(), g.padR());
   return BwdDPd(d, attr, eng(), hint);
 #endif
 }
 
-BwdWPd makeBwdWeightsPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr) {
+/** bf16: src and diff_dst bf16, diff_weights f32. */
+BwdWPd makeBwdWeightsPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false) {
+  const memory::desc src = bf16 ? g.src(dt::bf16) : g.src(), ddst = bf16 ? g.dst(dt::bf16) : g.dst();
 #if DNNL_VERSION_MAJOR >= 3
-  return BwdWPd(eng(), algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(), g.dil(),
-                g.padL(), g.padR(), hint, attr);
+  return BwdWPd(eng(), algorithm::convolution_direct, src, g.anyWeights(), ddst, g.strides(), g.dil(), g.padL(),
+                g.padR(), hint, attr);
 #else
-  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                             g.strides(), g.dil(), g.padL(), g.padR());
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, g.anyWeights(), ddst, g.strides(),
+                                             g.dil(), g.padL(), g.padR());
   return BwdWPd(d, attr, eng(), hint);
 #endif
 }
@@ -214,7 +226,8 @@ struct Entry {
   // wMap[p] = 1 + the HWIO index of the element at position p of the primitive's layout, 0 for padding.
   std::vector<int32_t> wMap;
   dnnl::reorder wReorder;  // used instead when the map cannot be built (>= 2^24 weights)
-  memory wBuf;             // weights in the primitive's layout
+  memory wBuf;             // weights in the primitive's layout (bf16 for the bf16 fwd / bwd-data primitives)
+  bool bf16W = false;      // wBuf holds bf16: the gather converts while it copies
   std::string impl;
 };
 
@@ -243,6 +256,13 @@ void gatherWeights(const std::vector<int32_t> &map, const float *src, float *dst
   const int64_t n = static_cast<int64_t>(map.size());
   const int32_t *m = map.data();
   for (int64_t p = 0; p < n; ++p) dst[p] = m[p] ? src[m[p] - 1] : 0.f;
+}
+
+/** The same gather with the float -> bf16 rounding fused in (bf16 mode's weights). */
+void gatherWeightsBf16(const std::vector<int32_t> &map, const float *src, uint16_t *dst) {
+  const int64_t n = static_cast<int64_t>(map.size());
+  const int32_t *m = map.data();
+  for (int64_t p = 0; p < n; ++p) dst[p] = m[p] ? toBf16Bits(src[m[p] - 1]) : uint16_t{0};
 }
 
 /** dst (user layout) = src (primitive layout) scattered through the map. */
@@ -280,34 +300,46 @@ Entry &getEntry(int kind, const Geo &g, const int32_t *p, bool bias, int act, fl
   ++stats.misses;
   auto e = std::make_unique<Entry>();
   e->userW = g.userWeights();
-  const primitive_attr attr = makeAttr(kind == 0 ? act : kLinear, k.alpha);
-  if (kind == 0) {
-    FwdPd pd = makeFwdPd(g, bias, attr);
+  const bool bf16 = kind >= 3;
+  const int base = kind % 3;
+  const primitive_attr attr = makeAttr(base == 0 ? act : kLinear, k.alpha);
+  if (base == 0) {
+    FwdPd pd = makeFwdPd(g, bias, attr, bf16);
     e->prim = dnnl::convolution_forward(pd);
     e->scratchMd = pd.scratchpad_desc();
     e->primW = pd.weights_desc();
-    e->impl = describe("fwd", g, pd.impl_info_str());
+    e->impl = describe(bf16 ? "fwd_bf16" : "fwd", g, pd.impl_info_str());
   } else {
-    const FwdPd hint = makeFwdPd(g, false, makeAttr(kLinear, 0.f));
-    if (kind == 1) {
-      BwdDPd pd = makeBwdDataPd(g, hint, attr);
+    const FwdPd hint = makeFwdPd(g, false, makeAttr(kLinear, 0.f), bf16);
+    if (base == 1) {
+      BwdDPd pd = makeBwdDataPd(g, hint, attr, bf16);
       e->prim = dnnl::convolution_backward_data(pd);
       e->scratchMd = pd.scratchpad_desc();
       e->primW = pd.weights_desc();
-      e->impl = describe("bwd_data", g, pd.impl_info_str());
+      e->impl = describe(bf16 ? "bwd_data_bf16" : "bwd_data", g, pd.impl_info_str());
     } else {
-      BwdWPd pd = makeBwdWeightsPd(g, hint, attr);
+      BwdWPd pd = makeBwdWeightsPd(g, hint, attr, bf16);
       e->prim = dnnl::convolution_backward_weights(pd);
       e->scratchMd = pd.scratchpad_desc();
       e->primW = pd.diff_weights_desc();
-      e->impl = describe("bwd_weights", g, pd.impl_info_str());
+      e->impl = describe(bf16 ? "bwd_weights_bf16" : "bwd_weights", g, pd.impl_info_str());
     }
   }
+  e->bf16W = bf16 && base != 2;
   e->reorder = !(e->primW == e->userW);
   if (e->reorder) {
     e->wBuf = memory(e->primW, eng());
-    if (static_cast<int64_t>(e->userW.get_size() / sizeof(float)) < kMaxMapped) {
-      e->wMap = buildWeightMap(e->userW, e->primW);
+    bool mapped = static_cast<int64_t>(e->userW.get_size() / sizeof(float)) < kMaxMapped;
+#if DNNL_VERSION_MAJOR >= 3
+    mapped = mapped && !e->bf16W;  // 3.x descriptors are opaque: bf16 weights go through the converting reorder
+#endif
+    if (mapped) {
+      memory::desc primF32 = e->primW;
+#if DNNL_VERSION_MAJOR < 3
+      // The same blocked layout with f32 elements (layouts are in elements), to build the index map.
+      if (e->bf16W) primF32.data.data_type = dnnl_f32;
+#endif
+      e->wMap = buildWeightMap(e->userW, primF32);
     } else {
       // fwd / bwd data: user -> primitive; bwd weights: primitive -> user. The reorder only needs descriptors.
       memory userMem(e->userW, eng(), nullptr);
@@ -332,7 +364,10 @@ memory weightsIn(Entry &e, float *w) {
   memory wu(e.userW, eng(), w);
   if (!e.reorder) return wu;
   if (!e.wMap.empty()) {
-    gatherWeights(e.wMap, w, static_cast<float *>(e.wBuf.get_data_handle()));
+    if (e.bf16W)
+      gatherWeightsBf16(e.wMap, w, static_cast<uint16_t *>(e.wBuf.get_data_handle()));
+    else
+      gatherWeights(e.wMap, w, static_cast<float *>(e.wBuf.get_data_handle()));
   } else {
     e.wReorder.execute(strm(), wu, e.wBuf);
   }
@@ -424,6 +459,82 @@ napi_value convBackwardWeights(Ctx &c) {
   return c.undefined();
 }
 
+void checkDense(const Geo &g) {
+  if (g.G != 1) throw ArgError("conv bf16: only groups == 1 (depthwise convolutions stay fp32)");
+}
+
+// convForwardBf16(x Uint16Array(bf16), w Float32Array, bias|null, y Float32Array, params, act, alpha)
+napi_value convForwardBf16(Ctx &c) {
+  size_t lx, lw, lb, ly, lp;
+  uint16_t *x = c.bf16(0, &lx);
+  float *w = c.f32(1, &lw);
+  float *b = c.f32OrNull(2, &lb);
+  float *y = c.f32(3, &ly);
+  const int32_t *p = c.i32(4, &lp);
+  const int act = static_cast<int>(c.num(5));
+  const float alpha = static_cast<float>(c.num(6));
+  const Geo g = Geo::from(p, lp);
+  checkDense(g);
+  checkLen(lx, (int64_t)g.N * g.H * g.W * g.C, "x");
+  checkLen(lw, (int64_t)g.KH * g.KW * g.C * g.OC, "filter");
+  checkLen(ly, (int64_t)g.N * g.OH * g.OW * g.OC, "y");
+  if (b) checkLen(lb, g.OC, "bias");
+  std::lock_guard<std::mutex> lock(mu);
+  Entry &e = getEntry(3, g, p, b != nullptr, act, alpha);
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_SRC, memory(g.src(dt::bf16), eng(), x));
+  args.emplace(DNNL_ARG_DST, memory(g.dst(), eng(), y));
+  args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e, w));
+  if (b) args.emplace(DNNL_ARG_BIAS, memory(memory::desc({g.OC}, dt::f32, tag::a), eng(), b));
+  run(e, args);
+  return c.undefined();
+}
+
+// convBackwardDataBf16(dy Uint16Array(bf16), w Float32Array, dx Float32Array, params)
+napi_value convBackwardDataBf16(Ctx &c) {
+  size_t ldy, lw, ldx, lp;
+  uint16_t *dy = c.bf16(0, &ldy);
+  float *w = c.f32(1, &lw);
+  float *dx = c.f32(2, &ldx);
+  const int32_t *p = c.i32(3, &lp);
+  const Geo g = Geo::from(p, lp);
+  checkDense(g);
+  checkLen(ldy, (int64_t)g.N * g.OH * g.OW * g.OC, "dy");
+  checkLen(lw, (int64_t)g.KH * g.KW * g.C * g.OC, "filter");
+  checkLen(ldx, (int64_t)g.N * g.H * g.W * g.C, "dx");
+  std::lock_guard<std::mutex> lock(mu);
+  Entry &e = getEntry(4, g, p, false, kLinear, 0.f);
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_DIFF_DST, memory(g.dst(dt::bf16), eng(), dy));
+  args.emplace(DNNL_ARG_DIFF_SRC, memory(g.src(), eng(), dx));
+  args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e, w));
+  run(e, args);
+  return c.undefined();
+}
+
+// convBackwardWeightsBf16(x Uint16Array(bf16), dy Uint16Array(bf16), dw Float32Array, params)
+napi_value convBackwardWeightsBf16(Ctx &c) {
+  size_t lx, ldy, ldw, lp;
+  uint16_t *x = c.bf16(0, &lx);
+  uint16_t *dy = c.bf16(1, &ldy);
+  float *dw = c.f32(2, &ldw);
+  const int32_t *p = c.i32(3, &lp);
+  const Geo g = Geo::from(p, lp);
+  checkDense(g);
+  checkLen(lx, (int64_t)g.N * g.H * g.W * g.C, "x");
+  checkLen(ldy, (int64_t)g.N * g.OH * g.OW * g.OC, "dy");
+  checkLen(ldw, (int64_t)g.KH * g.KW * g.C * g.OC, "dw");
+  std::lock_guard<std::mutex> lock(mu);
+  Entry &e = getEntry(5, g, p, false, kLinear, 0.f);
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_SRC, memory(g.src(dt::bf16), eng(), x));
+  args.emplace(DNNL_ARG_DIFF_DST, memory(g.dst(dt::bf16), eng(), dy));
+  args.emplace(DNNL_ARG_DIFF_WEIGHTS, e.reorder ? e.wBuf : memory(e.userW, eng(), dw));
+  run(e, args);
+  weightsOut(e, dw);
+  return c.undefined();
+}
+
 }  // namespace
 
 ConvCacheStats convCacheStats() {
@@ -445,6 +556,9 @@ void registerConv(std::vector<Export> &out) {
   out.push_back({"convForward", wrap<convForward>});
   out.push_back({"convBackwardData", wrap<convBackwardData>});
   out.push_back({"convBackwardWeights", wrap<convBackwardWeights>});
+  out.push_back({"convForwardBf16", wrap<convForwardBf16>});
+  out.push_back({"convBackwardDataBf16", wrap<convBackwardDataBf16>});
+  out.push_back({"convBackwardWeightsBf16", wrap<convBackwardWeightsBf16>});
 }
 
 }  // namespace ft

@@ -1,11 +1,36 @@
 // Batched matmul through oneDNN's sgemm (dnnl_sgemm: row-major, OpenMP threads shared with the convolutions, so
 // no second BLAS thread pool), with tfjs' _FusedMatMul epilogue (bias + activation) applied in one pass.
+//
+// bf16 mode (matmulBf16): oneDNN's matmul primitive with bf16 A and B (converted by the JS side, which caches the
+// conversion per pooled buffer), f32 output and f32 accumulation (brg:avx512_core_bf16), batches broadcast by the
+// primitive; transposes are strides of the memory descriptors. Primitives are cached per shape. The epilogue is the
+// same loop as fp32's.
 #include <oneapi/dnnl/dnnl.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
 
 #include "common.h"
 
 namespace ft {
 namespace {
+
+/** tfjs' _FusedMatMul epilogue on out[rows][N]: bias (per column or scalar) then the activation. */
+void epilogue(float *out, int64_t rows, int64_t N, const float *bias, size_t lbias, int act, float alpha) {
+  const bool perCol = bias && static_cast<int64_t>(lbias) == N;
+#pragma omp parallel for if (rows * N > kParallelMin) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = out + r * N;
+    for (int64_t j = 0; j < N; ++j) {
+      float v = row[j];
+      if (bias) v += perCol ? bias[j] : bias[0];
+      row[j] = applyAct(v, act, alpha);
+    }
+  }
+}
 
 // matmul(a, b, out, batchA, batchB, M, N, K, transA, transB, bias|null, act, alpha)
 // a: [batchA, M, K] ([batchA, K, M] if transA); b: [batchB, K, N] ([batchB, N, K] if transB); out: [max batch, M, N].
@@ -55,8 +80,98 @@ napi_value matmul(Ctx &c) {
   return c.undefined();
 }
 
+dnnl::engine &eng() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+dnnl::stream &strm() {
+  static dnnl::stream s(eng());
+  return s;
+}
+
+struct MmKey {
+  int64_t v[7];  // batchA, batchB, M, N, K, transA, transB
+  bool operator==(const MmKey &o) const { return std::memcmp(v, o.v, sizeof v) == 0; }
+};
+struct MmKeyHash {
+  size_t operator()(const MmKey &k) const {
+    size_t h = 1469598103934665603ull;
+    for (int64_t x : k.v) h = (h ^ static_cast<size_t>(x)) * 1099511628211ull;
+    return h;
+  }
+};
+struct MmEntry {
+  dnnl::memory::desc a, b, c;
+  dnnl::matmul prim;
+};
+std::mutex mmMu;
+std::unordered_map<MmKey, std::unique_ptr<MmEntry>, MmKeyHash> mmCache;
+
+MmEntry &mmEntry(int64_t bA, int64_t bB, int64_t M, int64_t N, int64_t K, bool tA, bool tB) {
+  const MmKey key{{bA, bB, M, N, K, tA, tB}};
+  auto it = mmCache.find(key);
+  if (it != mmCache.end()) return *it->second;
+  using dt = dnnl::memory::data_type;
+  using dims = dnnl::memory::dims;
+  const int64_t batch = bA > bB ? bA : bB;
+  auto e = std::make_unique<MmEntry>();
+  // Logical shapes [batch, M, K] x [batch, K, N]; a transposed operand is the same logical shape with swapped
+  // strides. A batch of 1 broadcasts.
+  e->a = dnnl::memory::desc({bA, M, K}, dt::bf16, tA ? dims{M * K, 1, M} : dims{M * K, K, 1});
+  e->b = dnnl::memory::desc({bB, K, N}, dt::bf16, tB ? dims{K * N, 1, K} : dims{K * N, N, 1});
+  e->c = dnnl::memory::desc({batch, M, N}, dt::f32, dims{M * N, N, 1});
+#if DNNL_VERSION_MAJOR >= 3
+  dnnl::matmul::primitive_desc pd(eng(), e->a, e->b, e->c);
+#else
+  dnnl::matmul::desc d(e->a, e->b, e->c);
+  dnnl::matmul::primitive_desc pd(d, eng());
+#endif
+  e->prim = dnnl::matmul(pd);
+  MmEntry &ref = *e;
+  mmCache.emplace(key, std::move(e));
+  return ref;
+}
+
+// matmulBf16(a Uint16Array(bf16), b Uint16Array(bf16), out Float32Array, batchA, batchB, M, N, K, transA, transB,
+//            bias|null, act, alpha): the same contract as matmul with bf16 inputs.
+napi_value matmulBf16(Ctx &c) {
+  size_t la, lb, lo, lbias;
+  uint16_t *a = c.bf16(0, &la);
+  uint16_t *b = c.bf16(1, &lb);
+  float *out = c.f32(2, &lo);
+  const int64_t batchA = c.int64(3), batchB = c.int64(4);
+  const int64_t M = c.int64(5), N = c.int64(6), K = c.int64(7);
+  const bool tA = c.num(8) != 0, tB = c.num(9) != 0;
+  const float *bias = c.f32OrNull(10, &lbias);
+  const int act = static_cast<int>(c.num(11));
+  const float alpha = static_cast<float>(c.num(12));
+  const int64_t batch = batchA > batchB ? batchA : batchB;
+  if (batchA < 1 || batchB < 1 || M < 1 || N < 1 || K < 0) throw ArgError("matmulBf16: invalid shape");
+  if ((batchA != batchB && batchA != 1 && batchB != 1))
+    throw ArgError("matmulBf16: batches must be equal or one of them 1");
+  if (static_cast<int64_t>(la) < batchA * M * K || static_cast<int64_t>(lb) < batchB * K * N ||
+      static_cast<int64_t>(lo) < batch * M * N)
+    throw ArgError("matmulBf16: array too short for the given shape");
+  if (bias && lbias != 1 && static_cast<int64_t>(lbias) != N)
+    throw ArgError("matmulBf16: bias must have length N or 1");
+  if (K == 0) {
+    std::memset(out, 0, sizeof(float) * batch * M * N);
+  } else {
+    std::lock_guard<std::mutex> lock(mmMu);
+    MmEntry &e = mmEntry(batchA, batchB, M, N, K, tA, tB);
+    dnnl::memory ma(e.a, eng(), a), mb(e.b, eng(), b), mc(e.c, eng(), out);
+    e.prim.execute(strm(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+    strm().wait();
+  }
+  if (bias || act != kActLinear) epilogue(out, batch * M, N, bias, lbias, act, alpha);
+  return c.undefined();
+}
+
 }  // namespace
 
-void registerMatmul(std::vector<Export> &out) { out.push_back({"matmul", wrap<matmul>}); }
+void registerMatmul(std::vector<Export> &out) {
+  out.push_back({"matmul", wrap<matmul>});
+  out.push_back({"matmulBf16", wrap<matmulBf16>});
+}
 
 }  // namespace ft

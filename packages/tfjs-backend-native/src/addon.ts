@@ -46,6 +46,38 @@ export interface NativeAddon {
   ): void;
   convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  /** bf16 mode (native/conv.cc): x is bf16 (Uint16Array of bit patterns), weights, bias and y float32. */
+  convForwardBf16(
+    x: Uint16Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    params: Int32Array,
+    act: number,
+    alpha: number,
+  ): void;
+  convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
+  convBackwardWeightsBf16(x: Uint16Array, dy: Uint16Array, dw: Float32Array, params: Int32Array): void;
+  /** bf16 mode (native/matmul.cc): same arguments as {@link matmul} with bf16 a and b. */
+  matmulBf16(
+    a: Uint16Array,
+    b: Uint16Array,
+    out: Float32Array,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    bias: Float32Array | null,
+    act: number,
+    alpha: number,
+  ): void;
+  /** float32 -> bf16 bit patterns, round to nearest even (native/bf16.cc). */
+  toBf16(src: Float32Array, dst: Uint16Array): void;
+  /** Native bf16 support: CPUID (AVX512_BF16 / AMX-BF16) and oneDNN's effective ISA. */
+  bf16Support(): { cpu: boolean; onednn: boolean };
   matmul(
     a: Float32Array,
     b: Float32Array,

@@ -10,6 +10,22 @@ import { BufferPool, type BufferPoolOptions } from './buffer-pool.js';
 type DataId = object;
 type BackendValues = Float32Array | Int32Array | Uint8Array | Uint8Array[];
 
+/** A bf16 copy of (a view of) a pooled buffer: where in the buffer, the bits, and the pooled array holding them. */
+interface Bf16Copy {
+  offset: number;
+  length: number;
+  bits: Uint16Array;
+  store: Float32Array;
+}
+
+/** A bf16 operand for a native kernel; call `done` once the kernel has run. */
+export interface Bf16Operand {
+  bits: Uint16Array;
+  done: () => void;
+}
+
+const noop = () => {};
+
 /** A deferred float32 output: its inputs (kept alive in the pool) and how to compute it. */
 interface Pending {
   n: number;
@@ -33,6 +49,9 @@ export class NativeBackend extends MathBackendCPU {
   private lazySkipped = 0;
   /** Outputs of an op with a ReLU fused in (BatchNorm + ReLU, Add + ReLU): already rectified. */
   private readonly rectified = new WeakSet<object>();
+  /** bf16 copies of pooled tensor values, by ArrayBuffer (see {@link bf16}). */
+  private readonly bf16Copies = new WeakMap<ArrayBufferLike, Bf16Copy[]>();
+  private readonly bf16Counts = { converted: 0, reused: 0 };
 
   /**
    * @param native the loaded addon.
@@ -44,6 +63,51 @@ export class NativeBackend extends MathBackendCPU {
     this.pool = new BufferPool(poolOptions);
     // MathBackendCPU warns "install tfjs-node" on first write; that advice does not apply here.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+    this.pool.onContentsEnd = (buffer) => this.dropBf16(buffer);
+  }
+
+  /**
+   * The values of a float32 tensor as bf16 (round to nearest even) for the bf16 kernels. Conversions of pooled
+   * buffers — the outputs of native kernels, i.e. nearly every activation, gradient and updated weight — are cached
+   * until the buffer stops holding those values (its last tensor is disposed, or the pool hands it out again), so
+   * an activation converted for a convolution's forward is reused by its backward-weights, and an output gradient
+   * by both backward passes. tfjs never writes a tensor's values after creating it, and pooled buffers are written
+   * only by the kernel that allocates them, so a cached copy cannot go stale. Other arrays (user data) are converted
+   * on every call into a pooled temporary.
+   */
+  bf16(values: Float32Array): Bf16Operand {
+    const cacheable = this.pool.isPooled(values);
+    if (cacheable) {
+      const hit = this.bf16Copies
+        .get(values.buffer)
+        ?.find((c) => c.offset === values.byteOffset && c.length === values.length);
+      if (hit) {
+        this.bf16Counts.reused++;
+        return { bits: hit.bits, done: noop };
+      }
+    }
+    const store = this.pool.alloc(Math.ceil(values.length / 2));
+    const bits = new Uint16Array(store.buffer, store.byteOffset, values.length);
+    this.native.toBf16(values, bits);
+    this.bf16Counts.converted++;
+    if (!cacheable) return { bits, done: () => this.pool.free(store) };
+    const copy = { offset: values.byteOffset, length: values.length, bits, store };
+    const list = this.bf16Copies.get(values.buffer);
+    if (list) list.push(copy);
+    else this.bf16Copies.set(values.buffer, [copy]);
+    return { bits, done: noop };
+  }
+
+  /** bf16 conversions made and reused (cache hits) by {@link bf16}. */
+  bf16Stats(): { converted: number; reused: number } {
+    return { ...this.bf16Counts };
+  }
+
+  private dropBf16(buffer: ArrayBufferLike): void {
+    const list = this.bf16Copies.get(buffer);
+    if (!list) return;
+    this.bf16Copies.delete(buffer);
+    for (const c of list) this.pool.free(c.store);
   }
 
   /** An uninitialised float32 output buffer of `n` elements from the pool. */

@@ -78,6 +78,11 @@ export class BufferPool {
   private readonly stats = { hits: 0, misses: 0, recycled: 0, dropped: 0, bytesHeld: 0, buffersHeld: 0 };
   private live = 0;
   private liveBytes = 0;
+  /**
+   * Called with a pool-allocated ArrayBuffer when its contents stop being a tensor's values: its last reference
+   * was released, or it is handed out again. The backend drops its bf16 copy then (see `NativeBackend.bf16`).
+   */
+  onContentsEnd: ((buffer: ArrayBufferLike) => void) | null = null;
 
   constructor(opts: BufferPoolOptions = {}) {
     this.capPerSize = opts.capPerSize ?? 1024;
@@ -96,6 +101,7 @@ export class BufferPool {
     if (arr) {
       const e = this.entries.get(arr.buffer);
       if (e) e.free = false;
+      this.onContentsEnd?.(arr.buffer);
       this.stats.hits++;
       this.stats.bytesHeld -= arr.byteLength;
       this.stats.buffersHeld--;
@@ -138,6 +144,7 @@ export class BufferPool {
     if (!e || e.refs <= 0) return;
     e.refs--;
     if (e.refs === 0) {
+      this.onContentsEnd?.(values.buffer);
       this.live--;
       this.liveBytes -= e.full.byteLength;
       this.putBack(e);

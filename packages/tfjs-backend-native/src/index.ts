@@ -29,6 +29,14 @@ export {
 } from './layers-batch-norm.js';
 export { isOptimizerFusionEnabled, OPTIMIZER_KERNELS, setOptimizerFusion } from './native-optimizers.js';
 export {
+  Bf16UnsupportedError,
+  getPrecision,
+  InvalidPrecisionError,
+  NATIVE_PRECISIONS,
+  type NativePrecision,
+  setPrecision,
+} from './precision.js';
+export {
   isNativeAvailable,
   type NativeInfo,
   nativeInfo,

@@ -25,6 +25,7 @@ function patchLayers(): boolean {
 
 import { registerMeanGrad } from './mean-grad.js';
 import { isOptimizerFusionEnabled, registerFusedOptimizers, setOptimizerFusion } from './native-optimizers.js';
+import { Bf16UnsupportedError, getPrecision, type NativePrecision, parsePrecision, setPrecision } from './precision.js';
 import { registerReluGrad } from './relu-grad.js';
 
 /** Options of {@link registerNativeBackend}. */
@@ -50,10 +51,21 @@ export interface RegisterNativeOptions {
   fuseOptimizers?: boolean;
   /** When a native kernel throws: run the JS kernel instead (`'fallback'`, default) or rethrow (`'throw'`). */
   onNativeError?: 'fallback' | 'throw';
+  /**
+   * Precision of the convolutions and matmuls (default: `FT_NATIVE_PRECISION`, else unchanged, i.e. `'fp32'` in a
+   * fresh process). `'bf16'` reads their operands as bfloat16 with float32 accumulation and outputs, and needs a CPU
+   * with AVX512_BF16 or AMX-BF16 (see `precision.ts`); it can be changed later with `setPrecision`.
+   */
+  precision?: NativePrecision;
 }
 
-/** Outcome of {@link registerNativeBackend}. */
-export type RegisterNativeResult = { ok: true; name: string } | { ok: false; reason: string };
+/**
+ * Outcome of {@link registerNativeBackend}. A failure caused by a bad or unavailable `precision` carries the code
+ * of the error (`'INVALID_ARGUMENT'` or `'BACKEND_UNAVAILABLE'`), so hosts can refuse to fall back silently.
+ */
+export type RegisterNativeResult =
+  | { ok: true; name: string }
+  | { ok: false; reason: string; code?: 'INVALID_ARGUMENT' | 'BACKEND_UNAVAILABLE' };
 
 /** What {@link nativeInfo} reports. */
 export interface NativeInfo {
@@ -91,6 +103,10 @@ export interface NativeInfo {
   optimizerFusion: boolean;
   /** Per-kernel native / fallback / error counts. */
   kernels: Record<string, KernelCounter>;
+  /** Precision of the convolutions and matmuls (`'fp32'` unless bf16 was asked for). */
+  precision: NativePrecision;
+  /** bf16 conversions of kernel operands made and reused from the cache (live backend), null before it exists. */
+  bf16Conversions: { converted: number; reused: number } | null;
 }
 
 const registered = new Map<string, { pool?: BufferPoolOptions }>();
@@ -121,8 +137,10 @@ function addonOrNull(): NativeAddon | null {
  * explicitly.
  *
  * @param opts see {@link RegisterNativeOptions} (name `'ft-native'`, priority 2, threads all cores, pool cap 1024,
- *   patchLayersBatchNorm true, onNativeError `'fallback'`).
- * @returns `{ok: true, name}`, or `{ok: false, reason}` when the addon is missing or fails to load.
+ *   patchLayersBatchNorm true, onNativeError `'fallback'`, precision from `FT_NATIVE_PRECISION` else unchanged).
+ * @returns `{ok: true, name}`, or `{ok: false, reason}` when the addon is missing or fails to load, and
+ *   `{ok: false, reason, code}` for an unknown precision (`'INVALID_ARGUMENT'`) or bf16 on a CPU without it
+ *   (`'BACKEND_UNAVAILABLE'`); the backend is then not registered (or keeps its previous precision).
  */
 export function registerNativeBackend(opts: RegisterNativeOptions = {}): RegisterNativeResult {
   const load = loadAddon();
@@ -134,6 +152,17 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     if (threads !== undefined) load.addon.setThreads(threads);
   } catch (e) {
     return { ok: false, reason: `invalid thread count ${threads}: ${(e as Error).message}` };
+  }
+  const envPrecision = process.env.FT_NATIVE_PRECISION;
+  const wanted = opts.precision ?? (envPrecision ? envPrecision : undefined);
+  if (wanted !== undefined) {
+    const source = opts.precision !== undefined ? 'precision' : 'FT_NATIVE_PRECISION';
+    try {
+      setPrecision(parsePrecision(wanted, source));
+    } catch (e) {
+      const code = e instanceof Bf16UnsupportedError ? 'BACKEND_UNAVAILABLE' : 'INVALID_ARGUMENT';
+      return { ok: false, reason: (e as Error).message, code };
+    }
   }
   if (opts.patchLayersBatchNorm === false) wantLayersPatch = false;
   if (opts.fuseOptimizers !== undefined) setOptimizerFusion(opts.fuseOptimizers);
@@ -229,6 +258,8 @@ export function nativeInfo(): NativeInfo {
     layersBatchNormPatched: isLayersBatchNormPatched(),
     optimizerFusion: isOptimizerFusionEnabled(),
     kernels: kernelStats(),
+    precision: getPrecision(),
+    bf16Conversions: liveBackend()?.bf16Stats() ?? null,
   };
   if (!load.ok) return { ...base, available: false, reason: load.reason };
   const i = load.addon.info();

@@ -1,8 +1,10 @@
 /**
  * BatchMatMul and _FusedMatMul (bias + activation epilogue) through oneDNN's sgemm. Batch dimensions broadcast
  * when one side has batch 1 or both are equal; other broadcasts, other dtypes and prelu fall back.
+ * In bf16 mode (precision.ts) a and b are read as bf16 (oneDNN's matmul primitive), the output is float32.
  */
 import { broadcast_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { isBf16 } from '../precision.js';
 import { activationCode } from './conv-util.js';
 import type { KernelArgs } from './override.js';
 
@@ -51,6 +53,31 @@ function matMul(args: KernelArgs, fused: boolean): TensorInfo | null {
   }
   const outShape = [...outer, m, n];
   const out = backend.alloc(batch * m * n);
+  if (isBf16()) {
+    const ab = backend.bf16(av);
+    const bb = backend.bf16(bv);
+    try {
+      backend.native.matmulBf16(
+        ab.bits,
+        bb.bits,
+        out,
+        batchA,
+        batchB,
+        m,
+        n,
+        k,
+        tA ? 1 : 0,
+        tB ? 1 : 0,
+        biasV,
+        act,
+        attrs.leakyreluAlpha ?? 0.2,
+      );
+    } finally {
+      ab.done();
+      bb.done();
+    }
+    return backend.out(outShape, out);
+  }
   backend.native.matmul(
     av,
     bv,

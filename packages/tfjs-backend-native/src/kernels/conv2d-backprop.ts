@@ -1,9 +1,11 @@
 /**
  * Conv2DBackpropInput (oneDNN backward-data) and Conv2DBackpropFilter (oneDNN backward-weights, reordered back to
  * tfjs' HWIO filter layout) on NHWC float32. Conv2DBackpropFilter is the kernel that makes tfjs-backend-cpu train
- * at ~1.6 img/s (90–94 % of a step, perf.md §2).
+ * at ~1.6 img/s (90–94 % of a step, perf.md §2). In bf16 mode (precision.ts) the regular convolutions' two
+ * gradients read dy, x and the filter as bf16 and write float32.
  */
 import { backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { isBf16 } from '../precision.js';
 import { convParams, convSupported, isChannelsLast } from './conv-util.js';
 import type { KernelArgs } from './override.js';
 
@@ -43,6 +45,16 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
   if (!convSupported(ci) || !util.arraysEqual(ci.outShape, dy.shape)) return null;
   // Deferred: the input gradient of a network's first convolution is computed by tfjs but never read.
   const params = convParams(ci, depthwise ? ci.inChannels : 1);
+  if (isBf16() && !depthwise) {
+    return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => {
+      const dyb = backend.bf16(dyv);
+      try {
+        backend.native.convBackwardDataBf16(dyb.bits, wv, out, params);
+      } finally {
+        dyb.done();
+      }
+    });
+  }
   return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => backend.native.convBackwardData(dyv, wv, out, params));
 }
 
@@ -71,6 +83,17 @@ export function convBackpropFilter(args: KernelArgs, depthwise: boolean): Tensor
   );
   if (!convSupported(ci) || !util.arraysEqual(ci.outShape, dy.shape)) return null;
   const out = backend.alloc(util.sizeFromShape(filterShape));
+  if (isBf16() && !depthwise) {
+    const xb = backend.bf16(xv);
+    const dyb = backend.bf16(dyv);
+    try {
+      backend.native.convBackwardWeightsBf16(xb.bits, dyb.bits, out, convParams(ci, 1));
+    } finally {
+      xb.done();
+      dyb.done();
+    }
+    return backend.out(filterShape.slice(), out);
+  }
   backend.native.convBackwardWeights(xv, dyv, out, convParams(ci, depthwise ? ci.inChannels : 1));
   return backend.out(filterShape.slice(), out);
 }

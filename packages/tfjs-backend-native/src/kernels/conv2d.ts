@@ -1,8 +1,10 @@
 /**
  * Conv2D and FusedConv2D (bias + linear/relu/relu6/elu/leakyrelu/sigmoid as a oneDNN post-op) on NHWC float32.
  * Falls back for NCHW, other dtypes, prelu, and biases that are not one value per output channel.
+ * In bf16 mode (precision.ts) regular convolutions read x and the filter as bf16 and write float32.
  */
 import { backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { isBf16 } from '../precision.js';
 import { activationCode, convParams, convSupported, isChannelsLast } from './conv-util.js';
 import type { KernelArgs } from './override.js';
 
@@ -48,6 +50,15 @@ export function convForward(args: KernelArgs, depthwise: boolean): TensorInfo | 
     if (bias.shape.length > 4) return null;
   }
   const out = backend.alloc(util.sizeFromShape(ci.outShape));
+  if (isBf16() && !depthwise) {
+    const xb = backend.bf16(xv);
+    try {
+      backend.native.convForwardBf16(xb.bits, wv, bv, out, convParams(ci, 1), act, attrs.leakyreluAlpha ?? 0.2);
+    } finally {
+      xb.done();
+    }
+    return backend.out(ci.outShape, out);
+  }
   backend.native.convForward(
     xv,
     wv,
