@@ -29,6 +29,7 @@ export {
 } from './layers-batch-norm.js';
 export { isOptimizerFusionEnabled, OPTIMIZER_KERNELS, setOptimizerFusion } from './native-optimizers.js';
 export {
+  type Bf16Support,
   Bf16UnsupportedError,
   getPrecision,
   InvalidPrecisionError,

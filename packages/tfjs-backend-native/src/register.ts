@@ -25,7 +25,15 @@ function patchLayers(): boolean {
 
 import { registerMeanGrad } from './mean-grad.js';
 import { isOptimizerFusionEnabled, registerFusedOptimizers, setOptimizerFusion } from './native-optimizers.js';
-import { Bf16UnsupportedError, getPrecision, type NativePrecision, parsePrecision, setPrecision } from './precision.js';
+import {
+  type Bf16Support,
+  Bf16UnsupportedError,
+  detectBf16,
+  getPrecision,
+  type NativePrecision,
+  parsePrecision,
+  setPrecision,
+} from './precision.js';
 import { registerReluGrad } from './relu-grad.js';
 
 /** Options of {@link registerNativeBackend}. */
@@ -107,6 +115,8 @@ export interface NativeInfo {
   precision: NativePrecision;
   /** bf16 conversions of kernel operands made and reused from the cache (live backend), null before it exists. */
   bf16Conversions: { converted: number; reused: number } | null;
+  /** Whether precision `'bf16'` can run here (AVX512_BF16 / AMX-BF16 and oneDNN's ISA), and if not why. */
+  bf16Support?: Bf16Support;
 }
 
 const registered = new Map<string, { pool?: BufferPoolOptions }>();
@@ -274,5 +284,6 @@ export function nativeInfo(): NativeInfo {
     ompWaitPolicy: ompWaitPolicy(),
     convCache: i.convCache,
     convImpls: i.convImpls,
+    bf16Support: detectBf16(),
   };
 }
