@@ -374,3 +374,72 @@ describe('--zoo-dir', () => {
     await fs.rm(empty, { recursive: true, force: true });
   });
 });
+
+describe('--precision', () => {
+  const seen = defineCommand({
+    name: 'seen',
+    description: 'reports FT_NATIVE_PRECISION',
+    needsBackend: false,
+    async run() {
+      return { precision: process.env.FT_NATIVE_PRECISION ?? 'unset' };
+    },
+  });
+  const train = defineCommand({ name: 'train', description: 'needs a backend', run: async () => ({ ran: true }) });
+  const cmds = [...commands, seen, train];
+
+  it('passes the precision to the backend through FT_NATIVE_PRECISION for the run, then puts it back', async () => {
+    const before = process.env.FT_NATIVE_PRECISION;
+    const c = capture();
+    expect(await runCli(['seen', '--precision', 'bf16', '--json'], { commands: cmds, io: c.io })).toBe(0);
+    expect(JSON.parse(c.out().trim().split('\n').pop() ?? '')).toEqual({ precision: 'bf16' });
+    expect(process.env.FT_NATIVE_PRECISION).toBe(before);
+    const h = capture();
+    expect(await runCli(['seen', '--help'], { commands: cmds, io: h.io })).toBe(0);
+    expect(h.out()).toMatch(/--precision.*fp32 \(default\) or bf16/);
+  });
+
+  it('an unknown precision is a usage error listing fp32 and bf16', async () => {
+    const c = capture();
+    expect(await runCli(['seen', '--precision', 'fp16'], { commands: cmds, io: c.io })).toBe(2);
+    expect(c.err()).toMatch(/\[USAGE\]: --precision must be one of fp32, bf16, got "fp16"/);
+  });
+
+  it('bf16 on a backend other than ft-native fails (exit 1) instead of running fp32', async () => {
+    const c = capture();
+    expect(await runCli(['train', '--precision', 'bf16', '--backend', 'cpu'], { commands: cmds, io: c.io })).toBe(1);
+    expect(c.err()).toMatch(
+      /\[BACKEND_UNAVAILABLE\]: --precision bf16 needs the ft-native backend, but the cpu backend was selected/,
+    );
+    const before = process.env.FT_NATIVE_PRECISION;
+    process.env.FT_NATIVE_PRECISION = 'bf16';
+    try {
+      const e = capture();
+      expect(await runCli(['train', '--backend', 'cpu'], { commands: cmds, io: e.io })).toBe(1);
+      expect(e.err()).toMatch(/--precision bf16 needs the ft-native backend/);
+      const ok = capture();
+      expect(await runCli(['train', '--backend', 'cpu', '--precision', 'fp32'], { commands: cmds, io: ok.io })).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.FT_NATIVE_PRECISION;
+      else process.env.FT_NATIVE_PRECISION = before;
+    }
+  });
+
+  it('ft info --precision bf16 runs ft-native in bf16 where the CPU has it', async (t) => {
+    const native = (await import('@ft/tfjs-backend-native')) as {
+      nativeInfo(): { available: boolean; bf16Support?: { supported: boolean } };
+    };
+    if (!native.nativeInfo().bf16Support?.supported) return t.skip();
+    const c = capture();
+    expect(
+      await runCli(['info', '--backend', 'ft-native', '--precision', 'bf16', '--json'], { commands: cmds, io: c.io }),
+    ).toBe(0);
+    const r = JSON.parse(c.out().trim().split('\n').pop() ?? '');
+    expect(r.backend).toBe('ft-native');
+    expect(r.details.precision).toBe('bf16');
+    const f = capture();
+    expect(
+      await runCli(['info', '--backend', 'ft-native', '--precision', 'fp32', '--json'], { commands: cmds, io: f.io }),
+    ).toBe(0);
+    expect(JSON.parse(f.out().trim().split('\n').pop() ?? '').details.precision).toBe('fp32');
+  });
+});

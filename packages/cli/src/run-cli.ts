@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type BackendName,
+  BackendUnavailableError,
   type CommandContext,
   type CommandOption,
   type CommandSpec,
@@ -73,6 +74,12 @@ const COMMON: Record<string, CommandOption> = {
     description:
       'Zoo folder for zoo:<name> models this run (sets FT_ZOO_DIR; default: the installed @ft/zoo, then ./zoo)',
   },
+  precision: {
+    type: 'string',
+    choices: ['fp32', 'bf16'],
+    description:
+      'Precision of the ft-native convolutions and matmuls: fp32 (default) or bf16 (needs AVX512_BF16 or AMX; env FT_NATIVE_PRECISION)',
+  },
   help: { type: 'boolean', description: 'Show help', short: 'h', default: false },
 };
 
@@ -86,6 +93,38 @@ function setZooDir(value: unknown): (() => void) | undefined {
     if (prev === undefined) delete process.env.FT_ZOO_DIR;
     else process.env.FT_ZOO_DIR = prev;
   };
+}
+
+/**
+ * `--precision`: sets FT_NATIVE_PRECISION for the run, which @ft/tfjs-backend-native's `registerNativeBackend()`
+ * (called by `initBackend`) reads; returns what puts the previous value back.
+ */
+function setPrecision(value: unknown): (() => void) | undefined {
+  if (value === undefined) return undefined;
+  const prev = process.env.FT_NATIVE_PRECISION;
+  process.env.FT_NATIVE_PRECISION = String(value);
+  return () => {
+    if (prev === undefined) delete process.env.FT_NATIVE_PRECISION;
+    else process.env.FT_NATIVE_PRECISION = prev;
+  };
+}
+
+/**
+ * bf16 (from `--precision` or FT_NATIVE_PRECISION) only exists on ft-native: when another backend was selected —
+ * ft-native refused bf16 on this CPU, is not installed, or `--backend` chose another — fail instead of silently
+ * running fp32 on a slower backend.
+ */
+function checkPrecision(backend: {
+  name: string;
+  fallbackReason?: string;
+  attempts: { name: string; ok: boolean; reason?: string }[];
+}): void {
+  if (process.env.FT_NATIVE_PRECISION !== 'bf16' || backend.name === 'ft-native') return;
+  const native = backend.attempts.find((a) => a.name === 'ft-native' && !a.ok);
+  const why = native ? `ft-native is unavailable: ${native.reason}` : `the ${backend.name} backend was selected`;
+  throw new BackendUnavailableError(`--precision bf16 needs the ft-native backend, but ${why}`, {
+    backend: backend.name,
+  });
 }
 
 function findCommand(commands: CommandSpec[], positionals: string[]): { cmd?: CommandSpec; rest: string[] } {
@@ -461,6 +500,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
   process.on('SIGTERM', onSigterm);
   let json = argv.includes('--json');
   let restoreZooDir: (() => void) | undefined;
+  let restorePrecision: (() => void) | undefined;
   try {
     const firstPass = parseArgs({ args: argv, strict: false, allowPositionals: true });
     const { cmd } = findCommand(commands, firstPass.positionals);
@@ -473,6 +513,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     const { args, positionals } = parsed;
     json = Boolean(args.json);
     restoreZooDir = setZooDir(args['zoo-dir']);
+    restorePrecision = setPrecision(args.precision);
     const prefer = args.backend !== undefined ? parseBackendFlag(String(args.backend)) : undefined;
     const seed = Number(args.seed ?? 0);
     const log = (m: string) => (json ? io.stderr : io.stdout).write(`${m}\n`);
@@ -483,6 +524,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
             ...(prefer ? { prefer, ignoreEnv: true } : {}),
             log: { warn: (m) => io.stderr.write(`${m}\n`) },
           });
+    if (backend) checkPrecision(backend);
     const ctx: CommandContext = {
       args,
       positionals,
@@ -529,6 +571,7 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
     return code;
   } finally {
     restoreZooDir?.();
+    restorePrecision?.();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
