@@ -619,6 +619,8 @@ export function renderMarkdown(r, svgName) {
     machine: machineText(r),
     date: r.date,
     seeds: SEEDS,
+    seedsNote:
+      'A timing run: the seeds draw the random input batch and labels of the tfjs runs and nothing else, so no throughput or ratio on this page depends on them (see Setup).',
     claim:
       'A oneDNN-backed native tfjs backend trains small convnets on CPU as fast as PyTorch: the prototype measured ' +
       '0.7–1.07× PyTorch in training and up to 2× in inference (its design notes). Issue 2 sets the ' +

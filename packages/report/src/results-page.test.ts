@@ -93,6 +93,18 @@ describe('resultsPage', () => {
     expect(resultsPage({ ...opts, verdict: 'inconclusive' })).toContain('## Verdict\n\n**Inconclusive.**\n');
   });
 
+  it('says what the seeds do when told (a timing run), and keeps the list', () => {
+    const md = resultsPage({
+      ...opts,
+      seeds: [1, 2],
+      seedsNote: 'They draw the random inputs only; timings do not depend on them.',
+    });
+    expect(md).toContain(
+      '## Seeds\n\n1, 2 (2 seeds). They draw the random inputs only; timings do not depend on them.\n',
+    );
+    expect(resultsPage({ ...opts, seeds: [1], seedsNote: '  ' })).toContain('## Seeds\n\n1 (1 seed)\n');
+  });
+
   it('is a pure function of its arguments', () => {
     expect(resultsPage(opts)).toBe(resultsPage(opts));
   });

@@ -48,6 +48,11 @@ export interface ResultsPageOptions {
   date: Date | string;
   /** Seeds of the runs. */
   seeds: readonly number[];
+  /**
+   * What the seeds do, printed after them: say it where they do not decide the results (a timing run, whose seeds
+   * only draw its random inputs), so the section is not boilerplate. Optional.
+   */
+  seedsNote?: string;
   /** The paper's claim being tested, with its source (Markdown). */
   claim: string;
   /** The verdict. */
@@ -120,10 +125,11 @@ export function resultsPage(options: ResultsPageOptions): string {
     throw new InvalidArgumentError('resultsPage needs evidence for the verdict', { parameter: 'evidence' });
   const date = typeof options.date === 'string' ? options.date : options.date.toISOString();
   const machine = typeof options.machine === 'string' ? options.machine : formatMachineInfo(options.machine);
-  const seedText =
+  const seedList =
     seeds.length === 0
       ? 'none (deterministic)'
       : `${seeds.join(', ')} (${seeds.length} seed${seeds.length === 1 ? '' : 's'})`;
+  const seedText = options.seedsNote?.trim() ? `${seedList}. ${options.seedsNote.trim()}` : seedList;
 
   const out: string[] = [
     `# ${title.trim()}`,
