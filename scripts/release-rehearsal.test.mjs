@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, registryConfig, startLocalRegistry } from './local-registry.mjs';
 import { changelogEntry, changelogProblems, digestDiff, planProblems, treeDigest } from './release-rehearsal.mjs';
+import { root } from './workspace.mjs';
 
 const cs = (id, summary, releases) => ({ id, summary, releases });
 
@@ -47,6 +48,29 @@ describe('planProblems', () => {
       '@ft/core: planned 0.2.0, package.json says 0.1.1',
     ]);
   });
+});
+
+describe('the pending changesets', () => {
+  it('release no major that no changeset asks for (the 0.x peer cascade; CONTRIBUTING.md, "Versions while 0.x")', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-plan-'));
+    try {
+      const out = path.join(dir, 'plan.json');
+      // changeset status wants the output path relative to the repository
+      execFileSync(
+        path.join(root, 'node_modules', '.bin', 'changeset'),
+        ['status', `--output=${path.relative(root, out)}`],
+        {
+          cwd: root,
+          stdio: 'pipe',
+        },
+      );
+      const plan = JSON.parse(fs.readFileSync(out, 'utf8'));
+      const planned = Object.fromEntries(plan.releases.map((r) => [r.name, r.newVersion]));
+      expect(planProblems(plan, planned)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('changelogProblems', () => {
