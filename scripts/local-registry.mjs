@@ -88,8 +88,12 @@ export async function startLocalRegistry({ dir, user = 'rehearsal', timeoutMs = 
     output += d;
   });
   let exited = null;
+  // a parent that exits (or is interrupted) takes the registry with it
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.on('exit', (code, signal) => {
     exited = { code, signal };
+    process.removeListener('exit', killOnExit);
   });
   const stop = async () => {
     if (exited) return;
@@ -115,15 +119,28 @@ export async function startLocalRegistry({ dir, user = 'rehearsal', timeoutMs = 
   }
 
   const password = `pw-${port}-${Date.now()}`;
-  const res = await fetch(`${url}-/user/org.couchdb.user:${user}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: user, password, type: 'user', roles: [], date: new Date().toISOString() }),
-  });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok || !body.token) {
+  let body = {};
+  try {
+    // `npm adduser`'s endpoint; retried like registryFetch (Verdaccio drops idle keep-alive sockets)
+    for (let i = 1; ; i++) {
+      try {
+        const res = await fetch(`${url}-/user/org.couchdb.user:${user}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: user, password, type: 'user', roles: [], date: new Date().toISOString() }),
+        });
+        body = await res.json().catch(() => ({}));
+        if (!res.ok || !body.token)
+          throw new Error(`could not create the registry user: HTTP ${res.status} ${JSON.stringify(body)}`);
+        break;
+      } catch (e) {
+        if (i >= 5 || /HTTP \d/.test(e.message)) throw e;
+        await sleep(300 * i);
+      }
+    }
+  } catch (e) {
     await stop();
-    throw new Error(`could not create the registry user: HTTP ${res.status} ${JSON.stringify(body)}`);
+    throw e;
   }
   /** An .npmrc that sends everything (or only `scope`, e.g. '@ft') to this registry, with the token. */
   const npmrc = (scope) =>

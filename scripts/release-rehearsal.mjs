@@ -13,7 +13,8 @@
 //      ranges accept the patch).
 //   5. For EACH package, a fresh plain-npm app outside the workspace whose `.npmrc` sends `@ft/*` to the registry:
 //      `npm install <name>@<version>` (with the @ft packages it needs at their released versions) alone, the smoke call
-//      under ESM and CJS, the README examples (scripts/smoke-pack.mjs's checks); then, in each method package's app,
+//      under ESM and CJS, the README examples (scripts/smoke-pack.mjs's checks); then, in the app of each package with
+//      @ft/core as a peer (the method packages and @ft/report),
 //      `npm install @ft/core@<patch>`: npm accepts it against the published peer range, `npm ls` is clean, and the
 //      smoke call runs again on the upgraded core.
 //
@@ -148,9 +149,10 @@ async function main() {
   const log = (m) => process.stdout.write(`[${t.secs()}] ${m}\n`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-release-'));
   const ws = path.join(work, 'ws');
-  const registry = await startLocalRegistry({ dir: path.join(work, 'registry') });
-  log(`verdaccio on ${registry.url} (storage ${path.join(work, 'registry', 'storage')})`);
+  let registry = null;
   try {
+    registry = await startLocalRegistry({ dir: path.join(work, 'registry') });
+    log(`verdaccio on ${registry.url} (storage ${path.join(work, 'registry', 'storage')})`);
     const git = (...args) =>
       run('git', ['-c', 'user.name=ft release', '-c', 'user.email=release@ft.invalid', ...args], { cwd: ws });
     cloneWorkspace(ws, git);
@@ -268,7 +270,7 @@ async function main() {
       specOf,
       npmrc: registry.npmrc('@ft'),
       afterApp: async (p, app, call) => {
-        if (p.manifest?.kind !== 'method') return;
+        if (!p.json.peerDependencies?.['@ft/core']) return; // the method packages, and @ft/report
         const name = p.json.name;
         try {
           npmInstall(app, [`@ft/core@${corePatch}`]);
@@ -294,7 +296,7 @@ async function main() {
   } catch (e) {
     t.fail('release rehearsal', e);
   } finally {
-    await registry.stop();
+    await registry?.stop();
     if (keep) log(`kept ${work}`);
     else fs.rmSync(work, { recursive: true, force: true });
   }

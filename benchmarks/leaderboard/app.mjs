@@ -17,18 +17,36 @@ const TFJS = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-layers@4.22.0', 
 const run = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
 
+/** package.json fields that change what runs (the rest, e.g. description, keywords or `ft.results`, does not). */
+const RUNTIME_FIELDS = [
+  'name',
+  'type',
+  'main',
+  'module',
+  'types',
+  'exports',
+  'imports',
+  'bin',
+  'dependencies',
+  'peerDependencies',
+  'optionalDependencies',
+  'scripts',
+];
+
 /**
- * A digest of a package's tarball content that ignores what a release changes without changing code: the version and
- * the @ft dependency ranges in package.json, and the CHANGELOG.
+ * A digest of what a package runs: its files except the documents (README, CHANGELOG, LICENSE), and package.json's
+ * runtime fields with the @ft ranges blanked, so a release (version, ranges, CHANGELOG) or a docs edit changes nothing.
  */
 export function contentDigest(unpackedDir) {
   const files = treeDigest(unpackedDir);
+  for (const k of Object.keys(files))
+    if (/^package\/(README|CHANGELOG|LICENSE)[^/]*$/i.test(k) || k === 'package/package.json') delete files[k];
   const pj = JSON.parse(fs.readFileSync(path.join(unpackedDir, 'package', 'package.json'), 'utf8'));
-  delete pj.version;
-  for (const k of ['dependencies', 'peerDependencies', 'optionalDependencies', 'devDependencies'])
-    for (const d of Object.keys(pj[k] ?? {})) if (d.startsWith('@ft/')) pj[k][d] = '*';
-  files['package/package.json'] = crypto.createHash('sha256').update(JSON.stringify(pj)).digest('hex');
-  delete files['package/CHANGELOG.md'];
+  const runtime = {};
+  for (const f of RUNTIME_FIELDS) if (pj[f] !== undefined) runtime[f] = pj[f];
+  for (const k of ['dependencies', 'peerDependencies', 'optionalDependencies'])
+    for (const d of Object.keys(runtime[k] ?? {})) if (d.startsWith('@ft/')) runtime[k] = { ...runtime[k], [d]: '*' };
+  files['package/package.json'] = crypto.createHash('sha256').update(JSON.stringify(runtime)).digest('hex');
   return crypto.createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
 }
 
@@ -64,8 +82,9 @@ export async function prepareApp(appDir, packed, { benchDir, log }) {
     fs.rmSync(appDir, { recursive: true, force: true });
     fs.mkdirSync(appDir, { recursive: true });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-leaderboard-registry-'));
-    const registry = await startLocalRegistry({ dir: work });
+    let registry = null;
     try {
+      registry = await startLocalRegistry({ dir: work });
       const npmrc = path.join(work, 'publish.npmrc');
       fs.writeFileSync(npmrc, registry.npmrc());
       for (const [name, p] of Object.entries(packed)) {
@@ -88,7 +107,7 @@ export async function prepareApp(appDir, packed, { benchDir, log }) {
       fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
       fs.rmSync(path.join(appDir, '.npmrc'));
     } finally {
-      await registry.stop();
+      await registry?.stop();
       fs.rmSync(work, { recursive: true, force: true });
     }
   }

@@ -1,5 +1,5 @@
 // What a leaderboard entry is, and where entries come from: every `entries/*.mjs` exports `entries`, so a new method
-// package adds one file there (scripts/new-method.mjs writes it) and nothing else changes.
+// package adds one file there (CONTRIBUTING.md, "The cross-package leaderboard") and nothing else changes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

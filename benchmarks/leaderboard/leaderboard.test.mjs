@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contentDigest } from './app.mjs';
 import { loadEntries } from './entry.mjs';
-import { currentMain, pickAt } from './page.mjs';
-import { FULL, QUICK, runKey } from './protocol.mjs';
+import { CLAIMS, claimVerdict, currentMain, overallVerdict, pickAt } from './page.mjs';
+import { FULL, imagesSeen, QUICK, runKey } from './protocol.mjs';
 
 const rec = (method, budget, seed, acc, tag = 't1') => ({
   phase: 'main',
@@ -23,6 +23,7 @@ describe('leaderboard entries', () => {
     expect(ids).toEqual(
       expect.arrayContaining([
         'linear-probe',
+        'ssl-supervised',
         'finetune',
         'scratch',
         'l2sp',
@@ -73,6 +74,13 @@ describe('protocol', () => {
     for (const k of ['trials', 'steps', 'robustN', 'unlabeledLimit']) expect(QUICK[k]).toBeLessThan(FULL[k]);
   });
 
+  it('counts the images an epoch loader feeds, the partial last batch included', () => {
+    expect(imagesSeen(80, 64, 200)).toBe(100 * 80); // 2 steps per epoch: 100 epochs
+    expect(imagesSeen(30, 30, 200)).toBe(200 * 30);
+    expect(imagesSeen(100, 64, 3)).toBe(100 + 64); // one epoch, then one full batch
+    expect(imagesSeen(1000, 64, 10)).toBe(640);
+  });
+
   it('keys runs by phase, method, budget, seed, trial and tag', () => {
     expect(runKey({ phase: 'main', method: 'a', budget: 4, seed: 1, tag: 't' })).toBe('main|a|4|1|-|t');
     expect(runKey({ phase: 'select', method: 'a', budget: 4, seed: 1, trial: 2, tag: 't' })).toBe('select|a|4|1|2|t');
@@ -80,7 +88,37 @@ describe('protocol', () => {
 });
 
 describe('page helpers', () => {
-  it('keeps the newest tag of each (method, budget): a re-run supersedes older code', () => {
+  it('with the current tags, keeps only the runs of the code now in the tree', () => {
+    const rs = [rec('a', 4, 0, 0.5, 'old'), rec('a', 4, 0, 0.6, 'new'), rec('b', 4, 0, 0.7, 'x')];
+    expect(currentMain(rs, { a: 'old', b: 'y' }).map((r) => `${r.method}:${r.tag}`)).toEqual(['a:old']);
+  });
+
+  it('judges each claim on its paired gains, and the page over the claims', () => {
+    const g = (mean, std, n = 3) => ({ mean, std, n, positive: 0 });
+    expect(claimVerdict([g(2, 1), g(3, 1)])).toBe('reproduced');
+    expect(claimVerdict([g(2, 1), g(0.5, 1)])).toBe('partly');
+    expect(claimVerdict([g(-2, 1), g(0.5, 1)])).toBe('not');
+    expect(claimVerdict([g(0.5, 1), g(-0.5, 1)])).toBe('inconclusive');
+    expect(claimVerdict([null, g(2, 1, 1)])).toBe('inconclusive');
+    expect(overallVerdict(['reproduced', 'reproduced'])).toBe('reproduced');
+    expect(overallVerdict(['not', 'partly'])).toBe('partly');
+    expect(overallVerdict(['not', 'not'])).toBe('not');
+    expect(overallVerdict(['not', 'inconclusive'])).toBe('inconclusive');
+    // every claim names an entry and a baseline that exist
+    const ids = [
+      'finetune',
+      'l2sp',
+      'adafilter',
+      'ssl-supervised',
+      'sup-akc-arc',
+      'fixmatch',
+      'fixmatch-akc-arc',
+      'adv-finetune',
+    ];
+    for (const c of CLAIMS) expect(ids).toEqual(expect.arrayContaining([c.id, c.base]));
+  });
+
+  it('keeps the newest tag of each (method, budget) without current tags', () => {
     const rs = [
       rec('a', 4, 0, 0.5, 'old'),
       rec('a', 4, 1, 0.5, 'old'),
@@ -116,20 +154,21 @@ describe('page helpers', () => {
 describe('contentDigest', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-digest-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const write = (version, range, code, changelog) => {
+  const write = (version, range, code, changelog, description = 'x') => {
     fs.mkdirSync(path.join(dir, 'package', 'dist'), { recursive: true });
     fs.writeFileSync(
       path.join(dir, 'package', 'package.json'),
-      JSON.stringify({ name: '@ft/x', version, peerDependencies: { '@ft/core': range, tfjs: '^4' } }),
+      JSON.stringify({ name: '@ft/x', version, description, peerDependencies: { '@ft/core': range, tfjs: '^4' } }),
     );
     fs.writeFileSync(path.join(dir, 'package', 'dist', 'index.js'), code);
     fs.writeFileSync(path.join(dir, 'package', 'CHANGELOG.md'), changelog);
+    fs.writeFileSync(path.join(dir, 'package', 'README.md'), changelog);
     return contentDigest(dir);
   };
 
-  it('ignores a release (version, @ft ranges, CHANGELOG) but not a code or a third-party range change', () => {
+  it('ignores a release and the docs (version, @ft ranges, CHANGELOG, README, description), not code', () => {
     const a = write('0.1.0', '^0.1.0', 'x', '# a');
-    expect(write('0.2.0', '^0.2.0', 'x', '# b')).toBe(a);
+    expect(write('0.2.0', '^0.2.0', 'x', '# b', 'other words')).toBe(a);
     expect(write('0.1.0', '^0.1.0', 'y', '# a')).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{16}$/);
   });

@@ -21,12 +21,58 @@ const median = (xs) => {
 };
 const KIND_MARK = { supervised: '', unlabelled: ' †', robust: ' ‡' };
 
-/** The current records of each (method, budget): the main runs of the newest tag recorded for it. */
-export function currentMain(records) {
+/**
+ * The main runs of the current code: with `currentTags` (method → the tag of the code now in the tree) only records
+ * under that tag count, so runs made by older code never mix in; without it, the newest tag of each (method, budget).
+ */
+export function currentMain(records, currentTags) {
   const main = records.filter((r) => r.phase === 'main');
+  if (currentTags) return main.filter((r) => currentTags[r.method] === r.tag);
   const newest = new Map(); // method|budget → tag of the last record
   for (const r of main) newest.set(`${r.method}|${r.budget}`, r.tag);
   return main.filter((r) => newest.get(`${r.method}|${r.budget}`) === r.tag);
+}
+
+/** The claims the leaderboard tests, each against its own baseline (same trainer where the claim is about an add-on). */
+export const CLAIMS = [
+  { id: 'l2sp', base: 'finetune', what: 'L2-SP beats full fine-tuning (Li, Grandvalet & Davoine, ICML 2018)' },
+  { id: 'adafilter', base: 'finetune', what: 'AdaFilter beats full fine-tuning (Guo et al., AAAI 2020)' },
+  {
+    id: 'sup-akc-arc',
+    base: 'ssl-supervised',
+    what: 'AKC/ARC improve supervised fine-tuning, same trainer (Abuduweili et al., CVPR 2021)',
+  },
+  { id: 'fixmatch-akc-arc', base: 'fixmatch', what: 'AKC/ARC improve FixMatch (Abuduweili et al., CVPR 2021)' },
+  {
+    id: 'fixmatch',
+    base: 'ssl-supervised',
+    what: 'FixMatch with unlabelled images beats supervised fine-tuning, same trainer (Sohn et al., NeurIPS 2020)',
+  },
+  {
+    id: 'adv-finetune',
+    base: 'finetune',
+    metric: 'robustAccuracy',
+    what: 'adversarial fine-tuning buys robust accuracy over full fine-tuning (Jeddi et al., 2020)',
+  },
+];
+
+/** A claim's verdict from its paired gains per budget: beyond the spread at every budget, at some, or a clear loss. */
+export function claimVerdict(gains) {
+  const real = gains.filter((g) => g && g.n > 1);
+  if (!real.length) return 'inconclusive';
+  const wins = real.filter((g) => g.mean - g.std > 0).length;
+  const losses = real.filter((g) => g.mean + g.std < 0).length;
+  if (wins === gains.length) return 'reproduced';
+  if (wins > 0) return 'partly';
+  return losses > 0 ? 'not' : 'inconclusive';
+}
+
+/** The page's verdict over the claims' verdicts. */
+export function overallVerdict(verdicts) {
+  if (verdicts.length && verdicts.every((v) => v === 'reproduced')) return 'reproduced';
+  if (verdicts.some((v) => v === 'reproduced' || v === 'partly')) return 'partly';
+  if (verdicts.length && verdicts.every((v) => v === 'not')) return 'not';
+  return 'inconclusive';
 }
 
 /**
@@ -60,8 +106,9 @@ function selectedScore(t, e) {
 }
 
 /** Writes the page and its SVGs into `out` (docs/results). */
-export async function writePage({ records, entries, cfg, installed, command, out, log }) {
-  const main = currentMain(records);
+export async function writePage({ records, entries, cfg, currentTags, packed, command, out, log }) {
+  const main = currentMain(records, currentTags);
+  const stale = records.filter((r) => r.phase === 'main').length - main.length;
   const budgets = cfg.budgets.filter((k) => main.some((r) => r.budget === k));
   const shown = entries.filter((e) => main.some((r) => r.method === e.id));
   const cellOf = (id, k) => main.filter((r) => r.method === id && r.budget === k);
@@ -132,30 +179,32 @@ export async function writePage({ records, entries, cfg, installed, command, out
       ...budgets.flatMap((k) => {
         const rs = cellOf(e.id, k).filter((r) => r.robustAccuracy !== undefined);
         return rs.length
-          ? [formatMeanStd(pct(rs.map((r) => r.testAccuracy))), formatMeanStd(pct(rs.map((r) => r.robustAccuracy)))]
+          ? [formatMeanStd(pct(rs.map((r) => r.robustClean))), formatMeanStd(pct(rs.map((r) => r.robustAccuracy)))]
           : ['–', '–'];
       }),
     ]),
   );
 
   // cost
+  const kMax = budgets[budgets.length - 1];
   const costRows = shown.map((e) => {
-    const rs = main.filter((r) => r.method === e.id);
-    const at = (k) => rs.filter((r) => r.budget === k);
-    const kMax = budgets[budgets.length - 1];
+    const at = cellOf(e.id, kMax);
+    const med = (f) => (at.length ? median(at.map(f)) : Number.NaN);
     return [
       `${e.label}${KIND_MARK[e.kind]}`,
-      median(rs.map((r) => r.trainSeconds)).toFixed(1),
-      (median(at(kMax).map((r) => r.passes.train)) / 1000).toFixed(1),
-      (median(at(kMax).map((r) => r.passes.forwardOnly)) / 1000).toFixed(1),
-      median(rs.map((r) => r.evalSeconds)).toFixed(1),
+      `${med((r) => r.steps)}`,
+      med((r) => r.trainSeconds).toFixed(1),
+      (med((r) => r.passes.train) / 1000).toFixed(1),
+      (med((r) => r.passes.forwardOnly) / 1000).toFixed(1),
+      med((r) => r.evalSeconds).toFixed(1),
     ];
   });
   const costTable = markdownTable(
     [
-      { header: 'method' },
-      { header: 'training s / run (median)', align: 'right' },
-      { header: `training passes (k), ${budgets[budgets.length - 1]}/class`, align: 'right' },
+      { header: `method (${kMax} labels/class)` },
+      { header: 'steps', align: 'right' },
+      { header: 'training s / run', align: 'right' },
+      { header: 'training passes (k)', align: 'right' },
       { header: 'forward-only passes (k)', align: 'right' },
       { header: 'evaluation s / run', align: 'right' },
     ],
@@ -168,7 +217,10 @@ export async function writePage({ records, entries, cfg, installed, command, out
     shown.flatMap((e) => {
       const m = cellOf(e.id, k)[0];
       if (!m) return [];
-      const trials = sel.filter((r) => r.method === e.id && r.budget === k && r.tag === m.tag);
+      const trials = sel.filter((r) => r.method === e.id && r.budget === k && r.tag === m.tag && !r.failed);
+      const chosen = trials.find((t) => t.trial === m.selectTrial);
+      const tied = chosen ? trials.filter((t) => t.valAccuracy === chosen.valAccuracy).length : 0;
+      const failed = sel.filter((r) => r.method === e.id && r.budget === k && r.tag === m.tag && r.failed).length;
       const fmt = (p) =>
         Object.entries(p)
           .map(([n, v]) => `${n} ${Number(v).toPrecision(2)}`)
@@ -177,12 +229,10 @@ export async function writePage({ records, entries, cfg, installed, command, out
         [
           `${k}`,
           e.label,
-          `${trials.length}`,
+          `${trials.length}${failed ? ` (+${failed} failed)` : ''}`,
           fmt(m.params),
-          selectedScore(
-            trials.find((t) => t.trial === m.selectTrial),
-            e,
-          ),
+          selectedScore(chosen, e),
+          `${tied}`,
           m.edges?.length ? `**edge: ${m.edges.join(', ')}**` : '',
         ],
       ];
@@ -195,6 +245,7 @@ export async function writePage({ records, entries, cfg, installed, command, out
       { header: 'trials', align: 'right' },
       { header: 'chosen' },
       { header: 'validation %', align: 'right' },
+      { header: 'trials tied on accuracy', align: 'right' },
       { header: '' },
     ],
     selRows,
@@ -231,32 +282,48 @@ export async function writePage({ records, entries, cfg, installed, command, out
     return parts.join(' ');
   });
 
-  // verdict: do the methods that claim a gain over fine-tuning beat it here?
-  const claimants = shown.filter((e) => e.kind !== 'robust' && !['finetune', 'linear-probe', 'scratch'].includes(e.id));
-  const cells = claimants.flatMap((e) =>
-    budgets.map((k) => ({
-      e,
-      k,
-      g: pairedGain(
-        cellOf(e.id, k).map((r) => ({ seed: r.seed, value: r.testAccuracy })),
-        ft(k),
-        100,
-      ),
-    })),
+  // verdict: each claim against its own baseline, paired by seed
+  const gainOf = (id, base, k, metric = 'testAccuracy') =>
+    pairedGain(
+      cellOf(id, k)
+        .filter((r) => r[metric] !== undefined)
+        .map((r) => ({ seed: r.seed, value: r[metric] })),
+      cellOf(base, k)
+        .filter((r) => r[metric] !== undefined)
+        .map((r) => ({ seed: r.seed, value: r[metric] })),
+      100,
+    );
+  const label = (id) => entries.find((e) => e.id === id)?.label ?? id;
+  const claims = CLAIMS.filter((c) => main.some((r) => r.method === c.id) && main.some((r) => r.method === c.base)).map(
+    (c) => {
+      const gains = budgets.map((k) => gainOf(c.id, c.base, k, c.metric));
+      return { ...c, gains, verdict: claimVerdict(gains) };
+    },
   );
-  const wins = cells.filter((c) => c.g && c.g.n > 1 && c.g.mean - c.g.std > 0);
-  const losses = cells.filter((c) => c.g && c.g.n > 1 && c.g.mean + c.g.std < 0);
-  const winBudgets = new Set(wins.map((c) => c.k));
-  const verdict =
-    winBudgets.size === budgets.length && budgets.length > 0
-      ? 'reproduced'
-      : winBudgets.size > 0
-        ? 'partly'
-        : losses.length > 0
-          ? 'not'
-          : 'inconclusive';
+  const verdict = overallVerdict(claims.map((c) => c.verdict));
+  const VERDICT_WORD = {
+    reproduced: 'reproduced',
+    partly: 'partly',
+    not: 'not reproduced',
+    inconclusive: 'inconclusive',
+  };
+  const claimTable = markdownTable(
+    [
+      { header: 'claim (method vs its baseline)' },
+      ...budgets.map((k) => ({ header: `${k}/class`, align: 'right' })),
+      { header: 'verdict' },
+    ],
+    claims.map((c) => [
+      `${c.what}: ${label(c.id)} vs ${label(c.base)}${c.metric === 'robustAccuracy' ? ' (robust accuracy)' : ''}`,
+      ...c.gains.map((g) => formatPairedGain(g)),
+      VERDICT_WORD[c.verdict],
+    ]),
+  );
   const evidence = [
-    `${wins.length} of ${cells.length} (method, budget) cells beat full fine-tuning beyond the seed spread${wins.length ? `: ${wins.map((c) => `${c.e.label} at ${c.k}/class (${formatPairedGain(c.g)})`).join('; ')}` : ''}; ${losses.length} fall short of it beyond the spread.`,
+    ...claims.map(
+      (c) =>
+        `${c.what}: **${VERDICT_WORD[c.verdict]}** (${label(c.id)} vs ${label(c.base)}, paired gain in points per budget: ${budgets.map((k, i) => `${k}/class ${formatPairedGain(c.gains[i])}`).join('; ')}).`,
+    ),
     ...recs,
   ];
 
@@ -334,8 +401,9 @@ export async function writePage({ records, entries, cfg, installed, command, out
       }),
     );
 
-  const pkgLines = Object.entries(installed ?? {})
-    .map(([n, v]) => `\`${n}@${v.version}\` (${v.integrity.slice(0, 22)}…)`)
+  const commits = [...new Set(main.map((r) => r.commit).filter(Boolean))];
+  const pkgLines = Object.entries(packed ?? {})
+    .map(([n, v]) => `\`${n}@${v.version}\` (content ${v.digest})`)
     .join(', ');
   const backends = [...new Set(main.map((r) => r.backend))];
   const page = resultsPage({
@@ -358,16 +426,20 @@ export async function writePage({ records, entries, cfg, installed, command, out
       },
       { title: 'Which method to pick', body: recs.map((r) => `- ${r}`).join('\n') },
       {
+        title: 'Each claim against its own baseline',
+        body: `Paired gain in points (test accuracy, or robust accuracy for adversarial fine-tuning), by seed on the same split: mean ± std (seeds ahead). A claim is reproduced where the gain exceeds its spread at every budget, partly at some, not where it never does and falls short beyond the spread somewhere. The AKC/ARC and FixMatch claims are judged against the ssl-transfer trainer without them (imprinted head, its schedule and loaders), not against \`trainClassifier\`'s fine-tuning, so that only the add-on differs.\n\n${claimTable}`,
+      },
+      {
         title: 'Paired gain over full fine-tuning',
         body: `Test accuracy minus full fine-tuning's, paired by seed (the same split), in points: mean ± std (seeds where the method is ahead).\n\n${gainTable}`,
       },
       {
         title: 'Robustness',
-        body: `Clean and robust test accuracy (%); robust: L∞ PGD, ε = ${cfg.eps}, ${cfg.evalAttackSteps} steps of ε/4 with a random start, on the first ${cfg.robustN} test images. Full fine-tuning is the clean reference.\n\n${robustTable}`,
+        body: `Clean and robust accuracy (%) on the same first ${cfg.robustN} test images; robust is the per-example worst case (AutoAttack's convention) of L∞ PGD (ε = ${cfg.eps}, ${cfg.evalAttackSteps} steps of ε/4, random start) and APGD-CE (${cfg.evalAttackSteps} steps). **Cut:** no APGD-DLR, FAB or Square and no gradient-masking checks here (the adv-finetune page runs them), so these robust figures are upper bounds. Full fine-tuning is the reference.\n\n${robustTable}`,
       },
       {
         title: 'Compute',
-        body: `Wall time per run on this machine (training; evaluation apart), and training passes (one image forward and backward through the network = 1; an attack step counts as a pass, as in Jeddi et al.; AdaFilter's passes run both filter banks, about 2× the multiply-accumulates) and forward-only passes (FixMatch's weak view, AKC's frozen source).\n\n${costTable}`,
+        body: `At the largest budget, medians over seeds: optimizer steps, training wall time per run (evaluation apart; on a shared 2-core machine, so read ratios, not absolutes), training passes (one image through a forward and a backward pass = 1, counted from the images each loader really feeds; an attack step counts as a pass, as in Jeddi et al.; AdaFilter's passes run both filter banks, about 2× the multiply-accumulates of the others; FixMatch's weak and strong views both go through the training forward), forward-only passes (AKC's frozen source), and evaluation seconds (validation and test; for full fine-tuning and adversarial fine-tuning also the attacks).\n\n${costTable}`,
         images: images.cost,
       },
       {
@@ -377,10 +449,10 @@ export async function writePage({ records, entries, cfg, installed, command, out
       {
         title: 'Setup, and every cut',
         body: [
-          `- **Packages as published:** the runs import ${pkgLines || 'the packed packages'}, each packed with \`pnpm pack\`, published to a local Verdaccio registry and installed by name and version with npm into \`.cache/leaderboard/app\`; nothing is imported from the workspace.`,
+          `- **Packages as published:** the runs were made from the workspace at commit ${commits.map((c) => `\`${c}\``).join(', ') || '(not recorded)'}: every package packed with \`pnpm pack\` (the tarball \`pnpm publish\` uploads), published to a local Verdaccio registry and installed by name and version with npm into \`.cache/leaderboard/app\`, where the runs import them; nothing is imported from the workspace. The runs shown are those of the code now in the tree (${pkgLines}); ${stale} runs recorded by older code are kept in the records and left out.`,
           `- **Source:** \`${cfg.source}\` (ResNet-8, 78k parameters, trained on the MNIST digits). **Target:** Fashion-MNIST, 10 classes.`,
           `- **Splits (the same for every method):** per seed, core \`budgetSplit\`: K labels per class drawn class-balanced, of which max(1, ⌊K/4⌋) per class are held out for validation (so K = 4 trains on 3 per class); the semi-supervised methods also see the first ${cfg.unlabeledLimit.toLocaleString('en')} other training images, unlabelled.`,
-          `- **Training budget:** ${cfg.steps} optimizer steps for every method, ${cfg.batch} labelled images per step (fewer when the budget is smaller); FixMatch and AKC/ARC ${cfg.sslBatch.labeled} labelled + ${cfg.sslBatch.unlabeled} unlabelled per step. Each method runs its package's own defaults otherwise (augmentation, schedule, weight decay). **Cut:** the semi-supervised methods use their final weights without the EMA teacher (over ${cfg.steps} steps the teacher lags; see ssl-transfer.md), and adversarial fine-tuning trains against PGD-${cfg.trainAttackSteps} (ε = ${cfg.eps}, step 2.5ε/${cfg.trainAttackSteps}).`,
+          `- **Training budget:** ${cfg.steps} optimizer steps for every method (adversarial fine-tuning trains in whole epochs: the nearest count, shown in the compute table), ${cfg.batch} labelled images per step (fewer when the budget is smaller); FixMatch and AKC/ARC ${cfg.sslBatch.labeled} labelled + ${cfg.sslBatch.unlabeled} unlabelled per step. Each method runs its package's own defaults otherwise (augmentation, schedule, weight decay). **Cut:** the semi-supervised methods use their final weights without the EMA teacher (over ${cfg.steps} steps the teacher lags; see ssl-transfer.md), and adversarial fine-tuning trains against PGD-${cfg.trainAttackSteps} (ε = ${cfg.eps}, step 2.5ε/${cfg.trainAttackSteps}).`,
           '- **Cuts against the papers:** 28×28 grey images and a small network, short schedules, 3 seeds; absolute accuracies are not comparable with the papers, the ranking under equal budgets is the point.',
           `- **Total:** ${records.length} records (${records.filter((r) => r.phase === 'select').length} selection trials, ${records.filter((r) => r.phase === 'main').length} runs), ${(records.reduce((a, r) => a + (r.trainSeconds ?? 0) + (r.evalSeconds ?? 0), 0) / 3600).toFixed(1)} h of training and evaluation.`,
         ].join('\n'),

@@ -23,11 +23,13 @@ export const FULL = Object.freeze({
   unlabeledLimit: 20_000,
   /** L∞ radius of adversarial training and of the robust evaluation (pixels in [0, 1]). */
   eps: 0.1,
-  /** PGD steps during adversarial training, and of the robust evaluation. */
+  /** PGD steps during adversarial training; steps of the robust evaluation's PGD and APGD-CE. */
   trainAttackSteps: 3,
-  evalAttackSteps: 10,
-  /** Robust accuracy is scored on the first N test images (PGD costs evalAttackSteps + 1 passes per image). */
+  evalAttackSteps: 20,
+  /** Robust accuracy: per-example worst case of PGD and APGD-CE on the first N test images (clean on the same N). */
   robustN: 1000,
+  /** Selection ties (frequent on a few validation images) are broken by the validation cross-entropy, at this weight. */
+  lossTieBreak: 1e-4,
   /** Test images scored (all). */
   testLimit: undefined,
 });
@@ -50,6 +52,19 @@ export const QUICK = Object.freeze({
 
 /** Labelled images per step for a labelled set of `n` images. */
 export const batchFor = (n, cfg) => Math.min(cfg.batch, n);
+
+/**
+ * Images an epoch-based loader (core `trainClassifier`: shuffled epochs of ⌈n/b⌉ batches, the last one partial) feeds
+ * in `steps` steps of batch `b` over `n` images.
+ */
+export function imagesSeen(n, b, steps) {
+  const perEpoch = Math.ceil(n / b);
+  const full = Math.floor(steps / perEpoch);
+  return full * n + Math.min((steps - full * perEpoch) * b, n);
+}
+
+/** The settings that decide results (what a run's tag hashes): the full protocol, without the quick one. */
+export const resultSettings = (cfg) => JSON.stringify(cfg);
 
 /** The key of a run in the records (a resumed leaderboard skips keys it has, for the same package tag). */
 export function runKey(r) {

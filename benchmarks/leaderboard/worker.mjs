@@ -4,7 +4,7 @@
 // configuration once per seed and scores the test set once per run. Each finished trial and run is appended to the
 // records file as one JSON line.
 //
-//   node worker.mjs '<job JSON>'   job: { method, budget, seeds, quick, records, journal, tag, native }
+//   node worker.mjs '<job JSON>'   job: { method, budget, seeds, quick, records, journal, tag, native, commit }
 import fs from 'node:fs';
 import { budgetSplit, evaluateClassifier, initBackend, loadFashionMnist, loadModelRef, subset } from '@ft/core';
 import { createStudy, journalFileStorage, TPESampler } from '@ft/hparams';
@@ -17,6 +17,8 @@ const job = JSON.parse(process.argv[2]);
 const robustAccuracy = async (...a) => (await import('./entries/adv-finetune.mjs')).robustAccuracy(...a);
 const cfg = job.quick ? QUICK : FULL;
 const log = (m) => process.stderr.write(`${m}\n`);
+// The leaderboard is fp32: an FT_NATIVE_PRECISION=bf16 in the environment must not leak into its numbers.
+process.env.FT_NATIVE_PRECISION = 'fp32';
 const backend = await initBackend();
 const entry = (await loadEntries()).find((e) => e.id === job.method);
 if (!entry) throw new Error(`no leaderboard entry '${job.method}'`);
@@ -61,10 +63,12 @@ async function runOnce(split, seed, params, { scoreTest }) {
   const t0 = performance.now();
   const r = await entry.train({ data, source, split, seed, cfg }, params);
   const trainSeconds = (performance.now() - t0) / 1000;
-  const out = { trainSeconds: Math.round(trainSeconds * 10) / 10, passes: r.passes };
+  const out = { trainSeconds: Math.round(trainSeconds * 10) / 10, passes: r.passes, steps: r.steps ?? cfg.steps };
   try {
     const t1 = performance.now();
-    out.valAccuracy = (await evaluateClassifier(r.model, split.validation)).accuracy;
+    const val = await evaluateClassifier(r.model, split.validation);
+    out.valAccuracy = val.accuracy;
+    out.valLoss = val.loss;
     if (entry.selectOn === 'robust') out.valRobust = (await robustAccuracy(r.model, split.validation, cfg)).accuracy;
     if (scoreTest) {
       const ev = await evaluateClassifier(r.model, test);
@@ -73,6 +77,7 @@ async function runOnce(split, seed, params, { scoreTest }) {
       if (ROBUST_SCORED(entry)) {
         const rob = await robustAccuracy(r.model, test, cfg);
         out.robustAccuracy = rob.accuracy;
+        out.robustClean = rob.clean;
         out.robustN = rob.n;
       }
     }
@@ -94,25 +99,49 @@ const study = await createStudy({
   direction: 'maximize',
   sampler: new TPESampler({ seed: job.budget }),
 });
-const done = study.trials.filter((t) => t.state === 'complete').length;
+// finished trials, whatever their state: a resumed job never adds trials beyond the protocol's budget
+const done = study.trials.filter((t) => t.state === 'complete' || t.state === 'fail' || t.state === 'pruned').length;
 if (done < cfg.trials) {
   await study.optimize(
     async (trial) => {
       const params = entry.space(trial);
-      const r = await runOnce(selSplit, cfg.selectSeed, params, { scoreTest: false });
-      // robust selection: robust validation accuracy, ties (frequent on a few validation images) broken by clean
-      const value = entry.selectOn === 'robust' ? r.valRobust + r.valAccuracy / 1000 : r.valAccuracy;
-      save({ phase: 'select', trial: trial.number, params, value, ...r });
-      log(
-        `[leaderboard] ${entry.id} K=${job.budget} trial ${trial.number} ${JSON.stringify(params)}: validation ${(100 * value).toFixed(1)}% (${r.trainSeconds} s)`,
-      );
-      return value;
+      try {
+        const r = await runOnce(selSplit, cfg.selectSeed, params, { scoreTest: false });
+        // validation accuracy moves in steps of 1/|validation| (0.1 at 4 labels/class): ties are broken by the
+        // validation cross-entropy; robust selection: robust accuracy, then clean
+        const value =
+          entry.selectOn === 'robust'
+            ? r.valRobust + r.valAccuracy / 1000
+            : r.valAccuracy - cfg.lossTieBreak * Math.min(r.valLoss, 50);
+        save({ phase: 'select', trial: trial.number, params, value, ...r });
+        log(
+          `[leaderboard] ${entry.id} K=${job.budget} trial ${trial.number} ${JSON.stringify(params)}: validation ${(100 * r.valAccuracy).toFixed(1)}% (${r.trainSeconds} s)`,
+        );
+        return value;
+      } catch (e) {
+        save({ phase: 'select', trial: trial.number, params, failed: String(e?.message ?? e) });
+        log(
+          `[leaderboard] ${entry.id} K=${job.budget} trial ${trial.number} ${JSON.stringify(params)} FAILED: ${e?.message ?? e}`,
+        );
+        throw e;
+      }
     },
     { nTrials: cfg.trials - done },
   );
 }
+if (!study.trials.some((t) => t.state === 'complete'))
+  throw new Error(`${entry.id} K=${job.budget}: every selection trial failed (see the records)`);
 const best = study.bestTrial;
-const params = best.params;
+// the seeds of one cell share one configuration: a resumed job keeps the one its recorded runs used
+const earlier = (fs.existsSync(job.records) ? fs.readFileSync(job.records, 'utf8').split('\n') : [])
+  .filter((l) => l.includes(`"tag":"${job.tag}"`))
+  .map((l) => JSON.parse(l))
+  .find((r) => r.phase === 'main' && r.method === entry.id && r.budget === job.budget);
+const params = earlier?.params ?? best.params;
+if (earlier && JSON.stringify(earlier.params) !== JSON.stringify(best.params))
+  log(
+    `[leaderboard] ${entry.id} K=${job.budget}: keeping the recorded configuration ${JSON.stringify(earlier.params)}`,
+  );
 /** Parameters chosen within 5% (of the log range) of a bound of their search range. */
 const edges = Object.entries(best.distributions ?? {}).flatMap(([name, d]) => {
   if (d.low === undefined || d.high === undefined) return [];
@@ -124,7 +153,7 @@ const edges = Object.entries(best.distributions ?? {}).flatMap(([name, d]) => {
 // 2. The chosen configuration, once per seed; the test set is scored once per run.
 for (const seed of job.seeds) {
   const r = await runOnce(splitFor(seed), seed, params, { scoreTest: true });
-  save({ phase: 'main', seed, params, edges, selectTrial: best.number, selectValue: best.value, ...r });
+  save({ phase: 'main', seed, params, edges, selectTrial: earlier?.selectTrial ?? best.number, ...r });
   log(
     `[leaderboard] ${entry.id} K=${job.budget} seed ${seed}: test ${(100 * r.testAccuracy).toFixed(1)}%` +
       `${r.robustAccuracy !== undefined ? `, robust ${(100 * r.robustAccuracy).toFixed(1)}%` : ''} (${r.trainSeconds} s, ${r.leakedTensors} tensors left)`,

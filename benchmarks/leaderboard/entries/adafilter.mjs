@@ -1,7 +1,7 @@
 // Leaderboard entry of @ft/adafilter: AdaFilter (Guo et al., AAAI 2020), a recurrent gate choosing per example and
 // per filter between the frozen pre-trained and the fine-tuned convolution filters.
 import { trainAdaFilter } from '@ft/adafilter';
-import { batchFor } from '../protocol.mjs';
+import { batchFor, imagesSeen } from '../protocol.mjs';
 
 /** @type {import('../entry.mjs').Entry[]} */
 export const entries = [
@@ -26,7 +26,7 @@ export const entries = [
         log: () => {},
       });
       // both filter banks run: an image costs about two forward passes of the plain network (see adafilter.md)
-      const images = ctx.cfg.steps * batch;
+      const images = imagesSeen(ctx.split.labeled.size, batch, ctx.cfg.steps);
       return { model: r.model, passes: { train: images, forwardOnly: 0 }, dispose: () => r.model.dispose() };
     },
   },

@@ -2,7 +2,7 @@
 // L2-SP (Li, Grandvalet & Davoine, ICML 2018; in @ft/core since AdaFilter uses it too, studied by @ft/hparams): one SGD-Nesterov classifier run each.
 import { createRng, l2sp, referenceWeights, trainClassifier } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchFor } from '../protocol.mjs';
+import { batchFor, imagesSeen } from '../protocol.mjs';
 import { transferModel } from '../transfer-model.mjs';
 
 /**
@@ -29,7 +29,7 @@ async function classifierRun(ctx, { method, lr, alpha }) {
       rng: createRng(ctx.seed).fork(`leaderboard-${method}`),
       ...(extra ? { extraLoss: extra, weightDecay: 0 } : {}),
     });
-    const images = ctx.cfg.steps * batch;
+    const images = imagesSeen(ctx.split.labeled.size, batch, ctx.cfg.steps);
     return { model, passes: { train: images, forwardOnly: 0 }, dispose };
   } catch (e) {
     dispose();
