@@ -104,6 +104,19 @@ export function treeDigest(dir) {
   return out;
 }
 
+/** Fields (dotted paths) whose values differ between two manifests, key order ignored: `path: packed → published`. */
+export function manifestDiff(a, b, prefix = '') {
+  const out = [];
+  const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  for (const k of [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort()) {
+    const [x, y] = [a?.[k], b?.[k]];
+    if (isObj(x) && isObj(y)) out.push(...manifestDiff(x, y, `${prefix}${k}.`));
+    else if (JSON.stringify(x) !== JSON.stringify(y))
+      out.push(`${prefix}${k}: ${JSON.stringify(x)} → ${JSON.stringify(y)}`);
+  }
+  return out;
+}
+
 /** Differences between two {@link treeDigest}s: files only in one, and files whose content differs. */
 export function digestDiff(a, b) {
   const diffs = [];
@@ -230,6 +243,16 @@ async function main() {
         run('tar', ['-xzf', tarballs.get(name), '-C', packed]);
         const diffs = digestDiff(treeDigest(packed), treeDigest(published));
         const manifest = fs.readFileSync(path.join(published, 'package', 'package.json'), 'utf8');
+        const i = diffs.indexOf(`content differs: ${path.join('package', 'package.json')}`);
+        if (i >= 0) {
+          // the manifests are written by two pnpm commands: the same fields and values in another order are the same
+          // manifest; anything else is reported field by field
+          const a = JSON.parse(fs.readFileSync(path.join(packed, 'package', 'package.json'), 'utf8'));
+          const b = JSON.parse(manifest);
+          const fields = manifestDiff(a, b);
+          if (fields.length) diffs[i] = `package.json differs: ${fields.join('; ')}`;
+          else diffs.splice(i, 1);
+        }
         if (manifest.includes('workspace:')) diffs.push('the published package.json still has a workspace: range');
         if (diffs.length) t.fail(`${name}@${version}: published ≠ packed`, diffs.join('\n'));
         else
@@ -297,7 +320,8 @@ async function main() {
     t.fail('release rehearsal', e);
   } finally {
     await registry?.stop();
-    if (keep) log(`kept ${work}`);
+    // a failed rehearsal keeps its folder (clone, tarballs, registry storage) for the diagnosis
+    if (keep || t.failures) log(`kept ${work}`);
     else fs.rmSync(work, { recursive: true, force: true });
   }
   console.log(`release rehearsal: ${t.passed} passed, ${t.failures} failed (${t.secs()})`);

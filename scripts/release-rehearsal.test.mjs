@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, registryConfig, startLocalRegistry } from './local-registry.mjs';
-import { changelogEntry, changelogProblems, digestDiff, planProblems, treeDigest } from './release-rehearsal.mjs';
+import {
+  changelogEntry,
+  changelogProblems,
+  digestDiff,
+  manifestDiff,
+  planProblems,
+  treeDigest,
+} from './release-rehearsal.mjs';
 import { root } from './workspace.mjs';
 
 const cs = (id, summary, releases) => ({ id, summary, releases });
@@ -117,6 +124,16 @@ describe('changelogProblems', () => {
     expect(changelogProblems(log, r, changesets)[0]).toMatch(/names neither changesets nor dependencies/);
     const deps = '## 0.2.0\n\n### Patch Changes\n\n- Updated dependencies [1234567]\n  - @ft/core@0.2.0\n';
     expect(changelogProblems(deps, r, changesets)).toEqual([]);
+  });
+});
+
+describe('manifestDiff', () => {
+  it('ignores key order and names each differing field', () => {
+    expect(manifestDiff({ a: 1, d: { x: '^1', y: 2 } }, { d: { y: 2, x: '^1' }, a: 1 })).toEqual([]);
+    expect(manifestDiff({ a: 1, d: { x: '^0.1.0' } }, { a: 1, d: { x: '^0.1.1' }, e: [1] })).toEqual([
+      'd.x: "^0.1.0" → "^0.1.1"',
+      'e: undefined → [1]',
+    ]);
   });
 });
 
