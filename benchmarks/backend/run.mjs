@@ -12,6 +12,7 @@
  *        --no-torch  --cpu-batch=tiny:8,resnet8:4,resnet20:2,resnet20g:2  --cpu-reps=5
  *        --out=docs/results/backend.md
  *        --profile (adds a per-kernel profile of one ft-native training step per model, first round)
+ *        --profile-infer (worker only: per-kernel wall times of an inference step, used by scaling.mjs)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
  *        --merge=other/backend.json [--into=docs/results/backend.json] (replace those models' entries, add a note)
  * Per model, `--rounds` rounds of (ft-native, PyTorch, PyTorch with OMP_WAIT_POLICY=passive) run back to back,
@@ -20,12 +21,12 @@
  * (backend, model, round) runs in its own child process, one at a time, so peak RSS is per run and runs do not
  * compete for the two cores.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findTorchPython, runChild } from './children.mjs';
 import { convLayers, MODELS } from './models.mjs';
 
 /** report.mjs loads @ft/report: imported only by the parent (render/merge/main), never by the worker children. */
@@ -180,6 +181,7 @@ async function worker() {
         .map(([k, v]) => ({ kernel: k, ...v })),
     };
   }
+  if (args['profile-infer'] && backend === 'ft-native') result.inferProfile = profileInference(tf, backend, infer);
   if (args.convs && backend === 'ft-native') {
     result.convs = convBench(tf, model, batch);
     // Outputs read in place (no copy); results without this field timed a dataSync() copy of each output too.
@@ -208,6 +210,28 @@ async function worker() {
   result.tfjsCore = tf.version_core;
   result.maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Per-kernel wall time of an inference step (the mean over `FT_PROFILE_STEPS`, default 5, steps after one warm-up), the
+ * step's wall time, and the time outside kernels (tfjs' engine, tfjs-layers, allocation, the output copy): what
+ * `scaling.mjs` compares at 1 and 2 threads to find the serial fraction. Wall time, not CPU time: CPU time grows
+ * with threads, wall time is what Amdahl's law is about.
+ */
+function profileInference(tf, backend, infer) {
+  const prof = installProfiler(tf, backend);
+  const steps = Number(process.env.FT_PROFILE_STEPS ?? 5);
+  infer();
+  prof.reset();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) infer();
+  const stepMs = (performance.now() - t0) / steps;
+  const kernels = prof
+    .read()
+    .map(([kernel, v]) => ({ kernel, wallMs: v.wallMs / steps, calls: v.calls / steps }))
+    .sort((a, b) => b.wallMs - a.wallMs);
+  const kernelMs = kernels.reduce((a, k) => a + k.wallMs, 0);
+  return { steps, stepMs, kernelMs, outsideMs: stepMs - kernelMs, kernels };
 }
 
 /**
@@ -263,44 +287,6 @@ function convBench(tf, model, batch) {
     tf.dispose([x, w, dy]);
   }
   return out;
-}
-
-function runChild(cmd, argv, label, env = {}) {
-  process.stderr.write(`[bench] ${label} ...\n`);
-  const t0 = Date.now();
-  const res = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
-  const line = (res.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
-  if (res.status !== 0 || !line) {
-    const err = `${(res.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
-    process.stderr.write(`[bench] ${label} FAILED: ${err}\n`);
-    return { error: err || `exit ${res.status}` };
-  }
-  const r = JSON.parse(line.slice(7));
-  process.stderr.write(
-    `[bench] ${label}: ${JSON.stringify({ train: r.train?.imgPerSec ?? r.nchw?.train, infer: r.infer?.imgPerSec ?? r.nchw?.infer })} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
-  );
-  return r;
-}
-
-/** Finds a Python with torch; installs Debian's python3-torch with apt when none has it. */
-function findTorchPython() {
-  const candidates = ['/usr/bin/python3', 'python3'];
-  const hasTorch = (py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  for (const py of candidates) if (hasTorch(py)) return { py };
-  process.stderr.write('[bench] PyTorch not found: installing python3-torch with apt-get ...\n');
-  const asRoot = process.getuid?.() === 0;
-  const cmd = asRoot ? 'apt-get' : 'sudo';
-  const pre = asRoot ? [] : ['-n', 'apt-get'];
-  try {
-    execFileSync(cmd, [...pre, 'install', '-y', '-qq', 'python3-torch'], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch (e) {
-    return { error: `could not install python3-torch (${e.message.split('\n')[0]})` };
-  }
-  for (const py of candidates) if (hasTorch(py)) return { py };
-  return { error: 'python3-torch installed but `import torch` still fails' };
 }
 
 async function main() {

@@ -148,7 +148,11 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--layouts", default="nchw,cl", help="comma-separated subset of nchw,cl")
     a = p.parse_args()
+    layouts = [l for l in a.layouts.split(",") if l]
+    if not layouts or any(l not in ("nchw", "cl") for l in layouts):
+        p.error(f"--layouts must list nchw and/or cl, got {a.layouts!r}")
     torch.set_num_threads(a.threads)
     res = {
         "model": a.model,
@@ -156,9 +160,9 @@ def main():
         "threads": a.threads,
         "torch": torch.__version__,
         "mkldnn": bool(torch.backends.mkldnn.is_available()),
-        "nchw": bench(a.model, "nchw", a.batch, a.reps, a.steps),
-        "cl": bench(a.model, "cl", a.batch, a.reps, a.steps),
     }
+    for layout in layouts:
+        res[layout] = bench(a.model, layout, a.batch, a.reps, a.steps)
     res["maxRssMB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(res), flush=True)
 

@@ -1,0 +1,44 @@
+/**
+ * Child processes of the backend benchmarks (run.mjs, scaling.mjs): each measurement runs in its own process, one at a
+ * time, and prints one `RESULT {json}` line.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Runs `cmd argv` with extra `env`; returns the parsed `RESULT` line, or `{ error }` with the last stderr lines. */
+export function runChild(cmd, argv, label, env = {}) {
+  process.stderr.write(`[bench] ${label} ...\n`);
+  const t0 = Date.now();
+  const res = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+  const line = (res.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+  if (res.status !== 0 || !line) {
+    const err = `${(res.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
+    process.stderr.write(`[bench] ${label} FAILED: ${err}\n`);
+    return { error: err || `exit ${res.status}` };
+  }
+  const r = JSON.parse(line.slice(7));
+  process.stderr.write(
+    `[bench] ${label}: ${JSON.stringify({ train: r.train?.imgPerSec ?? (r.nchw ?? r.cl)?.train, infer: r.infer?.imgPerSec ?? (r.nchw ?? r.cl)?.infer })} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+  );
+  return r;
+}
+
+/** Finds a Python with torch; installs Debian's python3-torch with apt when none has it. */
+export function findTorchPython() {
+  const candidates = ['/usr/bin/python3', 'python3'];
+  const hasTorch = (py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  for (const py of candidates) if (hasTorch(py)) return { py };
+  process.stderr.write('[bench] PyTorch not found: installing python3-torch with apt-get ...\n');
+  const asRoot = process.getuid?.() === 0;
+  const cmd = asRoot ? 'apt-get' : 'sudo';
+  const pre = asRoot ? [] : ['-n', 'apt-get'];
+  try {
+    execFileSync(cmd, [...pre, 'install', '-y', '-qq', 'python3-torch'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (e) {
+    return { error: `could not install python3-torch (${e.message.split('\n')[0]})` };
+  }
+  for (const py of candidates) if (hasTorch(py)) return { py };
+  return { error: 'python3-torch installed but `import torch` still fails' };
+}
