@@ -1,8 +1,28 @@
-// Settings of the JADCE benchmark (spec "Small-scale reproduction") and where it writes.
+// Settings of the JADCE benchmark (spec "Small-scale reproduction", issue 17 part 3 re-run) and where it writes.
 import { dirname, join } from 'node:path';
 
-/** Methods with slow per-realisation solvers: they are tested on `slowCount` realisations. */
-export const SLOW = new Set(['fista', 'admm', 'sbl', 'em-bg-amp', 'lista-gs', 'alista-gs']);
+/** Host solvers (Float64 JavaScript, one realisation at a time): run on the worker pool. */
+export const HOST_SOLVERS = new Set([
+  'oracle',
+  'oracle-mmse',
+  'amp-mmv',
+  'cov-ml',
+  'em-bg-amp',
+  'fista',
+  'admm',
+  'sbl',
+]);
+
+/** Learned methods: one model per training seed. */
+export const LEARNED = new Set([
+  'lista-gs',
+  'alista-gs',
+  'proposed',
+  'proposed-noem',
+  'proposed-nodr',
+  'proposed-fixed',
+  'proposed-noem-fixed',
+]);
 
 /** Grid methods in page order. */
 export const GRID_METHODS = [
@@ -20,6 +40,21 @@ export const GRID_METHODS = [
 ];
 
 /**
+ * Training budgets tried in order (steps per stage, samples per pool): each doubles both. The run trains the proposed
+ * network at `budgetL` with the first training seed on each rung and stops at the first rung whose successor improves
+ * the validation NMSE by less than `budgetTolDb`; that rung is the budget of every learned model.
+ */
+export const BUDGET_LADDER = [
+  { stepsPerStage: 8, samples: 2000 },
+  { stepsPerStage: 16, samples: 4000 },
+  { stepsPerStage: 32, samples: 8000 },
+  { stepsPerStage: 64, samples: 16000 },
+];
+
+/** A budget as a short tag (`s16-n4000`), used in model directories and record keys. */
+export const budgetTag = (b) => `s${b.stepsPerStage}-n${b.samples}`;
+
+/**
  * The run configuration (stored in the records file; a resumed run must match it) and output paths.
  * @param {import('./bench.mjs').BenchmarkOptions} o
  */
@@ -31,23 +66,38 @@ export function benchSetup(o) {
   const recordsPath = o.records ?? join(svgDir, quick ? 'records-quick.json' : 'records.json');
   const modelDir = o.modelDir ?? join('benchmarks', 'jadce', '.cache', quick ? 'models-quick' : 'models');
   const count = o.count ?? (quick ? 300 : 2000);
+  const trainSeeds = o.trainSeeds ?? (quick ? [seed] : [seed, seed + 1, seed + 2]);
+  const ladder = o.budgetLadder ?? (quick ? BUDGET_LADDER.slice(0, 2) : BUDGET_LADDER);
   const config = {
     N: 100,
     eps: 0.05,
     Ms: quick ? [32] : [8, 32],
-    Ls: quick ? [16, 24] : [12, 16, 20, 24, 32],
-    snrs: quick ? [10] : [0, 5, 10, 15, 20],
-    Lref: quick ? 16 : 20,
+    Ls: o.Ls ?? (quick ? [8, 12] : [6, 8, 10, 12, 16, 20]),
+    snrs: o.snrs ?? (quick ? [10] : [0, 5, 10, 15, 20]),
+    // reference point of the NMSE-vs-SNR sweep, the reference tables, ablations, robustness and runtime: a pilot
+    // length where the methods differ (at L = 20 every good method sits at the oracle bound)
+    Lref: o.Lref ?? (quick ? 12 : 12),
     snrRef: 10,
     count,
-    slowCount: Math.min(o.slowCount ?? (quick ? 100 : 200), count),
-    valCount: o.valCount ?? (quick ? 150 : 300),
-    stepsPerStage: o.stepsPerStage ?? (quick ? 3 : 8),
-    samples: o.samples ?? (quick ? 600 : 2000),
+    valCount: Math.min(o.valCount ?? (quick ? 150 : 500), count),
+    // realisations timed one at a time for the runtime table (every method, same realisations)
+    timingCount: o.timingCount ?? (quick ? 20 : 100),
     batch: o.batch ?? 32,
-    T: 10,
+    T: o.T ?? 10,
     J: 3,
     seed,
+    trainSeeds,
+    // ablation / robustness networks: the first training seed only (time); grid networks: every seed
+    extraSeeds: o.extraSeeds ?? [trainSeeds[0]],
+    budget: {
+      ladder,
+      L: o.budgetL ?? (quick ? 8 : 10),
+      tolDb: o.budgetTolDb ?? 0.2,
+      valCount: o.budgetValCount ?? (quick ? 100 : 500),
+      // a fixed budget skips the search (tests, or a re-run that keeps an earlier choice)
+      fixed: o.fixedBudget ?? null,
+    },
+    workers: o.workers ?? 2,
     quick,
     rank: 8,
   };

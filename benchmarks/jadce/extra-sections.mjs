@@ -68,12 +68,12 @@ function rocPoints(labels, score) {
 
 /**
  * ROC by sweeping the threshold at the reference point, with the learned models the benchmark cached.
- * @param {{ quick: boolean, seed: number, out: string }} o
+ * @param {{ seed: number, out: string, L: number, modelDir: string }} o  modelDir: the models of pilot length L
  */
 export async function rocSection(o) {
-  const L = o.quick ? 16 : 20;
+  const L = o.L;
   const M = 32;
-  const modelDir = join('benchmarks', 'jadce', '.cache', o.quick ? 'models-quick' : 'models', `L${L}-mixed`);
+  const modelDir = o.modelDir;
   const root = createRng(o.seed);
   const S = makePilots(L, 100, root.fork(`pilots-L${L}`));
   const test = simulateMassiveAccess({

@@ -55,3 +55,57 @@ export function shortestL(records, method, M, snrDb, target = 1e-2) {
 /** The grid record of `method` at (M, L, snrDb), if any. */
 export const gridRecord = (grid, method, M, L, snrDb) =>
   grid.find((r) => r.method === method && r.M === M && r.L === L && r.snrDb === snrDb);
+
+const MEAN_FIELDS = ['nmseDb', 'nmseActiveDb', 'pMiss', 'pFa', 'aer', 'auroc', 'msPerSample', 'iterations'];
+
+/**
+ * One record per (point, method): records of learned methods trained with several seeds are merged into their mean,
+ * with the per-seed values kept in `seedNmseDb` / `seedAer` (the ± of the page) and the seeds in `trainSeeds`.
+ * Records without a training seed pass through unchanged.
+ * @param {object[]} records
+ */
+export function aggregateSeeds(records) {
+  const out = [];
+  const groups = new Map();
+  for (const r of records) {
+    if (r.trainSeed === undefined || r.trainSeed === null) {
+      out.push(r);
+      continue;
+    }
+    const k = `${r.group}|${r.M}|${r.L}|${r.snrDb}|${r.eps}|${r.method}`;
+    if (!groups.has(k)) {
+      groups.set(k, []);
+      out.push(k);
+    }
+    groups.get(k).push(r);
+  }
+  return out.map((x) => {
+    if (typeof x !== 'string') return x;
+    const rs = groups.get(x);
+    const mean = (f) => rs.reduce((s, r) => s + r[f], 0) / rs.length;
+    const merged = { ...rs[0] };
+    delete merged.trainSeed;
+    for (const f of MEAN_FIELDS) merged[f] = mean(f);
+    merged.trainSeeds = rs.map((r) => r.trainSeed);
+    merged.seedNmseDb = rs.map((r) => r.nmseDb);
+    merged.seedAer = rs.map((r) => r.aer);
+    return merged;
+  });
+}
+
+/** The values behind a record's ±: per training seed when there are several, else per test block. */
+export const spread = (r, metric) =>
+  metric === 'aer'
+    ? r.seedAer?.length > 1
+      ? r.seedAer
+      : r.blockAer
+    : r.seedNmseDb?.length > 1
+      ? r.seedNmseDb
+      : r.blockNmseDb;
+
+/** "mean ± std" of a record's NMSE (dB) or AER, with "(s)" when the ± is over training seeds. */
+export function pmRecord(r, metric) {
+  const xs = spread(r, metric);
+  const tag = r.seedNmseDb?.length > 1 ? ' (s)' : '';
+  return metric === 'aer' ? `${pm(xs, 0, true)}${tag}` : `${pm(xs, 2)}${tag}`;
+}

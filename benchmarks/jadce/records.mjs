@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Key of a record: group|M|L|snrDb|eps|method. */
-export const recordKey = (r) => `${r.group}|${r.M}|${r.L}|${r.snrDb}|${r.eps}|${r.method}`;
+/** Key of a record: group|M|L|snrDb|eps|method|trainSeed (empty for methods without training). */
+export const recordKey = (r) => `${r.group}|${r.M}|${r.L}|${r.snrDb}|${r.eps}|${r.method}|${r.trainSeed ?? ''}`;
 
 /**
  * The records of an earlier run with the same configuration (or any configuration when `pageOnly`), else a new file.

@@ -1,7 +1,7 @@
 // Markdown tables of the results page, each built from the records.
 import { markdownTable } from '@ft/report';
 import { methodFlops } from './flops.mjs';
-import { fmtDb, fmtSci, gridRecord, label, pm, shortestL } from './format.mjs';
+import { fmtDb, fmtSci, gridRecord, label, pmRecord, shortestL } from './format.mjs';
 
 /** Every metric of the grid methods at the reference point (Lref, snrRef) for one M. */
 export function referenceTable(c, grid, methods, M) {
@@ -10,24 +10,24 @@ export function referenceTable(c, grid, methods, M) {
     .filter((r) => !!r)
     .map((r) => ({
       method: label(r.method),
-      nmse: pm(r.blockNmseDb, 2),
+      nmse: pmRecord(r, 'nmseDb'),
       nmseActive: fmtDb(r.nmseActiveDb),
       pMiss: fmtSci(r.pMiss),
       pFa: fmtSci(r.pFa),
-      aer: pm(r.blockAer, 0, true),
+      aer: pmRecord(r, 'aer'),
       auroc: Number.isFinite(r.auroc) ? r.auroc.toFixed(4) : '–',
       ms: r.msPerSample.toFixed(2),
       n: r.count,
     }));
   return markdownTable(rows, [
     { key: 'method', header: 'method' },
-    { key: 'nmse', header: 'NMSE (dB), mean ± std over 4 blocks' },
+    { key: 'nmse', header: 'NMSE (dB), mean ± std' },
     { key: 'nmseActive', header: 'NMSE active rows (dB)' },
     { key: 'pMiss', header: 'P_miss' },
     { key: 'pFa', header: 'P_FA' },
     { key: 'aer', header: 'AER, mean ± std' },
     { key: 'auroc', header: 'AUROC' },
-    { key: 'ms', header: 'ms / realisation' },
+    { key: 'ms', header: 'ms / realisation (throughput)' },
     { key: 'n', header: 'test realisations' },
   ]);
 }
@@ -38,7 +38,13 @@ export function byLTable(c, grid, methods, M, metric) {
     const row = { method: label(m) };
     for (const L of c.Ls) {
       const r = gridRecord(grid, m, M, L, c.snrRef);
-      row[`L${L}`] = r ? (metric === 'nmseDb' ? fmtDb(r.nmseDb) : fmtSci(r.aer)) : '–';
+      row[`L${L}`] = r
+        ? r.seedNmseDb?.length > 1
+          ? pmRecord(r, metric).replace(' (s)', '')
+          : metric === 'nmseDb'
+            ? fmtDb(r.nmseDb)
+            : fmtSci(r.aer)
+        : '–';
     }
     return row;
   });
@@ -57,43 +63,111 @@ export function shortestTable(c, recs, methods) {
   return markdownTable(rows, ['method', ...c.Ms.map((M) => ({ key: `M${M}`, header: `M = ${M}` }))]);
 }
 
-/** Measured runtime against FISTA and analytic FLOPs at the reference point for the largest M. */
-export function runtimeTable(c, recs, methods) {
-  const Mmax = Math.max(...c.Ms);
+/**
+ * Runtime against FISTA and analytic FLOPs at the reference point for one M. With `timing` (the one-by-one
+ * measurement: every method solves one realisation at a time on one thread, the same realisations) the times come
+ * from it; otherwise from the grid records' throughput.
+ */
+export function runtimeTable(c, recs, methods, timing, M = Math.max(...c.Ms)) {
   const at = (m) =>
     recs.find(
       (r) =>
         r.method === m &&
-        r.M === Mmax &&
+        r.M === M &&
         r.L === c.Lref &&
         r.snrDb === c.snrRef &&
         r.eps === 0.05 &&
         r.group !== 'robustness',
     );
+  const msOf = (m) => {
+    if (timing?.length) return timing.find((t) => t.method === m && t.M === M)?.msOneByOne;
+    return at(m)?.msPerSample;
+  };
+  const fistaMs = msOf('fista');
   const rows = [...methods, 'proposed-nodr', 'proposed-noem']
-    .map(at)
-    .filter((r) => !!r && !r.method.startsWith('oracle'))
-    .map((r) => {
-      const f = methodFlops(r.method, { L: r.L, N: c.N, M: r.M });
-      const fista = recs.find(
-        (x) => x.method === 'fista' && x.group === 'grid' && x.M === r.M && x.L === r.L && x.snrDb === r.snrDb,
-      );
+    .filter((m) => !m.startsWith('oracle') && Number.isFinite(msOf(m)))
+    .map((m) => {
+      const r = at(m);
+      const f = methodFlops(m.startsWith('proposed') ? m : m, { L: c.Lref, N: c.N, M });
+      const iters = r?.iterations ?? Number.NaN;
       return {
-        ratio: fista ? (r.msPerSample / fista.msPerSample).toFixed(3) : '–',
-        method: label(r.method),
-        ms: r.msPerSample.toFixed(2),
-        iters: r.iterations.toFixed(1),
+        method: label(m),
+        ms: msOf(m).toFixed(2),
+        ratio: Number.isFinite(fistaMs) ? (msOf(m) / fistaMs).toFixed(3) : '–',
+        iters: Number.isFinite(iters) ? iters.toFixed(1) : '–',
         flops: Number.isFinite(f) ? (f / 1e6).toFixed(3) : '–',
-        total: Number.isFinite(f) ? ((f * r.iterations) / 1e6).toFixed(2) : '–',
+        total: Number.isFinite(f) && Number.isFinite(iters) ? ((f * iters) / 1e6).toFixed(2) : '–',
       };
     });
   return markdownTable(rows, [
     { key: 'method', header: 'method' },
-    { key: 'ms', header: 'ms / realisation (measured)' },
+    { key: 'ms', header: timing?.length ? 'ms / realisation, one by one' : 'ms / realisation (throughput)' },
     { key: 'ratio', header: 'time / FISTA time' },
     { key: 'iters', header: 'iterations / layers' },
     { key: 'flops', header: 'MFLOP per iteration / layer (analytic)' },
     { key: 'total', header: 'MFLOP total' },
+  ]);
+}
+
+/** The training-budget search: validation NMSE per rung (undefined without one). */
+export function budgetTable(budget) {
+  if (!budget?.curve?.length) return undefined;
+  const rows = budget.curve.map((p) => ({
+    rung: `${p.stepsPerStage} / ${p.samples}`,
+    val: p.valNmseDb.toFixed(2),
+    s: p.seconds.toFixed(0),
+    chosen: budget.chosen && p.tag === `s${budget.chosen.stepsPerStage}-n${budget.chosen.samples}` ? 'chosen' : '',
+  }));
+  return markdownTable(rows, [
+    { key: 'rung', header: 'steps per stage / samples per pool' },
+    { key: 'val', header: `validation NMSE (dB), L = ${budget.L}` },
+    { key: 's', header: 'training s' },
+    { key: 'chosen', header: '' },
+  ]);
+}
+
+/**
+ * Key numbers of the earlier cut run (one seed, cpu backend, 200 test realisations for the slow methods,
+ * L ∈ {12, …, 32}) next to this run's: shortest L reaching AER ≤ 1e-2 and NMSE / AER at L = 12, 10 dB.
+ */
+export function cutTable(c, recs, cut, methods) {
+  if (!cut?.records?.length) return undefined;
+  const cutRecs = cut.records;
+  const cutGrid = cutRecs.filter((r) => r.group === 'grid');
+  const grid = recs.filter((r) => r.group === 'grid');
+  const L = 12;
+  const rows = [];
+  for (const M of c.Ms) {
+    for (const m of methods.filter((x) => !x.startsWith('oracle'))) {
+      const old = gridRecord(cutGrid, m, M, L, c.snrRef);
+      const now = gridRecord(grid, m, M, L, c.snrRef);
+      const sOld = shortestL(cutRecs, m, M, c.snrRef);
+      const sNow = shortestL(recs, m, M, c.snrRef);
+      rows.push({
+        M,
+        method: label(m),
+        sOld:
+          sOld === undefined
+            ? `> ${Math.max(...cut.config.Ls)}`
+            : `${sOld}${sOld === Math.min(...cut.config.Ls) ? ' (grid floor)' : ''}`,
+        sNow:
+          sNow === undefined ? `> ${Math.max(...c.Ls)}` : `${sNow}${sNow === Math.min(...c.Ls) ? ' (grid floor)' : ''}`,
+        nOld: old ? fmtDb(old.nmseDb) : '–',
+        nNow: now ? fmtDb(now.nmseDb) : '–',
+        aOld: old ? fmtSci(old.aer) : '–',
+        aNow: now ? fmtSci(now.aer) : '–',
+      });
+    }
+  }
+  return markdownTable(rows, [
+    { key: 'M', header: 'M' },
+    { key: 'method', header: 'method' },
+    { key: 'sOld', header: 'shortest L, cut' },
+    { key: 'sNow', header: 'shortest L, now' },
+    { key: 'nOld', header: `NMSE L = ${L}, cut` },
+    { key: 'nNow', header: `NMSE L = ${L}, now` },
+    { key: 'aOld', header: `AER L = ${L}, cut` },
+    { key: 'aNow', header: `AER L = ${L}, now` },
   ]);
 }
 
@@ -110,7 +184,7 @@ export function ablationTable(c, recs) {
     .map((r) => ({
       M: r.M,
       method: label(r.method),
-      nmse: pm(r.blockNmseDb, 2),
+      nmse: pmRecord(r, 'nmseDb'),
       aer: fmtSci(r.aer),
       ms: r.msPerSample.toFixed(2),
     }));
@@ -120,7 +194,7 @@ export function ablationTable(c, recs) {
     { key: 'method', header: 'network' },
     { key: 'nmse', header: 'NMSE (dB)' },
     { key: 'aer', header: 'AER' },
-    { key: 'ms', header: 'ms / realisation' },
+    { key: 'ms', header: 'ms / realisation (throughput)' },
   ]);
 }
 
@@ -132,7 +206,7 @@ export function robustnessTable(recs) {
       eps: r.eps,
       snr: r.snrDb,
       method: label(r.method),
-      nmse: pm(r.blockNmseDb, 2),
+      nmse: pmRecord(r, 'nmseDb'),
       aer: fmtSci(r.aer),
       pMiss: fmtSci(r.pMiss),
       pFa: fmtSci(r.pFa),
