@@ -8,7 +8,7 @@
  */
 
 import { defaultGroupLassoMu, pilotLipschitz } from './group-lasso.js';
-import { cclone, cmat, cmatmul, cmatmulAH } from './host-complex.js';
+import { cmat, cmatmulAH, cmatmulRows } from './host-complex.js';
 import {
   checkIterOptions,
   checkProblem,
@@ -40,20 +40,24 @@ export function groupLassoFista(p: JadceProblem, o: GroupLassoFistaOptions = {})
   const mu = o.mu ?? defaultGroupLassoMu(Y, S, p.sigma2);
   const Lc = pilotLipschitz(S);
   let X = cmat(N, M);
-  let Z = cmat(N, M);
+  let Xn = cmat(N, M);
+  const Z = cmat(N, M);
+  // rows of Z that are not all zero: S·Z skips the others (their terms are exact zeros, so the sums, taken in the
+  // same order, are bit-identical to the dense product)
+  const rows = new Int32Array(N);
+  let nRows = 0;
   let t = 1;
   let it = 0;
   let converged = false;
   const SZ = cmat(S.rows, M);
   const G = cmat(N, M);
   for (it = 1; it <= maxIter; it++) {
-    cmatmul(S, Z, SZ);
+    cmatmulRows(S, Z, rows, nRows, SZ);
     for (let i = 0; i < SZ.re.length; i++) {
       SZ.re[i] = Y.re[i] - SZ.re[i];
       SZ.im[i] = Y.im[i] - SZ.im[i];
     }
     cmatmulAH(S, SZ, G);
-    const Xn = cmat(N, M);
     for (let i = 0; i < Xn.re.length; i++) {
       Xn.re[i] = Z.re[i] + G.re[i] / Lc;
       Xn.im[i] = Z.im[i] + G.im[i] / Lc;
@@ -61,15 +65,22 @@ export function groupLassoFista(p: JadceProblem, o: GroupLassoFistaOptions = {})
     rowSoftThresholdInPlace(Xn, mu / Lc);
     const tn = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
     const w = (t - 1) / tn;
-    Z = cclone(Xn);
-    for (let i = 0; i < Z.re.length; i++) {
-      Z.re[i] += w * (Xn.re[i] - X.re[i]);
-      Z.im[i] += w * (Xn.im[i] - X.im[i]);
+    nRows = 0;
+    for (let n = 0; n < N; n++) {
+      let nz = false;
+      for (let m = n * M; m < (n + 1) * M; m++) {
+        Z.re[m] = Xn.re[m] + w * (Xn.re[m] - X.re[m]);
+        Z.im[m] = Xn.im[m] + w * (Xn.im[m] - X.im[m]);
+        if (Z.re[m] !== 0 || Z.im[m] !== 0) nz = true;
+      }
+      if (nz) rows[nRows++] = n;
     }
     const change = diff2(Xn, X);
     let norm = 0;
     for (let i = 0; i < Xn.re.length; i++) norm += Xn.re[i] * Xn.re[i] + Xn.im[i] * Xn.im[i];
+    const prev = X;
     X = Xn;
+    Xn = prev;
     t = tn;
     if (it > 1 && change <= tol * tol * norm) {
       converged = true;

@@ -85,6 +85,37 @@ export function cmatmul(a: CMat, b: CMat, out?: CMat): CMat {
   return c;
 }
 
+/**
+ * C = A·B when only the rows `rows[0..count)` of B (ascending) can be non-zero: the other rows are skipped. The sums
+ * run in the same order as `cmatmul` and the skipped terms are exact zeros, so the result is bit-identical to it.
+ */
+export function cmatmulRows(a: CMat, b: CMat, rows: Int32Array, count: number, out?: CMat): CMat {
+  if (a.cols !== b.rows) throw new ShapeError(`cmatmulRows: [${a.rows}, ${a.cols}] · [${b.rows}, ${b.cols}]`);
+  const m = a.rows;
+  const k = a.cols;
+  const n = b.cols;
+  const c = out ?? cmat(m, n);
+  c.re.fill(0);
+  c.im.fill(0);
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    for (let q = 0; q < count; q++) {
+      const p = rows[q];
+      const ar = a.re[i * k + p];
+      const ai = a.im[i * k + p];
+      if (ar === 0 && ai === 0) continue;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) {
+        const br = b.re[bp + j];
+        const bi = b.im[bp + j];
+        c.re[ci + j] += ar * br - ai * bi;
+        c.im[ci + j] += ar * bi + ai * br;
+      }
+    }
+  }
+  return c;
+}
+
 /** C = Aᴴ·B (conjugate transpose of A times B) without forming Aᴴ. */
 export function cmatmulAH(a: CMat, b: CMat, out?: CMat): CMat {
   if (a.rows !== b.rows) throw new ShapeError(`cmatmulAH: [${a.rows}, ${a.cols}]ᴴ · [${b.rows}, ${b.cols}]`);
