@@ -256,7 +256,8 @@ export function isHardwareAdapter(): boolean {
 
 /**
  * Removes the backends this package registered (disposing their tensors), destroys the Dawn device and drops
- * `navigator.gpu`, so that Node can exit. If one of them is the active backend, tfjs switches to the next best.
+ * `navigator.gpu`, so that Node can exit. If one of them was the active backend, the next tfjs op initialises the
+ * best remaining one (or call `tf.setBackend`).
  * Registration may be called again afterwards (a new device is created).
  */
 export function disposeWebGpu(): void {
