@@ -13,7 +13,6 @@
  * Initialisation [I]: λ₀ = the problem's ε if given, else 0.1; φ₀ = (‖Y‖²/M − Lσ²)/(λ₀·Σ‖s_n‖²) (energy matching).
  */
 
-import { bgRowPosterior } from './bg-posterior.js';
 import { ccolNorms2, cfrob2, cmat, cmatmul, cmatmulAH } from './host-complex.js';
 import {
   checkIterOptions,
@@ -62,6 +61,9 @@ export function emBgAmp(p: JadceProblem, o: EmBgAmpOptions = {}): EmBgAmpResult 
   const pi = new Float64Array(N * M);
   const R = cmat(N, M);
   const SX = cmat(L, M);
+  const postA = new Float64Array(M);
+  const postC = new Float64Array(M);
+  const postG = new Float64Array(M);
   let it = 0;
   let converged = false;
   for (it = 1; it <= maxIter; it++) {
@@ -82,18 +84,29 @@ export function emBgAmp(p: JadceProblem, o: EmBgAmpOptions = {}): EmBgAmpResult 
     const vCol = new Float64Array(M);
     let piSum = 0;
     let phiNum = 0;
+    // `bgRowPosterior(r2, 1, λ, φ, τ_m)` inlined with its per-antenna terms hoisted out of the device loop: the same
+    // operations on the same values, so bit-identical, without two logarithms and an object per entry
+    const prior = Math.log((1 - lambda) / lambda);
+    for (let m = 0; m < M; m++) {
+      const t = tau[m];
+      postA[m] = prior + Math.log((phi + t) / t);
+      postC[m] = 1 / t - 1 / (phi + t);
+      postG[m] = phi / (phi + t);
+    }
     for (let n = 0; n < N; n++) {
       for (let m = 0; m < M; m++) {
         const k = n * M + m;
         const r2 = R.re[k] * R.re[k] + R.im[k] * R.im[k];
-        const post = bgRowPosterior(r2, 1, lambda, phi, tau[m]);
-        pi[k] = post.pi;
-        vCol[m] += post.v;
-        const g = post.pi * post.gain;
+        const logOdds = postA[m] - r2 * postC[m];
+        const pk = logOdds >= 0 ? Math.exp(-logOdds) / (1 + Math.exp(-logOdds)) : 1 / (1 + Math.exp(logOdds));
+        const gain = postG[m];
+        pi[k] = pk;
+        vCol[m] += pk * gain * tau[m] + pk * (1 - pk) * gain * gain * r2;
+        const g = pk * gain;
         Xn.re[k] = g * R.re[k];
         Xn.im[k] = g * R.im[k];
-        piSum += post.pi;
-        phiNum += post.pi * (post.gain * post.gain * r2 + post.gain * tau[m]);
+        piSum += pk;
+        phiNum += pk * (gain * gain * r2 + gain * tau[m]);
       }
     }
     // EM updates of the prior (pooled over antennas)
