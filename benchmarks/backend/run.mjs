@@ -13,6 +13,8 @@
  *        --out=docs/results/backend.md
  *        --profile (adds a per-kernel profile of one ft-native training step per model, first round)
  *        --profile-infer (worker only: per-kernel wall times of an inference step, used by scaling.mjs)
+ *        --precision=fp32|bf16 (worker only, ft-native: registerNativeBackend({ precision }), used by bf16.mjs; the
+ *          result records it, and bf16 on a CPU without it is a result `{ unavailable: { reason, code } }`)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
  *        --merge=other/backend.json [--into=docs/results/backend.json] (replace those models' entries, add a note)
  * Per model, `--rounds` rounds of (ft-native, PyTorch, PyTorch with OMP_WAIT_POLICY=passive) run back to back,
@@ -123,8 +125,19 @@ async function worker() {
   const batch = Number(args.batch);
   const reps = Number(args.reps);
   const steps = Number(args.steps);
+  const precision = args.precision;
+  if (precision !== undefined && precision !== 'fp32' && precision !== 'bf16')
+    throw new Error(`--precision must be fp32 or bf16, got ${precision}`);
+  if (precision !== undefined && backend !== 'ft-native') throw new Error('--precision needs --backend=ft-native');
   if (backend === 'ft-native') {
-    const r = native.registerNativeBackend();
+    const r = native.registerNativeBackend(precision ? { precision } : {});
+    if (!r.ok && r.code === 'BACKEND_UNAVAILABLE' && precision === 'bf16') {
+      // A CPU without bf16: a result, not a crash, so that bf16.mjs can say so on its page.
+      const bf16Support = native.nativeInfo().bf16Support ?? null;
+      const unavailable = { reason: r.reason, code: r.code, bf16Support };
+      process.stdout.write(`RESULT ${JSON.stringify({ backend, model: args.model, precision, unavailable })}\n`);
+      return;
+    }
     if (!r.ok) throw new Error(`ft-native unavailable: ${r.reason}`);
   }
   await tf.setBackend(backend);
@@ -150,6 +163,7 @@ async function worker() {
   });
   const result = {
     backend,
+    ...(precision ? { precision: native.getPrecision() } : {}),
     model: args.model,
     batch,
     reps,
@@ -198,6 +212,9 @@ async function worker() {
       pool: info.pool,
       lazy: info.lazy,
       convImpls: info.convImpls,
+      precision: info.precision,
+      bf16Support: info.bf16Support,
+      bf16Conversions: info.bf16Conversions,
       layersBatchNormPatched: info.layersBatchNormPatched,
       fallbacks: Object.fromEntries(
         Object.entries(info.kernels)
