@@ -27,6 +27,22 @@ function validationNmse(run, model, L) {
 }
 
 /**
+ * The stopping rule on the validation curve measured so far (`vals[k]` = validation NMSE in dB of `ladder[k]`):
+ * the first rung whose successor improves by less than `tolDb` is chosen (converged); with every rung measured and no
+ * such rung, the last one (not converged); otherwise null (measure the next rung).
+ * @param {{ stepsPerStage: number, samples: number }[]} ladder
+ * @param {number[]} vals
+ * @param {number} tolDb
+ */
+export function pickBudget(ladder, vals, tolDb) {
+  for (let k = 1; k < vals.length; k++) {
+    if (vals[k - 1] - vals[k] < tolDb) return { chosen: ladder[k - 1], converged: true };
+  }
+  if (vals.length >= ladder.length) return { chosen: ladder[ladder.length - 1], converged: false };
+  return null;
+}
+
+/**
  * Chooses (or reads back from the records) the training budget; resumable rung by rung.
  * @param {object} run the benchmark run state (see bench.mjs)
  * @param {Function} getModels the model loader (train.mjs)
@@ -40,30 +56,27 @@ export async function chooseBudget(run, getModels) {
   const b = file.budget;
   if (b.chosen) return b.chosen;
   const seed = c.trainSeeds[0];
-  for (let k = 0; k < c.budget.ladder.length; k++) {
-    if (o.signal?.aborted) return c.budget.ladder[0];
-    const rung = c.budget.ladder[k];
+  const ladder = c.budget.ladder;
+  const vals = () =>
+    ladder.map((r) => b.curve.find((p) => p.tag === budgetTag(r))?.valNmseDb).filter((v) => v !== undefined);
+  for (let k = 0; k < ladder.length; k++) {
+    if (o.signal?.aborted) return ladder[0];
+    const rung = ladder[k];
     if (!b.curve.some((p) => p.tag === budgetTag(rung))) {
       const t0 = performance.now();
       const get = await getModels(c.budget.L, ['proposed'], run.snrRange, 'mixed', seed, rung);
-      if (o.signal?.aborted) return c.budget.ladder[0];
+      if (o.signal?.aborted) return ladder[0];
       const valNmseDb = validationNmse(run, get('proposed'), c.budget.L);
       b.curve.push({ tag: budgetTag(rung), ...rung, valNmseDb, seconds: (performance.now() - t0) / 1000 });
       log(`budget ${budgetTag(rung)}: validation NMSE ${valNmseDb.toFixed(2)} dB (L = ${c.budget.L})`);
       saveRecords(run.recordsPath, file);
     }
-    if (k === 0) continue;
-    const prev = b.curve.find((p) => p.tag === budgetTag(c.budget.ladder[k - 1]));
-    const cur = b.curve.find((p) => p.tag === budgetTag(rung));
-    if (prev.valNmseDb - cur.valNmseDb < c.budget.tolDb) {
-      b.chosen = c.budget.ladder[k - 1];
-      b.converged = true;
+    const pick = pickBudget(ladder, vals(), c.budget.tolDb);
+    if (pick) {
+      b.chosen = pick.chosen;
+      b.converged = pick.converged;
       break;
     }
-  }
-  if (!b.chosen) {
-    b.chosen = c.budget.ladder[c.budget.ladder.length - 1];
-    b.converged = false;
   }
   log(
     `training budget: ${budgetTag(b.chosen)}${b.converged ? '' : ' (the ladder ended before the validation NMSE converged)'}`,
