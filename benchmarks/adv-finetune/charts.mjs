@@ -85,14 +85,15 @@ export async function writeSelectionCharts(outDir, schedules, sel) {
     path.join(outDir, 'schedules.svg'),
     await lineChartSvg({
       title: 'Learning-rate schedules (chosen peak LR; x = fraction of the run)',
-      series: [
-        ...['B', 'C', 'D', 'E'].map((a) => ({
-          name: `${a}${a === 'B' ? ` (p ${chosen.B.p}, ${chosen.B.decay})` : ''}, peak ${chosen[a].lr}`,
-          points: scheduleCurve(schedules[a](chosen[a]), T, 101),
-        })),
-        { name: `A/F/TRADES, peak ${chosen.A.lr}`, points: scheduleCurve(schedules.A(chosen.A), T, 101) },
-        { name: `Fast-AT, peak ${2 * chosen.A.lr}`, points: scheduleCurve(schedules['Fast-AT'](chosen.A), T, 101) },
-      ],
+      series: ['A', 'B', 'C', 'D', 'E', 'F', 'TRADES', 'Fast-AT']
+        .filter((a) => schedules[a] && (chosen[a] ?? chosen.A))
+        .map((a) => {
+          const c = chosen[a] ?? chosen.A;
+          return {
+            name: `${a}${a === 'B' ? ` (p ${c.p}, ${c.decay})` : ''}, peak ${c.lr}`,
+            points: scheduleCurve(schedules[a](c), T, 101),
+          };
+        }),
       xLabel: 'fraction of training',
       yLabel: 'learning rate',
     }),
@@ -101,14 +102,17 @@ export async function writeSelectionCharts(outDir, schedules, sel) {
     path.join(outDir, 'p-selection.svg'),
     await lineChartSvg({
       title: `Choosing p for "slow start, fast decay" on validation (seed ${sel.selSeed})`,
-      series: sel.decayGrid.flatMap((decay) =>
-        sel.lrGrid.map((lr) => ({
-          name: `peak ${lr}, ${decay}`,
-          points: sel.selection
-            .filter((s) => s.arm === 'B' && s.cfg.lr === lr && s.cfg.decay === decay)
-            .map((s) => ({ x: s.cfg.p, y: 100 * s.valRobust })),
-        })),
-      ),
+      series: sel.decayGrid
+        .flatMap((decay) =>
+          sel.lrGrid.map((lr) => ({
+            name: `peak ${lr}, ${decay}`,
+            points: sel.selection
+              .filter((s) => s.arm === 'B' && s.cfg.lr === lr && s.cfg.decay === decay)
+              .map((s) => ({ x: s.cfg.p, y: 100 * s.valRobust }))
+              .sort((a, b) => a.x - b.x),
+          })),
+        )
+        .filter((s) => s.points.length > 0),
       xLabel: 'warm-up fraction p',
       yLabel: 'val robust accuracy (%)',
     }),

@@ -14,6 +14,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APGD } from './apgd.js';
 import type { Attack } from './attack.js';
+import { PGD } from './pgd.js';
 import {
   expectInBounds,
   linearModel,
@@ -112,5 +113,40 @@ describe('APGD on a two-class linear model', () => {
     const want = tf.tensor4d(linfWorstCase(x.dataSync() as Float32Array, yArr, w, eps), x.shape);
     expect(maxAbsDiff(adv, want)).toBeLessThan(1e-5);
     tf.dispose([x, y, adv, want]);
+  });
+});
+
+describe('APGD-CE against PGD at equal iterations (small conv net)', () => {
+  /** Accuracy of `model` on `adv` against labels `y`. */
+  const accuracy = (model: tfl.LayersModel, adv: tf.Tensor4D, y: number[]) =>
+    tf.tidy(() => {
+      const pred = Array.from(tf.argMax(model.predict(adv) as tf.Tensor, 1).dataSync());
+      return pred.filter((p, i) => p === y[i]).length / y.length;
+    });
+  it('fools at least as many examples as PGD with the same number of iterations, deterministic under a seed', () => {
+    const x = randomImages(24, [8, 8, 1], 21);
+    // labels = the model's own predictions, so every example is correct clean
+    const yArr = tf.tidy(() => Array.from(tf.argMax(convNet.predict(x) as tf.Tensor, 1).dataSync()));
+    const y = tf.tensor1d(yArr, 'int32');
+    const rows: number[][] = [];
+    for (const [eps, steps] of [
+      [0.3, 5],
+      [0.3, 10],
+    ]) {
+      const pgd = new PGD(convNet, { eps, alpha: eps / 4, steps }).run(x, y, createRng('pgd'));
+      const apgd = new APGD(convNet, { eps, steps }).run(x, y, createRng('apgd'));
+      const again = new APGD(convNet, { eps, steps }).run(x, y, createRng('apgd'));
+      expectInBounds(apgd, x, eps, 'Linf');
+      expect(maxAbsDiff(apgd, again)).toBe(0);
+      rows.push([eps, steps, accuracy(convNet, pgd, yArr), accuracy(convNet, apgd, yArr)]);
+      tf.dispose([pgd, apgd, again]);
+    }
+    for (const [, , pgdAcc, apgdAcc] of rows) expect(apgdAcc).toBeLessThanOrEqual(pgdAcc);
+    // the numbers (24 images, cpu backend): APGD-CE is strictly stronger at both budgets
+    expect(rows.map((r) => r.slice(2).map((a) => Math.round(24 * a)))).toEqual([
+      [19, 16],
+      [13, 10],
+    ]);
+    tf.dispose([x, y]);
   });
 });
