@@ -150,7 +150,8 @@ export function transferCells(results) {
         (u) => u.runs?.find((r) => r.budget === budget && r.method === method)?.accuracy,
       );
       const lr = firstOk(results, 'transfer')?.runs?.find((r) => r.method === method)?.lr;
-      cells.push({ budget, method, lr, ...c });
+      const reference = results.reference?.transfer?.cells?.[`${budget}/${method}`] ?? [];
+      cells.push({ budget, method, lr, ...c, reference });
     }
   }
   return cells;
@@ -253,6 +254,11 @@ const deltaText = (g) => {
   if (!g) return 'n/a';
   return Number.isNaN(g.std) ? signed(g.mean) : `${signed(g.mean)} ± ${g.std.toFixed(2)}`;
 };
+/** Twice the standard error of a mean paired difference (std·2/√n): a rough 95 % half-width. */
+export function twoSe(g) {
+  return g && g.n > 1 && Number.isFinite(g.std) ? (2 * g.std) / Math.sqrt(g.n) : Number.NaN;
+}
+const twoSeText = (g) => (Number.isFinite(twoSe(g)) ? twoSe(g).toFixed(2) : 'n/a');
 const within = (g) => (!g ? 'n/a' : Math.abs(g.mean) <= BF16_TARGETS.points ? 'yes' : '**no**');
 const perSeed = (diffs) => diffs.map((d) => `${d.seed}: ${signed(d.points)}`).join(', ') || 'n/a';
 
@@ -287,7 +293,7 @@ export function renderBf16Markdown(results, svgName) {
   evidence.push(
     `Load average (1 min) ${fmtLoad(results.loadavg?.start)} at start and ${fmtLoad(results.loadavg?.end)} at end: ratios are taken within a round (fp32 and bf16 back to back), so slow drifts of the machine cancel; noise within a round does not.`,
   );
-  if (!results.complete)
+  if (!results.complete && !unavailable)
     evidence.push('**The run is incomplete** (interrupted; `--resume` continues it): the tables show what finished.');
   const sections = [];
   sections.push({
@@ -297,28 +303,30 @@ export function renderBf16Markdown(results, svgName) {
         ? `bf16 is unavailable on this machine (${unavailable}), so there is no throughput verdict.`
         : `Batch ${cfg.throughput.batch}, ${cfg.throughput.threads ?? 'all'} threads, momentum SGD, the models of \`benchmarks/backend/models.mjs\`; each child times ${cfg.throughput.reps} repetitions of ${cfg.throughput.steps} steps after warm-up and reports their median. ${cfg.throughput.rounds} round${cfg.throughput.rounds === 1 ? '' : 's'} of (fp32 child, bf16 child) back to back, the order swapped every other round; images/s are medians over rounds and the ratio bf16 ÷ fp32 is taken within each round (median, and min–max over rounds in brackets).`,
       '',
-      markdownTable(
-        rows.map((r) => ({
-          model: modelName(r.model),
-          rounds: r.rounds,
-          fTrain: num(r.fp32Train),
-          bTrain: num(r.bf16Train),
-          rTrain: ratioSpread(r.trainRatio),
-          fInfer: num(r.fp32Infer),
-          bInfer: num(r.bf16Infer),
-          rInfer: ratioSpread(r.inferRatio),
-        })),
-        [
-          { key: 'model' },
-          { key: 'rounds', align: 'right' },
-          { key: 'fTrain', header: 'train fp32', align: 'right' },
-          { key: 'bTrain', header: 'train bf16', align: 'right' },
-          { key: 'rTrain', header: 'train bf16 ÷ fp32', align: 'right' },
-          { key: 'fInfer', header: 'inference fp32', align: 'right' },
-          { key: 'bInfer', header: 'inference bf16', align: 'right' },
-          { key: 'rInfer', header: 'inference bf16 ÷ fp32', align: 'right' },
-        ],
-      ),
+      !rows.some((r) => r.rounds > 0)
+        ? 'No round completed at both precisions.'
+        : markdownTable(
+            rows.map((r) => ({
+              model: modelName(r.model),
+              rounds: r.rounds,
+              fTrain: num(r.fp32Train),
+              bTrain: num(r.bf16Train),
+              rTrain: ratioSpread(r.trainRatio),
+              fInfer: num(r.fp32Infer),
+              bInfer: num(r.bf16Infer),
+              rInfer: ratioSpread(r.inferRatio),
+            })),
+            [
+              { key: 'model' },
+              { key: 'rounds', align: 'right' },
+              { key: 'fTrain', header: 'train fp32', align: 'right' },
+              { key: 'bTrain', header: 'train bf16', align: 'right' },
+              { key: 'rTrain', header: 'train bf16 ÷ fp32', align: 'right' },
+              { key: 'fInfer', header: 'inference fp32', align: 'right' },
+              { key: 'bInfer', header: 'inference bf16', align: 'right' },
+              { key: 'rInfer', header: 'inference bf16 ÷ fp32', align: 'right' },
+            ],
+          ),
     ].join('\n'),
     images: rows.some((r) => r.rounds > 0) ? [{ path: svgName, alt: 'bf16 ÷ fp32 images/s per model' }] : [],
   });
@@ -348,21 +356,23 @@ export function renderBf16Markdown(results, svgName) {
       ].join('\n'),
     });
   }
-  if (tCells.length) {
+  if (tCells.some((c) => c.fp32.length || c.bf16.length)) {
     const seeds = cfg.transfer.seeds;
     sections.push({
       title: 'Accuracy: the transfer table at fp32 and bf16',
       body: [
-        `@ft/core \`transferRun\`: the zoo ResNet-8 pretrained on MNIST digits, adapted to Fashion-MNIST with ${cfg.transfer.budgets.join(' and ')} labels per class at the fixed peak LRs (\`DEFAULT_TRANSFER_LR\`), ${cfg.transfer.epochs} epochs and at least ${cfg.transfer.minSteps} optimizer steps${cfg.transfer.maxSteps ? ` (capped at ${cfg.transfer.maxSteps})` : ''}, tested on ${cfg.transfer.testSize ? `a stratified ${num(cfg.transfer.testSize)}` : 'all 10,000'} test images. Seeds ${seeds.join(', ')}; each (seed, precision) in its own process, same data and seed at both precisions. Test accuracy in %, mean ± std over seeds; Δ = bf16 − fp32 in points, paired by seed.`,
+        `@ft/core \`transferRun\`: the zoo ResNet-8 pretrained on MNIST digits, adapted to Fashion-MNIST with ${cfg.transfer.budgets.join(' and ')} labels per class at the fixed peak LRs (\`DEFAULT_TRANSFER_LR\`), ${cfg.transfer.epochs} epochs and at least ${cfg.transfer.minSteps} optimizer steps${cfg.transfer.maxSteps ? ` (capped at ${cfg.transfer.maxSteps})` : ''}, tested on ${cfg.transfer.testSize ? `a stratified ${num(cfg.transfer.testSize)}` : 'all 10,000'} test images. Seeds ${seeds.join(', ')}; each (seed, precision) in its own process, same data and seed at both precisions. Test accuracy in %, mean ± std over seeds; Δ = bf16 − fp32 in points, paired by seed, with 2 SE = 2·std/√n (a mean |Δ| above the target but within 2 SE of 0 is not told apart from 0 by this many seeds). "fp32, transfer page": the same fixed-LR runs of the same seeds on the transfer page (\`docs/results/transfer/records.jsonl\`, ${results.reference?.transfer ? 'read when this run started' : 'none at these settings'}), a check that the fp32 runs here are the table's.`,
         '',
         markdownTable(
           tCells.map((c) => ({
             budget: c.budget,
             method: METHOD_NAMES[c.method] ?? c.method,
             lr: c.lr ?? 'n/a',
+            page: pctMeanStd(c.reference),
             fp32: pctMeanStd(c.fp32),
             bf16: pctMeanStd(c.bf16),
             delta: deltaText(c.delta),
+            se: twoSeText(c.delta),
             seeds: perSeed(c.diffs),
             ok: within(c.delta),
           })),
@@ -370,9 +380,11 @@ export function renderBf16Markdown(results, svgName) {
             { key: 'budget', header: 'labels/class', align: 'right' },
             { key: 'method' },
             { key: 'lr', header: 'peak LR', align: 'right' },
+            { key: 'page', header: 'fp32, transfer page', align: 'right' },
             { key: 'fp32', header: 'fp32 acc.', align: 'right' },
             { key: 'bf16', header: 'bf16 acc.', align: 'right' },
             { key: 'delta', header: 'Δ points', align: 'right' },
+            { key: 'se', header: '2 SE', align: 'right' },
             { key: 'seeds', header: 'Δ per seed' },
             { key: 'ok', header: `|Δ| ≤ ${BF16_TARGETS.points}` },
           ],
@@ -394,6 +406,7 @@ export function renderBf16Markdown(results, svgName) {
             fp32: pctMeanStd(c.fp32),
             bf16: pctMeanStd(c.bf16),
             delta: deltaText(c.delta),
+            se: twoSeText(c.delta),
             seeds: perSeed(c.diffs),
             ok: c.counts ? within(c.delta) : `(${within(c.delta)})`,
           })),
@@ -402,8 +415,37 @@ export function renderBf16Markdown(results, svgName) {
             { key: 'fp32', header: 'fp32 AUROC', align: 'right' },
             { key: 'bf16', header: 'bf16 AUROC', align: 'right' },
             { key: 'delta', header: 'Δ points', align: 'right' },
+            { key: 'se', header: '2 SE', align: 'right' },
             { key: 'seeds', header: 'Δ per seed' },
             { key: 'ok', header: `|Δ| ≤ ${BF16_TARGETS.points}` },
+          ],
+        ),
+      ].join('\n'),
+    });
+  }
+  const refB = results.reference?.backend;
+  if (refB && rows.some((r) => r.rounds > 0 && refB.models[r.model])) {
+    sections.push({
+      title: 'fp32 here against the backend page',
+      body: [
+        `ft-native's fp32 images/s in this run beside those of the backend page (\`docs/results/backend.json\`, run ${String(refB.date).slice(0, 10)}, batch ${refB.batch}; there each round takes the faster of two OpenMP settings, here the default only). The bf16 option leaves the fp32 path untouched (bit-identical, tested in the package); a large gap here points at the machine's load, not at the option.`,
+        '',
+        markdownTable(
+          rows
+            .filter((r) => r.rounds > 0 && refB.models[r.model])
+            .map((r) => ({
+              model: modelName(r.model),
+              train: num(r.fp32Train),
+              trainPage: num(refB.models[r.model].train),
+              infer: num(r.fp32Infer),
+              inferPage: num(refB.models[r.model].infer),
+            })),
+          [
+            { key: 'model' },
+            { key: 'train', header: 'train fp32 here', align: 'right' },
+            { key: 'trainPage', header: 'train, backend page', align: 'right' },
+            { key: 'infer', header: 'inference fp32 here', align: 'right' },
+            { key: 'inferPage', header: 'inference, backend page', align: 'right' },
           ],
         ),
       ].join('\n'),

@@ -31,7 +31,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 
 /** Rough seconds per child on 2 idle cores, for the first time-left estimate (replaced by measured means). */
-export const UNIT_SECONDS_GUESS = { throughput: 12, transfer: 200, ad: 90 };
+export const UNIT_SECONDS_GUESS = { throughput: 12, transfer: 240, ad: 100 };
+/** The same for `--quick`. */
+export const QUICK_SECONDS_GUESS = { throughput: 2, transfer: 25, ad: 12 };
 
 const list = (s) =>
   String(s)
@@ -163,16 +165,16 @@ export function plan(cfg) {
  * Seconds left: measured mean per kind for the kinds seen so far, else {@link UNIT_SECONDS_GUESS} scaled by how
  * the measured kinds compared with their guesses.
  */
-export function secondsLeft(remaining, spent) {
+export function secondsLeft(remaining, spent, guess = UNIT_SECONDS_GUESS) {
   const mean = {};
   let scale = [];
   for (const [kind, xs] of Object.entries(spent)) {
     if (!xs.length) continue;
     mean[kind] = xs.reduce((a, b) => a + b, 0) / xs.length;
-    scale.push(mean[kind] / UNIT_SECONDS_GUESS[kind]);
+    scale.push(mean[kind] / guess[kind]);
   }
   scale = scale.length ? scale.reduce((a, b) => a + b, 0) / scale.length : 1;
-  return remaining.reduce((a, u) => a + (mean[u.kind] ?? UNIT_SECONDS_GUESS[u.kind] * scale), 0);
+  return remaining.reduce((a, u) => a + (mean[u.kind] ?? guess[u.kind] * scale), 0);
 }
 
 const cutsOf = (cfg) => {
@@ -188,6 +190,44 @@ const cutsOf = (cfg) => {
   for (const k of cfg.skip) cuts.push(`\`--skip ${k}\`: not measured in this run.`);
   return cuts;
 };
+
+/**
+ * fp32 figures of the other pages at the same settings, for the page to set this run's fp32 beside: ft-native's
+ * images/s on the backend page (docs/results/backend.json, when its batch matches) and the fixed-LR transfer
+ * accuracies (docs/results/transfer/records.jsonl) of this run's seeds, budgets and methods. Missing files: null.
+ */
+export function readReferences(cfg, dir = path.join(root, 'docs/results')) {
+  const ref = { backend: null, transfer: null };
+  try {
+    const b = JSON.parse(readFileSync(path.join(dir, 'backend.json'), 'utf8'));
+    if (b.batch === cfg.throughput.batch) {
+      const models = {};
+      for (const m of cfg.throughput.models) {
+        const s = b.runs?.[m]?.summary;
+        if (s) models[m] = { train: s.train?.native, infer: s.infer?.native };
+      }
+      ref.backend = { date: b.date, batch: b.batch, models };
+    }
+  } catch {
+    // no backend page yet
+  }
+  try {
+    const lines = readFileSync(path.join(dir, 'transfer/records.jsonl'), 'utf8').trim().split('\n');
+    const cells = {};
+    for (const r of lines.map((l) => JSON.parse(l))) {
+      const budget = Number(r.extra?.budget);
+      if (!cfg.transfer.methods.includes(r.arm) || !cfg.transfer.budgets.includes(budget)) continue;
+      if (!cfg.transfer.seeds.includes(r.seed) || Number(r.extra?.testSize) !== (cfg.transfer.testSize || 10000))
+        continue;
+      const k = `${budget}/${r.arm}`;
+      cells[k] = [...(cells[k] ?? []), { seed: r.seed, value: r.metrics.accuracy }];
+    }
+    ref.transfer = Object.keys(cells).length ? { cells } : null;
+  } catch {
+    // no transfer records
+  }
+  return ref;
+}
 
 async function write(results, out) {
   const { renderBf16Markdown, renderBf16Svg } = await import('./bf16-report.mjs');
@@ -221,6 +261,7 @@ async function measure(args, out) {
       flags: cfgArgs,
       native: { onednn: info.onednn, isa: info.isa, threads: info.threads, version: info.version },
       bf16Support: info.bf16Support ?? { supported: false, reason: info.reason ?? 'addon unavailable' },
+      reference: readReferences(cfg),
       cuts: cutsOf(cfg),
       units: {},
       unitSeconds: {},
@@ -228,6 +269,7 @@ async function measure(args, out) {
     };
   }
   const all = plan(cfg);
+  const guess = cfg.quick ? QUICK_SECONDS_GUESS : UNIT_SECONDS_GUESS;
   const bf16Off = results.bf16Support?.supported === false;
   const todo = all.filter((u) => !results.units[u.key] || results.units[u.key].error);
   const spent = {};
@@ -239,7 +281,7 @@ async function measure(args, out) {
     process.stderr.write(`[bf16] bf16 unavailable here: ${results.bf16Support.reason}; only the page is written\n`);
   else
     process.stderr.write(
-      `[bf16] ${todo.length} of ${all.length} children to run, ~${(secondsLeft(todo, spent) / 60).toFixed(0)} min (estimate)\n`,
+      `[bf16] ${todo.length} of ${all.length} children to run, ~${(secondsLeft(todo, spent, guess) / 60).toFixed(0)} min (estimate)\n`,
     );
   if (!bf16Off) {
     for (let i = 0; i < todo.length; i++) {
@@ -255,7 +297,7 @@ async function measure(args, out) {
         process.stderr.write(`[bf16] bf16 unavailable: ${r.unavailable.reason ?? r.unavailable}; stopping\n`);
         break;
       }
-      const left = secondsLeft(todo.slice(i + 1), spent);
+      const left = secondsLeft(todo.slice(i + 1), spent, guess);
       process.stderr.write(`[bf16] ${i + 1}/${todo.length} done, ~${(left / 60).toFixed(1)} min left\n`);
     }
   }

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bf16Config, plan, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
+import { bf16Config, plan, readReferences, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
 import {
   adCells,
   bf16Unavailable,
@@ -10,6 +13,7 @@ import {
   spread,
   throughputRows,
   transferCells,
+  twoSe,
   unitKey,
 } from './bf16-report.mjs';
 
@@ -82,6 +86,10 @@ function fakeResults({ trainScale = 1, transferShift = [0.1, -0.2, 0.1], adShift
     native: { onednn: '2.6.3', isa: 'avx512_core_bf16' },
     bf16Support: { supported: true },
     cuts: ['a cut'],
+    reference: {
+      backend: { date: '2026-11-29T01:57:31.180Z', batch: 128, models: { resnet20: { train: 954, infer: 3955 } } },
+      transfer: { cells: { '10/full': [{ seed: 0, value: 0.6559 }] } },
+    },
     units,
     complete: true,
   };
@@ -138,6 +146,12 @@ describe('accuracy pairing', () => {
     expect(ad[0].delta.mean).toBeCloseTo(0.2, 9);
     expect(ad[1].delta.mean).toBeCloseTo(-0.2, 9);
     expect(ad[2].delta.mean).toBeCloseTo(1.0, 9);
+  });
+
+  it('gives 2 SE of a mean difference', () => {
+    expect(twoSe({ mean: 0.5, std: 0.3, n: 4 })).toBeCloseTo(0.3, 12);
+    expect(twoSe({ mean: 0.5, std: Number.NaN, n: 1 })).toBeNaN();
+    expect(twoSe(null)).toBeNaN();
   });
 
   it('leaves out seeds missing at one precision', () => {
@@ -199,15 +213,57 @@ describe('page', () => {
     expect(md).toContain('![bf16 ÷ fp32 images/s per model](backend-bf16.svg)');
     expect(md).toContain('- a cut');
     expect(md).toContain('`throughput/tiny/1/bf16`: boom');
+    expect(md).toMatch(/\| ResNet-20 +\| +310 \| +954 \| +1,240 \| +3,955 \|/); // fp32 here beside the backend page
+    expect(md).toMatch(/\| +10 \| full fine-tuning +\| +0\.01 \| +65\.59 \|/); // the transfer page's fp32
   });
 
   it('says so when bf16 is unavailable', () => {
     const res = fakeResults();
     res.bf16Support = { supported: false, reason: 'this CPU has no AVX512_BF16' };
     res.units = {};
+    res.complete = false;
     const md = renderBf16Markdown(res, 'x.svg');
+    expect(md).not.toContain('incomplete');
+    expect(md).not.toContain('## Accuracy');
+    expect(md).toContain('No round completed at both precisions.');
     expect(md).toContain('Inconclusive');
     expect(md).toContain('bf16 is unavailable on this machine (this CPU has no AVX512_BF16)');
+  });
+});
+
+describe('references', () => {
+  it("reads the backend page's fp32 images/s and the transfer page's fixed-LR records of this run's cells", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bf16-ref-'));
+    const summary = (train, infer) => ({ summary: { train: { native: train }, infer: { native: infer } } });
+    writeFileSync(
+      path.join(dir, 'backend.json'),
+      JSON.stringify({ date: 'd', batch: 128, runs: { tiny: summary(5000, 20000), resnet20: summary(954, 3955) } }),
+    );
+    mkdirSync(path.join(dir, 'transfer'));
+    const rec = (arm, budget, seed, accuracy, testSize = 10000) =>
+      JSON.stringify({ arm, seed, metrics: { accuracy }, extra: { budget: String(budget), testSize } });
+    writeFileSync(
+      path.join(dir, 'transfer/records.jsonl'),
+      [
+        rec('full', 10, 0, 0.65),
+        rec('full', 10, 1, 0.64),
+        rec('full', 10, 7, 0.1), // another seed
+        rec('full', 'all', 0, 0.85), // another budget
+        rec('full-tuned', 10, 0, 0.7), // another arm
+        rec('scratch', 100, 0, 0.78, 500), // another test size
+      ].join('\n'),
+    );
+    const cfg = bf16Config({ models: 'tiny,resnet8' });
+    const ref = readReferences(cfg, dir);
+    expect(ref.backend).toEqual({ date: 'd', batch: 128, models: { tiny: { train: 5000, infer: 20000 } } });
+    expect(ref.transfer.cells).toEqual({
+      '10/full': [
+        { seed: 0, value: 0.65 },
+        { seed: 1, value: 0.64 },
+      ],
+    });
+    expect(readReferences(bf16Config({ batch: '64' }), dir).backend).toBeNull(); // other batch: not comparable
+    expect(readReferences(cfg, path.join(dir, 'missing'))).toEqual({ backend: null, transfer: null });
   });
 });
 
@@ -262,6 +318,7 @@ describe('plan and estimate', () => {
     );
     // throughput measured at twice its guess: the others are scaled by 2
     const t = 2 * UNIT_SECONDS_GUESS.throughput;
+    expect(secondsLeft(rest, {}, { throughput: 1, transfer: 2, ad: 3 })).toBe(6);
     expect(secondsLeft(rest, { throughput: [t, t] })).toBeCloseTo(
       t + 2 * UNIT_SECONDS_GUESS.transfer + 2 * UNIT_SECONDS_GUESS.ad,
       9,
