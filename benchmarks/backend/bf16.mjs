@@ -322,6 +322,12 @@ async function main() {
   const results = await measure(args, out);
   await write(results, out);
   process.stderr.write(`[bf16] wrote ${out} (+ .json, .svg)\n`);
+  if (!args.quick) {
+    const { bf16Verdict } = await import('./bf16-report.mjs');
+    process.stderr.write(
+      `[bf16] verdict: ${bf16Verdict(results).verdict}; docs/results/README.md needs a row for backend-bf16.md with this verdict word (scripts/results-index.test.mjs checks it)\n`,
+    );
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
