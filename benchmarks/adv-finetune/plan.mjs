@@ -113,6 +113,19 @@ export function passIndices(n, examples, shuffle) {
   return out;
 }
 
+/** Validation every this many epochs: about 10 points over a run (always after the last epoch too). */
+export function valEvery(epochs) {
+  return Math.max(1, Math.round(epochs / 10));
+}
+
+/** Number of validation points of a run of `epochs` epochs validated every {@link valEvery} epochs and at the end. */
+export function valPoints(epochs) {
+  const every = valEvery(epochs);
+  let n = 0;
+  for (let e = 1; e <= epochs; e++) if (e % every === 0 || e === epochs) n++;
+  return n;
+}
+
 /** AFT's example budget: A's training examples (epochs × n) divided by the compute ratio, rounded. */
 export function aftExamples({ trainSize, epochsA, ratio }) {
   return Math.round((epochsA * trainSize) / ratio);
@@ -174,7 +187,11 @@ export function workList(c) {
   add('tune TRADES (short budget)', 'adversarial', c.trials.TRADES * rungT * c.trainSize * (c.K + 2));
   for (const arm of ['B', 'C', 'D', 'E', 'F']) add(`tune ${arm}`, 'adversarial', (c.trials[arm] - 1) * aft * K1);
   add('tune Fast-AT', 'adversarial', (c.trials['Fast-AT'] - 1) * c.epochsFast * c.trainSize * 2);
-  const tuneVal = Object.values(c.trials).reduce((s, t) => s + t, 0) * c.valSize * 12;
+  const tunePoints = Object.entries(c.trials).reduce(
+    (s, [arm, t]) => s + t * (arm === 'Fast-AT' ? valPoints(c.epochsFast) : 1),
+    0,
+  );
+  const tuneVal = tunePoints * c.valSize * 12;
   add('tune: validation', 'eval', tuneVal);
   // finals, every seed
   add('natural pre-training', 'natural', seeds * c.pretrainEpochs * c.trainSize);
@@ -182,7 +199,7 @@ export function workList(c) {
   add('B–F', 'adversarial', seeds * 5 * aft * K1);
   add('TRADES', 'adversarial', seeds * c.epochsTrades * c.trainSize * (c.K + 2));
   add('Fast-AT', 'adversarial', seeds * c.epochsFast * c.trainSize * 2);
-  const valPts = c.epochsA + 5 * c.aftValPoints + c.epochsTrades + c.epochsFast;
+  const valPts = valPoints(c.epochsA) + 5 * c.aftValPoints + valPoints(c.epochsTrades) + valPoints(c.epochsFast);
   add('validation curves', 'eval', seeds * valPts * c.valSize * 12);
   add('evaluation', 'eval', seeds * 8 * evalPasses(c));
   return work;

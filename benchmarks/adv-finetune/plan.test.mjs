@@ -8,6 +8,8 @@ import {
   passIndices,
   selectBest,
   tuneWithWidening,
+  valEvery,
+  valPoints,
   verdictMatches,
   verdictSchedules,
   WIDEN,
@@ -89,6 +91,10 @@ describe('AFT budget', () => {
 });
 
 describe('cost model', () => {
+  it('about ten validation points per run, always the last epoch', () => {
+    expect([1, 4, 20, 25].map(valEvery)).toEqual([1, 1, 2, 3]);
+    expect([1, 4, 20, 25].map(valPoints)).toEqual([1, 4, 10, 9]);
+  });
   it('counts every unit of work and scales linearly with the rates', () => {
     const cfg = {
       trainSize: 1000,

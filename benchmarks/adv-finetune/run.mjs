@@ -55,6 +55,7 @@ import {
   estimateSeconds,
   passIndices,
   tuneWithWidening,
+  valEvery,
   verdictMatches,
   verdictSchedules,
   WIDEN,
@@ -202,10 +203,29 @@ const planCfg = {
 };
 const work = workList(planCfg);
 const estimate = estimateSeconds(work, DEFAULT_RATES);
+// worst case: every tuned parameter widened up to the cap (B: LR and p) and every trial counted
+const W = cfg.maxWidenings;
+const worst = estimateSeconds(
+  workList({
+    ...planCfg,
+    trials: {
+      A: GRIDS.A.length + W,
+      TRADES: GRIDS.TRADES.length + W,
+      B: GRIDS.AFT.length + W + GRIDS.p.length + W + 1,
+      C: GRIDS.AFT.length + W,
+      D: GRIDS.AFT.length + W,
+      E: GRIDS.AFT.length + W,
+      F: GRIDS.F.length + W,
+      'Fast-AT': GRIDS.FAST.length + W,
+    },
+  }),
+  DEFAULT_RATES,
+);
 log(
   `plan: ${seeds.length} seed(s), train ${cfg.trainSize}, val ${cfg.valSize}, test ${cfg.testSize} per seed ` +
     `(PGD-50×5 on ${cfg.pgd50Size}); A ${cfg.epochsA} epochs, AFT ${aftEx} examples (${(aftEx / cfg.trainSize).toFixed(2)} passes, ` +
-    `${Math.ceil(aftEx / batchSize)} steps); estimated ${(estimate / 60).toFixed(0)} min on 2 idle cores (tinyCnn, ft-native)`,
+    `${Math.ceil(aftEx / batchSize)} steps); estimated ${(estimate / 60).toFixed(0)} min on 2 idle cores (tinyCnn, ft-native; ` +
+    `${(worst / 60).toFixed(0)} min if every grid is widened ${W} times)`,
 );
 if (args.plan) {
   for (const w of work) {
@@ -330,7 +350,7 @@ async function trainArm(seed, arm, c, budget = 'full') {
   const val = (m, epochs) => ({
     data: data.val,
     attack: valAttack(m),
-    every: budget === 'short' ? epochs : Math.max(1, Math.round(epochs / 10)),
+    every: budget === 'short' ? epochs : valEvery(epochs),
   });
   if (AFT_ARMS.includes(arm)) {
     model = await loadModel((await pretrained(seed)).dir);
