@@ -150,12 +150,14 @@ export const DEFAULT_RATES = {
 /**
  * Passes of one evaluation of a model on `testSize` images: PGD-20 on all, APGD-CE-100 on the PGD-20 survivors,
  * FGSM, and PGD-50×5 (cascade after PGD-20 and APGD-CE) on `pgd50Size` images; `survive` is the fraction of
- * examples left after each attack (≈ robust accuracy), `sanitySize` the gradient-masking check (≈ 40 passes each).
+ * examples left after each attack (≈ robust accuracy), `sanitySize` the gradient-masking check (≈ 80 passes each).
  */
 export function evalPasses({ testSize, pgd50Size, survive = 0.5, sanitySize = 100 }) {
+  // upper bound: attackAccuracy only attacks the clean-correct examples (≈ 75 % here), counted as all of them
   const main = testSize * (1 + 21 + survive * 101 + 2);
   const sub = pgd50Size * (1 + 21 + survive * 101 + survive * 255);
-  return main + sub + sanitySize * 40;
+  // gradient-masking checks: PGD-10 at 5 values of ε, FGSM, clean (≈ 60 passes), rounded up
+  return main + sub + sanitySize * 80;
 }
 
 /**
