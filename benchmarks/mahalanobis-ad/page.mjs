@@ -167,7 +167,7 @@ export async function writePage(o) {
   const cuts = [
     `the test set is scored at epochs ${C.grid.join(', ')} (a fixed grid, dense early because 1e-2 forgets within one epoch) and at each run's early-stopped and best-validation checkpoints, not at every epoch (${C.epochs + 1} × 10,000 images per run would double the run time); ρ uses the grid epochs`,
     `${seeds.length} seeds (cut run: 3)`,
-    `the stronger source is fine-tuned at one learning rate (the one chosen most often on validation in the sweep) on seed(s) ${C.strongSeeds.join(', ')}, not swept`,
+    `the stronger source is fine-tuned at one learning rate (the one chosen most often on validation in the sweep) on seed(s) ${C.strongSeeds.join(', ')}, not swept, and its early stop stops training (only the early-stopped checkpoint is reported for it)`,
     'MNIST, the Euclidean-loss ablation, the fast schedule, the per-family validation ablation and the synthetic MVTec segmentation are not re-run: their cut-run rows stand (they were not part of the issue)',
   ];
 
@@ -477,7 +477,7 @@ export async function writePage(o) {
     `- Learning rate chosen on validation: per (class, seed), the rate whose early-stopped checkpoint has the highest validation pseudo-AUROC (ties to the smaller rate); ${edges} of ${chosen.length} choices sit on the grid's edge (${lrs.length ? `${lrText(lrs[0])} or ${lrText(lrs[lrs.length - 1])}` : '–'}). The test set never selects anything: it is scored at fixed epochs and at the two validation-chosen checkpoints.`,
     `- Forgetting: a run forgets when its test AUROC at epoch ${C.epochs} is ≥ ${FORGET_POINTS} point below its best scored epoch. Claim (2) is judged on those runs (all rates pooled; at least ${MIN_FORGETTING_RUNS} needed): ρ(validation, test) over the grid epochs > 0 and early-stopped > last epoch, each by two standard errors. Claim (1): "holds" when the gain clears two standard errors, "does not hold" when fine-tuning is worse by two or when the two-standard-error interval excludes a gain of ${MIN_GAIN_POINTS} points, "inconclusive" otherwise.`,
     `- Cuts to fit 2 cores in about two hours: ${cuts.join('; ')}.`,
-    `- Cost on this machine: ${Number.isFinite(epochSec.mean) ? `${epochSec.mean.toFixed(2)} s per trained-and-validated epoch, ${scoreSec.mean.toFixed(2)} s per test scoring (refit + ${C.testSize || 10000} images)` : '–'}; this session ${o.minutes.toFixed(1)} min (a resumed run counts each session separately; per-run seconds are in the records: train ${secs(
+    `- Cost on this machine (${C.workers ?? 1} worker process${(C.workers ?? 1) === 1 ? '' : 'es'}, one ft-native thread each when more than one): ${Number.isFinite(epochSec.mean) ? `${epochSec.mean.toFixed(2)} s per trained-and-validated epoch, ${scoreSec.mean.toFixed(2)} s per test scoring (refit + ${C.testSize || 10000} images)` : '–'}; this session ${o.minutes.toFixed(1)} min (a resumed run counts each session separately; per-run seconds are in the records: train ${secs(
       'trainSeconds',
     )
       .reduce((a, b) => a + b, 0)

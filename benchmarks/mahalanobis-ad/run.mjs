@@ -6,7 +6,8 @@
 //
 //   node benchmarks/mahalanobis-ad/run.mjs [--seeds 0,1] [--classes 0,...,9] [--lrs 1e-4,1e-3,3e-3,1e-2]
 //        [--epochs 30] [--patience 5] [--test-epochs 0,1,2,4,8,15,30] [--n 1000] [--test-size 0]
-//        [--strong-epochs 40] [--strong-seeds 0] [--skip-strong] [--out docs/results] [--from-records] [--quick]
+//        [--strong-epochs 30] [--strong-seeds 0] [--skip-strong] [--workers 2] [--out docs/results] [--from-records]
+//        [--quick]
 //
 // Phases, each resumable (records are appended as runs finish; a re-run skips every run already recorded):
 //  1. frozen arms (per level, summed; Ledoit-Wolf, empirical, L2, SED; raw pixels) of the source zoo:mnist-resnet8 and of
@@ -16,12 +17,17 @@
 //     validation checkpoint restored) and the best validation epoch over all epochs are read off the validation
 //     history, which is the same as stopping there (later epochs cannot change earlier ones). The test set (the full
 //     10,000 images unless --test-size) is scored at the fixed --test-epochs and at those two checkpoints only;
-//  3. the stronger source fine-tuned at the learning rate chosen on validation in phase 2, on --strong-seeds.
+//  3. the stronger source fine-tuned at the learning rate chosen on validation in phase 2, on --strong-seeds, with the
+//     early stop actually stopping (only the early-stopped checkpoint is reported for it).
+// Phases 2 and 3 run in --workers child processes (one ft-native thread each: a ResNet-8 step on 32 28×28 images is
+// bound by per-op JavaScript overhead, which one process runs on one core), each taking every N-th run and appending
+// to its own records.w<k>.jsonl; the parent merges them into records.jsonl in run order.
 // Nothing selects on the test set: the learning rate is chosen per (class, seed) on the validation pseudo-AUROC of
 // the early-stopped checkpoints.
 // Tiny or partial configurations must write elsewhere (--out <tmp dir>): the page under docs/results is only written
 // at the full configuration. --quick: seed 0, classes 0 and 1, two rates, 3 epochs, n = 250, a 1,000-image test
 // subsample, a 1-epoch stronger source; writes under the OS temp folder. --from-records: the page from the records.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +51,7 @@ import { parseResults, resultRecord, writeResults } from '@ft/report';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writePage } from './page.mjs';
-import { strongSource, strongZooDir } from './source.mjs';
+import { strongSource, strongSourceName, strongZooDir } from './source.mjs';
 import { chooseLr, epochsToScore, LR_GRID, runKey, summarizeRun, testEpochGrid } from './sweep.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,6 +70,11 @@ const { values: args } = parseArgs({
     'strong-epochs': { type: 'string' },
     'strong-seeds': { type: 'string' },
     'skip-strong': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '2' },
+    // internal: a child process of --workers (`k/N`), its phase and the stronger source's learning rate
+    worker: { type: 'string' },
+    phase: { type: 'string' },
+    'strong-lr': { type: 'string' },
     out: { type: 'string' },
     cut: { type: 'string', default: path.join(docsOut, 'mahalanobis-ad/records-cut.jsonl') },
     'from-records': { type: 'boolean', default: false },
@@ -79,7 +90,7 @@ const C = {
   patience: Number(args.patience),
   n: Number(args.n ?? (quick ? 250 : 1000)),
   testSize: Number(args['test-size'] ?? (quick ? 1000 : 0)),
-  strongEpochs: Number(args['strong-epochs'] ?? (quick ? 1 : 40)),
+  strongEpochs: Number(args['strong-epochs'] ?? (quick ? 1 : 30)),
   strongSeeds: nums(args['strong-seeds'] ?? '0'),
   batch: 32,
 };
@@ -103,6 +114,16 @@ if (out === docsOut && !full) {
   process.exit(2);
 }
 const recordsPath = path.join(out, 'mahalanobis-ad/records.jsonl');
+const workerOf = args.worker ? args.worker.split('/').map(Number) : null; // [k, N] in a child
+const shardPath = (k) => path.join(out, `mahalanobis-ad/records.w${k}.jsonl`);
+const shardFiles = () =>
+  fs.existsSync(path.dirname(recordsPath))
+    ? fs
+        .readdirSync(path.dirname(recordsPath))
+        .filter((f) => /^records\.w\d+\.jsonl$/.test(f))
+        .map((f) => path.join(path.dirname(recordsPath), f))
+    : [];
+const WORKERS = Math.max(1, Number(args.workers) || 1);
 
 /** Records of a JSON Lines file; a last line cut off by a kill is dropped (its run is simply redone). */
 function readRecords(file) {
@@ -124,6 +145,30 @@ function readRecords(file) {
 const records = readRecords(recordsPath);
 const cutRecords = fs.existsSync(args.cut) ? readRecords(args.cut) : [];
 const have = new Map(records.map((r) => [runKey(r), r]));
+/** Moves the children's records (this session's or an interrupted one's) into records.jsonl, in run order. */
+async function mergeShards(order = []) {
+  const rank = new Map(order.map((key, i) => [key, i]));
+  const got = shardFiles().flatMap((f) => readRecords(f).map((r) => ({ r, f })));
+  const fresh = got.filter(({ r }) => !have.has(runKey(r)));
+  fresh.sort((a, b) => (rank.get(runKey(a.r)) ?? 1e9) - (rank.get(runKey(b.r)) ?? 1e9));
+  if (fresh.length)
+    await writeResults(
+      recordsPath,
+      fresh.map(({ r }) => r),
+      { append: true },
+    );
+  for (const { r } of fresh) {
+    records.push(r);
+    have.set(runKey(r), r);
+  }
+  for (const f of shardFiles()) fs.rmSync(f);
+}
+if (workerOf) {
+  // a child also skips what its siblings of an interrupted session recorded
+  for (const f of shardFiles()) for (const r of readRecords(f)) have.set(runKey(r), r);
+} else {
+  await mergeShards();
+}
 const t00 = performance.now();
 
 const backend = await initBackend();
@@ -134,7 +179,12 @@ if (isSlowBackend(backend) && !quick && !args['from-records']) {
   log('[mahalanobis-ad] the pure-JS cpu backend is far too slow for this benchmark; build @ft/tfjs-backend-native');
   process.exit(2);
 }
-const command = `node benchmarks/mahalanobis-ad/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
+// the user's command: a child's internal flags (--worker, --phase, --strong-lr and their values) left out
+const userArgv = process.argv.slice(2).filter((a, i, all) => {
+  const internal = (x) => /^--(worker|phase|strong-lr)(=|$)/.test(x);
+  return !internal(a) && !(i > 0 && internal(all[i - 1]) && !all[i - 1].includes('='));
+});
+const command = `node benchmarks/mahalanobis-ad/run.mjs ${userArgv.join(' ')}`.trim();
 log(
   `[mahalanobis-ad] ${records.length} records found in ${recordsPath}; config ${JSON.stringify({ ...C, out: path.relative(root, out) || out })}`,
 );
@@ -142,7 +192,7 @@ log(
 /** Appends one record (validated) to the records file, then to memory. */
 async function save(arm, dataset, seed, metrics, extra) {
   const rec = resultRecord({ method: 'mahalanobis-ad', arm, dataset, seed, metrics, backend, command, extra });
-  await writeResults(recordsPath, [rec], { append: true });
+  await writeResults(workerOf ? shardPath(workerOf[0]) : recordsPath, [rec], { append: true });
   records.push(rec);
   have.set(runKey(rec), rec);
   return rec;
@@ -310,8 +360,8 @@ async function testAuroc(taps, levels, task) {
   return auroc(task.testLabels, scores);
 }
 
-/** One fine-tuning run (or its stored record). */
-async function finetuneRun({ arm, which, c, s, lr, note }) {
+/** One fine-tuning run (or its stored record). `stop`: the early stop ends training (only its checkpoint is used). */
+async function finetuneRun({ arm, which, c, s, lr, stop = false, note }) {
   const ref = sourceInfo[which]?.ref ?? which;
   const dataset = `fashion-mnist/class-${c}`;
   const key = runKey({ arm, dataset, seed: s, extra: { lr, source: ref } });
@@ -329,7 +379,8 @@ async function finetuneRun({ arm, which, c, s, lr, note }) {
     epochs: C.epochs,
     lr,
     batchSize: C.batch,
-    patience: null, // every epoch is trained; the early stop is read off the validation history (sweep.mjs)
+    // the sweep trains every epoch and reads the early stop off the validation history (sweep.mjs)
+    patience: stop ? C.patience : null,
     restoreBest: false,
     // the same validation pseudo-anomalies for every learning rate of a (class, seed), so rates compare on one set
     rng: createRng(s).fork(`finetune-fashion-mnist-${c}`),
@@ -340,7 +391,9 @@ async function finetuneRun({ arm, which, c, s, lr, note }) {
   res.gaussian.dispose();
   const trainSeconds = (performance.now() - t0) / 1000;
   const history = res.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valAUROC: h.valAUROC, seconds: h.seconds }));
-  const { epochs: scoreAt } = epochsToScore(history, C.grid, C.patience);
+  const lastEpoch = history[history.length - 1].epoch;
+  const grid = stop ? testEpochGrid(lastEpoch, [0]) : C.grid;
+  const { epochs: scoreAt } = epochsToScore(history, grid, C.patience);
   const t1 = performance.now();
   const taps = mad.tapModel(model, src.levels);
   const testAt = {};
@@ -351,7 +404,7 @@ async function finetuneRun({ arm, which, c, s, lr, note }) {
   const scoreSeconds = (performance.now() - t1) / 1000;
   for (const w of snaps) tf.dispose(w);
   model.dispose();
-  const m = summarizeRun(history, testAt, { grid: C.grid, patience: C.patience });
+  const m = summarizeRun(history, testAt, { grid, patience: C.patience });
   const rec = await save(
     arm,
     dataset,
@@ -361,8 +414,10 @@ async function finetuneRun({ arm, which, c, s, lr, note }) {
       source: ref,
       lr,
       epochs: C.epochs,
+      trainedEpochs: lastEpoch,
+      stopped: stop,
       patience: C.patience,
-      grid: C.grid,
+      grid,
       n: task.train.size,
       nVal: task.val.size,
       testSize: task.test.size,
@@ -375,7 +430,7 @@ async function finetuneRun({ arm, which, c, s, lr, note }) {
     },
   );
   log(
-    `[mahalanobis-ad] ${arm} ${ref} lr ${lr} class ${c} seed ${s}: frozen ${m.frozen.toFixed(4)} → ES(ep ${m.esEpoch}) ${m.earlyStopped.toFixed(4)}, best-val(ep ${m.bestValEpoch}) ${m.bestVal.toFixed(4)}, last ${m.last.toFixed(4)}, ρ ${m.rho.toFixed(2)}${m.forgets ? ', forgets' : ''} (train ${trainSeconds.toFixed(0)} s, ${scoreAt.length} test scorings ${scoreSeconds.toFixed(0)} s; total ${elapsed()})`,
+    `[mahalanobis-ad]${workerOf ? ` [w${workerOf[0]}]` : ''} ${arm} ${ref} lr ${lr} class ${c} seed ${s}: frozen ${m.frozen.toFixed(4)} → ES(ep ${m.esEpoch}) ${m.earlyStopped.toFixed(4)}, best-val(ep ${m.bestValEpoch}) ${m.bestVal.toFixed(4)}, last(ep ${lastEpoch}) ${m.last.toFixed(4)}, ρ ${m.rho.toFixed(2)}${m.forgets ? ', forgets' : ''} (train ${trainSeconds.toFixed(0)} s, ${scoreAt.length} test scorings ${scoreSeconds.toFixed(0)} s; ${elapsed()} this process)`,
   );
   return rec;
 }
@@ -386,16 +441,7 @@ function globalLr() {
   for (const s of C.seeds) {
     for (const c of C.classes) {
       const runs = C.lrs
-        .map((lr) =>
-          have.get(
-            runKey({
-              arm: 'sweep',
-              dataset: `fashion-mnist/class-${c}`,
-              seed: s,
-              extra: { lr, source: sourceInfo.weak.ref },
-            }),
-          ),
-        )
+        .map((lr) => have.get(runKey(sweepJob(c, s, lr))))
         .filter(Boolean)
         .map((r) => ({ lr: r.extra.lr, valAtEs: r.metrics.valAtEs }));
       if (runs.length !== C.lrs.length) continue;
@@ -407,49 +453,88 @@ function globalLr() {
   return [...tally.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
 }
 
+const WEAK_REF = 'zoo:mnist-resnet8';
+const strongRef = (epochs) => `cache:${path.relative(root, strongZooDir(root))}/${strongSourceName(epochs)}`;
+/** A run as a job (the fields runKey reads, plus what finetuneRun needs). */
+function sweepJob(c, s, lr) {
+  return {
+    arm: 'sweep',
+    dataset: `fashion-mnist/class-${c}`,
+    seed: s,
+    extra: { lr, source: WEAK_REF },
+    which: 'weak',
+    c,
+    s,
+    lr,
+  };
+}
+function strongJob(c, s, lr) {
+  const job = { arm: 'strong-ft', dataset: `fashion-mnist/class-${c}`, seed: s, which: 'strong', c, s, lr, stop: true };
+  return { ...job, extra: { lr, source: strongRef(C.strongEpochs) }, note: 'lr chosen on validation in the sweep' };
+}
+/** Every run of a phase, in run order (seed, class, learning rate: a finished seed is a complete sweep). */
+function jobsOf(phase, strongLr) {
+  if (phase === 'sweep') return C.seeds.flatMap((s) => C.classes.flatMap((c) => C.lrs.map((lr) => sweepJob(c, s, lr))));
+  return C.strongSeeds.flatMap((s) => C.classes.map((c) => strongJob(c, s, strongLr)));
+}
+
+/**
+ * Runs a phase's missing jobs: here when --workers is 1, else in N child processes (every N-th job each, one
+ * ft-native thread each unless FT_NATIVE_THREADS is set), whose records are then merged in run order.
+ */
+async function runPhase(phase, strongLr) {
+  const jobs = jobsOf(phase, strongLr);
+  const todo = jobs.filter((j) => !have.has(runKey(j)));
+  log(`[mahalanobis-ad] ${phase}: ${jobs.length - todo.length} of ${jobs.length} runs recorded, ${todo.length} to go`);
+  if (!todo.length) return;
+  if (WORKERS === 1 || todo.length === 1) {
+    for (const [i, j] of todo.entries()) {
+      log(`[mahalanobis-ad] ${phase} run ${i + 1}/${todo.length}: class ${j.c} seed ${j.s} lr ${j.lr}`);
+      await finetuneRun(j);
+    }
+    return;
+  }
+  const n = Math.min(WORKERS, todo.length);
+  const script = fileURLToPath(import.meta.url);
+  const codes = await Promise.all(
+    Array.from({ length: n }, (_, k) => {
+      const argv = [script, ...userArgv, '--worker', `${k}/${n}`, '--phase', phase];
+      if (strongLr !== undefined) argv.push('--strong-lr', String(strongLr));
+      const env = { ...process.env, FT_NATIVE_THREADS: process.env.FT_NATIVE_THREADS ?? '1' };
+      const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit'], env });
+      return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    }),
+  );
+  await mergeShards(jobs.map(runKey));
+  if (codes.some((c) => c !== 0))
+    throw new Error(`a ${phase} worker failed (exit codes ${codes.join(', ')}); re-run to resume`);
+}
+
+if (workerOf) {
+  // child: this worker's share of the phase's missing jobs, then exit
+  const [k, n] = workerOf;
+  const jobs = jobsOf(args.phase, Number(args['strong-lr'])).filter((j) => !have.has(runKey(j)));
+  const mine = jobs.filter((_, i) => i % n === k);
+  for (const [i, j] of mine.entries()) {
+    log(`[mahalanobis-ad] [w${k}] ${args.phase} run ${i + 1}/${mine.length}: class ${j.c} seed ${j.s} lr ${j.lr}`);
+    await finetuneRun(j);
+  }
+  process.exit(0);
+}
+
 if (!args['from-records']) {
   await frozenArms('weak');
   if (sources.strong) await frozenArms('strong');
-  const total = C.seeds.length * C.classes.length * C.lrs.length;
-  let k = 0;
-  for (const s of C.seeds) {
-    for (const c of C.classes) {
-      for (const lr of C.lrs) {
-        k++;
-        if (
-          !have.has(
-            runKey({
-              arm: 'sweep',
-              dataset: `fashion-mnist/class-${c}`,
-              seed: s,
-              extra: { lr, source: sourceInfo.weak.ref },
-            }),
-          )
-        ) {
-          log(`[mahalanobis-ad] sweep run ${k}/${total}: class ${c} seed ${s} lr ${lr}`);
-        }
-        await finetuneRun({ arm: 'sweep', which: 'weak', c, s, lr });
-      }
-    }
-  }
+  // the children load the sources themselves
+  for (const src of Object.values(sources)) src.model.dispose();
+  await runPhase('sweep');
   if (sources.strong && C.strongSeeds.length) {
     const lr = globalLr();
     log(
       `[mahalanobis-ad] stronger source: fine-tuned at lr ${lr} (the rate chosen most often on validation in the sweep)`,
     );
-    for (const s of C.strongSeeds) {
-      for (const c of C.classes)
-        await finetuneRun({
-          arm: 'strong-ft',
-          which: 'strong',
-          c,
-          s,
-          lr,
-          note: 'lr chosen on validation in the sweep',
-        });
-    }
+    await runPhase('strong', lr);
   }
-  for (const src of Object.values(sources)) src.model.dispose();
 }
 
 const minutes = (performance.now() - t00) / 60000;
@@ -457,7 +542,7 @@ await writePage({
   out,
   records,
   cutRecords,
-  config: { ...C, fullTest, quick, full },
+  config: { ...C, fullTest, quick, full, workers: WORKERS },
   backend,
   command: full ? 'node benchmarks/mahalanobis-ad/run.mjs' : command,
   minutes,
