@@ -5,7 +5,7 @@
  * docs/results/backend-bf16.md (+ .json and a chart of the bf16 ÷ fp32 ratios).
  *
  * Usage (from the repo root; `npx -y pnpm@10 run bench:bf16` builds first and runs the full benchmark):
- *   node benchmarks/backend/bf16.mjs                       # full run, ~35 min on 2 idle cores
+ *   node benchmarks/backend/bf16.mjs                       # full run, ~40 min on 2 idle cores
  *   node benchmarks/backend/bf16.mjs --quick               # smoke test into a temporary folder (~2 min)
  *   node benchmarks/backend/bf16.mjs --resume              # continue an interrupted run from its .json
  *   node benchmarks/backend/bf16.mjs --render docs/results/backend-bf16.json   # re-render only
