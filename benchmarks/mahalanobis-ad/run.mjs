@@ -5,7 +5,7 @@
 // records (mahalanobis-ad/records-cut.jsonl, 2026-11-28, commit 415da89) are read, never rewritten, for the "cut" rows.
 //
 //   node benchmarks/mahalanobis-ad/run.mjs [--seeds 0,1] [--classes 0,...,9] [--lrs 1e-4,1e-3,3e-3,1e-2]
-//        [--epochs 30] [--patience 5] [--test-epochs 0,1,2,4,8,15,30] [--n 1000] [--test-size 0]
+//        [--epochs 30] [--patience 5] [--test-epochs 0,1,2,3,5,8,12,17,23,30] [--n 1000] [--test-size 0]
 //        [--strong-epochs 30] [--strong-seeds 0] [--skip-strong] [--workers 2] [--out docs/results] [--from-records]
 //        [--quick]
 //

@@ -22,7 +22,7 @@ export const MIN_FORGETTING_RUNS = 5;
  * @param {number} epochs trained epochs.
  * @param {number[]} [grid] requested epochs (clipped to [0, epochs]).
  */
-export function testEpochGrid(epochs, grid = [0, 1, 2, 4, 8, 15, 30]) {
+export function testEpochGrid(epochs, grid = [0, 1, 2, 3, 5, 8, 12, 17, 23, 30]) {
   if (!(Number.isInteger(epochs) && epochs >= 0))
     throw new Error(`testEpochGrid: epochs must be an integer ≥ 0, got ${epochs}`);
   return [...new Set([0, ...grid.filter((e) => Number.isInteger(e) && e >= 0 && e <= epochs), epochs])].sort(
@@ -179,4 +179,22 @@ export function overallVerdict(gain, tracking) {
 /** The key of a sweep record (resume: a re-run skips the keys it finds). */
 export function runKey(r) {
   return [r.arm, r.dataset, r.seed, r.extra?.lr ?? '', r.extra?.source ?? ''].join('|');
+}
+
+/**
+ * Projected wall time (seconds) of the full run from measured unit costs, CPU seconds of one single-threaded worker
+ * (on an idle core a worker's wall time ≈ its CPU time): the parent's frozen arms and the stronger source's training,
+ * then the sweep and the stronger source's fine-tuning shared by `workers` processes.
+ * @param {{ epoch: number, epoch0: number, scoring: number, frozenArm: number, features: number, pretrainEpoch: number }} u
+ * @param {{ runs: number, epochs: number, scoringsPerRun: number, strongRuns: number, strongEpochs: number,
+ *   strongTrainedEpochs: number, frozenArms: number, workers: number }} c
+ */
+export function projectSeconds(u, c) {
+  const sweepRun = u.epoch0 + c.epochs * u.epoch + c.scoringsPerRun * u.scoring;
+  const strongRun = u.epoch0 + c.strongTrainedEpochs * u.epoch + 2 * u.scoring;
+  const parallel = (c.runs * sweepRun + c.strongRuns * strongRun) / c.workers;
+  // a job is not split: the last round can leave a worker idle for up to one run
+  const tail = c.workers > 1 ? sweepRun / 2 : 0;
+  const serial = c.frozenArms * u.frozenArm + 2 * u.features + c.strongEpochs * u.pretrainEpoch;
+  return { sweepRun, strongRun, parallel: parallel + tail, serial, total: parallel + tail + serial };
 }

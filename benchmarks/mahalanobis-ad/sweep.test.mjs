@@ -5,6 +5,7 @@ import {
   gainVerdict,
   meanSem,
   overallVerdict,
+  projectSeconds,
   runKey,
   summarizeRun,
   testEpochGrid,
@@ -15,7 +16,7 @@ const hist = (vals) => vals.map((v, epoch) => ({ epoch, valAUROC: v }));
 
 describe('testEpochGrid', () => {
   it('is dense at the start, keeps 0 and the last epoch, clips to the trained epochs', () => {
-    expect(testEpochGrid(30)).toEqual([0, 1, 2, 4, 8, 15, 30]);
+    expect(testEpochGrid(30)).toEqual([0, 1, 2, 3, 5, 8, 12, 17, 23, 30]);
     expect(testEpochGrid(3)).toEqual([0, 1, 2, 3]);
     expect(testEpochGrid(10, [5, 20])).toEqual([0, 5, 10]);
     expect(() => testEpochGrid(-1)).toThrow(/epochs/);
@@ -113,5 +114,28 @@ describe('verdict rules', () => {
     const r = { arm: 'sweep', dataset: 'fashion-mnist/class-3', seed: 1, extra: { lr: 1e-3, source: 'zoo:a' } };
     expect(runKey(r)).toBe('sweep|fashion-mnist/class-3|1|0.001|zoo:a');
     expect(runKey({ ...r, extra: { ...r.extra, lr: 1e-2 } })).not.toBe(runKey(r));
+  });
+});
+
+describe('projectSeconds', () => {
+  it('adds the serial parent phases to the workers’ share of the runs', () => {
+    const u = { epoch: 2, epoch0: 0.5, scoring: 3, frozenArm: 10, features: 5, pretrainEpoch: 10 };
+    const c = {
+      runs: 80,
+      epochs: 30,
+      scoringsPerRun: 8,
+      strongRuns: 10,
+      strongEpochs: 30,
+      strongTrainedEpochs: 12,
+      frozenArms: 40,
+      workers: 2,
+    };
+    const p = projectSeconds(u, c);
+    expect(p.sweepRun).toBe(0.5 + 60 + 24);
+    expect(p.strongRun).toBe(0.5 + 24 + 6);
+    expect(p.serial).toBe(400 + 10 + 300);
+    expect(p.parallel).toBeCloseTo((80 * 84.5 + 10 * 30.5) / 2 + 84.5 / 2, 10);
+    expect(p.total).toBeCloseTo(p.parallel + p.serial, 10);
+    expect(projectSeconds(u, { ...c, workers: 1 }).parallel).toBe(80 * 84.5 + 10 * 30.5);
   });
 });
