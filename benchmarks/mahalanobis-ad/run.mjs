@@ -538,6 +538,18 @@ if (!args['from-records']) {
 }
 
 const minutes = (performance.now() - t00) / 60000;
+// the committed page is rewritten only from a complete set of runs (never from a partial or empty records file)
+if (out === docsOut) {
+  const missing = jobsOf('sweep').filter((j) => !have.has(runKey(j))).length;
+  const frozenMissing = C.seeds.length * C.classes.length * 2 - records.filter((r) => r.arm === 'frozen').length;
+  const strongMissing = C.strongSeeds.length * C.classes.length - records.filter((r) => r.arm === 'strong-ft').length;
+  if (missing > 0 || frozenMissing > 0 || strongMissing > 0) {
+    log(
+      `[mahalanobis-ad] not writing ${docsOut}/mahalanobis-ad.md: ${missing} sweep, ${Math.max(0, frozenMissing)} frozen and ${Math.max(0, strongMissing)} stronger-source runs are missing (run without --from-records to finish them, or pass --out <tmp dir> for a partial page)`,
+    );
+    process.exit(3);
+  }
+}
 await writePage({
   out,
   records,
