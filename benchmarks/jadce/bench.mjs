@@ -3,7 +3,7 @@
 // baselines with shorter pilots and at lower runtime than iterative methods, with our reconstruction of the network.
 //
 // Settings (issue 17 part 3 re-run of the spec's "Small-scale reproduction"): N = 100, ε = 0.05, M ∈ {8, 32},
-// L ∈ {6, 8, 10, 12, 16, 20}, SNR ∈ {0, 5, 10, 15, 20} dB at L = Lref = 12, β_n = 1, one seeded pilot matrix per L.
+// L ∈ {6, 8, 10, 12, 16, 20}, SNR ∈ {0, 10, 20} dB at L = Lref = 12, β_n = 1, one seeded pilot matrix per L.
 // The training budget (steps per stage, samples) is chosen on validation NMSE (budget.mjs); every grid network is
 // trained with 3 seeds at that budget (LISTA-GS and ALISTA-GS too); every method sees the same 2,000 test
 // realisations. Curves: NMSE vs SNR (at Lref) and vs L (at 10 dB); AER vs L at 10 dB; shortest L reaching
@@ -29,9 +29,9 @@ import { modelLoader } from './train.mjs';
  * @property {boolean} [quick] M 32, L ∈ {8, 12}, 10 dB, one training seed, a two-rung budget ladder
  * @property {string} [out] results page path (default docs/results/jadce.md); SVGs go to `<dir>/jadce/`
  * @property {number} [count] test realisations per point, every method (default 2000)
- * @property {number} [valCount] validation realisations per point (thresholds; default 500)
+ * @property {number} [valCount] validation realisations per point (thresholds; default 300)
  * @property {number[]} [Ls] pilot lengths (default 6, 8, 10, 12, 16, 20)
- * @property {number[]} [snrs] SNRs of the sweep at Lref (default 0, 5, 10, 15, 20 dB)
+ * @property {number[]} [snrs] SNRs of the sweep at Lref (default 0, 10, 20 dB)
  * @property {number} [Lref] reference pilot length (SNR sweep, ablations, robustness, runtime; default 12)
  * @property {number[]} [trainSeeds] training seeds of the grid networks (default seed, seed + 1, seed + 2)
  * @property {number[]} [extraSeeds] training seeds of the ablation and robustness networks (default the first)

@@ -139,6 +139,7 @@ for (const m of parts.has('train') ? ['proposed', 'lista-gs', 'alista-gs', 'prop
   log(
     `[estimate] training ${m}: ${stepMs[m].toFixed(1)} ms/step, ${sampleMs[m].toFixed(2)} ms/pool sample, ${stepsPer[m]} steps per unit of steps-per-stage`,
   );
+  save();
 }
 
 // 3. network inference: CPU ms per realisation, batched (grid) and batch 1 (timing)
@@ -162,7 +163,13 @@ for (const M of parts.has('train') ? c.Ms : []) {
       `[estimate] inference ${m} M ${M}: ${(r.cpu / 256).toFixed(2)} ms/realisation batched [${(r.wall / 256).toFixed(2)}]`,
     );
   }
+  save();
 }
+if (!cache.solverMs || !cache.netMs) {
+  console.log(`unit costs so far in ${values.cache}; run the missing parts (--parts solvers / train) for the total`);
+  process.exit(0);
+}
+const { netMs } = cache;
 
 const trainSeconds = (m, b) =>
   (cache.stepMs[m] * cache.stepsPer[m] * b.stepsPerStage + cache.sampleMs[m] * b.samples) / 1000;

@@ -99,8 +99,8 @@ describe('re-run page', () => {
       L: 12,
       tolDb: 0.2,
       curve: [
-        { tag: 's8-n2000', stepsPerStage: 8, samples: 2000, valNmseDb: -6, seconds: 10 },
-        { tag: 's16-n4000', stepsPerStage: 16, samples: 4000, valNmseDb: -6.1, seconds: 20 },
+        { tag: '8x2000', stepsPerStage: 8, samples: 2000, valNmseDb: -6, seconds: 10 },
+        { tag: '16x4000', stepsPerStage: 16, samples: 4000, valNmseDb: -6.1, seconds: 20 },
       ],
       chosen: { stepsPerStage: 8, samples: 2000 },
       converged: true,

@@ -1,5 +1,6 @@
 // Markdown tables of the results page, each built from the records.
 import { markdownTable } from '@ft/report';
+import { budgetTag } from './config.mjs';
 import { methodFlops } from './flops.mjs';
 import { fmtDb, fmtSci, gridRecord, label, pmRecord, shortestL } from './format.mjs';
 
@@ -116,7 +117,7 @@ export function budgetTable(budget) {
     rung: `${p.stepsPerStage} / ${p.samples}`,
     val: p.valNmseDb.toFixed(2),
     s: p.seconds.toFixed(0),
-    chosen: budget.chosen && p.tag === `s${budget.chosen.stepsPerStage}-n${budget.chosen.samples}` ? 'chosen' : '',
+    chosen: budget.chosen && p.tag === budgetTag(budget.chosen) ? 'chosen' : '',
   }));
   return markdownTable(rows, [
     { key: 'rung', header: 'steps per stage / samples per pool' },

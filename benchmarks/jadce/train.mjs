@@ -6,7 +6,7 @@ import { budgetTag } from './config.mjs';
 import { saveRecords } from './records.mjs';
 
 /** Key of a trained model in the records' `training` map and its cache directory name. */
-export const modelKey = (L, tag, seed, budget) => `L${L}-${tag}-s${seed}-${budgetTag(budget)}`;
+export const modelKey = (L, tag, seed, budget) => `L${L}-${tag}-seed${seed}-${budgetTag(budget)}`;
 
 /**
  * A loader that trains (or loads from the cache) the learned models of one pilot length, training seed and budget.

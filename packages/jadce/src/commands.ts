@@ -300,26 +300,27 @@ const bench = defineCommand({
   description: 'Reproduce the JADCE benchmark and write docs/results/jadce.md with SVG curves',
   examples: ['ft jadce bench --quick', 'ft jadce bench --records results.json'],
   options: {
-    quick: { type: 'boolean', description: 'M 32, L ∈ {16, 24}, 10 dB, small training', default: false },
+    quick: {
+      type: 'boolean',
+      description: 'M 32, L ∈ {8, 12}, 10 dB, one training seed, a two-rung budget search',
+      default: false,
+    },
     out: { type: 'string', description: 'Results page to write', default: 'docs/results/jadce.md', output: 'file' },
     count: {
       type: 'number',
-      description: 'Test realisations per point for the fast methods (default 2000; quick 300)',
+      description: 'Test realisations per point, every method (default 2000; quick 300)',
       integer: true,
       min: 1,
     },
-    'slow-count': {
+    'val-count': {
       type: 'number',
-      description: 'Test realisations per point for FISTA, ADMM, M-SBL, EM-BG-AMP, LISTA-GS, ALISTA-GS (default 200)',
+      description: 'Validation realisations per point for the detection thresholds (default 300; quick 150)',
       integer: true,
       min: 1,
     },
-    steps: { type: 'number', description: 'Adam steps per training stage (default 8; quick 3)', integer: true, min: 1 },
-    samples: {
-      type: 'number',
-      description: 'Training realisations per pool (default 2000; quick 600)',
-      integer: true,
-      min: 1,
+    budget: {
+      type: 'string',
+      description: 'Skip the budget search: train every network S steps per stage on N samples, as SxN (e.g. 32x8000)',
     },
     records: { type: 'string', description: 'Also write the raw results as JSON here', output: 'file' },
   },
@@ -332,7 +333,7 @@ const bench = defineCommand({
     }
     const args = [script, '--seed', String(ctx.seed), '--out', str(ctx, 'out')];
     if (ctx.args.quick) args.push('--quick');
-    for (const flag of ['count', 'slow-count', 'steps', 'samples', 'records']) {
+    for (const flag of ['count', 'val-count', 'budget', 'records']) {
       if (ctx.args[flag] !== undefined) args.push(`--${flag}`, String(ctx.args[flag]));
     }
     return runBenchmarkScript(args, ctx);
