@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { type WebGpuUnavailableCode, WebGpuUnavailableError } from './errors.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
+import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import {
   type AcquiredGpu,
   type AdapterDescription,
@@ -31,6 +32,11 @@ export interface RegisterWebGpuOptions extends AdapterOptions {
   priority?: number;
   /** Replace the slow stock kernels with this package's (default true; false gives stock tfjs-webgpu under `name`). */
   overrides?: boolean;
+  /**
+   * Kernels to leave stock although this package replaces them, e.g. `['Conv2DBackpropInput']` (default: none, or
+   * `FT_WEBGPU_STOCK_KERNELS`, comma-separated); for measuring one replacement at a time.
+   */
+  stockKernels?: string[];
 }
 
 /** Outcome of {@link registerWebGpuBackend}. */
@@ -94,7 +100,29 @@ type WebGpuBackendCtor = new (device: DawnDevice, adapterInfo: unknown) => tf.Ke
 
 const counters: Record<string, { fast: number; fallback: number }> = {
   Conv2DBackpropFilter: { fast: 0, fallback: 0 },
+  Conv2DBackpropInput: { fast: 0, fallback: 0 },
 };
+
+/** This package's kernels, by the tfjs kernel they replace. */
+const OVERRIDES: Record<string, (stock: tf.KernelFunc, c: { fast: number; fallback: number }) => tf.KernelFunc> = {
+  Conv2DBackpropFilter: makeConv2DBackpropFilter,
+  Conv2DBackpropInput: makeConv2DBackpropInput,
+};
+
+/** Kernel names to leave stock, from `FT_WEBGPU_STOCK_KERNELS` (comma-separated) and the `stockKernels` option. */
+function stockKernels(opts: RegisterWebGpuOptions): Set<string> {
+  const env = (process.env.FT_WEBGPU_STOCK_KERNELS ?? '').split(',').map((s) => s.trim());
+  const names = new Set([...env, ...(opts.stockKernels ?? [])].filter(Boolean));
+  for (const n of names) {
+    if (!(n in OVERRIDES)) {
+      throw new WebGpuUnavailableError(
+        'INVALID_ARGUMENT',
+        `unknown kernel '${n}' in FT_WEBGPU_STOCK_KERNELS/stockKernels (known: ${Object.keys(OVERRIDES).join(', ')})`,
+      );
+    }
+  }
+  return names;
+}
 const registered = new Set<string>();
 const kernelsRegistered = new Set<string>();
 let acquired: AcquiredGpu | null = null;
@@ -170,12 +198,13 @@ function uninstallNavigator(): void {
   navigatorInstalled = false;
 }
 
-function registerKernels(name: string, overrides: boolean): void {
+function registerKernels(name: string, overrides: boolean, stock: Set<string>): void {
   if (kernelsRegistered.has(name)) return;
   for (const config of tf.getKernelsForBackend('webgpu')) {
     let kernelFunc = config.kernelFunc;
-    if (overrides && config.kernelName === 'Conv2DBackpropFilter') {
-      kernelFunc = makeConv2DBackpropFilter(config.kernelFunc, counters.Conv2DBackpropFilter);
+    const make = OVERRIDES[config.kernelName];
+    if (overrides && make && !stock.has(config.kernelName)) {
+      kernelFunc = make(config.kernelFunc, counters[config.kernelName]);
     }
     tf.registerKernel({ ...config, backendName: name, kernelFunc });
   }
@@ -184,7 +213,8 @@ function registerKernels(name: string, overrides: boolean): void {
 
 /**
  * Registers the `ft-webgpu` backend: every tfjs-backend-webgpu kernel re-registered under the new name on a Dawn
- * device, with `Conv2DBackpropFilter` replaced by a tiled implicit-GEMM shader (see `kernels/`).
+ * device, with `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by tiled implicit-GEMM shaders (see
+ * `kernels/`).
  *
  * Never throws. Adapter selection: hardware first with `powerPreference` (default `'high-performance'`);
  * `FT_WEBGPU_ADAPTER` / `adapter` picks one by name; a software adapter only with `FT_WEBGPU_SOFTWARE=1` / `software`.
@@ -195,6 +225,7 @@ function registerKernels(name: string, overrides: boolean): void {
 export async function registerWebGpuBackend(opts: RegisterWebGpuOptions = {}): Promise<RegisterWebGpuResult> {
   const name = opts.name ?? 'ft-webgpu';
   try {
+    const stock = stockKernels(opts);
     const Backend = await loadTfjsWebgpu();
     if (!acquired) {
       acquired = await acquireGpu(opts);
@@ -203,7 +234,7 @@ export async function registerWebGpuBackend(opts: RegisterWebGpuOptions = {}): P
     if (!registered.has(name)) {
       const a = acquired;
       installNavigator(a.gpu);
-      registerKernels(name, opts.overrides ?? true);
+      registerKernels(name, opts.overrides ?? true, stock);
       const priority = opts.priority ?? (a.info.software ? 0 : 3);
       tf.registerBackend(name, () => withClearReadSync(new Backend(a.device, a.adapter.info), name), priority);
       registered.add(name);

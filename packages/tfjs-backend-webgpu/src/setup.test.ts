@@ -40,6 +40,16 @@ describe('registration without a usable adapter', () => {
     }
   });
 
+  it('an unknown kernel in stockKernels is INVALID_ARGUMENT, naming the kernels it knows', async () => {
+    const r = await registerWebGpuBackend({ stockKernels: ['Conv2DBackpropNope'], software: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.code).toBe('INVALID_ARGUMENT');
+    expect(r.reason).toBe(
+      "unknown kernel 'Conv2DBackpropNope' in FT_WEBGPU_STOCK_KERNELS/stockKernels (known: Conv2DBackpropFilter, Conv2DBackpropInput)",
+    );
+  });
+
   it('without software adapters allowed, a machine with only llvmpipe gets no backend, with the reason', async () => {
     const r = await registerWebGpuBackend();
     if (r.ok) {

@@ -51,3 +51,24 @@ export function relDiff(a: Float32Array, b: Float32Array): number {
   }
   return d / m;
 }
+
+/** A convolution shape for the differential tests of the gradient kernels. */
+export type ConvCase = {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid' | number;
+  why: string;
+};
+
+/** Odd shapes: strides, same/valid/explicit padding, 1×1, batch 1, channel counts off the 32-wide tiles. */
+export const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 9, 5], f: [3, 3, 5, 7], strides: [1, 1], pad: 'same', why: '3×3 same, odd channels' },
+  { x: [3, 11, 10, 6], f: [3, 3, 6, 33], strides: [2, 2], pad: 'valid', why: 'stride 2 valid, 33 out channels' },
+  { x: [2, 12, 9, 4], f: [5, 3, 4, 6], strides: [2, 1], pad: 'same', why: '5×3 filter, stride (2,1), same' },
+  { x: [1, 7, 7, 40], f: [1, 1, 40, 3], strides: [1, 1], pad: 'valid', why: '1×1, batch 1, K > tile' },
+  { x: [2, 8, 8, 3], f: [3, 3, 3, 4], strides: [1, 1], pad: 1, why: 'explicit padding 1' },
+  { x: [1, 6, 5, 2], f: [2, 2, 2, 2], strides: [3, 3], pad: 'same', why: 'stride 3 > filter, batch 1' },
+  { x: [4, 16, 16, 16], f: [3, 3, 16, 16], strides: [1, 1], pad: 'same', why: 'ResNet block shape, many slices' },
+  { x: [2, 9, 9, 70], f: [3, 3, 70, 65], strides: [2, 2], pad: 'same', why: 'several K and N tiles' },
+];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeWebGpu, webgpuInfo } from '../register.js';
-import { onBackend, registerForTests, relDiff, values } from '../test-helpers.js';
+import { CONV_CASES, onBackend, registerForTests, relDiff, values } from '../test-helpers.js';
 import { planFilterGemm } from './conv2d-backprop-filter.js';
 
 describe('planFilterGemm', () => {
@@ -21,29 +21,10 @@ describe('planFilterGemm', () => {
 
 const reg = await registerForTests();
 
-type Case = {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  strides: [number, number];
-  pad: 'same' | 'valid' | number;
-  why: string;
-};
-
-const CASES: Case[] = [
-  { x: [2, 9, 9, 5], f: [3, 3, 5, 7], strides: [1, 1], pad: 'same', why: '3×3 same, odd channels' },
-  { x: [3, 11, 10, 6], f: [3, 3, 6, 33], strides: [2, 2], pad: 'valid', why: 'stride 2 valid, 33 out channels' },
-  { x: [2, 12, 9, 4], f: [5, 3, 4, 6], strides: [2, 1], pad: 'same', why: '5×3 filter, stride (2,1), same' },
-  { x: [1, 7, 7, 40], f: [1, 1, 40, 3], strides: [1, 1], pad: 'valid', why: '1×1, batch 1, K > tile' },
-  { x: [2, 8, 8, 3], f: [3, 3, 3, 4], strides: [1, 1], pad: 1, why: 'explicit padding 1' },
-  { x: [1, 6, 5, 2], f: [2, 2, 2, 2], strides: [3, 3], pad: 'same', why: 'stride 3 > filter, batch 1' },
-  { x: [4, 16, 16, 16], f: [3, 3, 16, 16], strides: [1, 1], pad: 'same', why: 'ResNet block shape, many slices' },
-  { x: [2, 9, 9, 70], f: [3, 3, 70, 65], strides: [2, 2], pad: 'same', why: 'several K and N tiles' },
-];
-
 describe.skipIf(!reg.ok)('Conv2DBackpropFilter on ft-webgpu matches cpu', () => {
   afterAll(() => disposeWebGpu());
 
-  for (const c of CASES) {
+  for (const c of CONV_CASES) {
     it(`${c.why}: x ${c.x.join('×')}, filter ${c.f.join('×')}, strides ${c.strides}, pad ${c.pad}`, async () => {
       const before = webgpuInfo().kernels.Conv2DBackpropFilter.fast;
       const run = () => {
