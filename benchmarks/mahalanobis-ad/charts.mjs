@@ -1,6 +1,7 @@
-// The charts of the mahalanobis-ad results page: per-epoch AUROC change curves of each Mahalanobis fine-tuning
-// configuration and the one-class AUROC bars per arm. Drawn from the run's in-memory tables, or (`--render`) from
-// the stored docs/results/mahalanobis-ad/records.jsonl alone, without training.
+// The cut run's charts (2026-11-28) on the mahalanobis-ad results page: per-epoch AUROC change curves of each
+// Mahalanobis fine-tuning configuration and the one-class AUROC bars per arm, drawn from the stored
+// docs/results/mahalanobis-ad/records-cut.jsonl (`run.mjs --render-cut`); page.mjs also reads the cut run's tables
+// through chartInputsFromRecords. The re-run's own charts are drawn by page.mjs.
 import path from 'node:path';
 import { meanStd } from '@ft/core';
 import { barChartSvg, lineChartSvg, writeSvg } from '@ft/report';

@@ -469,7 +469,7 @@ export async function writePage(o) {
       { path: valFile, alt: 'validation pseudo-AUROC change per epoch, one line per learning rate' },
     );
   }
-  const cutImages = ['curves-fashion-mnist-ft.svg', 'curves-fashion-mnist-fast.svg']
+  const cutImages = ['arms.svg', 'curves-fashion-mnist-ft.svg', 'curves-fashion-mnist-fast.svg', 'curves-mnist-ft.svg']
     .filter((f) => fs.existsSync(path.join(out, 'mahalanobis-ad', f)))
     .map((f) => ({ path: `mahalanobis-ad/${f}`, alt: `cut run: ${f.replace('.svg', '')}` }));
 
@@ -527,7 +527,7 @@ export async function writePage(o) {
         ? [
             {
               title: 'Cut run (2026-11-28): the rows this re-run replaces or leaves standing',
-              body: `${cutTable}\n\nThe cut run's curves (test and validation change per epoch):`,
+              body: `${cutTable}\n\nThe cut run's charts (mean AUROC per arm; test and validation change per epoch), redrawn from its records by \`run.mjs --render-cut\`:`,
               images: cutImages,
             },
           ]

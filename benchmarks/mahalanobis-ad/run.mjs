@@ -27,6 +27,7 @@
 // Tiny or partial configurations must write elsewhere (--out <tmp dir>): the page under docs/results is only written
 // at the full configuration. --quick: seed 0, classes 0 and 1, two rates, 3 epochs, n = 250, a 1,000-image test
 // subsample, a 1-epoch stronger source; writes under the OS temp folder. --from-records: the page from the records.
+// --render-cut: redraws only the cut run's charts (arms.svg, curves-*.svg) from records-cut.jsonl into <out>.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +51,7 @@ import * as mad from '@ft/mahalanobis-ad';
 import { parseResults, resultRecord, writeResults } from '@ft/report';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { chartInputsFromRecords, writeCharts } from './charts.mjs';
 import { writePage } from './page.mjs';
 import { strongSource, strongSourceName, strongZooDir } from './source.mjs';
 import { chooseLr, epochsToScore, LR_GRID, runKey, summarizeRun, testEpochGrid } from './sweep.mjs';
@@ -78,6 +80,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     cut: { type: 'string', default: path.join(docsOut, 'mahalanobis-ad/records-cut.jsonl') },
     'from-records': { type: 'boolean', default: false },
+    'render-cut': { type: 'boolean', default: false },
   },
 });
 const quick = args.quick;
@@ -141,6 +144,12 @@ function readRecords(file) {
     }
   }
   return parseResults(lines.join('\n'), file);
+}
+if (args['render-cut']) {
+  const cutOnly = readRecords(args.cut);
+  await writeCharts({ out, ...chartInputsFromRecords(cutOnly) });
+  log(`[mahalanobis-ad] redrew the cut run's charts under ${path.join(out, 'mahalanobis-ad')} from ${args.cut}`);
+  process.exit(0);
 }
 const records = readRecords(recordsPath);
 const cutRecords = fs.existsSync(args.cut) ? readRecords(args.cut) : [];
