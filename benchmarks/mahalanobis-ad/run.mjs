@@ -48,11 +48,12 @@ import {
   subset,
 } from '@ft/core';
 import * as mad from '@ft/mahalanobis-ad';
-import { parseResults, resultRecord, writeResults } from '@ft/report';
+import { resultRecord, writeResults } from '@ft/report';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { chartInputsFromRecords, writeCharts } from './charts.mjs';
 import { writePage } from './page.mjs';
+import { freshInRunOrder, readRecordsFile } from './records.mjs';
 import { strongSource, strongSourceName, strongZooDir } from './source.mjs';
 import { chooseLr, epochsToScore, LR_GRID, runKey, summarizeRun, testEpochGrid } from './sweep.mjs';
 
@@ -128,56 +129,32 @@ const shardFiles = () =>
     : [];
 const WORKERS = Math.max(1, Number(args.workers) || 1);
 
-/** Records of a JSON Lines file; a last line cut off by a kill is dropped (its run is simply redone). */
-function readRecords(file) {
-  if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
-  const last = lines[lines.length - 1];
-  if (last !== undefined) {
-    try {
-      JSON.parse(last);
-    } catch {
-      log(`[mahalanobis-ad] ${file}: dropping a truncated last line (that run is redone)`);
-      lines.pop();
-      fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
-    }
-  }
-  return parseResults(lines.join('\n'), file);
-}
+const readRecords = (file, repair = true) => readRecordsFile(file, { repair, log });
 if (args['render-cut']) {
-  const cutOnly = readRecords(args.cut);
+  const cutOnly = readRecords(args.cut, false);
   await writeCharts({ out, ...chartInputsFromRecords(cutOnly) });
   log(`[mahalanobis-ad] redrew the cut run's charts under ${path.join(out, 'mahalanobis-ad')} from ${args.cut}`);
   process.exit(0);
 }
 const records = readRecords(recordsPath);
-const cutRecords = fs.existsSync(args.cut) ? readRecords(args.cut) : [];
+const cutRecords = readRecords(args.cut, false);
 const have = new Map(records.map((r) => [runKey(r), r]));
 /** Moves the children's records (this session's or an interrupted one's) into records.jsonl, in run order. */
 async function mergeShards(order = []) {
-  const rank = new Map(order.map((key, i) => [key, i]));
-  const got = shardFiles().flatMap((f) => readRecords(f).map((r) => ({ r, f })));
-  const fresh = got.filter(({ r }) => !have.has(runKey(r)));
-  fresh.sort((a, b) => (rank.get(runKey(a.r)) ?? 1e9) - (rank.get(runKey(b.r)) ?? 1e9));
-  if (fresh.length)
-    await writeResults(
-      recordsPath,
-      fresh.map(({ r }) => r),
-      { append: true },
-    );
-  for (const { r } of fresh) {
+  const fresh = freshInRunOrder(
+    shardFiles().flatMap((f) => readRecords(f)),
+    have,
+    order,
+  );
+  if (fresh.length) await writeResults(recordsPath, fresh, { append: true });
+  for (const r of fresh) {
     records.push(r);
     have.set(runKey(r), r);
   }
   for (const f of shardFiles()) fs.rmSync(f);
 }
-if (workerOf) {
-  // a child also skips what its siblings of an interrupted session recorded
-  for (const f of shardFiles()) for (const r of readRecords(f)) have.set(runKey(r), r);
-} else {
-  await mergeShards();
-}
+// the parent merges an interrupted session's worker records before anything runs; children start after that
+if (!workerOf) await mergeShards();
 const t00 = performance.now();
 
 const backend = await initBackend();
