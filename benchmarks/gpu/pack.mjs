@@ -188,6 +188,10 @@ if [ -z "\${VK_DRIVER_FILES:-}" ]; then
   done
 fi
 echo "[run-on-gpu] VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}; nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo none)"
+# --profile reads GPU kernel times through timestamp queries, which Dawn exposes with allow_unsafe_apis.
+for a in "$@"; do
+  if [ "$a" = "--profile" ] && [ -z "\${FT_WEBGPU_DAWN_FLAGS:-}" ]; then export FT_WEBGPU_DAWN_FLAGS=enable-dawn-features=allow_unsafe_apis; fi
+done
 cd "$here/app"
 "$here/bin/node" benchmarks/gpu/run.mjs --no-render --json="$out/gpu.json" "$@"
 echo "[run-on-gpu] wrote $out/gpu.json; render it in the repository: node benchmarks/gpu/run.mjs --render=gpu.json"

@@ -18,6 +18,8 @@
  *   node benchmarks/gpu/run.mjs --render=docs/results/gpu.json   # re-render the page from saved results
  * Flags: --models=tiny,resnet8,resnet20 --batches=128,512 --reps=3 --steps=2 --no-torch --no-native
  *        --allow-software --out=docs/results/gpu.md --json=docs/results/gpu.json --no-render (JSON only)
+ *        --profile (GPU time per kernel of one training step in both WebGPU columns; needs the adapter's
+ *          'timestamp-query': set FT_WEBGPU_DAWN_FLAGS=enable-dawn-features=allow_unsafe_apis)
  * On a bare GPU machine: benchmarks/gpu/pack.mjs packs Node, the trimmed node_modules and the Vulkan loader; see there.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -144,8 +146,31 @@ async function worker() {
   };
   await infer();
   const inf = await timeReps(infer);
+  let profile;
+  if (args.profile && gpu) {
+    // GPU time per kernel of one training step (tfjs-webgpu's timestamp queries; zero without 'timestamp-query').
+    const p = await tf.profile(async () => {
+      await model.trainOnBatch(x, y);
+    });
+    const by = new Map();
+    for (const k of p.kernels) {
+      const ms = await k.kernelTimeMs;
+      const e = by.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+      e.calls++;
+      e.ms += typeof ms === 'number' ? ms : 0;
+      by.set(k.name, e);
+    }
+    const kernels = [...by.values()].sort((a, b) => b.ms - a.ms);
+    profile = {
+      kernelsPerStep: p.kernels.length,
+      kernelMs: kernels.reduce((a, k) => a + k.ms, 0),
+      timestampQuery: info.adapter?.features?.includes('timestamp-query') ?? false,
+      top: kernels.slice(0, 12),
+    };
+  }
   const result = {
     backend,
+    ...(profile ? { profile } : {}),
     model: args.model,
     batch,
     reps,
@@ -228,6 +253,7 @@ async function main() {
       .split(',')
       .map(Number);
     const reps = Number(args.reps ?? 3);
+    const profileFlag = args.profile ? ['--profile'] : [];
     const steps = Number(args.steps ?? 2);
     const py = args['no-torch'] ? null : findPython();
     for (const model of models) {
@@ -240,6 +266,7 @@ async function main() {
             [
               self,
               ...common,
+              ...(b === 'ft-native' ? [] : profileFlag),
               `--backend=${b}`,
               `--model=${model}`,
               `--batch=${batch}`,
@@ -385,6 +412,28 @@ export async function render(run, outPath = args.out ?? path.join(root, 'docs', 
         .map(([b, r]) => `- ${b} ${c.model} bs${c.batch}: ${r.error ?? r.unavailable}`),
     );
     if (failed.length) sections.push({ title: 'Runs without a figure', body: failed.join('\n') });
+    const profiled = run.cells.flatMap((c) =>
+      ['webgpu-stock', 'ft-webgpu']
+        .filter((b) => c.results[b]?.profile)
+        .map((b) => ({ c, b, p: c.results[b].profile })),
+    );
+    if (profiled.length) {
+      sections.push({
+        title: 'Kernel profile of one training step (GPU time, timestamp queries)',
+        body: profiled
+          .map(({ c, b, p }) =>
+            [
+              `**${b}, ${MODELS[c.model]?.name ?? c.model}, batch ${c.batch}**: ${p.kernelsPerStep} kernels, ${p.kernelMs.toFixed(1)} ms of kernel time${p.timestampQuery ? '' : ' (no timestamp-query on this adapter: times read 0)'}`,
+              '',
+              table(
+                ['kernel', 'calls', 'ms'],
+                p.top.map((k) => [k.kernel, k.calls, k.ms.toFixed(2)]),
+              ),
+            ].join('\n'),
+          )
+          .join('\n\n'),
+      });
+    }
   } else {
     evidence = [
       software
