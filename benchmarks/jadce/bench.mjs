@@ -3,7 +3,7 @@
 // baselines with shorter pilots and at lower runtime than iterative methods, with our reconstruction of the network.
 //
 // Settings (issue 17 part 3 re-run of the spec's "Small-scale reproduction"): N = 100, ε = 0.05, M ∈ {8, 32},
-// L ∈ {6, 8, 10, 12, 16, 20}, SNR ∈ {0, 10, 20} dB at L = Lref = 12, β_n = 1, one seeded pilot matrix per L.
+// L ∈ {6, 8, 10, 12, 16, 20}, SNR ∈ {0, 5, 10, 15, 20} dB at L = Lref = 12, β_n = 1, one seeded pilot matrix per L.
 // The training budget (steps per stage, samples) is chosen on validation NMSE (budget.mjs); every grid network is
 // trained with 3 seeds at that budget (LISTA-GS and ALISTA-GS too); every method sees the same 2,000 test
 // realisations. Curves: NMSE vs SNR (at Lref) and vs L (at 10 dB); AER vs L at 10 dB; shortest L reaching
@@ -22,7 +22,7 @@ import { evalPoint, timeOneByOne } from './evaluate.mjs';
 import { writeJadcePage } from './page.mjs';
 import { openRecords, saveRecords } from './records.mjs';
 import { createSolverPool } from './solver-pool.mjs';
-import { modelLoader } from './train.mjs';
+import { modelLoader, pretrain } from './train.mjs';
 
 /**
  * @typedef {object} BenchmarkOptions
@@ -31,7 +31,7 @@ import { modelLoader } from './train.mjs';
  * @property {number} [count] test realisations per point, every method (default 2000)
  * @property {number} [valCount] validation realisations per point (thresholds; default 300)
  * @property {number[]} [Ls] pilot lengths (default 6, 8, 10, 12, 16, 20)
- * @property {number[]} [snrs] SNRs of the sweep at Lref (default 0, 10, 20 dB)
+ * @property {number[]} [snrs] SNRs of the sweep at Lref (default 0, 5, 10, 15, 20 dB)
  * @property {number} [Lref] reference pilot length (SNR sweep, ablations, robustness, runtime; default 12)
  * @property {number[]} [trainSeeds] training seeds of the grid networks (default seed, seed + 1, seed + 2)
  * @property {number[]} [extraSeeds] training seeds of the ablation and robustness networks (default the first)
@@ -44,6 +44,8 @@ import { modelLoader } from './train.mjs';
  * @property {number} [T] layers of every network (default 10)
  * @property {number} [batch] mini-batch (default 32)
  * @property {number} [workers] worker threads of the host solvers (default 2; ≤ 1: the calling thread)
+ * @property {number} [trainJobs] training jobs run at once in child processes after the budget search (default 2;
+ *   ≤ 1: every network is trained in this process)
  * @property {number} [seed] seed of pilots and data (default 0)
  * @property {object | string} [backend] backend used (for the page)
  * @property {string} [records] records file (default `<out dir>/jadce/records.json`)
@@ -189,6 +191,29 @@ async function runTiming(run, getModels) {
   }
 }
 
+/** Every training job of the run after the budget search (grid, ablation and robustness networks). */
+function trainingJobs(run) {
+  const { Ls, Lref, snrRef, trainSeeds, extraSeeds } = run.config;
+  const budget = run.budget;
+  const jobs = [];
+  for (const L of Ls) {
+    for (const seed of trainSeeds) {
+      const extra = L === Lref && extraSeeds.includes(seed) ? ['proposed-noem', 'proposed-nodr'] : [];
+      jobs.push({
+        L,
+        seed,
+        tag: 'mixed',
+        snr: run.snrRange,
+        budget,
+        methods: ['proposed', 'lista-gs', 'alista-gs', ...extra],
+      });
+    }
+  }
+  for (const seed of extraSeeds)
+    jobs.push({ L: Lref, seed, tag: 'fixed10', snr: snrRef, budget, methods: ['proposed', 'proposed-noem'] });
+  return jobs;
+}
+
 /** Chooses the training budget, trains, evaluates every point not in the records yet, and records the wall time. */
 async function measure(run) {
   const { N, Ls, snrs, seed, budget } = run.config;
@@ -200,6 +225,7 @@ async function measure(run) {
   run.pool = createSolverPool(run.config.workers);
   try {
     run.budget = await chooseBudget(run, getModels);
+    await pretrain(run, trainingJobs(run), run.config.trainJobs);
     await runGrid(run, getModels);
     await runRobustness(run, getModels);
     await runTiming(run, getModels);

@@ -1,16 +1,18 @@
 // Tests of the issue-17 re-run machinery: seed aggregation, the budget stopping rule, the solver worker pool and the
 // page's cut-run comparison.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@ft/core';
 import { makePilots, runMethod, simulateMassiveAccess } from '@ft/jadce';
 import { describe, expect, it } from 'vitest';
 import { pickBudget } from './budget.mjs';
+import { benchSetup } from './config.mjs';
 import { aggregateSeeds, pmRecord } from './format.mjs';
 import { writeJadcePage } from './page.mjs';
 import { createSolverPool, sliceData } from './solver-pool.mjs';
 import { pageConfig, pageRecords, rec } from './test-helpers.mjs';
+import { modelKey, modelLoader, pretrain } from './train.mjs';
 
 const withSeed = (r, trainSeed) => ({ ...r, trainSeed });
 
@@ -134,4 +136,36 @@ describe('re-run page', () => {
     expect(md).toContain('0, 1 (2 seeds)');
     expect(res.summary.verdict).toBe('reproduced');
   });
+});
+
+describe('training in child processes', () => {
+  it('pretrain caches the same networks the in-process loader trains (same seeds, same weights)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadce-pretrain-'));
+    const mk = (modelDir) => {
+      const { config } = benchSetup({ quick: true, T: 1, batch: 4, Ls: [8], modelDir });
+      const root = createRng(config.seed);
+      return {
+        o: {},
+        config,
+        modelDir,
+        root,
+        file: { training: {} },
+        recordsPath: join(modelDir, 'records.json'),
+        pilots: new Map([[8, makePilots(8, config.N, root.fork('pilots-L8'))]]),
+      };
+    };
+    const budget = { stepsPerStage: 1, samples: 16 };
+    const job = { L: 8, seed: 0, tag: 'mixed', snr: [0, 20], budget, methods: ['alista-gs'] };
+    const child = mk(join(dir, 'child'));
+    await pretrain(child, [job], 2);
+    const key = modelKey(8, 'mixed', 0, budget);
+    expect(existsSync(join(child.modelDir, key, 'alista-gs', 'stats.json'))).toBe(true);
+    const here = mk(join(dir, 'here'));
+    const fromChild = (await modelLoader(child)(8, ['alista-gs'], [0, 20], 'mixed', 0, budget))('alista-gs');
+    const trainedHere = (await modelLoader(here)(8, ['alista-gs'], [0, 20], 'mixed', 0, budget))('alista-gs');
+    expect(child.file.training[`${key}-alista-gs`].steps).toBe(here.file.training[`${key}-alista-gs`].steps);
+    const w = (m) => readFileSync(join(m, key, 'alista-gs', 'weights.npz'));
+    expect(w(child.modelDir).equals(w(here.modelDir))).toBe(true);
+    expect(fromChild.kind).toBe(trainedHere.kind);
+  }, 30000);
 });

@@ -4,7 +4,7 @@
 // simulated massive access. Writes docs/results/jadce.md, SVG curves and raw records under docs/results/jadce/.
 //
 //   node benchmarks/jadce/run.mjs [--quick] [--seed 0] [--count 2000] [--val-count 500] [--train-seeds 0,1,2]
-//                                 [--ls 6,8,10,12,16,20] [--snrs 0,5,10,15,20] [--workers 2]
+//                                 [--ls 6,8,10,12,16,20] [--snrs 0,5,10,15,20] [--workers 2] [--train-jobs 2]
 //                                 [--budget 32x8000 | --ladder 8x2000,16x4000,...] [--out docs/results/jadce.md] [--records <file.json>]
 //                                 [--model-dir <dir>] [--page-only] [--charts-only] [--no-resume] [--no-extras]
 //
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     snrs: { type: 'string' },
     lref: { type: 'string' },
     workers: { type: 'string' },
+    'train-jobs': { type: 'string' },
     budget: { type: 'string' },
     ladder: { type: 'string' },
     'budget-l': { type: 'string' },
@@ -81,6 +82,7 @@ const options = {
   snrs: list(values.snrs),
   Lref: num(values.lref),
   workers: num(values.workers),
+  trainJobs: num(values['train-jobs']),
   fixedBudget,
   budgetL: num(values['budget-l']),
   T: num(values['t-layers']),
