@@ -202,6 +202,12 @@ const extraEval =
   (2 * perPoint * 2 * netMs[`proposed|${Mmax}`]) / 1000;
 const timing =
   (c.Ms.reduce((s, M) => s + solverAt(c.Lref, M, 10) + 10 * netMs[`proposed|${M}`] * 3, 0) * c.timingCount) / 1000;
+// the ROC section: 1000 realisations at (M max, Lref, 10 dB), one thread, AMP-MMV, covariance ML, M-SBL, FISTA and the nets
+const roc =
+  (1000 *
+    (['amp-mmv', 'cov-ml', 'sbl', 'fista'].reduce((t, m) => t + part(m), 0) +
+      ['proposed', 'lista-gs', 'alista-gs'].reduce((t, m) => t + netMs[`${m}|${Mmax}`], 0))) /
+  1000;
 const lines = [];
 for (let k = 0; k < BUDGET_LADDER.length; k++) {
   const b = BUDGET_LADDER[k];
@@ -217,9 +223,9 @@ for (let k = 0; k < BUDGET_LADDER.length; k++) {
   const extras = trainSeconds('proposed-noem', b) * 2 + trainSeconds('proposed-nodr', b) + trainSeconds('proposed', b);
   // after the search, every network is trained by `trainJobs` child processes at once (single-threaded kernels)
   const pretrain = (grid + extras) / trainJobs;
-  const total = search + pretrain + solverTotal + netTotal + extraEval + timing;
+  const total = search + pretrain + solverTotal + netTotal + extraEval + timing + roc;
   lines.push(
-    `budget ${b.stepsPerStage} steps/stage, ${b.samples} samples (search stops after the next rung): search ${(search / 60).toFixed(0)} min, training ${((grid + extras) / 60).toFixed(0)} min CPU → ${(pretrain / 60).toFixed(0)} min (${trainJobs} jobs at once), host solvers ${(solverTotal / 60).toFixed(0)} min (${workers} workers), network evaluation ${(netTotal / 60).toFixed(0)} min, robustness/ablation evaluation ${(extraEval / 60).toFixed(0)} min, timing ${(timing / 60).toFixed(0)} min → total ${(total / 60).toFixed(0)} min`,
+    `budget ${b.stepsPerStage} steps/stage, ${b.samples} samples (search stops after the next rung): search ${(search / 60).toFixed(0)} min, training ${((grid + extras) / 60).toFixed(0)} min CPU → ${(pretrain / 60).toFixed(0)} min (${trainJobs} jobs at once), host solvers ${(solverTotal / 60).toFixed(0)} min (${workers} workers), network evaluation ${(netTotal / 60).toFixed(0)} min, robustness/ablation evaluation ${(extraEval / 60).toFixed(0)} min, timing ${(timing / 60).toFixed(0)} min, ROC ${(roc / 60).toFixed(0)} min → total ${(total / 60).toFixed(0)} min`,
   );
 }
 console.log(lines.join('\n'));
