@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { meanStd } from '@ft/core';
 import { lineChartSvg, writeSvg } from '@ft/report';
-import { LABEL, label } from './format.mjs';
+import { LABEL, label, spread } from './format.mjs';
 
-/** One line per method: y = NMSE (with the block std as error bar) or AER (floored at 1e-5) against x. */
+/** One line per method: y = NMSE (with the seed or block std as error bar) or AER (floored at 1e-5) against x. */
 function curves(grid, methods, M, x, y, filter) {
   return methods
     .map((m) => ({
@@ -14,7 +14,8 @@ function curves(grid, methods, M, x, y, filter) {
         .filter((r) => r.method === m && r.M === M && filter(r))
         .sort((a, b) => a[x] - b[x])
         .map((r) => {
-          const ys = y === 'nmseDb' ? r.blockNmseDb : r.blockAer.map((v) => Math.max(v, 1e-5));
+          // error bars: std over training seeds (learned methods) or test blocks (the others)
+          const ys = y === 'nmseDb' ? spread(r, 'nmseDb') : spread(r, 'aer').map((v) => Math.max(v, 1e-5));
           const s = meanStd(ys);
           const val = y === 'nmseDb' ? r.nmseDb : Math.max(r.aer, 1e-5);
           return { x: r[x], y: val, yErr: Number.isFinite(s.std) && y === 'nmseDb' ? s.std : undefined };
