@@ -173,3 +173,53 @@ describe('contentDigest', () => {
     expect(a).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('the page', () => {
+  const dirs = [];
+  afterAll(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('builds Markdown tables from column specs and row arrays', async () => {
+    const { table } = await import('./page.mjs');
+    expect(
+      table(
+        [{ header: 'method' }, { header: 'acc', align: 'right' }],
+        [
+          ['a', '1.0'],
+          ['b|c', '22.5'],
+        ],
+      ),
+    ).toBe(['| method |  acc |', '| ------ | ---: |', '| a      |  1.0 |', '| b\\|c   | 22.5 |'].join('\n'));
+  });
+
+  it('is written from the committed records of the full run, every table and plot included', async () => {
+    const { writePage } = await import('./page.mjs');
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    const records = fs
+      .readFileSync(path.join(here, '../../docs/results/leaderboard/records.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const entries = await loadEntries();
+    const currentTags = Object.fromEntries(records.filter((r) => r.phase === 'main').map((r) => [r.method, r.tag]));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-leaderboard-page-'));
+    dirs.push(out);
+    await writePage({
+      records,
+      entries,
+      cfg: FULL,
+      currentTags,
+      packed: { '@ft/core': { version: '0.1.0', digest: 'abc' } },
+      command: 'npx -y pnpm@10 run bench:leaderboard',
+      out,
+      log: () => {},
+    });
+    const md = fs.readFileSync(path.join(out, 'leaderboard.md'), 'utf8');
+    for (const h of ['## Verdict', '## Test accuracy (%)', '## Each claim against its own baseline', '## Compute'])
+      expect(md).toContain(h);
+    expect(md).toMatch(/\| full fine-tuning +\|.*\d+\.\d ± \d+\.\d/);
+    for (const f of ['accuracy-vs-labels.svg', 'accuracy-vs-compute.svg'])
+      expect(fs.readFileSync(path.join(out, 'leaderboard', f), 'utf8')).toMatch(/^<svg/);
+  }, 60_000);
+});

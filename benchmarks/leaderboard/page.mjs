@@ -105,6 +105,15 @@ function selectedScore(t, e) {
     : (100 * t.valAccuracy).toFixed(1);
 }
 
+/** A Markdown table from column specs (`header`, `align`) and rows given as arrays of cells, in column order. */
+export function table(columns, rows) {
+  const cols = columns.map((c, i) => ({ ...c, key: `c${i}` }));
+  return markdownTable(
+    rows.map((cells) => Object.fromEntries(cells.map((v, i) => [`c${i}`, v]))),
+    cols,
+  );
+}
+
 /** Writes the page and its SVGs into `out` (docs/results). */
 export async function writePage({ records, entries, cfg, currentTags, packed, command, out, log }) {
   const main = currentMain(records, currentTags);
@@ -136,14 +145,14 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
       return bestSupervised[k] === e.id ? `**${s}**` : s;
     }),
   ]);
-  const accTable = markdownTable(
+  const accTable = table(
     [{ header: 'method' }, ...budgets.map((k) => ({ header: `${k} labels/class`, align: 'right' }))],
     accRows,
   );
 
   // paired gains over full fine-tuning
   const ft = (k) => cellOf('finetune', k).map((r) => ({ seed: r.seed, value: r.testAccuracy }));
-  const gainTable = markdownTable(
+  const gainTable = table(
     [
       { header: 'gain over full fine-tuning (points)' },
       ...budgets.map((k) => ({ header: `${k}/class`, align: 'right' })),
@@ -166,7 +175,7 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
 
   // robustness
   const robustEntries = shown.filter((e) => main.some((r) => r.method === e.id && r.robustAccuracy !== undefined));
-  const robustTable = markdownTable(
+  const robustTable = table(
     [
       { header: 'method' },
       ...budgets.flatMap((k) => [
@@ -199,7 +208,7 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
       med((r) => r.evalSeconds).toFixed(1),
     ];
   });
-  const costTable = markdownTable(
+  const costTable = table(
     [
       { header: `method (${kMax} labels/class)` },
       { header: 'steps', align: 'right' },
@@ -238,7 +247,7 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
       ];
     }),
   );
-  const selTable = markdownTable(
+  const selTable = table(
     [
       { header: 'labels/class' },
       { header: 'method' },
@@ -307,7 +316,7 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
     not: 'not reproduced',
     inconclusive: 'inconclusive',
   };
-  const claimTable = markdownTable(
+  const claimTable = table(
     [
       { header: 'claim (method vs its baseline)' },
       ...budgets.map((k) => ({ header: `${k}/class`, align: 'right' })),
@@ -395,7 +404,13 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
             title: 'training seconds per run (median, log scale)',
           },
           y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' },
-          color: { field: 'method', type: 'nominal', scale: { scheme: 'tableau10' }, title: 'method' },
+          color: {
+            field: 'method',
+            type: 'nominal',
+            scale: { scheme: 'tableau10' },
+            title: 'method',
+            legend: { labelLimit: 320 },
+          },
           shape: { field: 'budget', type: 'nominal', title: 'labels', sort: budgets.map((k) => `${k}/class`) },
         },
       }),
@@ -449,7 +464,7 @@ export async function writePage({ records, entries, cfg, currentTags, packed, co
       {
         title: 'Setup, and every cut',
         body: [
-          `- **Packages as published:** the runs were made from the workspace at commit ${commits.map((c) => `\`${c}\``).join(', ') || '(not recorded)'}: every package packed with \`pnpm pack\` (the tarball \`pnpm publish\` uploads), published to a local Verdaccio registry and installed by name and version with npm into \`.cache/leaderboard/app\`, where the runs import them; nothing is imported from the workspace. The runs shown are those of the code now in the tree (${pkgLines}); ${stale} runs recorded by older code are kept in the records and left out.`,
+          `- **Packages as published:** the runs were made from ${commits.length ? `the workspace at commit ${commits.map((c) => `\`${c}\``).join(', ')}` : 'the packages whose content digests are listed below (each record carries the tag of those digests; its commit was not recorded)'}: every package packed with \`pnpm pack\` (the tarball \`pnpm publish\` uploads), published to a local Verdaccio registry and installed by name and version with npm into \`.cache/leaderboard/app\`, where the runs import them; nothing is imported from the workspace. The runs shown are those of the code now in the tree (${pkgLines}); ${stale} runs recorded by older code are kept in the records and left out.`,
           `- **Source:** \`${cfg.source}\` (ResNet-8, 78k parameters, trained on the MNIST digits). **Target:** Fashion-MNIST, 10 classes.`,
           `- **Splits (the same for every method):** per seed, core \`budgetSplit\`: K labels per class drawn class-balanced, of which max(1, ⌊K/4⌋) per class are held out for validation (so K = 4 trains on 3 per class); the semi-supervised methods also see the first ${cfg.unlabeledLimit.toLocaleString('en')} other training images, unlabelled.`,
           `- **Training budget:** ${cfg.steps} optimizer steps for every method (adversarial fine-tuning trains in whole epochs: the nearest count, shown in the compute table), ${cfg.batch} labelled images per step (fewer when the budget is smaller); FixMatch and AKC/ARC ${cfg.sslBatch.labeled} labelled + ${cfg.sslBatch.unlabeled} unlabelled per step. Each method runs its package's own defaults otherwise (augmentation, schedule, weight decay). **Cut:** the semi-supervised methods use their final weights without the EMA teacher (over ${cfg.steps} steps the teacher lags; see ssl-transfer.md), and adversarial fine-tuning trains against PGD-${cfg.trainAttackSteps} (ε = ${cfg.eps}, step 2.5ε/${cfg.trainAttackSteps}).`,
