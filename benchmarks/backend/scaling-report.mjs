@@ -129,11 +129,18 @@ export function scalingVerdict(fractions) {
     return { verdict: 'inconclusive', met: null, why: `${TARGET.model} was not measured at 1 thread and at more` };
   }
   const met = f.nativeInfer < TARGET.serialFraction;
-  return {
-    verdict: met ? 'reproduced' : 'not',
-    met,
-    why: `ResNet-20 inference serial fraction ${pct(f.nativeInfer)} between 1 and ${f.p} threads (target < ${pct(TARGET.serialFraction)}); Amdahl predicts ${amdahlSpeedup(f.nativeInfer, TARGET.predictAt).toFixed(1)}× from 1 to ${TARGET.predictAt} threads`,
-  };
+  const covered = f.p >= TARGET.predictAt;
+  const why = `ResNet-20 inference serial fraction ${pct(f.nativeInfer)} between 1 and ${f.p} threads (target < ${pct(TARGET.serialFraction)}); Amdahl would predict ${amdahlSpeedup(f.nativeInfer, TARGET.predictAt).toFixed(1)}× from 1 to ${TARGET.predictAt} threads`;
+  if (met && !covered) {
+    // A fraction measured over few threads cannot vouch for many: bandwidth, synchronisation and work too small to
+    // split only show up there. The target is met where measured, the scaling claim awaits a bigger machine.
+    return {
+      verdict: 'partly',
+      met,
+      why: `${why}, but only ${f.p} threads were measured: the ${TARGET.predictAt}-thread claim needs a run with ${TARGET.predictAt} threads, not extrapolation`,
+    };
+  }
+  return { verdict: met ? 'reproduced' : 'not', met, why };
 }
 
 const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : 'n/a');
@@ -185,6 +192,7 @@ export function renderScalingMarkdown(results, svgNames) {
           `${modelName(f.model)}, serial fraction between 1 and ${f.p} threads: inference ft-native ${pct(f.nativeInfer)} vs PyTorch ${pct(f.torchInfer)}; training ft-native ${pct(f.nativeTrain)} vs PyTorch ${pct(f.torchTrain)}.`,
       ),
     `Measured here up to ${maxThreads} thread${maxThreads === 1 ? '' : 's'} (the machine has ${results.machine.cores ?? '?'} cores); nothing on this page is extrapolated to more threads than were run. The 16-core figures below are the baseline of issue 20, not a run of this page's code.`,
+    `Baseline contrast: the 16-core Xeon run of issue 20 implies a serial fraction of ${pct(serialFraction(1 / XEON_16_CORE_BASELINE.rows[0].resnet20Infer[0], 1 / XEON_16_CORE_BASELINE.rows[2].resnet20Infer[0], 8))} between 2 and 16 threads; if this page measures far less between 1 and 2, what stops the scaling there is not time that stays serial at 2 threads (it grows with the thread count: memory bandwidth, per-kernel synchronisation, layers too small to split), and only a run on such a machine can locate it.`,
     `Load average (1 min) ${results.loadavg.start.toFixed(2)} at start and ${results.loadavg.end.toFixed(2)} at end: the serial fraction is a difference of two timings, so a busy machine inflates it.`,
   ];
   const table = markdownTable(
