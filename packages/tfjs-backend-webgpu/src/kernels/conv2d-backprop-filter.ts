@@ -12,8 +12,15 @@
  * Falls back to the stock kernel for NCHW or non-float32 inputs. tfjs' conv gradients have no dilation attribute
  * (tfjs-core rejects gradients of dilated convolutions before any kernel runs).
  */
-import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { WebGpuBackendLike, WebGpuProgram } from './program.js';
+import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  type ConvGradAttrs,
+  convGeometry,
+  gemmCovers,
+  geometryKey,
+  type WebGpuBackendLike,
+  type WebGpuProgram,
+} from './program.js';
 
 /** Tile sizes: a workgroup of 8 × 8 threads, each accumulating 4 × 4 outputs; 32 rows of m per stage. */
 const TK = 32;
@@ -50,23 +57,7 @@ export function planFilterGemm(K: number, N: number, M: number, maxPerDim = 6553
 
 function tiledProgram(ci: backend_util.Conv2DInfo, plan: FilterGemmPlan): WebGpuProgram {
   const { K, N, M, slices, sliceLen } = plan;
-  const key = [
-    ci.batchSize,
-    ci.inHeight,
-    ci.inWidth,
-    ci.inChannels,
-    ci.outHeight,
-    ci.outWidth,
-    ci.outChannels,
-    ci.filterHeight,
-    ci.filterWidth,
-    ci.strideHeight,
-    ci.strideWidth,
-    ci.padInfo.top,
-    ci.padInfo.left,
-    slices,
-    sliceLen,
-  ].join('_');
+  const key = `${geometryKey(ci)}_${slices}_${sliceLen}`;
   const perThread = (TM * TK) / (WG * WG);
   return {
     outputShape: slices === 1 ? [ci.filterHeight, ci.filterWidth, ci.inChannels, ci.outChannels] : [slices, K * N],
@@ -204,29 +195,14 @@ export function makeConv2DBackpropFilter(
     const { inputs, backend, attrs } = args as unknown as {
       inputs: { x: TensorInfo; dy: TensorInfo };
       backend: WebGpuBackendLike;
-      attrs: {
-        strides: [number, number] | number;
-        pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-        filterShape: [number, number, number, number];
-      };
+      attrs: ConvGradAttrs & { filterShape: [number, number, number, number] };
     };
     const { x, dy } = inputs;
-    if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
+    if (!gemmCovers(attrs, x, dy)) {
       counters.fallback++;
       return fallback(args);
     }
-    const ci = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const ci = convGeometry(x.shape, attrs.filterShape, attrs);
     const K = ci.filterHeight * ci.filterWidth * ci.inChannels;
     const N = ci.outChannels;
     const M = ci.batchSize * ci.outHeight * ci.outWidth;

@@ -10,8 +10,15 @@
  *
  * Falls back to the stock kernel for NCHW, non-float32 inputs, or more row tiles than one dispatch dimension allows.
  */
-import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { WebGpuBackendLike, WebGpuProgram } from './program.js';
+import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  type ConvGradAttrs,
+  convGeometry,
+  gemmCovers,
+  geometryKey,
+  type WebGpuBackendLike,
+  type WebGpuProgram,
+} from './program.js';
 
 const T = 32;
 const WG = 8;
@@ -20,21 +27,7 @@ function program(ci: backend_util.Conv2DInfo): WebGpuProgram {
   const M = ci.batchSize * ci.inHeight * ci.inWidth;
   const N = ci.inChannels;
   const K = ci.filterHeight * ci.filterWidth * ci.outChannels;
-  const key = [
-    ci.batchSize,
-    ci.inHeight,
-    ci.inWidth,
-    ci.inChannels,
-    ci.outHeight,
-    ci.outWidth,
-    ci.outChannels,
-    ci.filterHeight,
-    ci.filterWidth,
-    ci.strideHeight,
-    ci.strideWidth,
-    ci.padInfo.top,
-    ci.padInfo.left,
-  ].join('_');
+  const key = geometryKey(ci);
   const perThread = (T * T) / (WG * WG);
   return {
     outputShape: [ci.batchSize, ci.inHeight, ci.inWidth, ci.inChannels],
@@ -150,29 +143,14 @@ export function makeConv2DBackpropInput(
     const { inputs, backend, attrs } = args as unknown as {
       inputs: { dy: TensorInfo; filter: TensorInfo };
       backend: WebGpuBackendLike;
-      attrs: {
-        inputShape: [number, number, number, number];
-        strides: [number, number] | number;
-        pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
+      attrs: ConvGradAttrs & { inputShape: [number, number, number, number] };
     };
     const { dy, filter } = inputs;
-    if (attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+    if (!gemmCovers(attrs, dy, filter)) {
       counters.fallback++;
       return fallback(args);
     }
-    const ci = backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const ci = convGeometry(attrs.inputShape, filter.shape, attrs);
     const rowTiles = Math.ceil((ci.batchSize * ci.inHeight * ci.inWidth) / T);
     if (rowTiles > (backend.device.limits.maxComputeWorkgroupsPerDimension ?? 65535)) {
       counters.fallback++;
