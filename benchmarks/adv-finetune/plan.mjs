@@ -3,6 +3,8 @@
 // estimate from measured per-pass costs) and the two verdict rules. No tensors, no I/O: unit-tested in
 // plan.test.mjs and used by run.mjs.
 
+import { meanStd } from '@ft/core';
+
 /**
  * The better of two validation results: higher robust accuracy, ties broken by higher clean accuracy, then by the
  * earlier candidate (stable). Candidates: `{ valRobust, valClean }`.
@@ -214,9 +216,6 @@ export function estimateSeconds(work, rates = DEFAULT_RATES) {
 
 // ---- verdicts ------------------------------------------------------------------------------------------------
 
-const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const std = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-
 /**
  * Paired per-seed difference `a − b` (same seeds): mean, std, and whether it is within noise (|mean| ≤ 2·std/√n,
  * i.e. inside a rough 95 % interval of the mean difference; with one seed never "within noise").
@@ -224,8 +223,8 @@ const std = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - 
 export function pairedDiff(a, b) {
   if (a.length !== b.length || a.length === 0) throw new Error('pairedDiff: need equal, non-empty per-seed lists');
   const d = a.map((x, i) => x - b[i]);
-  const m = mean(d);
-  const s = std(d);
+  const { mean: m, std: sampleStd } = meanStd(d);
+  const s = d.length > 1 ? sampleStd : 0; // one seed: no spread, and never "within noise".
   const half = d.length > 1 ? (2 * s) / Math.sqrt(d.length) : 0;
   return { mean: m, std: s, half, withinNoise: d.length > 1 && Math.abs(m) <= half };
 }

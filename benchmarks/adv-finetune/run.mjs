@@ -833,7 +833,7 @@ const page = resultsPage({
       images: [{ path: 'adv-finetune/accuracy.svg', alt: 'clean and robust accuracy per arm' }],
     },
     {
-      title: 'Choosing the hyper-parameters (validation split of seed ' + selSeed + ', never test)',
+      title: `Choosing the hyper-parameters (validation split of seed ${selSeed}, never test)`,
       body: [
         `Every arm's peak LR (B: also p and the decay) is chosen by last validation robust accuracy (PGD-10, α = ε/4, ${cfg.valSize} held-out training images of seed ${selSeed}; ties: clean), then fixed for all seeds. ` +
           `Grids start at A ${GRIDS.A.join('/')}, B–E ${GRIDS.AFT.join('/')}, F ${GRIDS.F.join('/')}, TRADES ${GRIDS.TRADES.join('/')}, Fast-AT ${GRIDS.FAST.join('/')}, p ${GRIDS.p.join('/')}; ` +
