@@ -6,7 +6,7 @@
  *   app/node_modules/...      the packages the benchmark imports and their dependencies, flat and trimmed: tfjs's
  *                             `*.node.js` bundles, the linux-x64 `dawn.node` of npm `webgpu`, the @ft backends' dist
  *                             (and ft-native's addon)
- *   app/benchmarks/...        run.mjs, torch_cuda.py, backend/models.mjs and backend/torch_bench.py
+ *   app/benchmarks/...        run.mjs, torch_cuda.py, backend/models.mjs, backend/children.mjs and backend/torch_bench.py
  *   lib/                      shared libraries the GPU machine may lack: the Vulkan loader and GLVND libraries that
  *                             NVIDIA's Vulkan ICD needs (Debian packages, fetched with `apt-get download`), and
  *                             ft-native's oneDNN/OpenMP/OpenCL libraries
@@ -140,6 +140,7 @@ for (const rel of [
   'benchmarks/gpu/run.mjs',
   'benchmarks/gpu/torch_cuda.py',
   'benchmarks/backend/models.mjs',
+  'benchmarks/backend/children.mjs',
   'benchmarks/backend/torch_bench.py',
 ]) {
   copy(path.join(root, rel), path.join(top, 'app', rel));

@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runChild as runBenchChild } from '../backend/children.mjs';
 import { MODELS } from '../backend/models.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -189,27 +190,20 @@ async function worker() {
 // ---------------------------------------------------------------------------------------------------------------
 // Parent.
 
-function runChild(cmd, argv, label, timeoutMs = 15 * 60_000) {
-  process.stderr.write(`[gpu] ${label} ...\n`);
-  const t0 = Date.now();
-  const res = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutMs });
-  const line = (res.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) {
-    const err = (res.stderr ?? '').trim().split('\n').slice(-3).join(' | ') || `exit ${res.status ?? res.signal}`;
-    process.stderr.write(`[gpu] ${label} FAILED: ${err}\n`);
-    return { error: err };
-  }
-  const r = JSON.parse(line.slice(7));
-  const show =
+/** How a worker's result is logged. */
+function describeResult(r) {
+  return (
     r.unavailable ??
     (r.probe
       ? `adapter ${r.info.adapter.device} (${r.info.adapter.software ? 'software' : 'hardware'})`
       : r.software
         ? 'ran (software adapter: no speed reported)'
-        : `train ${r.train?.imgPerSec?.toFixed(0)} / infer ${r.infer?.imgPerSec?.toFixed(0)} img/s`);
-  process.stderr.write(`[gpu] ${label}: ${show} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
-  return r;
+        : `train ${r.train?.imgPerSec?.toFixed(0)} / infer ${r.infer?.imgPerSec?.toFixed(0)} img/s`)
+  );
 }
+
+const runChild = (cmd, argv, label) =>
+  runBenchChild(cmd, argv, label, {}, { tag: 'gpu', timeoutMs: 15 * 60_000, describe: describeResult });
 
 function gpuNames() {
   try {
