@@ -1,9 +1,7 @@
-import { createRng } from '@ft/core';
 import { describe, expect, it } from 'vitest';
 import { defaultGroupLassoMu, pilotLipschitz } from './group-lasso.js';
 import { type GroupLassoFistaOptions, groupLassoFista } from './group-lasso-fista.js';
-import { batchItem, cclone, cmat, cmatmul, cmatmulAH } from './host-complex.js';
-import { makePilots, simulateMassiveAccess } from './simulate.js';
+import { cclone, cmat, cmatmul, cmatmulAH } from './host-complex.js';
 import {
   checkProblem,
   DEFAULT_THRESHOLD,
@@ -14,7 +12,7 @@ import {
   type SolverResult,
   thresholdScores,
 } from './solver.js';
-import { maxAbsDiffC, noiselessBatch, runOnBatch } from './test-helpers.js';
+import { maxAbsDiffC, noiselessBatch, regressionProblems, runOnBatch } from './test-helpers.js';
 
 describe('every solver recovers a noiseless row-sparse X at generous L (N 60, M 8, L 40, ε 0.05)', () => {
   const d = noiselessBatch();
@@ -83,34 +81,14 @@ function referenceFista(p: JadceProblem, o: GroupLassoFistaOptions = {}): Solver
 
 describe('groupLassoFista (row-sparse S·Z) against the dense 0.1.0 implementation', () => {
   it('returns bit-identical estimates, scores and iteration counts (N 100, L 6/12/20, M 8/32, 0/10 dB)', () => {
-    const rng = createRng('fista-sparse');
-    let checked = 0;
-    for (const L of [6, 12, 20]) {
-      const S = makePilots(L, 100, rng.fork(`S${L}`));
-      for (const M of [8, 32]) {
-        for (const snrDb of [0, 10]) {
-          const d = simulateMassiveAccess({
-            N: 100,
-            M,
-            L,
-            activity: 0.05,
-            snrDb,
-            pilots: S,
-            count: 2,
-            rng: rng.fork(`d${L}-${M}-${snrDb}`),
-          });
-          for (let b = 0; b < 2; b++) {
-            const p = { Y: batchItem(d.Y, b), S, sigma2: d.sigma2[b], eps: 0.05, beta: new Float64Array(100).fill(1) };
-            const fast = groupLassoFista(p, { maxIter: 200 });
-            const ref = referenceFista(p, { maxIter: 200 });
-            expect(maxAbsDiffC(fast.X, ref.X)).toBe(0);
-            expect(Array.from(fast.score)).toEqual(Array.from(ref.score));
-            expect(fast.iterations).toBe(ref.iterations);
-            checked++;
-          }
-        }
-      }
+    const problems = regressionProblems('fista-sparse');
+    expect(problems).toHaveLength(24);
+    for (const p of problems) {
+      const fast = groupLassoFista(p, { maxIter: 200 });
+      const ref = referenceFista(p, { maxIter: 200 });
+      expect(maxAbsDiffC(fast.X, ref.X)).toBe(0);
+      expect(Array.from(fast.score)).toEqual(Array.from(ref.score));
+      expect(fast.iterations).toBe(ref.iterations);
     }
-    expect(checked).toBe(24);
   });
 });

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CTensor } from './complex-tensor.js';
 import { batchItem, type CMat, cmat } from './host-complex.js';
 import { nmseDb } from './nmse.js';
-import { simulateMassiveAccess } from './simulate.js';
+import { makePilots, simulateMassiveAccess } from './simulate.js';
 import type { JadceProblem, SolverResult } from './solver.js';
 
 /**
@@ -78,4 +78,33 @@ export function noiselessBatch() {
     count: 6,
     rng: createRng(11),
   });
+}
+
+/**
+ * The grid the speed-ups of the iterative solvers are checked on against their 0.1.0 code: N 100, ε 0.05, unit β,
+ * L ∈ {6, 12, 20}, M ∈ {8, 32}, SNR ∈ {0, 10} dB, two realisations each (24 problems), seeded by `seed`.
+ */
+export function regressionProblems(seed: string): JadceProblem[] {
+  const rng = createRng(seed);
+  const out: JadceProblem[] = [];
+  for (const L of [6, 12, 20]) {
+    const S = makePilots(L, 100, rng.fork(`S${L}`));
+    for (const M of [8, 32]) {
+      for (const snrDb of [0, 10]) {
+        const d = simulateMassiveAccess({
+          N: 100,
+          M,
+          L,
+          activity: 0.05,
+          snrDb,
+          pilots: S,
+          count: 2,
+          rng: rng.fork(`d${L}-${M}-${snrDb}`),
+        });
+        for (let b = 0; b < 2; b++)
+          out.push({ Y: batchItem(d.Y, b), S, sigma2: d.sigma2[b], eps: 0.05, beta: new Float64Array(100).fill(1) });
+      }
+    }
+  }
+  return out;
 }
