@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseResults } from '@ft/report';
 import { runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
 import { parseFlags } from './scaling.mjs';
@@ -212,9 +213,9 @@ export function readReferences(cfg, dir = path.join(root, 'docs/results')) {
     // no backend page yet
   }
   try {
-    const lines = readFileSync(path.join(dir, 'transfer/records.jsonl'), 'utf8').trim().split('\n');
+    const file = path.join(dir, 'transfer/records.jsonl');
     const cells = {};
-    for (const r of lines.map((l) => JSON.parse(l))) {
+    for (const r of parseResults(readFileSync(file, 'utf8'), file)) {
       const budget = Number(r.extra?.budget);
       if (!cfg.transfer.methods.includes(r.arm) || !cfg.transfer.budgets.includes(budget)) continue;
       if (!cfg.transfer.seeds.includes(r.seed) || Number(r.extra?.testSize) !== (cfg.transfer.testSize || 10000))

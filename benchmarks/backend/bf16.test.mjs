@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { resultRecord } from '@ft/report';
 import { describe, expect, it } from 'vitest';
 import { bf16Config, plan, readReferences, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
 import {
@@ -240,8 +241,21 @@ describe('references', () => {
       JSON.stringify({ date: 'd', batch: 128, runs: { tiny: summary(5000, 20000), resnet20: summary(954, 3955) } }),
     );
     mkdirSync(path.join(dir, 'transfer'));
+    // Records as the transfer benchmark writes them (@ft/report ResultRecords).
     const rec = (arm, budget, seed, accuracy, testSize = 10000) =>
-      JSON.stringify({ arm, seed, metrics: { accuracy }, extra: { budget: String(budget), testSize } });
+      JSON.stringify(
+        resultRecord({
+          method: 'transfer',
+          arm,
+          dataset: `fashion-mnist/${budget}`,
+          seed,
+          metrics: { accuracy },
+          backend: { name: 'ft-native' },
+          command: 'node benchmarks/transfer/run.mjs',
+          date: '2026-12-01T00:00:00.000Z',
+          extra: { budget: String(budget), testSize },
+        }),
+      );
     writeFileSync(
       path.join(dir, 'transfer/records.jsonl'),
       [
