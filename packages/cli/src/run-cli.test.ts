@@ -185,7 +185,9 @@ describe('constraints', () => {
     const c = capture();
     const commands: CommandSpec[] = [defineCommand({ name: 'b', description: 'b', run: async () => ({}) })];
     expect(await runCli(['b', '--backend', 'gpu'], { commands, io: c.io })).toBe(2);
-    expect(c.err()).toMatch(/\[USAGE\].*unknown backend "gpu"; valid backends: tensorflow, ft-native, cpu, wasm/);
+    expect(c.err()).toMatch(
+      /\[USAGE\].*unknown backend "gpu"; valid backends: tensorflow, ft-webgpu, ft-native, cpu, wasm/,
+    );
   });
 });
 

@@ -17,6 +17,7 @@ import {
   KNOWN_BACKENDS,
   NonFiniteValueError,
   parseBackendList,
+  releaseBackend,
 } from '@ft/core';
 import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
 import { formatResult } from './format.js';
@@ -570,6 +571,8 @@ export async function runCli(argv: string[], opts: RunCliOptions): Promise<numbe
       );
     return code;
   } finally {
+    // ft-webgpu holds a GPU device that keeps Node alive: release it once the command is done.
+    releaseBackend();
     restoreZooDir?.();
     restorePrecision?.();
     process.off('SIGINT', onSigint);

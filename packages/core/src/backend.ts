@@ -1,9 +1,11 @@
 /**
  * Backend selection for @ft. tfjs has several Node backends with very different training speed:
- * `tensorflow` (tfjs-node / tfjs-node-gpu, libtensorflow), `ft-native` (@ft/tfjs-backend-native, oneDNN kernels
- * over the JS cpu backend) and the pure-JS `cpu` backend, which trains convnets about 1,000× slower than PyTorch
- * (its Conv2DBackpropFilter is naive). `wasm` lacks Conv2DBackpropFilter and is never chosen for training.
+ * `tensorflow` (tfjs-node / tfjs-node-gpu, libtensorflow), `ft-webgpu` (@ft/tfjs-backend-webgpu: tfjs-webgpu on
+ * Dawn, chosen automatically only on a hardware GPU), `ft-native` (@ft/tfjs-backend-native, oneDNN kernels over the
+ * JS cpu backend) and the pure-JS `cpu` backend, which trains convnets about 1,000× slower than PyTorch (its
+ * Conv2DBackpropFilter is naive). `wasm` lacks Conv2DBackpropFilter and is never chosen for training.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +14,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError } from './errors.js';
 
 /** Backends @ft knows how to select. */
-export type BackendName = 'tensorflow' | 'ft-native' | 'cpu' | 'wasm';
+export type BackendName = 'tensorflow' | 'ft-webgpu' | 'ft-native' | 'cpu' | 'wasm';
 
-/** Default preference order: fastest first. */
-export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu'];
+/**
+ * Default preference order: fastest first. `ft-webgpu` is taken only when a hardware GPU adapter is found (never a
+ * software rasteriser, unless asked for by name with `FT_WEBGPU_SOFTWARE=1`).
+ */
+export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'ft-webgpu', 'ft-native', 'cpu'];
 
 /** One attempt made by `initBackend`. */
 export interface BackendAttempt {
@@ -57,17 +62,42 @@ export interface InitBackendOptions {
   ignoreEnv?: boolean;
   /** Overrides module loading (tests, bundlers): maps a package name to its module. */
   importModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * `ft-webgpu` only: accept a software adapter (Mesa llvmpipe through Dawn's OpenGL backend; correctness, not
+   * speed). Default: `FT_WEBGPU_SOFTWARE=1`, and only when `ft-webgpu` was asked for by name.
+   */
+  webgpuSoftware?: boolean;
+  /** Overrides the hardware-GPU probe that lets `ft-webgpu` skip loading Dawn on machines without a GPU (tests). */
+  hasGpuDevice?: () => boolean;
 }
 
 const PACKAGES: Record<BackendName, string> = {
   tensorflow: '@tensorflow/tfjs-node',
+  'ft-webgpu': '@ft/tfjs-backend-webgpu',
   'ft-native': '@ft/tfjs-backend-native',
   cpu: '@tensorflow/tfjs-backend-cpu',
   wasm: '@tensorflow/tfjs-backend-wasm',
 };
 
 /** Every backend name `initBackend` knows. */
-export const KNOWN_BACKENDS: readonly BackendName[] = ['tensorflow', 'ft-native', 'cpu', 'wasm'];
+export const KNOWN_BACKENDS: readonly BackendName[] = ['tensorflow', 'ft-webgpu', 'ft-native', 'cpu', 'wasm'];
+
+/** Reasons a backend is skipped that are expected on most machines: not worth a warning unless it was asked for. */
+const EXPECTED_REASONS = new Set(['not installed', 'no GPU device']);
+
+/**
+ * Whether this machine may have a hardware GPU that Dawn can use, without loading Dawn: on Linux a DRM render node
+ * (`/dev/dri/renderD*`), an NVIDIA device (`/dev/nvidia0`) or WSL's `/dev/dxg`; macOS and Windows always may.
+ */
+export function mayHaveGpuDevice(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (existsSync('/dev/nvidia0') || existsSync('/dev/dxg')) return true;
+  try {
+    return readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
 
 let current: BackendInfo | undefined;
 
@@ -149,13 +179,68 @@ async function tryTensorflow(
   throw new BackendUnavailableError(errors.join('; '));
 }
 
+/** The parts of @ft/tfjs-backend-webgpu that `initBackend` uses. */
+interface WebGpuModule {
+  registerWebGpuBackend?: (opts?: { software?: boolean }) => Promise<
+    | {
+        ok: true;
+        name: string;
+        info: { version?: string; dawn?: string; tfjsWebgpu?: string; hardware?: boolean; adapter?: unknown };
+      }
+    | { ok: false; reason: string; code?: string }
+  >;
+  disposeWebGpu?: () => void;
+}
+
+/** The loaded @ft/tfjs-backend-webgpu, kept so that {@link releaseBackend} can release its device. */
+let webgpuModule: WebGpuModule | undefined;
+
+async function tryWebGpu(
+  load: (s: string) => Promise<unknown>,
+  explicit: boolean,
+  opts: InitBackendOptions,
+): Promise<{ gpu: boolean; version: string; details: Record<string, unknown> }> {
+  // Without a GPU device file there is no hardware adapter: skip before loading Dawn (a native addon) at all.
+  if (!explicit && !(opts.hasGpuDevice ?? mayHaveGpuDevice)()) throw new BackendUnavailableError('no GPU device');
+  const mod = (await load(PACKAGES['ft-webgpu'])) as WebGpuModule;
+  if (typeof mod.registerWebGpuBackend !== 'function') throw new Error('package has no registerWebGpuBackend()');
+  // Software adapters only when ft-webgpu was asked for by name (a CPU rasteriser is never faster than ft-native).
+  const software = explicit ? opts.webgpuSoftware : false;
+  const r = await mod.registerWebGpuBackend(software === undefined ? {} : { software });
+  if (!r.ok) throw new BackendUnavailableError(!explicit && r.code === 'NO_ADAPTER' ? 'no GPU device' : r.reason);
+  webgpuModule = mod;
+  await tf.setBackend('ft-webgpu');
+  await tf.ready();
+  const { adapter, dawn, tfjsWebgpu, hardware } = r.info;
+  return {
+    gpu: hardware === true,
+    version: String(r.info.version ?? 'unknown'),
+    details: { adapter, dawn, tfjsWebgpu, hardware },
+  };
+}
+
 /**
- * Selects the fastest available tfjs backend: `tensorflow` (tfjs-node-gpu, then tfjs-node) → `ft-native`
- * (@ft/tfjs-backend-native) → `cpu`. A backend that fails to load falls through with a one-line warning naming
- * the reason; `cpu` always works. `FT_BACKEND=name[,name]` (or the CLI's `--backend`) overrides the order.
- * Landing on the slow `cpu` backend without having asked for it prints {@link SLOW_BACKEND_WARNING} once.
+ * Releases what the selected backend holds outside tfjs' tensors: on `ft-webgpu`, the GPU device (Dawn keeps a
+ * process alive while a device exists). Call it when a program is done with tfjs; the `ft` CLI calls it after every
+ * command. A no-op on the other backends.
+ */
+export function releaseBackend(): void {
+  if (!webgpuModule) return;
+  const mod = webgpuModule;
+  webgpuModule = undefined;
+  if (current?.name === 'ft-webgpu') current = undefined;
+  mod.disposeWebGpu?.();
+}
+
+/**
+ * Selects the fastest available tfjs backend: `tensorflow` (tfjs-node-gpu, then tfjs-node) → `ft-webgpu`
+ * (@ft/tfjs-backend-webgpu, on a hardware GPU adapter only) → `ft-native` (@ft/tfjs-backend-native) → `cpu`. A
+ * backend that fails to load falls through with a one-line warning naming the reason (none for an optional package
+ * that is not installed, or for no GPU); `cpu` always works. `FT_BACKEND=name[,name]` (or the CLI's `--backend`)
+ * overrides the order. Landing on the slow `cpu` backend without having asked for it prints
+ * {@link SLOW_BACKEND_WARNING} once. After `ft-webgpu` was chosen, call {@link releaseBackend} when done.
  *
- * @param opts.prefer order to try (default `['tensorflow', 'ft-native', 'cpu']`)
+ * @param opts.prefer order to try (default `['tensorflow', 'ft-webgpu', 'ft-native', 'cpu']`)
  * @param opts.allowWasm permit `wasm` (inference only)
  * @returns what was chosen, with every attempt and the reason for each fallback.
  */
@@ -180,6 +265,20 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
         versions['tfjs-node'] = r.version;
         attempts.push({ name, ok: true });
         return finish({ name, package: r.pkg, gpu: r.gpu, threads: os.cpus().length, versions, attempts });
+      }
+      if (name === 'ft-webgpu') {
+        const r = await tryWebGpu(load, explicit, opts);
+        versions['tfjs-backend-webgpu'] = r.version;
+        attempts.push({ name, ok: true });
+        return finish({
+          name,
+          package: PACKAGES['ft-webgpu'],
+          gpu: r.gpu,
+          threads: os.cpus().length,
+          versions,
+          attempts,
+          details: r.details,
+        });
       }
       if (name === 'ft-native') {
         const mod = (await load(PACKAGES['ft-native'])) as {
@@ -215,7 +314,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
       const reason = shortReason(e);
       attempts.push({ name, ok: false, reason });
       // Not-installed optional backends are expected; only warn when the user asked for it or it is broken.
-      if (explicit || reason !== 'not installed')
+      if (explicit || !EXPECTED_REASONS.has(reason))
         log.warn(`[ft] backend ${name} unavailable (${reason}); falling back`);
     }
   }
@@ -227,7 +326,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     const slow = isSlowBackend(info as BackendInfo);
     // An optional faster backend that is simply not installed is no fallback worth reporting when a fast backend
     // was chosen as intended; it is when the run ends up slow, or the user asked for that backend.
-    const failed = info.attempts.find((a) => !a.ok && (explicit || slow || a.reason !== 'not installed'));
+    const failed = info.attempts.find((a) => !a.ok && (explicit || slow || !EXPECTED_REASONS.has(a.reason ?? '')));
     current = { ...info, ...(failed ? { fallbackReason: `${failed.name}: ${failed.reason}` } : {}) };
     if (slow && !explicit && !warnedSlow) {
       warnedSlow = true;

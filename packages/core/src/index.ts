@@ -23,7 +23,7 @@ export {
   padCrop,
   randAugmentLite,
 } from './augment/index.js';
-// Backend selection: initBackend picks tensorflow → ft-native → cpu and says why.
+// Backend selection: initBackend picks tensorflow → ft-webgpu (hardware GPU) → ft-native → cpu and says why.
 export {
   type BackendAttempt,
   type BackendInfo,
@@ -34,7 +34,9 @@ export {
   initBackend,
   isSlowBackend,
   KNOWN_BACKENDS,
+  mayHaveGpuDevice,
   parseBackendList,
+  releaseBackend,
   SLOW_BACKEND_WARNING,
 } from './backend.js';
 // CLI command registration, used by method packages (the ft CLI mounts them).

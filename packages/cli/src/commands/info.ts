@@ -1,13 +1,17 @@
 import os from 'node:os';
 import { defineCommand } from '@ft/core';
 
-/** `ft info`: the chosen backend and why, the available backends, versions and threads. */
+/**
+ * `ft info`: the chosen backend and why, the available backends, versions and threads; on `ft-webgpu` the GPU
+ * adapter (vendor, device, driver, Dawn backend).
+ */
 export const infoCommand = defineCommand({
   name: 'info',
   description: 'Show the chosen tfjs backend (and why), available backends, versions and threads',
-  examples: ['ft info', 'ft info --backend ft-native,cpu --json'],
+  examples: ['ft info', 'ft info --backend ft-native,cpu --json', 'ft info --backend ft-webgpu'],
   async run(ctx) {
     const b = ctx.backend;
+    const adapter = b.details?.adapter as Record<string, unknown> | null | undefined;
     const available = b.attempts.filter((a) => a.ok).map((a) => a.name);
     const unavailable = Object.fromEntries(b.attempts.filter((a) => !a.ok).map((a) => [a.name, a.reason ?? '']));
     return {
@@ -15,6 +19,18 @@ export const infoCommand = defineCommand({
       package: b.package,
       gpu: b.gpu,
       threads: b.threads,
+      ...(adapter
+        ? {
+            adapter: {
+              vendor: adapter.vendor,
+              device: adapter.device,
+              driver: adapter.description,
+              architecture: adapter.architecture,
+              dawnBackend: adapter.backend,
+              software: adapter.software,
+            },
+          }
+        : {}),
       available,
       unavailable,
       ...(b.fallbackReason ? { fallbackReason: b.fallbackReason } : {}),

@@ -147,7 +147,7 @@ describe('ft command line: bad values are usage errors (exit 2)', () => {
     usage(
       'backend-typo',
       () => ['eval', '--model', model, '--dataset', d8, '--backend', 'cpux'],
-      /valid backends: tensorflow, ft-native, cpu, wasm/,
+      /valid backends: tensorflow, ft-webgpu, ft-native, cpu, wasm/,
     ),
     usage(
       'batch-size-zero',

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend } from '../backend.js';
 import type { CommandContext, CommandSpec } from '../commands.js';
 import { ArrayImageDataset, type ImageDataset, type ImageShape } from '../data/dataset.js';
 import { encodePng } from '../data/image-io.js';
@@ -225,5 +226,26 @@ export function writeImageFolder(root: string, ds: ImageDataset): void {
     fs.mkdirSync(cls, { recursive: true });
     const px = Array.from(buf, (v) => Math.max(0, Math.min(255, Math.round(255 * v))));
     fs.writeFileSync(path.join(cls, `${i}.png`), encodePng(px, w, h, c as 1 | 3));
+  }
+}
+
+/**
+ * Switches tfjs to `ft-webgpu` for a test, on any WebGPU adapter, the software one included (Dawn's OpenGL backend
+ * over Mesa llvmpipe: what CI has). Selected through {@link initBackend}, as users select it. Returns false after
+ * printing one line when no adapter exists (the caller skips its test), and throws instead under
+ * `FT_REQUIRE_SERVICES=1` (CI, where scripts/bootstrap.sh installed Mesa's EGL and GL drivers). Switch back with
+ * `tf.setBackend('cpu')`; the device is released when the test process ends.
+ */
+export async function useWebGpuForTests(): Promise<boolean> {
+  try {
+    await initBackend({ prefer: ['ft-webgpu'], ignoreEnv: true, webgpuSoftware: true, log: { warn() {} } });
+    return true;
+  } catch (e) {
+    const line =
+      `ft-webgpu unavailable, WebGPU test skipped (${(e as Error).message.split('\n')[0]}); ` +
+      'on Debian: apt-get install libegl-mesa0 libgl1-mesa-dri';
+    if (process.env.FT_REQUIRE_SERVICES === '1') throw new Error(`FT_REQUIRE_SERVICES=1 but ${line}`);
+    console.warn(line);
+    return false;
   }
 }
