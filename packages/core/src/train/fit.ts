@@ -465,9 +465,22 @@ class FitRun<B extends TrainBatch> {
     const { value, vars, gs, scalars, gradNorm } = this.computeGradients(batch);
     const host: Record<string, number> = {};
     try {
-      const loss = (await value.data())[0];
-      for (const [k, t] of Object.entries(scalars)) host[k] = (await t.data())[0];
-      const gn = gradNorm ? (await gradNorm.data())[0] : undefined;
+      // One readback per step for the loss, the metrics and the gradient norm (a GPU backend pays a round trip per
+      // read), before the update: a non-finite loss must stop training before it reaches the weights.
+      const named = Object.entries(scalars);
+      const parts = [value, ...named.map(([, t]) => t), ...(gradNorm ? [gradNorm] : [])];
+      const packed = parts.length === 1 ? value : tf.tidy(() => tf.stack(parts.map((t) => tf.cast(t, 'float32'))));
+      let read: ArrayLike<number>;
+      try {
+        read = (await packed.data()) as ArrayLike<number>;
+      } finally {
+        if (packed !== value) packed.dispose();
+      }
+      const loss = read[0];
+      named.forEach(([k], i) => {
+        host[k] = read[1 + i];
+      });
+      const gn = gradNorm ? read[1 + named.length] : undefined;
       if (!Number.isFinite(loss)) {
         const { step, epoch, stepInEpoch, lastCheckpoint } = this;
         throw new NonFiniteLossError(
