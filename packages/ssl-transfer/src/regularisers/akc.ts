@@ -30,6 +30,14 @@ export interface AkcOptions {
   ungated?: boolean;
 }
 
+/** Result of {@link akcTerm}: tensors only, nothing read from the device. */
+export interface AkcTerm {
+  /** R_AKC, a scalar (caller disposes). */
+  loss: tf.Scalar;
+  /** Σw, the number of examples the gate kept, as a scalar (caller disposes; divide by N for the ratio). */
+  kept: tf.Scalar;
+}
+
 /** Result of {@link akcLoss}. */
 export interface AkcResult {
   /** R_AKC, a scalar (caller disposes). */
@@ -50,14 +58,14 @@ export function checkFeatures(x: tf.Tensor, name: string, where: string, rows?: 
 }
 
 /**
- * R_AKC = scale · Σ_i w_i ‖f_t(x_i) − f_s(x_i)‖²₂ / max(Σ_i w_i, 1), with w_i = 1[H(softmax(sourceLogits_i)) ≤
- * ε_KC·ln C_s] (the source's class count) and f_s detached: the gradient reaches only `targetFeat`. A batch where the
- * gate keeps nothing gives 0.
+ * {@link akcLoss} without a host read: the same R_AKC, and the number of examples the gate kept as a tensor (read it
+ * with `await kept.data()` after the step). The division by max(Σw, 1) is a tensor op, so this runs inside a training
+ * step on any backend, `ft-webgpu` included.
  * @param inputs `targetFeat` [N, D], `sourceFeat` [N, D], `sourceLogits` [N, C_s].
  * @param o `threshold` ε_KC (0.7), `numSourceClasses` C_s, `scale` (1e-4), `ungated`.
  * @throws ShapeError on mismatched shapes; InvalidArgumentError on a threshold outside (0, 1] or a bad scale.
  */
-export function akcLoss(inputs: AkcInputs, o: AkcOptions): AkcResult {
+export function akcTerm(inputs: AkcInputs, o: AkcOptions): AkcTerm {
   const where = 'akcLoss';
   const { targetFeat, sourceFeat, sourceLogits } = inputs;
   checkFeatures(targetFeat, 'targetFeat', where);
@@ -78,11 +86,33 @@ export function akcLoss(inputs: AkcInputs, o: AkcOptions): AkcResult {
   }
   const ratio = o.ungated ? undefined : checkGateRatio(o.threshold ?? 0.7, 'threshold', where);
   const w = entropyGate(sourceLogits, { ratio, numClasses: o.numSourceClasses, ungated: o.ungated });
-  const count = tf.tidy(() => tf.sum(w).dataSync()[0]);
-  const loss = tf.tidy(() => {
-    const sq = tf.sum(tf.square(tf.sub(targetFeat, detach(sourceFeat))), 1);
-    return tf.div(tf.mul(tf.sum(tf.mul(w, sq)), scale), Math.max(count, 1)) as tf.Scalar;
-  });
-  w.dispose();
-  return { loss, selectedRatio: n === 0 ? 0 : count / n };
+  try {
+    const kept = tf.sum(w) as tf.Scalar;
+    const loss = tf.tidy(() => {
+      const sq = tf.sum(tf.square(tf.sub(targetFeat, detach(sourceFeat))), 1);
+      return tf.div(tf.mul(tf.sum(tf.mul(w, sq)), scale), tf.maximum(kept, 1)) as tf.Scalar;
+    });
+    return { loss, kept };
+  } finally {
+    w.dispose();
+  }
+}
+
+/**
+ * R_AKC = scale · Σ_i w_i ‖f_t(x_i) − f_s(x_i)‖²₂ / max(Σ_i w_i, 1), with w_i = 1[H(softmax(sourceLogits_i)) ≤
+ * ε_KC·ln C_s] (the source's class count) and f_s detached: the gradient reaches only `targetFeat`. A batch where the
+ * gate keeps nothing gives 0. The selected ratio is read from the device synchronously, which `ft-webgpu` refuses:
+ * there, use {@link akcTerm}.
+ * @param inputs `targetFeat` [N, D], `sourceFeat` [N, D], `sourceLogits` [N, C_s].
+ * @param o `threshold` ε_KC (0.7), `numSourceClasses` C_s, `scale` (1e-4), `ungated`.
+ * @throws ShapeError on mismatched shapes; InvalidArgumentError on a threshold outside (0, 1] or a bad scale.
+ */
+export function akcLoss(inputs: AkcInputs, o: AkcOptions): AkcResult {
+  const { loss, kept } = akcTerm(inputs, o);
+  try {
+    const n = inputs.targetFeat.shape[0];
+    return { loss, selectedRatio: n === 0 ? 0 : kept.dataSync()[0] / n };
+  } finally {
+    kept.dispose();
+  }
 }

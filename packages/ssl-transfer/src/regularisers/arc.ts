@@ -6,9 +6,10 @@
 import { InvalidArgumentError, ShapeError } from '@ft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkFeatures } from './akc.js';
-import { checkGateRatio, entropyGate } from './entropy-gate.js';
+import { detach, offTape } from './detach.js';
+import { checkGateRatio, type EntropyGateOptions, entropyGate } from './entropy-gate.js';
 import type { FeatureQueue } from './feature-queue.js';
-import { mmd2 } from './mmd.js';
+import { mmd2Masked } from './mmd.js';
 import { ARC_REG_WARMUP } from './warmup.js';
 
 /** Inputs of {@link arcLoss}. */
@@ -54,37 +55,68 @@ export interface ArcResult {
   updated: boolean;
 }
 
-function selectedRows(feat: tf.Tensor2D, gate: tf.Tensor1D): { rows: tf.Tensor2D; count: number } {
-  const g = gate.dataSync();
-  const idx: number[] = [];
-  for (let i = 0; i < g.length; i++) if (g[i] > 0.5) idx.push(i);
-  const rows = idx.length > 0 ? (tf.gather(feat, idx) as tf.Tensor2D) : tf.zeros<tf.Rank.R2>([0, feat.shape[1]]);
-  return { rows, count: idx.length };
+/** What {@link ArcTerm.commit} reports about one step. */
+export interface ArcStats {
+  /** Fractions of the labelled (`l`) and unlabelled (`u`) batch the gate kept. */
+  selectedRatio: { l: number; u: number };
+  /** Whether this batch was appended to the queues (both gates kept ≥ 1 example). */
+  updated: boolean;
+  /** Whether R_ARC entered the loss (it was not 0 for warm-up, |T_l| ≤ minQueue or an empty T_u). */
+  applied: boolean;
 }
 
-/** cat(queued past rows (detached), current rows (with gradient)), keeping the last `capacity` rows. */
-function table(queue: FeatureQueue, current: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const joined = queue.size > 0 ? tf.concat([queue.all(), current], 0) : current.clone();
-    const n = joined.shape[0];
-    return (
-      n > queue.capacity ? tf.slice(joined, [n - queue.capacity, 0], [queue.capacity, -1]) : joined
-    ) as tf.Tensor2D;
-  });
+/** Result of {@link arcTerm}: the loss as a tensor; the queues change at {@link ArcTerm.commit}. */
+export interface ArcTerm {
+  /**
+   * R_ARC when it applies at this step and 0 when it does not (a scalar, caller disposes); null when it cannot apply
+   * whatever the gates say (warm-up, or even a full batch would leave |T_l| ≤ minQueue or T_u empty).
+   */
+  loss: tf.Scalar | null;
+  /**
+   * After the step: reads the gates (`await data()`, any backend), appends this batch's selected rows to the queues
+   * when both gates kept ≥ 1 example, frees what the term held and reports the step. Call it once, before the next
+   * {@link arcTerm} on the same queues.
+   */
+  commit(): Promise<ArcStats>;
+  /** {@link ArcTerm.commit} with a synchronous read (`dataSync`: cpu, ft-native, tensorflow; not ft-webgpu). */
+  commitSync(): ArcStats;
+  /** Frees what the term holds without touching the queues (a step abandoned before its commit). */
+  dispose(): void;
+}
+
+/** Queues whose {@link arcTerm} has not been committed yet. */
+const uncommitted = new WeakSet<FeatureQueue>();
+
+/** cat(queued past rows (detached), current rows (with gradient)). */
+function joined(queue: FeatureQueue, current: tf.Tensor2D): tf.Tensor2D {
+  return queue.size > 0 ? (tf.concat([queue.all(), current], 0) as tf.Tensor2D) : current;
 }
 
 /**
- * R_ARC = MMD²(T_l, T_u) (biased, bandwidth D; see `mmd2`). Gates m = 1[H(softmax(logits)) ≤ ε_RC·ln C] use the
- * TARGET's class count. When both gates keep ≥ 1 example, T = cat(queued past rows (detached), selected current rows
- * (with gradient)) truncated to the last `capacity` rows, and the queues store detached copies; otherwise T is the
- * queued rows alone (the loss is then a constant). The loss is returned only when |T_l| > minQueue, T_u is not empty
- * and (with `step`) step > regWarmup; else `loss` is null.
- * @param inputs features and logits of the labelled and weak unlabelled batches, and the two queues.
- * @param o `threshold` ε_RC (0.7), `numClasses` C, `minQueue` (20), `step`, `regWarmup` (10), `ungated`.
- * @throws ShapeError on mismatched shapes or a queue of another D; InvalidArgumentError on a threshold outside (0, 1].
+ * Where the rows of T sit in cat(queue, current), without reading the gate: `valid` marks the queued rows and the
+ * current rows to add, `keep` the last `capacity` valid ones; `src` lists the kept rows first (in order), then the
+ * others, `w` is 1 on the first `n` = Σ keep rows. Runs off the tape (see `offTape`).
  */
-export function arcLoss(inputs: ArcInputs, o: ArcOptions): ArcResult {
-  const where = 'arcLoss';
+function layout(queue: FeatureQueue, add: tf.Tensor1D): { src: tf.Tensor1D; w: tf.Tensor1D; n: tf.Scalar } {
+  const q = queue.size;
+  const valid = q > 0 ? (tf.concat([tf.ones([q]), add]) as tf.Tensor1D) : add;
+  const m = valid.shape[0];
+  const fromEnd = tf.cumsum(valid, 0, false, true);
+  const keep = tf.mul(valid, tf.cast(tf.lessEqual(fromEnd, queue.capacity), 'float32'));
+  const n = tf.sum(keep) as tf.Scalar;
+  const before = tf.cumsum(keep, 0, true);
+  const pos = tf.range(0, m, 1, 'float32');
+  const dest = tf.where(tf.greater(keep, 0), before, tf.add(n, tf.sub(pos, before)));
+  const src = tf.argMax(tf.cast(tf.equal(tf.reshape(dest, [m, 1]), tf.reshape(pos, [1, m])), 'float32'), 0);
+  return { src: src as tf.Tensor1D, w: tf.cast(tf.less(pos, n), 'float32') as tf.Tensor1D, n };
+}
+
+/** The checks shared by {@link arcTerm} and {@link arcLoss}; returns minQueue, regWarmup and the gate options. */
+function checkArc(
+  inputs: ArcInputs,
+  o: ArcOptions,
+  where: string,
+): { minQueue: number; regWarmup: number; gate: EntropyGateOptions } {
   const { labeledFeat, labeledLogits, unlabeledFeat, unlabeledLogits, queues } = inputs;
   checkFeatures(labeledFeat, 'labeledFeat', where);
   const d = labeledFeat.shape[1];
@@ -122,34 +154,142 @@ export function arcLoss(inputs: ArcInputs, o: ArcOptions): ArcResult {
     }
   }
   const ratio = o.ungated ? undefined : checkGateRatio(o.threshold ?? 0.7, 'threshold', where);
-  const gateOpts = { ratio, numClasses: o.numClasses, ungated: o.ungated };
-  const ml = entropyGate(labeledLogits, gateOpts);
-  const mu = entropyGate(unlabeledLogits, gateOpts);
-  const l = selectedRows(labeledFeat, ml);
-  const u = selectedRows(unlabeledFeat, mu);
-  ml.dispose();
-  mu.dispose();
-  const selectedRatio = {
-    l: labeledFeat.shape[0] === 0 ? 0 : l.count / labeledFeat.shape[0],
-    u: unlabeledFeat.shape[0] === 0 ? 0 : u.count / unlabeledFeat.shape[0],
-  };
-  const updated = l.count > 0 && u.count > 0;
-  let tl: tf.Tensor2D;
-  let tu: tf.Tensor2D;
-  if (updated) {
-    tl = table(queues.l, l.rows);
-    tu = table(queues.u, u.rows);
-    queues.l.push(l.rows);
-    queues.u.push(u.rows);
-  } else {
-    tl = queues.l.all();
-    tu = queues.u.all();
+  return { minQueue, regWarmup, gate: { ratio, numClasses: o.numClasses, ungated: o.ungated } };
+}
+
+/**
+ * {@link arcLoss} in two phases, with no host read inside the step, so that it runs in a training step on any backend
+ * (`ft-webgpu` included). The loss is computed on fixed shapes: T = cat(queued rows, current rows) with the rows the
+ * gates drop and those beyond the last `capacity` weighted 0 (kept rows moved first by a gather with indices computed
+ * on the device); it equals `arcLoss`'s bit for bit on the cpu backend. The queues change only at
+ * {@link ArcTerm.commit}, after the step: call it before the next term on the same queues.
+ * @param inputs features and logits of the labelled and weak unlabelled batches, and the two queues.
+ * @param o as for {@link arcLoss}.
+ * @throws ShapeError on mismatched shapes or a queue of another D; InvalidArgumentError on a threshold outside (0, 1],
+ *   a bad minQueue / regWarmup, or queues whose previous term was not committed.
+ */
+export function arcTerm(inputs: ArcInputs, o: ArcOptions): ArcTerm {
+  const where = 'arcLoss';
+  const { minQueue, regWarmup, gate } = checkArc(inputs, o, where);
+  const { labeledFeat, labeledLogits, unlabeledFeat, unlabeledLogits, queues } = inputs;
+  if (uncommitted.has(queues.l) || uncommitted.has(queues.u)) {
+    throw new InvalidArgumentError(`${where}: the previous ARC term on these queues was not committed (commit())`);
   }
-  l.rows.dispose();
-  u.rows.dispose();
+  const nl = labeledFeat.shape[0];
+  const nu = unlabeledFeat.shape[0];
+  // For the commit: the gates (off the tape) and detached copies of the features (on it, with a zero gradient, as
+  // the queued rows always were: a later step's loss reaches them, and their gradient is 0).
+  const [ml, mu] = offTape(() => [entropyGate(labeledLogits, gate), entropyGate(unlabeledLogits, gate)]) as [
+    tf.Tensor1D,
+    tf.Tensor1D,
+  ];
+  const held = [ml, mu, tf.keep(detach(labeledFeat)), tf.keep(detach(unlabeledFeat))] as const;
+  let loss: tf.Scalar | null = null;
+  let applied: tf.Tensor | null = null;
   const warm = o.step === undefined || o.step > regWarmup;
-  const loss = warm && tl.shape[0] > minQueue && tu.shape[0] > 0 ? mmd2(tl, tu) : null;
-  tl.dispose();
-  tu.dispose();
-  return { loss, selectedRatio, updated };
+  if (warm && Math.min(queues.l.capacity, queues.l.size + nl) > minQueue && queues.u.size + nu > 0) {
+    const plan = offTape(() => {
+      const both = tf.cast(tf.logicalAnd(tf.greater(tf.sum(ml), 0), tf.greater(tf.sum(mu), 0)), 'float32');
+      const l = layout(queues.l, tf.mul(ml, both) as tf.Tensor1D);
+      const u = layout(queues.u, tf.mul(mu, both) as tf.Tensor1D);
+      const on = tf.logicalAnd(tf.greater(l.n, minQueue), tf.greater(u.n, 0));
+      return [l.src, l.w, l.n, u.src, u.w, u.n, on];
+    });
+    const [srcL, wL, nL, srcU, wU, nU, on] = plan as [
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Scalar,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Scalar,
+      tf.Scalar,
+    ];
+    try {
+      loss = tf.tidy(() => {
+        const tl = tf.gather(joined(queues.l, labeledFeat), srcL) as tf.Tensor2D;
+        const tu = tf.gather(joined(queues.u, unlabeledFeat), srcU) as tf.Tensor2D;
+        const mmd = mmd2Masked(tl, wL, nL, tu, wU, nU, labeledFeat.shape[1]);
+        return tf.where(on, mmd, tf.zerosLike(mmd)) as tf.Scalar;
+      });
+      applied = tf.keep(on.clone());
+    } finally {
+      tf.dispose(plan);
+    }
+  }
+  uncommitted.add(queues.l);
+  uncommitted.add(queues.u);
+  let open = true;
+  const release = () => {
+    if (!open) return;
+    open = false;
+    tf.dispose([...held, ...(applied ? [applied] : [])]);
+    uncommitted.delete(queues.l);
+    uncommitted.delete(queues.u);
+  };
+  const finish = (gl: ArrayLike<number>, gu: ArrayLike<number>, on: ArrayLike<number> | null): ArcStats => {
+    if (!open) throw new InvalidArgumentError(`${where}: this ARC term was already committed or disposed`);
+    try {
+      const pick = (g: ArrayLike<number>) => Array.from(g, (v, i) => (v > 0.5 ? i : -1)).filter((i) => i >= 0);
+      const il = pick(gl);
+      const iu = pick(gu);
+      const updated = il.length > 0 && iu.length > 0;
+      if (updated) {
+        for (const [queue, feat, idx] of [
+          [queues.l, held[2], il],
+          [queues.u, held[3], iu],
+        ] as const) {
+          const rows = tf.gather(feat, idx) as tf.Tensor2D;
+          queue.push(rows);
+          rows.dispose();
+        }
+      }
+      return {
+        selectedRatio: { l: nl === 0 ? 0 : il.length / nl, u: nu === 0 ? 0 : iu.length / nu },
+        updated,
+        applied: on !== null && on[0] > 0,
+      };
+    } finally {
+      release();
+    }
+  };
+  return {
+    loss,
+    async commit() {
+      const [gl, gu, on] = await Promise.all([ml.data(), mu.data(), applied ? applied.data() : null]);
+      return finish(gl, gu, on);
+    },
+    commitSync() {
+      return finish(ml.dataSync(), mu.dataSync(), applied ? applied.dataSync() : null);
+    },
+    dispose: release,
+  };
+}
+
+/**
+ * R_ARC = MMD²(T_l, T_u) (biased, bandwidth D; see `mmd2`). Gates m = 1[H(softmax(logits)) ≤ ε_RC·ln C] use the
+ * TARGET's class count. When both gates keep ≥ 1 example, T = cat(queued past rows (detached), selected current rows
+ * (with gradient)) truncated to the last `capacity` rows, and the queues store detached copies; otherwise T is the
+ * queued rows alone (the loss is then a constant). The loss is returned only when |T_l| > minQueue, T_u is not empty
+ * and (with `step`) step > regWarmup; else `loss` is null. It reads the gates synchronously (`dataSync`), which
+ * `ft-webgpu` refuses: there, use {@link arcTerm} and `await commit()` after the step.
+ * @param inputs features and logits of the labelled and weak unlabelled batches, and the two queues.
+ * @param o `threshold` ε_RC (0.7), `numClasses` C, `minQueue` (20), `step`, `regWarmup` (10), `ungated`.
+ * @throws ShapeError on mismatched shapes or a queue of another D; InvalidArgumentError on a threshold outside (0, 1].
+ */
+export function arcLoss(inputs: ArcInputs, o: ArcOptions): ArcResult {
+  const term = arcTerm(inputs, o);
+  let stats: ArcStats;
+  try {
+    stats = term.commitSync();
+  } catch (e) {
+    term.dispose();
+    term.loss?.dispose();
+    throw e;
+  }
+  let loss = term.loss;
+  if (loss && !stats.applied) {
+    loss.dispose();
+    loss = null;
+  }
+  return { loss, selectedRatio: stats.selectedRatio, updated: stats.updated };
 }

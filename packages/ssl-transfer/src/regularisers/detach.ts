@@ -22,3 +22,25 @@ export function withoutGradient<T extends tf.Tensor>(x: tf.Tensor, fn: (x: tf.Te
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as T;
 }
+
+/**
+ * Runs `fn` with gradient recording off and returns its tensors kept (`tf.keep`: the caller disposes them). What it
+ * computes is a constant for autodiff: no tape node links it to `fn`'s inputs, so ops that have no gradient in tfjs
+ * (comparisons, argMax, index arithmetic) may build masks and gather indices inside a training step, and the tape
+ * prunes every op that uses them only as a mask. tfjs records no op while a custom gradient's forward runs; the custom
+ * gradient here hangs on a fresh scalar that no trainable variable reaches.
+ */
+export function offTape<T extends tf.Tensor[]>(fn: () => T): T {
+  let out: tf.Tensor[] = [];
+  const anchor = tf.scalar(0);
+  try {
+    const f = tf.customGrad(((a: tf.Tensor) => {
+      out = fn().map((t) => tf.keep(t));
+      return { value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    (f(anchor) as tf.Tensor).dispose();
+  } finally {
+    anchor.dispose();
+  }
+  return out as T;
+}

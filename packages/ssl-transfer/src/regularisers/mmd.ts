@@ -66,3 +66,44 @@ export function mmd2(a: tf.Tensor2D, b: tf.Tensor2D, o: Mmd2Options = {}): tf.Sc
     return tf.sub(tf.add(kaa, kbb), tf.mul(kab, 2)) as tf.Scalar;
   });
 }
+
+/** One term of {@link mmd2Masked}: Σ_ij k(x_i, y_j)·wx_i·wy_j / max(nx·ny, 1). */
+function maskedMean(
+  x: tf.Tensor2D,
+  wx: tf.Tensor1D,
+  nx: tf.Scalar,
+  y: tf.Tensor2D,
+  wy: tf.Tensor1D,
+  ny: tf.Scalar,
+  bandwidth: number,
+): tf.Scalar {
+  const w = tf.mul(tf.reshape(wx, [-1, 1]), tf.reshape(wy, [1, -1]));
+  return tf.sum(tf.div(tf.mul(gaussianKernel(x, y, bandwidth), w), tf.maximum(tf.mul(nx, ny), 1)));
+}
+
+/**
+ * {@link mmd2} of the rows of `a` and `b` whose 0/1 weight is 1, with the counts as tensors: the shapes do not depend
+ * on how many rows are kept, so no host read is needed. With the kept rows first (`wa` = 1 on rows 0 … na − 1, 0
+ * after), every product, sum and gradient of the kept rows is the one `mmd2` computes on them alone, in the same order
+ * (the extra terms are exact zeros), so the value and gradient match `mmd2` bit for bit on the cpu backend.
+ * Internal to ARC (the weights and counts must carry no gradient).
+ * @param a [Ma, D] rows, kept ones first; `wa` [Ma] their 0/1 weights; `na` = Σ wa.
+ * @param b [Mb, D] rows, kept ones first; `wb` [Mb] their 0/1 weights; `nb` = Σ wb.
+ * @param bandwidth σ² of the kernel (`mmd2`'s default is D).
+ */
+export function mmd2Masked(
+  a: tf.Tensor2D,
+  wa: tf.Tensor1D,
+  na: tf.Scalar,
+  b: tf.Tensor2D,
+  wb: tf.Tensor1D,
+  nb: tf.Scalar,
+  bandwidth: number,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const kaa = maskedMean(a, wa, na, a, wa, na, bandwidth);
+    const kbb = maskedMean(b, wb, nb, b, wb, nb, bandwidth);
+    const kab = maskedMean(a, wa, na, b, wb, nb, bandwidth);
+    return tf.sub(tf.add(kaa, kbb), tf.mul(kab, 2)) as tf.Scalar;
+  });
+}

@@ -1,6 +1,12 @@
 /** Pseudo-Label (Lee, ICML 2013 workshop) as USB / the official AKC+ARC code implement it. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type FixMatchOptions, fixMatchLoss, type MaskedLossResult } from './fixmatch.js';
+import {
+  type FixMatchOptions,
+  fixMatchLoss,
+  fixMatchTerm,
+  type MaskedLossResult,
+  type MaskedLossTerm,
+} from './fixmatch.js';
 
 /** Options of {@link pseudoLabelLoss}. */
 export type PseudoLabelLossOptions = FixMatchOptions;
@@ -16,4 +22,15 @@ export type PseudoLabelLossOptions = FixMatchOptions;
  */
 export function pseudoLabelLoss(logits: tf.Tensor2D, o: PseudoLabelLossOptions = {}): MaskedLossResult {
   return fixMatchLoss(logits, logits, o);
+}
+
+/**
+ * {@link pseudoLabelLoss} without a host read (`fixMatchTerm(logits, logits)`): the loss and the number of kept rows
+ * as tensors, for a training step on any backend, `ft-webgpu` included.
+ * @param logits [N, C] logits of the (weakly augmented) unlabelled batch.
+ * @param o `threshold` τ ∈ (0, 1] (default 0.95).
+ * @throws ShapeError for logits that are not a non-empty [N, C]; InvalidArgumentError for τ outside (0, 1].
+ */
+export function pseudoLabelTerm(logits: tf.Tensor2D, o: PseudoLabelLossOptions = {}): MaskedLossTerm {
+  return fixMatchTerm(logits, logits, o);
 }

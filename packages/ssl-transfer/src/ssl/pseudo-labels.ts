@@ -63,14 +63,18 @@ export function checkSameLogits(a: tf.Tensor, b: tf.Tensor, names: [string, stri
 }
 
 /**
- * Hard pseudo-labels ŷ_j = argmax_c p_jc and confidence mask m_j = 1[max_c p_jc ≥ τ], p = softmax(logits)
- * (Lee 2013; Sohn et al. 2020, FixMatch eq. 4). No gradient flows through either.
+ * The tensors of {@link pseudoLabels} without the mask rate: hard pseudo-labels ŷ_j = argmax_c p_jc and confidence
+ * mask m_j = 1[max_c p_jc ≥ τ], p = softmax(logits), no gradient through either. No host read: usable inside a
+ * training step on any backend, `ft-webgpu` included.
  * @param logits [N, C] logits of the view the labels are taken from (FixMatch: the weak view).
  * @param o `threshold` τ ∈ (0, 1] (default 0.95).
- * @returns int32 labels [N], float32 mask [N] (the caller disposes both) and the mask rate Σm/N.
+ * @returns int32 labels [N] and float32 mask [N] (the caller disposes both).
  * @throws ShapeError for logits that are not a non-empty [N, C]; InvalidArgumentError for τ outside (0, 1].
  */
-export function pseudoLabels(logits: tf.Tensor2D, o: PseudoLabelOptions = {}): PseudoLabels {
+export function pseudoLabelTargets(
+  logits: tf.Tensor2D,
+  o: PseudoLabelOptions = {},
+): { labels: tf.Tensor1D; mask: tf.Tensor1D } {
   const where = 'pseudoLabels';
   const threshold = checkThreshold(o.threshold, where);
   checkLogits2d(logits, 'logits', where);
@@ -78,6 +82,21 @@ export function pseudoLabels(logits: tf.Tensor2D, o: PseudoLabelOptions = {}): P
   const mask = withoutGradient(logits, (l) =>
     tf.tidy(() => tf.cast(tf.greaterEqual(tf.max(tf.softmax(l as tf.Tensor2D), 1), threshold), 'float32')),
   ) as tf.Tensor1D;
+  return { labels, mask };
+}
+
+/**
+ * Hard pseudo-labels ŷ_j = argmax_c p_jc and confidence mask m_j = 1[max_c p_jc ≥ τ], p = softmax(logits)
+ * (Lee 2013; Sohn et al. 2020, FixMatch eq. 4). No gradient flows through either. The mask rate is read from the
+ * device synchronously, which backends without a synchronous read (`ft-webgpu`) refuse: there, use
+ * {@link pseudoLabelTargets} and `await mask.data()`.
+ * @param logits [N, C] logits of the view the labels are taken from (FixMatch: the weak view).
+ * @param o `threshold` τ ∈ (0, 1] (default 0.95).
+ * @returns int32 labels [N], float32 mask [N] (the caller disposes both) and the mask rate Σm/N.
+ * @throws ShapeError for logits that are not a non-empty [N, C]; InvalidArgumentError for τ outside (0, 1].
+ */
+export function pseudoLabels(logits: tf.Tensor2D, o: PseudoLabelOptions = {}): PseudoLabels {
+  const { labels, mask } = pseudoLabelTargets(logits, o);
   const m = mask.dataSync();
   let kept = 0;
   for (let i = 0; i < m.length; i++) kept += m[i];

@@ -8,15 +8,15 @@ import { InvalidArgumentError, type Rng } from '@ft/core';
 import type { ForwardContext } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { akcLoss } from '../regularisers/akc.js';
-import { arcLoss } from '../regularisers/arc.js';
+import { akcTerm } from '../regularisers/akc.js';
+import { type ArcTerm, arcTerm } from '../regularisers/arc.js';
 import { FeatureQueue } from '../regularisers/feature-queue.js';
 import { lambdaWarmup } from '../regularisers/warmup.js';
 import { sslCoefWarmup } from '../ssl/coef-warmup.js';
-import { fixMatchLoss } from '../ssl/fixmatch.js';
+import { fixMatchTerm, type MaskedLossTerm } from '../ssl/fixmatch.js';
 import { ictLoss, ictMix } from '../ssl/ict.js';
 import { meanTeacherLoss } from '../ssl/mean-teacher.js';
-import { pseudoLabelLoss } from '../ssl/pseudo-label.js';
+import { pseudoLabelTerm } from '../ssl/pseudo-label.js';
 import { keepingMovingStats } from './bn-stats.js';
 import type { SslBatch } from './data.js';
 
@@ -75,7 +75,7 @@ export interface ObjectiveConfig {
   arc?: ArcSettings;
 }
 
-/** Gate ratios and mask rate of one step (absent when that part is off). */
+/** Gate ratios and mask rate of one step (absent when that part is off), known after {@link SslObjective.commitStep}. */
 export interface StepStats {
   akcRatio?: number;
   arcRatioL?: number;
@@ -108,18 +108,34 @@ export function unlabeledViewsOf(
   return 'weak';
 }
 
+/** What a step leaves for {@link SslObjective.commitStep}: counts on the device and ARC's uncommitted term. */
+interface PendingStep {
+  mask?: { kept: tf.Scalar; n: number };
+  akc?: { kept: tf.Scalar; n: number };
+  arc?: ArcTerm;
+}
+
+function disposePending(p: PendingStep): void {
+  p.mask?.kept.dispose();
+  p.akc?.kept.dispose();
+  p.arc?.dispose();
+}
+
 function sparseCe(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, logits.shape[1]), logits);
 }
 
 /**
- * The step objective: `forward(model, batch, ctx)` returns the total loss (a scalar inside `fit`'s tape) and leaves
- * the step's gate ratios and mask rate in `last`. It owns ARC's two feature queues.
+ * The step objective: `forward(batch, ctx)` returns the total loss (a scalar inside `fit`'s tape) without reading
+ * anything from the device, so it trains on any backend (`ft-webgpu` included); after the optimizer step,
+ * `await commitStep()` appends the batch to ARC's queues and reads the step's gate ratios and mask rate into `last`
+ * (the run log does it in `onStepEnd`). It owns ARC's two feature queues.
  */
 export class SslObjective {
   readonly queues: { l: FeatureQueue; u: FeatureQueue } | null;
-  /** Statistics of the latest step. */
+  /** Statistics of the latest committed step. */
   last: StepStats = {};
+  private pending: PendingStep | null = null;
 
   constructor(
     private readonly models: ObjectiveModels,
@@ -133,11 +149,56 @@ export class SslObjective {
     this.queues = arc ? { l: new FeatureQueue(arc.queue ?? 128), u: new FeatureQueue(arc.queue ?? 128) } : null;
   }
 
-  /** The total loss of one batch at iteration `ctx.step + 1` (the code counts from 1). */
+  /**
+   * The total loss of one batch at iteration `ctx.step + 1` (the code counts from 1). Call {@link commitStep} after
+   * the optimizer step, before the next forward.
+   * @throws InvalidArgumentError when the previous step was not committed.
+   */
   forward(batch: SslBatch, ctx: ForwardContext): tf.Scalar {
+    if (this.pending) {
+      throw new InvalidArgumentError(
+        'SslObjective.forward: the previous step was not committed; await commitStep() after each optimizer step',
+      );
+    }
+    const pending: PendingStep = {};
+    try {
+      const total = this.stepLoss(batch, ctx, pending);
+      this.pending = pending;
+      return total;
+    } catch (e) {
+      disposePending(pending);
+      throw e;
+    }
+  }
+
+  /**
+   * After the optimizer step: reads the step's counts (`await data()`), appends the batch's selected rows to ARC's
+   * queues, and returns the step's statistics (also left in `last`). Without a step to commit it returns `last`.
+   */
+  async commitStep(): Promise<StepStats> {
+    const p = this.pending;
+    if (!p) return this.last;
+    this.pending = null;
+    try {
+      const stats: StepStats = {};
+      if (p.mask) stats.maskRate = (await p.mask.kept.data())[0] / p.mask.n;
+      if (p.akc) stats.akcRatio = p.akc.n === 0 ? 0 : (await p.akc.kept.data())[0] / p.akc.n;
+      if (p.arc) {
+        const r = await p.arc.commit();
+        stats.arcRatioL = r.selectedRatio.l;
+        stats.arcRatioU = r.selectedRatio.u;
+        stats.arcApplied = r.applied;
+      }
+      this.last = stats;
+      return stats;
+    } finally {
+      disposePending(p);
+    }
+  }
+
+  private stepLoss(batch: SslBatch, ctx: ForwardContext, pending: PendingStep): tf.Scalar {
     const { config: c, models: m } = this;
     const t = (ctx.step ?? 0) + 1;
-    const stats: StepStats = {};
     const nl = batch.x.shape[0];
     const uw = batch.uWeak;
     const u2 = batch.uSecond;
@@ -153,11 +214,14 @@ export class SslObjective {
     };
     if (uw) {
       const logitsUw = rows(logits, nl, nu);
-      add(sslCoefWarmup(c.sslCoef, t, { warmupSteps: c.sslWarmup }), this.sslTerm(batch, logits, logitsUw, ctx, stats));
+      add(
+        sslCoefWarmup(c.sslCoef, t, { warmupSteps: c.sslWarmup }),
+        this.sslTerm(batch, logits, logitsUw, ctx, pending),
+      );
       if (c.akc && m.sourceTap) {
         const lu = tf.concat([batch.x, uw], 0);
         const [sf, sl] = m.sourceTap.apply(lu, { training: false }) as tf.Tensor2D[];
-        const r = akcLoss(
+        const r = akcTerm(
           { targetFeat: rows(feat, 0, nl + nu), sourceFeat: sf, sourceLogits: sl },
           {
             numSourceClasses: c.numSourceClasses,
@@ -166,11 +230,11 @@ export class SslObjective {
             ungated: c.akc.ungated ?? false,
           },
         );
-        stats.akcRatio = r.selectedRatio;
+        pending.akc = { kept: tf.keep(r.kept), n: nl + nu };
         add(lambdaWarmup(c.akc.lambda, t, { warmupSteps: c.regWarmup }), r.loss);
       }
       if (c.arc && this.queues) {
-        const r = arcLoss(
+        const r = arcTerm(
           {
             labeledFeat: rows(feat, 0, nl),
             labeledLogits: logitsL,
@@ -180,13 +244,10 @@ export class SslObjective {
           },
           { numClasses: c.numClasses, threshold: c.arc.threshold ?? 0.7, step: t, ungated: c.arc.ungated ?? false },
         );
-        stats.arcRatioL = r.selectedRatio.l;
-        stats.arcRatioU = r.selectedRatio.u;
-        stats.arcApplied = r.loss !== null;
+        pending.arc = r;
         add(lambdaWarmup(c.arc.lambda, t, { warmupSteps: c.regWarmup }), r.loss);
       }
     }
-    this.last = stats;
     return total;
   }
 
@@ -196,24 +257,24 @@ export class SslObjective {
     logits: tf.Tensor2D,
     logitsUw: tf.Tensor2D,
     ctx: ForwardContext,
-    stats: StepStats,
+    pending: PendingStep,
   ): tf.Scalar | null {
     const { alg, threshold, ictAlpha } = this.config;
     const nl = batch.x.shape[0];
     const nu = logitsUw.shape[0];
     const second = () => tf.slice(logits, [nl + nu, 0], [nu, -1]) as tf.Tensor2D;
+    const masked = (r: MaskedLossTerm) => {
+      pending.mask = { kept: tf.keep(r.kept), n: nu };
+      return r.loss;
+    };
     switch (alg) {
       case 'supervised':
         return null;
       case 'pseudo-label': {
-        const r = pseudoLabelLoss(logitsUw, { threshold });
-        stats.maskRate = r.maskRate;
-        return r.loss;
+        return masked(pseudoLabelTerm(logitsUw, { threshold }));
       }
       case 'fixmatch': {
-        const r = fixMatchLoss(logitsUw, second(), { threshold });
-        stats.maskRate = r.maskRate;
-        return r.loss;
+        return masked(fixMatchTerm(logitsUw, second(), { threshold }));
       }
       case 'mean-teacher': {
         const teacherLogits = this.teacherLogits(batch.uWeak as tf.Tensor4D);
@@ -233,8 +294,10 @@ export class SslObjective {
     return (this.models.teacher as tfl.LayersModel).apply(x, { training: false }) as tf.Tensor2D;
   }
 
-  /** Frees the feature queues. */
+  /** Frees the feature queues (and an uncommitted step). */
   dispose(): void {
+    if (this.pending) disposePending(this.pending);
+    this.pending = null;
     this.queues?.l.dispose();
     this.queues?.u.dispose();
   }

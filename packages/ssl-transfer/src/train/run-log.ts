@@ -54,8 +54,9 @@ export class SslRunLog implements Callback {
 
   constructor(private readonly o: SslRunLogOptions) {}
 
-  onStepEnd(_step: number, logs: { loss: number }): void {
-    const s = this.o.objective.last;
+  /** Commits the objective's step (ARC's queues, the gate ratios and mask rate read from the device), then records it. */
+  async onStepEnd(_step: number, logs: { loss: number }): Promise<void> {
+    const s = await this.o.objective.commitStep();
     const v = (x: number | undefined) => x ?? Number.NaN;
     this.series.akc.push(v(s.akcRatio));
     this.series.arcL.push(v(s.arcRatioL));
