@@ -11,12 +11,15 @@
 // All installs share the user's npm cache (`--prefer-offline`), so after the first run only the tarballs are new.
 //
 //   node scripts/smoke-pack.mjs [--only core,cli]   (package folders; the @ft packages they need are packed too)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { publishablePackages, root } from './workspace.mjs';
+
+/** How many apps are installed ahead of the one being checked. */
+const INSTALL_AHEAD = 2;
 
 /** Limits of an app holding `@ft/core` and one method package (tfjs included). */
 export const METHOD_APP_LIMITS = { mb: 100, packages: 30 };
@@ -113,6 +116,30 @@ export function npmInstall(app, specs) {
   });
 }
 
+/**
+ * {@link npmInstall} without blocking: resolves when npm exits 0, rejects with its stderr otherwise. The apps are
+ * installed ahead of their checks with it, so npm's waits on the registry overlap the previous app's smoke calls.
+ */
+export function npmInstallAsync(app, specs) {
+  const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs];
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', args, {
+      cwd: app,
+      env: { ...process.env, npm_config_nodedir: '/usr' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stdout.resume();
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-20_000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm ${args.join(' ')} exited ${code}\n${err}`)),
+    );
+  });
+}
+
 /** Writes `src` into the app and runs it with node (FT_ZOO_DIR unset: the zoo must be found as installed). */
 export function runInApp(app, file, src) {
   fs.writeFileSync(path.join(app, file), src);
@@ -205,19 +232,33 @@ export async function checkApps({ pkgs, all, work, specOf, npmrc, t, afterApp })
   const readmeRunner = path.join(root, 'scripts', 'readme-examples.mjs');
   const { runReadmeExamples } = fs.existsSync(readmeRunner) ? await import(pathToFileURL(readmeRunner).href) : {};
   const footprints = [];
-  for (const p of pkgs) {
+  // Each app is installed up to INSTALL_AHEAD apps ahead of its checks (npm mostly waits on the registry and the
+  // disk; the checks run node): the installs overlap the smoke calls and README examples of the apps before.
+  const appDir = (p) => path.join(work, `app-${p.folder}`);
+  const started = new Map();
+  const startInstall = (i) => {
+    const p = pkgs[i];
+    if (!p || started.has(p)) return;
     const name = p.json.name;
-    const needs = ftClosure(name, byName);
-    const app = path.join(work, `app-${p.folder}`);
+    const app = appDir(p);
     fs.mkdirSync(app, { recursive: true });
     fs.writeFileSync(
       path.join(app, 'package.json'),
       JSON.stringify({ name: `ft-smoke-${p.folder}`, private: true, version: '1.0.0' }),
     );
     if (npmrc) fs.writeFileSync(path.join(app, '.npmrc'), npmrc);
+    const install = npmInstallAsync(app, [...TFJS, specOf(name), ...ftClosure(name, byName).map(specOf)]);
+    install.catch(() => {}); // awaited (and reported) in order below
+    started.set(p, install);
+  };
+  for (const [i, p] of pkgs.entries()) {
+    for (let k = i; k <= i + INSTALL_AHEAD; k++) startInstall(k);
+    const name = p.json.name;
+    const needs = ftClosure(name, byName);
+    const app = appDir(p);
     process.stdout.write(`\n[${t.secs()}] npm install ${[name, ...needs].join(' ')} (+ tfjs) into ${app}\n`);
     try {
-      npmInstall(app, [...TFJS, specOf(name), ...needs.map(specOf)]);
+      await started.get(p);
     } catch (e) {
       t.fail(`${name}: npm install`, e);
       continue;
