@@ -101,7 +101,8 @@ function layout(queue: FeatureQueue, add: tf.Tensor1D): { src: tf.Tensor1D; w: t
   const q = queue.size;
   const valid = q > 0 ? (tf.concat([tf.ones([q]), add]) as tf.Tensor1D) : add;
   const m = valid.shape[0];
-  const fromEnd = tf.cumsum(valid, 0, false, true);
+  // valid rows at or after each position; not a reverse cumsum, which tfjs-webgpu 4.22 gets wrong from 15 rows on
+  const fromEnd = tf.sub(tf.sum(valid), tf.cumsum(valid, 0, true));
   const keep = tf.mul(valid, tf.cast(tf.lessEqual(fromEnd, queue.capacity), 'float32'));
   const n = tf.sum(keep) as tf.Scalar;
   const before = tf.cumsum(keep, 0, true);
