@@ -50,6 +50,7 @@ import {
   GaussianAD,
   type GaussianADJSON,
   type GaussianScores,
+  hostFeatures,
 } from './gaussian-ad.js';
 import { type PadimJSON, type PadimOptions, PadimSegmenter } from './padim.js';
 
@@ -298,7 +299,7 @@ export class MahalanobisDetector {
     const segLevels = this.segmenter?.levels ?? [];
     for await (const b of this.streamRaw(ds, opts.signal)) {
       this.gaussian.partialFit(Object.fromEntries(this.levels.map((l) => [l, b.pooled[l]])));
-      if (this.segmenter) this.segmenter.partialFit(Object.fromEntries(segLevels.map((l) => [l, b.raw[l]])));
+      if (this.segmenter) await this.segmenter.partialFitAsync(Object.fromEntries(segLevels.map((l) => [l, b.raw[l]])));
     }
     this.gaussian.finalize();
     this.segmenter?.finalize();
@@ -314,7 +315,10 @@ export class MahalanobisDetector {
     return this;
   }
 
-  /** Streams pooled level features and raw segmentation maps per batch (tensors valid until the next batch). */
+  /**
+   * Streams pooled level features (host matrices, read asynchronously so GPU backends work) and raw segmentation
+   * maps (tensors valid until the next batch) per batch.
+   */
   private async *streamRaw(ds: ImageDataset, signal?: AbortSignal) {
     const taps = this.allTaps();
     const segLevels = new Set(this.segmenter?.levels ?? []);
@@ -334,7 +338,8 @@ export class MahalanobisDetector {
         }
         const raw: Record<string, tf.Tensor> = {};
         for (const l of segLevels) raw[l] = b.features[l];
-        yield { pooled: Object.fromEntries(pooled) as Record<string, tf.Tensor>, raw, indices: b.indices };
+        const host = await hostFeatures(Object.fromEntries(pooled));
+        yield { pooled: host, raw, indices: b.indices };
       }
     } finally {
       tf.dispose([...pooled.values()]);
@@ -363,9 +368,12 @@ export class MahalanobisDetector {
       for (const l of this.levels) perLevel[l].set(s.perLevel[l], off);
       total.set(s.total, off);
       if (maps && this.segmenter) {
-        const t = this.segmenter.anomalyMaps(b.raw, [H, W]);
-        maps.set(t.dataSync() as Float32Array, off * H * W);
-        t.dispose();
+        const t = await this.segmenter.anomalyMapsAsync(b.raw, [H, W]);
+        try {
+          maps.set((await t.data()) as Float32Array, off * H * W);
+        } finally {
+          t.dispose();
+        }
       }
       off += m;
     }
@@ -480,7 +488,7 @@ export class MahalanobisDetector {
    */
   async predict(images: ImageDataset | tf.Tensor, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const thr = this.requireThreshold('predict');
-    const ds = images instanceof tf.Tensor ? this.tensorDataset(images, 'predict') : images;
+    const ds = images instanceof tf.Tensor ? await this.tensorDataset(images, 'predict') : images;
     const { total } = await this.score(ds, { signal: opts.signal, maps: false });
     return Uint8Array.from(total, (s) => (s >= thr ? 1 : 0));
   }
@@ -506,7 +514,7 @@ export class MahalanobisDetector {
 
   private async isAnomalousImage(image: tf.Tensor | ArrayLike<number>, signal?: AbortSignal): Promise<boolean> {
     const thr = this.requireThreshold('isAnomalous');
-    const ds = image instanceof tf.Tensor ? this.tensorDataset(image, 'isAnomalous') : this.pixelsDataset(image);
+    const ds = image instanceof tf.Tensor ? await this.tensorDataset(image, 'isAnomalous') : this.pixelsDataset(image);
     if (ds.size !== 1) {
       throw new InvalidArgumentError(`MahalanobisDetector.isAnomalous: expected one image, got ${ds.size}`);
     }
@@ -525,14 +533,14 @@ export class MahalanobisDetector {
   }
 
   /** An `[N, H, W, C]` tensor (`[H, W, C]` for `isAnomalous`: one image) as a dataset; `t` stays the caller's. */
-  private tensorDataset(t: tf.Tensor, method: string): ArrayImageDataset {
+  private async tensorDataset(t: tf.Tensor, method: string): Promise<ArrayImageDataset> {
     const shape = t.rank === 3 && method === 'isAnomalous' ? [1, ...t.shape] : t.shape;
     if (shape.length !== 4) {
       throw new ShapeError(`MahalanobisDetector.${method}: images must be [N, H, W, C], got [${t.shape}]`);
     }
     const [n, h, w, c] = shape;
     return new ArrayImageDataset({
-      images: Float32Array.from(t.dataSync()),
+      images: Float32Array.from(await t.data()),
       labels: new Int32Array(n),
       shape: [h, w, c],
     });

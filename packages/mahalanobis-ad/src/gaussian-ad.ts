@@ -150,6 +150,24 @@ export function featureMatrix(level: string, f: FeatureInput, who: string): Matr
 }
 
 /**
+ * The same batch with every rank-2 real tensor read to a host `Matrix` (`await t.data()`, Float64 copies; tensors are
+ * not disposed). {@link GaussianAD.partialFit} and {@link GaussianAD.score} are synchronous and read tensors with
+ * `dataSync()`, which a GPU backend without synchronous readback (ft-webgpu in Node) refuses: pass them this instead.
+ * Other inputs pass through unchanged (so shape and dtype errors stay those of `partialFit` / `score`).
+ */
+export async function hostFeatures(batch: FeatureBatch): Promise<FeatureBatch> {
+  if (typeof batch !== 'object' || batch === null || Array.isArray(batch) || batch instanceof tf.Tensor) return batch;
+  const out: Record<string, FeatureInput> = {};
+  for (const [name, f] of Object.entries(batch)) {
+    out[name] =
+      f instanceof tf.Tensor && f.rank === 2 && f.dtype !== 'complex64' && f.dtype !== 'string'
+        ? matrix(f.shape[0], f.shape[1] as number, Float64Array.from((await f.data()) as Float32Array))
+        : f;
+  }
+  return out;
+}
+
+/**
  * One multivariate Gaussian per feature level, fitted in a streaming pass, scored by the Mahalanobis distance summed
  * over levels (see the module docs for the paper and formulas).
  *
@@ -211,7 +229,8 @@ export class GaussianAD {
   /**
    * Adds one batch of features to the running statistics (streaming). Every batch must carry the same levels with
    * the same widths and the same number of rows per level. Non-finite features throw `InvalidArgumentError`.
-   * Returns `this`. Call {@link finalize} after the last batch (or use {@link fit}).
+   * Returns `this`. Call {@link finalize} after the last batch (or use {@link fit}). Tensors are read with
+   * `dataSync()`: on a GPU backend pass `await hostFeatures(batch)`.
    */
   partialFit(batch: FeatureBatch): this {
     if (typeof batch !== 'object' || batch === null || Array.isArray(batch) || batch instanceof tf.Tensor) {
@@ -336,17 +355,17 @@ export class GaussianAD {
 
   /**
    * Fits the Gaussians: one feature record, or an (async) iterable of records streamed through the accumulators.
-   * Tensors in the records are read, not disposed. Returns `this`.
+   * Tensors in the records are read asynchronously (any backend, GPU included), not disposed. Returns `this`.
    * @param features `{level: [n, d]}` or `Iterable`/`AsyncIterable` of such records
    */
   async fit(features: FeatureBatch | Iterable<FeatureBatch> | AsyncIterable<FeatureBatch>): Promise<this> {
     this.reset();
     if (isAsyncIterable(features)) {
-      for await (const b of features) this.partialFit(b);
+      for await (const b of features) this.partialFit(await hostFeatures(b));
     } else if (isIterable(features)) {
-      for (const b of features as Iterable<FeatureBatch>) this.partialFit(b);
+      for (const b of features as Iterable<FeatureBatch>) this.partialFit(await hostFeatures(b));
     } else {
-      this.partialFit(features as FeatureBatch);
+      this.partialFit(await hostFeatures(features as FeatureBatch));
     }
     return this.finalize();
   }
@@ -360,7 +379,8 @@ export class GaussianAD {
 
   /**
    * Scores a batch: per-level distances and their sum (or mean) over levels; higher = more anomalous. Every fitted
-   * level must be present (extra keys are ignored). Float64 on host data.
+   * level must be present (extra keys are ignored). Float64 on host data; tensors are read with `dataSync()`, so on a
+   * GPU backend pass `await hostFeatures(features)`.
    * @param features `{level: [n, d]}`
    * @param opts.distance `'mahalanobis'` (default), `'l2'` (to the mean) or `'sed'` (standardised Euclidean)
    * @param opts.levels restrict the aggregate to these levels (default: all fitted levels)

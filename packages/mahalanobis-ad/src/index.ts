@@ -17,6 +17,7 @@ export {
   type GaussianADJSON,
   type GaussianADOptions,
   type GaussianScores,
+  hostFeatures,
   type LevelGaussian,
 } from './gaussian-ad.js';
 
@@ -58,7 +59,7 @@ export {
   type MahalanobisFinetuneOptions,
   mahalanobisFinetune,
 } from './mahalanobis-finetune.js';
-export { pseudoAnomalySet, VAL_AUGMENTS, type ValAugmentName } from './val-augment.js';
+export { pseudoAnomalySet, pseudoAnomalySetAsync, VAL_AUGMENTS, type ValAugmentName } from './val-augment.js';
 
 // Tasks and data
 

@@ -57,8 +57,8 @@ import {
   tapModel,
   tapOutputs,
 } from './features.js';
-import { type CovarianceEstimator, GaussianAD } from './gaussian-ad.js';
-import { pseudoAnomalySet, VAL_AUGMENTS, type ValAugmentName } from './val-augment.js';
+import { type CovarianceEstimator, GaussianAD, hostFeatures } from './gaussian-ad.js';
+import { pseudoAnomalySetAsync, VAL_AUGMENTS, type ValAugmentName } from './val-augment.js';
 
 /** Training objective of {@link mahalanobisFinetune}. */
 export type FinetuneLoss = 'mahalanobis' | 'mahalanobis2' | 'euclidean' | 'deepsvdd';
@@ -152,7 +152,7 @@ async function refit(
 ): Promise<GaussianAD> {
   const g = new GaussianAD({ estimator });
   for await (const b of featureBatches(taps, levels, ds, { batchSize, inputNorm: norm, signal })) {
-    g.partialFit(b.features);
+    g.partialFit(await hostFeatures(b.features));
   }
   return g.finalize();
 }
@@ -168,7 +168,7 @@ async function totals(
   const out = new Float64Array(ds.size);
   let off = 0;
   for await (const b of featureBatches(taps, levels, ds, { batchSize, inputNorm: norm })) {
-    const s = g.score(b.features).total;
+    const s = g.score(await hostFeatures(b.features)).total;
     out.set(s, off);
     off += s.length;
   }
@@ -224,17 +224,18 @@ export async function mahalanobisFinetune(
   if (opts.freezeUpTo) freeze(model, { upTo: opts.freezeUpTo });
   const taps = tapModel(model, levels);
   // Pseudo-anomaly sets are [clean val; augmented val]: the clean half is shared, so it is scored once per epoch.
-  const augmentedHalf = (fam: readonly ValAugmentName[] | Augment, label: string) => {
-    const set = pseudoAnomalySet(val, fam, rng.fork(label));
+  const augmentedHalf = async (fam: readonly ValAugmentName[] | Augment, label: string) => {
+    const set = await pseudoAnomalySetAsync(val, fam, rng.fork(label));
     return subset(
       set.images,
       Int32Array.from({ length: val.size }, (_, i) => val.size + i),
     );
   };
-  const valAug = augmentedHalf(opts.valAugment ?? VAL_AUGMENTS, 'val-augment');
-  const extraSets = Object.entries(opts.extraValidation ?? {}).map(
-    ([name, fam]) => [name, augmentedHalf(fam, `val-augment-${name}`)] as const,
-  );
+  const valAug = await augmentedHalf(opts.valAugment ?? VAL_AUGMENTS, 'val-augment');
+  const extraSets: (readonly [string, ImageDataset])[] = [];
+  for (const [name, fam] of Object.entries(opts.extraValidation ?? {})) {
+    extraSets.push([name, await augmentedHalf(fam, `val-augment-${name}`)]);
+  }
   const valLabels = new Uint8Array(2 * val.size).fill(1, val.size);
   const pseudoAuroc = (clean: Float64Array, aug: Float64Array) => {
     const all = new Float64Array(clean.length + aug.length);

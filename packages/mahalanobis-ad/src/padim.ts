@@ -130,6 +130,24 @@ export class PadimSegmenter {
 
   /** Builds the [B, h, w, C] embedding of one batch as Float32 host data (validates shapes). */
   private embed(maps: Record<string, tf.Tensor>, who: string): { data: Float32Array; b: number } {
+    const { emb, b } = this.embedTensor(maps, who);
+    const data = emb.dataSync() as Float32Array;
+    emb.dispose();
+    return { data: checkFiniteMaps(data, who), b };
+  }
+
+  /** {@link embed} with an asynchronous read (any backend, GPU included). */
+  private async embedAsync(maps: Record<string, tf.Tensor>, who: string): Promise<{ data: Float32Array; b: number }> {
+    const { emb, b } = this.embedTensor(maps, who);
+    try {
+      return { data: checkFiniteMaps((await emb.data()) as Float32Array, who), b };
+    } finally {
+      emb.dispose();
+    }
+  }
+
+  /** The [B, h, w, C] embedding tensor of one batch (the caller disposes it); validates shapes. */
+  private embedTensor(maps: Record<string, tf.Tensor>, who: string): { emb: tf.Tensor; b: number } {
     const ts = this.levels.map((l) => {
       const t = maps[l];
       if (!t) throw new InvalidArgumentError(`${who}: level '${l}' is missing from the maps`);
@@ -164,18 +182,29 @@ export class PadimSegmenter {
       const cat = resized.length === 1 ? resized[0] : tf.concat(resized, 3);
       return tf.gather(cat, tf.tensor1d(keep, 'int32'), 3);
     });
-    const data = emb.dataSync() as Float32Array;
-    emb.dispose();
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new InvalidArgumentError(`${who}: the feature maps contain ${data[i]}`);
-    }
-    return { data, b };
+    return { emb, b };
   }
 
-  /** Adds one batch of maps `{level: [B, h, w, C]}` to the per-location statistics (tensors are read, not disposed). */
+  /**
+   * Adds one batch of maps `{level: [B, h, w, C]}` to the per-location statistics (tensors are read with
+   * `dataSync()`, not disposed; on a GPU backend use {@link partialFitAsync}).
+   */
   partialFit(maps: Record<string, tf.Tensor>): this {
+    this.requireUnfitted();
+    return this.accumulate(this.embed(maps, 'PadimSegmenter.fit'));
+  }
+
+  /** {@link partialFit} with an asynchronous read of the maps (any backend, GPU included); same statistics. */
+  async partialFitAsync(maps: Record<string, tf.Tensor>): Promise<this> {
+    this.requireUnfitted();
+    return this.accumulate(await this.embedAsync(maps, 'PadimSegmenter.fit'));
+  }
+
+  private requireUnfitted(): void {
     if (this.means) throw new InvalidArgumentError('PadimSegmenter.fit: already fitted; create a new segmenter');
-    const { data, b } = this.embed(maps, 'PadimSegmenter.fit');
+  }
+
+  private accumulate({ data, b }: { data: Float32Array; b: number }): this {
     const c = this.dim;
     const locs = this.h * this.w;
     this.accs ??= Array.from({ length: locs }, () => new CovarianceAccumulator(c, { chunkRows: 64 }));
@@ -222,28 +251,49 @@ export class PadimSegmenter {
     maps: Record<string, tf.Tensor> | Iterable<Record<string, tf.Tensor>> | AsyncIterable<Record<string, tf.Tensor>>,
   ): Promise<this> {
     if (isAsyncIterable(maps)) {
-      for await (const m of maps) this.partialFit(m);
+      for await (const m of maps) await this.partialFitAsync(m);
     } else if (Symbol.iterator in (maps as object)) {
-      for (const m of maps as Iterable<Record<string, tf.Tensor>>) this.partialFit(m);
-    } else this.partialFit(maps as Record<string, tf.Tensor>);
+      for (const m of maps as Iterable<Record<string, tf.Tensor>>) await this.partialFitAsync(m);
+    } else await this.partialFitAsync(maps as Record<string, tf.Tensor>);
     return this.finalize();
   }
 
   /**
    * Per-location Mahalanobis distances at the map resolution, `[B, h, w]` as host Float64 data (row-major).
+   * Tensors are read with `dataSync()`; on a GPU backend use {@link locationScoresAsync}.
    * @param maps `{level: [B, h, w, C]}` of the test images
    */
   locationScores(maps: Record<string, tf.Tensor>): { data: Float64Array; b: number; h: number; w: number } {
+    this.requireFitted();
+    return this.distances(this.embed(maps, 'PadimSegmenter.anomalyMaps'));
+  }
+
+  /** {@link locationScores} with an asynchronous read of the maps (any backend, GPU included); same values. */
+  async locationScoresAsync(
+    maps: Record<string, tf.Tensor>,
+  ): Promise<{ data: Float64Array; b: number; h: number; w: number }> {
+    this.requireFitted();
+    return this.distances(await this.embedAsync(maps, 'PadimSegmenter.anomalyMaps'));
+  }
+
+  private requireFitted(): void {
     if (!this.means || !this.precisions) {
       throw new InvalidArgumentError('PadimSegmenter: not fitted; call fit() first');
     }
-    const { data, b } = this.embed(maps, 'PadimSegmenter.anomalyMaps');
+  }
+
+  private distances({ data, b }: { data: Float32Array; b: number }): {
+    data: Float64Array;
+    b: number;
+    h: number;
+    w: number;
+  } {
     const c = this.dim;
     const locs = this.h * this.w;
     const out = new Float64Array(b * locs);
     const diff = new Float64Array(c);
-    const means = this.means;
-    const precs = this.precisions;
+    const means = this.means as Float64Array;
+    const precs = this.precisions as Float64Array;
     for (let i = 0; i < b; i++) {
       for (let p = 0; p < locs; p++) {
         const src = (i * locs + p) * c;
@@ -264,12 +314,21 @@ export class PadimSegmenter {
 
   /**
    * Anomaly maps `[B, H, W]` (a tensor the caller owns): per-location distances bilinearly upsampled to `size`
-   * (the input resolution) and smoothed with `blurSigma`. Higher = more anomalous.
+   * (the input resolution) and smoothed with `blurSigma`. Higher = more anomalous. Tensors are read with
+   * `dataSync()`; on a GPU backend use {@link anomalyMapsAsync}.
    * @param maps `{level: [B, h, w, C]}`
    * @param size output `[H, W]`
    */
   anomalyMaps(maps: Record<string, tf.Tensor>, size: [number, number]): tf.Tensor3D {
-    const s = this.locationScores(maps);
+    return this.upsample(this.locationScores(maps), size);
+  }
+
+  /** {@link anomalyMaps} with an asynchronous read of the maps (any backend, GPU included); same values. */
+  async anomalyMapsAsync(maps: Record<string, tf.Tensor>, size: [number, number]): Promise<tf.Tensor3D> {
+    return this.upsample(await this.locationScoresAsync(maps), size);
+  }
+
+  private upsample(s: { data: Float64Array; b: number; h: number; w: number }, size: [number, number]): tf.Tensor3D {
     return tf.tidy(() => {
       const t = tf.tensor4d(Float32Array.from(s.data), [s.b, s.h, s.w, 1]);
       let up = s.h === size[0] && s.w === size[1] ? t : tf.image.resizeBilinear(t, size, false, true);
@@ -331,6 +390,14 @@ export class PadimSegmenter {
     s.precisions = data.slice(locs * c);
     return s;
   }
+}
+
+/** Throws `InvalidArgumentError` naming the first non-finite value of an embedding; returns `data`. */
+function checkFiniteMaps(data: Float32Array, who: string): Float32Array {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new InvalidArgumentError(`${who}: the feature maps contain ${data[i]}`);
+  }
+  return data;
 }
 
 /** Separable Gaussian smoothing of [B, H, W, 1] maps (σ in pixels, kernel radius ⌈3σ⌉, reflect-free 'same' padding). */

@@ -55,7 +55,8 @@ export function valAugment(name: ValAugmentName): Augment {
 
 /**
  * The validation set of the fine-tuning: the clean held-out normals (label 0) followed by one augmented copy of each
- * (label 1), one family drawn uniformly per image. Deterministic in `rng`.
+ * (label 1), one family drawn uniformly per image. Deterministic in `rng`. The augmented images are read with
+ * `dataSync()`; on a GPU backend use {@link pseudoAnomalySetAsync} (same images).
  * @param val held-out normal images
  * @param families augmentation families (default all of {@link VAL_AUGMENTS}) or one custom `Augment`
  */
@@ -64,6 +65,37 @@ export function pseudoAnomalySet(
   families: readonly ValAugmentName[] | Augment,
   rng: Rng,
 ): { images: ArrayImageDataset; labels: Uint8Array } {
+  const { clean, augmented, shape } = augmentVal(val, families, rng);
+  try {
+    return assemble(clean, augmented.dataSync() as Float32Array, shape);
+  } finally {
+    augmented.dispose();
+  }
+}
+
+/**
+ * {@link pseudoAnomalySet} with an asynchronous read of the augmented images (any backend, GPU included): the same
+ * images and labels for the same `rng`.
+ */
+export async function pseudoAnomalySetAsync(
+  val: ImageDataset,
+  families: readonly ValAugmentName[] | Augment,
+  rng: Rng,
+): Promise<{ images: ArrayImageDataset; labels: Uint8Array }> {
+  const { clean, augmented, shape } = augmentVal(val, families, rng);
+  try {
+    return assemble(clean, (await augmented.data()) as Float32Array, shape);
+  } finally {
+    augmented.dispose();
+  }
+}
+
+/** Validates the inputs and augments the clean images (the caller disposes `augmented`). */
+function augmentVal(
+  val: ImageDataset,
+  families: readonly ValAugmentName[] | Augment,
+  rng: Rng,
+): { clean: Float32Array; augmented: tf.Tensor; shape: [number, number, number] } {
   if (val.size < 2) {
     throw new InvalidArgumentError(`pseudoAnomalySet: needs at least 2 held-out normal images, got ${val.size}`);
   }
@@ -85,15 +117,23 @@ export function pseudoAnomalySet(
     const x = tf.tensor4d(clean, [n, h, w, c]);
     return tf.clipByValue(aug(x, rng), 0, 1);
   });
-  const augData = augmented.dataSync() as Float32Array;
-  augmented.dispose();
-  const images = new Float32Array(2 * n * per);
+  return { clean, augmented, shape: [h, w, c] };
+}
+
+/** [clean; augmented] images with labels 0 then 1. */
+function assemble(
+  clean: Float32Array,
+  augData: Float32Array,
+  shape: [number, number, number],
+): { images: ArrayImageDataset; labels: Uint8Array } {
+  const n = clean.length / (shape[0] * shape[1] * shape[2]);
+  const images = new Float32Array(2 * clean.length);
   images.set(clean, 0);
-  images.set(augData, n * per);
+  images.set(augData, clean.length);
   const labels = new Uint8Array(2 * n);
   labels.fill(1, n);
   return {
-    images: new ArrayImageDataset({ images, labels: Int32Array.from(labels), shape: [h, w, c], numClasses: 2 }),
+    images: new ArrayImageDataset({ images, labels: Int32Array.from(labels), shape, numClasses: 2 }),
     labels,
   };
 }
