@@ -23,8 +23,8 @@ import {
   npyToFloat64,
   readNpy,
 } from '@ft/core';
-import { LEARNED_METHODS, type MethodName, runMethod, SOLVER_METHODS, scoreRun } from './evaluate.js';
-import { type LearnedModel, loadLearnedModel, saveLearnedModel } from './learned-models.js';
+import { LEARNED_METHODS, type MethodName, runMethodAsync, SOLVER_METHODS, scoreRun } from './evaluate.js';
+import { type LearnedModel, loadLearnedModel, saveLearnedModelAsync } from './learned-models.js';
 import { loadJadceNpz, saveJadceNpz } from './npz-data.js';
 import { resolvePriors } from './priors.js';
 import { makePilots, simulateMassiveAccess } from './simulate.js';
@@ -195,7 +195,7 @@ const train = defineCommand({
     const out = str(ctx, 'out');
     const summary: Record<string, unknown> = {};
     for (const [m, model] of Object.entries(res.models)) {
-      saveLearnedModel(join(out, m), model!);
+      await saveLearnedModelAsync(join(out, m), model!);
       const st = res.stats[m as TrainableMethod]!;
       summary[m] = {
         dir: join(out, m),
@@ -272,7 +272,7 @@ const evaluate = defineCommand({
     const details: Record<string, unknown> = {};
     for (const m of names) {
       ctx.log(`running ${m} …`);
-      const run = runMethod(m, data, { priors, models, count });
+      const run = await runMethodAsync(m, data, { priors, models, count });
       const s = scoreRun(run, data);
       methods[m] = { nmseDb: s.nmseDb, pMiss: s.pMiss, pFa: s.pFa, aer: s.aer, msPerSample: s.msPerSample };
       details[m] = { nmseActiveDb: s.nmseActiveDb, auroc: s.auroc, threshold: s.threshold, iterations: s.iterations };

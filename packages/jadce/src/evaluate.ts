@@ -20,7 +20,7 @@ import { emBgAmp } from './em-bg-amp.js';
 import { groupLassoAdmm } from './group-lasso-admm.js';
 import { groupLassoFista } from './group-lasso-fista.js';
 import { batchItem, carray } from './host-complex.js';
-import { type LearnedModel, type MethodRun, predictLearned } from './learned-models.js';
+import { type LearnedModel, type MethodRun, predictLearned, predictLearnedAsync } from './learned-models.js';
 import { mSbl } from './m-sbl.js';
 import { nmseDb } from './nmse.js';
 import { oracleLs } from './oracle-ls.js';
@@ -59,18 +59,26 @@ export interface RunMethodOptions {
   solverOptions?: SolverOverrides;
 }
 
-/** Runs one method over the first `count` realisations of a data set. */
+/** The trained model of a learned method, or null for a host solver (InvalidArgumentError when it is missing). */
+function learnedModelOf(name: MethodName, o: RunMethodOptions): LearnedModel | null {
+  if (!(LEARNED_METHODS as readonly string[]).includes(name)) return null;
+  const model = o.models?.[name as (typeof LEARNED_METHODS)[number]];
+  if (!model)
+    throw new InvalidArgumentError(`method '${name}' needs a trained model (ft jadce train, then --model <dir>)`);
+  return model;
+}
+
+/**
+ * Runs one method over the first `count` realisations of a data set. Learned models read their outputs with
+ * `dataSync()`; on a GPU backend (no synchronous readback) use {@link runMethodAsync}.
+ */
 export function runMethod(name: MethodName, data: JadceData, o: RunMethodOptions): MethodRun {
   const [total, , M] = data.Y.shape;
   const N = data.S.cols;
   const count = Math.min(o.count ?? total, total);
   const { eps, beta } = o.priors;
-  if ((LEARNED_METHODS as readonly string[]).includes(name)) {
-    const model = o.models?.[name as (typeof LEARNED_METHODS)[number]];
-    if (!model)
-      throw new InvalidArgumentError(`method '${name}' needs a trained model (ft jadce train, then --model <dir>)`);
-    return predictLearned(model, data, { beta, count });
-  }
+  const model = learnedModelOf(name, o);
+  if (model) return predictLearned(model, data, { beta, count });
   const extra = (o.solverOptions?.[name as (typeof SOLVER_METHODS)[number]] ?? {}) as Record<string, unknown>;
   let solve: (p: JadceProblem, b: number) => SolverResult;
   switch (name) {
@@ -130,6 +138,17 @@ export function runMethod(name: MethodName, data: JadceData, o: RunMethodOptions
     seconds: (performance.now() - t0) / 1000,
     iterations: iterations / count,
   };
+}
+
+/**
+ * {@link runMethod} with asynchronous reads of the learned models' outputs (any backend, GPU included); the same
+ * result. Host solvers run as in `runMethod`.
+ */
+export async function runMethodAsync(name: MethodName, data: JadceData, o: RunMethodOptions): Promise<MethodRun> {
+  const model = learnedModelOf(name, o);
+  if (!model) return runMethod(name, data, o);
+  const total = data.Y.shape[0];
+  return predictLearnedAsync(model, data, { beta: o.priors.beta, count: Math.min(o.count ?? total, total) });
 }
 
 /** Scores of a method run (the fields `ft jadce eval` prints per method, plus details). */

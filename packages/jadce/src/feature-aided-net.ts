@@ -335,14 +335,29 @@ export class FeatureAidedJadceNet implements Module {
     }));
   }
 
-  /** Weights as NumPy arrays (float32), keyed by variable name, plus `S_re`/`S_im`. */
+  /**
+   * Weights as NumPy arrays (float32), keyed by variable name, plus `S_re`/`S_im`. Reads with `dataSync()`; on a GPU
+   * backend (no synchronous readback) use {@link weightsAsync}.
+   */
   weights(): Record<string, NpyArray> {
+    return this.weightArrays(this.trainableVariables.map((v) => v.dataSync() as Float32Array));
+  }
+
+  /** {@link weights} with asynchronous reads (any backend, GPU included); the same arrays. */
+  async weightsAsync(): Promise<Record<string, NpyArray>> {
+    const data: Float32Array[] = [];
+    for (const v of this.trainableVariables) data.push((await v.data()) as Float32Array);
+    return this.weightArrays(data);
+  }
+
+  private weightArrays(data: Float32Array[]): Record<string, NpyArray> {
     const out: Record<string, NpyArray> = {
       S_re: npyArray('float64', [this.L, this.N], this.S.re),
       S_im: npyArray('float64', [this.L, this.N], this.S.im),
     };
-    for (const v of this.trainableVariables)
-      out[this.shortNames.get(v)!] = npyArray('float32', v.shape, v.dataSync() as Float32Array);
+    this.trainableVariables.forEach((v, i) => {
+      out[this.shortNames.get(v)!] = npyArray('float32', v.shape, data[i]);
+    });
     return out;
   }
 

@@ -23,6 +23,7 @@ export {
   type MethodScores,
   type RunMethodOptions,
   runMethod,
+  runMethodAsync,
   SOLVER_METHODS,
   type SolverOverrides,
   scoreRun,
@@ -44,7 +45,9 @@ export {
   loadLearnedModel,
   type ProposedModel,
   predictLearned,
+  predictLearnedAsync,
   saveLearnedModel,
+  saveLearnedModelAsync,
 } from './learned-models.js';
 export { type MSblOptions, type MSblResult, mSbl } from './m-sbl.js';
 export { type ComplexInput, nmseDb } from './nmse.js';

@@ -28,7 +28,7 @@ import { estimateChannels } from './channel-estimation.js';
 import { dimensionReduction } from './dimension-reduction.js';
 import { FeatureAidedJadceNet, type FeatureAidedJadceNetOptions } from './feature-aided-net.js';
 import { batchItem, type CArray, type CMat, carray, cmatmulBH } from './host-complex.js';
-import { fromNetLayout, toNetLayout } from './net-layout.js';
+import { toNetLayout, unpackNetLayout } from './net-layout.js';
 import type { JadceData } from './simulate.js';
 import { DEFAULT_THRESHOLD, energyScore } from './solver.js';
 import { UnrolledIsta, type UnrolledIstaOptions } from './unrolled-ista.js';
@@ -69,13 +69,40 @@ export interface MethodRun {
   iterations: number;
 }
 
-/** Runs `fn` in a tidy scope and returns its host (non-tensor) result; every tensor created inside is freed. */
-function hostTidy<T>(fn: () => T): T {
-  let out: T | undefined;
-  tf.tidy(() => {
-    out = fn();
-  });
-  return out as T;
+/**
+ * Drives a computation that yields tensors to read (see `predictSteps`): reads them with `dataSync()`, disposes them
+ * and sends the host data back.
+ */
+function driveSync<R>(gen: Generator<tf.Tensor[], R, ArrayLike<number>[]>): R {
+  let r = gen.next();
+  while (!r.done) {
+    const ts = r.value;
+    let data: ArrayLike<number>[];
+    try {
+      data = ts.map((t) => t.dataSync());
+    } finally {
+      tf.dispose(ts);
+    }
+    r = gen.next(data);
+  }
+  return r.value;
+}
+
+/** {@link driveSync} with asynchronous reads (any backend, GPU included). */
+async function driveAsync<R>(gen: Generator<tf.Tensor[], R, ArrayLike<number>[]>): Promise<R> {
+  let r = gen.next();
+  while (!r.done) {
+    const ts = r.value;
+    let data: ArrayLike<number>[];
+    try {
+      data = [];
+      for (const t of ts) data.push(await t.data());
+    } finally {
+      tf.dispose(ts);
+    }
+    r = gen.next(data);
+  }
+  return r.value;
 }
 
 /** Checks that the model was trained for the data's pilot matrix (B_t / W_t are specific to S). */
@@ -110,8 +137,32 @@ export interface JadcePredictOptions {
   count?: number;
 }
 
-/** Runs a learned model on a data set (see file header). Timing covers DR, the network and channel estimation. */
+/**
+ * Runs a learned model on a data set (see file header). Timing covers DR, the network and channel estimation. Reads
+ * the network's outputs with `dataSync()`; on a GPU backend (no synchronous readback) use {@link predictLearnedAsync}.
+ */
 export function predictLearned(model: LearnedModel, data: JadceData, o: JadcePredictOptions = {}): MethodRun {
+  return driveSync(predictSteps(model, data, o));
+}
+
+/** {@link predictLearned} with asynchronous reads of the network's outputs (any backend, GPU included); same result. */
+export async function predictLearnedAsync(
+  model: LearnedModel,
+  data: JadceData,
+  o: JadcePredictOptions = {},
+): Promise<MethodRun> {
+  return driveAsync(predictSteps(model, data, o));
+}
+
+/**
+ * The prediction of {@link predictLearned} as a generator: it yields the network outputs of each batch (tensors
+ * the driver reads and disposes) and receives their host data.
+ */
+function* predictSteps(
+  model: LearnedModel,
+  data: JadceData,
+  o: JadcePredictOptions,
+): Generator<tf.Tensor[], MethodRun, ArrayLike<number>[]> {
   const [total, L, M] = data.Y.shape;
   const count = Math.min(o.count ?? total, total);
   const N = data.S.cols;
@@ -145,10 +196,13 @@ export function predictLearned(model: LearnedModel, data: JadceData, o: JadcePre
           bases.push(dr.Vr);
         }
       }
-      const { xr, pi } = hostTidy(() => {
+      const outs = tf.tidy(() => {
         const out = net.run(toNetLayout(Yr));
-        return { xr: fromNetLayout(out.X[out.X.length - 1]), pi: out.pi[out.pi.length - 1].dataSync() };
+        return [out.X[out.X.length - 1], out.pi[out.pi.length - 1]];
       });
+      const shape = outs[0].shape;
+      const [xData, pi] = yield outs;
+      const xr = unpackNetLayout(xData, shape);
       for (let k = 0; k < B; k++) {
         const b = s + k;
         const a = new Uint8Array(N);
@@ -178,10 +232,13 @@ export function predictLearned(model: LearnedModel, data: JadceData, o: JadcePre
       re: data.Y.re.subarray(s * L * M, (s + B) * L * M),
       im: data.Y.im.subarray(s * L * M, (s + B) * L * M),
     };
-    const xh = hostTidy(() => {
+    const last = tf.tidy(() => {
       const out = net.run(toNetLayout(Yb));
-      return fromNetLayout(out.X[out.X.length - 1]);
+      return out.X[out.X.length - 1];
     });
+    const shape = last.shape;
+    const [xData] = yield [last];
+    const xh = unpackNetLayout(xData, shape);
     X.re.set(xh.re, s * N * M);
     X.im.set(xh.im, s * N * M);
     for (let k = 0; k < B; k++) {
@@ -334,13 +391,29 @@ function checkRegularFile(file: string, maxBytes: number): void {
   }
 }
 
-/** Writes a model directory (`model.json` + `weights.npz`). */
+/**
+ * Writes a model directory (`model.json` + `weights.npz`). Reads the weights with `dataSync()`; on a GPU backend (no
+ * synchronous readback) use {@link saveLearnedModelAsync}.
+ */
 export function saveLearnedModel(dir: string, model: LearnedModel): void {
+  writeLearnedModel(dir, model, model.net.weights());
+}
+
+/** {@link saveLearnedModel} with asynchronous weight reads (any backend, GPU included); the same files. */
+export async function saveLearnedModelAsync(dir: string, model: LearnedModel): Promise<void> {
+  writeLearnedModel(dir, model, await model.net.weightsAsync());
+}
+
+function writeLearnedModel(
+  dir: string,
+  model: LearnedModel,
+  netWeights: Record<string, NpyArray> | Record<string, { shape: number[]; data: Float32Array }>,
+): void {
   mkdirSync(dir, { recursive: true });
   const weights: Record<string, NpyArray> = {};
-  if (model.kind === 'proposed') Object.assign(weights, model.net.weights());
+  if (model.kind === 'proposed') Object.assign(weights, netWeights);
   else {
-    for (const [k, v] of Object.entries(model.net.weights())) weights[k] = npyArray('float32', v.shape, v.data);
+    for (const [k, v] of Object.entries(netWeights)) weights[k] = npyArray('float32', v.shape, v.data as Float32Array);
     weights.S_re = npyArray('float64', [model.net.L, model.net.N], model.net.S.re);
     weights.S_im = npyArray('float64', [model.net.L, model.net.N], model.net.S.im);
   }

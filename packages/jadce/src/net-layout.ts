@@ -30,11 +30,23 @@ export function toNetLayout(z: CArray): tf.Tensor3D {
   return tf.tensor3d(out, [2 * rows, B, c]);
 }
 
-/** Unpacks a network-layout tensor [2·rows, B, c] into host complex data [B, rows, c] (Float64). */
+/**
+ * Unpacks a network-layout tensor [2·rows, B, c] into host complex data [B, rows, c] (Float64). Reads with
+ * `dataSync()`; on a GPU backend (no synchronous readback) use {@link fromNetLayoutAsync}.
+ */
 export function fromNetLayout(t: tf.Tensor): CArray {
-  const [rows2, B, c] = t.shape;
+  return unpackNetLayout(t.dataSync(), t.shape);
+}
+
+/** {@link fromNetLayout} with an asynchronous read (any backend, GPU included); the same values. */
+export async function fromNetLayoutAsync(t: tf.Tensor): Promise<CArray> {
+  return unpackNetLayout(await t.data(), t.shape);
+}
+
+/** Unpacks host data of a network-layout tensor of `shape` [2·rows, B, c] into complex data [B, rows, c] (Float64). */
+export function unpackNetLayout(data: ArrayLike<number>, shape: number[]): CArray {
+  const [rows2, B, c] = shape;
   const rows = rows2 / 2;
-  const data = t.dataSync();
   const re = new Float64Array(B * rows * c);
   const im = new Float64Array(B * rows * c);
   for (let b = 0; b < B; b++) {

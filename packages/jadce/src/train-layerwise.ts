@@ -126,7 +126,7 @@ export async function trainLayerwise(
         }
         return loss;
       }, vars);
-      const lv = value.dataSync()[0];
+      const lv = (await value.data())[0];
       if (!Number.isFinite(lv)) {
         tf.dispose([value, b.Yr, b.Xr, b.active, ...Object.values(grads)]);
         throw new NonFiniteLossError(`trainLayerwise: loss is ${lv} at layer ${layers}, ${kind} stage, step ${s}`, {

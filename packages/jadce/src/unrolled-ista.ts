@@ -45,20 +45,23 @@ export interface UnrolledIstaOptions {
 let instances = 0;
 
 /**
- * 0/1 mask over a [rows, B, c] array (C order): per realisation b, the entries (row, ·, col) whose value is among the
- * largest `pct` % of that realisation's rows·c values are 1. Returned as a [rows, B] tensor when c = 1, else [rows, B, c].
+ * 0/1 mask over a [rows, B] or [rows, B, c] tensor: per realisation b, the entries (row, b, col) whose value is among
+ * the largest `pct` % of that realisation's rows·c values (ties at the cutoff included) are 1. Pure tensor ops (top-k
+ * per realisation, no host read, so it runs on GPU backends inside `variableGrads`) and a constant for autodiff (its
+ * gradient is zero).
  */
-function topFractionMask(values: ArrayLike<number>, rows: number, B: number, c: number, pct: number): tf.Tensor {
-  const k = Math.max(1, Math.round((pct / 100) * rows * c));
-  const out = new Float32Array(rows * B * c);
-  const buf = new Float64Array(rows * c);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < rows; i++) for (let j = 0; j < c; j++) buf[i * c + j] = values[(i * B + b) * c + j];
-    const cutoff = Float64Array.from(buf).sort()[rows * c - k];
-    for (let i = 0; i < rows; i++)
-      for (let j = 0; j < c; j++) if (buf[i * c + j] >= cutoff) out[(i * B + b) * c + j] = 1;
-  }
-  return c === 1 ? tf.tensor2d(out, [rows, B]) : tf.tensor3d(out, [rows, B, c]);
+function topFractionMask(values: tf.Tensor, pct: number): tf.Tensor {
+  const op = tf.customGrad(((x: tf.Tensor) => {
+    const [rows, B] = x.shape;
+    const c = x.rank === 3 ? (x.shape[2] as number) : 1;
+    const k = Math.max(1, Math.round((pct / 100) * rows * c));
+    const x3 = tf.reshape(x, [rows, B, c]);
+    const perSample = tf.reshape(tf.transpose(x3, [1, 0, 2]), [B, rows * c]);
+    const cutoff = tf.slice(tf.topk(perSample, k, true).values, [0, k - 1], [B, 1]); // k-th largest per realisation
+    const mask = tf.cast(tf.greaterEqual(x3, tf.reshape(cutoff, [1, B, 1])), 'float32');
+    return { value: tf.reshape(mask, x.shape), gradFunc: () => tf.zerosLike(x) };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return op(values);
 }
 
 /**
@@ -195,7 +198,7 @@ export class UnrolledIsta {
   /** Layer outputs X^1..X^layers for Y in the network layout [2L, B, c]. Call inside `tf.tidy` / `variableGrads`. */
   run(Y: tf.Tensor3D, o: { layers?: number } = {}): { X: tf.Tensor3D[] } {
     const layers = o.layers ?? this.T;
-    const [L2, B, c] = Y.shape;
+    const [L2, , c] = Y.shape;
     if (L2 !== 2 * this.L)
       throw new ShapeError(`UnrolledIsta: expected input [2L=${2 * this.L}, B, c], got [${Y.shape}]`);
     const out: tf.Tensor3D[] = [];
@@ -219,35 +222,30 @@ export class UnrolledIsta {
         const a = applyRealified(W1, Y);
         Z = X ? tf.add(a, applyRealified(W2, X)) : a;
       }
-      X = this.shrink(Z, theta, t, c, B);
+      X = this.shrink(Z, theta, t, c);
       out.push(X);
     }
     return { X: out };
   }
 
   /** Soft threshold (group or element-wise) with optional support selection at layer t. */
-  private shrink(Z: tf.Tensor3D, theta: tf.Variable, t: number, c: number, B: number): tf.Tensor3D {
-    const N = this.N;
+  private shrink(Z: tf.Tensor3D, theta: tf.Variable, t: number, c: number): tf.Tensor3D {
     const pct = this.supportSelection ? Math.min((t + 1) * this.supportSelection.pStep, this.supportSelection.pMax) : 0;
     if (this.group) {
       const norms = tf.sqrt(tf.add(groupNorms2(Z), 1e-12)); // [N, B]
       let factor = tf.relu(tf.sub(1, tf.div(tf.mul(theta, Math.sqrt(c)), norms))) as tf.Tensor2D;
       if (pct > 0) {
-        // the selection mask is a constant for autodiff: computed on the host from the current norms
-        const keep = topFractionMask(norms.dataSync(), N, B, 1, pct);
+        // the selection mask is a constant for autodiff, computed from the current norms
+        const keep = topFractionMask(norms, pct);
         factor = tf.add(keep, tf.mul(tf.sub(1, keep), factor)) as tf.Tensor2D;
       }
       return scaleGroups(Z, factor);
     }
     const shrunk = tf.sub(tf.relu(tf.sub(Z, theta)), tf.relu(tf.sub(tf.neg(Z), theta))) as tf.Tensor3D;
     if (pct <= 0) return shrunk;
-    // element-wise support selection on complex-entry magnitudes (host mask, a constant for autodiff)
-    const [n2] = Z.shape;
-    const z = Z.dataSync();
-    const half = (n2 / 2) * B * c;
-    const mag = new Float32Array(half);
-    for (let i = 0; i < half; i++) mag[i] = z[i] * z[i] + z[half + i] * z[half + i];
-    const m = topFractionMask(mag, n2 / 2, B, c, pct);
+    // element-wise support selection on complex-entry magnitudes |z|² = Re² + Im² (a constant for autodiff)
+    const [re, im] = tf.split(Z, 2, 0);
+    const m = topFractionMask(tf.add(tf.square(re), tf.square(im)), pct);
     const keep = tf.concat([m, m], 0);
     return tf.add(tf.mul(keep, Z), tf.mul(tf.sub(1, keep), shrunk)) as tf.Tensor3D;
   }
@@ -273,11 +271,22 @@ export class UnrolledIsta {
     };
   }
 
-  /** Weights keyed by short variable name (float32), for `.npz` checkpoints. */
+  /**
+   * Weights keyed by short variable name (float32), for `.npz` checkpoints. Reads with `dataSync()`; on a GPU backend
+   * (no synchronous readback) use {@link weightsAsync}.
+   */
   weights(): Record<string, { shape: number[]; data: Float32Array }> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const v of this.trainableVariables)
       out[this.shortNames.get(v)!] = { shape: v.shape, data: v.dataSync() as Float32Array };
+    return out;
+  }
+
+  /** {@link weights} with asynchronous reads (any backend, GPU included); the same arrays. */
+  async weightsAsync(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const v of this.trainableVariables)
+      out[this.shortNames.get(v)!] = { shape: v.shape, data: (await v.data()) as Float32Array };
     return out;
   }
 
