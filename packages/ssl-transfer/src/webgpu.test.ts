@@ -5,29 +5,39 @@
  * to a tolerance, not bit for bit. The cpu runs go first: a tensor moved to the GPU cannot come back synchronously.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import type { Callback } from '@ft/core';
-import { useWebGpuForTests } from '@ft/core/testing';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Callback, saveModel } from '@ft/core';
+import { commandContext, useWebGpuForTests, writeImageFolder } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalCommand, trainCommand } from './cli/train-command.js';
 import { arcLoss, arcTerm } from './regularisers/arc.js';
 import { FeatureQueue } from './regularisers/feature-queue.js';
-import { tinySource, toySplit } from './train/test-helpers.js';
+import { tinySource, toyData, toySplit } from './train/test-helpers.js';
 import { type SslTransferResult, type TrainSslTransferOptions, trainSslTransfer } from './train/train.js';
 
 let source: tfl.LayersModel;
 let available = false;
+let dir: string;
 const split = toySplit();
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   source = await tinySource();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssl-webgpu-'));
+  writeImageFolder(path.join(dir, 'data', 'train'), toyData(60, 1));
+  writeImageFolder(path.join(dir, 'data', 'test'), toyData(15, 2));
+  await saveModel(source, path.join(dir, 'source'));
   available = await useWebGpuForTests();
   await tf.setBackend('cpu');
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
   source?.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** FixMatch + AKC + ARC for 12 iterations; ARC's queue (24 rows) passes minQueue (20) before its warm-up ends. */
@@ -159,4 +169,38 @@ describe('ssl-transfer on ft-webgpu (software adapter)', () => {
     expect(cpu.queue[2]).toHaveLength(8 * 3); // the labelled queue overflowed (3 + 4 + 3 kept rows > 8)
     expect(Math.max(...cpu.grad[2].map(Math.abs))).toBeGreaterThan(1e-4);
   }, 30_000);
+
+  it('ft ssl train (FixMatch + AKC + ARC) and ft ssl eval run on ft-webgpu and report the cpu run', async (t) => {
+    if (!available) return t.skip();
+    const train = async (backend: string) => {
+      await tf.setBackend(backend);
+      const out = path.join(dir, backend);
+      const args = {
+        source: path.join(dir, 'source'),
+        dataset: path.join(dir, 'data'),
+        'labels-per-class': 4,
+        alg: 'fixmatch',
+        akc: true,
+        arc: true,
+        iterations: 6,
+        'eval-every': 3,
+        'batch-labeled': 6,
+        'batch-unlabeled': 12,
+        out,
+      };
+      const r = await trainCommand.run(commandContext(trainCommand, args));
+      return { r, run: JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')), out };
+    };
+    const cpu = await train('cpu');
+    const gpu = await train('ft-webgpu');
+    for (const k of ['akcRatio', 'arcRatio', 'maskRate', 'iterations']) expect(gpu.r?.[k]).toBe(cpu.r?.[k]);
+    for (const k of ['testAccuracy', 'valAccuracy']) expect(gpu.r?.[k]).toBeCloseTo(cpu.r?.[k] as number, 6);
+    const [a, b] = [cpu.run.series.loss as number[], gpu.run.series.loss as number[]];
+    expect(b).toHaveLength(6);
+    for (let i = 0; i < 6; i++) expect(relDiff(b[i], a[i])).toBeLessThan(1e-4);
+    const e = await evalCommand.run(commandContext(evalCommand, { model: gpu.out, dataset: path.join(dir, 'data') }));
+    expect(e?.n).toBe(15);
+    expect(e?.testAccuracy).toBeCloseTo(gpu.r?.testAccuracy as number, 6);
+    await tf.setBackend('cpu');
+  }, 60_000);
 });
