@@ -149,6 +149,7 @@ export class FeatureAidedJadceNet implements Module {
     const prefix = `FeatureAidedJadceNet${instances++}/`;
     const variable = (init: tf.Tensor, name: string) => {
       const v = tf.variable(init, true, prefix + name);
+      init.dispose(); // the variable holds its own reference to the data
       this.shortNames.set(v, name);
       return v;
     };
@@ -160,7 +161,10 @@ export class FeatureAidedJadceNet implements Module {
       if (this.outerDamping > 0) lv.delta = variable(tf.scalar(logit(this.outerDamping)), `delta${t}`);
       if (this.learnB) {
         lv.Bre = variable(tf.transpose(sre), `B${t}_re`);
-        lv.Bim = variable(tf.neg(tf.transpose(sim)), `B${t}_im`);
+        lv.Bim = variable(
+          tf.tidy(() => tf.neg(tf.transpose(sim))),
+          `B${t}_im`,
+        );
       }
       if (this.J > 0 && this.damping === 'perLayer') lv.rho = variable(tf.fill([this.J], rhoLogit), `rho${t}`);
       if (this.J === 0) {

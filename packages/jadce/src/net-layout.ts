@@ -32,15 +32,11 @@ export function toNetLayout(z: CArray): tf.Tensor3D {
 
 /**
  * Unpacks a network-layout tensor [2·rows, B, c] into host complex data [B, rows, c] (Float64). Reads with
- * `dataSync()`; on a GPU backend (no synchronous readback) use {@link fromNetLayoutAsync}.
+ * `dataSync()`; on a GPU backend (no synchronous readback) read the data with `await t.data()` and use
+ * {@link unpackNetLayout}.
  */
 export function fromNetLayout(t: tf.Tensor): CArray {
   return unpackNetLayout(t.dataSync(), t.shape);
-}
-
-/** {@link fromNetLayout} with an asynchronous read (any backend, GPU included); the same values. */
-export async function fromNetLayoutAsync(t: tf.Tensor): Promise<CArray> {
-  return unpackNetLayout(await t.data(), t.shape);
 }
 
 /** Unpacks host data of a network-layout tensor of `shape` [2·rows, B, c] into complex data [B, rows, c] (Float64). */

@@ -138,6 +138,7 @@ export class UnrolledIsta {
     const prefix = `UnrolledIsta${instances++}/`;
     const variable = (init: tf.Tensor, name: string) => {
       const v = tf.variable(init, true, prefix + name);
+      init.dispose(); // the variable holds its own reference to the data
       this.shortNames.set(v, name);
       return v;
     };
@@ -164,8 +165,18 @@ export class UnrolledIsta {
       if (this.variant === 'alista') vars.push(variable(tf.scalar(gamma0), `gamma${t}`));
       else {
         // W = Sᴴ/Lc: Re = Re(S)ᵀ/Lc, Im = −Im(S)ᵀ/Lc
-        vars.push(variable(tf.div(tf.transpose(sre), Lc), `W${t}_re`));
-        vars.push(variable(tf.div(tf.neg(tf.transpose(sim)), Lc), `W${t}_im`));
+        vars.push(
+          variable(
+            tf.tidy(() => tf.div(tf.transpose(sre), Lc)),
+            `W${t}_re`,
+          ),
+        );
+        vars.push(
+          variable(
+            tf.tidy(() => tf.div(tf.neg(tf.transpose(sim)), Lc)),
+            `W${t}_im`,
+          ),
+        );
         if (this.variant === 'lista') {
           // W2 = I − SᴴS/Lc (complex N × N)
           const g = tf.tidy(() => {
