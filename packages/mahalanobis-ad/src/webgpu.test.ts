@@ -1,0 +1,132 @@
+/**
+ * Issue 18: Mahalanobis fine-tuning, Gaussian fitting and scoring (with PaDiM maps) run on `ft-webgpu` unchanged. CI
+ * has no GPU: this runs on the software adapter (Dawn over Mesa llvmpipe), for correctness, never speed. Each run is
+ * compared with the `cpu` backend from the same seeded backbone and data; float32 on llvmpipe rounds differently, so
+ * losses and scores agree to a tolerance, not bit for bit. The cpu run goes first: a tensor moved to the GPU cannot
+ * come back synchronously.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import { type Callback, createRng } from '@ft/core';
+import { toyImages, useWebGpuForTests } from '@ft/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MahalanobisDetector } from './detector.js';
+import { type FinetuneResult, mahalanobisFinetune } from './mahalanobis-finetune.js';
+import { tinyBackbone } from './test-helpers.js';
+
+let available = false;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  available = await useWebGpuForTests();
+  await tf.setBackend('cpu');
+}, 60_000);
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const train = toyImages(12, [8, 8, 1], 1);
+const val = toyImages(6, [8, 8, 1], 2);
+const test = toyImages(10, [8, 8, 1], 3, 5); // the last 5 have bright anomalies
+const testLabels = Array.from(test.labels);
+/** Ground-truth masks of the bright squares (|y − 4| < 2 and |x − 4| < 2 in the first 5 images). */
+const masks = Uint8Array.from({ length: 10 * 64 }, (_, i) => {
+  const [n, y, x] = [Math.floor(i / 64), Math.floor((i % 64) / 8), i % 8];
+  return n < 5 && Math.abs(y - 4) < 2 && Math.abs(x - 4) < 2 ? 1 : 0;
+});
+
+interface Run {
+  ft: FinetuneResult;
+  /** tf.memory().numTensors after every training step. */
+  counts: number[];
+  imageAUROC: number;
+  pixelAUROC: number;
+  AUPRO: number;
+  total: Float64Array;
+  maps: Float32Array;
+  flags: Uint8Array;
+  mean: Float64Array;
+}
+
+async function run(backend: string): Promise<Run> {
+  await tf.setBackend(backend);
+  const model = tinyBackbone([8, 8, 1], 3); // built from seeds, the same weights on every backend
+  const counts: number[] = [];
+  const probe: Callback = { onStepEnd: () => void counts.push(tf.memory().numTensors) };
+  const ft = await mahalanobisFinetune(model, {
+    train,
+    val,
+    epochs: 2,
+    batchSize: 6,
+    lr: 0.02,
+    patience: null,
+    restoreBest: false,
+    valAugment: ['cutout', 'mixup'],
+    evalBatchSize: 8,
+    rng: createRng(0),
+    callbacks: [probe],
+  });
+  const det = new MahalanobisDetector(model, {
+    levels: ft.levels,
+    batchSize: 8,
+    segmentation: { levels: ['block1', 'block2'], channels: 6 },
+  });
+  await det.fit(train, { statsFrom: val });
+  const ev = await det.evaluate(test, testLabels, { masks });
+  const images = tf.tensor4d(await collect(test), [10, 8, 8, 1]);
+  const flags = await det.predict(images);
+  images.dispose();
+  const out: Run = {
+    ft,
+    counts,
+    imageAUROC: ev.imageAUROC,
+    pixelAUROC: ev.pixelAUROC as number,
+    AUPRO: ev.AUPRO as number,
+    total: ev.scores.total,
+    maps: ev.scores.maps as Float32Array,
+    flags,
+    mean: det.gaussian.level(ft.levels[ft.levels.length - 1]).mean,
+  };
+  det.dispose();
+  model.dispose();
+  return out;
+}
+
+async function collect(ds: typeof test): Promise<Float32Array> {
+  const out = new Float32Array(ds.size * 64);
+  for (let i = 0; i < ds.size; i++) ds.copyInto(i, out, i * 64);
+  return out;
+}
+
+const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (x, i) => relDiff(x, b[i])));
+
+describe('mahalanobis-ad on ft-webgpu (software adapter)', () => {
+  it('fine-tuning, fitting, scoring and PaDiM maps give the cpu run; tensors stay flat across steps', async (t) => {
+    if (!available) return t.skip();
+    const cpu = await run('cpu');
+    const before = tf.memory().numTensors;
+    const gpu = await run('ft-webgpu');
+    await tf.setBackend('cpu');
+    expect(tf.memory().numTensors).toBe(before);
+    // two epochs of two steps (12 images, batch 6): losses and pseudo-AUROCs per epoch
+    expect(gpu.ft.history.map((h) => h.epoch)).toEqual([0, 1, 2]);
+    for (let e = 1; e <= 2; e++) {
+      expect(relDiff(gpu.ft.history[e].loss as number, cpu.ft.history[e].loss as number)).toBeLessThan(1e-4);
+    }
+    for (let e = 0; e <= 2; e++) expect(gpu.ft.history[e].valAUROC).toBeCloseTo(cpu.ft.history[e].valAUROC, 6);
+    expect(cpu.ft.history[2].loss as number).toBeLessThan(cpu.ft.history[1].loss as number);
+    // every step frees what it makes (the epoch end's refit and evaluation add nothing that lasts)
+    expect(gpu.counts).toHaveLength(4);
+    expect(new Set(gpu.counts).size).toBe(1);
+    // the Gaussians, image scores, decisions and anomaly maps of the fine-tuned detector
+    expect(maxRel(gpu.mean, cpu.mean)).toBeLessThan(1e-3);
+    expect(maxRel(gpu.total, cpu.total)).toBeLessThan(1e-3);
+    expect(maxRel(gpu.maps, cpu.maps)).toBeLessThan(1e-3);
+    expect(gpu.flags).toEqual(cpu.flags);
+    expect(gpu.imageAUROC).toBe(cpu.imageAUROC);
+    expect(gpu.pixelAUROC).toBeCloseTo(cpu.pixelAUROC, 4);
+    expect(gpu.AUPRO).toBeCloseTo(cpu.AUPRO, 4);
+    expect(cpu.imageAUROC).toBeGreaterThan(0.8);
+  }, 60_000);
+});
