@@ -6,15 +6,21 @@
  * come back synchronously.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { type Callback, createRng } from '@ft/core';
-import { toyImages, useWebGpuForTests } from '@ft/core/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Callback, type CommandSpec, createRng, saveModel } from '@ft/core';
+import { commandContext, toyImages, useWebGpuForTests } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from './commands.js';
 import { MahalanobisDetector } from './detector.js';
 import { type FinetuneResult, mahalanobisFinetune } from './mahalanobis-finetune.js';
+import { writeSyntheticMvtec } from './synthetic-mvtec.js';
 import { tinyBackbone } from './test-helpers.js';
 
 let available = false;
+const dir = mkdtempSync(join(tmpdir(), 'ft-mad-webgpu-'));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -23,6 +29,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const train = toyImages(12, [8, 8, 1], 1);
@@ -128,5 +135,43 @@ describe('mahalanobis-ad on ft-webgpu (software adapter)', () => {
     expect(gpu.pixelAUROC).toBeCloseTo(cpu.pixelAUROC, 4);
     expect(gpu.AUPRO).toBeCloseTo(cpu.AUPRO, 4);
     expect(cpu.imageAUROC).toBeGreaterThan(0.8);
+  }, 60_000);
+
+  it('ft ad finetune, ad score and ad eval report the cpu numbers', async () => {
+    if (!available) return;
+    writeSyntheticMvtec(join(dir, 'mvtec'), { categories: ['stripes'], nTrain: 12, nTest: 12, size: 16, seed: 0 });
+    await saveModel(tinyBackbone([16, 16, 1]), join(dir, 'backbone'));
+    const common = {
+      dataset: `mvtec:${join(dir, 'mvtec')}/stripes`,
+      backbone: join(dir, 'backbone'),
+      size: 16,
+      'seg-levels': 'block1',
+      'seg-channels': 4,
+    };
+    const cli = async (name: string, args: Record<string, string | number | boolean>) => {
+      const spec = commands.find((c) => c.name === name) as CommandSpec;
+      return JSON.parse(JSON.stringify(await spec.run(commandContext(spec, args)))) as Record<string, any>;
+    };
+    const runs: Record<string, any>[] = [];
+    for (const backend of ['cpu', 'ft-webgpu']) {
+      await tf.setBackend(backend);
+      const out = join(dir, `det-${backend}`);
+      const ft = await cli('finetune', { ...common, epochs: 1, 'ft-batch-size': 5, lr: 1e-3, out });
+      const score = await cli('score', { detector: out, images: join(dir, 'mvtec/stripes/test/spot') });
+      const ev = await cli('eval', { ...common });
+      runs.push({ ft, score, ev });
+    }
+    await tf.setBackend('cpu');
+    const [cpu, gpu] = runs;
+    expect(gpu.ft.finetune.history.map((h: { epoch: number }) => h.epoch)).toEqual([0, 1]);
+    expect(relDiff(gpu.ft.finetune.history[1].loss, cpu.ft.finetune.history[1].loss)).toBeLessThan(1e-4);
+    expect(gpu.score.n).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      expect(relDiff(gpu.score.images[i].score, cpu.score.images[i].score)).toBeLessThan(1e-3);
+      expect(gpu.score.images[i].anomalous).toBe(cpu.score.images[i].anomalous);
+    }
+    expect(gpu.ev.imageAUROC).toBe(cpu.ev.imageAUROC);
+    expect(gpu.ev.pixelAUROC).toBeCloseTo(cpu.ev.pixelAUROC, 4);
+    expect(gpu.ev.AUPRO).toBeCloseTo(cpu.ev.AUPRO, 4);
   }, 60_000);
 });
