@@ -328,7 +328,7 @@ export class FeatureAidedJadceNet implements Module {
     };
   }
 
-  /** Current learned values for reporting: Θ₀ and ρ per layer. */
+  /** Current learned values for reporting: Θ₀ and ρ per layer (read with `dataSync()`; not used by training). */
   describe(): { lambda0: number; phi0: number; rho: number[][] } {
     return tf.tidy(() => ({
       lambda0: tf.sigmoid(this.lambda0).dataSync()[0],
