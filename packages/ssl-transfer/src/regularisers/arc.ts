@@ -94,10 +94,11 @@ function joined(queue: FeatureQueue, current: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * Where the rows of T sit in cat(queue, current), without reading the gate: `valid` marks the queued rows and the
- * current rows to add, `keep` the last `capacity` valid ones; `src` lists the kept rows first (in order), then the
- * others, `w` is 1 on the first `n` = Σ keep rows. Runs off the tape (see `offTape`).
+ * current rows to add, `keep` the last `capacity` valid ones. `pick` [R, M] (R = min(capacity, M)) is the 0/1 matrix
+ * whose product with cat(queue, current) [M, D] lists the kept rows first, in order (exact copies: one 1 per row), then
+ * zero rows; `w` is 1 on its first `n` = Σ keep rows. Runs off the tape (see `offTape`).
  */
-function layout(queue: FeatureQueue, add: tf.Tensor1D): { src: tf.Tensor1D; w: tf.Tensor1D; n: tf.Scalar } {
+function layout(queue: FeatureQueue, add: tf.Tensor1D): { pick: tf.Tensor2D; w: tf.Tensor1D; n: tf.Scalar } {
   const q = queue.size;
   const valid = q > 0 ? (tf.concat([tf.ones([q]), add]) as tf.Tensor1D) : add;
   const m = valid.shape[0];
@@ -105,11 +106,12 @@ function layout(queue: FeatureQueue, add: tf.Tensor1D): { src: tf.Tensor1D; w: t
   const fromEnd = tf.sub(tf.sum(valid), tf.cumsum(valid, 0, true));
   const keep = tf.mul(valid, tf.cast(tf.lessEqual(fromEnd, queue.capacity), 'float32'));
   const n = tf.sum(keep) as tf.Scalar;
-  const before = tf.cumsum(keep, 0, true);
-  const pos = tf.range(0, m, 1, 'float32');
-  const dest = tf.where(tf.greater(keep, 0), before, tf.add(n, tf.sub(pos, before)));
-  const src = tf.argMax(tf.cast(tf.equal(tf.reshape(dest, [m, 1]), tf.reshape(pos, [1, m])), 'float32'), 0);
-  return { src: src as tf.Tensor1D, w: tf.cast(tf.less(pos, n), 'float32') as tf.Tensor1D, n };
+  // slot of a kept row: the kept rows before it; the others go past every slot
+  const slot = tf.where(tf.greater(keep, 0), tf.cumsum(keep, 0, true), tf.fill([m], m));
+  const r = Math.min(queue.capacity, m);
+  const slots = tf.range(0, r, 1, 'float32');
+  const pick = tf.cast(tf.equal(tf.reshape(slots, [r, 1]), tf.reshape(slot, [1, m])), 'float32') as tf.Tensor2D;
+  return { pick, w: tf.cast(tf.less(slots, n), 'float32') as tf.Tensor1D, n };
 }
 
 /** The checks shared by {@link arcTerm} and {@link arcLoss}; returns minQueue, regWarmup and the gate options. */
@@ -160,9 +162,8 @@ function checkArc(
 
 /**
  * {@link arcLoss} in two phases, with no host read inside the step, so that it runs in a training step on any backend
- * (`ft-webgpu` included). The loss is computed on fixed shapes: T = cat(queued rows, current rows) with the rows the
- * gates drop and those beyond the last `capacity` weighted 0 (kept rows moved first by a gather with indices computed
- * on the device); it equals `arcLoss`'s bit for bit on the cpu backend. The queues change only at
+ * (`ft-webgpu` included). The loss is computed on fixed shapes: T = cat(queued rows, current rows) with the kept rows
+ * moved first (a product with a 0/1 matrix computed on the device) and the others weighted 0; it equals `arcLoss`'s bit for bit on the cpu backend. The queues change only at
  * {@link ArcTerm.commit}, after the step: call it before the next term on the same queues.
  * @param inputs features and logits of the labelled and weak unlabelled batches, and the two queues.
  * @param o as for {@link arcLoss}.
@@ -194,21 +195,21 @@ export function arcTerm(inputs: ArcInputs, o: ArcOptions): ArcTerm {
       const l = layout(queues.l, tf.mul(ml, both) as tf.Tensor1D);
       const u = layout(queues.u, tf.mul(mu, both) as tf.Tensor1D);
       const on = tf.logicalAnd(tf.greater(l.n, minQueue), tf.greater(u.n, 0));
-      return [l.src, l.w, l.n, u.src, u.w, u.n, on];
+      return [l.pick, l.w, l.n, u.pick, u.w, u.n, on];
     });
-    const [srcL, wL, nL, srcU, wU, nU, on] = plan as [
-      tf.Tensor1D,
+    const [pickL, wL, nL, pickU, wU, nU, on] = plan as [
+      tf.Tensor2D,
       tf.Tensor1D,
       tf.Scalar,
-      tf.Tensor1D,
+      tf.Tensor2D,
       tf.Tensor1D,
       tf.Scalar,
       tf.Scalar,
     ];
     try {
       loss = tf.tidy(() => {
-        const tl = tf.gather(joined(queues.l, labeledFeat), srcL) as tf.Tensor2D;
-        const tu = tf.gather(joined(queues.u, unlabeledFeat), srcU) as tf.Tensor2D;
+        const tl = tf.matMul(pickL, joined(queues.l, labeledFeat)) as tf.Tensor2D;
+        const tu = tf.matMul(pickU, joined(queues.u, unlabeledFeat)) as tf.Tensor2D;
         const mmd = mmd2Masked(tl, wL, nL, tu, wU, nU, labeledFeat.shape[1]);
         return tf.where(on, mmd, tf.zerosLike(mmd)) as tf.Scalar;
       });
