@@ -135,10 +135,12 @@ export class APGD extends Attack {
     }) as tf.Tensor4D;
     let xBest = tf.clone(xAdv);
     let xBestAdv = tf.clone(xAdv);
+    // Per-example state stays on the device (float32 [n], as the reference keeps it): the step-size rule reads
+    // it every iteration, and a host read per iteration would stall a GPU backend (and is impossible on ft-webgpu).
     let grad: tf.Tensor4D;
     let gradBest: tf.Tensor4D;
-    const lossBest = new Float32Array(n);
-    const everSuccess = new Float32Array(n);
+    let lossBest: tf.Tensor1D;
+    let everSuccess: tf.Tensor1D;
     {
       const r = tf.tidy(() => {
         const s = this.gradStep(xAdv, ctx, this.loss);
@@ -146,17 +148,18 @@ export class APGD extends Attack {
       });
       grad = r.grad;
       gradBest = tf.clone(grad);
-      lossBest.set(r.value.dataSync());
-      everSuccess.set(r.success.dataSync());
-      tf.dispose([r.value, r.success]);
+      lossBest = r.value;
+      everSuccess = r.success;
     }
-    const stepSize = new Float32Array(n).fill(2 * eps);
-    const lossSteps: Float32Array[] = Array.from({ length: nIter }, () => new Float32Array(n));
+    let stepSize = tf.fill([n], 2 * eps, 'float32') as tf.Tensor1D;
+    // increases[i] = 1 where the loss rose at iteration i (vs. i − 1); the oscillation check sums the last k of them
+    const increases: tf.Tensor1D[] = [];
+    let lossPrev: tf.Tensor1D | null = null;
     let xAdvOld = tf.clone(xAdv);
     let k = nIter2;
     let counter3 = 0;
-    let lossBestLastCheck = Float32Array.from(lossBest);
-    let reducedLastCheck = new Float32Array(n).fill(1);
+    let lossBestLastCheck = tf.clone(lossBest);
+    let reducedLastCheck = tf.ones([n], 'bool') as tf.Tensor1D;
 
     const replace = <T extends tf.Tensor>(old: T, next: T): T => {
       if (old !== next) old.dispose();
@@ -167,7 +170,7 @@ export class APGD extends Attack {
       const a = i > 0 ? 0.75 : 1.0;
       const next = tf.tidy(() => {
         const grad2 = tf.sub(xAdv, xAdvOld);
-        const step = tf.tensor4d(stepSize, [n, 1, 1, 1]);
+        const step = tf.reshape(stepSize, [n, 1, 1, 1]);
         const dir = this.norm === 'Linf' ? tf.sign(grad) : tf.div(grad, tf.add(l2Norms(grad), 1e-12));
         const z = this.projectInto(tf.add(xAdv, tf.mul(step, dir)), x);
         return this.projectInto(tf.add(tf.add(xAdv, tf.mul(tf.sub(z, xAdv), a)), tf.mul(grad2, 1 - a)), x);
@@ -180,81 +183,79 @@ export class APGD extends Attack {
         return { grad: g.grad, value: g.value, success: this.success(g.logits, ctx) };
       });
       grad = replace(grad, s.grad);
-      const y1 = s.value.dataSync() as Float32Array;
-      const succ = s.success.dataSync() as Float32Array;
-      const improved = new Float32Array(n);
-      for (let j = 0; j < n; j++) {
-        if (succ[j] > everSuccess[j]) everSuccess[j] = 1;
-        if (y1[j] > lossBest[j]) {
-          improved[j] = 1;
-          lossBest[j] = y1[j];
-        }
-      }
-      lossSteps[i].set(y1);
       {
         const curX = xAdv;
         const curG = grad;
-        const [nb, nba, ngb] = tf.tidy(() => {
+        const y1 = s.value;
+        const prev = lossPrev;
+        const bestBefore = lossBest;
+        const [inc, nl, ne, nb, nba, ngb] = tf.tidy(() => {
+          // check_oscillation compares each row with the previous one; before the first row, Python's x[-1] wraps
+          // to the last row, which is still zero unless there is a single iteration (then it is this row itself)
+          const before = prev ?? (nIter === 1 ? y1 : tf.zerosLike(y1));
+          const up = tf.cast(tf.greater(y1, before), 'float32');
+          const impr = tf.greater(y1, bestBefore);
           const sMask = tf.broadcastTo(tf.reshape(tf.cast(s.success, 'bool'), [-1, 1, 1, 1]), x.shape);
-          const iMask = tf.broadcastTo(tf.reshape(tf.tensor1d(improved, 'bool'), [-1, 1, 1, 1]), x.shape);
-          return [tf.where(iMask, curX, xBest), tf.where(sMask, curX, xBestAdv), tf.where(iMask, curG, gradBest)];
+          const iMask = tf.broadcastTo(tf.reshape(impr, [-1, 1, 1, 1]), x.shape);
+          return [
+            up,
+            tf.where(impr, y1, bestBefore),
+            tf.maximum(everSuccess, s.success),
+            tf.where(iMask, curX, xBest),
+            tf.where(sMask, curX, xBestAdv),
+            tf.where(iMask, curG, gradBest),
+          ];
         });
+        increases.push(inc as tf.Tensor1D);
+        lossBest = replace(lossBest, nl as tf.Tensor1D);
+        everSuccess = replace(everSuccess, ne as tf.Tensor1D);
         xBest = replace(xBest, nb as tf.Tensor4D);
         xBestAdv = replace(xBestAdv, nba as tf.Tensor4D);
         gradBest = replace(gradBest, ngb as tf.Tensor4D);
       }
-      tf.dispose([s.value, s.success]);
+      lossPrev?.dispose();
+      lossPrev = s.value;
+      s.success.dispose();
+      // only the last nIter2 ≥ k rows are ever summed
+      while (increases.length > nIter2) increases.shift()?.dispose();
 
       counter3 += 1;
       if (counter3 === k) {
-        const fl = new Float32Array(n);
-        let any = false;
-        for (let j = 0; j < n; j++) {
-          // check_oscillation: count increases over the last k steps (Python's x[-1] wraps to the last row)
-          let t = 0;
-          for (let c = 0; c < k; c++) {
-            const cur = lossSteps[wrap(i - c, nIter)][j];
-            const prev = lossSteps[wrap(i - c - 1, nIter)][j];
-            if (cur > prev) t += 1;
-          }
-          const osc = t <= k * this.rho ? 1 : 0;
-          const noImpr = (1 - reducedLastCheck[j]) * (lossBestLastCheck[j] >= lossBest[j] ? 1 : 0);
-          fl[j] = Math.max(osc, noImpr);
-          if (fl[j] > 0) {
-            any = true;
-            stepSize[j] /= 2;
-          }
-        }
-        reducedLastCheck = fl;
-        lossBestLastCheck = Float32Array.from(lossBest);
-        if (any) {
-          const curX = xAdv;
-          const curG = grad;
-          const [nx, ng] = tf.tidy(() => {
-            const m = tf.broadcastTo(tf.reshape(tf.tensor1d(fl, 'bool'), [-1, 1, 1, 1]), x.shape);
-            return [tf.where(m, xBest, curX), tf.where(m, gradBest, curG)];
-          });
-          xAdv = replace(xAdv, nx as tf.Tensor4D);
-          grad = replace(grad, ng as tf.Tensor4D);
-        }
+        const last = increases.slice(increases.length - k);
+        // t ≤ k·ρ for an integer count t ⇔ t ≤ ⌊k·ρ⌋ (exact in float32, unlike k·ρ itself)
+        const oscLimit = Math.floor(k * this.rho);
+        const curX = xAdv;
+        const curG = grad;
+        const [fl, ns, nlc, nx, ng] = tf.tidy(() => {
+          const t = last.length === 1 ? last[0] : tf.addN(last);
+          const osc = tf.lessEqual(t, oscLimit);
+          const noImpr = tf.logicalAnd(tf.logicalNot(reducedLastCheck), tf.greaterEqual(lossBestLastCheck, lossBest));
+          const f = tf.logicalOr(osc, noImpr);
+          const m = tf.broadcastTo(tf.reshape(f, [-1, 1, 1, 1]), x.shape);
+          return [
+            f,
+            tf.where(f, tf.div(stepSize, 2), stepSize),
+            tf.clone(lossBest),
+            tf.where(m, xBest, curX),
+            tf.where(m, gradBest, curG),
+          ];
+        });
+        reducedLastCheck = replace(reducedLastCheck, fl as tf.Tensor1D);
+        stepSize = replace(stepSize, ns as tf.Tensor1D);
+        lossBestLastCheck = replace(lossBestLastCheck, nlc as tf.Tensor1D);
+        xAdv = replace(xAdv, nx as tf.Tensor4D);
+        grad = replace(grad, ng as tf.Tensor4D);
         k = Math.max(k - sizeDecr, nIterMin);
         counter3 = 0;
       }
     }
     const out = tf.tidy(() => {
-      const sMask = tf.broadcastTo(tf.reshape(tf.tensor1d(everSuccess, 'bool'), [-1, 1, 1, 1]), x.shape);
+      const sMask = tf.broadcastTo(tf.reshape(tf.cast(everSuccess, 'bool'), [-1, 1, 1, 1]), x.shape);
       return tf.where(sMask, xBestAdv, xBest) as tf.Tensor4D;
     });
-    tf.dispose([xAdv, xAdvOld, grad, gradBest, xBest, xBestAdv]);
-    return {
-      x: out,
-      value: tf.tensor1d(lossBest),
-      success: tf.tensor1d(everSuccess),
-    };
+    tf.dispose([xAdv, xAdvOld, grad, gradBest, xBest, xBestAdv, stepSize, lossBestLastCheck, reducedLastCheck]);
+    tf.dispose(increases);
+    lossPrev?.dispose();
+    return { x: out, value: lossBest, success: everSuccess };
   }
-}
-
-/** Python-style index wrap for i in [−n, n). */
-function wrap(i: number, n: number): number {
-  return i < 0 ? i + n : i;
 }
