@@ -353,8 +353,11 @@ function resolveValidation(
 
 /** One training objective's step: the data stage (crafting), the forward pass and the loss, and its pass count. */
 interface TrainingMode {
-  /** Turns a clean batch into the batch the update sees (called outside the weight-gradient tape). */
-  craft(batch: TrainBatch, rng: Rng): AdvBatch;
+  /**
+   * Turns a clean batch into the batch the update sees (called outside the weight-gradient tape; asynchronous
+   * where it reads values, so it runs on backends without a synchronous readback).
+   */
+  craft(batch: TrainBatch, rng: Rng): AdvBatch | Promise<AdvBatch>;
   forward(model: Trainable, batch: AdvBatch, ctx: { training: boolean }): tf.Tensor;
   loss(y: tf.Tensor, z: tf.Tensor): tf.Scalar;
   /** Adds the passes of one optimizer step on `batchSize` examples. */
@@ -386,9 +389,9 @@ function attackMode(o: ResolvedOptions, attack: Attack): TrainingMode {
   const training = o.bnMode === 'train';
   return {
     ...ceMode(o),
-    craft: (b, rng) => {
+    craft: async (b, rng) => {
       const x = b.x as tf.Tensor4D;
-      const xAdv = attack.run(x, b.y as tf.Tensor1D, { rng, training });
+      const xAdv = await attack.runAsync(x, b.y as tf.Tensor1D, { rng, training });
       x.dispose();
       return { x: xAdv, y: b.y as tf.Tensor1D };
     },
@@ -471,7 +474,7 @@ function epochData(data: ImageDataset, o: ResolvedOptions, mode: TrainingMode, a
         const r = attackRng.fork(`batch-${i++}`);
         let out: AdvBatch;
         try {
-          out = mode.craft(b, r);
+          out = await mode.craft(b, r);
         } catch (err) {
           b.dispose();
           throw err;

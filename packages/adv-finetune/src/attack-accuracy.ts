@@ -29,7 +29,7 @@ import type { Attack } from './attack.js';
 import { correctMask } from './losses.js';
 import { logitsOf, resolveOutputKind } from './model-output.js';
 import type { PassCounter } from './pass-counter.js';
-import { checkClassLabels, checkImages, numClassesOf } from './validate.js';
+import { checkClassLabelsAsync, checkImagesAsync, numClassesOf } from './validate.js';
 
 /** Evaluation data: an image dataset (from @ft/core) or tensors `{x: [N, H, W, C] in [0, 1], y: [N] int32}`. */
 export type RobustnessData = ImageDataset | { x: tf.Tensor4D; y: tf.Tensor1D };
@@ -172,16 +172,21 @@ export async function attackAccuracy(
       await yieldToEventLoop(); // lets a SIGINT handler abort `signal` between batches
       opts.signal?.throwIfAborted();
       const where = 'evaluateRobustness';
-      checkImages(batch.x, 'x', where);
-      const yv = checkClassLabels(batch.y, 'y', where, batch.x.shape[0], classes);
+      await checkImagesAsync(batch.x, 'x', where);
+      const yv = await checkClassLabelsAsync(batch.y, 'y', where, batch.x.shape[0], classes);
       const bs = yv.length;
       const [clean, finite] = tf.tidy(() => {
         const z = logitsOf(model, batch.x, kind, false);
         return [correctMask(z, batch.y), tf.all(tf.isFinite(z))];
       });
-      const cleanV = clean.dataSync();
-      const outputFinite = finite.dataSync()[0];
-      tf.dispose([clean, finite]);
+      let cleanV: Float32Array;
+      let outputFinite: number;
+      try {
+        cleanV = (await clean.data()) as Float32Array;
+        outputFinite = (await finite.data())[0];
+      } finally {
+        tf.dispose([clean, finite]);
+      }
       if (!outputFinite) {
         throw new NonFiniteValueError(
           `${where}: the model output for batch ${batchIndex} (examples ${done}..${done + bs - 1}) contains NaN or ±Inf; the model's weights are probably non-finite (diverged training or a corrupt weights file)`,
@@ -201,15 +206,20 @@ export async function attackAccuracy(
         idxT.dispose();
         try {
           const atk = attacks[a];
-          const adv = atk.run(xs, ys, {
+          const adv = await atk.runAsync(xs, ys, {
             rng: rng.fork(`batch-${batchIndex}-attack-${a}`),
             ...(opts.counter ? { counter: opts.counter } : {}),
             countAs: 'evalAttack',
           });
           localPasses += idx.length * atk.passesPerExample();
           const ok = tf.tidy(() => correctMask(logitsOf(model, adv, kind, false), ys));
-          const okV = ok.dataSync();
-          tf.dispose([adv, ok]);
+          adv.dispose();
+          let okV: Float32Array;
+          try {
+            okV = (await ok.data()) as Float32Array;
+          } finally {
+            ok.dispose();
+          }
           opts.counter?.add('forwardOnly', idx.length);
           idx.forEach((i, k) => {
             attackCounts[a] += okV[k];

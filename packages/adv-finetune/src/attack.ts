@@ -17,9 +17,16 @@ import { createRng, InvalidArgumentError, type Rng, ShapeError, type Trainable }
 import { checkNonNegative } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { correctMask, crossEntropyPerExample, dlrPerExample, inputGradWithAux } from './losses.js';
-import { checkProbabilities, forwardRaw, logitsOf, type OutputKind, resolveOutputKind } from './model-output.js';
+import {
+  checkProbabilities,
+  checkProbabilitiesAsync,
+  forwardRaw,
+  logitsOf,
+  type OutputKind,
+  resolveOutputKind,
+} from './model-output.js';
 import type { PassCounter, PassKind } from './pass-counter.js';
-import { checkClassLabels, checkImages, numClassesOf } from './validate.js';
+import { checkClassLabels, checkClassLabelsAsync, checkImages, checkImagesAsync, numClassesOf } from './validate.js';
 
 /** How target labels are chosen for a targeted attack when `run` gets no `targets`. */
 export type TargetSelector =
@@ -185,26 +192,83 @@ export abstract class Attack {
     else if (x.rank !== 4) throw new ShapeError(`${where}: x must be [N, H, W, C], got [${x.shape}]`);
     const n = x.shape[0];
     const c = this.numClasses(x);
-    if (this.checkInputs) checkClassLabels(y, 'y', where, n, c);
+    let labels: ArrayLike<number> | null = this.checkInputs ? checkClassLabels(y, 'y', where, n, c) : null;
+    const probe = this.probabilityProbe(x);
+    if (probe) {
+      try {
+        checkProbabilities(probe);
+      } finally {
+        probe.dispose();
+      }
+      this.probsChecked = true;
+    }
+    if (n > 0 && o.targets && this.targeted && this.checkInputs) checkClassLabels(o.targets, 'targets', where, n, c);
+    if (this.needsLabelValues(n, o) && !labels) labels = y.dataSync();
+    return this.runChecked(x, y, o, c, labels);
+  }
+
+  /**
+   * {@link run} for backends without a synchronous readback (ft-webgpu in Node): the input checks and the random
+   * target choice read their values with `await tensor.data()`; the attack itself never reads the device. Same
+   * checks, errors and result as `run`.
+   */
+  async runAsync(x: tf.Tensor4D, y: tf.Tensor1D, opts?: AttackRunOptions | Rng): Promise<tf.Tensor4D> {
+    const o: AttackRunOptions = isRng(opts) ? { rng: opts } : (opts ?? {});
+    const where = this.kind;
+    if (this.checkInputs) await checkImagesAsync(x, 'x', where, this.clip);
+    else if (x.rank !== 4) throw new ShapeError(`${where}: x must be [N, H, W, C], got [${x.shape}]`);
+    const n = x.shape[0];
+    const c = this.numClasses(x);
+    let labels: ArrayLike<number> | null = this.checkInputs ? await checkClassLabelsAsync(y, 'y', where, n, c) : null;
+    const probe = this.probabilityProbe(x);
+    if (probe) {
+      try {
+        await checkProbabilitiesAsync(probe);
+      } finally {
+        probe.dispose();
+      }
+      this.probsChecked = true;
+    }
+    if (n > 0 && o.targets && this.targeted && this.checkInputs) {
+      await checkClassLabelsAsync(o.targets, 'targets', where, n, c);
+    }
+    if (this.needsLabelValues(n, o) && !labels) labels = await y.data();
+    return this.runChecked(x, y, o, c, labels);
+  }
+
+  /** The model's raw output on the first examples when a probability model's outputs are still unchecked. */
+  private probabilityProbe(x: tf.Tensor4D): tf.Tensor2D | null {
+    const n = x.shape[0];
+    if (this.outputKind !== 'probs' || this.probsChecked || n === 0) return null;
+    return tf.tidy(() => this.rawForward(tf.slice(x, 0, Math.min(n, 8)), false) as tf.Tensor2D);
+  }
+
+  /** Whether `run` needs the label values on the host: random targets of a targeted attack. */
+  private needsLabelValues(n: number, o: AttackRunOptions): boolean {
+    return n > 0 && this.targeted && !o.targets && this.targetLabels === 'random';
+  }
+
+  /** `run` after the input checks; `labels` holds y's values where random targets need them. */
+  private runChecked(
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    o: AttackRunOptions,
+    c: number,
+    labels: ArrayLike<number> | null,
+  ): tf.Tensor4D {
+    const where = this.kind;
+    const n = x.shape[0];
     const rng = o.rng ?? this.rng;
     const training = o.training ?? this.bnMode === 'train';
     const counter = o.counter ?? this.counter;
-    if (this.outputKind === 'probs' && !this.probsChecked && n > 0) {
-      tf.tidy(() => {
-        const raw = this.rawForward(tf.slice(x, 0, Math.min(n, 8)), false) as tf.Tensor2D;
-        checkProbabilities(raw);
-      });
-      this.probsChecked = true;
-    }
     if (n === 0) return tf.clone(x);
     let targets: tf.Tensor1D | null = null;
     let ownTargets = false;
     if (this.targeted) {
       if (o.targets) {
-        if (this.checkInputs) checkClassLabels(o.targets, 'targets', where, n, c);
         targets = o.targets;
       } else {
-        targets = this.chooseTargets(x, y, c, rng, counter);
+        targets = this.chooseTargets(x, y, labels, c, rng, counter);
         ownTargets = true;
       }
     } else if (o.targets) {
@@ -214,15 +278,15 @@ export abstract class Attack {
     }
     const yInt = y.dtype === 'int32' ? y : (tf.cast(y, 'int32') as tf.Tensor1D);
     let init: tf.Tensor4D | null = null;
-    if (o.init) {
-      if (o.init.rank !== 4 || o.init.shape.some((d, i) => d !== x.shape[i])) {
-        throw new ShapeError(`${where}: init has shape [${o.init.shape}], x has [${x.shape}]`);
-      }
-      const start = o.init;
-      init = tf.tidy(() => this.projectInto(start, x));
-    }
     try {
-      const out = this.perturb({
+      if (o.init) {
+        if (o.init.rank !== 4 || o.init.shape.some((d, i) => d !== x.shape[i])) {
+          throw new ShapeError(`${where}: init has shape [${o.init.shape}], x has [${x.shape}]`);
+        }
+        const start = o.init;
+        init = tf.tidy(() => this.projectInto(start, x));
+      }
+      return this.perturb({
         x,
         y: yInt,
         targets,
@@ -232,7 +296,6 @@ export abstract class Attack {
         countAs: o.countAs ?? 'evalAttack',
         init,
       });
-      return out;
     } finally {
       if (ownTargets) targets?.dispose();
       if (yInt !== y) yInt.dispose();
@@ -240,7 +303,14 @@ export abstract class Attack {
     }
   }
 
-  private chooseTargets(x: tf.Tensor4D, y: tf.Tensor1D, c: number, rng: Rng, counter?: PassCounter): tf.Tensor1D {
+  private chooseTargets(
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    labels: ArrayLike<number> | null,
+    c: number,
+    rng: Rng,
+    counter?: PassCounter,
+  ): tf.Tensor1D {
     const sel = this.targetLabels;
     if (typeof sel === 'function') return sel(x, y, c, rng);
     if (sel === 'least-likely') {
@@ -248,7 +318,7 @@ export abstract class Attack {
       return tf.tidy(() => tf.cast(tf.argMin(this.logits(x, false), 1), 'int32') as tf.Tensor1D);
     }
     if (sel !== 'random') throw new InvalidArgumentError(`${this.kind}: unknown targetLabels '${String(sel)}'`);
-    const yv = y.dataSync();
+    const yv = labels ?? y.dataSync();
     const t = new Int32Array(yv.length);
     for (let i = 0; i < yv.length; i++) t[i] = (yv[i] + 1 + rng.int(c - 1)) % c;
     return tf.tensor1d(t, 'int32');

@@ -219,7 +219,7 @@ async function attackRun(ctx: CommandContext, model: tfl.LayersModel, test: Imag
   for await (const b of batches(test, { batchSize: 256, sampler: sequential() })) {
     const bs = b.y.shape[0];
     try {
-      const adv = attack.run(b.x, b.y, ctx.rng.fork(`adv-attack-${i0}`));
+      const adv = await attack.runAsync(b.x, b.y, ctx.rng.fork(`adv-attack-${i0}`));
       const [okClean, okAdv, dInf, d2] = tf.tidy(() => {
         const d = tf.reshape(tf.sub(adv, b.x), [bs, -1]);
         return [
@@ -229,17 +229,26 @@ async function attackRun(ctx: CommandContext, model: tfl.LayersModel, test: Imag
           tf.sqrt(tf.sum(tf.square(d), 1)),
         ];
       });
-      const cv = okClean.dataSync();
-      const av = okAdv.dataSync();
-      for (let k = 0; k < bs; k++) {
-        clean += cv[k];
-        robust += cv[k] * av[k];
+      try {
+        const [cv, av, dv, lv, xv, yv] = await Promise.all([
+          okClean.data(),
+          okAdv.data(),
+          dInf.data(),
+          d2.data(),
+          adv.data(),
+          b.y.data(),
+        ]);
+        for (let k = 0; k < bs; k++) {
+          clean += cv[k];
+          robust += cv[k] * av[k];
+        }
+        linf.push(...dv);
+        l2.push(...lv);
+        advAll.set(xv, i0 * per);
+        labels.set(yv, i0);
+      } finally {
+        tf.dispose([adv, okClean, okAdv, dInf, d2]);
       }
-      linf.push(...dInf.dataSync());
-      l2.push(...d2.dataSync());
-      advAll.set(adv.dataSync(), i0 * per);
-      labels.set(b.y.dataSync(), i0);
-      tf.dispose([adv, okClean, okAdv, dInf, d2]);
     } finally {
       b.dispose();
     }

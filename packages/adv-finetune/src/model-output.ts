@@ -97,8 +97,15 @@ export function logitsOf(model: Trainable, x: tf.Tensor, kind: 'logits' | 'probs
  * @throws InvalidArgumentError naming the offending row.
  */
 export function checkProbabilities(probs: tf.Tensor2D, tol = 1e-3): void {
-  const [n, c] = probs.shape;
-  const v = probs.dataSync();
+  checkProbabilityRows(probs.dataSync(), probs.shape, tol);
+}
+
+/** {@link checkProbabilities} with an asynchronous read (backends without a synchronous readback). */
+export async function checkProbabilitiesAsync(probs: tf.Tensor2D, tol = 1e-3): Promise<void> {
+  checkProbabilityRows(await probs.data(), probs.shape, tol);
+}
+
+function checkProbabilityRows(v: ArrayLike<number>, [n, c]: [number, number], tol: number): void {
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < c; j++) {

@@ -6,7 +6,7 @@
  */
 
 import { InvalidArgumentError, isLayersModel, ShapeError, type Trainable } from '@ft/core';
-import { checkLabels } from '@ft/core/internal';
+import { checkLabelShape, checkLabels } from '@ft/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Tolerance for "inside [0, 1]" and "inside the ε-ball" (float32 rounding of x ± ε). */
@@ -24,6 +24,37 @@ export function checkImages(
   where: string,
   range: readonly [number, number] = [0, 1],
 ): void {
+  const span = imageSpan(x, name, where);
+  if (!span) return;
+  const lo = span[0].dataSync()[0];
+  const hi = span[1].dataSync()[0];
+  tf.dispose(span);
+  checkSpan(lo, hi, where, range);
+}
+
+/**
+ * {@link checkImages} with an asynchronous read of the value range: the form for backends without a synchronous
+ * readback (ft-webgpu in Node). Same checks, same errors.
+ */
+export async function checkImagesAsync(
+  x: tf.Tensor,
+  name: string,
+  where: string,
+  range: readonly [number, number] = [0, 1],
+): Promise<void> {
+  const span = imageSpan(x, name, where);
+  if (!span) return;
+  try {
+    const lo = (await span[0].data())[0];
+    const hi = (await span[1].data())[0];
+    checkSpan(lo, hi, where, range);
+  } finally {
+    tf.dispose(span);
+  }
+}
+
+/** Rank and dtype checks of an image batch; its [min, max] as scalars (null for an empty batch). */
+function imageSpan(x: tf.Tensor, name: string, where: string): [tf.Tensor, tf.Tensor] | null {
   if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError(`${where}: ${name} must be a tf.Tensor`);
   if (x.rank !== 4) {
     throw new ShapeError(`${where}: ${name} must be an NHWC image batch [N, H, W, C], got shape [${x.shape}]`, {
@@ -31,11 +62,11 @@ export function checkImages(
     });
   }
   if (x.dtype !== 'float32') throw new InvalidArgumentError(`${where}: ${name} must be float32, got ${x.dtype}`);
-  if (x.shape[0] === 0) return;
-  const [mn, mx] = tf.tidy(() => [tf.min(x), tf.max(x)]);
-  const lo = mn.dataSync()[0];
-  const hi = mx.dataSync()[0];
-  tf.dispose([mn, mx]);
+  if (x.shape[0] === 0) return null;
+  return tf.tidy(() => [tf.min(x), tf.max(x)]) as [tf.Tensor, tf.Tensor];
+}
+
+function checkSpan(lo: number, hi: number, where: string, range: readonly [number, number]): void {
   if (!(lo >= range[0] - RANGE_TOL) || !(hi <= range[1] + RANGE_TOL)) {
     throw new InvalidArgumentError(
       `${where}: input values span [${lo}, ${hi}], outside [${range[0]}, ${range[1]}]; attacks take [0, 1] images ` +
@@ -54,6 +85,22 @@ export function checkImages(
  */
 export function checkClassLabels(y: tf.Tensor, name: string, where: string, n: number, numClasses: number): Int32Array {
   return checkLabels(y, name, where, { count: n, numClasses, classesText: `the model's ${numClasses} outputs` });
+}
+
+/**
+ * {@link checkClassLabels} with an asynchronous read of the labels (backends without a synchronous readback).
+ * Same checks, same errors.
+ */
+export async function checkClassLabelsAsync(
+  y: tf.Tensor,
+  name: string,
+  where: string,
+  n: number,
+  numClasses: number,
+): Promise<Int32Array> {
+  checkLabelShape(y, n, name, where);
+  const values = await y.data();
+  return checkLabels(values, name, where, { count: n, numClasses, classesText: `the model's ${numClasses} outputs` });
 }
 
 /**
