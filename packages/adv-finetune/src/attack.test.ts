@@ -4,7 +4,8 @@
  * - ε = 0 returns x; the tensor count is flat across attacks; the result is deterministic in the rng;
  * - targeted attacks hit their targets; BN train mode updates moving statistics; passes are counted; withOptions;
  * - typed errors for bad options and inputs (ε < 0, inputs outside [0, 1], mismatched label counts);
- * - the projections onto the L∞ / L2 ball ∩ [lo, hi] and `keepBetter` against closed forms.
+ * - the projections onto the L∞ / L2 ball ∩ [lo, hi] and `keepBetter` against closed forms;
+ * - `runAsync` gives the results and errors of `run`.
  * The per-step ε-ball invariant of each attack is tested beside it (fgsm, pgd, apgd).
  */
 import '@tensorflow/tfjs-backend-cpu';
@@ -272,5 +273,53 @@ describe('projections and keepBetter (closed forms)', () => {
     expect(Array.from(r.value.dataSync())).toEqual([0, 6, 2, 3]);
     expect(Array.from(r.success.dataSync())).toEqual([1, 0, 1, 1]);
     tf.dispose([best.x, best.value, best.success, cand.x, cand.value, cand.success, r.x, r.value, r.success]);
+  });
+});
+
+describe('runAsync (backends without a synchronous readback)', () => {
+  it('gives the result of run: random targets, a probability model, APGD and PGD', async () => {
+    const x = randomImages(6, shape, 30);
+    const y = randomLabels(6, 4, 30);
+    const probs = linearModel(randomMatrix(64, 4, 30), [0, 0, 0, 0], shape, 'softmax');
+    for (const make of [
+      () => new PGD(probs, { eps: 0.1, steps: 3, targeted: true, seed: 5 }),
+      () => new APGD(probs, { eps: 0.1, steps: 6, seed: 5 }),
+      () => new PGD(model, { eps: 0.1, steps: 3, randomStart: true, seed: 5 }),
+    ]) {
+      const yy = make().model === model ? tf.tidy(() => tf.cast(tf.mod(y, 3), 'int32') as tf.Tensor1D) : y;
+      const a = make().run(x, yy);
+      const before = tf.memory().numTensors;
+      const b = await make().runAsync(x, yy);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      tf.dispose([a, b]);
+      if (yy !== y) yy.dispose();
+    }
+    probs.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('throws the errors of run', async () => {
+    const x = randomImages(2, shape, 31);
+    const y = randomLabels(2, 3, 31);
+    const atk = new PGD(model, { eps: 0.1, steps: 1 });
+    const big = tf.mul(x, 2) as tf.Tensor4D;
+    const bad = tf.tensor1d([0, 3], 'int32');
+    const short = tf.tensor1d([0], 'int32');
+    for (const [xx, yy] of [
+      [big, y],
+      [x, bad],
+      [x, short],
+    ] as [tf.Tensor4D, tf.Tensor1D][]) {
+      let syncError: unknown;
+      try {
+        atk.run(xx, yy);
+      } catch (e) {
+        syncError = e;
+      }
+      expect(syncError).toBeInstanceOf(yy === short ? ShapeError : InvalidArgumentError);
+      await expect(atk.runAsync(xx, yy)).rejects.toThrow((syncError as Error).message);
+    }
+    tf.dispose([x, y, big, bad, short]);
   });
 });
