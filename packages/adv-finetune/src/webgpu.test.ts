@@ -73,7 +73,10 @@ interface Run {
   gpuResident: boolean;
 }
 
-/** True when `t` cannot be read synchronously (GPU memory on ft-webgpu). */
+/**
+ * True when `t` cannot be read synchronously (GPU memory on ft-webgpu). The probe's deliberate `dataSync()` makes
+ * tfjs print its "synchronously reading data from GPU" warning once; nothing in the package reads that way.
+ */
 function gpuResident(t: tf.Tensor): boolean {
   try {
     t.dataSync();
