@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Callback, evaluateClassifier, saveModel } from '@ft/core';
-import { commandContext, useWebGpuForTests, writeImageFolder } from '@ft/core/testing';
+import { commandContext, registerWebGpuForTests, relDiff, writeImageFolder } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,8 +33,7 @@ beforeAll(async () => {
   writeImageFolder(join(dir, 'data', 'train'), quadrantImages(40, 1));
   writeImageFolder(join(dir, 'data', 'test'), quadrantImages(12, 2));
   await saveModel(source, join(dir, 'source'));
-  available = await useWebGpuForTests();
-  await tf.setBackend('cpu');
+  available = await registerWebGpuForTests();
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -72,8 +71,6 @@ async function run(backend: string): Promise<Run> {
   const ev = await evaluateClassifier(r.model, test);
   return { r, counts, stats, accuracy: ev.accuracy, loss: ev.loss };
 }
-
-const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 
 describe('AdaFilter on ft-webgpu (software adapter)', () => {
   it('trainAdaFilter, gateStats and evaluateClassifier give the cpu run; a saved network reloads on the GPU', async (t) => {

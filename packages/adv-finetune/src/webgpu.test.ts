@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArrayImageDataset, type Callback, createRng, saveModel } from '@ft/core';
-import { commandContext, tinyConvNet, useWebGpuForTests } from '@ft/core/testing';
+import { commandContext, registerWebGpuForTests, relDiff, tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,9 +26,7 @@ let available = false;
 const dir = mkdtempSync(join(tmpdir(), 'ft-adv-webgpu-'));
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  available = await useWebGpuForTests();
-  await tf.setBackend('cpu');
+  available = await registerWebGpuForTests();
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -146,8 +144,6 @@ async function trainLosses(backend: string, method: TrainingMethod): Promise<num
   model.dispose();
   return losses;
 }
-
-const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 
 describe('adv-finetune on ft-webgpu (software adapter)', () => {
   it('AFT (PGD-AT, slow start fast decay) and PGD / APGD-CE robust accuracy give the cpu run; tensors stay flat', async (t) => {

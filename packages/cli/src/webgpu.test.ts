@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBackbone, saveModel } from '@ft/core';
-import { useWebGpuForTests } from '@ft/core/testing';
+import { registerWebGpuForTests } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinCommands } from './builtin-commands.js';
@@ -20,8 +20,7 @@ let data: string;
 let sourceDir: string;
 let available = false;
 beforeAll(async () => {
-  available = await useWebGpuForTests();
-  await tf.setBackend('cpu');
+  available = await registerWebGpuForTests();
   process.env.FT_WEBGPU_SOFTWARE = '1';
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ft-webgpu-cli-'));
   data = await writeFolderDataset(path.join(tmp, 'data'), 8, 6);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@ft/core';
-import { commandContext, useWebGpuForTests } from '@ft/core/testing';
+import { commandContext, registerWebGpuForTests, relDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from './commands.js';
@@ -26,9 +26,7 @@ let available = false;
 const dir = mkdtempSync(join(tmpdir(), 'jadce-webgpu-'));
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  available = await useWebGpuForTests();
-  await tf.setBackend('cpu');
+  available = await registerWebGpuForTests();
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -94,8 +92,6 @@ async function run(kind: Kind, backend: string): Promise<Run> {
     score: pred.score,
   };
 }
-
-const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 
 describe('jadce on ft-webgpu (software adapter)', () => {
   it.each(KINDS)(

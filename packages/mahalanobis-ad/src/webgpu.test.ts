@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Callback, type CommandSpec, createRng, saveModel } from '@ft/core';
-import { commandContext, toyImages, useWebGpuForTests } from '@ft/core/testing';
+import { commandContext, registerWebGpuForTests, relDiff, toyImages } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from './commands.js';
@@ -23,9 +23,7 @@ let available = false;
 const dir = mkdtempSync(join(tmpdir(), 'ft-mad-webgpu-'));
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  available = await useWebGpuForTests();
-  await tf.setBackend('cpu');
+  available = await registerWebGpuForTests();
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -105,7 +103,6 @@ async function collect(ds: typeof test): Promise<Float32Array> {
   return out;
 }
 
-const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (x, i) => relDiff(x, b[i])));
 
 describe('mahalanobis-ad on ft-webgpu (software adapter)', () => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Callback, saveModel } from '@ft/core';
-import { commandContext, useWebGpuForTests, writeImageFolder } from '@ft/core/testing';
+import { commandContext, registerWebGpuForTests, relDiff, writeImageFolder } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,8 +31,7 @@ beforeAll(async () => {
   writeImageFolder(path.join(dir, 'data', 'train'), toyData(60, 1));
   writeImageFolder(path.join(dir, 'data', 'test'), toyData(15, 2));
   await saveModel(source, path.join(dir, 'source'));
-  available = await useWebGpuForTests();
-  await tf.setBackend('cpu');
+  available = await registerWebGpuForTests();
 }, 60_000);
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -71,8 +70,6 @@ async function train(backend: string): Promise<Run> {
   const probe: Callback = { onStepEnd: () => void counts.push(tf.memory().numTensors) };
   return { r: await trainSslTransfer(options([probe])), counts };
 }
-
-const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 
 describe('ssl-transfer on ft-webgpu (software adapter)', () => {
   it('trainSslTransfer (FixMatch + AKC + ARC) gives the cpu run: losses, gate ratios, mask rates, accuracies', async (t) => {

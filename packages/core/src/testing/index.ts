@@ -230,13 +230,13 @@ export function writeImageFolder(root: string, ds: ImageDataset): void {
 }
 
 /**
- * Switches tfjs to `ft-webgpu` for a test, on any WebGPU adapter, the software one included (Dawn's OpenGL backend
- * over Mesa llvmpipe: what CI has). Selected through {@link initBackend}, as users select it. Returns false after
- * printing one line when no adapter exists (the caller skips its test), and throws instead under
- * `FT_REQUIRE_SERVICES=1` (CI, where scripts/bootstrap.sh installed Mesa's EGL and GL drivers). Switch back with
- * `tf.setBackend('cpu')`; the device is released when the test process ends.
+ * Registers `ft-webgpu` for a test file, on any WebGPU adapter, the software one included (Dawn's OpenGL backend
+ * over Mesa llvmpipe: what CI has), selected through {@link initBackend} as users select it; then switches back to
+ * `cpu`, so the test picks the backend of each run with `tf.setBackend`. Returns false after printing one line when
+ * no adapter exists (the caller skips its GPU tests), and throws instead under `FT_REQUIRE_SERVICES=1` (CI, where
+ * scripts/bootstrap.sh installed Mesa's EGL and GL drivers). The device is released when the test process ends.
  */
-export async function useWebGpuForTests(): Promise<boolean> {
+export async function registerWebGpuForTests(): Promise<boolean> {
   try {
     await initBackend({ prefer: ['ft-webgpu'], ignoreEnv: true, webgpuSoftware: true, log: { warn() {} } });
     return true;
@@ -247,5 +247,12 @@ export async function useWebGpuForTests(): Promise<boolean> {
     if (process.env.FT_REQUIRE_SERVICES === '1') throw new Error(`FT_REQUIRE_SERVICES=1 but ${line}`);
     console.warn(line);
     return false;
+  } finally {
+    await tf.setBackend('cpu');
   }
+}
+
+/** |a − b| / max(|b|, 1e-6): the relative difference of a value `a` from a reference `b` (e.g. a GPU loss vs cpu). */
+export function relDiff(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 }
