@@ -23,7 +23,7 @@ describe.skipIf(!reg.ok)('registration on the available adapter', () => {
     expect(i.adapter?.device.length).toBeGreaterThan(0);
     expect(i.hardware).toBe(!i.adapter?.software);
     expect(i.backends).toEqual(['ft-webgpu']);
-    expect(Object.keys(i.kernels)).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    expect(Object.keys(i.kernels)).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Cumsum', 'Cumprod']);
     // Every stock kernel is available under the new name.
     const stock = tf.getKernelsForBackend('webgpu').map((k) => k.kernelName);
     const ours = tf.getKernelsForBackend('ft-webgpu').map((k) => k.kernelName);

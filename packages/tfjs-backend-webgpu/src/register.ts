@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type WebGpuUnavailableCode, WebGpuUnavailableError } from './errors.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
+import { makeCumReverse } from './kernels/cum-reverse.js';
 import {
   type AcquiredGpu,
   type AdapterDescription,
@@ -101,12 +102,17 @@ type WebGpuBackendCtor = new (device: DawnDevice, adapterInfo: unknown) => tf.Ke
 const counters: Record<string, { fast: number; fallback: number }> = {
   Conv2DBackpropFilter: { fast: 0, fallback: 0 },
   Conv2DBackpropInput: { fast: 0, fallback: 0 },
+  Cumsum: { fast: 0, fallback: 0 },
+  Cumprod: { fast: 0, fallback: 0 },
 };
 
 /** This package's kernels, by the tfjs kernel they replace. */
 const OVERRIDES: Record<string, (stock: tf.KernelFunc, c: { fast: number; fallback: number }) => tf.KernelFunc> = {
   Conv2DBackpropFilter: makeConv2DBackpropFilter,
   Conv2DBackpropInput: makeConv2DBackpropInput,
+  // Not for speed: tfjs-webgpu's reverse cumulative shaders are cached without their length (kernels/cum-reverse.ts).
+  Cumsum: makeCumReverse,
+  Cumprod: makeCumReverse,
 };
 
 /** Kernel names to leave stock, from `FT_WEBGPU_STOCK_KERNELS` (comma-separated) and the `stockKernels` option. */
