@@ -103,7 +103,16 @@ if (!values['no-extras']) {
   console.error(extraSections[0].body);
 }
 let summary;
-if (!values['page-only']) summary = (await runJadceBenchmark({ ...options, extraSections })).summary;
+if (!values['page-only']) {
+  try {
+    summary = (await runJadceBenchmark({ ...options, extraSections })).summary;
+  } catch (e) {
+    // Ctrl-C: one line (the finished points are kept and the next run resumes from them), exit 130 like a shell.
+    if (!controller.signal.aborted) throw e;
+    console.error(`[jadce] ${e.message}; run the same command again to resume`);
+    process.exit(130);
+  }
+}
 if (!controller.signal.aborted) {
   // the ROC needs the trained models the run cached (first training seed, chosen budget); then the page is rebuilt
   const { config, recordsPath, modelDir } = benchSetup(options);
