@@ -26,6 +26,7 @@ import { attackAccuracy } from './attack-accuracy.js';
 import { PassCounter } from './pass-counter.js';
 import { PGD } from './pgd.js';
 import { slowStartFastDecay } from './schedules.js';
+import { stripePatterns } from './test-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -43,23 +44,7 @@ function separable(n: number, seed: number): ArrayImageDataset {
   return new ArrayImageDataset({ images, labels, shape: [4, 4, 1], numClasses: 2 });
 }
 
-/** Three classes of 8×8 patterns (row stripe, column stripe, diagonal) with noise, for the conv net. */
-function patterns(n: number, seed: number): ArrayImageDataset {
-  const rng = createRng(`pat-${seed}`);
-  const images = new Float32Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    labels[i] = c;
-    for (let r = 0; r < 8; r++) {
-      for (let q = 0; q < 8; q++) {
-        const on = c === 0 ? r === 3 || r === 4 : c === 1 ? q === 3 || q === 4 : r === q;
-        images[i * 64 + r * 8 + q] = Math.min(1, Math.max(0, (on ? 0.8 : 0.2) + 0.2 * (rng.uniform() - 0.5)));
-      }
-    }
-  }
-  return new ArrayImageDataset({ images, labels, shape: [8, 8, 1], numClasses: 3 });
-}
+const patterns = (n: number, seed: number) => stripePatterns(n, `pat-${seed}`, 0.2);
 
 function linear2(seed = 0): tfl.LayersModel {
   const m = tfl.sequential();

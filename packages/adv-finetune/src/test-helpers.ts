@@ -4,7 +4,7 @@
  * Helpers shared with other packages (`tinyConvNet`, `maxAbsDiff`) come from `@ft/core/testing`.
  */
 
-import { createRng } from '@ft/core';
+import { ArrayImageDataset, createRng } from '@ft/core';
 import { maxAbsDiff } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -104,4 +104,25 @@ export function linfWorstCase(x: Float32Array, y: readonly number[], w: number[]
     }
   }
   return out;
+}
+
+/**
+ * Three classes of 8×8 patterns (row stripe, column stripe, diagonal): 0.8 on the pattern, 0.2 off it, plus uniform
+ * noise of width `noise` from `createRng(rngLabel)`, clipped to [0, 1]. For the tiny conv nets of the training tests.
+ */
+export function stripePatterns(n: number, rngLabel: string, noise: number): ArrayImageDataset {
+  const rng = createRng(rngLabel);
+  const images = new Float32Array(n * 64);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    labels[i] = c;
+    for (let r = 0; r < 8; r++) {
+      for (let q = 0; q < 8; q++) {
+        const on = c === 0 ? r === 3 || r === 4 : c === 1 ? q === 3 || q === 4 : r === q;
+        images[i * 64 + r * 8 + q] = Math.min(1, Math.max(0, (on ? 0.8 : 0.2) + noise * (rng.uniform() - 0.5)));
+      }
+    }
+  }
+  return new ArrayImageDataset({ images, labels, shape: [8, 8, 1], numClasses: 3 });
 }

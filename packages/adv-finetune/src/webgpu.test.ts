@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArrayImageDataset, type Callback, createRng, saveModel } from '@ft/core';
+import { type Callback, createRng, saveModel } from '@ft/core';
 import { commandContext, registerWebGpuForTests, relDiff, tinyConvNet } from '@ft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -21,6 +21,7 @@ import { attackAccuracy } from './attack-accuracy.js';
 import { attackCommand, evalCommand, finetuneCommand } from './commands.js';
 import { PGD } from './pgd.js';
 import { slowStartFastDecay } from './schedules.js';
+import { stripePatterns } from './test-helpers.js';
 
 let available = false;
 const dir = mkdtempSync(join(tmpdir(), 'ft-adv-webgpu-'));
@@ -33,23 +34,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Three classes of 8×8 patterns (row stripe, column stripe, diagonal) with noise, in [0, 1]. */
-function patterns(n: number, seed: number): ArrayImageDataset {
-  const rng = createRng(`webgpu-patterns-${seed}`);
-  const images = new Float32Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    labels[i] = c;
-    for (let r = 0; r < 8; r++) {
-      for (let q = 0; q < 8; q++) {
-        const on = c === 0 ? r === 3 || r === 4 : c === 1 ? q === 3 || q === 4 : r === q;
-        images[i * 64 + r * 8 + q] = Math.min(1, Math.max(0, (on ? 0.8 : 0.2) + 0.4 * (rng.uniform() - 0.5)));
-      }
-    }
-  }
-  return new ArrayImageDataset({ images, labels, shape: [8, 8, 1], numClasses: 3 });
-}
+const patterns = (n: number, seed: number) => stripePatterns(n, `webgpu-patterns-${seed}`, 0.4);
 
 const train = patterns(16, 1);
 const val = patterns(9, 2);
