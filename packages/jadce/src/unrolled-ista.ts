@@ -20,6 +20,7 @@
  */
 
 import { InvalidArgumentError, ShapeError } from '@ft/core';
+import { withoutGradient } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { realify } from './complex-tensor.js';
 import { pilotLipschitz } from './group-lasso.js';
@@ -51,7 +52,7 @@ let instances = 0;
  * gradient is zero).
  */
 function topFractionMask(values: tf.Tensor, pct: number): tf.Tensor {
-  const op = tf.customGrad(((x: tf.Tensor) => {
+  return withoutGradient(values, (x) => {
     const [rows, B] = x.shape;
     const c = x.rank === 3 ? (x.shape[2] as number) : 1;
     const k = Math.max(1, Math.round((pct / 100) * rows * c));
@@ -59,9 +60,8 @@ function topFractionMask(values: tf.Tensor, pct: number): tf.Tensor {
     const perSample = tf.reshape(tf.transpose(x3, [1, 0, 2]), [B, rows * c]);
     const cutoff = tf.slice(tf.topk(perSample, k, true).values, [0, k - 1], [B, 1]); // k-th largest per realisation
     const mask = tf.cast(tf.greaterEqual(x3, tf.reshape(cutoff, [1, B, 1])), 'float32');
-    return { value: tf.reshape(mask, x.shape), gradFunc: () => tf.zerosLike(x) };
-  }) as Parameters<typeof tf.customGrad>[0]);
-  return op(values);
+    return tf.reshape(mask, x.shape);
+  });
 }
 
 /**

@@ -40,6 +40,7 @@ export {
   WEIGHT_MAGNITUDE_LIMIT,
 } from './finite.js';
 export { type CheckpointOptions, type FitOptions, fit, type RunConfigValue, type ValidationOptions } from './fit.js';
+export { detach, offTape, withoutGradient } from './gradient-stop.js';
 export { type HeadMatcher, L2SP, type L2SPConfig, type L2SPOptions, l2sp, referenceWeights } from './l2sp.js';
 export { type MemoryGuardOptions, memoryGuard } from './memory-guard.js';
 export {

@@ -4,8 +4,8 @@
  * examples the source is confident about.
  */
 import { InvalidArgumentError, ShapeError } from '@ft/core';
+import { detach } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { detach } from './detach.js';
 import { checkGateRatio, entropyGate } from './entropy-gate.js';
 
 /** Inputs of {@link akcLoss}: one row per example of B = labelled ∪ weak unlabelled. */

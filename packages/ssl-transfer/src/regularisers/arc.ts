@@ -4,9 +4,9 @@
  * the last `capacity` past ones.
  */
 import { InvalidArgumentError, ShapeError } from '@ft/core';
+import { detach, offTape } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkFeatures } from './akc.js';
-import { detach, offTape } from './detach.js';
 import { checkGateRatio, type EntropyGateOptions, entropyGate } from './entropy-gate.js';
 import type { FeatureQueue } from './feature-queue.js';
 import { mmd2Masked } from './mmd.js';
@@ -102,7 +102,7 @@ function layout(queue: FeatureQueue, add: tf.Tensor1D): { pick: tf.Tensor2D; w: 
   const q = queue.size;
   const valid = q > 0 ? (tf.concat([tf.ones([q]), add]) as tf.Tensor1D) : add;
   const m = valid.shape[0];
-  // valid rows at or after each position; not a reverse cumsum, which tfjs-webgpu 4.22 gets wrong from 15 rows on
+  // valid rows at or after each position: the total minus the exclusive prefix sum
   const fromEnd = tf.sub(tf.sum(valid), tf.cumsum(valid, 0, true));
   const keep = tf.mul(valid, tf.cast(tf.lessEqual(fromEnd, queue.capacity), 'float32'));
   const n = tf.sum(keep) as tf.Scalar;

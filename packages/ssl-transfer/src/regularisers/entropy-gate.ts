@@ -4,8 +4,8 @@
  */
 import { InvalidArgumentError, ShapeError } from '@ft/core';
 import { checkPositiveInt } from '@ft/core/internal';
+import { withoutGradient } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { withoutGradient } from './detach.js';
 
 /** Options of {@link entropyGate}. */
 export interface EntropyGateOptions {

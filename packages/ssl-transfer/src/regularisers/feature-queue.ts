@@ -4,8 +4,8 @@
  */
 import { ShapeError } from '@ft/core';
 import { checkPositiveInt } from '@ft/core/internal';
+import { detach } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { detach } from './detach.js';
 
 /**
  * A FIFO of feature rows [≤ capacity, D]. `push` stores a detached copy (the caller keeps and disposes its own

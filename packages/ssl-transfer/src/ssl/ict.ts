@@ -5,8 +5,8 @@
 import { type Rng, ShapeError } from '@ft/core';
 import { mixupWith } from '@ft/core/augment';
 import { checkNonNegative } from '@ft/core/internal';
+import { detach } from '@ft/core/train';
 import type * as tf from '@tensorflow/tfjs-core';
-import { detach } from '../regularisers/detach.js';
 import { softmaxMse } from './mean-teacher.js';
 import { checkLogits2d, checkSameLogits } from './pseudo-labels.js';
 

@@ -1,6 +1,7 @@
 /** Mean Teacher's consistency loss (Tarvainen & Valpola, NeurIPS 2017, arXiv 1703.01780). */
+
+import { detach } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { detach } from '../regularisers/detach.js';
 import { checkSameLogits } from './pseudo-labels.js';
 
 /**

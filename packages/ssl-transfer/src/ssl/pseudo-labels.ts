@@ -3,8 +3,8 @@
  * 2020). Everything here is computed off the tape: no gradient flows back to the logits.
  */
 import { InvalidArgumentError, ShapeError } from '@ft/core';
+import { withoutGradient } from '@ft/core/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { withoutGradient } from '../regularisers/detach.js';
 
 /** Options of {@link pseudoLabels}. */
 export interface PseudoLabelOptions {

@@ -1,7 +1,8 @@
 /**
- * Gradient stops for the regularisers (internal). tfjs has no `stopGradient`; `tf.customGrad` runs its forward
- * function off the tape, so the ops inside it are never differentiated and the gradient function decides what flows
- * back: here, zeros.
+ * Gradient stops. tfjs has no `stopGradient`; `tf.customGrad` runs its forward function off the tape, so the ops
+ * inside it are never differentiated (ops without a tfjs gradient, such as `topk`, comparisons and `argMax`, are
+ * allowed there) and the gradient function decides what flows back: here, zeros. Used by the regularisers and gates
+ * of @ft/ssl-transfer and the support selection of @ft/jadce.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
