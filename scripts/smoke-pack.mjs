@@ -110,24 +110,29 @@ export function installFootprint(appDir) {
  * with its own `.npmrc` (the release rehearsal's `@ft:registry=…`) is read by npm as the project config.
  */
 export function npmInstall(app, specs) {
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], {
-    cwd: app,
-    env: { ...process.env, npm_config_nodedir: '/usr' },
-  });
+  run('npm', npmInstallArgs(specs), { cwd: app, env: npmEnv() });
 }
+
+/** `npm install` quietly, from the shared cache first, with `specs`. */
+const npmInstallArgs = (specs) => [
+  'install',
+  '--no-audit',
+  '--no-fund',
+  '--prefer-offline',
+  '--loglevel=error',
+  ...specs,
+];
+/** npm's environment: native addons build against the system Node headers. */
+const npmEnv = () => ({ ...process.env, npm_config_nodedir: '/usr' });
 
 /**
  * {@link npmInstall} without blocking: resolves when npm exits 0, rejects with its stderr otherwise. The apps are
  * installed ahead of their checks with it, so npm's waits on the registry overlap the previous app's smoke calls.
  */
 export function npmInstallAsync(app, specs) {
-  const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs];
+  const args = npmInstallArgs(specs);
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, {
-      cwd: app,
-      env: { ...process.env, npm_config_nodedir: '/usr' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn('npm', args, { cwd: app, env: npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stdout.resume();
     child.stderr.on('data', (d) => {
