@@ -202,6 +202,14 @@ describe('initBackend', () => {
       });
       expect(calls).toEqual([{ software: false }]);
       expect(auto.attempts.find((a) => a.name === 'ft-webgpu')?.reason).toBe('no GPU device');
+      const swOnly = { ok: false, code: 'SOFTWARE_ONLY', reason: 'only a software adapter (llvmpipe)' };
+      const auto2 = await initBackend({
+        importModule: fakeWebGpu(swOnly),
+        hasGpuDevice: () => true,
+        ignoreEnv: true,
+        log: { warn: (m) => warnings.push(m) },
+      });
+      expect(auto2.attempts.find((a) => a.name === 'ft-webgpu')?.reason).toBe('no GPU device');
       expect(warnings.some((w) => w.includes('ft-webgpu'))).toBe(false);
       const named = await initBackend({
         importModule: fakeWebGpu(noAdapter, calls),

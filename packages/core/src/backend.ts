@@ -207,7 +207,11 @@ async function tryWebGpu(
   // Software adapters only when ft-webgpu was asked for by name (a CPU rasteriser is never faster than ft-native).
   const software = explicit ? opts.webgpuSoftware : false;
   const r = await mod.registerWebGpuBackend(software === undefined ? {} : { software });
-  if (!r.ok) throw new BackendUnavailableError(!explicit && r.code === 'NO_ADAPTER' ? 'no GPU device' : r.reason);
+  if (!r.ok) {
+    // Not asked for by name: no adapter, or only a software one, is the normal case of a machine without a GPU.
+    const noGpu = r.code === 'NO_ADAPTER' || r.code === 'SOFTWARE_ONLY';
+    throw new BackendUnavailableError(!explicit && noGpu ? 'no GPU device' : r.reason);
+  }
   webgpuModule = mod;
   await tf.setBackend('ft-webgpu');
   await tf.ready();
