@@ -54,7 +54,8 @@ export interface RegisterNativeOptions {
   patchLayersBatchNorm?: boolean;
   /**
    * Apply tfjs-core's SGD, momentum and Adam updates as one native kernel per variable while this backend is active
-   * (default true unless FT_NATIVE_FUSE_OPTIMIZERS=0; bit-identical results, see `native-optimizers.ts`).
+   * (default true unless FT_NATIVE_FUSE_OPTIMIZERS=0 or FT_FUSE_OPTIMIZERS=0; bit-identical results, see
+   * `native-optimizers.ts`).
    */
   fuseOptimizers?: boolean;
   /** When a native kernel throws: run the JS kernel instead (`'fallback'`, default) or rethrow (`'throw'`). */
@@ -175,7 +176,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     }
   }
   if (opts.patchLayersBatchNorm === false) wantLayersPatch = false;
-  if (opts.fuseOptimizers !== undefined) setOptimizerFusion(opts.fuseOptimizers);
+  if (opts.fuseOptimizers !== undefined) setOptimizerFusion(opts.fuseOptimizers, name);
   if (registered.has(name)) return { ok: true, name };
   try {
     const addon = load.addon;
@@ -209,7 +210,7 @@ export function registerNativeBackend(opts: RegisterNativeOptions = {}): Registe
     registerReluGrad(name);
     registerMeanGrad(name);
     registerAddRelu(name);
-    registerFusedOptimizers(name);
+    registerFusedOptimizers(name, addon);
     if (wantLayersPatch) patchLayers();
     registered.set(name, { pool: opts.pool });
     return { ok: true, name };
@@ -266,7 +267,7 @@ export function nativeInfo(): NativeInfo {
     pool: poolStats(),
     lazy: liveBackend()?.lazyStats() ?? null,
     layersBatchNormPatched: isLayersBatchNormPatched(),
-    optimizerFusion: isOptimizerFusionEnabled(),
+    optimizerFusion: isOptimizerFusionEnabled(registered.keys().next().value ?? 'ft-native'),
     kernels: kernelStats(),
     precision: getPrecision(),
     bf16Conversions: liveBackend()?.bf16Stats() ?? null,

@@ -23,11 +23,19 @@ describe.skipIf(!reg.ok)('registration on the available adapter', () => {
     expect(i.adapter?.device.length).toBeGreaterThan(0);
     expect(i.hardware).toBe(!i.adapter?.software);
     expect(i.backends).toEqual(['ft-webgpu']);
-    expect(Object.keys(i.kernels)).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Cumsum', 'Cumprod']);
-    // Every stock kernel is available under the new name.
+    expect(Object.keys(i.kernels)).toEqual([
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'Cumsum',
+      'Cumprod',
+      'FtSGDUpdate',
+      'FtMomentumUpdate',
+      'FtAdamUpdate',
+    ]);
+    // Every stock kernel is available under the new name, plus the fused optimizer updates.
     const stock = tf.getKernelsForBackend('webgpu').map((k) => k.kernelName);
     const ours = tf.getKernelsForBackend('ft-webgpu').map((k) => k.kernelName);
-    expect(ours.sort()).toEqual(stock.sort());
+    expect(ours.sort()).toEqual([...stock, 'FtAdamUpdate', 'FtMomentumUpdate', 'FtSGDUpdate'].sort());
     // A software adapter never wins tfjs' default selection.
     if (i.adapter?.software) expect(tf.engine().registryFactory['ft-webgpu'].priority).toBe(0);
   });

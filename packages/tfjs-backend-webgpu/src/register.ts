@@ -8,11 +8,13 @@
  */
 
 import { createRequire } from 'node:module';
+import { FUSED_OPTIMIZER_KERNELS, installFusedOptimizers } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import { type WebGpuUnavailableCode, WebGpuUnavailableError } from './errors.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import { makeCumReverse } from './kernels/cum-reverse.js';
+import { OPTIMIZER_UPDATE_KERNELS } from './kernels/optimizer-updates.js';
 import {
   type AcquiredGpu,
   type AdapterDescription,
@@ -104,6 +106,9 @@ const counters: Record<string, { fast: number; fallback: number }> = {
   Conv2DBackpropInput: { fast: 0, fallback: 0 },
   Cumsum: { fast: 0, fallback: 0 },
   Cumprod: { fast: 0, fallback: 0 },
+  [FUSED_OPTIMIZER_KERNELS.sgd]: { fast: 0, fallback: 0 },
+  [FUSED_OPTIMIZER_KERNELS.momentum]: { fast: 0, fallback: 0 },
+  [FUSED_OPTIMIZER_KERNELS.adam]: { fast: 0, fallback: 0 },
 };
 
 /** This package's kernels, by the tfjs kernel they replace. */
@@ -115,15 +120,27 @@ const OVERRIDES: Record<string, (stock: tf.KernelFunc, c: { fast: number; fallba
   Cumprod: makeCumReverse,
 };
 
+/**
+ * Kernels this package adds (tfjs-webgpu has none of these names): the fused optimizer updates that
+ * `@ft/tfjs-fused-training`'s overrides of tfjs' SGD, momentum and Adam call, one per variable and step. Left out
+ * (via `stockKernels`), tfjs' own update chains run.
+ */
+const ADDED: Record<string, tf.KernelFunc> = {
+  [FUSED_OPTIMIZER_KERNELS.sgd]: OPTIMIZER_UPDATE_KERNELS.sgd,
+  [FUSED_OPTIMIZER_KERNELS.momentum]: OPTIMIZER_UPDATE_KERNELS.momentum,
+  [FUSED_OPTIMIZER_KERNELS.adam]: OPTIMIZER_UPDATE_KERNELS.adam,
+};
+
 /** Kernel names to leave stock, from `FT_WEBGPU_STOCK_KERNELS` (comma-separated) and the `stockKernels` option. */
 function stockKernels(opts: RegisterWebGpuOptions): Set<string> {
   const env = (process.env.FT_WEBGPU_STOCK_KERNELS ?? '').split(',').map((s) => s.trim());
   const names = new Set([...env, ...(opts.stockKernels ?? [])].filter(Boolean));
   for (const n of names) {
-    if (!(n in OVERRIDES)) {
+    if (!(n in OVERRIDES) && !(n in ADDED)) {
+      const known = [...Object.keys(OVERRIDES), ...Object.keys(ADDED)].join(', ');
       throw new WebGpuUnavailableError(
         'INVALID_ARGUMENT',
-        `unknown kernel '${n}' in FT_WEBGPU_STOCK_KERNELS/stockKernels (known: ${Object.keys(OVERRIDES).join(', ')})`,
+        `unknown kernel '${n}' in FT_WEBGPU_STOCK_KERNELS/stockKernels (known: ${known})`,
       );
     }
   }
@@ -214,13 +231,25 @@ function registerKernels(name: string, overrides: boolean, stock: Set<string>): 
     }
     tf.registerKernel({ ...config, backendName: name, kernelFunc });
   }
+  if (overrides) {
+    for (const [kernelName, impl] of Object.entries(ADDED)) {
+      if (stock.has(kernelName)) continue;
+      const c = counters[kernelName];
+      const kernelFunc: tf.KernelFunc = (args) => {
+        c.fast++;
+        return impl(args);
+      };
+      tf.registerKernel({ kernelName, backendName: name, kernelFunc });
+    }
+    installFusedOptimizers();
+  }
   kernelsRegistered.add(name);
 }
 
 /**
  * Registers the `ft-webgpu` backend: every tfjs-backend-webgpu kernel re-registered under the new name on a Dawn
- * device, with `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by tiled implicit-GEMM shaders (see
- * `kernels/`).
+ * device, with `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by tiled implicit-GEMM shaders, and fused
+ * SGD / momentum / Adam updates (one dispatch per output instead of tfjs' chains; see `kernels/`).
  *
  * Never throws. Adapter selection: hardware first with `powerPreference` (default `'high-performance'`);
  * `FT_WEBGPU_ADAPTER` / `adapter` picks one by name; a software adapter only with `FT_WEBGPU_SOFTWARE=1` / `software`.
