@@ -554,7 +554,7 @@ function profileSection(r, { models }) {
   const prof = models.filter((m) => r.runs[m].native?.profile);
   if (!prof.length) return null;
   const body = [
-    'Per-kernel wall and process-CPU time, first ft-native round. Convolution input gradients are deferred until first read (the first layer’s is never read, so never computed); their time is counted under the kernel that reads them first (usually NativeReluGrad, Add or NativeBNGrad).',
+    'Per-kernel wall and process-CPU time, first ft-native round. Convolution input gradients are deferred until first read (the first layer’s is never read, so never computed); their time is counted under the kernel that reads them first (usually NativeReluGrad, Add or FtBatchNormGrad).',
   ];
   for (const m of prof) {
     const p = r.runs[m].native.profile;

@@ -72,10 +72,10 @@ describe.runIf(nativeTestsEnabled())('batchNormTrain: fused native BN vs the tfj
   it.each([[[16, 6, 6, 8]], [[32, 5]], [[4, 3, 7]], [[64, 9, 9, 20]]])(
     'x %j: y, batch stats, dx, dgamma, dbeta ≤ 1e-5',
     async (shape) => {
-      const before = kernelStats().NativeBNTrain?.native ?? 0;
+      const before = kernelStats().FtBatchNormTrain?.native ?? 0;
       const { nat, ref } = await nativeAndReference(shape, shape.length * 7);
-      expect(kernelStats().NativeBNTrain.native).toBe(before + 2);
-      expect(kernelStats().NativeBNGrad.native).toBeGreaterThan(0);
+      expect(kernelStats().FtBatchNormTrain.native).toBe(before + 2);
+      expect(kernelStats().FtBatchNormGrad.native).toBeGreaterThan(0);
       expectClose(nat.y, ref.y, TOL, 'y');
       expectClose(nat.mean, ref.mean, TOL, 'mean');
       expectClose(nat.variance, ref.variance, TOL, 'variance');
@@ -89,9 +89,9 @@ describe.runIf(nativeTestsEnabled())('batchNormTrain: fused native BN vs the tfj
   it.each([[[16, 6, 6, 8]], [[64, 9, 9, 20]]])(
     'with a fused ReLU, x %j: relu(batchnorm(x)) and its gradients ≤ 1e-5 vs the tfjs composition',
     async (shape) => {
-      const before = kernelStats().NativeBNReluTrain?.native ?? 0;
+      const before = kernelStats().FtBatchNormReluTrain?.native ?? 0;
       const { nat, ref } = await nativeAndReference(shape, 11, true);
-      expect(kernelStats().NativeBNReluTrain.native).toBe(before + 2);
+      expect(kernelStats().FtBatchNormReluTrain.native).toBe(before + 2);
       expect(Math.min(...nat.y)).toBe(0); // rectified, with some zeros
       expectClose(nat.y, ref.y, TOL, 'y');
       expectClose(nat.dx, ref.dx, TOL, 'dx');

@@ -1,48 +1,32 @@
 /**
- * Fused BatchNorm for training: one native forward (batch statistics + normalise) and one native backward.
- *
- * tfjs-layers trains BatchNormalization as `tf.moments` + `tf.batchNorm`, whose gradients tfjs-core composes from
- * about 25 broadcasting ops per layer; even with every one of those kernels native, that is ~70 % of a ResNet step
- * (perf.md §3, T3b). A kernel override cannot fuse a composition of ops, so the fused path is a pair of custom
- * kernels that exist only on this backend:
- * - `NativeBNTrain` (inputs x, gamma, beta; attr epsilon) → [y, batchMean, batchVariance] where
- *   y = gamma (x − mean) / sqrt(var + ε) + beta over all axes but the last, var biased (÷N, as tf.moments);
- * - `NativeBNGrad` → [dx, dgamma, dbeta] (Ioffe & Szegedy 2015, arXiv:1502.03167, §3),
- * tied together by a gradient registered for `NativeBNTrain` (kernel gradients are global by kernel name, and
- * this name is ours, so no other backend or op is affected). The gradients through the batchMean /
- * batchVariance outputs are not propagated: they only feed the non-trainable moving averages.
+ * Fused BatchNorm kernels on `ft-native`: one native forward (batch statistics + normalise) and one native backward,
+ * under the names of `@ft/tfjs-fused-training` (`FUSED_BATCH_NORM_KERNELS`, whose module comment is the contract),
+ * which holds the op, its gradient and the tfjs-layers `BatchNormalization` patch that call them. Even with every
+ * kernel of tfjs' composition native, that composition is ~70 % of a ResNet step (perf.md §3, T3b).
+ * The ReLU variants mark their output rectified, so the following ReLU is the identity on this backend.
  */
+import { FUSED_BATCH_NORM_KERNELS, registerBatchNormGradients } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeBackend } from './backend.js';
 import { batchNormInference } from './kernels/fused-batch-norm.js';
 import { withFallback } from './kernels/override.js';
 
-/** Kernel names of the fused BatchNorm. */
-export const BN_TRAIN_KERNEL = 'NativeBNTrain';
+/** Kernel name of the fused BatchNorm training forward. */
+export const BN_TRAIN_KERNEL = FUSED_BATCH_NORM_KERNELS.train;
 /** Kernel name of the fused BatchNorm followed by ReLU (same kernel, rectified output, masked gradient). */
-export const BN_RELU_TRAIN_KERNEL = 'NativeBNReluTrain';
+export const BN_RELU_TRAIN_KERNEL = FUSED_BATCH_NORM_KERNELS.reluTrain;
 /** Kernel name of inference BatchNorm followed by ReLU (moving statistics; no gradient). */
-export const BN_RELU_INFER_KERNEL = 'NativeBNReluInfer';
+export const BN_RELU_INFER_KERNEL = FUSED_BATCH_NORM_KERNELS.reluInfer;
 /** Kernel name of the fused BatchNorm backward. */
-export const BN_GRAD_KERNEL = 'NativeBNGrad';
+export const BN_GRAD_KERNEL = FUSED_BATCH_NORM_KERNELS.grad;
 
 const backendsWithBN = new Set<string>();
-
-/** Result of {@link batchNormTrain}. */
-export interface BatchNormTrainResult {
-  /** The normalised output, differentiable w.r.t. x, gamma and beta. */
-  y: tf.Tensor;
-  /** Batch mean per channel, shape [C]. */
-  mean: tf.Tensor1D;
-  /** Biased batch variance per channel (÷N as `tf.moments`), shape [C]. */
-  variance: tf.Tensor1D;
-}
 
 type Info = tf.TensorInfo;
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: NativeBackend; attrs?: tf.NamedAttrMap };
 
-/** `NativeBNTrain` (relu false) and `NativeBNReluTrain` (relu true: max(0, y), output marked rectified). */
+/** `FtBatchNormTrain` (relu false) and `FtBatchNormReluTrain` (relu true: max(0, y), output marked rectified). */
 function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const { inputs, backend } = args;
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
@@ -63,7 +47,7 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   return [yInfo, backend.out([C], mean), backend.out([C], variance)];
 }
 
-/** `NativeBNReluInfer`: max(0, tf.batchNorm(x, mean, variance, offset, scale, ε)), output marked rectified. */
+/** `FtBatchNormReluInfer`: max(0, tf.batchNorm(x, mean, variance, offset, scale, ε)), output marked rectified. */
 function bnReluInferKernel(args: KernelArgs) {
   const out = batchNormInference(args, true);
   if (out) args.backend.markRectified(out);
@@ -91,18 +75,9 @@ function bnGradKernel(args: KernelArgs) {
   return [backend.out(x.shape.slice(), dx), backend.out([C], dgamma), backend.out([C], dbeta)];
 }
 
-let gradientRegistered = false;
-
-function bnGradients(dys: tf.Tensor | tf.Tensor[], saved: tf.NamedTensorMap, attrs: tf.NamedAttrMap) {
-  const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-  // Computed once, eagerly: the three results are tracked by the surrounding backward scope, which keeps the ones
-  // that become gradients and disposes the rest.
-  const [dx, dgamma, dbeta] = tf.engine().runKernel(BN_GRAD_KERNEL, { dy, ...saved }, attrs) as tf.Tensor[];
-  return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
-}
-
 /**
- * Registers the two kernels on `backendName` (once) and the gradient of `NativeBNTrain` (once per process).
+ * Registers the fused BatchNorm kernels on `backendName` (once) and their gradients (once per process, through
+ * `@ft/tfjs-fused-training`).
  * @param backendName the native backend's name.
  */
 export function registerBatchNormKernels(backendName: string): void {
@@ -136,33 +111,7 @@ export function registerBatchNormKernels(backendName: string): void {
     });
     backendsWithBN.add(backendName);
   }
-  if (!gradientRegistered) {
-    tf.registerGradient({
-      kernelName: BN_TRAIN_KERNEL,
-      inputsToSave: ['x', 'gamma'],
-      outputsToSave: [false, true, true],
-      gradFunc: (dys, saved, attrs) => {
-        const [x, gamma, mean, variance] = saved;
-        return bnGradients(dys, { x, gamma, mean, variance }, attrs);
-      },
-    });
-    tf.registerGradient({
-      kernelName: BN_RELU_TRAIN_KERNEL,
-      inputsToSave: ['x', 'gamma'],
-      outputsToSave: [true, true, true],
-      gradFunc: (dys, saved, attrs) => {
-        // The gradient of relu(batchnorm(x)): the kernel masks dy where the output y <= 0.
-        const [x, gamma, y, mean, variance] = saved;
-        return bnGradients(dys, { x, gamma, mean, variance, y }, attrs);
-      },
-    });
-    gradientRegistered = true;
-  }
-}
-
-/** True when the active backend has the fused BatchNorm kernels. */
-export function fusedBatchNormActive(): boolean {
-  return backendsWithBN.has(tf.getBackend());
+  registerBatchNormGradients();
 }
 
 /** Backend names on which the fused BatchNorm runs. */
@@ -170,46 +119,4 @@ export function fusedBatchNormBackends(): string[] {
   return [...backendsWithBN];
 }
 
-/**
- * Training-mode BatchNorm over every axis but the last: batch statistics, normalisation, and (on `ft-native`) a
- * fused native gradient for x, gamma and beta. Elsewhere it computes the same thing with standard tfjs ops
- * (`tf.moments` + `tf.batchNorm`), as tfjs-layers' `BatchNormalization` does.
- *
- * y = gamma · (x − mean) / sqrt(variance + epsilon) + beta, with mean and biased variance over axes 0..rank−2.
- *
- * @param x input, float32, rank ≥ 2, channels last.
- * @param gamma scale [C] or null (1).
- * @param beta offset [C] or null (0).
- * @param epsilon variance epsilon (default 1e-3, the tfjs-layers default).
- * @param options `relu: true` returns max(0, y) instead, in the same pass on `ft-native` (and its gradient is that
- *   of relu(batchnorm(x))).
- * @returns `{y, mean, variance}`; update moving statistics from mean/variance yourself.
- */
-export function batchNormTrain(
-  x: tf.Tensor,
-  gamma: tf.Tensor1D | null,
-  beta: tf.Tensor1D | null,
-  epsilon = 1e-3,
-  options: { relu?: boolean } = {},
-): BatchNormTrainResult {
-  const relu = options.relu === true;
-  const C = x.shape[x.rank - 1];
-  return tf.tidy(() => {
-    const g = gamma ?? tf.ones([C]);
-    const b = beta ?? tf.zeros([C]);
-    if (fusedBatchNormActive() && x.dtype === 'float32' && x.rank >= 2 && x.size > 0) {
-      const kernel = relu ? BN_RELU_TRAIN_KERNEL : BN_TRAIN_KERNEL;
-      const [y, mean, variance] = tf.engine().runKernel(kernel, { x, gamma: g, beta: b }, { epsilon }) as [
-        tf.Tensor,
-        tf.Tensor1D,
-        tf.Tensor1D,
-      ];
-      return { y, mean, variance };
-    }
-    const axes = [...Array(x.rank - 1).keys()];
-    const { mean, variance } = tf.moments(x, axes);
-    const normalised = tf.batchNorm(x, mean, variance, b, g, epsilon);
-    const y = relu ? tf.relu(normalised) : normalised;
-    return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
-  });
-}
+export { type BatchNormTrainResult, batchNormTrain } from '@ft/tfjs-fused-training';

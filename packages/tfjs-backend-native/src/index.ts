@@ -9,6 +9,13 @@
  * if (r.ok) await tf.setBackend('ft-native'); else console.warn(`ft-native unavailable: ${r.reason}`);
  * ```
  */
+
+export {
+  isLayersBatchNormPatched,
+  patchLayersBatchNorm,
+  setBatchNormReluFusion,
+  setLayersBatchNormFusion,
+} from '@ft/tfjs-fused-training';
 export type { AddonInfo } from './addon.js';
 export { NativeBackend } from './backend.js';
 export {
@@ -21,12 +28,6 @@ export {
 export { BufferPool, type BufferPoolOptions, type PoolStats } from './buffer-pool.js';
 export { type KernelCounter, kernelStats, resetKernelStats } from './kernels/override.js';
 export { ADD_RELU_KERNEL, patchLayersAddRelu, setAddReluFusion } from './layers-add-relu.js';
-export {
-  isLayersBatchNormPatched,
-  patchLayersBatchNorm,
-  setBatchNormReluFusion,
-  setLayersBatchNormFusion,
-} from './layers-batch-norm.js';
 export { isOptimizerFusionEnabled, OPTIMIZER_KERNELS, setOptimizerFusion } from './native-optimizers.js';
 export {
   type Bf16Support,

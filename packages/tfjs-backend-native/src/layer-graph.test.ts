@@ -1,9 +1,9 @@
+import { setBatchNormReluFusion } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kernelStats } from './kernels/override.js';
 import { ADD_RELU_KERNEL } from './layers-add-relu.js';
-import { setBatchNormReluFusion } from './layers-batch-norm.js';
 import { expectClose, nativeTestsEnabled, useNative } from './testing/differential.js';
 import { residualTail } from './testing/models.js';
 import { testRng } from './testing/rng.js';

@@ -3,16 +3,17 @@
  * residual block.
  *
  * When, in the model being run, the only reader of a standard `Add` layer with two same-shape float32 inputs is a
- * plain ReLU (layer-graph.ts), the layer computes y = max(0, a + b) with the kernel `NativeAddRelu` (one pass instead
+ * plain ReLU (`@ft/tfjs-fused-training`'s layer graph), the layer computes y = max(0, a + b) with the kernel `NativeAddRelu` (one pass instead
  * of two) and marks y rectified. The ReLU layer is then the identity and its gradient passes dy through, because
  * `NativeAddRelu`'s own gradient applies the mask: ∂L/∂a = ∂L/∂b = dy · step(y) (step(y) = step(a + b), NaN kept),
  * one `NativeReluGrad` pass. Values equal the standard composition; it applies in training and in inference.
  * Opt out with `setAddReluFusion(false)` or `FT_NATIVE_FUSE_ADD_RELU=0`.
  */
+
+import { type AnyFn, isPlainRelu, type LayerLike, soleConsumer, wrapLayersMethod } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import { binaryKernel } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/override.js';
-import { type AnyFn, isPlainRelu, type LayerLike, soleConsumer, wrapLayersMethod } from './layer-graph.js';
 import { RELU_GRAD_KERNEL } from './relu-grad.js';
 
 /** Kernel name of max(0, a + b) on same-shape float32 inputs (output marked rectified). */
@@ -46,7 +47,7 @@ function addCall(original: CallFn): CallFn {
 
 /**
  * Installs the fusion on tfjs-layers' `Add` (idempotent; needs tfjs-layers loaded and the model graph scope of
- * layer-graph.ts, which `patchLayersBatchNorm` installs).
+ * `@ft/tfjs-fused-training`'s layer graph, which `patchLayersBatchNorm` installs).
  * @returns whether the class is patched.
  */
 export function patchLayersAddRelu(): boolean {

@@ -1,9 +1,9 @@
+import { isLayersBatchNormPatched, setBatchNormReluFusion, setLayersBatchNormFusion } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBackend } from './backend.js';
 import { kernelStats } from './kernels/override.js';
-import { isLayersBatchNormPatched, setBatchNormReluFusion, setLayersBatchNormFusion } from './layers-batch-norm.js';
 import { expectClose, nativeTestsEnabled, useNative } from './testing/differential.js';
 import { tinyCnn } from './testing/models.js';
 import { testRng } from './testing/rng.js';
@@ -22,8 +22,9 @@ describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-nati
     const init = tinyCnn([8, 8, 2], 4, 6);
     const weights = init.getWeights().map((w) => w.dataSync() as Float32Array);
     init.dispose();
-    // TinyCNN's BN feeds only a ReLU, so it trains through NativeBNReluTrain (BN + ReLU in one pass).
-    const count = () => (kernelStats().NativeBNTrain?.native ?? 0) + (kernelStats().NativeBNReluTrain?.native ?? 0);
+    // TinyCNN's BN feeds only a ReLU, so it trains through FtBatchNormReluTrain (BN + ReLU in one pass).
+    const count = () =>
+      (kernelStats().FtBatchNormTrain?.native ?? 0) + (kernelStats().FtBatchNormReluTrain?.native ?? 0);
     const before = count();
     const fused = await train(weights, 4);
     expect(count()).toBe(before + 4);
@@ -61,11 +62,11 @@ describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-nati
     let plain: TrainRun;
     let fusedPasses: number;
     let plainPasses: number;
-    const fusedBefore = kernelStats().NativeBNReluTrain?.native ?? 0;
+    const fusedBefore = kernelStats().FtBatchNormReluTrain?.native ?? 0;
     try {
       fused = await train(weights, 3);
       fusedPasses = passes;
-      expect((kernelStats().NativeBNReluTrain?.native ?? 0) - fusedBefore).toBe(3);
+      expect((kernelStats().FtBatchNormReluTrain?.native ?? 0) - fusedBefore).toBe(3);
       setBatchNormReluFusion(false);
       passes = 0;
       plain = await train(weights, 3);
@@ -85,7 +86,7 @@ describe.runIf(nativeTestsEnabled())("tfjs-layers' BatchNormalization on ft-nati
   it('predicts with BatchNorm + ReLU in one pass, equal to the unfused layers; not while recording gradients', () => {
     const model = tinyCnn([8, 8, 2], 4, 6);
     const x = tf.tensor4d(testRng(9).normal(5 * 8 * 8 * 2), [5, 8, 8, 2]);
-    const calls = () => kernelStats().NativeBNReluInfer?.native ?? 0;
+    const calls = () => kernelStats().FtBatchNormReluInfer?.native ?? 0;
     const c0 = calls();
     const fused = (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
     expect(calls()).toBe(c0 + 1);

@@ -8,6 +8,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
+import { isLayersBatchNormPatched, patchLayersBatchNorm } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon, ompWaitPolicy } from './addon.js';
 import { NativeBackend } from './backend.js';
@@ -16,7 +17,6 @@ import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { type KernelCounter, kernelStats, overrideConfig, withFallback } from './kernels/override.js';
 import { patchLayersAddRelu, registerAddRelu } from './layers-add-relu.js';
-import { isLayersBatchNormPatched, patchLayersBatchNorm } from './layers-batch-norm.js';
 
 /** Installs the tfjs-layers patches (fused BatchNorm, Add + ReLU); false if tfjs-layers is not loaded. */
 function patchLayers(): boolean {

@@ -31,11 +31,14 @@ describe.skipIf(!reg.ok)('registration on the available adapter', () => {
       'FtSGDUpdate',
       'FtMomentumUpdate',
       'FtAdamUpdate',
+      'FtBatchNormTrain',
+      'FtBatchNormGrad',
     ]);
-    // Every stock kernel is available under the new name, plus the fused optimizer updates.
+    // Every stock kernel is available under the new name, plus the fused optimizer updates and BatchNorm.
     const stock = tf.getKernelsForBackend('webgpu').map((k) => k.kernelName);
     const ours = tf.getKernelsForBackend('ft-webgpu').map((k) => k.kernelName);
-    expect(ours.sort()).toEqual([...stock, 'FtAdamUpdate', 'FtMomentumUpdate', 'FtSGDUpdate'].sort());
+    const added = ['FtAdamUpdate', 'FtMomentumUpdate', 'FtSGDUpdate', 'FtBatchNormTrain', 'FtBatchNormGrad'];
+    expect(ours.sort()).toEqual([...stock, ...added].sort());
     // A software adapter never wins tfjs' default selection.
     if (i.adapter?.software) expect(tf.engine().registryFactory['ft-webgpu'].priority).toBe(0);
   });

@@ -8,9 +8,16 @@
  */
 
 import { createRequire } from 'node:module';
-import { FUSED_OPTIMIZER_KERNELS, installFusedOptimizers } from '@ft/tfjs-fused-training';
+import {
+  FUSED_BATCH_NORM_KERNELS,
+  FUSED_OPTIMIZER_KERNELS,
+  installFusedBatchNorm,
+  installFusedOptimizers,
+  isLayersBatchNormPatched,
+} from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import { type WebGpuUnavailableCode, WebGpuUnavailableError } from './errors.js';
+import { BATCH_NORM_KERNELS } from './kernels/batch-norm.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import { makeCumReverse } from './kernels/cum-reverse.js';
@@ -109,6 +116,8 @@ const counters: Record<string, { fast: number; fallback: number }> = {
   [FUSED_OPTIMIZER_KERNELS.sgd]: { fast: 0, fallback: 0 },
   [FUSED_OPTIMIZER_KERNELS.momentum]: { fast: 0, fallback: 0 },
   [FUSED_OPTIMIZER_KERNELS.adam]: { fast: 0, fallback: 0 },
+  [FUSED_BATCH_NORM_KERNELS.train]: { fast: 0, fallback: 0 },
+  [FUSED_BATCH_NORM_KERNELS.grad]: { fast: 0, fallback: 0 },
 };
 
 /** This package's kernels, by the tfjs kernel they replace. */
@@ -121,14 +130,17 @@ const OVERRIDES: Record<string, (stock: tf.KernelFunc, c: { fast: number; fallba
 };
 
 /**
- * Kernels this package adds (tfjs-webgpu has none of these names): the fused optimizer updates that
- * `@ft/tfjs-fused-training`'s overrides of tfjs' SGD, momentum and Adam call, one per variable and step. Left out
- * (via `stockKernels`), tfjs' own update chains run.
+ * Kernels this package adds (tfjs-webgpu has none of these names), called by `@ft/tfjs-fused-training`: the fused
+ * optimizer updates (its overrides of tfjs' SGD, momentum and Adam, one call per variable and step) and the fused
+ * BatchNorm training forward and backward (its patch of tfjs-layers' `BatchNormalization`). Left out (via
+ * `stockKernels`), tfjs' own op chains run.
  */
 const ADDED: Record<string, tf.KernelFunc> = {
   [FUSED_OPTIMIZER_KERNELS.sgd]: OPTIMIZER_UPDATE_KERNELS.sgd,
   [FUSED_OPTIMIZER_KERNELS.momentum]: OPTIMIZER_UPDATE_KERNELS.momentum,
   [FUSED_OPTIMIZER_KERNELS.adam]: OPTIMIZER_UPDATE_KERNELS.adam,
+  [FUSED_BATCH_NORM_KERNELS.train]: BATCH_NORM_KERNELS.train,
+  [FUSED_BATCH_NORM_KERNELS.grad]: BATCH_NORM_KERNELS.grad,
 };
 
 /** Kernel names to leave stock, from `FT_WEBGPU_STOCK_KERNELS` (comma-separated) and the `stockKernels` option. */
@@ -229,6 +241,15 @@ function registerKernels(name: string, overrides: boolean, stock: Set<string>): 
     if (overrides && make && !stock.has(config.kernelName)) {
       kernelFunc = make(config.kernelFunc, counters[config.kernelName]);
     }
+    if (overrides && config.kernelName === 'FusedBatchNorm') {
+      // tfjs-layers may be imported after registration: retry the BatchNormalization patch on the first
+      // FusedBatchNorm call (the kernel its training path uses when unpatched).
+      const stockBatchNorm = kernelFunc;
+      kernelFunc = (args) => {
+        if (!isLayersBatchNormPatched()) installFusedBatchNorm();
+        return stockBatchNorm(args);
+      };
+    }
     tf.registerKernel({ ...config, backendName: name, kernelFunc });
   }
   if (overrides) {
@@ -242,14 +263,16 @@ function registerKernels(name: string, overrides: boolean, stock: Set<string>): 
       tf.registerKernel({ kernelName, backendName: name, kernelFunc });
     }
     installFusedOptimizers();
+    installFusedBatchNorm();
   }
   kernelsRegistered.add(name);
 }
 
 /**
  * Registers the `ft-webgpu` backend: every tfjs-backend-webgpu kernel re-registered under the new name on a Dawn
- * device, with `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by tiled implicit-GEMM shaders, and fused
- * SGD / momentum / Adam updates (one dispatch per output instead of tfjs' chains; see `kernels/`).
+ * device, with `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by tiled implicit-GEMM shaders, fused
+ * SGD / momentum / Adam updates (one dispatch per output instead of tfjs' chains) and a fused training BatchNorm
+ * (3 dispatches forward, 3 backward, through tfjs-layers' standard layer; see `kernels/`).
  *
  * Never throws. Adapter selection: hardware first with `powerPreference` (default `'high-performance'`);
  * `FT_WEBGPU_ADAPTER` / `adapter` picks one by name; a software adapter only with `FT_WEBGPU_SOFTWARE=1` / `software`.

@@ -40,7 +40,7 @@ interface ModelLike {
 /** Any method of a tfjs-layers class. */
 export type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
-const PATCHED = Symbol.for('@ft/tfjs-backend-native:wrapped-methods');
+const PATCHED = Symbol.for('@ft/tfjs-fused-training:wrapped-methods');
 const running: ModelLike[] = [];
 const layerSets = new WeakMap<ModelLike, Set<unknown>>();
 let patched = false;
