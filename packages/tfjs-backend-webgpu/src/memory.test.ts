@@ -1,7 +1,9 @@
 /**
  * Flat memory over many training steps on ft-webgpu: tfjs tensors and the backend's GPU buffers in use. A tiny model
- * (one conv, ReLU and a squared error, the filter gradient on this package's shader, plain SGD) keeps 1,000 steps fast on llvmpipe.
+ * keeps 1,000 steps fast on llvmpipe while every kernel this package adds or replaces runs each step: the forward
+ * convolution and its filter gradient, the fused training BatchNorm and its gradient, and the fused Adam update.
  */
+import { batchNormTrain } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeWebGpu, webgpuInfo } from './register.js';
@@ -15,10 +17,14 @@ describe.skipIf(!reg.ok)('memory on ft-webgpu', () => {
   it('tensor and GPU buffer counts stay flat over 1,000 training steps', async () => {
     await tf.setBackend('ft-webgpu');
     const w = tf.variable(tf.tensor4d(values(3 * 3 * 1 * 2, 21), [3, 3, 1, 2]));
+    const gamma = tf.variable(tf.tensor1d([1, 1]));
+    const beta = tf.variable(tf.tensor1d([0, 0]));
     const x = tf.tensor4d(values(4 * 4 * 4, 23), [4, 4, 4, 1]);
-    const opt = tf.train.sgd(0.01);
-    const step = () =>
-      opt.minimize(() => tf.mean(tf.square(tf.sub(tf.relu(tf.conv2d(x, w, 1, 'same')), 0.5))), true) as tf.Scalar;
+    const target = tf.tensor4d(values(4 * 4 * 4 * 2, 24), [4, 4, 4, 2]);
+    const opt = tf.train.adam(0.01);
+    const before = { ...webgpuInfo().kernels };
+    const forward = () => batchNormTrain(tf.conv2d(x, w, 1, 'same'), gamma, beta, 1e-3).y;
+    const step = () => opt.minimize(() => tf.mean(tf.square(tf.sub(tf.relu(forward()), target))), true) as tf.Scalar;
     const counts: { tensors: number; used: number }[] = [];
     let first = 0;
     let last = 0;
@@ -36,7 +42,11 @@ describe.skipIf(!reg.ok)('memory on ft-webgpu', () => {
     expect(counts).toHaveLength(11);
     for (const c of counts) expect(c).toEqual(counts[0]);
     expect(counts[0].used).toBeGreaterThan(0);
+    const calls = (k: string) => webgpuInfo().kernels[k].fast - before[k].fast;
+    for (const k of ['Conv2D', 'Conv2DBackpropFilter', 'FtBatchNormTrain', 'FtBatchNormGrad'])
+      expect(calls(k), k).toBe(1000);
+    expect(calls('FtAdamUpdate')).toBe(3000);
     opt.dispose();
-    tf.dispose([w, x]);
+    tf.dispose([w, gamma, beta, x, target]);
   });
 });

@@ -24,6 +24,8 @@ describe.skipIf(!reg.ok)('registration on the available adapter', () => {
     expect(i.hardware).toBe(!i.adapter?.software);
     expect(i.backends).toEqual(['ft-webgpu']);
     expect(Object.keys(i.kernels)).toEqual([
+      'Conv2D',
+      'FusedConv2D',
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
       'Cumsum',

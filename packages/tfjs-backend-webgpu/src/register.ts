@@ -18,6 +18,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { type WebGpuUnavailableCode, WebGpuUnavailableError } from './errors.js';
 import { BATCH_NORM_KERNELS } from './kernels/batch-norm.js';
+import { makeConv2D } from './kernels/conv2d.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import { makeCumReverse } from './kernels/cum-reverse.js';
@@ -109,6 +110,8 @@ const version: string = (() => {
 type WebGpuBackendCtor = new (device: DawnDevice, adapterInfo: unknown) => tf.KernelBackend;
 
 const counters: Record<string, { fast: number; fallback: number }> = {
+  Conv2D: { fast: 0, fallback: 0 },
+  FusedConv2D: { fast: 0, fallback: 0 },
   Conv2DBackpropFilter: { fast: 0, fallback: 0 },
   Conv2DBackpropInput: { fast: 0, fallback: 0 },
   Cumsum: { fast: 0, fallback: 0 },
@@ -122,6 +125,8 @@ const counters: Record<string, { fast: number; fallback: number }> = {
 
 /** This package's kernels, by the tfjs kernel they replace. */
 const OVERRIDES: Record<string, (stock: tf.KernelFunc, c: { fast: number; fallback: number }) => tf.KernelFunc> = {
+  Conv2D: makeConv2D(false),
+  FusedConv2D: makeConv2D(true),
   Conv2DBackpropFilter: makeConv2DBackpropFilter,
   Conv2DBackpropInput: makeConv2DBackpropInput,
   // Not for speed: tfjs-webgpu's reverse cumulative shaders are cached without their length (kernels/cum-reverse.ts).
@@ -270,7 +275,8 @@ function registerKernels(name: string, overrides: boolean, stock: Set<string>): 
 
 /**
  * Registers the `ft-webgpu` backend: every tfjs-backend-webgpu kernel re-registered under the new name on a Dawn
- * device, with `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by tiled implicit-GEMM shaders, fused
+ * device, with `Conv2D`, `FusedConv2D` (bias, ReLU), `Conv2DBackpropFilter` and `Conv2DBackpropInput` replaced by
+ * tiled implicit-GEMM shaders, fused
  * SGD / momentum / Adam updates (one dispatch per output instead of tfjs' chains) and a fused training BatchNorm
  * (3 dispatches forward, 3 backward, through tfjs-layers' standard layer; see `kernels/`).
  *

@@ -46,7 +46,7 @@ describe('registration without a usable adapter', () => {
     if (r.ok) return;
     expect(r.code).toBe('INVALID_ARGUMENT');
     expect(r.reason).toBe(
-      "unknown kernel 'Conv2DBackpropNope' in FT_WEBGPU_STOCK_KERNELS/stockKernels (known: Conv2DBackpropFilter, Conv2DBackpropInput, Cumsum, Cumprod, FtSGDUpdate, FtMomentumUpdate, FtAdamUpdate, FtBatchNormTrain, FtBatchNormGrad)",
+      "unknown kernel 'Conv2DBackpropNope' in FT_WEBGPU_STOCK_KERNELS/stockKernels (known: Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Cumsum, Cumprod, FtSGDUpdate, FtMomentumUpdate, FtAdamUpdate, FtBatchNormTrain, FtBatchNormGrad)",
     );
   });
 
