@@ -20,6 +20,7 @@
  *        --allow-software --out=docs/results/gpu.md --json=docs/results/gpu.json --no-render (JSON only)
  *        --profile (GPU time per kernel of one training step in both WebGPU columns; needs the adapter's
  *          'timestamp-query': set FT_WEBGPU_DAWN_FLAGS=enable-dawn-features=allow_unsafe_apis)
+ *        --no-ablation (skip the runs of ft-webgpu with one group of its kernels left stock, ResNet-20 batch 512)
  * On a bare GPU machine: benchmarks/gpu/pack.mjs packs Node, the trimmed node_modules and the Vulkan loader; see there.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -63,6 +64,18 @@ export const TARGETS = { vsStock: 10, vsNative: 1, vsTorchAim: 0.25 };
 
 const COLUMNS = ['webgpu-stock', 'ft-webgpu', 'ft-native', 'torch-cuda'];
 
+/**
+ * The ablation: ft-webgpu with one group of its replacements left stock (`stockKernels`), so one GPU run shows what
+ * each kernel group is worth (issue 18: profile after each change and go where the time goes next).
+ */
+export const ABLATION_GROUPS = [
+  { name: 'forward convolution', kernels: ['Conv2D', 'FusedConv2D'] },
+  { name: 'filter gradient', kernels: ['Conv2DBackpropFilter'] },
+  { name: 'input gradient', kernels: ['Conv2DBackpropInput'] },
+  { name: 'fused BatchNorm', kernels: ['FtBatchNormTrain', 'FtBatchNormGrad'] },
+  { name: 'fused optimizer update', kernels: ['FtSGDUpdate', 'FtMomentumUpdate', 'FtAdamUpdate'] },
+];
+
 // ---------------------------------------------------------------------------------------------------------------
 // Worker: one backend, one model, one batch size in this process.
 
@@ -103,7 +116,13 @@ async function worker() {
     info = { threads: native.nativeInfo().threads, onednn: native.nativeInfo().onednn };
   } else {
     gpu = await imp('@ft/tfjs-backend-webgpu');
-    const r = await gpu.registerWebGpuBackend({ name: backend, overrides: backend !== 'webgpu-stock', software });
+    const stockKernels = args.stock ? String(args.stock).split(',') : [];
+    const r = await gpu.registerWebGpuBackend({
+      name: backend,
+      overrides: backend !== 'webgpu-stock',
+      software,
+      stockKernels,
+    });
     if (!r.ok) {
       const i = gpu.webgpuInfo();
       return out({
@@ -283,6 +302,25 @@ async function main() {
         run.cells.push(cell);
       }
     }
+    if (!args['no-ablation'] && models.includes('resnet20') && batches.includes(512)) {
+      run.ablation = ABLATION_GROUPS.map((g) => ({
+        ...g,
+        result: runChild(
+          process.execPath,
+          [
+            self,
+            ...common,
+            '--backend=ft-webgpu',
+            `--stock=${g.kernels.join(',')}`,
+            '--model=resnet20',
+            '--batch=512',
+            `--reps=${reps}`,
+            `--steps=${steps}`,
+          ],
+          `ft-webgpu without its ${g.name} resnet20 bs512`,
+        ),
+      }));
+    }
   }
   const jsonPath = args.json ?? path.join(root, 'docs', 'results', 'gpu.json');
   mkdirSync(path.dirname(jsonPath), { recursive: true });
@@ -406,6 +444,24 @@ export async function render(run, outPath = args.out ?? path.join(root, 'docs', 
         .map(([b, r]) => `- ${b} ${c.model} bs${c.batch}: ${r.error ?? r.unavailable}`),
     );
     if (failed.length) sections.push({ title: 'Runs without a figure', body: failed.join('\n') });
+    if (run.ablation?.length && t('ft-webgpu')) {
+      sections.push({
+        title: 'What each replacement is worth (ResNet-20, batch 512, training)',
+        body: [
+          'ft-webgpu with one group of its kernels left stock (`stockKernels`), each in its own process; a ratio below 1× means the replacement speeds the step up by its inverse.',
+          '',
+          table(
+            ['left stock', 'kernels', 'img/s', 'vs all replacements on'],
+            run.ablation.map((a) => [
+              a.name,
+              a.kernels.join(', '),
+              a.result?.train ? fmt(a.result.train.imgPerSec) : (a.result?.error ?? a.result?.unavailable ?? '–'),
+              ratio(a.result?.train?.imgPerSec, t('ft-webgpu')),
+            ]),
+          ),
+        ].join('\n'),
+      });
+    }
     const profiled = run.cells.flatMap((c) =>
       ['webgpu-stock', 'ft-webgpu']
         .filter((b) => c.results[b]?.profile)

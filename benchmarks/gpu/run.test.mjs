@@ -1,5 +1,6 @@
+import { webgpuInfo } from '@ft/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
-import { H200_BASELINE, render } from './run.mjs';
+import { ABLATION_GROUPS, H200_BASELINE, render } from './run.mjs';
 
 const host = { cpus: 16, cpuModel: 'Test CPU', node: 'v20' };
 const adapter = (software) => ({
@@ -68,6 +69,14 @@ describe('gpu results page', () => {
     expect(met).toContain('| ResNet-20 | 512 | 225 | 2,400 | 2,000 | 40,000 | 10.67× | 1.20× | 0.06× |');
     expect(met).toContain('6.0 % of PyTorch CUDA');
     expect(await render(hw(1500), null)).toContain('**Not reproduced.**');
+    const ablated = hw(2400);
+    ablated.ablation = ABLATION_GROUPS.map((g, i) => ({ ...g, result: { train: { imgPerSec: 1200 + 100 * i } } }));
+    const page = await render(ablated, null);
+    expect(page).toContain('What each replacement is worth');
+    expect(page).toContain('| filter gradient | Conv2DBackpropFilter | 1,300 | 0.54× |');
+    // Every kernel ft-webgpu adds or replaces for speed is in one group (Cumsum/Cumprod are a correctness fix).
+    const speed = Object.keys(webgpuInfo().kernels).filter((k) => !k.startsWith('Cum'));
+    expect(ABLATION_GROUPS.flatMap((g) => g.kernels).sort()).toEqual(speed.sort());
     expect(await render(hw(2100), null)).toContain('**Partly reproduced.**');
   });
 });
