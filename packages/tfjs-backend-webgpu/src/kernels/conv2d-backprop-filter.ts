@@ -18,6 +18,9 @@ import {
   convGeometry,
   gemmCovers,
   geometryKey,
+  im2colConstants,
+  im2colLoad,
+  tileOuterProducts,
   type WebGpuBackendLike,
   type WebGpuProgram,
 } from './program.js';
@@ -71,16 +74,7 @@ const K = ${K};
 const N = ${N};
 const M = ${M};
 const SLICE = ${sliceLen};
-const OHW = ${ci.outHeight * ci.outWidth};
-const OW = ${ci.outWidth};
-const IH = ${ci.inHeight};
-const IW = ${ci.inWidth};
-const CIN = ${ci.inChannels};
-const FWC = ${ci.filterWidth * ci.inChannels};
-const SH = ${ci.strideHeight};
-const SW = ${ci.strideWidth};
-const PT = ${ci.padInfo.top};
-const PL = ${ci.padInfo.left};
+${im2colConstants(ci)}
 var<workgroup> xs : array<f32, ${TM * TK}>;
 var<workgroup> ds : array<f32, ${TM * TN}>;
 
@@ -105,22 +99,7 @@ fn main() {
       let kk = e % ${TK};
       let m = m0 + mm;
       let k = k0 + kk;
-      var v = 0.0;
-      if (m < mEnd && k < K) {
-        let b = m / OHW;
-        let p = m % OHW;
-        let oy = p / OW;
-        let ox = p % OW;
-        let r = k / FWC;
-        let q = k % FWC;
-        let c = q / CIN;
-        let cin = q % CIN;
-        let iy = oy * SH - PT + r;
-        let ix = ox * SW - PL + c;
-        if (iy >= 0 && iy < IH && ix >= 0 && ix < IW) {
-          v = x[((b * IH + iy) * IW + ix) * CIN + cin];
-        }
-      }
+${im2colLoad('m < mEnd && k < K')}
       xs[e] = v;
       let nn = e % ${TN};
       let md = m0 + e / ${TN};
@@ -132,19 +111,7 @@ fn main() {
       ds[e] = w;
     }
     workgroupBarrier();
-    for (var mm = 0; mm < ${TM}; mm = mm + 1) {
-      var a : array<f32, 4>;
-      var bb : array<f32, 4>;
-      for (var i = 0; i < 4; i = i + 1) {
-        a[i] = xs[mm * ${TK} + ty + i * ${WG}];
-        bb[i] = ds[mm * ${TN} + tx + i * ${WG}];
-      }
-      for (var i = 0; i < 4; i = i + 1) {
-        for (var j = 0; j < 4; j = j + 1) {
-          acc[i][j] = acc[i][j] + a[i] * bb[j];
-        }
-      }
-    }
+${tileOuterProducts({ a: 'xs', b: 'ds', depth: TM, aStride: TK, bStride: TN, wy: WG, wx: WG })}
     workgroupBarrier();
   }
   for (var i = 0; i < 4; i = i + 1) {

@@ -16,6 +16,7 @@ import {
   convGeometry,
   gemmCovers,
   geometryKey,
+  tileOuterProducts,
   type WebGpuBackendLike,
   type WebGpuProgram,
 } from './program.js';
@@ -105,19 +106,7 @@ fn main() {
       tileB[kk * ${T} + row] = u;
     }
     workgroupBarrier();
-    for (var kk = 0; kk < ${T}; kk = kk + 1) {
-      var a : array<f32, 4>;
-      var bb : array<f32, 4>;
-      for (var i = 0; i < 4; i = i + 1) {
-        a[i] = tileA[kk * ${T} + ty + i * ${WG}];
-        bb[i] = tileB[kk * ${T} + tx + i * ${WG}];
-      }
-      for (var i = 0; i < 4; i = i + 1) {
-        for (var j = 0; j < 4; j = j + 1) {
-          acc[i][j] = acc[i][j] + a[i] * bb[j];
-        }
-      }
-    }
+${tileOuterProducts({ a: 'tileA', b: 'tileB', depth: T, aStride: T, bStride: T, wy: WG, wx: WG })}
     workgroupBarrier();
   }
   for (var i = 0; i < 4; i = i + 1) {

@@ -15,7 +15,15 @@
  * the stock kernels.
  */
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { type ConvGradAttrs, geometryKey, type WebGpuBackendLike, type WebGpuProgram } from './program.js';
+import {
+  type ConvGradAttrs,
+  geometryKey,
+  im2colConstants,
+  im2colLoad,
+  tileOuterProducts,
+  type WebGpuBackendLike,
+  type WebGpuProgram,
+} from './program.js';
 
 const TK = 32;
 
@@ -51,18 +59,7 @@ function program(ci: backend_util.Conv2DInfo, bias: boolean, relu: boolean): Web
 const M = ${M};
 const N = ${N};
 const K = ${K};
-const OHW = ${ci.outHeight * ci.outWidth};
-const OW = ${ci.outWidth};
-const IH = ${ci.inHeight};
-const IW = ${ci.inWidth};
-const CIN = ${ci.inChannels};
-const FWCI = ${ci.filterWidth * ci.inChannels};
-const SH = ${ci.strideHeight};
-const SW = ${ci.strideWidth};
-const DH = ${ci.dilationHeight};
-const DW = ${ci.dilationWidth};
-const PT = ${ci.padInfo.top};
-const PL = ${ci.padInfo.left};
+${im2colConstants(ci)}
 var<workgroup> tileA : array<f32, ${TK * TM}>;
 var<workgroup> tileB : array<f32, ${TK * TN}>;
 
@@ -84,22 +81,7 @@ fn main() {
       let row = e / ${TK};
       let k = k0 + kk;
       let m = m0 + row;
-      var v = 0.0;
-      if (m < M && k < K) {
-        let b = m / OHW;
-        let p = m % OHW;
-        let oy = p / OW;
-        let ox = p % OW;
-        let r = k / FWCI;
-        let q = k % FWCI;
-        let c = q / CIN;
-        let cin = q % CIN;
-        let iy = oy * SH - PT + r * DH;
-        let ix = ox * SW - PL + c * DW;
-        if (iy >= 0 && iy < IH && ix >= 0 && ix < IW) {
-          v = x[((b * IH + iy) * IW + ix) * CIN + cin];
-        }
-      }
+${im2colLoad('m < M && k < K')}
       tileA[kk * ${TM} + row] = v;
     }
     // W[k0 + kk, n0 + col]: consecutive threads take consecutive n (along co, contiguous in w).
@@ -116,19 +98,7 @@ fn main() {
       tileB[kk * ${TN} + col] = u;
     }
     workgroupBarrier();
-    for (var kk = 0; kk < ${TK}; kk = kk + 1) {
-      var a : array<f32, 4>;
-      var bb : array<f32, 4>;
-      for (var i = 0; i < 4; i = i + 1) {
-        a[i] = tileA[kk * ${TM} + ty + i * ${WY}];
-        bb[i] = tileB[kk * ${TN} + tx + i * ${WX}];
-      }
-      for (var i = 0; i < 4; i = i + 1) {
-        for (var j = 0; j < 4; j = j + 1) {
-          acc[i][j] = acc[i][j] + a[i] * bb[j];
-        }
-      }
-    }
+${tileOuterProducts({ a: 'tileA', b: 'tileB', depth: TK, aStride: TM, bStride: TN, wy: WY, wx: WX })}
     workgroupBarrier();
   }
   for (var i = 0; i < 4; i = i + 1) {

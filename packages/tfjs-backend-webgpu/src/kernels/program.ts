@@ -74,3 +74,74 @@ export function geometryKey(ci: backend_util.Conv2DInfo): string {
     ci.padInfo.left,
   ].join('_');
 }
+
+/**
+ * WGSL for one stage of a register-tiled GEMM: for each of `depth` rows kk of the staged tiles, every thread
+ * (tx, ty) adds the outer product of 4 values of tile `a` (columns ty + i·wy) and 4 of tile `b` (columns tx + j·wx)
+ * into its `acc : array<array<f32, 4>, 4>`. Tile `a` has row stride `aStride`, tile `b` `bStride`.
+ */
+export function tileOuterProducts(o: {
+  a: string;
+  b: string;
+  depth: number;
+  aStride: number;
+  bStride: number;
+  wy: number;
+  wx: number;
+}): string {
+  return `    for (var kk = 0; kk < ${o.depth}; kk = kk + 1) {
+      var a : array<f32, 4>;
+      var bb : array<f32, 4>;
+      for (var i = 0; i < 4; i = i + 1) {
+        a[i] = ${o.a}[kk * ${o.aStride} + ty + i * ${o.wy}];
+        bb[i] = ${o.b}[kk * ${o.bStride} + tx + i * ${o.wx}];
+      }
+      for (var i = 0; i < 4; i = i + 1) {
+        for (var j = 0; j < 4; j = j + 1) {
+          acc[i][j] = acc[i][j] + a[i] * bb[j];
+        }
+      }
+    }`;
+}
+
+/**
+ * WGSL constants of a convolution's im2col view (see {@link im2colLoad}): output pixels per image and per row,
+ * input size, channels, filter row length, strides, dilations and padding.
+ */
+export function im2colConstants(ci: backend_util.Conv2DInfo): string {
+  return `const OHW = ${ci.outHeight * ci.outWidth};
+const OW = ${ci.outWidth};
+const IH = ${ci.inHeight};
+const IW = ${ci.inWidth};
+const CIN = ${ci.inChannels};
+const FWCI = ${ci.filterWidth * ci.inChannels};
+const SH = ${ci.strideHeight};
+const SW = ${ci.strideWidth};
+const DH = ${ci.dilationHeight};
+const DW = ${ci.dilationWidth};
+const PT = ${ci.padInfo.top};
+const PL = ${ci.padInfo.left};`;
+}
+
+/**
+ * WGSL setting `v` to X̂[m, k] = x[b, oy·SH − PT + r·DH, ox·SW − PL + c·DW, cin] for m = (b, oy, ox) and
+ * k = (r, c, cin), or leaving it 0 outside the image; `inRange` guards m and k (needs {@link im2colConstants}).
+ */
+export function im2colLoad(inRange: string): string {
+  return `      var v = 0.0;
+      if (${inRange}) {
+        let b = m / OHW;
+        let p = m % OHW;
+        let oy = p / OW;
+        let ox = p % OW;
+        let r = k / FWCI;
+        let q = k % FWCI;
+        let c = q / CIN;
+        let cin = q % CIN;
+        let iy = oy * SH - PT + r * DH;
+        let ix = ox * SW - PL + c * DW;
+        if (iy >= 0 && iy < IH && ix >= 0 && ix < IW) {
+          v = x[((b * IH + iy) * IW + ix) * CIN + cin];
+        }
+      }`;
+}
