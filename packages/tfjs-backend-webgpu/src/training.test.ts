@@ -65,12 +65,19 @@ describe.skipIf(!reg.ok)('training on ft-webgpu', () => {
 
   it("a Conv-BN-Dense model trained 5 epochs gives cpu's loss curve to 5 decimals", async () => {
     const ref = await lossCurve('cpu');
-    const before = webgpuInfo().kernels.Conv2DBackpropFilter.fast;
+    const fast = () => Object.fromEntries(Object.entries(webgpuInfo().kernels).map(([k, v]) => [k, v.fast]));
+    const before = fast();
     const got = await lossCurve('ft-webgpu');
+    const calls = (k: string) => fast()[k] - before[k];
     expect(got).toHaveLength(5);
     expect(ref[4]).toBeLessThan(ref[0]); // it learns
     for (let e = 0; e < 5; e++) expect(got[e]).toBeCloseTo(ref[e], 5);
-    // 3 batches × 5 epochs, each with one filter gradient, all on the tiled shader.
-    expect(webgpuInfo().kernels.Conv2DBackpropFilter.fast - before).toBe(15);
+    // 3 batches × 5 epochs, each step on this package's kernels: the convolution (tfjs-layers calls FusedConv2D)
+    // and its filter gradient, the fused BatchNorm pair, and one fused optimizer update per variable.
+    expect(calls('Conv2DBackpropFilter')).toBe(15);
+    expect(calls('FusedConv2D')).toBe(15);
+    expect(calls('FtBatchNormTrain')).toBe(15);
+    expect(calls('FtBatchNormGrad')).toBe(15);
+    expect(calls('FtSGDUpdate') + calls('FtMomentumUpdate') + calls('FtAdamUpdate')).toBeGreaterThanOrEqual(15 * 4);
   });
 });
