@@ -10,25 +10,13 @@
  * ```
  */
 
-export {
-  isLayersBatchNormPatched,
-  patchLayersBatchNorm,
-  setBatchNormReluFusion,
-  setLayersBatchNormFusion,
-} from '@ft/tfjs-fused-training';
 export type { AddonInfo } from './addon.js';
 export { NativeBackend } from './backend.js';
-export {
-  type BatchNormTrainResult,
-  BN_GRAD_KERNEL,
-  BN_RELU_TRAIN_KERNEL,
-  BN_TRAIN_KERNEL,
-  batchNormTrain,
-} from './batch-norm-train.js';
+export { BN_GRAD_KERNEL, BN_RELU_TRAIN_KERNEL, BN_TRAIN_KERNEL } from './batch-norm-train.js';
 export { BufferPool, type BufferPoolOptions, type PoolStats } from './buffer-pool.js';
 export { type KernelCounter, kernelStats, resetKernelStats } from './kernels/override.js';
 export { ADD_RELU_KERNEL, patchLayersAddRelu, setAddReluFusion } from './layers-add-relu.js';
-export { isOptimizerFusionEnabled, OPTIMIZER_KERNELS, setOptimizerFusion } from './native-optimizers.js';
+export { OPTIMIZER_KERNELS } from './native-optimizers.js';
 export {
   type Bf16Support,
   Bf16UnsupportedError,
