@@ -17,7 +17,7 @@
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { WebGpuBackendLike, WebGpuProgram } from './program.js';
+import { elementwiseProgram, type WebGpuBackendLike, type WebGpuProgram } from './program.js';
 
 const RED = 256;
 
@@ -70,30 +70,12 @@ fn main(index : i32) {
   return program;
 }
 
-/** An elementwise program over x's [N, C] layout: `body` sets `value` for flat index `index` (channel `c`). */
-function perElement(key: string, shape: number[], c: number, variableNames: string[], body: string, uniforms = '') {
-  const program: WebGpuProgram = {
-    outputShape: shape,
-    // The body may bake in more constants than C (dx bakes N): they are part of `key`.
-    shaderKey: `ftBatchNorm_${key}_${c}`,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(tf.util.sizeFromShape(shape) / 64), 1, 1],
-    variableNames,
-    workgroupSize: [64, 1, 1],
-    size: true,
-    ...(uniforms ? { uniforms } : {}),
-    getUserCode: () => `
-fn main(index : i32) {
-  if (index < uniforms.size) {
-    let c = index % ${c};
-${body}
-    result[index] = value;
-  }
-}
-`,
-  };
-  return program;
-}
+/**
+ * An elementwise program over x's [N, C] layout (see {@link elementwiseProgram}): `body` sets `value` for flat index
+ * `index`, with its channel in `c`. Constants the body bakes in besides C (dx bakes N) are part of `key`.
+ */
+const perElement = (key: string, shape: number[], c: number, variableNames: string[], body: string, uniforms = '') =>
+  elementwiseProgram(`ftBatchNorm_${key}_${c}`, shape, variableNames, `    let c = index % ${c};\n${body}`, uniforms);
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WebGpuBackendLike; attrs?: Record<string, unknown> };
 

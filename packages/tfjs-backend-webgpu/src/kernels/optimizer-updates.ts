@@ -11,42 +11,11 @@
  * division and square root are not correctly rounded, so values agree with tfjs to a few ulp, not bit for bit.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-core';
-import type { WebGpuBackendLike, WebGpuProgram } from './program.js';
+import { elementwiseProgram, type WebGpuBackendLike } from './program.js';
 
-const WG = 64;
-
-/**
- * An elementwise program over `shape`: `body` computes `value` at flat `index` from the named inputs, and must read
- * every one of them (tfjs compiles with an 'auto' bind-group layout, which drops unread bindings and then rejects the
- * bind group).
- */
-function elementwise(
-  key: string,
-  shape: number[],
-  variableNames: string[],
-  body: string,
-  uniforms = '',
-): WebGpuProgram {
-  return {
-    outputShape: shape,
-    shaderKey: `ftOptimizer_${key}`,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(tf.util.sizeFromShape(shape) / WG), 1, 1],
-    variableNames,
-    workgroupSize: [WG, 1, 1],
-    size: true,
-    ...(uniforms ? { uniforms } : {}),
-    getUserCode: () => `
-fn main(index : i32) {
-  if (index < uniforms.size) {
-${body}
-    result[index] = value;
-  }
-}
-`,
-  };
-}
+/** An elementwise update program (see {@link elementwiseProgram}); `key` names the update. */
+const elementwise = (key: string, shape: number[], variableNames: string[], body: string, uniforms = '') =>
+  elementwiseProgram(`ftOptimizer_${key}`, shape, variableNames, body, uniforms);
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WebGpuBackendLike; attrs?: Record<string, unknown> };
 

@@ -3,7 +3,7 @@
  * backend calls the kernels make. Our programs are plain objects: the backend generates the bindings (`result`, one
  * `array<f32>` per input named in `variableNames`, `uniforms`) and calls our `main`.
  */
-import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
 
 export interface WebGpuProgram {
   outputShape: number[];
@@ -144,4 +144,37 @@ export function im2colLoad(inRange: string): string {
           v = x[((b * IH + iy) * IW + ix) * CIN + cin];
         }
       }`;
+}
+
+/**
+ * An elementwise program over `shape` (64 threads per workgroup, one output per thread): `body` is WGSL that sets
+ * `value` for the flat output index `index`. The body must read every input in `variableNames` (tfjs compiles with an
+ * 'auto' bind-group layout, which drops unread bindings and then rejects the bind group). `shaderKey` must name every
+ * constant the body bakes in.
+ */
+export function elementwiseProgram(
+  shaderKey: string,
+  shape: number[],
+  variableNames: string[],
+  body: string,
+  uniforms = '',
+): WebGpuProgram {
+  return {
+    outputShape: shape,
+    shaderKey,
+    dispatchLayout: { x: shape.map((_, i) => i) },
+    dispatch: [Math.ceil(util.sizeFromShape(shape) / 64), 1, 1],
+    variableNames,
+    workgroupSize: [64, 1, 1],
+    size: true,
+    ...(uniforms ? { uniforms } : {}),
+    getUserCode: () => `
+fn main(index : i32) {
+  if (index < uniforms.size) {
+${body}
+    result[index] = value;
+  }
+}
+`,
+  };
 }
