@@ -110,20 +110,24 @@ export function runtimeTable(c, recs, methods, timing, M = Math.max(...c.Ms)) {
   ]);
 }
 
-/** The training-budget search: validation NMSE per rung (undefined without one). */
-export function budgetTable(budget) {
+/**
+ * The training-budget search: validation NMSE per rung (undefined without one). The seconds are the rung's model
+ * training time from `training` (keyed `L<L>-mixed-seed<seed>-<rung>-proposed`) when recorded; a resumed run that
+ * loaded the model from its cache would otherwise time the load only.
+ */
+export function budgetTable(budget, training = {}, seed = 0) {
   if (!budget?.curve?.length) return undefined;
   const rows = budget.curve.map((p) => ({
     rung: `${p.stepsPerStage} / ${p.samples}`,
     val: p.valNmseDb.toFixed(2),
-    s: p.seconds.toFixed(0),
+    s: (training[`L${budget.L}-mixed-seed${seed}-${p.tag}-proposed`]?.seconds ?? p.seconds).toFixed(0),
     chosen: budget.chosen && p.tag === budgetTag(budget.chosen) ? 'chosen' : '',
   }));
   return markdownTable(rows, [
     { key: 'rung', header: 'steps per stage / samples per pool' },
     { key: 'val', header: `validation NMSE (dB), L = ${budget.L}` },
     { key: 's', header: 'training s' },
-    { key: 'chosen', header: '' },
+    { key: 'chosen', header: 'choice' },
   ]);
 }
 
