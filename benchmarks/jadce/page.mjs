@@ -71,6 +71,7 @@ function sizeCuts(c) {
 
 /** The page sections after the verdict, in order. */
 function sections(c, file, recs, grid, methods, images, extraSections, cut) {
+  const budget = budgetTable(file.budget, file.training, c.trainSeeds?.[0] ?? c.seed);
   const Mmax = Math.max(...c.Ms);
   const ablation = ablationTable(c, recs);
   const robust = robustnessTable(recs);
@@ -89,11 +90,11 @@ function sections(c, file, recs, grid, methods, images, extraSections, cut) {
           },
         ]
       : []),
-    ...(budgetTable(file.budget, file.training, c.trainSeeds?.[0] ?? c.seed)
+    ...(budget
       ? [
           {
             title: 'Training budget (chosen on validation loss)',
-            body: `The proposed network at L = ${file.budget.L}, training seed ${c.trainSeeds?.[0] ?? c.seed}, trained at each rung; validation NMSE on fresh realisations (M ∈ {${c.Ms.join(', ')}}, SNR ∈ [0, 20] dB, never the test set). The search stops at the first rung whose successor improves the validation NMSE by less than ${file.budget.tolDb} dB${file.budget.converged === false ? '; **the ladder ended before that happened**, so the top rung was used and more training could still help' : ''}.\n\n${budgetTable(file.budget, file.training, c.trainSeeds?.[0] ?? c.seed)}`,
+            body: `The proposed network at L = ${file.budget.L}, training seed ${c.trainSeeds?.[0] ?? c.seed}, trained at each rung; validation NMSE on fresh realisations (M ∈ {${c.Ms.join(', ')}}, SNR ∈ [0, 20] dB, never the test set). The search stops at the first rung whose successor improves the validation NMSE by less than ${file.budget.tolDb} dB${file.budget.converged === false ? '; **the ladder ended before that happened**, so the top rung was used and more training could still help' : ''}.\n\n${budget}`,
             images: images.budget ?? [],
           },
         ]

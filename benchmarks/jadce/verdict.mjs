@@ -25,6 +25,12 @@ function pilotEvidence(c, recs, grid, M) {
   return { line, shorter: lp < best.L };
 }
 
+/** "lower than …; not lower than …", or "not lower than any of …" when the network beats none of them. */
+function runtimeComparison(slower, faster) {
+  if (!slower.length) return `not lower than any of ${faster.join(', ')}`;
+  return `lower than ${slower.join(', ')}${faster.length ? `; not lower than ${faster.join(', ')}` : ''}`;
+}
+
 /** NMSE and runtime comparison at (Lref, snrRef) for one M; undefined when the network or baselines are missing. */
 function referenceEvidence(c, grid, M, timing) {
   const rec = (m) => gridRecord(grid, m, M, c.Lref, c.snrRef);
@@ -42,7 +48,7 @@ function referenceEvidence(c, grid, M, timing) {
   const faster = [...ITERATIVE, 'cov-ml']
     .filter((m) => (ref(m)?.msPerSample ?? Number.POSITIVE_INFINITY) <= p.msPerSample)
     .map((m) => LABEL[m]);
-  const line = `M = ${M}, L = ${c.Lref}, ${c.snrRef} dB: NMSE proposed ${fmtDb(p.nmseDb)} dB vs best baseline ${LABEL[bestNmse.method]} ${fmtDb(bestNmse.nmseDb)} dB (oracle support: LS ${fmtDb(ref('oracle')?.nmseDb ?? Number.NaN)} dB, MMSE ${fmtDb(ref('oracle-mmse')?.nmseDb ?? Number.NaN)} dB). Runtime ${p.msPerSample.toFixed(2)} ms per realisation (${oneByOne ? 'every method one realisation at a time' : 'throughput: solvers one by one, networks batched'}): ${slower.length ? `lower than ${slower.join(', ')}${faster.length ? `; not lower than ${faster.join(', ')}` : ''}` : `not lower than any of ${faster.join(', ')}`}.`;
+  const line = `M = ${M}, L = ${c.Lref}, ${c.snrRef} dB: NMSE proposed ${fmtDb(p.nmseDb)} dB vs best baseline ${LABEL[bestNmse.method]} ${fmtDb(bestNmse.nmseDb)} dB (oracle support: LS ${fmtDb(ref('oracle')?.nmseDb ?? Number.NaN)} dB, MMSE ${fmtDb(ref('oracle-mmse')?.nmseDb ?? Number.NaN)} dB). Runtime ${p.msPerSample.toFixed(2)} ms per realisation (${oneByOne ? 'every method one realisation at a time' : 'throughput: solvers one by one, networks batched'}): ${runtimeComparison(slower, faster)}.`;
   return {
     line,
     nmseOk: !(p.nmseDb > bestNmse.nmseDb + 0.5),
