@@ -333,11 +333,14 @@ export function renderBf16Markdown(results, svgName) {
   const ev = kernelEvidence(results);
   if (ev.length) {
     const implText = (s) => s.impls.map((x) => `\`${x.impl}\` ×${x.count}`).join(', ') || 'n/a';
-    const conv = (c) => (c ? `${num(c.converted)} converted, ${num(c.reused)} reused` : 'n/a');
+    const conv = (c) =>
+      c
+        ? `${c.fused !== undefined ? `${num(c.fused)} written by the producing kernel, ` : ''}${num(c.converted)} converted, ${num(c.reused)} reused`
+        : 'n/a';
     sections.push({
       title: 'What ran: oneDNN implementations and bf16 conversions',
       body: [
-        "From each model's first complete round (`nativeInfo()` at the end of the child): the convolution primitives oneDNN built (forward, backward-data, backward-weights per distinct layer) and the implementation it chose, and the bf16 conversions of activations and output gradients (made, and reused from the per-buffer cache).",
+        "From each model's first complete round (`nativeInfo()` at the end of the child): the convolution primitives oneDNN built (forward, backward-data, backward-weights per distinct layer) and the implementation it chose, and the bf16 copies of activations and output gradients (written by the BatchNorm / Add + ReLU kernel that produced them, converted by a separate pass, and reused from the per-buffer cache).",
         '',
         markdownTable(
           ev.map((e) => ({

@@ -50,26 +50,40 @@ FT_SIMD_CLONES void shiftedSums(const float *__restrict x, const float *__restri
   }
 }
 
-/** y = x * mul + add per channel. */
-FT_SIMD_CLONES void affineRows(const float *__restrict x, float *__restrict y, const float *__restrict mul,
-                               const float *__restrict add, int64_t r0, int64_t r1, int64_t C) {
+/**
+ * y = x * mul + add per channel, or (Relu) max(0, x * mul + add): BatchNorm, optionally followed by ReLU. With yb
+ * (bf16 mode), each value is also written as bf16 in the same pass: the copy the next convolution reads.
+ */
+template <bool Relu, bool B16>
+FT_SIMD_CLONES void affineRows(const float *__restrict x, float *__restrict y, uint16_t *__restrict yb,
+                               const float *__restrict mul, const float *__restrict add, int64_t r0, int64_t r1,
+                               int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
     const float *__restrict xr = x + r * C;
     float *__restrict yr = y + r * C;
-    for (int64_t k = 0; k < C; ++k) yr[k] = xr[k] * mul[k] + add[k];
+    uint16_t *__restrict br = B16 ? yb + r * C : nullptr;
+    for (int64_t k = 0; k < C; ++k) {
+      float v = xr[k] * mul[k] + add[k];
+      if (Relu) v = v < 0.f ? 0.f : v;  // tfjs' relu: NaN and -0 pass through
+      yr[k] = v;
+      if (B16) br[k] = toBf16Bits(v);
+    }
   }
 }
 
-/** y = max(0, x * mul + add) per channel (BatchNorm followed by ReLU). */
-FT_SIMD_CLONES void affineReluRows(const float *__restrict x, float *__restrict y, const float *__restrict mul,
-                                   const float *__restrict add, int64_t r0, int64_t r1, int64_t C) {
-  for (int64_t r = r0; r < r1; ++r) {
-    const float *__restrict xr = x + r * C;
-    float *__restrict yr = y + r * C;
-    for (int64_t k = 0; k < C; ++k) {
-      const float v = xr[k] * mul[k] + add[k];
-      yr[k] = v < 0.f ? 0.f : v;  // tfjs' relu: NaN and -0 pass through
+/** affineRows with its template arguments picked at run time. */
+void affineRowsOf(bool relu, const float *x, float *y, uint16_t *yb, const float *mul, const float *add, int64_t r0,
+                  int64_t r1, int64_t C) {
+  if (relu) {
+    if (yb) {
+      affineRows<true, true>(x, y, yb, mul, add, r0, r1, C);
+    } else {
+      affineRows<true, false>(x, y, nullptr, mul, add, r0, r1, C);
     }
+  } else if (yb) {
+    affineRows<false, true>(x, y, yb, mul, add, r0, r1, C);
+  } else {
+    affineRows<false, false>(x, y, nullptr, mul, add, r0, r1, C);
   }
 }
 
@@ -101,25 +115,33 @@ FT_SIMD_CLONES void gradSums(const float *__restrict dy, const float *__restrict
   }
 }
 
-/** dx = a * g + b * x + c per channel, with g = dy, or (Masked) dy masked where y <= 0. */
-template <bool Masked>
+/**
+ * dx = a * g + b * x + c per channel, with g = dy, or (Masked) dy masked where y <= 0. With dxb (bf16 mode), dx is
+ * also written as bf16 in the same pass: the output gradient the preceding convolution's backward reads.
+ */
+template <bool Masked, bool B16>
 FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
-                             float *__restrict dx, const float *__restrict a, const float *__restrict b,
-                             const float *__restrict c, int64_t r0, int64_t r1, int64_t C) {
+                             float *__restrict dx, uint16_t *__restrict dxb, const float *__restrict a,
+                             const float *__restrict b, const float *__restrict c, int64_t r0, int64_t r1,
+                             int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
     const float *__restrict dr = dy + r * C;
     const float *__restrict xr = x + r * C;
     const float *__restrict yr = Masked ? y + r * C : nullptr;
     float *__restrict o = dx + r * C;
+    uint16_t *__restrict ob = B16 ? dxb + r * C : nullptr;
     for (int64_t k = 0; k < C; ++k) {
       const float g = Masked ? reluGradOf(dr[k], yr[k]) : dr[k];
-      o[k] = a[k] * g + b[k] * xr[k] + c[k];
+      const float v = a[k] * g + b[k] * xr[k] + c[k];
+      o[k] = v;
+      if (B16) ob[k] = toBf16Bits(v);
     }
   }
 }
 
-
-// bnInfer(x, mean, variance, offset|null, scale|null, out, eps, relu?)
+// bnInfer(x, mean, variance, offset|null, scale|null, out, eps, relu?, outBf16?)
+//
+// outBf16 (a Uint16Array, bf16 mode) also receives out as bf16 (per-channel parameters only).
 napi_value bnInfer(Ctx &c) {
   size_t lx, lm, lv, loff, ls, lo;
   const float *x = c.f32(0, &lx);
@@ -130,6 +152,9 @@ napi_value bnInfer(Ctx &c) {
   float *o = c.f32(5, &lo);
   const double eps = c.num(6);
   const bool relu = !c.isNull(7) && c.num(7) != 0;
+  size_t lob;
+  uint16_t *ob = c.bf16OrNull(8, &lob);
+  if (ob && lob < lx) throw ArgError("bnInfer: outBf16 is shorter than x");
   if (lo < lx || lm == 0 || lv == 0 || (off && loff == 0) || (s && ls == 0)) throw ArgError("bnInfer: bad lengths");
   const int64_t n = static_cast<int64_t>(lx);
   const float one = 1.f, zero = 0.f;
@@ -162,14 +187,11 @@ napi_value bnInfer(Ctx &c) {
     {
       int64_t r0, r1;
       chunk(rows, omp_get_num_threads(), omp_get_thread_num(), r0, r1);
-      if (relu) {
-        affineReluRows(x, o, mul.data(), add.data(), r0, r1, CC);
-      } else {
-        affineRows(x, o, mul.data(), add.data(), r0, r1, CC);
-      }
+      affineRowsOf(relu, x, o, ob, mul.data(), add.data(), r0, r1, CC);
     }
     return c.undefined();
   }
+  if (ob) throw ArgError("bnInfer: outBf16 needs per-channel parameters");
   // General cyclic indexing (rare): sequential, exactly the JS loop.
   size_t mi = 0, vi = 0, oi = 0, si = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -208,9 +230,10 @@ struct Partials {
   }
 };
 
-// bnTrain(x, gamma|null, beta|null, y, mean, variance, eps, C, relu?)
+// bnTrain(x, gamma|null, beta|null, y, mean, variance, eps, C, relu?, yBf16?)
 //
-// relu = 1 writes max(0, y) instead of y (BatchNorm followed by ReLU in one pass).
+// relu = 1 writes max(0, y) instead of y (BatchNorm followed by ReLU in one pass); yBf16 (a Uint16Array, bf16 mode)
+// also receives y as bf16 in the same pass.
 // One parallel region: each thread sums its rows, one thread turns the sums into statistics, then each thread
 // normalises the rows it summed (still in its cache).
 napi_value bnTrain(Ctx &c) {
@@ -224,6 +247,9 @@ napi_value bnTrain(Ctx &c) {
   const double eps = c.num(6);
   const int64_t C = c.int64(7);
   const bool relu = !c.isNull(8) && c.num(8) != 0;
+  size_t lyb;
+  uint16_t *yb = c.bf16OrNull(9, &lyb);
+  if (yb && lyb < lx) throw ArgError("bnTrain: yBf16 is shorter than x");
   if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ly < lx || (int64_t)lm < C || (int64_t)lv < C ||
       (gamma && (int64_t)lg < C) || (beta && (int64_t)lb < C))
     throw ArgError("bnTrain: bad lengths");
@@ -253,19 +279,15 @@ napi_value bnTrain(Ctx &c) {
       mul[k] = static_cast<float>(inv);
       add[k] = static_cast<float>((beta ? beta[k] : 0.0) - mu * inv);
     }
-    if (relu) {
-      affineReluRows(x, y, mul.data(), add.data(), r0, r1, C);
-    } else {
-      affineRows(x, y, mul.data(), add.data(), r0, r1, C);
-    }
+    affineRowsOf(relu, x, y, yb, mul.data(), add.data(), r0, r1, C);
   }
   return c.undefined();
 }
 
-// bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null, y|null)
+// bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null, y|null, dxBf16?)
 //
 // With y (the output of a BatchNorm fused with ReLU), dy is first masked where y <= 0: the gradient of
-// relu(batchnorm(x)).
+// relu(batchnorm(x)). dxBf16 (a Uint16Array, bf16 mode) also receives dx as bf16 in the same pass.
 napi_value bnGrad(Ctx &c) {
   size_t ldy, lx, lg, lm, lv, ldx, ldg, ldb;
   const float *dy = c.f32(0, &ldy);
@@ -281,6 +303,9 @@ napi_value bnGrad(Ctx &c) {
   size_t lyy;
   const float *ymask = c.f32OrNull(10, &lyy);
   if (ymask && lyy < lx) throw ArgError("bnGrad: y is shorter than x");
+  size_t ldxb;
+  uint16_t *dxb = c.bf16OrNull(11, &ldxb);
+  if (dxb && ldxb < lx) throw ArgError("bnGrad: dxBf16 is shorter than x");
   if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ldy < lx || ldx < lx || (int64_t)lm < C || (int64_t)lv < C ||
       (gamma && (int64_t)lg < C) || (dgamma && (int64_t)ldg < C) || (dbeta && (int64_t)ldb < C))
     throw ArgError("bnGrad: bad lengths");
@@ -318,9 +343,15 @@ napi_value bnGrad(Ctx &c) {
       cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
     }
     if (ymask) {
-      gradRows<true>(dy, x, ymask, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      if (dxb) {
+        gradRows<true, true>(dy, x, ymask, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      } else {
+        gradRows<true, false>(dy, x, ymask, dx, nullptr, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      }
+    } else if (dxb) {
+      gradRows<false, true>(dy, x, nullptr, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
     } else {
-      gradRows<false>(dy, x, nullptr, dx, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      gradRows<false, false>(dy, x, nullptr, dx, nullptr, ca.data(), cb.data(), cc.data(), r0, r1, C);
     }
   }
   return c.undefined();

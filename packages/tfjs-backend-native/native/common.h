@@ -92,6 +92,13 @@ struct Ctx {
   uint16_t *bf16(size_t i, size_t *len = nullptr) const {
     return static_cast<uint16_t *>(typed(i, napi_uint16_array, len, "Uint16Array of bf16 values"));
   }
+  uint16_t *bf16OrNull(size_t i, size_t *len = nullptr) const {
+    if (isNull(i)) {
+      if (len) *len = 0;
+      return nullptr;
+    }
+    return bf16(i, len);
+  }
 
   double num(size_t i) const {
     double d;

@@ -345,12 +345,45 @@ napi_value fill(Ctx &c) {
   return c.undefined();
 }
 
+/** o = max(0, a + b) over [s, e) (FAddRelu), and with B16 ob = bf16(o) written in the same pass. */
+template <bool B16>
+FT_SIMD_CLONES void addReluLoop(const float *__restrict a, const float *__restrict b, float *__restrict o,
+                                uint16_t *__restrict ob, int64_t s, int64_t e) {
+  const FAddRelu f;
+  for (int64_t i = s; i < e; ++i) {
+    const float v = f(a[i], b[i]);
+    o[i] = v;
+    if (B16) ob[i] = toBf16Bits(v);
+  }
+}
+
+// addReluSameShape(a, b, out, outBf16|null): out = max(0, a + b) on same-length arrays (the residual Add + ReLU of
+// layers-add-relu.ts); outBf16 (bf16 mode) also receives out as bf16 in the same pass: the next convolution's operand.
+napi_value addReluSameShape(Ctx &c) {
+  size_t la, lb, lo, lob;
+  const float *a = c.f32(0, &la);
+  const float *b = c.f32(1, &lb);
+  float *o = c.f32(2, &lo);
+  uint16_t *ob = c.bf16OrNull(3, &lob);
+  if (lb != la || lo < la || (ob && lob < la))
+    throw ArgError("addReluSameShape: a and b must have one length; out and outBf16 at least that");
+  parallelChunks(static_cast<int64_t>(la), [&](int64_t s, int64_t e) {
+    if (ob) {
+      addReluLoop<true>(a, b, o, ob, s, e);
+    } else {
+      addReluLoop<false>(a, b, o, nullptr, s, e);
+    }
+  });
+  return c.undefined();
+}
+
 }  // namespace
 
 void registerEltwise(std::vector<Export> &out) {
   out.push_back({"binary", wrap<binary>});
   out.push_back({"unary", wrap<unary>});
   out.push_back({"fill", wrap<fill>});
+  out.push_back({"addReluSameShape", wrap<addReluSameShape>});
 }
 
 }  // namespace ft

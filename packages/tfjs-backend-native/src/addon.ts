@@ -104,6 +104,8 @@ export interface NativeAddon {
   ): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   fill(out: Float32Array, value: number): void;
+  /** out = max(0, a + b) on same-length arrays; with outBf16 (bf16 mode), also bf16(out) in the same pass. */
+  addReluSameShape(a: Float32Array, b: Float32Array, out: Float32Array, outBf16: Uint16Array | null): void;
   sgdUpdate(value: Float32Array, grad: Float32Array, out: Float32Array, c: number): void;
   momentumUpdate(
     value: Float32Array,
@@ -150,6 +152,7 @@ export interface NativeAddon {
     out: Float32Array,
     eps: number,
     relu?: number,
+    outBf16?: Uint16Array | null,
   ): void;
   bnTrain(
     x: Float32Array,
@@ -161,6 +164,7 @@ export interface NativeAddon {
     eps: number,
     channels: number,
     relu?: number,
+    yBf16?: Uint16Array | null,
   ): void;
   bnGrad(
     dy: Float32Array,
@@ -174,6 +178,7 @@ export interface NativeAddon {
     dgamma: Float32Array | null,
     dbeta: Float32Array | null,
     reluOutput?: Float32Array | null,
+    dxBf16?: Uint16Array | null,
   ): void;
 }
 

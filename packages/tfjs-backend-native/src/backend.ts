@@ -6,6 +6,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { BufferPool, type BufferPoolOptions } from './buffer-pool.js';
+import { isBf16 } from './precision.js';
 
 type DataId = object;
 type BackendValues = Float32Array | Int32Array | Uint8Array | Uint8Array[];
@@ -51,7 +52,7 @@ export class NativeBackend extends MathBackendCPU {
   private readonly rectified = new WeakSet<object>();
   /** bf16 copies of pooled tensor values, by ArrayBuffer (see {@link bf16}). */
   private readonly bf16Copies = new WeakMap<ArrayBufferLike, Bf16Copy[]>();
-  private readonly bf16Counts = { converted: 0, reused: 0 };
+  private readonly bf16Counts = { converted: 0, reused: 0, fused: 0 };
 
   /**
    * @param native the loaded addon.
@@ -98,8 +99,39 @@ export class NativeBackend extends MathBackendCPU {
     return { bits, done: noop };
   }
 
-  /** bf16 conversions made and reused (cache hits) by {@link bf16}. */
-  bf16Stats(): { converted: number; reused: number } {
+  /**
+   * Runs `fill`, the native kernel that writes the pooled float32 output `values` it has just allocated. In bf16
+   * mode `fill` also gets a bf16 array to write in the same pass, which is then cached as `values`' bf16 copy: a
+   * convolution reading `values` later finds it in the {@link bf16} cache instead of converting. Outside bf16 mode
+   * (or for an unpooled array) `fill` gets null and writes float32 only. If `fill` throws, the copy is released.
+   * @param values the kernel's pooled float32 output.
+   * @param fill runs the kernel; `bits` is the bf16 output to write alongside, or null.
+   */
+  fillWithBf16Copy(values: Float32Array, fill: (bits: Uint16Array | null) => void): void {
+    if (!isBf16() || !this.pool.isPooled(values)) {
+      fill(null);
+      return;
+    }
+    const store = this.pool.alloc(Math.ceil(values.length / 2));
+    const bits = new Uint16Array(store.buffer, store.byteOffset, values.length);
+    try {
+      fill(bits);
+    } catch (e) {
+      this.pool.free(store);
+      throw e;
+    }
+    const copy = { offset: values.byteOffset, length: values.length, bits, store };
+    const list = this.bf16Copies.get(values.buffer);
+    if (list) list.push(copy);
+    else this.bf16Copies.set(values.buffer, [copy]);
+    this.bf16Counts.fused++;
+  }
+
+  /**
+   * bf16 operands of the convolutions and matmuls: converted by {@link bf16}, reused from its cache (a hit), and
+   * written by a producing kernel in the same pass as its float32 output ({@link bf16Alongside}).
+   */
+  bf16Stats(): { converted: number; reused: number; fused: number } {
     return { ...this.bf16Counts };
   }
 

@@ -41,7 +41,10 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const y = backend.alloc(xv.length);
   const mean = new Float32Array(C);
   const variance = new Float32Array(C);
-  backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, relu ? 1 : 0);
+  // bf16 mode: the output of BatchNorm + ReLU is (nearly always) a convolution's input, so its bf16 copy is written
+  // in the same pass; a plain BatchNorm's output usually goes to a residual Add, and a copy would be wasted.
+  if (relu) backend.fillWithBf16Copy(y, (yb) => backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, 1, yb));
+  else backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, 0);
   const yInfo = backend.out(x.shape.slice(), y);
   if (relu) backend.markRectified(yInfo);
   return [yInfo, backend.out([C], mean), backend.out([C], variance)];
@@ -71,7 +74,9 @@ function bnGradKernel(args: KernelArgs) {
   const dx = backend.alloc(xv.length);
   const dgamma = new Float32Array(C);
   const dbeta = new Float32Array(C);
-  backend.native.bnGrad(dyv, xv, gv, mv, vv, eps, C, dx, dgamma, dbeta, yv);
+  // bf16 mode: dx is (nearly always) the output gradient of the convolution before this BatchNorm, which both its
+  // backward passes read in bf16; the copy is written in the same pass.
+  backend.fillWithBf16Copy(dx, (dxb) => backend.native.bnGrad(dyv, xv, gv, mv, vv, eps, C, dx, dgamma, dbeta, yv, dxb));
   return [backend.out(x.shape.slice(), dx), backend.out([C], dgamma), backend.out([C], dbeta)];
 }
 

@@ -14,6 +14,7 @@ import { type AnyFn, isPlainRelu, type LayerLike, soleConsumer, wrapLayersMethod
 import * as tf from '@tensorflow/tfjs-core';
 import { binaryKernel } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/override.js';
+import { isBf16 } from './precision.js';
 import { RELU_GRAD_KERNEL } from './relu-grad.js';
 
 /** Kernel name of max(0, a + b) on same-shape float32 inputs (output marked rectified). */
@@ -63,12 +64,28 @@ export function setAddReluFusion(on: boolean): void {
   enabled = on;
 }
 
+/**
+ * bf16 mode, same-shape inputs (the residual block's case): max(0, a + b) with the bf16 copy the next convolution
+ * reads written in the same pass. Null otherwise (the broadcasting float32 kernel runs).
+ */
+function sameShapeAddReluBf16({ inputs, backend }: KernelArgs): tf.TensorInfo | null {
+  if (!isBf16()) return null;
+  const a = inputs.a as tf.TensorInfo;
+  const b = inputs.b as tf.TensorInfo;
+  const av = backend.f32(a);
+  const bv = backend.f32(b);
+  if (!av || !bv || av.length === 0 || av.length !== bv.length || !tf.util.arraysEqual(a.shape, b.shape)) return null;
+  const out = backend.alloc(av.length);
+  backend.fillWithBf16Copy(out, (ob) => backend.native.addReluSameShape(av, bv, out, ob));
+  return backend.out(a.shape.slice(), out);
+}
+
 /** Registers `NativeAddRelu` on a backend (once) and its gradient (once). */
 export function registerAddRelu(backendName: string): void {
   if (!backends.has(backendName)) {
     const addRelu = binaryKernel('NativeAddRelu');
     const native = (args: KernelArgs) => {
-      const out = addRelu(args) as tf.TensorInfo | null;
+      const out = (sameShapeAddReluBf16(args) ?? addRelu(args)) as tf.TensorInfo | null;
       if (out) args.backend.markRectified(out);
       return out;
     };

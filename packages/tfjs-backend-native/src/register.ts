@@ -114,8 +114,11 @@ export interface NativeInfo {
   kernels: Record<string, KernelCounter>;
   /** Precision of the convolutions and matmuls (`'fp32'` unless bf16 was asked for). */
   precision: NativePrecision;
-  /** bf16 conversions of kernel operands made and reused from the cache (live backend), null before it exists. */
-  bf16Conversions: { converted: number; reused: number } | null;
+  /**
+   * bf16 operands of the convolutions and matmuls (live backend; null before it exists): converted on demand,
+   * reused from the cache, and fused (written by the producing BatchNorm / Add + ReLU kernel in its own pass).
+   */
+  bf16Conversions: { converted: number; reused: number; fused: number } | null;
   /** Whether precision `'bf16'` can run here (AVX512_BF16 / AMX-BF16 and oneDNN's ISA), and if not why. */
   bf16Support?: Bf16Support;
 }

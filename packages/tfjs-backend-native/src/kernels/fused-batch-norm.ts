@@ -23,7 +23,14 @@ export function batchNormInference(args: KernelArgs, relu: boolean): TensorInfo 
   if ((offset && (!ov || ov.length === 0)) || (scale && (!sv || sv.length === 0))) return null;
   const eps = (args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001;
   const out = backend.alloc(xv.length);
-  backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps, relu ? 1 : 0);
+  const C = Math.max(mv.length, vv.length, ov?.length ?? 1, sv?.length ?? 1);
+  const perChannel = [mv, vv, ov, sv].every((p) => !p || p.length === 1 || p.length === C) && xv.length % C === 0;
+  if (relu && perChannel) {
+    // BatchNorm + ReLU feeds a convolution: in bf16 mode its bf16 copy is written in the same pass.
+    backend.fillWithBf16Copy(out, (ob) => backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps, 1, ob));
+  } else {
+    backend.native.bnInfer(xv, mv, vv, ov, sv, out, eps, relu ? 1 : 0);
+  }
   return backend.out(x.shape.slice(), out);
 }
 
