@@ -137,16 +137,15 @@ export function aftExamples({ trainSize, epochsA, ratio }) {
 
 /**
  * Seconds per 1,000 forward+backward single-example passes on 2 idle cores (ft-native, tinyCnn, batch 128), per kind
- * of work. Calibrated on the cut run (2026-11-28, 2 idle cores): its work (2.07 M adversarial training passes,
- * 2.53 M validation/evaluation passes, 45 k natural passes) took 12.7 min; these rates give 13.7 min for it (8 %
- * conservative), and its arm A (192 k + 77 k validation passes) 42 s against the measured 48 s. Under load (niced,
- * the leaderboard on both cores, 2026-12-05) measure.mjs gave 0.49 (PGD-7 AT), 0.53 (TRADES), 0.72 (natural),
- * 0.58–0.72 (evaluation) CPU-s per 1,000 passes, i.e. about one core's worth; smallCnn costs about 2× tinyCnn.
+ * of work. Calibrated on the 14 final units of the full-scale run of 2026-12-05/06 (`train wall s` ÷ passes):
+ * adversarial 0.27 (PGD-7 AT, arm A) – 0.29 (TRADES), 0.28 (AFT), 0.34 (Fast-AT); evaluation 0.33–0.37; natural
+ * pre-training 0.23–0.25. The cut run of 2026-11-28 had measured 0.16 / 0.19 / 0.25, and the full run's plan made
+ * with those (89 min) fell short by about 1.7×; PGD-AT and TRADES finals took 7–9 min each, not 4–5.
  */
 export const DEFAULT_RATES = {
   natural: 0.25, // natural training (weight gradients on every pass)
-  adversarial: 0.16, // PGD-K / Fast-AT / TRADES training passes (attack + update)
-  eval: 0.19, // evaluation and validation attack passes (input gradients, BN inference)
+  adversarial: 0.29, // PGD-K / Fast-AT / TRADES training passes (attack + update)
+  eval: 0.36, // evaluation and validation attack passes (input gradients, BN inference)
 };
 
 /**
