@@ -15,7 +15,7 @@
  * the training subsample of the normal class, its fit/val split, the test subsample, the batch order and the
  * pseudo-anomalies. Public APIs only.
  */
-import { parseFlags } from './scaling.mjs';
+import { parseFlags } from '../flags.mjs';
 
 const args = parseFlags(process.argv.slice(2));
 

@@ -24,9 +24,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResults } from '@ft/report';
+import { parseFlags } from '../flags.mjs';
 import { runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
-import { parseFlags } from './scaling.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');

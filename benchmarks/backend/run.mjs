@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { convLayers, MODELS } from './models.mjs';
 
@@ -38,16 +39,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const nativePkgDir = path.join(root, 'packages', 'tfjs-backend-native');
 
-function parseArgs(argv) {
-  const args = {};
-  for (const a of argv) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (m) args[m[1]] = m[2] ?? true;
-  }
-  return args;
-}
-
-const args = parseArgs(process.argv.slice(2));
+const args = parseFlags(process.argv.slice(2));
 
 /**
  * Resolves tfjs and the native package by name, as a user would. `@tensorflow/tfjs-backend-cpu` is not a benchmarks

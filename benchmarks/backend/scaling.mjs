@@ -22,24 +22,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
-
-/** `--key value` and `--key=value` flags; a bare `--key` is `true`. */
-export function parseFlags(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error(`unexpected argument ${argv[i]}`);
-    if (m[2] !== undefined) args[m[1]] = m[2];
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[m[1]] = argv[++i];
-    else args[m[1]] = true;
-  }
-  return args;
-}
 
 /** Thread counts: the `--threads` list, else 1, 2, 4, … up to the machine's cores (and the cores themselves). */
 export function threadCounts(flag, cores) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFlags, threadCounts } from './scaling.mjs';
+import { threadCounts } from './scaling.mjs';
 import {
   amdahlSpeedup,
   kernelSerialRows,
@@ -124,16 +124,7 @@ describe('summary and verdict', () => {
   });
 });
 
-describe('flags', () => {
-  it('parses --key value and --key=value', () => {
-    expect(parseFlags(['--threads', '1,2', '--quick', '--batch=64'])).toEqual({
-      threads: '1,2',
-      quick: true,
-      batch: '64',
-    });
-    expect(() => parseFlags(['stray'])).toThrow(/unexpected argument/);
-  });
-
+describe('thread counts', () => {
   it('defaults to powers of two up to the cores, and checks a given list', () => {
     expect(threadCounts(undefined, 2)).toEqual([1, 2]);
     expect(threadCounts(undefined, 12)).toEqual([1, 2, 4, 8, 12]);

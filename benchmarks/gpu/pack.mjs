@@ -25,15 +25,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseFlags } from '../flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    return m ? [m[1], m[2] ?? true] : [a, true];
-  }),
-);
+const args = parseFlags(process.argv.slice(2));
 
 /** Debian packages with the Vulkan loader and the GLVND/X11 libraries `libGLX_nvidia.so.0` needs. */
 export const VULKAN_DEBS = [
@@ -138,6 +134,7 @@ while (queue.length) {
 // 2. The benchmark files.
 for (const rel of [
   'benchmarks/gpu/run.mjs',
+  'benchmarks/flags.mjs',
   'benchmarks/gpu/torch_cuda.py',
   'benchmarks/backend/models.mjs',
   'benchmarks/backend/children.mjs',

@@ -31,19 +31,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runChild as runBenchChild } from '../backend/children.mjs';
 import { MODELS } from '../backend/models.mjs';
+import { parseFlags } from '../flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 
-function parseArgs(argv) {
-  const args = {};
-  for (const a of argv) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (m) args[m[1]] = m[2] ?? true;
-  }
-  return args;
-}
-const args = parseArgs(process.argv.slice(2));
+const args = parseFlags(process.argv.slice(2));
 
 /** Figures measured on 2026-12-04 on one NVIDIA H200 (driver 580.159, CUDA 13, 16-core Xeon), single runs. */
 export const H200_BASELINE = {
