@@ -119,6 +119,52 @@ export function kernelEvidence(results) {
   return out;
 }
 
+/** The order of the step-profile rows; groups not listed come after, then "outside native calls". */
+const PROFILE_ORDER = [
+  'convolution forward',
+  'convolution backward-data',
+  'convolution backward-weights',
+  'matmul',
+  'bf16 conversion',
+  'BatchNorm forward',
+  'BatchNorm backward',
+  'elementwise',
+];
+
+/**
+ * Where ResNet-20's training step goes at fp32 and bf16 (`--profile-native` of the throughput children): per group
+ * of native functions, the median over rounds of ms per step, plus the time outside native calls (tfjs, JS kernels,
+ * the optimizer) and the whole step. Null when no round has both profiles.
+ */
+export function stepProfile(results, model = 'resnet20') {
+  const per = { fp32: [], bf16: [] };
+  for (let r = 0; r < results.config.throughput.rounds; r++) {
+    const a = results.units[unitKey('throughput', model, r, 'fp32')];
+    const b = results.units[unitKey('throughput', model, r, 'bf16')];
+    if (!ok(a) || !ok(b) || !a.nativeProfile || !b.nativeProfile) continue;
+    per.fp32.push(a.nativeProfile);
+    per.bf16.push(b.nativeProfile);
+  }
+  if (!per.fp32.length) return null;
+  const med = (xs) => {
+    const v = [...xs].sort((x, y) => x - y);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  const names = new Set([...per.fp32, ...per.bf16].flatMap((p) => Object.keys(p.groups)));
+  const groups = [
+    ...PROFILE_ORDER.filter((g) => names.has(g)),
+    ...[...names].filter((g) => !PROFILE_ORDER.includes(g)),
+  ];
+  const at = (prec, g) => med(per[prec].map((p) => p.groups[g] ?? 0));
+  const outside = (prec) => med(per[prec].map((p) => p.stepMs - Object.values(p.groups).reduce((x, y) => x + y, 0)));
+  const rows = groups.map((g) => ({ group: g, fp32: at('fp32', g), bf16: at('bf16', g) }));
+  rows.push({ group: 'outside native calls', fp32: outside('fp32'), bf16: outside('bf16') });
+  const step = { fp32: med(per.fp32.map((p) => p.stepMs)), bf16: med(per.bf16.map((p) => p.stepMs)) };
+  const convs = (prec) => rows.filter((r) => r.group.startsWith('convolution')).reduce((x, r) => x + r[prec], 0);
+  return { model, rounds: per.fp32.length, rows, step, conv: { fp32: convs('fp32'), bf16: convs('bf16') } };
+}
+
 /** fp32 and bf16 values of one quantity per seed, and their paired difference bf16 − fp32 in points (× 100). */
 function pairedCell(results, kind, pick) {
   const vals = { fp32: [], bf16: [] };
@@ -330,6 +376,32 @@ export function renderBf16Markdown(results, svgName) {
     ].join('\n'),
     images: rows.some((r) => r.rounds > 0) ? [{ path: svgName, alt: 'bf16 ÷ fp32 images/s per model' }] : [],
   });
+  const prof = stepProfile(results);
+  if (prof) {
+    const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+    const rest = (prec) => prof.step[prec] - prof.conv[prec];
+    sections.push({
+      title: 'Where a ResNet-20 training step goes at fp32 and bf16',
+      body: [
+        `Wall ms per step spent in each group of native functions (\`--profile-native\` of the throughput children: the same model, batch and threads, ${prof.rounds} round${prof.rounds === 1 ? '' : 's'} after the timed repetitions; median over rounds). "outside native calls" is tfjs, the JS kernels and the optimizer. The convolutions take ${ms(prof.conv.fp32)} of ${ms(prof.step.fp32)} ms in fp32 and ${ms(prof.conv.bf16)} of ${ms(prof.step.bf16)} ms in bf16 (${ratioText(prof.conv.fp32 / prof.conv.bf16)} faster); the rest of the step, ${ms(rest('fp32'))} → ${ms(rest('bf16'))} ms, does not run in bf16, so by Amdahl's law the step can gain at most ${ratioText(prof.step.fp32 / rest('fp32'))} however fast the convolutions get.`,
+        '',
+        markdownTable(
+          [...prof.rows, { group: '**whole step**', fp32: prof.step.fp32, bf16: prof.step.bf16 }].map((r) => ({
+            group: r.group,
+            fp32: ms(r.fp32),
+            bf16: ms(r.bf16),
+            ratio: r.bf16 > 0 && r.fp32 > 0 ? ratioText(r.fp32 / r.bf16) : '—',
+          })),
+          [
+            { key: 'group', header: 'native functions' },
+            { key: 'fp32', header: 'fp32 ms/step', align: 'right' },
+            { key: 'bf16', header: 'bf16 ms/step', align: 'right' },
+            { key: 'ratio', header: 'fp32 ÷ bf16', align: 'right' },
+          ],
+        ),
+      ].join('\n'),
+    });
+  }
   const ev = kernelEvidence(results);
   if (ev.length) {
     const implText = (s) => s.impls.map((x) => `\`${x.impl}\` ×${x.count}`).join(', ') || 'n/a';

@@ -119,6 +119,8 @@ export function plan(cfg) {
               `--batch=${t.batch}`,
               `--reps=${t.reps}`,
               `--steps=${t.steps}`,
+              // where the step's time goes, after the timed reps (it does not change them)
+              ...(m === 'resnet20' ? ['--profile-native'] : []),
             ],
             env: {},
           });

@@ -12,6 +12,7 @@ import {
   kernelEvidence,
   renderBf16Markdown,
   spread,
+  stepProfile,
   throughputRows,
   transferCells,
   twoSe,
@@ -127,6 +128,42 @@ describe('throughput', () => {
     const ev = kernelEvidence(fakeResults());
     expect(ev.map((e) => e.model)).toEqual(['resnet20', 'tiny']);
     expect(ev[0].bf16.conversions).toEqual({ converted: 40, reused: 30 });
+  });
+});
+
+describe('step profile', () => {
+  const prof = (step, groups) => ({ steps: 4, stepMs: step, functions: {}, groups });
+  it('takes per-group medians over rounds, the time outside native calls, and the Amdahl bound', () => {
+    const res = fakeResults();
+    const fp32 = [100, 110, 90];
+    fp32.forEach((conv, r) => {
+      res.units[unitKey('throughput', 'resnet20', r, 'fp32')].nativeProfile = prof(200 + r, {
+        'convolution forward': conv,
+        'BatchNorm forward': 50,
+      });
+      res.units[unitKey('throughput', 'resnet20', r, 'bf16')].nativeProfile = prof(150, {
+        'convolution forward': conv / 2,
+        'BatchNorm forward': 55,
+        'bf16 conversion': 1,
+      });
+    });
+    const p = stepProfile(res);
+    expect(p.rounds).toBe(3);
+    expect(p.rows.map((r) => r.group)).toEqual([
+      'convolution forward',
+      'bf16 conversion',
+      'BatchNorm forward',
+      'outside native calls',
+    ]);
+    expect(p.rows[0]).toEqual({ group: 'convolution forward', fp32: 100, bf16: 50 });
+    expect(p.rows[1].fp32).toBe(0);
+    expect(p.step).toEqual({ fp32: 201, bf16: 150 });
+    expect(p.rows[3].fp32).toBe(50); // median of 200 − 150, 201 − 160, 202 − 140
+    expect(p.conv).toEqual({ fp32: 100, bf16: 50 });
+    const md = renderBf16Markdown(res, 'x.svg');
+    expect(md).toContain('## Where a ResNet-20 training step goes at fp32 and bf16');
+    expect(md).toContain('the step can gain at most 1.99×'); // 201 / (201 − 100)
+    expect(stepProfile(fakeResults())).toBeNull();
   });
 });
 

@@ -13,6 +13,8 @@
  *        --out=docs/results/backend.md
  *        --profile (adds a per-kernel profile of one ft-native training step per model, first round)
  *        --profile-infer (worker only: per-kernel wall times of an inference step, used by scaling.mjs)
+ *        --profile-native (worker only, ft-native: ms per training step in each native addon function, and the
+ *          step's median; used by bf16.mjs)
  *        --precision=fp32|bf16 (worker only, ft-native: registerNativeBackend({ precision }), used by bf16.mjs; the
  *          result records it, and bf16 on a CPU without it is a result `{ unavailable: { reason, code } }`)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
@@ -110,6 +112,66 @@ function installProfiler(tf, backend) {
   };
 }
 
+/** Native addon functions timed by `--profile-native`, grouped for reporting. */
+const NATIVE_GROUPS = {
+  convForward: 'convolution forward',
+  convForwardBf16: 'convolution forward',
+  convBackwardData: 'convolution backward-data',
+  convBackwardDataBf16: 'convolution backward-data',
+  convBackwardWeights: 'convolution backward-weights',
+  convBackwardWeightsBf16: 'convolution backward-weights',
+  matmul: 'matmul',
+  matmulBf16: 'matmul',
+  bnTrain: 'BatchNorm forward',
+  bnGrad: 'BatchNorm backward',
+  binary: 'elementwise',
+  unary: 'elementwise',
+  addReluSameShape: 'elementwise',
+  toBf16: 'bf16 conversion',
+};
+
+/**
+ * Wall time of each native addon call during `steps` training steps, by function (ms per step), and the step's
+ * own median wall time: what is not in any native call is tfjs, JS kernels and the optimizer. Exact attribution,
+ * unlike the kernel profiler, whose lazily computed outputs (backward-data) land in the kernel that reads them.
+ */
+async function profileNative(tf, step, steps = 4) {
+  const addon = tf.backend().native;
+  const totals = {};
+  const originals = {};
+  for (const name of Object.keys(NATIVE_GROUPS)) {
+    const f = addon[name];
+    if (typeof f !== 'function') continue;
+    originals[name] = f;
+    addon[name] = (...a) => {
+      const t0 = performance.now();
+      try {
+        return f.apply(addon, a);
+      } finally {
+        totals[name] = (totals[name] ?? 0) + performance.now() - t0;
+      }
+    };
+  }
+  const stepMs = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await step();
+      stepMs.push(performance.now() - t0);
+    }
+  } finally {
+    Object.assign(addon, originals);
+  }
+  const groups = {};
+  for (const [k, v] of Object.entries(totals)) groups[NATIVE_GROUPS[k]] = (groups[NATIVE_GROUPS[k]] ?? 0) + v / steps;
+  return {
+    steps,
+    stepMs: median(stepMs),
+    functions: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / steps])),
+    groups,
+  };
+}
+
 async function worker() {
   const { tf, tfl, native } = await loadLibs();
   const backend = args.backend;
@@ -187,6 +249,8 @@ async function worker() {
         .map(([k, v]) => ({ kernel: k, ...v })),
     };
   }
+  if (args['profile-native'] && backend === 'ft-native')
+    result.nativeProfile = await profileNative(tf, () => model.trainOnBatch(x, y));
   if (args['profile-infer'] && backend === 'ft-native') result.inferProfile = profileInference(tf, backend, infer);
   if (args.convs && backend === 'ft-native') {
     result.convs = convBench(tf, model, batch);
