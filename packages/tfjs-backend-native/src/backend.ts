@@ -129,7 +129,7 @@ export class NativeBackend extends MathBackendCPU {
 
   /**
    * bf16 operands of the convolutions and matmuls: converted by {@link bf16}, reused from its cache (a hit), and
-   * written by a producing kernel in the same pass as its float32 output ({@link bf16Alongside}).
+   * written by a producing kernel in the same pass as its float32 output ({@link fillWithBf16Copy}).
    */
   bf16Stats(): { converted: number; reused: number; fused: number } {
     return { ...this.bf16Counts };
