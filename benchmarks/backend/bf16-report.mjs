@@ -503,7 +503,7 @@ export function renderBf16Markdown(results, svgName) {
     sections.push({
       title: 'fp32 here against the backend page',
       body: [
-        `ft-native's fp32 images/s in this run beside those of the backend page (\`docs/results/backend.json\`, run ${String(refB.date).slice(0, 10)}, batch ${refB.batch}; there each round takes the faster of two OpenMP settings, here the default only). The bf16 option leaves the fp32 path untouched (bit-identical, tested in the package); a large gap here points at the machine's load, not at the option.`,
+        `ft-native's fp32 images/s in this run beside those of the backend page (\`docs/results/backend.json\`, run ${String(refB.date).slice(0, 10)}, batch ${refB.batch}; there each round takes the faster of two OpenMP settings, here the default only). The bf16 option leaves the fp32 path untouched (bit-identical, tested in the package); ${refB.machine?.cpu && results.machine?.cpu && refB.machine.cpu !== results.machine.cpu ? `the backend page ran on another CPU (${refB.machine.cpu}; this run: ${results.machine.cpu}), so a gap here reflects the CPUs and the load, not the option.` : "a large gap here points at the machine's load, not at the option."}`,
         '',
         markdownTable(
           rows

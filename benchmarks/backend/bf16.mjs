@@ -209,7 +209,7 @@ export function readReferences(cfg, dir = path.join(root, 'docs/results')) {
         const s = b.runs?.[m]?.summary;
         if (s) models[m] = { train: s.train?.native, infer: s.infer?.native };
       }
-      ref.backend = { date: b.date, batch: b.batch, models };
+      ref.backend = { date: b.date, batch: b.batch, machine: b.machine ?? null, models };
     }
   } catch {
     // no backend page yet
