@@ -167,6 +167,18 @@ describe('step profile', () => {
   });
 });
 
+describe('fp32 against the backend page', () => {
+  it('names both CPUs when the backend page ran on another one, else points at the load', () => {
+    const res = fakeResults();
+    expect(renderBf16Markdown(res, 'x.svg')).toContain("a large gap here points at the machine's load");
+    res.machine = { cpu: 'Intel Xeon' };
+    res.reference.backend.machine = { cpu: 'AMD EPYC' };
+    expect(renderBf16Markdown(res, 'x.svg')).toContain(
+      'the backend page ran on another CPU (AMD EPYC; this run: Intel Xeon), so a gap here reflects the CPUs',
+    );
+  });
+});
+
 describe('accuracy pairing', () => {
   it('pairs bf16 with fp32 by seed, in points', () => {
     const [lp, full] = transferCells(fakeResults());
@@ -275,7 +287,12 @@ describe('references', () => {
     const summary = (train, infer) => ({ summary: { train: { native: train }, infer: { native: infer } } });
     writeFileSync(
       path.join(dir, 'backend.json'),
-      JSON.stringify({ date: 'd', batch: 128, runs: { tiny: summary(5000, 20000), resnet20: summary(954, 3955) } }),
+      JSON.stringify({
+        date: 'd',
+        batch: 128,
+        machine: { cpu: 'AMD EPYC' },
+        runs: { tiny: summary(5000, 20000), resnet20: summary(954, 3955) },
+      }),
     );
     mkdirSync(path.join(dir, 'transfer'));
     // Records as the transfer benchmark writes them (@ft/report ResultRecords).
@@ -306,7 +323,12 @@ describe('references', () => {
     );
     const cfg = bf16Config({ models: 'tiny,resnet8' });
     const ref = readReferences(cfg, dir);
-    expect(ref.backend).toEqual({ date: 'd', batch: 128, models: { tiny: { train: 5000, infer: 20000 } } });
+    expect(ref.backend).toEqual({
+      date: 'd',
+      batch: 128,
+      machine: { cpu: 'AMD EPYC' },
+      models: { tiny: { train: 5000, infer: 20000 } },
+    });
     expect(ref.transfer.cells).toEqual({
       '10/full': [
         { seed: 0, value: 0.65 },
