@@ -146,21 +146,16 @@ export function stepProfile(results, model = 'resnet20') {
     per.bf16.push(b.nativeProfile);
   }
   if (!per.fp32.length) return null;
-  const med = (xs) => {
-    const v = [...xs].sort((x, y) => x - y);
-    const m = v.length >> 1;
-    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-  };
   const names = new Set([...per.fp32, ...per.bf16].flatMap((p) => Object.keys(p.groups)));
   const groups = [
     ...PROFILE_ORDER.filter((g) => names.has(g)),
     ...[...names].filter((g) => !PROFILE_ORDER.includes(g)),
   ];
-  const at = (prec, g) => med(per[prec].map((p) => p.groups[g] ?? 0));
-  const outside = (prec) => med(per[prec].map((p) => p.stepMs - Object.values(p.groups).reduce((x, y) => x + y, 0)));
+  const at = (prec, g) => median(per[prec].map((p) => p.groups[g] ?? 0));
+  const outside = (prec) => median(per[prec].map((p) => p.stepMs - Object.values(p.groups).reduce((x, y) => x + y, 0)));
   const rows = groups.map((g) => ({ group: g, fp32: at('fp32', g), bf16: at('bf16', g) }));
   rows.push({ group: 'outside native calls', fp32: outside('fp32'), bf16: outside('bf16') });
-  const step = { fp32: med(per.fp32.map((p) => p.stepMs)), bf16: med(per.bf16.map((p) => p.stepMs)) };
+  const step = { fp32: median(per.fp32.map((p) => p.stepMs)), bf16: median(per.bf16.map((p) => p.stepMs)) };
   const convs = (prec) => rows.filter((r) => r.group.startsWith('convolution')).reduce((x, r) => x + r[prec], 0);
   return { model, rounds: per.fp32.length, rows, step, conv: { fp32: convs('fp32'), bf16: convs('bf16') } };
 }

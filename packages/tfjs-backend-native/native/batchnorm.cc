@@ -139,6 +139,22 @@ FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict
   }
 }
 
+/** gradRows with its template arguments picked at run time (y: the ReLU mask or null; dxb: the bf16 copy or null). */
+void gradRowsOf(const float *dy, const float *x, const float *y, float *dx, uint16_t *dxb, const float *a,
+                const float *b, const float *c, int64_t r0, int64_t r1, int64_t C) {
+  if (y) {
+    if (dxb) {
+      gradRows<true, true>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
+    } else {
+      gradRows<true, false>(dy, x, y, dx, nullptr, a, b, c, r0, r1, C);
+    }
+  } else if (dxb) {
+    gradRows<false, true>(dy, x, nullptr, dx, dxb, a, b, c, r0, r1, C);
+  } else {
+    gradRows<false, false>(dy, x, nullptr, dx, nullptr, a, b, c, r0, r1, C);
+  }
+}
+
 // bnInfer(x, mean, variance, offset|null, scale|null, out, eps, relu?, outBf16?)
 //
 // outBf16 (a Uint16Array, bf16 mode) also receives out as bf16 (per-channel parameters only).
@@ -342,17 +358,7 @@ napi_value bnGrad(Ctx &c) {
       cb[k] = static_cast<float>(b);
       cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
     }
-    if (ymask) {
-      if (dxb) {
-        gradRows<true, true>(dy, x, ymask, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
-      } else {
-        gradRows<true, false>(dy, x, ymask, dx, nullptr, ca.data(), cb.data(), cc.data(), r0, r1, C);
-      }
-    } else if (dxb) {
-      gradRows<false, true>(dy, x, nullptr, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
-    } else {
-      gradRows<false, false>(dy, x, nullptr, dx, nullptr, ca.data(), cb.data(), cc.data(), r0, r1, C);
-    }
+    gradRowsOf(dy, x, ymask, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
   }
   return c.undefined();
 }

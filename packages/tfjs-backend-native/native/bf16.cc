@@ -5,7 +5,6 @@
 //   effective ISA includes them; without them oneDNN would emulate bf16, slower than fp32).
 #include <oneapi/dnnl/dnnl.h>
 
-#include <cstring>
 
 #include "common.h"
 
@@ -14,13 +13,7 @@ namespace ft {
 namespace {
 
 FT_SIMD_CLONES void convertRange(const float *src, uint16_t *dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t u;
-    std::memcpy(&u, src + i, sizeof u);
-    const uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-    const uint32_t nan = (u >> 16) | 0x40u;
-    dst[i] = static_cast<uint16_t>((u & 0x7FFFFFFFu) > 0x7F800000u ? nan : rounded);
-  }
+  for (int64_t i = 0; i < n; ++i) dst[i] = toBf16Bits(src[i]);
 }
 
 // toBf16(src, dst): dst[i] = bf16(src[i]) for i < src.length.

@@ -87,16 +87,26 @@ export class NativeBackend extends MathBackendCPU {
         return { bits: hit.bits, done: noop };
       }
     }
-    const store = this.pool.alloc(Math.ceil(values.length / 2));
-    const bits = new Uint16Array(store.buffer, store.byteOffset, values.length);
+    const { bits, store } = this.allocBf16(values.length);
     this.native.toBf16(values, bits);
     this.bf16Counts.converted++;
     if (!cacheable) return { bits, done: () => this.pool.free(store) };
+    this.cacheBf16(values, bits, store);
+    return { bits, done: noop };
+  }
+
+  /** A pooled array for `n` bf16 values: the bits, and the pooled Float32Array that holds them. */
+  private allocBf16(n: number): { bits: Uint16Array; store: Float32Array } {
+    const store = this.pool.alloc(Math.ceil(n / 2));
+    return { bits: new Uint16Array(store.buffer, store.byteOffset, n), store };
+  }
+
+  /** Records `bits` as the bf16 copy of the pooled `values` (dropped with the buffer's contents, see dropBf16). */
+  private cacheBf16(values: Float32Array, bits: Uint16Array, store: Float32Array): void {
     const copy = { offset: values.byteOffset, length: values.length, bits, store };
     const list = this.bf16Copies.get(values.buffer);
     if (list) list.push(copy);
     else this.bf16Copies.set(values.buffer, [copy]);
-    return { bits, done: noop };
   }
 
   /**
@@ -112,18 +122,14 @@ export class NativeBackend extends MathBackendCPU {
       fill(null);
       return;
     }
-    const store = this.pool.alloc(Math.ceil(values.length / 2));
-    const bits = new Uint16Array(store.buffer, store.byteOffset, values.length);
+    const { bits, store } = this.allocBf16(values.length);
     try {
       fill(bits);
     } catch (e) {
       this.pool.free(store);
       throw e;
     }
-    const copy = { offset: values.byteOffset, length: values.length, bits, store };
-    const list = this.bf16Copies.get(values.buffer);
-    if (list) list.push(copy);
-    else this.bf16Copies.set(values.buffer, [copy]);
+    this.cacheBf16(values, bits, store);
     this.bf16Counts.fused++;
   }
 
