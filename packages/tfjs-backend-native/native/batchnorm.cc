@@ -221,27 +221,20 @@ napi_value bnInfer(Ctx &c) {
   return c.undefined();
 }
 
-/** Per-thread double partial sums and float block accumulators. */
+/** Per-thread double partial sums and float block accumulators, each thread's on its own cache lines. */
 struct Partials {
   int T;
-  int64_t C;
-  std::vector<double> a, b;
-  std::vector<float> fa, fb;
-  Partials(int t, int64_t c)
-      : T(t),
-        C(c),
-        a(static_cast<size_t>(t) * c, 0.0),
-        b(static_cast<size_t>(t) * c, 0.0),
-        fa(static_cast<size_t>(t) * c),
-        fb(static_cast<size_t>(t) * c) {}
+  PerThreadRows<double> a, b;
+  PerThreadRows<float> fa, fb;
+  Partials(int t, int64_t c) : T(t), a(t, c, 0.0), b(t, c, 0.0), fa(t, c), fb(t, c) {}
   double sumA(int64_t k) const {
     double s = 0;
-    for (int t = 0; t < T; ++t) s += a[t * C + k];
+    for (int t = 0; t < T; ++t) s += a.row(t)[k];
     return s;
   }
   double sumB(int64_t k) const {
     double s = 0;
-    for (int t = 0; t < T; ++t) s += b[t * C + k];
+    for (int t = 0; t < T; ++t) s += b.row(t)[k];
     return s;
   }
 };
@@ -281,7 +274,7 @@ napi_value bnTrain(Ctx &c) {
     const int t = omp_get_thread_num();
     int64_t r0, r1;
     chunk(R, omp_get_num_threads(), t, r0, r1);
-    shiftedSums(x, K, r0, r1, C, p.fa.data() + t * C, p.fb.data() + t * C, p.a.data() + t * C, p.b.data() + t * C);
+    shiftedSums(x, K, r0, r1, C, p.fa.row(t), p.fb.row(t), p.a.row(t), p.b.row(t));
 #pragma omp barrier
 #pragma omp single
     for (int64_t k = 0; k < C; ++k) {
@@ -337,8 +330,8 @@ napi_value bnGrad(Ctx &c) {
     const int t = omp_get_thread_num();
     int64_t r0, r1;
     chunk(R, omp_get_num_threads(), t, r0, r1);
-    float *a1 = p.fa.data() + t * C, *a2 = p.fb.data() + t * C;
-    double *s1 = p.a.data() + t * C, *s2 = p.b.data() + t * C;
+    float *a1 = p.fa.row(t), *a2 = p.fb.row(t);
+    double *s1 = p.a.row(t), *s2 = p.b.row(t);
     if (ymask) {
       gradSums<true>(dy, x, ymask, mean, r0, r1, C, a1, a2, s1, s2);
     } else {

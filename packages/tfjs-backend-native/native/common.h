@@ -148,6 +148,36 @@ inline int numThreads() { return omp_get_max_threads(); }
 /** Threads for a loop over `work` elements: the whole team above kParallelMin, else the calling thread only. */
 inline int threadsFor(int64_t work) { return work > kParallelMin ? numThreads() : 1; }
 
+/**
+ * Per-thread rows of partial results (sums, maxima) for a parallel reduction. Each thread's row starts on its own
+ * 64-byte cache line: rows packed back to back would share lines between threads whenever a row is shorter than a
+ * line or the buffer is not line-aligned, and every accumulation would then bounce that line between cores (false
+ * sharing, which made a 16-channel BatchNorm 4.7x slower at 2 threads than at 1).
+ */
+template <class T>
+class PerThreadRows {
+ public:
+  static constexpr int64_t kLine = 64;
+  PerThreadRows(int threads, int64_t n, T init = T())
+      : stride_(roundUp(n)),
+        buf_(static_cast<size_t>(threads * stride_ + kLine / static_cast<int64_t>(sizeof(T))), init) {
+    const auto addr = reinterpret_cast<uintptr_t>(buf_.data());
+    base_ = buf_.data() + ((kLine - static_cast<int64_t>(addr % kLine)) % kLine) / static_cast<int64_t>(sizeof(T));
+  }
+  /** Thread t's row of n values. */
+  T *row(int t) { return base_ + t * stride_; }
+  const T *row(int t) const { return base_ + t * stride_; }
+
+ private:
+  static int64_t roundUp(int64_t n) {
+    const int64_t per = kLine / static_cast<int64_t>(sizeof(T));
+    return (n + per - 1) / per * per;
+  }
+  int64_t stride_;
+  std::vector<T> buf_;
+  T *base_;
+};
+
 /** Splits [0, n) into `parts` contiguous chunks; returns chunk `i` as [begin, end). */
 inline void chunk(int64_t n, int parts, int i, int64_t &begin, int64_t &end) {
   const int64_t q = n / parts, r = n % parts;

@@ -109,17 +109,17 @@ napi_value reduce(Ctx &c) {
   for (int64_t i = 0; i < outer; ++i) {
     const float *blk = x + i * red * inner;
     float *out = o + i * inner;
-    std::vector<double> acc(static_cast<size_t>(T) * inner, 0.0);
-    std::vector<float> m(static_cast<size_t>(T) * inner);
+    PerThreadRows<double> acc(T, inner, 0.0);
+    PerThreadRows<float> m(T, inner);
     for (int t = 0; t < T; ++t)
-      for (int64_t k = 0; k < inner; ++k) m[t * inner + k] = blk[k];
+      for (int64_t k = 0; k < inner; ++k) m.row(t)[k] = blk[k];
 #pragma omp parallel num_threads(T) if (T > 1)
     {
       const int t = omp_get_thread_num();
       int64_t s, e;
       chunk(red, omp_get_num_threads(), t, s, e);
-      double *a = acc.data() + t * inner;
-      float *mm = m.data() + t * inner;
+      double *a = acc.row(t);
+      float *mm = m.row(t);
       if (op == kMax) {
         for (int64_t j = s; j < e; ++j)
           for (int64_t k = 0; k < inner; ++k) mm[k] = maxNaN(mm[k], blk[j * inner + k]);
@@ -130,12 +130,12 @@ napi_value reduce(Ctx &c) {
     }
     for (int64_t k = 0; k < inner; ++k) {
       if (op == kMax) {
-        float v = m[k];
-        for (int t = 1; t < T; ++t) v = maxNaN(v, m[t * inner + k]);
+        float v = m.row(0)[k];
+        for (int t = 1; t < T; ++t) v = maxNaN(v, m.row(t)[k]);
         out[k] = v;
       } else {
         double s = 0;
-        for (int t = 0; t < T; ++t) s += acc[t * inner + k];
+        for (int t = 0; t < T; ++t) s += acc.row(t)[k];
         out[k] = static_cast<float>(s * scale);
       }
     }
