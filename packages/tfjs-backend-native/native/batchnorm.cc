@@ -29,16 +29,17 @@ constexpr int64_t kBlockRows = 64;
 // built without -march=native). Each works on rows [r0, r1) of a [R, C] tensor.
 
 /** s1 += sum(x - K), s2 += sum((x - K)^2) per channel: float within blocks of kBlockRows rows, double across. */
-FT_SIMD_CLONES void shiftedSums(const float *__restrict x, const float *__restrict K, int64_t r0, int64_t r1,
+template <class In>
+FT_SIMD_CLONES void shiftedSums(const In *__restrict x, const float *__restrict K, int64_t r0, int64_t r1,
                                 int64_t C, float *__restrict a1, float *__restrict a2, double *__restrict s1,
                                 double *__restrict s2) {
   for (int64_t b = r0; b < r1; b += kBlockRows) {
     const int64_t e = b + kBlockRows < r1 ? b + kBlockRows : r1;
     for (int64_t k = 0; k < C; ++k) a1[k] = a2[k] = 0.f;
     for (int64_t r = b; r < e; ++r) {
-      const float *__restrict xr = x + r * C;
+      const In *__restrict xr = x + r * C;
       for (int64_t k = 0; k < C; ++k) {
-        const float d = xr[k] - K[k];
+        const float d = loadAsFloat(xr, k) - K[k];
         a1[k] += d;
         a2[k] += d * d;
       }
@@ -54,16 +55,16 @@ FT_SIMD_CLONES void shiftedSums(const float *__restrict x, const float *__restri
  * y = x * mul + add per channel, or (Relu) max(0, x * mul + add): BatchNorm, optionally followed by ReLU. With yb
  * (bf16 mode), each value is also written as bf16 in the same pass: the copy the next convolution reads.
  */
-template <bool Relu, bool B16>
-FT_SIMD_CLONES void affineRows(const float *__restrict x, float *__restrict y, uint16_t *__restrict yb,
+template <bool Relu, bool B16, class In>
+FT_SIMD_CLONES void affineRows(const In *__restrict x, float *__restrict y, uint16_t *__restrict yb,
                                const float *__restrict mul, const float *__restrict add, int64_t r0, int64_t r1,
                                int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
-    const float *__restrict xr = x + r * C;
+    const In *__restrict xr = x + r * C;
     float *__restrict yr = y + r * C;
     uint16_t *__restrict br = B16 ? yb + r * C : nullptr;
     for (int64_t k = 0; k < C; ++k) {
-      float v = xr[k] * mul[k] + add[k];
+      float v = loadAsFloat(xr, k) * mul[k] + add[k];
       if (Relu) v = v < 0.f ? 0.f : v;  // tfjs' relu: NaN and -0 pass through
       yr[k] = v;
       if (B16) br[k] = toBf16Bits(v);
@@ -72,7 +73,8 @@ FT_SIMD_CLONES void affineRows(const float *__restrict x, float *__restrict y, u
 }
 
 /** affineRows with its template arguments picked at run time. */
-void affineRowsOf(bool relu, const float *x, float *y, uint16_t *yb, const float *mul, const float *add, int64_t r0,
+template <class In>
+void affineRowsOf(bool relu, const In *x, float *y, uint16_t *yb, const float *mul, const float *add, int64_t r0,
                   int64_t r1, int64_t C) {
   if (relu) {
     if (yb) {
@@ -91,21 +93,21 @@ void affineRowsOf(bool relu, const float *x, float *y, uint16_t *yb, const float
  * s1 += sum(g), s2 += sum(g * (x - mean)) per channel, blocked like shiftedSums, with g = dy, or (Masked) dy masked
  * where y <= 0 (the gradient through a fused ReLU; y unused otherwise).
  */
-template <bool Masked>
-FT_SIMD_CLONES void gradSums(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
+template <bool Masked, class In, class M>
+FT_SIMD_CLONES void gradSums(const float *__restrict dy, const In *__restrict x, const M *__restrict y,
                              const float *__restrict mean, int64_t r0, int64_t r1, int64_t C, float *__restrict a1,
                              float *__restrict a2, double *__restrict s1, double *__restrict s2) {
   for (int64_t b = r0; b < r1; b += kBlockRows) {
     const int64_t e = b + kBlockRows < r1 ? b + kBlockRows : r1;
     for (int64_t k = 0; k < C; ++k) a1[k] = a2[k] = 0.f;
     for (int64_t r = b; r < e; ++r) {
-      const float *__restrict xr = x + r * C;
+      const In *__restrict xr = x + r * C;
       const float *__restrict dr = dy + r * C;
-      const float *__restrict yr = Masked ? y + r * C : nullptr;
+      const M *__restrict yr = Masked ? y + r * C : nullptr;
       for (int64_t k = 0; k < C; ++k) {
-        const float g = Masked ? reluGradOf(dr[k], yr[k]) : dr[k];
+        const float g = Masked ? reluGradOf(dr[k], loadAsFloat(yr, k)) : dr[k];
         a1[k] += g;
-        a2[k] += g * (xr[k] - mean[k]);
+        a2[k] += g * (loadAsFloat(xr, k) - mean[k]);
       }
     }
     for (int64_t k = 0; k < C; ++k) {
@@ -119,20 +121,20 @@ FT_SIMD_CLONES void gradSums(const float *__restrict dy, const float *__restrict
  * dx = a * g + b * x + c per channel, with g = dy, or (Masked) dy masked where y <= 0. With dxb (bf16 mode), dx is
  * also written as bf16 in the same pass: the output gradient the preceding convolution's backward reads.
  */
-template <bool Masked, bool B16>
-FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict x, const float *__restrict y,
+template <bool Masked, bool B16, class In, class M>
+FT_SIMD_CLONES void gradRows(const float *__restrict dy, const In *__restrict x, const M *__restrict y,
                              float *__restrict dx, uint16_t *__restrict dxb, const float *__restrict a,
                              const float *__restrict b, const float *__restrict c, int64_t r0, int64_t r1,
                              int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
     const float *__restrict dr = dy + r * C;
-    const float *__restrict xr = x + r * C;
-    const float *__restrict yr = Masked ? y + r * C : nullptr;
+    const In *__restrict xr = x + r * C;
+    const M *__restrict yr = Masked ? y + r * C : nullptr;
     float *__restrict o = dx + r * C;
     uint16_t *__restrict ob = B16 ? dxb + r * C : nullptr;
     for (int64_t k = 0; k < C; ++k) {
-      const float g = Masked ? reluGradOf(dr[k], yr[k]) : dr[k];
-      const float v = a[k] * g + b[k] * xr[k] + c[k];
+      const float g = Masked ? reluGradOf(dr[k], loadAsFloat(yr, k)) : dr[k];
+      const float v = a[k] * g + b[k] * loadAsFloat(xr, k) + c[k];
       o[k] = v;
       if (B16) ob[k] = toBf16Bits(v);
     }
@@ -140,7 +142,8 @@ FT_SIMD_CLONES void gradRows(const float *__restrict dy, const float *__restrict
 }
 
 /** gradRows with its template arguments picked at run time (y: the ReLU mask or null; dxb: the bf16 copy or null). */
-void gradRowsOf(const float *dy, const float *x, const float *y, float *dx, uint16_t *dxb, const float *a,
+template <class In, class M>
+void gradRowsOf(const float *dy, const In *x, const M *y, float *dx, uint16_t *dxb, const float *a,
                 const float *b, const float *c, int64_t r0, int64_t r1, int64_t C) {
   if (y) {
     if (dxb) {
@@ -149,18 +152,33 @@ void gradRowsOf(const float *dy, const float *x, const float *y, float *dx, uint
       gradRows<true, false>(dy, x, y, dx, nullptr, a, b, c, r0, r1, C);
     }
   } else if (dxb) {
-    gradRows<false, true>(dy, x, nullptr, dx, dxb, a, b, c, r0, r1, C);
+    gradRows<false, true>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
   } else {
-    gradRows<false, false>(dy, x, nullptr, dx, nullptr, a, b, c, r0, r1, C);
+    gradRows<false, false>(dy, x, y, dx, nullptr, a, b, c, r0, r1, C);
   }
+}
+
+/** Argument i as float32 (*x32) or bf16 bits (*x16, a Uint16Array); the other is null. Returns its length. */
+size_t floatOrBf16(Ctx &c, size_t i, const float **x32, const uint16_t **x16) {
+  size_t len;
+  *x32 = nullptr;
+  *x16 = nullptr;
+  if (c.isBf16Array(i))
+    *x16 = c.bf16(i, &len);
+  else
+    *x32 = c.f32(i, &len);
+  return len;
 }
 
 // bnInfer(x, mean, variance, offset|null, scale|null, out, eps, relu?, outBf16?)
 //
+// x is a Float32Array, or a Uint16Array of bf16 values (a bf16 convolution's output; per-channel parameters only).
 // outBf16 (a Uint16Array, bf16 mode) also receives out as bf16 (per-channel parameters only).
 napi_value bnInfer(Ctx &c) {
-  size_t lx, lm, lv, loff, ls, lo;
-  const float *x = c.f32(0, &lx);
+  size_t lm, lv, loff, ls, lo;
+  const float *x;
+  const uint16_t *xb;
+  const size_t lx = floatOrBf16(c, 0, &x, &xb);
   const float *m = c.f32(1, &lm);
   const float *v = c.f32(2, &lv);
   const float *off = c.f32OrNull(3, &loff);
@@ -203,11 +221,15 @@ napi_value bnInfer(Ctx &c) {
     {
       int64_t r0, r1;
       chunk(rows, omp_get_num_threads(), omp_get_thread_num(), r0, r1);
-      affineRowsOf(relu, x, o, ob, mul.data(), add.data(), r0, r1, CC);
+      if (xb)
+        affineRowsOf(relu, xb, o, ob, mul.data(), add.data(), r0, r1, CC);
+      else
+        affineRowsOf(relu, x, o, ob, mul.data(), add.data(), r0, r1, CC);
     }
     return c.undefined();
   }
   if (ob) throw ArgError("bnInfer: outBf16 needs per-channel parameters");
+  if (xb) throw ArgError("bnInfer: a bf16 x needs per-channel parameters");
   // General cyclic indexing (rare): sequential, exactly the JS loop.
   size_t mi = 0, vi = 0, oi = 0, si = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -241,13 +263,16 @@ struct Partials {
 
 // bnTrain(x, gamma|null, beta|null, y, mean, variance, eps, C, relu?, yBf16?)
 //
+// x is a Float32Array, or a Uint16Array of bf16 values (a bf16 convolution's output, read as the floats they are).
 // relu = 1 writes max(0, y) instead of y (BatchNorm followed by ReLU in one pass); yBf16 (a Uint16Array, bf16 mode)
 // also receives y as bf16 in the same pass.
 // One parallel region: each thread sums its rows, one thread turns the sums into statistics, then each thread
 // normalises the rows it summed (still in its cache).
 napi_value bnTrain(Ctx &c) {
-  size_t lx, lg, lb, ly, lm, lv;
-  const float *x = c.f32(0, &lx);
+  size_t lg, lb, ly, lm, lv;
+  const float *x;
+  const uint16_t *xb;
+  const size_t lx = floatOrBf16(c, 0, &x, &xb);
   const float *gamma = c.f32OrNull(1, &lg);
   const float *beta = c.f32OrNull(2, &lb);
   float *y = c.f32(3, &ly);
@@ -268,13 +293,17 @@ napi_value bnTrain(Ctx &c) {
   Partials p(T, C);
   std::vector<float> mul(C), add(C);
   // Shifted sums (shift = first row) keep the variance accurate when |mean| >> std.
-  const float *K = x;
+  std::vector<float> K(C);
+  for (int64_t k = 0; k < C; ++k) K[k] = xb ? loadAsFloat(xb, k) : x[k];
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     const int t = omp_get_thread_num();
     int64_t r0, r1;
     chunk(R, omp_get_num_threads(), t, r0, r1);
-    shiftedSums(x, K, r0, r1, C, p.fa.row(t), p.fb.row(t), p.a.row(t), p.b.row(t));
+    if (xb)
+      shiftedSums(xb, K.data(), r0, r1, C, p.fa.row(t), p.fb.row(t), p.a.row(t), p.b.row(t));
+    else
+      shiftedSums(x, K.data(), r0, r1, C, p.fa.row(t), p.fb.row(t), p.a.row(t), p.b.row(t));
 #pragma omp barrier
 #pragma omp single
     for (int64_t k = 0; k < C; ++k) {
@@ -288,19 +317,25 @@ napi_value bnTrain(Ctx &c) {
       mul[k] = static_cast<float>(inv);
       add[k] = static_cast<float>((beta ? beta[k] : 0.0) - mu * inv);
     }
-    affineRowsOf(relu, x, y, yb, mul.data(), add.data(), r0, r1, C);
+    if (xb)
+      affineRowsOf(relu, xb, y, yb, mul.data(), add.data(), r0, r1, C);
+    else
+      affineRowsOf(relu, x, y, yb, mul.data(), add.data(), r0, r1, C);
   }
   return c.undefined();
 }
 
 // bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null, y|null, dxBf16?)
 //
-// With y (the output of a BatchNorm fused with ReLU), dy is first masked where y <= 0: the gradient of
-// relu(batchnorm(x)). dxBf16 (a Uint16Array, bf16 mode) also receives dx as bf16 in the same pass.
+// x is a Float32Array or a Uint16Array of bf16 values, as in bnTrain.
+// With y (the output of a BatchNorm fused with ReLU, float32 or its bf16 copy), dy is first masked where y <= 0:
+// the gradient of relu(batchnorm(x)). dxBf16 (a Uint16Array, bf16 mode) also receives dx as bf16 in the same pass.
 napi_value bnGrad(Ctx &c) {
-  size_t ldy, lx, lg, lm, lv, ldx, ldg, ldb;
+  size_t ldy, lg, lm, lv, ldx, ldg, ldb;
   const float *dy = c.f32(0, &ldy);
-  const float *x = c.f32(1, &lx);
+  const float *x;
+  const uint16_t *xb;
+  const size_t lx = floatOrBf16(c, 1, &x, &xb);
   const float *gamma = c.f32OrNull(2, &lg);
   const float *mean = c.f32(3, &lm);
   const float *var = c.f32(4, &lv);
@@ -309,9 +344,12 @@ napi_value bnGrad(Ctx &c) {
   float *dx = c.f32(7, &ldx);
   float *dgamma = c.f32OrNull(8, &ldg);
   float *dbeta = c.f32OrNull(9, &ldb);
-  size_t lyy;
-  const float *ymask = c.f32OrNull(10, &lyy);
-  if (ymask && lyy < lx) throw ArgError("bnGrad: y is shorter than x");
+  // The ReLU mask: the fused BatchNorm + ReLU's output, float32 or (bf16 mode) its bf16 copy, which has the same
+  // signs except for positive values under 2^-134, which round to +0.
+  const float *ymask = nullptr;
+  const uint16_t *ymaskb = nullptr;
+  const size_t lyy = c.isNull(10) ? 0 : floatOrBf16(c, 10, &ymask, &ymaskb);
+  if ((ymask || ymaskb) && lyy < lx) throw ArgError("bnGrad: y is shorter than x");
   size_t ldxb;
   uint16_t *dxb = c.bf16OrNull(11, &ldxb);
   if (dxb && ldxb < lx) throw ArgError("bnGrad: dxBf16 is shorter than x");
@@ -325,33 +363,45 @@ napi_value bnGrad(Ctx &c) {
   // dx = a*dy + b*x + c0 per channel, with
   //   a = g*istd, b = -g*istd^3 * sum(dy*(x-m))/R, c0 = -a*sum(dy)/R - b*m.
   std::vector<float> ca(C), cb(C), cc(C);
+  // xs: float or bf16 x; ms: the mask (float or bf16), null when unmasked.
+  auto run = [&](const auto *xs, const auto *ms) {
 #pragma omp parallel num_threads(T) if (T > 1)
-  {
-    const int t = omp_get_thread_num();
-    int64_t r0, r1;
-    chunk(R, omp_get_num_threads(), t, r0, r1);
-    float *a1 = p.fa.row(t), *a2 = p.fb.row(t);
-    double *s1 = p.a.row(t), *s2 = p.b.row(t);
-    if (ymask) {
-      gradSums<true>(dy, x, ymask, mean, r0, r1, C, a1, a2, s1, s2);
-    } else {
-      gradSums<false>(dy, x, nullptr, mean, r0, r1, C, a1, a2, s1, s2);
-    }
+    {
+      const int t = omp_get_thread_num();
+      int64_t r0, r1;
+      chunk(R, omp_get_num_threads(), t, r0, r1);
+      float *a1 = p.fa.row(t), *a2 = p.fb.row(t);
+      double *s1 = p.a.row(t), *s2 = p.b.row(t);
+      if (ms)
+        gradSums<true>(dy, xs, ms, mean, r0, r1, C, a1, a2, s1, s2);
+      else
+        gradSums<false>(dy, xs, ms, mean, r0, r1, C, a1, a2, s1, s2);
 #pragma omp barrier
 #pragma omp single
-    for (int64_t k = 0; k < C; ++k) {
-      const double sd = p.sumA(k), sdx = p.sumB(k);
-      const double istd = 1.0 / std::sqrt(static_cast<double>(var[k]) + eps);
-      const double g = gamma ? gamma[k] : 1.0;
-      if (dbeta) dbeta[k] = static_cast<float>(sd);
-      if (dgamma) dgamma[k] = static_cast<float>(sdx * istd);
-      const double a = g * istd;
-      const double b = -g * istd * istd * istd * sdx / R;
-      ca[k] = static_cast<float>(a);
-      cb[k] = static_cast<float>(b);
-      cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
+      for (int64_t k = 0; k < C; ++k) {
+        const double sd = p.sumA(k), sdx = p.sumB(k);
+        const double istd = 1.0 / std::sqrt(static_cast<double>(var[k]) + eps);
+        const double g = gamma ? gamma[k] : 1.0;
+        if (dbeta) dbeta[k] = static_cast<float>(sd);
+        if (dgamma) dgamma[k] = static_cast<float>(sdx * istd);
+        const double a = g * istd;
+        const double b = -g * istd * istd * istd * sdx / R;
+        ca[k] = static_cast<float>(a);
+        cb[k] = static_cast<float>(b);
+        cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
+      }
+      gradRowsOf(dy, xs, ms, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
     }
-    gradRowsOf(dy, x, ymask, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
+  };
+  if (xb) {
+    if (ymaskb)
+      run(xb, ymaskb);
+    else
+      run(xb, ymask);
+  } else if (ymaskb) {
+    run(x, ymaskb);
+  } else {
+    run(x, ymask);
   }
   return c.undefined();
 }

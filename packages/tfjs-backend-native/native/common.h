@@ -100,6 +100,20 @@ struct Ctx {
     return bf16(i, len);
   }
 
+  /** Whether argument i is a Uint16Array (bf16 bits) rather than a Float32Array. */
+  bool isBf16Array(size_t i) const {
+    bool is = false;
+    napi_is_typedarray(env, at(i), &is);
+    if (!is) return false;
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    napi_value ab;
+    size_t off;
+    napi_get_typedarray_info(env, at(i), &type, &length, &data, &ab, &off);
+    return type == napi_uint16_array;
+  }
+
   double num(size_t i) const {
     double d;
     if (napi_get_value_double(env, at(i), &d) != napi_ok)
@@ -235,6 +249,18 @@ inline uint16_t toBf16Bits(float f) {
   if ((u & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
   return static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
 }
+
+/** bf16 bits -> float (exact: bf16 is the upper half of a float). */
+inline float fromBf16Bits(uint16_t b) {
+  const uint32_t u = static_cast<uint32_t>(b) << 16;
+  float f;
+  __builtin_memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/** An element of a float32 or bf16 input as float: kernels templated on their input type read through this. */
+inline float loadAsFloat(const float *p, int64_t i) { return p[i]; }
+inline float loadAsFloat(const uint16_t *p, int64_t i) { return fromBf16Bits(p[i]); }
 
 /** Shapes of up to kMaxRank dims, used by the broadcasting / layout kernels. */
 constexpr int kMaxRank = 8;

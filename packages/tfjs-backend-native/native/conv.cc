@@ -18,7 +18,8 @@
 // activations / output gradients are bf16 (converted by the JS side with toBf16, which caches the conversion per
 // pooled buffer) and whose weights are bf16 in the primitive's layout, produced by the same index-map gather as
 // fp32 with the float -> bf16 rounding fused into it; outputs (y, dx, dw) and bias stay f32, accumulation is f32
-// inside oneDNN (brgconv / jit_bf16 on avx512_core_bf16). The fp32 primitives and functions are untouched.
+// inside oneDNN (brgconv / jit_bf16 on avx512_core_bf16). The forward may instead write y in bf16 (cache kind 6),
+// for a convolution whose only reader is BatchNorm. The fp32 primitives and functions are untouched.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstring>
@@ -105,7 +106,7 @@ struct Geo {
 };
 
 struct Key {
-  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16
+  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16; 6 bf16 fwd with a bf16 dst
   int g[16];
   int hasBias, act;
   float alpha;
@@ -165,10 +166,10 @@ using FwdPd = dnnl::convolution_forward::primitive_desc;
 using BwdDPd = dnnl::convolution_backward_data::primitive_desc;
 using BwdWPd = dnnl::convolution_backward_weights::primitive_desc;
 
-/** bf16: src and weights bf16, bias and dst f32. */
-FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr, bool bf16 = false) {
+/** bf16: src and weights bf16, bias f32, dst f32 or (dstBf16) bf16. */
+FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr, bool bf16 = false, bool dstBf16 = false) {
   const memory::desc src = bf16 ? g.src(dt::bf16) : g.src(), w = bf16 ? g.anyWeights(dt::bf16) : g.anyWeights(),
-                     dst = g.dst();
+                     dst = dstBf16 ? g.dst(dt::bf16) : g.dst();
   const memory::desc b({g.OC}, dt::f32, tag::a);
 #if DNNL_VERSION_MAJOR >= 3
   if (bias)
@@ -304,11 +305,11 @@ Entry &getEntry(int kind, const Geo &g, const int32_t *p, bool bias, int act, fl
   const int base = kind % 3;
   const primitive_attr attr = makeAttr(base == 0 ? act : kLinear, k.alpha);
   if (base == 0) {
-    FwdPd pd = makeFwdPd(g, bias, attr, bf16);
+    FwdPd pd = makeFwdPd(g, bias, attr, bf16, kind == 6);
     e->prim = dnnl::convolution_forward(pd);
     e->scratchMd = pd.scratchpad_desc();
     e->primW = pd.weights_desc();
-    e->impl = describe(bf16 ? "fwd_bf16" : "fwd", g, pd.impl_info_str());
+    e->impl = describe(kind == 6 ? "fwd_bf16_out" : bf16 ? "fwd_bf16" : "fwd", g, pd.impl_info_str());
   } else {
     const FwdPd hint = makeFwdPd(g, false, makeAttr(kLinear, 0.f), bf16);
     if (base == 1) {
@@ -343,7 +344,7 @@ Entry &getEntry(int kind, const Geo &g, const int32_t *p, bool bias, int act, fl
     } else {
       // fwd / bwd data: user -> primitive; bwd weights: primitive -> user. The reorder only needs descriptors.
       memory userMem(e->userW, eng(), nullptr);
-      e->wReorder = kind == 2 ? dnnl::reorder(e->wBuf, userMem) : dnnl::reorder(userMem, e->wBuf);
+      e->wReorder = base == 2 ? dnnl::reorder(e->wBuf, userMem) : dnnl::reorder(userMem, e->wBuf);
     }
   }
   implNames.push_back(e->impl);
@@ -463,13 +464,17 @@ void checkDense(const Geo &g) {
   if (g.G != 1) throw ArgError("conv bf16: only groups == 1 (depthwise convolutions stay fp32)");
 }
 
-// convForwardBf16(x Uint16Array(bf16), w Float32Array, bias|null, y Float32Array, params, act, alpha)
+// convForwardBf16(x Uint16Array(bf16), w Float32Array, bias|null, y Float32Array|Uint16Array, params, act, alpha)
+//
+// y as a Uint16Array receives the output in bf16 (rounded once from oneDNN's f32 accumulator, after bias and
+// activation): the output of a convolution followed by BatchNorm, which reads it in bf16.
 napi_value convForwardBf16(Ctx &c) {
   size_t lx, lw, lb, ly, lp;
   uint16_t *x = c.bf16(0, &lx);
   float *w = c.f32(1, &lw);
   float *b = c.f32OrNull(2, &lb);
-  float *y = c.f32(3, &ly);
+  const bool yBf16 = c.isBf16Array(3);
+  void *y = yBf16 ? static_cast<void *>(c.bf16(3, &ly)) : static_cast<void *>(c.f32(3, &ly));
   const int32_t *p = c.i32(4, &lp);
   const int act = static_cast<int>(c.num(5));
   const float alpha = static_cast<float>(c.num(6));
@@ -480,10 +485,10 @@ napi_value convForwardBf16(Ctx &c) {
   checkLen(ly, (int64_t)g.N * g.OH * g.OW * g.OC, "y");
   if (b) checkLen(lb, g.OC, "bias");
   std::lock_guard<std::mutex> lock(mu);
-  Entry &e = getEntry(3, g, p, b != nullptr, act, alpha);
+  Entry &e = getEntry(yBf16 ? 6 : 3, g, p, b != nullptr, act, alpha);
   std::unordered_map<int, memory> args;
   args.emplace(DNNL_ARG_SRC, memory(g.src(dt::bf16), eng(), x));
-  args.emplace(DNNL_ARG_DST, memory(g.dst(), eng(), y));
+  args.emplace(DNNL_ARG_DST, memory(yBf16 ? g.dst(dt::bf16) : g.dst(), eng(), y));
   args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e, w));
   if (b) args.emplace(DNNL_ARG_BIAS, memory(memory::desc({g.OC}, dt::f32, tag::a), eng(), b));
   run(e, args);

@@ -47,11 +47,12 @@ export interface NativeAddon {
   convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   /** bf16 mode (native/conv.cc): x is bf16 (Uint16Array of bit patterns), weights, bias and y float32. */
+  /** y as a Uint16Array receives the output in bf16 (the input of a BatchNorm). */
   convForwardBf16(
     x: Uint16Array,
     w: Float32Array,
     bias: Float32Array | null,
-    y: Float32Array,
+    y: Float32Array | Uint16Array,
     params: Int32Array,
     act: number,
     alpha: number,
@@ -76,6 +77,8 @@ export interface NativeAddon {
   ): void;
   /** float32 -> bf16 bit patterns, round to nearest even (native/bf16.cc). */
   toBf16(src: Float32Array, dst: Uint16Array): void;
+  /** bf16 bit patterns -> float32, exact (native/bf16.cc). */
+  fromBf16(src: Uint16Array, dst: Float32Array): void;
   /** Native bf16 support: CPUID (AVX512_BF16 / AMX-BF16) and oneDNN's effective ISA. */
   bf16Support(): { cpu: boolean; onednn: boolean };
   matmul(
@@ -143,8 +146,9 @@ export interface NativeAddon {
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
   avgPool(x: Float32Array, out: Float32Array, params: Int32Array): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
+  /** x may be bf16 bits (a bf16 convolution's output) when the parameters are per-channel. */
   bnInfer(
-    x: Float32Array,
+    x: Float32Array | Uint16Array,
     mean: Float32Array,
     variance: Float32Array,
     offset: Float32Array | null,
@@ -154,8 +158,9 @@ export interface NativeAddon {
     relu?: number,
     outBf16?: Uint16Array | null,
   ): void;
+  /** x may be bf16 bits (a bf16 convolution's output). */
   bnTrain(
-    x: Float32Array,
+    x: Float32Array | Uint16Array,
     gamma: Float32Array | null,
     beta: Float32Array | null,
     y: Float32Array,
@@ -166,9 +171,10 @@ export interface NativeAddon {
     relu?: number,
     yBf16?: Uint16Array | null,
   ): void;
+  /** x may be bf16 bits, as in bnTrain. */
   bnGrad(
     dy: Float32Array,
-    x: Float32Array,
+    x: Float32Array | Uint16Array,
     gamma: Float32Array | null,
     mean: Float32Array,
     variance: Float32Array,
@@ -177,7 +183,7 @@ export interface NativeAddon {
     dx: Float32Array,
     dgamma: Float32Array | null,
     dbeta: Float32Array | null,
-    reluOutput?: Float32Array | null,
+    reluOutput?: Float32Array | Uint16Array | null,
     dxBf16?: Uint16Array | null,
   ): void;
 }

@@ -52,7 +52,9 @@ export class NativeBackend extends MathBackendCPU {
   private readonly rectified = new WeakSet<object>();
   /** bf16 copies of pooled tensor values, by ArrayBuffer (see {@link bf16}). */
   private readonly bf16Copies = new WeakMap<ArrayBufferLike, Bf16Copy[]>();
-  private readonly bf16Counts = { converted: 0, reused: 0, fused: 0 };
+  private readonly bf16Counts = { converted: 0, reused: 0, fused: 0, outputs: 0, widened: 0 };
+  /** The bits of each output written in bf16 (see {@link bf16Out}), by dataId. */
+  private readonly bf16OutBits = new WeakMap<DataId, Uint16Array>();
 
   /**
    * @param native the loaded addon.
@@ -78,14 +80,10 @@ export class NativeBackend extends MathBackendCPU {
    */
   bf16(values: Float32Array): Bf16Operand {
     const cacheable = this.pool.isPooled(values);
-    if (cacheable) {
-      const hit = this.bf16Copies
-        .get(values.buffer)
-        ?.find((c) => c.offset === values.byteOffset && c.length === values.length);
-      if (hit) {
-        this.bf16Counts.reused++;
-        return { bits: hit.bits, done: noop };
-      }
+    const hit = this.cachedBf16(values);
+    if (hit) {
+      this.bf16Counts.reused++;
+      return { bits: hit, done: noop };
     }
     const { bits, store } = this.allocBf16(values.length);
     this.native.toBf16(values, bits);
@@ -93,6 +91,15 @@ export class NativeBackend extends MathBackendCPU {
     if (!cacheable) return { bits, done: () => this.pool.free(store) };
     this.cacheBf16(values, bits, store);
     return { bits, done: noop };
+  }
+
+  /** The cached bf16 copy of pooled `values` (see {@link bf16}), or null; never converts. */
+  cachedBf16(values: Float32Array): Uint16Array | null {
+    if (!this.pool.isPooled(values)) return null;
+    const hit = this.bf16Copies
+      .get(values.buffer)
+      ?.find((c) => c.offset === values.byteOffset && c.length === values.length);
+    return hit ? hit.bits : null;
   }
 
   /** A pooled array for `n` bf16 values: the bits, and the pooled Float32Array that holds them. */
@@ -134,10 +141,48 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /**
-   * bf16 operands of the convolutions and matmuls: converted by {@link bf16}, reused from its cache (a hit), and
-   * written by a producing kernel in the same pass as its float32 output ({@link fillWithBf16Copy}).
+   * A float32 tensor whose values a kernel writes in bf16 only (bf16 mode: a convolution whose output goes to
+   * BatchNorm). Kernels that read bf16 get the bits through {@link bf16Bits} with no float32 copy ever made, which
+   * halves the output's memory traffic; any other reader gets the values widened to float32 (exactly: every bf16
+   * value is a float32) on first access, as a deferred output ({@link lazyOut}).
+   * @param shape output shape.
+   * @param fill the native kernel, writing all of `bits`.
    */
-  bf16Stats(): { converted: number; reused: number; fused: number } {
+  bf16Out(shape: number[], fill: (bits: Uint16Array) => void): TensorInfo {
+    const n = shape.reduce((p, d) => p * d, 1);
+    const { bits, store } = this.allocBf16(n);
+    try {
+      fill(bits);
+    } catch (e) {
+      this.pool.free(store);
+      throw e;
+    }
+    const info = this.lazyOut(shape, [store], (out) => {
+      this.native.fromBf16(bits, out);
+      this.bf16Counts.widened++;
+    });
+    this.bf16OutBits.set(info.dataId, bits);
+    this.bf16Counts.outputs++;
+    return info;
+  }
+
+  /**
+   * The bf16 bits of a tensor written by {@link bf16Out} and not yet read as float32, else null (read it with
+   * {@link f32}). Call it before {@link f32}, which widens the values and retires the bits.
+   */
+  bf16Bits(t: TensorInfo): Uint16Array | null {
+    const bits = this.bf16OutBits.get(t.dataId);
+    if (!bits) return null;
+    const entry = this.data.has(t.dataId) ? (this.data.get(t.dataId) as object) : undefined;
+    return entry && this.pending.has(entry) ? bits : null;
+  }
+
+  /**
+   * bf16 operands of the convolutions and matmuls: converted by {@link bf16}, reused from its cache (a hit), and
+   * written by a producing kernel in the same pass as its float32 output ({@link fillWithBf16Copy}); outputs
+   * written in bf16 only ({@link bf16Out}), and how many of them some kernel had to widen to float32.
+   */
+  bf16Stats(): { converted: number; reused: number; fused: number; outputs: number; widened: number } {
     return { ...this.bf16Counts };
   }
 

@@ -31,7 +31,8 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const { inputs, backend } = args;
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
   const x = inputs.x as Info;
-  const xv = backend.f32(x);
+  // bf16 mode: a convolution's output arrives as bf16 bits and is read as such (see NativeBackend.bf16Out).
+  const xv = backend.bf16Bits(x) ?? backend.f32(x);
   const gv = backend.f32(inputs.gamma as Info);
   const bv = backend.f32(inputs.beta as Info);
   const C = x.shape[x.shape.length - 1];
@@ -63,11 +64,14 @@ function bnGradKernel(args: KernelArgs) {
   const x = inputs.x as Info;
   const C = x.shape[x.shape.length - 1];
   const dyv = backend.f32(inputs.dy as Info);
-  const xv = backend.f32(x);
+  const xv = backend.bf16Bits(x) ?? backend.f32(x);
   const gv = backend.f32(inputs.gamma as Info);
   const mv = backend.f32(inputs.mean as Info);
   const vv = backend.f32(inputs.variance as Info);
-  const yv = inputs.y ? backend.f32(inputs.y as Info) : null;
+  const y32 = inputs.y ? backend.f32(inputs.y as Info) : null;
+  // The ReLU mask from y's bf16 copy where bf16 mode wrote one (half the bytes; same signs, see bnGrad in
+  // native/batchnorm.cc).
+  const yv = y32 ? (backend.cachedBf16(y32) ?? y32) : null;
   if (!dyv || !xv || !gv || !mv || !vv || (inputs.y && !yv)) {
     throw new Error(`${BN_GRAD_KERNEL}: expected float32 inputs`);
   }

@@ -116,9 +116,11 @@ export interface NativeInfo {
   precision: NativePrecision;
   /**
    * bf16 operands of the convolutions and matmuls (live backend; null before it exists): converted on demand,
-   * reused from the cache, and fused (written by the producing BatchNorm / Add + ReLU kernel in its own pass).
+   * reused from the cache, and fused (written by the producing BatchNorm / Add + ReLU kernel in its own pass);
+   * `outputs`: convolution outputs written in bf16 only (for the BatchNorm after them), and `widened`: how many of
+   * those another kernel had to convert to float32.
    */
-  bf16Conversions: { converted: number; reused: number; fused: number } | null;
+  bf16Conversions: { converted: number; reused: number; fused: number; outputs: number; widened: number } | null;
   /** Whether precision `'bf16'` can run here (AVX512_BF16 / AMX-BF16 and oneDNN's ISA), and if not why. */
   bf16Support?: Bf16Support;
 }

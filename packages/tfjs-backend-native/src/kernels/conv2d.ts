@@ -1,11 +1,12 @@
 /**
  * Conv2D and FusedConv2D (bias + linear/relu/relu6/elu/leakyrelu/sigmoid as a oneDNN post-op) on NHWC float32.
  * Falls back for NCHW, other dtypes, prelu, and biases that are not one value per output channel.
- * In bf16 mode (precision.ts) regular convolutions read x and the filter as bf16 and write float32.
+ * In bf16 mode (precision.ts) regular convolutions read x and the filter as bf16 and write float32, except one with
+ * neither bias nor activation, whose output is written in bf16 (NativeBackend.bf16Out) for the BatchNorm after it.
  */
 import { backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import { isBf16 } from '../precision.js';
-import { activationCode, convParams, convSupported, isChannelsLast } from './conv-util.js';
+import { ACT, activationCode, convParams, convSupported, isChannelsLast } from './conv-util.js';
 import type { KernelArgs } from './override.js';
 
 type Conv2DAttrs = {
@@ -49,16 +50,25 @@ export function convForward(args: KernelArgs, depthwise: boolean): TensorInfo | 
     if (!bv || bv.length !== ci.outChannels || bias.shape[bias.shape.length - 1] !== ci.outChannels) return null;
     if (bias.shape.length > 4) return null;
   }
-  const out = backend.alloc(util.sizeFromShape(ci.outShape));
   if (isBf16() && !depthwise) {
     const xb = backend.bf16(xv);
+    const alpha = attrs.leakyreluAlpha ?? 0.2;
     try {
-      backend.native.convForwardBf16(xb.bits, wv, bv, out, convParams(ci, 1), act, attrs.leakyreluAlpha ?? 0.2);
+      // With no bias and no activation this is the convolution before a BatchNorm (the ResNet pattern): its output
+      // is written in bf16 only, which BatchNorm reads directly (half the memory traffic of float32).
+      if (!bv && act === ACT.linear) {
+        return backend.bf16Out(ci.outShape, (bits) =>
+          backend.native.convForwardBf16(xb.bits, wv, null, bits, convParams(ci, 1), act, alpha),
+        );
+      }
+      const out = backend.alloc(util.sizeFromShape(ci.outShape));
+      backend.native.convForwardBf16(xb.bits, wv, bv, out, convParams(ci, 1), act, alpha);
+      return backend.out(ci.outShape, out);
     } finally {
       xb.done();
     }
-    return backend.out(ci.outShape, out);
   }
+  const out = backend.alloc(util.sizeFromShape(ci.outShape));
   backend.native.convForward(
     xv,
     wv,

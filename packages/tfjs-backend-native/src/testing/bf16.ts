@@ -41,3 +41,24 @@ export function bf16DotTolerance(K: number, maxA: number, maxB: number, fp32: To
 export function bf16Tol(K: number, a: ArrayLike<number>, b: ArrayLike<number>, fp32: Tol, ref: ArrayLike<number>) {
   return bf16DotTolerance(K, maxAbs(a), maxAbs(b), fp32, maxAbs(ref));
 }
+
+/** Whether every value of `a` is a bf16 value (its low 16 bits are zero, or it is NaN). */
+export function allBf16(a: Float32Array): boolean {
+  const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0xffff) !== 0 && a[i] === a[i]) return false;
+  return true;
+}
+
+/**
+ * The largest |got − ref| / (bound + u·|ref|) over the elements, for an output rounded to bf16 once from a float32
+ * result within `bound` of `ref`: the rounding adds at most half a bf16 ulp, ≤ u·|value| (u = 2^-8), so every
+ * element of a correct output gives at most 1 (the + u·bound slack covers the value moving by `bound`).
+ */
+export function bf16OutputRatio(got: ArrayLike<number>, ref: ArrayLike<number>, bound: number): number {
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    const r = Math.abs(got[i] - ref[i]) / (bound * (1 + BF16_U) + BF16_U * Math.abs(ref[i]));
+    if (r > worst || r !== r) worst = r;
+  }
+  return worst;
+}

@@ -1,0 +1,222 @@
+/**
+ * bf16 mode's bf16 convolution outputs: a convolution with neither bias nor activation (the one before a BatchNorm)
+ * writes its output in bf16 only; BatchNorm reads those bits directly, and any other reader gets them widened to
+ * float32 once (NativeBackend.bf16Out). BatchNorm's backward reads the ReLU mask from the bf16 copy of its output.
+ *
+ * Checked: (1) per native kernel, bf16 inputs give bit for bit what their float32 widening gives (bnTrain, bnGrad,
+ * bnInfer, the mask), fromBf16 is exact, and the bf16-output convolution is the float32 one rounded once;
+ * (2) in the backend, the output reads as its bf16 values, is widened only for a non-BatchNorm reader, and a ResNet
+ * trained in bf16 gives bit-identical losses and weights whether BatchNorm reads the bits or the widened values,
+ * with no widening at all.
+ */
+import '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NativeAddon } from './addon.js';
+import type { NativeBackend } from './backend.js';
+import { detectBf16, setPrecision } from './precision.js';
+import { allBf16, bf16OutputRatio } from './testing/bf16.js';
+import { nativeTestsEnabled, useNative } from './testing/differential.js';
+import { resnet } from './testing/models.js';
+import { testRng } from './testing/rng.js';
+import { trainFromWeights } from './testing/train.js';
+
+const enabled = nativeTestsEnabled() && detectBf16().supported;
+
+const backendOf = () => tf.backend() as unknown as NativeBackend;
+const native = (): NativeAddon => backendOf().native;
+const bitsOf = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+function toBits(values: Float32Array): Uint16Array {
+  const bits = new Uint16Array(values.length);
+  native().toBf16(values, bits);
+  return bits;
+}
+
+function widen(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  native().fromBf16(bits, out);
+  return out;
+}
+
+describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNorm', () => {
+  const R = 6 * 5 * 7;
+  const C = 19; // not a multiple of the SIMD width
+  let xBits: Uint16Array;
+  let xWide: Float32Array;
+  beforeAll(async () => {
+    await useNative();
+    xBits = toBits(testRng(21).normal(R * C, 2));
+    xWide = widen(xBits);
+  });
+  afterAll(() => setPrecision('fp32'));
+  const gamma = testRng(22).normal(C, 1);
+  const beta = testRng(23).normal(C, 1);
+
+  it('fromBf16 is exact: it gives back the float32 value of every bf16 pattern', () => {
+    const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
+    const wide = widen(all);
+    expect(bitsOf(wide)).toEqual(Uint32Array.from(all, (b) => (b << 16) >>> 0));
+    expect(() => native().fromBf16(all, new Float32Array(10))).toThrow(/dst is shorter/);
+  });
+
+  for (const relu of [0, 1]) {
+    it(`bnTrain (relu ${relu}) on bf16 x = on its float32 widening, bit for bit (y, its bf16 copy, statistics)`, () => {
+      const out = () => ({
+        y: new Float32Array(R * C),
+        yb: new Uint16Array(R * C),
+        m: new Float32Array(C),
+        v: new Float32Array(C),
+      });
+      const a = out();
+      const b = out();
+      native().bnTrain(xBits, gamma, beta, a.y, a.m, a.v, 1e-3, C, relu, a.yb);
+      native().bnTrain(xWide, gamma, beta, b.y, b.m, b.v, 1e-3, C, relu, b.yb);
+      expect(bitsOf(a.y)).toEqual(bitsOf(b.y));
+      expect(a.yb).toEqual(b.yb);
+      expect(bitsOf(a.m)).toEqual(bitsOf(b.m));
+      expect(bitsOf(a.v)).toEqual(bitsOf(b.v));
+    });
+  }
+
+  it('bnGrad on bf16 x = on its widening, with the ReLU mask as float32 or as its bf16 copy', () => {
+    const dy = testRng(24).normal(R * C);
+    const mean = testRng(25).normal(C, 0.1);
+    const variance = Float32Array.from(testRng(26).normal(C), (v) => 1 + Math.abs(v));
+    // the mask: a rectified output with exact zeros, a NaN and negative zeros
+    const y = Float32Array.from(testRng(27).normal(R * C), (v) => Math.max(0, v));
+    y[5] = Number.NaN;
+    y[8] = -0;
+    const run = (x: Float32Array | Uint16Array, mask: Float32Array | Uint16Array | null) => {
+      const dx = new Float32Array(R * C);
+      const dxb = new Uint16Array(R * C);
+      const dg = new Float32Array(C);
+      const db = new Float32Array(C);
+      native().bnGrad(dy, x, gamma, mean, variance, 1e-3, C, dx, dg, db, mask, dxb);
+      return [bitsOf(dx), dxb, bitsOf(dg), bitsOf(db)];
+    };
+    for (const mask of [null, y]) expect(run(xBits, mask)).toEqual(run(xWide, mask));
+    // The bf16 copy of the mask has the same signs, so the same gradient bit for bit.
+    const yBits = toBits(y);
+    expect(run(xWide, yBits)).toEqual(run(xWide, y));
+    expect(run(xBits, yBits)).toEqual(run(xWide, y));
+    // The one difference: a positive float32 under 2^-134 is +0 in bf16, so the bf16 mask stops its gradient.
+    const tiny = Float32Array.from(y);
+    tiny[0] = 1e-45;
+    const viaFloat = new Float32Array(run(xWide, tiny)[0].buffer);
+    const viaBits = new Float32Array(run(xWide, toBits(tiny))[0].buffer);
+    expect(viaFloat[0]).not.toBe(viaBits[0]);
+    expect(() => native().bnGrad(dy, xBits, gamma, mean, variance, 1e-3, C, dy, null, null, yBits.subarray(1))).toThrow(
+      /y is shorter/,
+    );
+  });
+
+  it('bnInfer (+ ReLU) on bf16 x = on its widening; a bf16 x with cyclic parameters is refused', () => {
+    const mean = testRng(28).normal(C, 0.1);
+    const variance = Float32Array.from(testRng(29).normal(C), (v) => 1 + Math.abs(v));
+    for (const relu of [0, 1]) {
+      const a = new Float32Array(R * C);
+      const b = new Float32Array(R * C);
+      native().bnInfer(xBits, mean, variance, beta, gamma, a, 1e-3, relu);
+      native().bnInfer(xWide, mean, variance, beta, gamma, b, 1e-3, relu);
+      expect(bitsOf(a)).toEqual(bitsOf(b));
+    }
+    expect(() =>
+      native().bnInfer(xBits, mean.subarray(0, 2), variance, beta, gamma, new Float32Array(R * C), 1e-3, 0),
+    ).toThrow(/bf16 x needs per-channel parameters/);
+  });
+
+  it('convForwardBf16 with a bf16 y: the float32 output rounded once', () => {
+    const [N, H, W, Ci, Co] = [2, 8, 8, 16, 16];
+    const params = Int32Array.from([N, H, W, Ci, Co, 3, 3, 1, 1, 1, 1, 1, 1, H, W, 1]);
+    const x = toBits(testRng(30).normal(N * H * W * Ci));
+    const w = testRng(31).normal(9 * Ci * Co, 0.3);
+    const y32 = new Float32Array(N * H * W * Co);
+    const y16 = new Uint16Array(N * H * W * Co);
+    native().convForwardBf16(x, w, null, y32, params, 0, 0);
+    native().convForwardBf16(x, w, null, y16, params, 0, 0);
+    const got = widen(y16);
+    // oneDNN may pick another kernel (another summation order) for a bf16 destination: within fp32 rounding of the
+    // accumulation, then one bf16 rounding; and nearly always exactly the float32 result rounded.
+    const maxY = Math.max(...Array.from(y32, Math.abs));
+    expect(bf16OutputRatio(got, y32, 1e-5 * maxY)).toBeLessThanOrEqual(1);
+    const rounded = widen(toBits(y32));
+    expect(got.filter((v, i) => v === rounded[i]).length / got.length).toBeGreaterThan(0.99);
+    expect(
+      native()
+        .info()
+        .convImpls.some((s) => s.startsWith('fwd_bf16_out N2 8x8x16->16')),
+    ).toBe(true);
+  });
+
+  it('in the backend: the output reads as its bf16 values; only a non-BatchNorm reader widens it, once', () => {
+    setPrecision('bf16');
+    const backend = backendOf();
+    const g = testRng(32);
+    const x = tf.tensor4d(g.normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
+    const w = tf.tensor4d(g.normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
+    const s0 = backend.bf16Stats();
+    const y = tf.conv2d(x, w, 1, 'same');
+    const s1 = backend.bf16Stats();
+    expect(s1.outputs - s0.outputs).toBe(1);
+    const bits = backend.bf16Bits(y);
+    expect(bits).not.toBeNull();
+    // BatchNorm (the fused training kernel) reads the bits: nothing widened
+    const bn = tf.engine().runKernel(
+      'FtBatchNormTrain',
+      { x: y, gamma: tf.ones([8]), beta: tf.zeros([8]) },
+      {
+        epsilon: 1e-3,
+      },
+    ) as tf.Tensor[];
+    expect(backend.bf16Stats().widened).toBe(s1.widened);
+    // a reader of float32 values widens it (exactly), and the bits are retired
+    const plus = tf.add(y, 0);
+    const s2 = backend.bf16Stats();
+    expect(s2.widened - s1.widened).toBe(1);
+    expect(backend.bf16Bits(y)).toBeNull();
+    const values = y.dataSync() as Float32Array;
+    expect(allBf16(values)).toBe(true);
+    expect(bitsOf(values)).toEqual(bitsOf(widen(bits as Uint16Array)));
+    expect(plus.dataSync()).toEqual(values);
+    expect(backend.bf16Stats().widened).toBe(s2.widened);
+    // with a bias (or an activation) the output stays float32
+    const yb = tf.add(tf.conv2d(x, w, 1, 'same'), 0);
+    const fused = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: tf.ones([8]), activation: 'relu' });
+    expect(backend.bf16Stats().outputs - s0.outputs).toBe(2);
+    expect(allBf16(fused.dataSync() as Float32Array)).toBe(false);
+    tf.dispose([x, w, y, ...bn, plus, yb, fused]);
+    setPrecision('fp32');
+  });
+
+  it('a ResNet trained in bf16: the same bits whether BatchNorm reads the bf16 outputs or their widening', async () => {
+    const build = () => resnet(1, [8, 8, 3], 4);
+    const m = build();
+    const weights = m.getWeights().map((t) => t.dataSync().slice() as Float32Array);
+    m.dispose();
+    const backend = backendOf();
+    setPrecision('bf16');
+    const s0 = backend.bf16Stats();
+    const direct = await trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 });
+    const s1 = backend.bf16Stats();
+    // Reference: BatchNorm never sees the bits, so every bf16 output is widened before it is read.
+    const own = Object.getOwnPropertyDescriptor(backend, 'bf16Bits');
+    backend.bf16Bits = () => null;
+    let widened: Awaited<ReturnType<typeof trainFromWeights>>;
+    try {
+      widened = await trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 });
+    } finally {
+      if (own) Object.defineProperty(backend, 'bf16Bits', own);
+      else delete (backend as { bf16Bits?: unknown }).bf16Bits;
+    }
+    const s2 = backend.bf16Stats();
+    setPrecision('fp32');
+    expect(direct.losses).toEqual(widened.losses);
+    for (const [i, t] of direct.weights.entries()) expect(bitsOf(t), `weight ${i}`).toEqual(bitsOf(widened.weights[i]));
+    // ResNet-8: its 9 convolutions are all bias-free and followed by BatchNorm, so every output is bf16, and none
+    // is widened when BatchNorm reads the bits.
+    expect(s1.outputs - s0.outputs).toBeGreaterThanOrEqual(3 * 9);
+    expect(s1.widened - s0.widened).toBe(0);
+    expect(s2.widened - s1.widened).toBe(s2.outputs - s1.outputs);
+  }, 60_000);
+});
