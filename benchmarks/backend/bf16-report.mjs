@@ -78,8 +78,8 @@ export function throughputRows(results) {
 
 /**
  * oneDNN's convolution implementations of one child (`nativeInfo().convImpls`, lines `"<pass> <shape>: <impl>"`):
- * how many primitives there are, how many are bf16 (pass tagged `_bf16` and an implementation with `bf16` in its
- * name) and the distinct implementation names with their counts.
+ * how many primitives there are, how many are bf16 (pass tagged `_bf16`, or `_bf16_out` for a forward writing bf16,
+ * and an implementation with `bf16` in its name) and the distinct implementation names with their counts.
  */
 export function implSummary(convImpls) {
   const list = convImpls ?? [];
@@ -90,7 +90,7 @@ export function implSummary(convImpls) {
     const pass = line.slice(0, line.indexOf(' '));
     const impl = i >= 0 ? line.slice(i + 2) : line;
     counts.set(impl, (counts.get(impl) ?? 0) + 1);
-    if (pass.endsWith('_bf16') && impl.includes('bf16')) bf16++;
+    if (/_bf16(_out)?$/.test(pass) && impl.includes('bf16')) bf16++;
   }
   return {
     total: list.length,
@@ -402,12 +402,12 @@ export function renderBf16Markdown(results, svgName) {
     const implText = (s) => s.impls.map((x) => `\`${x.impl}\` ×${x.count}`).join(', ') || 'n/a';
     const conv = (c) =>
       c
-        ? `${c.fused !== undefined ? `${num(c.fused)} written by the producing kernel, ` : ''}${num(c.converted)} converted, ${num(c.reused)} reused`
+        ? `${c.fused !== undefined ? `${num(c.fused)} written by the producing kernel, ` : ''}${num(c.converted)} converted, ${num(c.reused)} reused${c.outputs !== undefined ? `; ${num(c.outputs)} convolution outputs written in bf16, ${num(c.widened)} of them widened to float32` : ''}`
         : 'n/a';
     sections.push({
       title: 'What ran: oneDNN implementations and bf16 conversions',
       body: [
-        "From each model's first complete round (`nativeInfo()` at the end of the child): the convolution primitives oneDNN built (forward, backward-data, backward-weights per distinct layer) and the implementation it chose, and the bf16 copies of activations and output gradients (written by the BatchNorm / Add + ReLU kernel that produced them, converted by a separate pass, and reused from the per-buffer cache).",
+        "From each model's first complete round (`nativeInfo()` at the end of the child): the convolution primitives oneDNN built (forward, backward-data, backward-weights per distinct layer; `fwd_bf16_out` is a forward that writes its output in bf16) and the implementation it chose, the bf16 copies of activations and output gradients (written by the BatchNorm / Add + ReLU kernel that produced them, converted by a separate pass, and reused from the per-buffer cache), and the convolution outputs written in bf16 only for the BatchNorm after them (and how many some other kernel had to widen to float32).",
         '',
         markdownTable(
           ev.map((e) => ({

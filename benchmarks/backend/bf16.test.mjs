@@ -25,7 +25,7 @@ const FP32_IMPLS = [
   'bwd_weights N128 32x32x16->16 k3x3 s1x1 g1: jit:avx512_core',
 ];
 const BF16_IMPLS = [
-  'fwd_bf16 N128 32x32x16->16 k3x3 s1x1 g1: brgconv:avx512_core_bf16',
+  'fwd_bf16_out N128 32x32x16->16 k3x3 s1x1 g1: brgconv:avx512_core_bf16',
   'fwd_bf16 N128 32x32x16->32 k1x1 s2x2 g1: brgconv_1x1:avx512_core_bf16',
   'bwd_data_bf16 N128 32x32x16->16 k3x3 s1x1 g1: jit_bf16:avx512_core_bf16',
   'bwd_weights_bf16 N128 32x32x16->16 k3x3 s1x1 g1: jit_bf16:avx512_core_bf16',
@@ -38,7 +38,10 @@ const tp = (p, train, infer) => ({
   infer: { imgPerSec: infer },
   native: {
     convImpls: p === 'bf16' ? BF16_IMPLS : FP32_IMPLS,
-    bf16Conversions: p === 'bf16' ? { converted: 40, reused: 30 } : { converted: 0, reused: 0 },
+    bf16Conversions:
+      p === 'bf16'
+        ? { converted: 40, reused: 30, fused: 20, outputs: 12, widened: 1 }
+        : { converted: 0, reused: 0, fused: 0, outputs: 0, widened: 0 },
   },
 });
 const transferUnit = (accs) => ({
@@ -127,7 +130,7 @@ describe('throughput', () => {
     expect(implSummary(undefined)).toEqual({ total: 0, bf16: 0, impls: [] });
     const ev = kernelEvidence(fakeResults());
     expect(ev.map((e) => e.model)).toEqual(['resnet20', 'tiny']);
-    expect(ev[0].bf16.conversions).toEqual({ converted: 40, reused: 30 });
+    expect(ev[0].bf16.conversions).toEqual({ converted: 40, reused: 30, fused: 20, outputs: 12, widened: 1 });
   });
 });
 
@@ -259,6 +262,9 @@ describe('page', () => {
     expect(md).toContain('Reproduced');
     expect(md).toMatch(/\| ResNet-20 +\| +3 \| +310 \| +450 \| +1\.50× \(1\.30–1\.50\) \|/);
     expect(md).toContain('`brgconv:avx512_core_bf16` ×1');
+    expect(md).toContain(
+      '20 written by the producing kernel, 40 converted, 30 reused; 12 convolution outputs written in bf16, 1 of them widened to float32',
+    );
     expect(md).toContain('0: +0.10, 1: −0.20, 2: +0.10');
     expect(md).toContain('![bf16 ÷ fp32 images/s per model](backend-bf16.svg)');
     expect(md).toContain('- a cut');
