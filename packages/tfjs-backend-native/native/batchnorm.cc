@@ -93,8 +93,8 @@ void affineRowsOf(bool relu, const In *x, float *y, uint16_t *yb, const float *m
  * s1 += sum(g), s2 += sum(g * (x - mean)) per channel, blocked like shiftedSums, with g = dy, or (Masked) dy masked
  * where y <= 0 (the gradient through a fused ReLU; y unused otherwise).
  */
-template <bool Masked, class In, class M>
-FT_SIMD_CLONES void gradSums(const float *__restrict dy, const In *__restrict x, const M *__restrict y,
+template <bool Masked, class D, class In, class M>
+FT_SIMD_CLONES void gradSums(const D *__restrict dy, const In *__restrict x, const M *__restrict y,
                              const float *__restrict mean, int64_t r0, int64_t r1, int64_t C, float *__restrict a1,
                              float *__restrict a2, double *__restrict s1, double *__restrict s2) {
   for (int64_t b = r0; b < r1; b += kBlockRows) {
@@ -102,10 +102,11 @@ FT_SIMD_CLONES void gradSums(const float *__restrict dy, const In *__restrict x,
     for (int64_t k = 0; k < C; ++k) a1[k] = a2[k] = 0.f;
     for (int64_t r = b; r < e; ++r) {
       const In *__restrict xr = x + r * C;
-      const float *__restrict dr = dy + r * C;
+      const D *__restrict dr = dy + r * C;
       const M *__restrict yr = Masked ? y + r * C : nullptr;
       for (int64_t k = 0; k < C; ++k) {
-        const float g = Masked ? reluGradOf(dr[k], loadAsFloat(yr, k)) : dr[k];
+        const float d = loadAsFloat(dr, k);
+        const float g = Masked ? reluGradOf(d, loadAsFloat(yr, k)) : d;
         a1[k] += g;
         a2[k] += g * (loadAsFloat(xr, k) - mean[k]);
       }
@@ -121,19 +122,20 @@ FT_SIMD_CLONES void gradSums(const float *__restrict dy, const In *__restrict x,
  * dx = a * g + b * x + c per channel, with g = dy, or (Masked) dy masked where y <= 0. With dxb (bf16 mode), dx is
  * also written as bf16 in the same pass: the output gradient the preceding convolution's backward reads.
  */
-template <bool Masked, bool B16, class In, class M>
-FT_SIMD_CLONES void gradRows(const float *__restrict dy, const In *__restrict x, const M *__restrict y,
+template <bool Masked, bool B16, class D, class In, class M>
+FT_SIMD_CLONES void gradRows(const D *__restrict dy, const In *__restrict x, const M *__restrict y,
                              float *__restrict dx, uint16_t *__restrict dxb, const float *__restrict a,
                              const float *__restrict b, const float *__restrict c, int64_t r0, int64_t r1,
                              int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
-    const float *__restrict dr = dy + r * C;
+    const D *__restrict dr = dy + r * C;
     const In *__restrict xr = x + r * C;
     const M *__restrict yr = Masked ? y + r * C : nullptr;
     float *__restrict o = dx + r * C;
     uint16_t *__restrict ob = B16 ? dxb + r * C : nullptr;
     for (int64_t k = 0; k < C; ++k) {
-      const float g = Masked ? reluGradOf(dr[k], loadAsFloat(yr, k)) : dr[k];
+      const float d = loadAsFloat(dr, k);
+      const float g = Masked ? reluGradOf(d, loadAsFloat(yr, k)) : d;
       const float v = a[k] * g + b[k] * loadAsFloat(xr, k) + c[k];
       o[k] = v;
       if (B16) ob[k] = toBf16Bits(v);
@@ -142,8 +144,8 @@ FT_SIMD_CLONES void gradRows(const float *__restrict dy, const In *__restrict x,
 }
 
 /** gradRows with its template arguments picked at run time (y: the ReLU mask or null; dxb: the bf16 copy or null). */
-template <class In, class M>
-void gradRowsOf(const float *dy, const In *x, const M *y, float *dx, uint16_t *dxb, const float *a,
+template <class D, class In, class M>
+void gradRowsOf(const D *dy, const In *x, const M *y, float *dx, uint16_t *dxb, const float *a,
                 const float *b, const float *c, int64_t r0, int64_t r1, int64_t C) {
   if (y) {
     if (dxb) {
@@ -327,12 +329,14 @@ napi_value bnTrain(Ctx &c) {
 
 // bnGrad(dy, x, gamma|null, mean, variance, eps, C, dx, dgamma|null, dbeta|null, y|null, dxBf16?)
 //
-// x is a Float32Array or a Uint16Array of bf16 values, as in bnTrain.
+// dy and x are Float32Arrays or Uint16Arrays of bf16 values (a bf16 convolution's output and input gradient).
 // With y (the output of a BatchNorm fused with ReLU, float32 or its bf16 copy), dy is first masked where y <= 0:
 // the gradient of relu(batchnorm(x)). dxBf16 (a Uint16Array, bf16 mode) also receives dx as bf16 in the same pass.
 napi_value bnGrad(Ctx &c) {
-  size_t ldy, lg, lm, lv, ldx, ldg, ldb;
-  const float *dy = c.f32(0, &ldy);
+  size_t lg, lm, lv, ldx, ldg, ldb;
+  const float *dy;
+  const uint16_t *dyb;
+  const size_t ldy = floatOrBf16(c, 0, &dy, &dyb);
   const float *x;
   const uint16_t *xb;
   const size_t lx = floatOrBf16(c, 1, &x, &xb);
@@ -363,8 +367,8 @@ napi_value bnGrad(Ctx &c) {
   // dx = a*dy + b*x + c0 per channel, with
   //   a = g*istd, b = -g*istd^3 * sum(dy*(x-m))/R, c0 = -a*sum(dy)/R - b*m.
   std::vector<float> ca(C), cb(C), cc(C);
-  // xs: float or bf16 x; ms: the mask (float or bf16), null when unmasked.
-  auto run = [&](const auto *xs, const auto *ms) {
+  // ds, xs: float or bf16 dy and x; ms: the mask (float or bf16), null when unmasked.
+  auto run = [&](const auto *ds, const auto *xs, const auto *ms) {
 #pragma omp parallel num_threads(T) if (T > 1)
     {
       const int t = omp_get_thread_num();
@@ -373,9 +377,9 @@ napi_value bnGrad(Ctx &c) {
       float *a1 = p.fa.row(t), *a2 = p.fb.row(t);
       double *s1 = p.a.row(t), *s2 = p.b.row(t);
       if (ms)
-        gradSums<true>(dy, xs, ms, mean, r0, r1, C, a1, a2, s1, s2);
+        gradSums<true>(ds, xs, ms, mean, r0, r1, C, a1, a2, s1, s2);
       else
-        gradSums<false>(dy, xs, ms, mean, r0, r1, C, a1, a2, s1, s2);
+        gradSums<false>(ds, xs, ms, mean, r0, r1, C, a1, a2, s1, s2);
 #pragma omp barrier
 #pragma omp single
       for (int64_t k = 0; k < C; ++k) {
@@ -390,19 +394,25 @@ napi_value bnGrad(Ctx &c) {
         cb[k] = static_cast<float>(b);
         cc[k] = static_cast<float>(-a * sd / R - b * mean[k]);
       }
-      gradRowsOf(dy, xs, ms, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
+      gradRowsOf(ds, xs, ms, dx, dxb, ca.data(), cb.data(), cc.data(), r0, r1, C);
     }
   };
-  if (xb) {
+  auto withMask = [&](const auto *ds, const auto *xs) {
     if (ymaskb)
-      run(xb, ymaskb);
+      run(ds, xs, ymaskb);
     else
-      run(xb, ymask);
-  } else if (ymaskb) {
-    run(x, ymaskb);
-  } else {
-    run(x, ymask);
-  }
+      run(ds, xs, ymask);
+  };
+  auto withX = [&](const auto *ds) {
+    if (xb)
+      withMask(ds, xb);
+    else
+      withMask(ds, x);
+  };
+  if (dyb)
+    withX(dyb);
+  else
+    withX(dy);
   return c.undefined();
 }
 

@@ -19,7 +19,8 @@
 // pooled buffer) and whose weights are bf16 in the primitive's layout, produced by the same index-map gather as
 // fp32 with the float -> bf16 rounding fused into it; outputs (y, dx, dw) and bias stay f32, accumulation is f32
 // inside oneDNN (brgconv / jit_bf16 on avx512_core_bf16). The forward may instead write y in bf16 (cache kind 6),
-// for a convolution whose only reader is BatchNorm. The fp32 primitives and functions are untouched.
+// for a convolution whose only reader is BatchNorm, and the backward-data dx in bf16 (cache kind 7) when a
+// BatchNorm's backward is its reader. The fp32 primitives and functions are untouched.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstring>
@@ -106,7 +107,7 @@ struct Geo {
 };
 
 struct Key {
-  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16; 6 bf16 fwd with a bf16 dst
+  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16; 6, 7 bf16 fwd / bwd data, bf16 output
   int g[16];
   int hasBias, act;
   float alpha;
@@ -189,14 +190,16 @@ FwdPd makeFwdPd(const Geo &g, bool bias, const primitive_attr &attr, bool bf16 =
 #endif
 }
 
-/** bf16: weights and diff_dst bf16, diff_src f32. */
-BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false) {
-  const memory::desc w = bf16 ? g.anyWeights(dt::bf16) : g.anyWeights(), ddst = bf16 ? g.dst(dt::bf16) : g.dst();
+/** bf16: weights and diff_dst bf16, diff_src f32 or (srcBf16) bf16. */
+BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false,
+                     bool srcBf16 = false) {
+  const memory::desc w = bf16 ? g.anyWeights(dt::bf16) : g.anyWeights(), ddst = bf16 ? g.dst(dt::bf16) : g.dst(),
+                     dsrc = srcBf16 ? g.src(dt::bf16) : g.src();
 #if DNNL_VERSION_MAJOR >= 3
-  return BwdDPd(eng(), algorithm::convolution_direct, g.src(), w, ddst, g.strides(), g.dil(), g.padL(), g.padR(),
-                hint, attr);
+  return BwdDPd(eng(), algorithm::convolution_direct, dsrc, w, ddst, g.strides(), g.dil(), g.padL(), g.padR(), hint,
+                attr);
 #else
-  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), w, ddst, g.strides(), g.dil(),
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, dsrc, w, ddst, g.strides(), g.dil(),
                                           g.padL(), g.padR());
   return BwdDPd(d, attr, eng(), hint);
 #endif
@@ -313,11 +316,11 @@ Entry &getEntry(int kind, const Geo &g, const int32_t *p, bool bias, int act, fl
   } else {
     const FwdPd hint = makeFwdPd(g, false, makeAttr(kLinear, 0.f), bf16);
     if (base == 1) {
-      BwdDPd pd = makeBwdDataPd(g, hint, attr, bf16);
+      BwdDPd pd = makeBwdDataPd(g, hint, attr, bf16, kind == 7);
       e->prim = dnnl::convolution_backward_data(pd);
       e->scratchMd = pd.scratchpad_desc();
       e->primW = pd.weights_desc();
-      e->impl = describe(bf16 ? "bwd_data_bf16" : "bwd_data", g, pd.impl_info_str());
+      e->impl = describe(kind == 7 ? "bwd_data_bf16_out" : bf16 ? "bwd_data_bf16" : "bwd_data", g, pd.impl_info_str());
     } else {
       BwdWPd pd = makeBwdWeightsPd(g, hint, attr, bf16);
       e->prim = dnnl::convolution_backward_weights(pd);
@@ -495,12 +498,15 @@ napi_value convForwardBf16(Ctx &c) {
   return c.undefined();
 }
 
-// convBackwardDataBf16(dy Uint16Array(bf16), w Float32Array, dx Float32Array, params)
+// convBackwardDataBf16(dy Uint16Array(bf16), w Float32Array, dx Float32Array|Uint16Array, params)
+//
+// dx as a Uint16Array receives the input gradient in bf16 (read by a BatchNorm's backward).
 napi_value convBackwardDataBf16(Ctx &c) {
   size_t ldy, lw, ldx, lp;
   uint16_t *dy = c.bf16(0, &ldy);
   float *w = c.f32(1, &lw);
-  float *dx = c.f32(2, &ldx);
+  const bool dxBf16 = c.isBf16Array(2);
+  void *dx = dxBf16 ? static_cast<void *>(c.bf16(2, &ldx)) : static_cast<void *>(c.f32(2, &ldx));
   const int32_t *p = c.i32(3, &lp);
   const Geo g = Geo::from(p, lp);
   checkDense(g);
@@ -508,10 +514,10 @@ napi_value convBackwardDataBf16(Ctx &c) {
   checkLen(lw, (int64_t)g.KH * g.KW * g.C * g.OC, "filter");
   checkLen(ldx, (int64_t)g.N * g.H * g.W * g.C, "dx");
   std::lock_guard<std::mutex> lock(mu);
-  Entry &e = getEntry(4, g, p, false, kLinear, 0.f);
+  Entry &e = getEntry(dxBf16 ? 7 : 4, g, p, false, kLinear, 0.f);
   std::unordered_map<int, memory> args;
   args.emplace(DNNL_ARG_DIFF_DST, memory(g.dst(dt::bf16), eng(), dy));
-  args.emplace(DNNL_ARG_DIFF_SRC, memory(g.src(), eng(), dx));
+  args.emplace(DNNL_ARG_DIFF_SRC, memory(dxBf16 ? g.src(dt::bf16) : g.src(), eng(), dx));
   args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e, w));
   run(e, args);
   return c.undefined();

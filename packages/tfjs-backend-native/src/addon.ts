@@ -57,7 +57,8 @@ export interface NativeAddon {
     act: number,
     alpha: number,
   ): void;
-  convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
+  /** dx as a Uint16Array receives the input gradient in bf16 (the dy of a BatchNorm's backward). */
+  convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array | Uint16Array, params: Int32Array): void;
   convBackwardWeightsBf16(x: Uint16Array, dy: Uint16Array, dw: Float32Array, params: Int32Array): void;
   /** bf16 mode (native/matmul.cc): same arguments as {@link matmul} with bf16 a and b. */
   matmulBf16(
@@ -171,9 +172,9 @@ export interface NativeAddon {
     relu?: number,
     yBf16?: Uint16Array | null,
   ): void;
-  /** x may be bf16 bits, as in bnTrain. */
+  /** dy and x may be bf16 bits (a bf16 convolution's input gradient and output). */
   bnGrad(
-    dy: Float32Array,
+    dy: Float32Array | Uint16Array,
     x: Float32Array | Uint16Array,
     gamma: Float32Array | null,
     mean: Float32Array,

@@ -32,6 +32,8 @@ interface Pending {
   n: number;
   deps: Float32Array[];
   compute: (out: Float32Array) => void;
+  /** How to compute it in bf16 instead, for a reader of bf16 (see {@link NativeBackend.bf16Bits}). */
+  computeBf16?: (bits: Uint16Array) => void;
 }
 
 /**
@@ -168,13 +170,38 @@ export class NativeBackend extends MathBackendCPU {
 
   /**
    * The bf16 bits of a tensor written by {@link bf16Out} and not yet read as float32, else null (read it with
-   * {@link f32}). Call it before {@link f32}, which widens the values and retires the bits.
+   * {@link f32}). A deferred output that can be computed in bf16 (a convolution's input gradient, see
+   * {@link lazyOut}) and has no reader yet is computed in bf16 now and becomes such an output. Call it before
+   * {@link f32}, which widens the values and retires the bits.
    */
   bf16Bits(t: TensorInfo): Uint16Array | null {
-    const bits = this.bf16OutBits.get(t.dataId);
-    if (!bits) return null;
     const entry = this.data.has(t.dataId) ? (this.data.get(t.dataId) as object) : undefined;
-    return entry && this.pending.has(entry) ? bits : null;
+    const p = entry ? this.pending.get(entry) : undefined;
+    if (!p) return null;
+    const known = this.bf16OutBits.get(t.dataId);
+    if (known) return known;
+    const computeBf16 = p.computeBf16;
+    if (!computeBf16) return null;
+    const { bits, store } = this.allocBf16(p.n);
+    try {
+      computeBf16(bits);
+    } catch (e) {
+      this.pool.free(store);
+      throw e;
+    }
+    // Now a bf16 output (as bf16Out): the inputs are released, a float32 reader gets the bits widened.
+    for (const d of p.deps) this.pool.release(d);
+    this.pool.retain(store);
+    p.deps = [store];
+    p.compute = (out) => {
+      this.native.fromBf16(bits, out);
+      this.bf16Counts.widened++;
+    };
+    p.computeBf16 = undefined;
+    this.bf16OutBits.set(t.dataId, bits);
+    this.bf16Counts.outputs++;
+    this.lazyComputed++;
+    return bits;
   }
 
   /**
@@ -219,8 +246,15 @@ export class NativeBackend extends MathBackendCPU {
    * @param shape output shape.
    * @param deps input arrays `compute` reads (kept alive).
    * @param compute fills the (uninitialised, pooled) output completely.
+   * @param computeBf16 bf16 mode: computes the output in bf16 instead when its first reader reads bf16
+   *   ({@link bf16Bits}); the output is then those bf16 values for every later reader too.
    */
-  lazyOut(shape: number[], deps: Float32Array[], compute: (out: Float32Array) => void): TensorInfo {
+  lazyOut(
+    shape: number[],
+    deps: Float32Array[],
+    compute: (out: Float32Array) => void,
+    computeBf16?: (bits: Uint16Array) => void,
+  ): TensorInfo {
     const dataId = super.write(new Float32Array(0) as never, shape, 'float32');
     const n = shape.reduce((p, d) => p * d, 1);
     for (const d of deps) this.pool.retain(d);
@@ -264,7 +298,7 @@ export class NativeBackend extends MathBackendCPU {
         settle(v);
       },
     });
-    this.pending.set(entry, { n, deps, compute });
+    this.pending.set(entry, { n, deps, compute, computeBf16 });
     this.data.set(dataId, entry as never);
     return { dataId, shape, dtype: 'float32' };
   }

@@ -63,7 +63,9 @@ function bnGradKernel(args: KernelArgs) {
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
   const x = inputs.x as Info;
   const C = x.shape[x.shape.length - 1];
-  const dyv = backend.f32(inputs.dy as Info);
+  // bf16 mode: dy (a convolution's input gradient, computed on first read) and x (a convolution's output) are read
+  // as bf16 where they can be.
+  const dyv = backend.bf16Bits(inputs.dy as Info) ?? backend.f32(inputs.dy as Info);
   const xv = backend.bf16Bits(x) ?? backend.f32(x);
   const gv = backend.f32(inputs.gamma as Info);
   const mv = backend.f32(inputs.mean as Info);

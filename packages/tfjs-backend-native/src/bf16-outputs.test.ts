@@ -1,7 +1,8 @@
 /**
  * bf16 mode's bf16 convolution outputs: a convolution with neither bias nor activation (the one before a BatchNorm)
  * writes its output in bf16 only; BatchNorm reads those bits directly, and any other reader gets them widened to
- * float32 once (NativeBackend.bf16Out). BatchNorm's backward reads the ReLU mask from the bf16 copy of its output.
+ * float32 once (NativeBackend.bf16Out). A convolution's input gradient read first by a BatchNorm's backward is
+ * computed in bf16 too, and BatchNorm's backward reads the ReLU mask from the bf16 copy of its output.
  *
  * Checked: (1) per native kernel, bf16 inputs give bit for bit what their float32 widening gives (bnTrain, bnGrad,
  * bnInfer, the mask), fromBf16 is exact, and the bf16-output convolution is the float32 one rounded once;
@@ -79,23 +80,32 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     });
   }
 
-  it('bnGrad on bf16 x = on its widening, with the ReLU mask as float32 or as its bf16 copy', () => {
-    const dy = testRng(24).normal(R * C);
+  it('bnGrad on bf16 dy and x = on their widening, with the ReLU mask as float32 or as its bf16 copy', () => {
+    const dyBits = toBits(testRng(24).normal(R * C));
+    const dy = widen(dyBits);
     const mean = testRng(25).normal(C, 0.1);
     const variance = Float32Array.from(testRng(26).normal(C), (v) => 1 + Math.abs(v));
     // the mask: a rectified output with exact zeros, a NaN and negative zeros
     const y = Float32Array.from(testRng(27).normal(R * C), (v) => Math.max(0, v));
     y[5] = Number.NaN;
     y[8] = -0;
-    const run = (x: Float32Array | Uint16Array, mask: Float32Array | Uint16Array | null) => {
+    const run = (
+      x: Float32Array | Uint16Array,
+      mask: Float32Array | Uint16Array | null,
+      g: Float32Array | Uint16Array = dy,
+    ) => {
       const dx = new Float32Array(R * C);
       const dxb = new Uint16Array(R * C);
       const dg = new Float32Array(C);
       const db = new Float32Array(C);
-      native().bnGrad(dy, x, gamma, mean, variance, 1e-3, C, dx, dg, db, mask, dxb);
+      native().bnGrad(g, x, gamma, mean, variance, 1e-3, C, dx, dg, db, mask, dxb);
       return [bitsOf(dx), dxb, bitsOf(dg), bitsOf(db)];
     };
-    for (const mask of [null, y]) expect(run(xBits, mask)).toEqual(run(xWide, mask));
+    for (const mask of [null, y]) {
+      expect(run(xBits, mask)).toEqual(run(xWide, mask));
+      expect(run(xWide, mask, dyBits)).toEqual(run(xWide, mask));
+      expect(run(xBits, mask, dyBits)).toEqual(run(xWide, mask));
+    }
     // The bf16 copy of the mask has the same signs, so the same gradient bit for bit.
     const yBits = toBits(y);
     expect(run(xWide, yBits)).toEqual(run(xWide, y));
@@ -149,6 +159,53 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     ).toBe(true);
   });
 
+  it('convBackwardDataBf16 with a bf16 dx: the float32 input gradient rounded once', () => {
+    const [N, H, W, Ci, Co] = [2, 8, 8, 16, 16];
+    const params = Int32Array.from([N, H, W, Ci, Co, 3, 3, 1, 1, 1, 1, 1, 1, H, W, 1]);
+    const dy = toBits(testRng(33).normal(N * H * W * Co));
+    const w = testRng(34).normal(9 * Ci * Co, 0.3);
+    const dx32 = new Float32Array(N * H * W * Ci);
+    const dx16 = new Uint16Array(N * H * W * Ci);
+    native().convBackwardDataBf16(dy, w, dx32, params);
+    native().convBackwardDataBf16(dy, w, dx16, params);
+    const got = widen(dx16);
+    const maxDx = Math.max(...Array.from(dx32, Math.abs));
+    expect(bf16OutputRatio(got, dx32, 2e-5 * maxDx)).toBeLessThanOrEqual(1);
+    const rounded = widen(toBits(dx32));
+    expect(got.filter((v, i) => v === rounded[i]).length / got.length).toBeGreaterThan(0.99);
+    expect(
+      native()
+        .info()
+        .convImpls.some((s) => s.startsWith('bwd_data_bf16_out N2 8x8x16->16')),
+    ).toBe(true);
+  });
+
+  it('a convolution input gradient is computed in bf16 only when a bf16 reader comes first', () => {
+    setPrecision('bf16');
+    const backend = backendOf();
+    const g = testRng(35);
+    const dy = tf.tensor4d(g.normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
+    const w = tf.tensor4d(g.normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
+    const dxOf = () => tf.conv2dTranspose(dy, w, [2, 6, 6, 8], 1, 'same');
+    // a float32 reader first: float32 values, no bf16 output
+    const s0 = backend.bf16Stats();
+    const a = dxOf();
+    const aValues = a.dataSync() as Float32Array;
+    expect(backend.bf16Stats().outputs).toBe(s0.outputs);
+    expect(allBf16(aValues)).toBe(false);
+    // a bf16 reader first: bf16 values from then on, for float32 readers too
+    const b = dxOf();
+    const bits = backend.bf16Bits(b);
+    expect(bits).not.toBeNull();
+    expect(backend.bf16Stats().outputs).toBe(s0.outputs + 1);
+    expect(backend.bf16Bits(b)).toBe(bits);
+    const bValues = b.dataSync() as Float32Array;
+    expect(bitsOf(bValues)).toEqual(bitsOf(widen(bits as Uint16Array)));
+    expect(bf16OutputRatio(bValues, aValues, 1e-5)).toBeLessThanOrEqual(1);
+    tf.dispose([dy, w, a, b]);
+    setPrecision('fp32');
+  });
+
   it('in the backend: the output reads as its bf16 values; only a non-BatchNorm reader widens it, once', () => {
     setPrecision('bf16');
     const backend = backendOf();
@@ -199,9 +256,14 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     const s0 = backend.bf16Stats();
     const direct = await trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 });
     const s1 = backend.bf16Stats();
-    // Reference: BatchNorm never sees the bits, so every bf16 output is widened before it is read.
+    // Reference: the same bf16 values (outputs and input gradients), but BatchNorm never sees the bits: each is
+    // widened to float32 before BatchNorm reads it.
     const own = Object.getOwnPropertyDescriptor(backend, 'bf16Bits');
-    backend.bf16Bits = () => null;
+    const bf16Bits = backend.bf16Bits.bind(backend);
+    backend.bf16Bits = (t) => {
+      if (bf16Bits(t)) backend.f32(t);
+      return null;
+    };
     let widened: Awaited<ReturnType<typeof trainFromWeights>>;
     try {
       widened = await trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 });
@@ -213,9 +275,10 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     setPrecision('fp32');
     expect(direct.losses).toEqual(widened.losses);
     for (const [i, t] of direct.weights.entries()) expect(bitsOf(t), `weight ${i}`).toEqual(bitsOf(widened.weights[i]));
-    // ResNet-8: its 9 convolutions are all bias-free and followed by BatchNorm, so every output is bf16, and none
-    // is widened when BatchNorm reads the bits.
-    expect(s1.outputs - s0.outputs).toBeGreaterThanOrEqual(3 * 9);
+    // ResNet-8: its 9 convolutions are all bias-free and followed by BatchNorm, so every output is bf16, and so is
+    // the input gradient of the 3 whose input is a BatchNorm + ReLU output (read first by that BatchNorm's
+    // backward); none is widened when BatchNorm reads the bits.
+    expect(s1.outputs - s0.outputs).toBe(3 * (9 + 3));
     expect(s1.widened - s0.widened).toBe(0);
     expect(s2.widened - s1.widened).toBe(s2.outputs - s1.outputs);
   }, 60_000);

@@ -2,7 +2,8 @@
  * Conv2DBackpropInput (oneDNN backward-data) and Conv2DBackpropFilter (oneDNN backward-weights, reordered back to
  * tfjs' HWIO filter layout) on NHWC float32. Conv2DBackpropFilter is the kernel that makes tfjs-backend-cpu train
  * at ~1.6 img/s (90–94 % of a step, perf.md §2). In bf16 mode (precision.ts) the regular convolutions' two
- * gradients read dy, x and the filter as bf16 and write float32.
+ * gradients read dy, x and the filter as bf16 and write float32; dx is written in bf16 instead when a BatchNorm's
+ * backward reads it first (NativeBackend.bf16Bits).
  */
 import { backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import { isBf16 } from '../precision.js';
@@ -46,14 +47,16 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
   // Deferred: the input gradient of a network's first convolution is computed by tfjs but never read.
   const params = convParams(ci, depthwise ? ci.inChannels : 1);
   if (isBf16() && !depthwise) {
-    return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => {
+    const run = (out: Float32Array | Uint16Array) => {
       const dyb = backend.bf16(dyv);
       try {
         backend.native.convBackwardDataBf16(dyb.bits, wv, out, params);
       } finally {
         dyb.done();
       }
-    });
+    };
+    // Read first by a BatchNorm's backward (the gradient of a BatchNorm + ReLU output), dx is computed in bf16.
+    return backend.lazyOut(inputShape.slice(), [dyv, wv], run, run);
   }
   return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => backend.native.convBackwardData(dyv, wv, out, params));
 }
