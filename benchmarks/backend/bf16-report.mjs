@@ -402,12 +402,12 @@ export function renderBf16Markdown(results, svgName) {
     const implText = (s) => s.impls.map((x) => `\`${x.impl}\` ×${x.count}`).join(', ') || 'n/a';
     const conv = (c) =>
       c
-        ? `${c.fused !== undefined ? `${num(c.fused)} written by the producing kernel, ` : ''}${num(c.converted)} converted, ${num(c.reused)} reused${c.outputs !== undefined ? `; ${num(c.outputs)} convolution outputs written in bf16, ${num(c.widened)} of them widened to float32` : ''}`
+        ? `${c.fused !== undefined ? `${num(c.fused)} written by the producing kernel, ` : ''}${num(c.converted)} converted, ${num(c.reused)} reused${c.outputs !== undefined ? `; ${num(c.outputs)} convolution outputs and input gradients written in bf16, ${num(c.widened)} of them widened to float32` : ''}`
         : 'n/a';
     sections.push({
       title: 'What ran: oneDNN implementations and bf16 conversions',
       body: [
-        "From each model's first complete round (`nativeInfo()` at the end of the child): the convolution primitives oneDNN built (forward, backward-data, backward-weights per distinct layer; `fwd_bf16_out` is a forward that writes its output in bf16) and the implementation it chose, the bf16 copies of activations and output gradients (written by the BatchNorm / Add + ReLU kernel that produced them, converted by a separate pass, and reused from the per-buffer cache), and the convolution outputs written in bf16 only for the BatchNorm after them (and how many some other kernel had to widen to float32).",
+        "From each model's first complete round (`nativeInfo()` at the end of the child): the convolution primitives oneDNN built (forward, backward-data, backward-weights per distinct layer; `fwd_bf16_out` is a forward and `bwd_data_bf16_out` a backward-data that writes its result in bf16) and the implementation it chose, the bf16 copies of activations and output gradients (written by the BatchNorm / Add + ReLU kernel that produced them, converted by a separate pass, and reused from the per-buffer cache), and the convolution outputs and input gradients written in bf16 only, for the BatchNorm that reads them (and how many some other kernel had to widen to float32).",
         '',
         markdownTable(
           ev.map((e) => ({

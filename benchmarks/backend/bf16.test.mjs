@@ -263,7 +263,7 @@ describe('page', () => {
     expect(md).toMatch(/\| ResNet-20 +\| +3 \| +310 \| +450 \| +1\.50× \(1\.30–1\.50\) \|/);
     expect(md).toContain('`brgconv:avx512_core_bf16` ×1');
     expect(md).toContain(
-      '20 written by the producing kernel, 40 converted, 30 reused; 12 convolution outputs written in bf16, 1 of them widened to float32',
+      '20 written by the producing kernel, 40 converted, 30 reused; 12 convolution outputs and input gradients written in bf16, 1 of them widened to float32',
     );
     expect(md).toContain('0: +0.10, 1: −0.20, 2: +0.10');
     expect(md).toContain('![bf16 ÷ fp32 images/s per model](backend-bf16.svg)');

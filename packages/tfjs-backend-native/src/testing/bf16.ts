@@ -45,7 +45,7 @@ export function bf16Tol(K: number, a: ArrayLike<number>, b: ArrayLike<number>, f
 /** Whether every value of `a` is a bf16 value (its low 16 bits are zero, or it is NaN). */
 export function allBf16(a: Float32Array): boolean {
   const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0xffff) !== 0 && a[i] === a[i]) return false;
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0xffff) !== 0 && !Number.isNaN(a[i])) return false;
   return true;
 }
 
@@ -58,7 +58,7 @@ export function bf16OutputRatio(got: ArrayLike<number>, ref: ArrayLike<number>, 
   let worst = 0;
   for (let i = 0; i < got.length; i++) {
     const r = Math.abs(got[i] - ref[i]) / (bound * (1 + BF16_U) + BF16_U * Math.abs(ref[i]));
-    if (r > worst || r !== r) worst = r;
+    if (r > worst || Number.isNaN(r)) worst = r;
   }
   return worst;
 }
