@@ -1,4 +1,6 @@
-// BatchNorm over the last (channel) axis of a float32 tensor viewed as [R rows, C channels].
+// BatchNorm over the last (channel) axis of a float32 tensor viewed as [R rows, C channels]. In bf16 mode the input x
+// (a convolution's output) and bnGrad's dy (a convolution's input gradient) and ReLU mask may arrive as bf16 bits
+// instead; the kernels are templated on each input's type (loadAsFloat) and compute in float32 / double either way.
 //
 // - bnInfer: tfjs' FusedBatchNorm kernel, y = offset + (x - mean) * scale / sqrt(var + eps). Parameters cycle
 //   through their own length as in tfjs-backend-cpu (so [C] and [1] broadcast along the last axis, and full-size

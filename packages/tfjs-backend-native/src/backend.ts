@@ -55,8 +55,8 @@ export class NativeBackend extends MathBackendCPU {
   /** bf16 copies of pooled tensor values, by ArrayBuffer (see {@link bf16}). */
   private readonly bf16Copies = new WeakMap<ArrayBufferLike, Bf16Copy[]>();
   private readonly bf16Counts = { converted: 0, reused: 0, fused: 0, outputs: 0, widened: 0 };
-  /** The bits of each output written in bf16 (see {@link bf16Out}), by dataId. */
-  private readonly bf16OutBits = new WeakMap<DataId, Uint16Array>();
+  /** The bits of each deferred output computed in bf16 (see {@link bf16Bits}), by dataId. */
+  private readonly bf16Outputs = new WeakMap<DataId, Uint16Array>();
 
   /**
    * @param native the loaded addon.
@@ -143,42 +143,18 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /**
-   * A float32 tensor whose values a kernel writes in bf16 only (bf16 mode: a convolution whose output goes to
-   * BatchNorm). Kernels that read bf16 get the bits through {@link bf16Bits} with no float32 copy ever made, which
-   * halves the output's memory traffic; any other reader gets the values widened to float32 (exactly: every bf16
-   * value is a float32) on first access, as a deferred output ({@link lazyOut}).
-   * @param shape output shape.
-   * @param fill the native kernel, writing all of `bits`.
-   */
-  bf16Out(shape: number[], fill: (bits: Uint16Array) => void): TensorInfo {
-    const n = shape.reduce((p, d) => p * d, 1);
-    const { bits, store } = this.allocBf16(n);
-    try {
-      fill(bits);
-    } catch (e) {
-      this.pool.free(store);
-      throw e;
-    }
-    const info = this.lazyOut(shape, [store], (out) => {
-      this.native.fromBf16(bits, out);
-      this.bf16Counts.widened++;
-    });
-    this.bf16OutBits.set(info.dataId, bits);
-    this.bf16Counts.outputs++;
-    return info;
-  }
-
-  /**
-   * The bf16 bits of a tensor written by {@link bf16Out} and not yet read as float32, else null (read it with
-   * {@link f32}). A deferred output that can be computed in bf16 (a convolution's input gradient, see
-   * {@link lazyOut}) and has no reader yet is computed in bf16 now and becomes such an output. Call it before
-   * {@link f32}, which widens the values and retires the bits.
+   * For a kernel that reads bf16 (BatchNorm): the bf16 values of a deferred output that can be computed in bf16 (a
+   * convolution's output or input gradient in bf16 mode, see {@link lazyOut}), else null (read it with {@link f32}).
+   * Its first reader decides: if no kernel has read it yet, it is computed in bf16 now, and from then on its values
+   * are those bf16 values for every reader — kernels reading bf16 get the bits, a float32 reader (and `dataSync`)
+   * gets them widened to float32 once (exactly); if a float32 reader came first, it stays float32 and this returns
+   * null. Call it before {@link f32}.
    */
   bf16Bits(t: TensorInfo): Uint16Array | null {
     const entry = this.data.has(t.dataId) ? (this.data.get(t.dataId) as object) : undefined;
     const p = entry ? this.pending.get(entry) : undefined;
     if (!p) return null;
-    const known = this.bf16OutBits.get(t.dataId);
+    const known = this.bf16Outputs.get(t.dataId);
     if (known) return known;
     const computeBf16 = p.computeBf16;
     if (!computeBf16) return null;
@@ -189,7 +165,7 @@ export class NativeBackend extends MathBackendCPU {
       this.pool.free(store);
       throw e;
     }
-    // Now a bf16 output (as bf16Out): the inputs are released, a float32 reader gets the bits widened.
+    // Now a bf16 output: the inputs are released, a float32 reader gets the bits widened.
     for (const d of p.deps) this.pool.release(d);
     this.pool.retain(store);
     p.deps = [store];
@@ -198,7 +174,7 @@ export class NativeBackend extends MathBackendCPU {
       this.bf16Counts.widened++;
     };
     p.computeBf16 = undefined;
-    this.bf16OutBits.set(t.dataId, bits);
+    this.bf16Outputs.set(t.dataId, bits);
     this.bf16Counts.outputs++;
     this.lazyComputed++;
     return bits;
@@ -207,7 +183,7 @@ export class NativeBackend extends MathBackendCPU {
   /**
    * bf16 operands of the convolutions and matmuls: converted by {@link bf16}, reused from its cache (a hit), and
    * written by a producing kernel in the same pass as its float32 output ({@link fillWithBf16Copy}); outputs
-   * written in bf16 only ({@link bf16Out}), and how many of them some kernel had to widen to float32.
+   * computed in bf16 for a BatchNorm ({@link bf16Bits}), and how many of them another kernel then widened.
    */
   bf16Stats(): { converted: number; reused: number; fused: number; outputs: number; widened: number } {
     return { ...this.bf16Counts };
@@ -240,7 +216,8 @@ export class NativeBackend extends MathBackendCPU {
   /**
    * A float32 output computed on first access of its values. tfjs computes some results nobody reads — notably the
    * input gradient of a network's first convolution, which tfjs-core's fused conv2d gradient always evaluates but
-   * no trainable variable needs (PyTorch skips it). Such an output is registered with a `values` getter: any kernel,
+   * no trainable variable needs (PyTorch skips it) — and in bf16 mode the first reader decides the precision of a
+   * convolution's result (see {@link bf16Bits}). Such an output is registered with a `values` getter: any kernel,
    * `readSync` or `dataSync` that reads it runs `compute` then; disposing it unread skips the work. Its inputs'
    * pooled buffers are retained until then, so disposing the input tensors in between is safe.
    * @param shape output shape.

@@ -31,7 +31,7 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const { inputs, backend } = args;
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
   const x = inputs.x as Info;
-  // bf16 mode: a convolution's output arrives as bf16 bits and is read as such (see NativeBackend.bf16Out).
+  // bf16 mode: a convolution's output is computed in bf16 for this first reader (see NativeBackend.bf16Bits).
   const xv = backend.bf16Bits(x) ?? backend.f32(x);
   const gv = backend.f32(inputs.gamma as Info);
   const bv = backend.f32(inputs.beta as Info);

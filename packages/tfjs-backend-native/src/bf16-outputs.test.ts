@@ -1,14 +1,14 @@
 /**
- * bf16 mode's bf16 convolution outputs: a convolution with neither bias nor activation (the one before a BatchNorm)
- * writes its output in bf16 only; BatchNorm reads those bits directly, and any other reader gets them widened to
- * float32 once (NativeBackend.bf16Out). A convolution's input gradient read first by a BatchNorm's backward is
- * computed in bf16 too, and BatchNorm's backward reads the ReLU mask from the bf16 copy of its output.
+ * bf16 mode's bf16 convolution results: a convolution's output, and its input gradient, are computed when first read
+ * (NativeBackend.lazyOut); when that reader is a BatchNorm (which reads bf16), in bf16, and BatchNorm reads those
+ * bits directly, while a later float32 reader gets them widened once (NativeBackend.bf16Bits). BatchNorm's backward
+ * also reads the ReLU mask from the bf16 copy of its output.
  *
  * Checked: (1) per native kernel, bf16 inputs give bit for bit what their float32 widening gives (bnTrain, bnGrad,
- * bnInfer, the mask), fromBf16 is exact, and the bf16-output convolution is the float32 one rounded once;
- * (2) in the backend, the output reads as its bf16 values, is widened only for a non-BatchNorm reader, and a ResNet
- * trained in bf16 gives bit-identical losses and weights whether BatchNorm reads the bits or the widened values,
- * with no widening at all.
+ * bnInfer, the mask), fromBf16 is exact, and the bf16-output convolution passes are the float32 ones rounded once;
+ * (2) in the backend, the first reader decides, the values read as bf16 afterwards, nothing unread is computed or
+ * leaked, and a ResNet trained in bf16 gives bit-identical losses and weights whether BatchNorm reads the bits or
+ * the widened values, with no widening at all.
  */
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -206,19 +206,27 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     setPrecision('fp32');
   });
 
-  it('in the backend: the output reads as its bf16 values; only a non-BatchNorm reader widens it, once', () => {
+  it('in the backend: a convolution is computed in bf16 when a BatchNorm reads it first, else in float32', () => {
     setPrecision('bf16');
     const backend = backendOf();
     const g = testRng(32);
     const x = tf.tensor4d(g.normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
     const w = tf.tensor4d(g.normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
     const s0 = backend.bf16Stats();
+    // read first by a float32 reader: float32, as without this mechanism
+    const z = tf.conv2d(x, w, 1, 'same');
+    const plusZ = tf.add(z, 0);
+    expect(backend.bf16Bits(z)).toBeNull();
+    const zValues = z.dataSync() as Float32Array;
+    expect(allBf16(zValues)).toBe(false);
+    expect(backend.bf16Stats().outputs).toBe(s0.outputs);
+    // read first by BatchNorm: computed in bf16, and the bits are what BatchNorm reads (nothing widened)
     const y = tf.conv2d(x, w, 1, 'same');
-    const s1 = backend.bf16Stats();
-    expect(s1.outputs - s0.outputs).toBe(1);
     const bits = backend.bf16Bits(y);
     expect(bits).not.toBeNull();
-    // BatchNorm (the fused training kernel) reads the bits: nothing widened
+    expect(backend.bf16Bits(y)).toBe(bits);
+    const s1 = backend.bf16Stats();
+    expect(s1.outputs - s0.outputs).toBe(1);
     const bn = tf.engine().runKernel(
       'FtBatchNormTrain',
       { x: y, gamma: tf.ones([8]), beta: tf.zeros([8]) },
@@ -227,22 +235,53 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
       },
     ) as tf.Tensor[];
     expect(backend.bf16Stats().widened).toBe(s1.widened);
-    // a reader of float32 values widens it (exactly), and the bits are retired
-    const plus = tf.add(y, 0);
+    // a later float32 reader gets those bf16 values widened, once, exactly
+    const plusY = tf.add(y, 0);
     const s2 = backend.bf16Stats();
     expect(s2.widened - s1.widened).toBe(1);
     expect(backend.bf16Bits(y)).toBeNull();
     const values = y.dataSync() as Float32Array;
     expect(allBf16(values)).toBe(true);
     expect(bitsOf(values)).toEqual(bitsOf(widen(bits as Uint16Array)));
-    expect(plus.dataSync()).toEqual(values);
+    expect(plusY.dataSync()).toEqual(values);
     expect(backend.bf16Stats().widened).toBe(s2.widened);
-    // with a bias (or an activation) the output stays float32
-    const yb = tf.add(tf.conv2d(x, w, 1, 'same'), 0);
-    const fused = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: tf.ones([8]), activation: 'relu' });
-    expect(backend.bf16Stats().outputs - s0.outputs).toBe(2);
-    expect(allBf16(fused.dataSync() as Float32Array)).toBe(false);
-    tf.dispose([x, w, y, ...bn, plus, yb, fused]);
+    // the bf16 result is the float32 one rounded once
+    expect(bf16OutputRatio(values, zValues, 1e-5)).toBeLessThanOrEqual(1);
+    // with a bias and an activation too
+    const fused = () =>
+      tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: tf.ones([8]), activation: 'relu' });
+    const f32 = fused();
+    const f32Values = f32.dataSync() as Float32Array;
+    const fb = fused();
+    expect(backend.bf16Bits(fb)).not.toBeNull();
+    const fbValues = fb.dataSync() as Float32Array;
+    expect(allBf16(fbValues)).toBe(true);
+    expect(bf16OutputRatio(fbValues, f32Values, 1e-5)).toBeLessThanOrEqual(1);
+    tf.dispose([x, w, z, plusZ, y, ...bn, plusY, f32, fb]);
+    setPrecision('fp32');
+  });
+
+  it('an unread convolution is never computed, and disposing it leaks nothing', () => {
+    setPrecision('bf16');
+    const backend = backendOf();
+    const x = tf.tensor4d(testRng(36).normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
+    const w = tf.tensor4d(testRng(37).normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
+    const tensors = tf.memory().numTensors;
+    const live = backend.pool.getStats().buffersLive;
+    const before = backend.lazyStats();
+    for (let i = 0; i < 3; i++) {
+      tf.conv2d(x, w, 1, 'same').dispose();
+      const y = tf.conv2d(x, w, 1, 'same');
+      backend.bf16Bits(y);
+      y.dispose();
+    }
+    // 3 convolutions never run; 3 run in bf16, whose widening to float32 is skipped too
+    const after = backend.lazyStats();
+    expect(after.computed - before.computed).toBe(3);
+    expect(after.skipped - before.skipped).toBe(6);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.pool.getStats().buffersLive).toBe(live);
+    tf.dispose([x, w]);
     setPrecision('fp32');
   });
 

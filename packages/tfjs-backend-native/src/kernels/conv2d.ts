@@ -1,12 +1,12 @@
 /**
  * Conv2D and FusedConv2D (bias + linear/relu/relu6/elu/leakyrelu/sigmoid as a oneDNN post-op) on NHWC float32.
  * Falls back for NCHW, other dtypes, prelu, and biases that are not one value per output channel.
- * In bf16 mode (precision.ts) regular convolutions read x and the filter as bf16 and write float32, except one with
- * neither bias nor activation, whose output is written in bf16 (NativeBackend.bf16Out) for the BatchNorm after it.
+ * In bf16 mode (precision.ts) regular convolutions read x and the filter as bf16; the output is computed when first
+ * read, in bf16 if that reader is a BatchNorm and in float32 otherwise.
  */
 import { backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import { isBf16 } from '../precision.js';
-import { ACT, activationCode, convParams, convSupported, isChannelsLast } from './conv-util.js';
+import { activationCode, convParams, convSupported, isChannelsLast } from './conv-util.js';
 import type { KernelArgs } from './override.js';
 
 type Conv2DAttrs = {
@@ -51,22 +51,19 @@ export function convForward(args: KernelArgs, depthwise: boolean): TensorInfo | 
     if (bias.shape.length > 4) return null;
   }
   if (isBf16() && !depthwise) {
-    const xb = backend.bf16(xv);
+    const params = convParams(ci, 1);
     const alpha = attrs.leakyreluAlpha ?? 0.2;
-    try {
-      // With no bias and no activation this is the convolution before a BatchNorm (the ResNet pattern): its output
-      // is written in bf16 only, which BatchNorm reads directly (half the memory traffic of float32).
-      if (!bv && act === ACT.linear) {
-        return backend.bf16Out(ci.outShape, (bits) =>
-          backend.native.convForwardBf16(xb.bits, wv, null, bits, convParams(ci, 1), act, alpha),
-        );
+    const run = (out: Float32Array | Uint16Array) => {
+      const xb = backend.bf16(xv);
+      try {
+        backend.native.convForwardBf16(xb.bits, wv, bv, out, params, act, alpha);
+      } finally {
+        xb.done();
       }
-      const out = backend.alloc(util.sizeFromShape(ci.outShape));
-      backend.native.convForwardBf16(xb.bits, wv, bv, out, convParams(ci, 1), act, alpha);
-      return backend.out(ci.outShape, out);
-    } finally {
-      xb.done();
-    }
+    };
+    // Deferred to the first read: a BatchNorm reading it first gets it written in bf16 (half the memory traffic
+    // between the two; NativeBackend.bf16Bits), any other reader in float32.
+    return backend.lazyOut(ci.outShape, bv ? [xv, wv, bv] : [xv, wv], run, run);
   }
   const out = backend.alloc(util.sizeFromShape(ci.outShape));
   backend.native.convForward(
