@@ -110,6 +110,18 @@ export class NativeBackend extends MathBackendCPU {
     return { bits: new Uint16Array(store.buffer, store.byteOffset, n), store };
   }
 
+  /** {@link allocBf16}, then `fill` writes the bits; if it throws, the array goes back to the pool. */
+  private filledBf16(n: number, fill: (bits: Uint16Array) => void): { bits: Uint16Array; store: Float32Array } {
+    const out = this.allocBf16(n);
+    try {
+      fill(out.bits);
+    } catch (e) {
+      this.pool.free(out.store);
+      throw e;
+    }
+    return out;
+  }
+
   /** Records `bits` as the bf16 copy of the pooled `values` (dropped with the buffer's contents, see dropBf16). */
   private cacheBf16(values: Float32Array, bits: Uint16Array, store: Float32Array): void {
     const copy = { offset: values.byteOffset, length: values.length, bits, store };
@@ -131,13 +143,7 @@ export class NativeBackend extends MathBackendCPU {
       fill(null);
       return;
     }
-    const { bits, store } = this.allocBf16(values.length);
-    try {
-      fill(bits);
-    } catch (e) {
-      this.pool.free(store);
-      throw e;
-    }
+    const { bits, store } = this.filledBf16(values.length, fill);
     this.cacheBf16(values, bits, store);
     this.bf16Counts.fused++;
   }
@@ -158,13 +164,7 @@ export class NativeBackend extends MathBackendCPU {
     if (known) return known;
     const computeBf16 = p.computeBf16;
     if (!computeBf16) return null;
-    const { bits, store } = this.allocBf16(p.n);
-    try {
-      computeBf16(bits);
-    } catch (e) {
-      this.pool.free(store);
-      throw e;
-    }
+    const { bits, store } = this.filledBf16(p.n, computeBf16);
     // Now a bf16 output: the inputs are released, a float32 reader gets the bits widened.
     for (const d of p.deps) this.pool.release(d);
     this.pool.retain(store);

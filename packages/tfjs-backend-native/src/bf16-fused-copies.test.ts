@@ -17,7 +17,7 @@ import { detectBf16, setPrecision } from './precision.js';
 import { nativeTestsEnabled, useNative } from './testing/differential.js';
 import { resnet } from './testing/models.js';
 import { testRng } from './testing/rng.js';
-import { trainFromWeights } from './testing/train.js';
+import { trainFromWeights, withMethod } from './testing/train.js';
 
 const enabled = nativeTestsEnabled() && detectBf16().supported;
 
@@ -135,15 +135,12 @@ describe.runIf(enabled)('bf16 mode: operand copies written by the producing kern
     const fused = await trainFromWeights(build, weights, 4, { lr: 0.05, seed: 11 });
     const stats1 = backend.bf16Stats();
     // Reference: every producing kernel writes float32 only, so each convolution converts its operands itself.
-    const own = Object.getOwnPropertyDescriptor(backend, 'fillWithBf16Copy');
-    backend.fillWithBf16Copy = (_values, fill) => fill(null);
-    let onDemand: Awaited<ReturnType<typeof trainFromWeights>>;
-    try {
-      onDemand = await trainFromWeights(build, weights, 4, { lr: 0.05, seed: 11 });
-    } finally {
-      if (own) Object.defineProperty(backend, 'fillWithBf16Copy', own);
-      else delete (backend as { fillWithBf16Copy?: unknown }).fillWithBf16Copy;
-    }
+    const onDemand = await withMethod(
+      backend,
+      'fillWithBf16Copy',
+      (_values, fill) => fill(null),
+      () => trainFromWeights(build, weights, 4, { lr: 0.05, seed: 11 }),
+    );
     const stats2 = backend.bf16Stats();
     setPrecision('fp32');
     expect(fused.losses).toEqual(onDemand.losses);

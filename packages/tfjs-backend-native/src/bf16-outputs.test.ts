@@ -20,7 +20,7 @@ import { allBf16, bf16OutputRatio } from './testing/bf16.js';
 import { nativeTestsEnabled, useNative } from './testing/differential.js';
 import { resnet } from './testing/models.js';
 import { testRng } from './testing/rng.js';
-import { trainFromWeights } from './testing/train.js';
+import { trainFromWeights, withMethod } from './testing/train.js';
 
 const enabled = nativeTestsEnabled() && detectBf16().supported;
 
@@ -32,6 +32,12 @@ function toBits(values: Float32Array): Uint16Array {
   const bits = new Uint16Array(values.length);
   native().toBf16(values, bits);
   return bits;
+}
+
+/** A [2, 6, 6, 8] activation (or output gradient) and a 3×3 8→8 filter. */
+function smallConv(seed: number): [tf.Tensor4D, tf.Tensor4D] {
+  const g = testRng(seed);
+  return [tf.tensor4d(g.normal(2 * 6 * 6 * 8), [2, 6, 6, 8]), tf.tensor4d(g.normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8])];
 }
 
 function widen(bits: Uint16Array): Float32Array {
@@ -136,56 +142,48 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     ).toThrow(/bf16 x needs per-channel parameters/);
   });
 
-  it('convForwardBf16 with a bf16 y: the float32 output rounded once', () => {
-    const [N, H, W, Ci, Co] = [2, 8, 8, 16, 16];
-    const params = Int32Array.from([N, H, W, Ci, Co, 3, 3, 1, 1, 1, 1, 1, 1, H, W, 1]);
-    const x = toBits(testRng(30).normal(N * H * W * Ci));
-    const w = testRng(31).normal(9 * Ci * Co, 0.3);
-    const y32 = new Float32Array(N * H * W * Co);
-    const y16 = new Uint16Array(N * H * W * Co);
-    native().convForwardBf16(x, w, null, y32, params, 0, 0);
-    native().convForwardBf16(x, w, null, y16, params, 0, 0);
-    const got = widen(y16);
-    // oneDNN may pick another kernel (another summation order) for a bf16 destination: within fp32 rounding of the
-    // accumulation, then one bf16 rounding; and nearly always exactly the float32 result rounded.
-    const maxY = Math.max(...Array.from(y32, Math.abs));
-    expect(bf16OutputRatio(got, y32, 1e-5 * maxY)).toBeLessThanOrEqual(1);
-    const rounded = widen(toBits(y32));
-    expect(got.filter((v, i) => v === rounded[i]).length / got.length).toBeGreaterThan(0.99);
+  /**
+   * `run` writes a convolution pass's result as float32 and as bf16: the bf16 one must be the float32 one rounded once
+   * (within `rtol` of the largest value for another summation order that oneDNN may pick for a bf16 destination,
+   * and nearly always exactly), from the primitive named `impl`.
+   */
+  function expectRoundedOnce(n: number, run: (out: Float32Array | Uint16Array) => void, rtol: number, impl: string) {
+    const f32 = new Float32Array(n);
+    const b16 = new Uint16Array(n);
+    run(f32);
+    run(b16);
+    const got = widen(b16);
+    expect(bf16OutputRatio(got, f32, rtol * Math.max(...Array.from(f32, Math.abs)))).toBeLessThanOrEqual(1);
+    const rounded = widen(toBits(f32));
+    expect(got.filter((v, i) => v === rounded[i]).length / n).toBeGreaterThan(0.99);
     expect(
       native()
         .info()
-        .convImpls.some((s) => s.startsWith('fwd_bf16_out N2 8x8x16->16')),
+        .convImpls.some((s) => s.startsWith(impl)),
     ).toBe(true);
+  }
+
+  const [N, H, W, Ci, Co] = [2, 8, 8, 16, 16];
+  const convParams = Int32Array.from([N, H, W, Ci, Co, 3, 3, 1, 1, 1, 1, 1, 1, H, W, 1]);
+
+  it('convForwardBf16 with a bf16 y: the float32 output rounded once', () => {
+    const x = toBits(testRng(30).normal(N * H * W * Ci));
+    const w = testRng(31).normal(9 * Ci * Co, 0.3);
+    const run = (y: Float32Array | Uint16Array) => native().convForwardBf16(x, w, null, y, convParams, 0, 0);
+    expectRoundedOnce(N * H * W * Co, run, 1e-5, 'fwd_bf16_out N2 8x8x16->16');
   });
 
   it('convBackwardDataBf16 with a bf16 dx: the float32 input gradient rounded once', () => {
-    const [N, H, W, Ci, Co] = [2, 8, 8, 16, 16];
-    const params = Int32Array.from([N, H, W, Ci, Co, 3, 3, 1, 1, 1, 1, 1, 1, H, W, 1]);
     const dy = toBits(testRng(33).normal(N * H * W * Co));
     const w = testRng(34).normal(9 * Ci * Co, 0.3);
-    const dx32 = new Float32Array(N * H * W * Ci);
-    const dx16 = new Uint16Array(N * H * W * Ci);
-    native().convBackwardDataBf16(dy, w, dx32, params);
-    native().convBackwardDataBf16(dy, w, dx16, params);
-    const got = widen(dx16);
-    const maxDx = Math.max(...Array.from(dx32, Math.abs));
-    expect(bf16OutputRatio(got, dx32, 2e-5 * maxDx)).toBeLessThanOrEqual(1);
-    const rounded = widen(toBits(dx32));
-    expect(got.filter((v, i) => v === rounded[i]).length / got.length).toBeGreaterThan(0.99);
-    expect(
-      native()
-        .info()
-        .convImpls.some((s) => s.startsWith('bwd_data_bf16_out N2 8x8x16->16')),
-    ).toBe(true);
+    const run = (dx: Float32Array | Uint16Array) => native().convBackwardDataBf16(dy, w, dx, convParams);
+    expectRoundedOnce(N * H * W * Ci, run, 2e-5, 'bwd_data_bf16_out N2 8x8x16->16');
   });
 
   it('a convolution input gradient is computed in bf16 only when a bf16 reader comes first', () => {
     setPrecision('bf16');
     const backend = backendOf();
-    const g = testRng(35);
-    const dy = tf.tensor4d(g.normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
-    const w = tf.tensor4d(g.normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
+    const [dy, w] = smallConv(35);
     const dxOf = () => tf.conv2dTranspose(dy, w, [2, 6, 6, 8], 1, 'same');
     // a float32 reader first: float32 values, no bf16 output
     const s0 = backend.bf16Stats();
@@ -209,9 +207,7 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
   it('in the backend: a convolution is computed in bf16 when a BatchNorm reads it first, else in float32', () => {
     setPrecision('bf16');
     const backend = backendOf();
-    const g = testRng(32);
-    const x = tf.tensor4d(g.normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
-    const w = tf.tensor4d(g.normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
+    const [x, w] = smallConv(32);
     const s0 = backend.bf16Stats();
     // read first by a float32 reader: float32, as without this mechanism
     const z = tf.conv2d(x, w, 1, 'same');
@@ -264,8 +260,7 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
   it('an unread convolution is never computed, and disposing it leaks nothing', () => {
     setPrecision('bf16');
     const backend = backendOf();
-    const x = tf.tensor4d(testRng(36).normal(2 * 6 * 6 * 8), [2, 6, 6, 8]);
-    const w = tf.tensor4d(testRng(37).normal(3 * 3 * 8 * 8, 0.3), [3, 3, 8, 8]);
+    const [x, w] = smallConv(36);
     const tensors = tf.memory().numTensors;
     const live = backend.pool.getStats().buffersLive;
     const before = backend.lazyStats();
@@ -297,19 +292,14 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     const s1 = backend.bf16Stats();
     // Reference: the same bf16 values (outputs and input gradients), but BatchNorm never sees the bits: each is
     // widened to float32 before BatchNorm reads it.
-    const own = Object.getOwnPropertyDescriptor(backend, 'bf16Bits');
     const bf16Bits = backend.bf16Bits.bind(backend);
-    backend.bf16Bits = (t) => {
+    const widenFirst = (t: tf.TensorInfo) => {
       if (bf16Bits(t)) backend.f32(t);
       return null;
     };
-    let widened: Awaited<ReturnType<typeof trainFromWeights>>;
-    try {
-      widened = await trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 });
-    } finally {
-      if (own) Object.defineProperty(backend, 'bf16Bits', own);
-      else delete (backend as { bf16Bits?: unknown }).bf16Bits;
-    }
+    const widened = await withMethod(backend, 'bf16Bits', widenFirst, () =>
+      trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 }),
+    );
     const s2 = backend.bf16Stats();
     setPrecision('fp32');
     expect(direct.losses).toEqual(widened.losses);

@@ -35,3 +35,23 @@ export async function trainFromWeights(
   model.dispose();
   return { losses, weights: out };
 }
+
+/**
+ * Runs `fn` with `obj[name]` replaced by `impl` (an own property shadowing the prototype's method), then restores
+ * it: for reference runs of the same training with one backend behaviour switched off.
+ */
+export async function withMethod<T extends object, K extends keyof T, R>(
+  obj: T,
+  name: K,
+  impl: T[K],
+  fn: () => Promise<R>,
+): Promise<R> {
+  const own = Object.getOwnPropertyDescriptor(obj, name);
+  obj[name] = impl;
+  try {
+    return await fn();
+  } finally {
+    if (own) Object.defineProperty(obj, name, own);
+    else delete obj[name];
+  }
+}
