@@ -24,12 +24,6 @@ namespace {
 /** dy * step(y) as tfjs' Relu gradient (step(NaN) = NaN). */
 inline float reluGradOf(float dy, float y) { return y > 0.f ? dy : (y == y ? 0.f : y); }
 
-/** Outputs of a row kernel: float32 (kF32), bf16 (kBf16) or both; a bit set. */
-constexpr int kF32 = 1, kBf16 = 2;
-
-/** The output bit set for a float32 output y (or null) and a bf16 output yb (or null). */
-inline int outputsOf(const void *y, const void *yb) { return (y ? kF32 : 0) | (yb ? kBf16 : 0); }
-
 /** Rows per block of float accumulation; block sums are then added in double. */
 constexpr int64_t kBlockRows = 64;
 
@@ -60,23 +54,22 @@ FT_SIMD_CLONES void shiftedSums(const In *__restrict x, const float *__restrict 
 }
 
 /**
- * y = x * mul + add per channel, or (Relu) max(0, x * mul + add): BatchNorm, optionally followed by ReLU. Writes y
- * as float32 and/or (bf16 mode) as bf16 in the same pass, per the output set O: the bf16 values are what the next
- * convolution reads.
+ * y = x * mul + add per channel, or (Relu) max(0, x * mul + add): BatchNorm, optionally followed by ReLU. With yb
+ * (bf16 mode), each value is also written as bf16 in the same pass: the copy the next convolution reads.
  */
-template <bool Relu, int O, class In>
+template <bool Relu, bool B16, class In>
 FT_SIMD_CLONES void affineRows(const In *__restrict x, float *__restrict y, uint16_t *__restrict yb,
                                const float *__restrict mul, const float *__restrict add, int64_t r0, int64_t r1,
                                int64_t C) {
   for (int64_t r = r0; r < r1; ++r) {
     const In *__restrict xr = x + r * C;
-    float *__restrict yr = (O & kF32) ? y + r * C : nullptr;
-    uint16_t *__restrict br = (O & kBf16) ? yb + r * C : nullptr;
+    float *__restrict yr = y + r * C;
+    uint16_t *__restrict br = B16 ? yb + r * C : nullptr;
     for (int64_t k = 0; k < C; ++k) {
       float v = loadAsFloat(xr, k) * mul[k] + add[k];
       if (Relu) v = v < 0.f ? 0.f : v;  // tfjs' relu: NaN and -0 pass through
-      if (O & kF32) yr[k] = v;
-      if (O & kBf16) br[k] = toBf16Bits(v);
+      yr[k] = v;
+      if (B16) br[k] = toBf16Bits(v);
     }
   }
 }
@@ -85,21 +78,16 @@ FT_SIMD_CLONES void affineRows(const In *__restrict x, float *__restrict y, uint
 template <class In>
 void affineRowsOf(bool relu, const In *x, float *y, uint16_t *yb, const float *mul, const float *add, int64_t r0,
                   int64_t r1, int64_t C) {
-  switch (outputsOf(y, yb) | (relu ? 4 : 0)) {
-    case kF32:
-      return affineRows<false, kF32>(x, y, yb, mul, add, r0, r1, C);
-    case kBf16:
-      return affineRows<false, kBf16>(x, y, yb, mul, add, r0, r1, C);
-    case kF32 | kBf16:
-      return affineRows<false, kF32 | kBf16>(x, y, yb, mul, add, r0, r1, C);
-    case 4 | kF32:
-      return affineRows<true, kF32>(x, y, yb, mul, add, r0, r1, C);
-    case 4 | kBf16:
-      return affineRows<true, kBf16>(x, y, yb, mul, add, r0, r1, C);
-    case 4 | kF32 | kBf16:
-      return affineRows<true, kF32 | kBf16>(x, y, yb, mul, add, r0, r1, C);
-    default:
-      return;  // no output (rejected by the callers)
+  if (relu) {
+    if (yb) {
+      affineRows<true, true>(x, y, yb, mul, add, r0, r1, C);
+    } else {
+      affineRows<true, false>(x, y, nullptr, mul, add, r0, r1, C);
+    }
+  } else if (yb) {
+    affineRows<false, true>(x, y, yb, mul, add, r0, r1, C);
+  } else {
+    affineRows<false, false>(x, y, nullptr, mul, add, r0, r1, C);
   }
 }
 
@@ -136,7 +124,7 @@ FT_SIMD_CLONES void gradSums(const D *__restrict dy, const In *__restrict x, con
  * dx = a * g + b * x + c per channel, with g = dy, or (Masked) dy masked where y <= 0. With dxb (bf16 mode), dx is
  * also written as bf16 in the same pass: the output gradient the preceding convolution's backward reads.
  */
-template <bool Masked, int O, class D, class In, class M>
+template <bool Masked, bool B16, class D, class In, class M>
 FT_SIMD_CLONES void gradRows(const D *__restrict dy, const In *__restrict x, const M *__restrict y,
                              float *__restrict dx, uint16_t *__restrict dxb, const float *__restrict a,
                              const float *__restrict b, const float *__restrict c, int64_t r0, int64_t r1,
@@ -145,37 +133,32 @@ FT_SIMD_CLONES void gradRows(const D *__restrict dy, const In *__restrict x, con
     const D *__restrict dr = dy + r * C;
     const In *__restrict xr = x + r * C;
     const M *__restrict yr = Masked ? y + r * C : nullptr;
-    float *__restrict o = (O & kF32) ? dx + r * C : nullptr;
-    uint16_t *__restrict ob = (O & kBf16) ? dxb + r * C : nullptr;
+    float *__restrict o = dx + r * C;
+    uint16_t *__restrict ob = B16 ? dxb + r * C : nullptr;
     for (int64_t k = 0; k < C; ++k) {
       const float d = loadAsFloat(dr, k);
       const float g = Masked ? reluGradOf(d, loadAsFloat(yr, k)) : d;
       const float v = a[k] * g + b[k] * loadAsFloat(xr, k) + c[k];
-      if (O & kF32) o[k] = v;
-      if (O & kBf16) ob[k] = toBf16Bits(v);
+      o[k] = v;
+      if (B16) ob[k] = toBf16Bits(v);
     }
   }
 }
 
-/** gradRows with its template arguments picked at run time (y: the ReLU mask or null; dx, dxb: the outputs or null). */
+/** gradRows with its template arguments picked at run time (y: the ReLU mask or null; dxb: the bf16 copy or null). */
 template <class D, class In, class M>
 void gradRowsOf(const D *dy, const In *x, const M *y, float *dx, uint16_t *dxb, const float *a,
                 const float *b, const float *c, int64_t r0, int64_t r1, int64_t C) {
-  switch (outputsOf(dx, dxb) | (y ? 4 : 0)) {
-    case kF32:
-      return gradRows<false, kF32>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
-    case kBf16:
-      return gradRows<false, kBf16>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
-    case kF32 | kBf16:
-      return gradRows<false, kF32 | kBf16>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
-    case 4 | kF32:
-      return gradRows<true, kF32>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
-    case 4 | kBf16:
-      return gradRows<true, kBf16>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
-    case 4 | kF32 | kBf16:
-      return gradRows<true, kF32 | kBf16>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
-    default:
-      return;  // no output (rejected by the callers)
+  if (y) {
+    if (dxb) {
+      gradRows<true, true>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
+    } else {
+      gradRows<true, false>(dy, x, y, dx, nullptr, a, b, c, r0, r1, C);
+    }
+  } else if (dxb) {
+    gradRows<false, true>(dy, x, y, dx, dxb, a, b, c, r0, r1, C);
+  } else {
+    gradRows<false, false>(dy, x, y, dx, nullptr, a, b, c, r0, r1, C);
   }
 }
 
@@ -286,7 +269,7 @@ struct Partials {
 //
 // x is a Float32Array, or a Uint16Array of bf16 values (a bf16 convolution's output, read as the floats they are).
 // relu = 1 writes max(0, y) instead of y (BatchNorm followed by ReLU in one pass); yBf16 (a Uint16Array, bf16 mode)
-// also receives y as bf16 in the same pass, or instead of it when y is null.
+// also receives y as bf16 in the same pass.
 // One parallel region: each thread sums its rows, one thread turns the sums into statistics, then each thread
 // normalises the rows it summed (still in its cache).
 napi_value bnTrain(Ctx &c) {
@@ -296,7 +279,7 @@ napi_value bnTrain(Ctx &c) {
   const size_t lx = floatOrBf16(c, 0, &x, &xb);
   const float *gamma = c.f32OrNull(1, &lg);
   const float *beta = c.f32OrNull(2, &lb);
-  float *y = c.f32OrNull(3, &ly);
+  float *y = c.f32(3, &ly);
   float *mean = c.f32(4, &lm);
   float *var = c.f32(5, &lv);
   const double eps = c.num(6);
@@ -305,8 +288,7 @@ napi_value bnTrain(Ctx &c) {
   size_t lyb;
   uint16_t *yb = c.bf16OrNull(9, &lyb);
   if (yb && lyb < lx) throw ArgError("bnTrain: yBf16 is shorter than x");
-  if (!y && !yb) throw ArgError("bnTrain: needs y or yBf16");
-  if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || (y && ly < lx) || (int64_t)lm < C || (int64_t)lv < C ||
+  if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ly < lx || (int64_t)lm < C || (int64_t)lv < C ||
       (gamma && (int64_t)lg < C) || (beta && (int64_t)lb < C))
     throw ArgError("bnTrain: bad lengths");
   const int64_t R = static_cast<int64_t>(lx) / C;
@@ -351,8 +333,7 @@ napi_value bnTrain(Ctx &c) {
 //
 // dy and x are Float32Arrays or Uint16Arrays of bf16 values (a bf16 convolution's output and input gradient).
 // With y (the output of a BatchNorm fused with ReLU, float32 or its bf16 copy), dy is first masked where y <= 0:
-// the gradient of relu(batchnorm(x)). dxBf16 (a Uint16Array, bf16 mode) also receives dx as bf16 in the same pass,
-// or instead of it when dx is null.
+// the gradient of relu(batchnorm(x)). dxBf16 (a Uint16Array, bf16 mode) also receives dx as bf16 in the same pass.
 napi_value bnGrad(Ctx &c) {
   size_t lg, lm, lv, ldx, ldg, ldb;
   const float *dy;
@@ -366,7 +347,7 @@ napi_value bnGrad(Ctx &c) {
   const float *var = c.f32(4, &lv);
   const double eps = c.num(5);
   const int64_t C = c.int64(6);
-  float *dx = c.f32OrNull(7, &ldx);
+  float *dx = c.f32(7, &ldx);
   float *dgamma = c.f32OrNull(8, &ldg);
   float *dbeta = c.f32OrNull(9, &ldb);
   // The ReLU mask: the fused BatchNorm + ReLU's output, float32 or (bf16 mode) its bf16 copy, which has the same
@@ -378,8 +359,7 @@ napi_value bnGrad(Ctx &c) {
   size_t ldxb;
   uint16_t *dxb = c.bf16OrNull(11, &ldxb);
   if (dxb && ldxb < lx) throw ArgError("bnGrad: dxBf16 is shorter than x");
-  if (!dx && !dxb) throw ArgError("bnGrad: needs dx or dxBf16");
-  if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ldy < lx || (dx && ldx < lx) || (int64_t)lm < C || (int64_t)lv < C ||
+  if (C <= 0 || static_cast<int64_t>(lx) % C != 0 || ldy < lx || ldx < lx || (int64_t)lm < C || (int64_t)lv < C ||
       (gamma && (int64_t)lg < C) || (dgamma && (int64_t)ldg < C) || (dbeta && (int64_t)ldb < C))
     throw ArgError("bnGrad: bad lengths");
   const int64_t R = static_cast<int64_t>(lx) / C;

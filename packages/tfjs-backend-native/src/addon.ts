@@ -159,12 +159,12 @@ export interface NativeAddon {
     relu?: number,
     outBf16?: Uint16Array | null,
   ): void;
-  /** x may be bf16 bits (a bf16 convolution's output); y may be null when yBf16 is given (bf16 output only). */
+  /** x may be bf16 bits (a bf16 convolution's output). */
   bnTrain(
     x: Float32Array | Uint16Array,
     gamma: Float32Array | null,
     beta: Float32Array | null,
-    y: Float32Array | null,
+    y: Float32Array,
     mean: Float32Array,
     variance: Float32Array,
     eps: number,
@@ -172,7 +172,7 @@ export interface NativeAddon {
     relu?: number,
     yBf16?: Uint16Array | null,
   ): void;
-  /** dy and x may be bf16 bits (a bf16 convolution's input gradient and output); dx may be null when dxBf16 is given. */
+  /** dy and x may be bf16 bits (a bf16 convolution's input gradient and output). */
   bnGrad(
     dy: Float32Array | Uint16Array,
     x: Float32Array | Uint16Array,
@@ -181,7 +181,7 @@ export interface NativeAddon {
     variance: Float32Array,
     eps: number,
     channels: number,
-    dx: Float32Array | null,
+    dx: Float32Array,
     dgamma: Float32Array | null,
     dbeta: Float32Array | null,
     reluOutput?: Float32Array | Uint16Array | null,

@@ -17,14 +17,6 @@ interface Bf16Copy {
   length: number;
   bits: Uint16Array;
   store: Float32Array;
-  /** The store is a retained pool buffer (the bits of a tensor stored in bf16, then widened), not a temporary. */
-  retained?: boolean;
-}
-
-/** The bf16 values of a tensor stored in bf16, and the pooled array that holds them (retain it to keep them). */
-export interface Bf16Held {
-  bits: Uint16Array;
-  store: Float32Array;
 }
 
 /** A bf16 operand for a native kernel; call `done` once the kernel has run. */
@@ -64,7 +56,7 @@ export class NativeBackend extends MathBackendCPU {
   private readonly bf16Copies = new WeakMap<ArrayBufferLike, Bf16Copy[]>();
   private readonly bf16Counts = { converted: 0, reused: 0, fused: 0, outputs: 0, widened: 0 };
   /** The bits of each deferred output computed in bf16 (see {@link bf16Bits}), by dataId. */
-  private readonly bf16Outputs = new WeakMap<DataId, Bf16Held>();
+  private readonly bf16Outputs = new WeakMap<DataId, Uint16Array>();
 
   /**
    * @param native the loaded addon.
@@ -131,8 +123,8 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /** Records `bits` as the bf16 copy of the pooled `values` (dropped with the buffer's contents, see dropBf16). */
-  private cacheBf16(values: Float32Array, bits: Uint16Array, store: Float32Array, retained = false): void {
-    const copy = { offset: values.byteOffset, length: values.length, bits, store, retained };
+  private cacheBf16(values: Float32Array, bits: Uint16Array, store: Float32Array): void {
+    const copy = { offset: values.byteOffset, length: values.length, bits, store };
     const list = this.bf16Copies.get(values.buffer);
     if (list) list.push(copy);
     else this.bf16Copies.set(values.buffer, [copy]);
@@ -157,31 +149,14 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /**
-   * For a kernel that reads bf16 (BatchNorm, the convolutions): the bf16 values of a tensor stored in bf16, else null
-   * (read it with {@link f32}). Stored in bf16 are the outputs of {@link bf16Out}, and a deferred output that can be
-   * computed in bf16 (a convolution's output or input gradient in bf16 mode, see {@link lazyOut}) once its first
-   * reader asked for bf16: if no kernel has read it yet, it is computed in bf16 now; if a float32 reader came first,
-   * it stays float32. A float32 reader (and `dataSync`) of a tensor stored in bf16 gets its values widened to float32
-   * once (exactly). Call it before {@link f32}, which retires the bits.
+   * For a kernel that reads bf16 (BatchNorm): the bf16 values of a deferred output that can be computed in bf16 (a
+   * convolution's output or input gradient in bf16 mode, see {@link lazyOut}), else null (read it with {@link f32}).
+   * Its first reader decides: if no kernel has read it yet, it is computed in bf16 now, and from then on its values
+   * are those bf16 values for every reader — kernels reading bf16 get the bits, a float32 reader (and `dataSync`)
+   * gets them widened to float32 once (exactly); if a float32 reader came first, it stays float32 and this returns
+   * null. Call it before {@link f32}.
    */
   bf16Bits(t: TensorInfo): Uint16Array | null {
-    return this.bf16Held(t)?.bits ?? null;
-  }
-
-  /**
-   * A float32 tensor as the bf16 operand of a (possibly deferred) native kernel: `keep`, the pooled array to retain
-   * while the kernel may still run (see {@link lazyOut}), and `operand()`, its bf16 values — stored bf16 values
-   * ({@link bf16Held}), else a cached or fresh conversion ({@link bf16}). Null for other dtypes.
-   */
-  bf16Source(t: TensorInfo): { keep: Float32Array; operand: () => Bf16Operand } | null {
-    const held = this.bf16Held(t);
-    if (held) return { keep: held.store, operand: () => ({ bits: held.bits, done: noop }) };
-    const values = this.f32(t);
-    return values ? { keep: values, operand: () => this.bf16(values) } : null;
-  }
-
-  /** {@link bf16Bits} with the pooled array holding the bits, for a deferred kernel to retain. */
-  bf16Held(t: TensorInfo): Bf16Held | null {
     const entry = this.data.has(t.dataId) ? (this.data.get(t.dataId) as object) : undefined;
     const p = entry ? this.pending.get(entry) : undefined;
     if (!p) return null;
@@ -189,46 +164,20 @@ export class NativeBackend extends MathBackendCPU {
     if (known) return known;
     const computeBf16 = p.computeBf16;
     if (!computeBf16) return null;
-    const held = this.filledBf16(p.n, computeBf16);
-    // Now stored in bf16: the inputs are released, a float32 reader gets the bits widened.
+    const { bits, store } = this.filledBf16(p.n, computeBf16);
+    // Now a bf16 output: the inputs are released, a float32 reader gets the bits widened.
     for (const d of p.deps) this.pool.release(d);
-    this.pool.retain(held.store);
-    p.deps = [held.store];
-    p.compute = this.widenInto(held);
+    this.pool.retain(store);
+    p.deps = [store];
+    p.compute = (out) => {
+      this.native.fromBf16(bits, out);
+      this.bf16Counts.widened++;
+    };
     p.computeBf16 = undefined;
-    this.bf16Outputs.set(t.dataId, held);
+    this.bf16Outputs.set(t.dataId, bits);
     this.bf16Counts.outputs++;
     this.lazyComputed++;
-    return held;
-  }
-
-  /**
-   * A float32 tensor stored in bf16 only, which `fill` (a native kernel) writes now: kernels that read bf16 get the
-   * bits ({@link bf16Bits}), any other reader gets them widened to float32 once, exactly (bf16 mode: the gradient
-   * of a convolution's bf16 output, a BatchNorm + ReLU output read by convolutions).
-   */
-  bf16Out(shape: number[], fill: (bits: Uint16Array) => void): TensorInfo {
-    const held = this.filledBf16(
-      shape.reduce((p, d) => p * d, 1),
-      fill,
-    );
-    const info = this.lazyOut(shape, [held.store], this.widenInto(held));
-    this.bf16Outputs.set(info.dataId, held);
-    this.bf16Counts.outputs++;
-    return info;
-  }
-
-  /**
-   * The deferred computation of a tensor stored in bf16: widen the bits into the float32 output, and keep them as
-   * its cached bf16 copy (the store stays retained by the cache until the output's contents end).
-   */
-  private widenInto(held: Bf16Held): (out: Float32Array) => void {
-    return (out) => {
-      this.native.fromBf16(held.bits, out);
-      this.bf16Counts.widened++;
-      this.pool.retain(held.store);
-      this.cacheBf16(out, held.bits, held.store, true);
-    };
+    return bits;
   }
 
   /**
@@ -244,10 +193,7 @@ export class NativeBackend extends MathBackendCPU {
     const list = this.bf16Copies.get(buffer);
     if (!list) return;
     this.bf16Copies.delete(buffer);
-    for (const c of list) {
-      if (c.retained) this.pool.release(c.store);
-      else this.pool.free(c.store);
-    }
+    for (const c of list) this.pool.free(c.store);
   }
 
   /** An uninitialised float32 output buffer of `n` elements from the pool. */

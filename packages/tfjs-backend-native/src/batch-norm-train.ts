@@ -39,23 +39,14 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   if (!xv || !gv || !bv || x.shape.length < 2 || xv.length === 0 || gv.length !== C || bv.length !== C) {
     throw new Error(`${BN_TRAIN_KERNEL}: expected float32 x of rank >= 2 and gamma/beta of shape [${C}]`);
   }
+  const y = backend.alloc(xv.length);
   const mean = new Float32Array(C);
   const variance = new Float32Array(C);
-  let yInfo: Info;
-  if (relu && xv instanceof Uint16Array) {
-    // bf16 mode after a convolution computed in bf16 (as PyTorch's autocast): the output of BatchNorm + ReLU is the
-    // next convolutions' input, so it is stored in bf16 only.
-    yInfo = backend.bf16Out(x.shape.slice(), (yb) =>
-      backend.native.bnTrain(xv, gv, bv, null, mean, variance, eps, C, 1, yb),
-    );
-  } else {
-    // bf16 mode: the output of BatchNorm + ReLU is (nearly always) a convolution's input, so its bf16 copy is
-    // written in the same pass; a plain BatchNorm's output usually goes to a residual Add, and a copy would be wasted.
-    const y = backend.alloc(xv.length);
-    if (relu) backend.fillWithBf16Copy(y, (yb) => backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, 1, yb));
-    else backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, 0);
-    yInfo = backend.out(x.shape.slice(), y);
-  }
+  // bf16 mode: the output of BatchNorm + ReLU is (nearly always) a convolution's input, so its bf16 copy is written
+  // in the same pass; a plain BatchNorm's output usually goes to a residual Add, and a copy would be wasted.
+  if (relu) backend.fillWithBf16Copy(y, (yb) => backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, 1, yb));
+  else backend.native.bnTrain(xv, gv, bv, y, mean, variance, eps, C, 0);
+  const yInfo = backend.out(x.shape.slice(), y);
   if (relu) backend.markRectified(yInfo);
   return [yInfo, backend.out([C], mean), backend.out([C], variance)];
 }
@@ -79,26 +70,16 @@ function bnGradKernel(args: KernelArgs) {
   const gv = backend.f32(inputs.gamma as Info);
   const mv = backend.f32(inputs.mean as Info);
   const vv = backend.f32(inputs.variance as Info);
-  // The ReLU mask from y in bf16 where bf16 mode stored it so or wrote a copy (half the bytes; same signs, see
-  // bnGrad in native/batchnorm.cc).
-  const y = inputs.y as Info | undefined;
-  const yBits = y ? backend.bf16Bits(y) : null;
-  const y32 = y && !yBits ? backend.f32(y) : null;
-  const yv = yBits ?? (y32 ? (backend.cachedBf16(y32) ?? y32) : null);
+  const y32 = inputs.y ? backend.f32(inputs.y as Info) : null;
+  // The ReLU mask from y's bf16 copy where bf16 mode wrote one (half the bytes; same signs, see bnGrad in
+  // native/batchnorm.cc).
+  const yv = y32 ? (backend.cachedBf16(y32) ?? y32) : null;
   if (!dyv || !xv || !gv || !mv || !vv || (inputs.y && !yv)) {
     throw new Error(`${BN_GRAD_KERNEL}: expected float32 inputs`);
   }
+  const dx = backend.alloc(xv.length);
   const dgamma = new Float32Array(C);
   const dbeta = new Float32Array(C);
-  if (xv instanceof Uint16Array) {
-    // bf16 mode, x a convolution's bf16 output: its gradient is stored in bf16 only (as PyTorch's autocast), for
-    // that convolution's two backward passes.
-    const dxInfo = backend.bf16Out(x.shape.slice(), (dxb) =>
-      backend.native.bnGrad(dyv, xv, gv, mv, vv, eps, C, null, dgamma, dbeta, yv, dxb),
-    );
-    return [dxInfo, backend.out([C], dgamma), backend.out([C], dbeta)];
-  }
-  const dx = backend.alloc(xv.length);
   // bf16 mode: dx is (nearly always) the output gradient of the convolution before this BatchNorm, which both its
   // backward passes read in bf16; the copy is written in the same pass.
   backend.fillWithBf16Copy(dx, (dxb) => backend.native.bnGrad(dyv, xv, gv, mv, vv, eps, C, dx, dgamma, dbeta, yv, dxb));

@@ -151,14 +151,14 @@ describe.runIf(enabled)('bf16 mode: operand copies written by the producing kern
     console.log(
       `bf16 operands over 4 ResNet-8 steps: fused ${JSON.stringify(withFusion)}, on demand ${JSON.stringify(without)}`,
     );
-    // ResNet-8, 9 convolutions: their operands after a convolution's BatchNorm are stored in bf16 (bf16-outputs
-    // .test.ts), and the residual Add + ReLU outputs that feed the next blocks get a fused copy instead of a
-    // conversion (2 per step). Left: the image (forward and weight gradient) and the dense layer's four operands,
-    // 6 per step. Wasted: one copy per step (the last Add + ReLU feeds the pooling, not a convolution).
+    // ResNet-8, 9 convolutions: each input but the image's comes from a BatchNorm + ReLU or an Add + ReLU, and each
+    // output gradient from a BatchNorm's backward, so those conversions become fused copies. Left: the image and
+    // the dense layer's operands (≈ 6 per step). Wasted: at most one copy per step (the last Add + ReLU feeds the
+    // pooling, not a convolution).
     const saved = without.converted - withFusion.converted;
-    expect(saved).toBe(2 * 4);
-    expect(withFusion.converted).toBeLessThanOrEqual(6 * 4 + 1);
-    expect(withFusion.fused - saved).toBe(4);
+    expect(withFusion.converted).toBeLessThan(0.35 * without.converted);
+    expect(withFusion.fused).toBeGreaterThanOrEqual(saved);
+    expect(withFusion.fused - saved).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('keeps tensors and live pool buffers flat over bf16 training steps with fused copies', async () => {

@@ -127,32 +127,6 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     );
   });
 
-  it('bnTrain and bnGrad write their output in bf16 only when given no float32 output: bf16(the float32 one)', () => {
-    const n = R * C;
-    const m = () => [new Float32Array(C), new Float32Array(C)] as const;
-    const [m0, v0] = m();
-    const [m1, v1] = m();
-    const y = new Float32Array(n);
-    const yb = new Uint16Array(n);
-    native().bnTrain(xBits, gamma, beta, y, m0, v0, 1e-3, C, 1);
-    native().bnTrain(xBits, gamma, beta, null, m1, v1, 1e-3, C, 1, yb);
-    expect(yb).toEqual(toBits(y));
-    expect(bitsOf(m1)).toEqual(bitsOf(m0));
-    const dy = testRng(38).normal(n);
-    const dx = new Float32Array(n);
-    const dxb = new Uint16Array(n);
-    const g = () => [new Float32Array(C), new Float32Array(C)] as const;
-    const [dg0, db0] = g();
-    const [dg1, db1] = g();
-    native().bnGrad(dy, xBits, gamma, m0, v0, 1e-3, C, dx, dg0, db0, yb);
-    native().bnGrad(dy, xBits, gamma, m0, v0, 1e-3, C, null, dg1, db1, yb, dxb);
-    expect(dxb).toEqual(toBits(dx));
-    expect(bitsOf(dg1)).toEqual(bitsOf(dg0));
-    expect(bitsOf(db1)).toEqual(bitsOf(db0));
-    expect(() => native().bnTrain(xBits, gamma, beta, null, m1, v1, 1e-3, C, 1)).toThrow(/needs y or yBf16/);
-    expect(() => native().bnGrad(dy, xBits, gamma, m0, v0, 1e-3, C, null, null, null)).toThrow(/needs dx or dxBf16/);
-  });
-
   it('bnInfer (+ ReLU) on bf16 x = on its widening; a bf16 x with cyclic parameters is refused', () => {
     const mean = testRng(28).normal(C, 0.1);
     const variance = Float32Array.from(testRng(29).normal(C), (v) => 1 + Math.abs(v));
@@ -306,44 +280,35 @@ describe.runIf(enabled)('bf16 mode: convolution outputs in bf16, read by BatchNo
     setPrecision('fp32');
   });
 
-  it('a ResNet trained in bf16: the same bits whether BatchNorm reads bf16 inputs or their widening', async () => {
+  it('a ResNet trained in bf16: the same bits whether BatchNorm reads the bf16 outputs or their widening', async () => {
     const build = () => resnet(1, [8, 8, 3], 4);
     const m = build();
     const weights = m.getWeights().map((t) => t.dataSync().slice() as Float32Array);
     m.dispose();
     const backend = backendOf();
-    const addon = backend.native;
     setPrecision('bf16');
     const s0 = backend.bf16Stats();
     const direct = await trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 });
     const s1 = backend.bf16Stats();
-    // Reference: every bf16 input of the BatchNorm kernels (x, dy, the ReLU mask) widened to float32 first, so the
-    // float32 kernels run on the same values; the outputs and every decision of the backend stay the same.
-    const wide = <T>(v: T) => (v instanceof Uint16Array ? (widen(v) as unknown as T) : v);
-    const bnTrain = addon.bnTrain.bind(addon);
-    const bnGrad = addon.bnGrad.bind(addon);
-    const widened = await withMethod(
-      addon,
-      'bnTrain',
-      (x, ...rest) => bnTrain(wide(x), ...rest),
-      () =>
-        withMethod(
-          addon,
-          'bnGrad',
-          (dy, x, g, mean, variance, eps, C, dx, dg, db, mask, dxb) =>
-            bnGrad(wide(dy), wide(x), g, mean, variance, eps, C, dx, dg, db, wide(mask), dxb),
-          () => trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 }),
-        ),
+    // Reference: the same bf16 values (outputs and input gradients), but BatchNorm never sees the bits: each is
+    // widened to float32 before BatchNorm reads it.
+    const bf16Bits = backend.bf16Bits.bind(backend);
+    const widenFirst = (t: tf.TensorInfo) => {
+      if (bf16Bits(t)) backend.f32(t);
+      return null;
+    };
+    const widened = await withMethod(backend, 'bf16Bits', widenFirst, () =>
+      trainFromWeights(build, weights, 3, { lr: 0.05, seed: 12 }),
     );
+    const s2 = backend.bf16Stats();
     setPrecision('fp32');
     expect(direct.losses).toEqual(widened.losses);
     for (const [i, t] of direct.weights.entries()) expect(bitsOf(t), `weight ${i}`).toEqual(bitsOf(widened.weights[i]));
-    // ResNet-8 per step: the 9 convolution outputs (all bias-free and followed by BatchNorm), the input gradients of
-    // the 3 convolutions whose input is a BatchNorm + ReLU output, the 4 BatchNorm + ReLU outputs after a
-    // convolution, and the 9 BatchNorms' input gradients are stored in bf16: 25. Widened to float32: the stem's
-    // BatchNorm + ReLU output, read by the first block's identity shortcut (an Add), and the output gradients of
-    // the 2 strided 3×3 convolutions, whose weight gradient runs in fp32 (bf16WeightsGradient): 3.
-    expect(s1.outputs - s0.outputs).toBe(3 * 25);
-    expect(s1.widened - s0.widened).toBe(3 * 3);
+    // ResNet-8: its 9 convolutions are all bias-free and followed by BatchNorm, so every output is bf16, and so is
+    // the input gradient of the 3 whose input is a BatchNorm + ReLU output (read first by that BatchNorm's
+    // backward); none is widened when BatchNorm reads the bits.
+    expect(s1.outputs - s0.outputs).toBe(3 * (9 + 3));
+    expect(s1.widened - s0.widened).toBe(0);
+    expect(s2.widened - s1.widened).toBe(s2.outputs - s1.outputs);
   }, 60_000);
 });

@@ -30,11 +30,9 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
   if (!isChannelsLast(attrs.dataFormat) || !inputShape || inputShape.length !== 4 || dy.shape.length !== 4) {
     return null;
   }
-  // bf16 mode reads dy in bf16: stored so (a BatchNorm's backward after a bf16 convolution), cached, or converted.
-  const dys = isBf16() && !depthwise ? backend.bf16Source(dy) : null;
-  const dyv = dys ? null : backend.f32(dy);
+  const dyv = backend.f32(dy);
   const wv = backend.f32(filter);
-  if ((!dys && !dyv) || !wv) return null;
+  if (!dyv || !wv) return null;
   const ci = backend_util.computeConv2DInfo(
     inputShape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -48,9 +46,9 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
   if (!convSupported(ci) || !util.arraysEqual(ci.outShape, dy.shape)) return null;
   // Deferred: the input gradient of a network's first convolution is computed by tfjs but never read.
   const params = convParams(ci, depthwise ? ci.inChannels : 1);
-  if (dys) {
+  if (isBf16() && !depthwise) {
     const run = (out: Float32Array | Uint16Array) => {
-      const dyb = dys.operand();
+      const dyb = backend.bf16(dyv);
       try {
         backend.native.convBackwardDataBf16(dyb.bits, wv, out, params);
       } finally {
@@ -58,9 +56,8 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
       }
     };
     // Read first by a BatchNorm's backward (the gradient of a BatchNorm + ReLU output), dx is computed in bf16.
-    return backend.lazyOut(inputShape.slice(), [dys.keep, wv], run, run);
+    return backend.lazyOut(inputShape.slice(), [dyv, wv], run, run);
   }
-  if (!dyv) return null;
   return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => backend.native.convBackwardData(dyv, wv, out, params));
 }
 
@@ -87,7 +84,9 @@ export function convBackpropFilter(args: KernelArgs, depthwise: boolean): Tensor
   if (!isChannelsLast(attrs.dataFormat) || !filterShape || filterShape.length !== 4 || x.shape.length !== 4) {
     return null;
   }
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const xv = backend.f32(x);
+  const dyv = backend.f32(dy);
+  if (!xv || !dyv) return null;
   const ci = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -99,14 +98,10 @@ export function convBackpropFilter(args: KernelArgs, depthwise: boolean): Tensor
     'channelsLast',
   );
   if (!convSupported(ci) || !util.arraysEqual(ci.outShape, dy.shape)) return null;
+  const out = backend.alloc(util.sizeFromShape(filterShape));
   if (isBf16() && !depthwise && bf16WeightsGradient(ci)) {
-    // x and dy in bf16: stored so, cached, or converted (NativeBackend.bf16Source).
-    const xs = backend.bf16Source(x);
-    const dys = backend.bf16Source(dy);
-    if (!xs || !dys) return null;
-    const out = backend.alloc(util.sizeFromShape(filterShape));
-    const xb = xs.operand();
-    const dyb = dys.operand();
+    const xb = backend.bf16(xv);
+    const dyb = backend.bf16(dyv);
     try {
       backend.native.convBackwardWeightsBf16(xb.bits, dyb.bits, out, convParams(ci, 1));
     } finally {
@@ -115,10 +110,6 @@ export function convBackpropFilter(args: KernelArgs, depthwise: boolean): Tensor
     }
     return backend.out(filterShape.slice(), out);
   }
-  const xv = backend.f32(x);
-  const dyv = backend.f32(dy);
-  if (!xv || !dyv) return null;
-  const out = backend.alloc(util.sizeFromShape(filterShape));
   backend.native.convBackwardWeights(xv, dyv, out, convParams(ci, depthwise ? ci.inChannels : 1));
   return backend.out(filterShape.slice(), out);
 }

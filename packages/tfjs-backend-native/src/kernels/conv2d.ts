@@ -29,11 +29,9 @@ export function convForward(args: KernelArgs, depthwise: boolean): TensorInfo | 
   if (!isChannelsLast(attrs.dataFormat) || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const act = activationCode(attrs.activation);
   if (act === null) return null;
-  // bf16 mode reads x in bf16: stored so (a BatchNorm + ReLU output), cached, or converted (NativeBackend.bf16Source).
-  const xs = isBf16() && !depthwise ? backend.bf16Source(x) : null;
-  const xv = xs ? null : backend.f32(x);
+  const xv = backend.f32(x);
   const wv = backend.f32(filter);
-  if ((!xs && !xv) || !wv) return null;
+  if (!xv || !wv) return null;
   const ci = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -52,11 +50,11 @@ export function convForward(args: KernelArgs, depthwise: boolean): TensorInfo | 
     if (!bv || bv.length !== ci.outChannels || bias.shape[bias.shape.length - 1] !== ci.outChannels) return null;
     if (bias.shape.length > 4) return null;
   }
-  if (xs) {
+  if (isBf16() && !depthwise) {
     const params = convParams(ci, 1);
     const alpha = attrs.leakyreluAlpha ?? 0.2;
     const run = (out: Float32Array | Uint16Array) => {
-      const xb = xs.operand();
+      const xb = backend.bf16(xv);
       try {
         backend.native.convForwardBf16(xb.bits, wv, bv, out, params, act, alpha);
       } finally {
@@ -65,9 +63,8 @@ export function convForward(args: KernelArgs, depthwise: boolean): TensorInfo | 
     };
     // Deferred to the first read: a BatchNorm reading it first gets it written in bf16 (half the memory traffic
     // between the two; NativeBackend.bf16Bits), any other reader in float32.
-    return backend.lazyOut(ci.outShape, bv ? [xs.keep, wv, bv] : [xs.keep, wv], run, run);
+    return backend.lazyOut(ci.outShape, bv ? [xv, wv, bv] : [xv, wv], run, run);
   }
-  if (!xv) return null;
   const out = backend.alloc(util.sizeFromShape(ci.outShape));
   backend.native.convForward(
     xv,
