@@ -128,6 +128,7 @@ const NATIVE_GROUPS = {
   unary: 'elementwise',
   addReluSameShape: 'elementwise',
   toBf16: 'bf16 conversion',
+  fromBf16: 'bf16 conversion',
 };
 
 /**

@@ -165,12 +165,10 @@ void gradRowsOf(const D *dy, const In *x, const M *y, float *dx, uint16_t *dxb, 
 /** Argument i as float32 (*x32) or bf16 bits (*x16, a Uint16Array); the other is null. Returns its length. */
 size_t floatOrBf16(Ctx &c, size_t i, const float **x32, const uint16_t **x16) {
   size_t len;
-  *x32 = nullptr;
-  *x16 = nullptr;
-  if (c.isBf16Array(i))
-    *x16 = c.bf16(i, &len);
-  else
-    *x32 = c.f32(i, &len);
+  bool bf16;
+  const void *data = c.f32OrBf16(i, &len, &bf16);
+  *x32 = bf16 ? nullptr : static_cast<const float *>(data);
+  *x16 = bf16 ? static_cast<const uint16_t *>(data) : nullptr;
   return len;
 }
 

@@ -59,19 +59,38 @@ struct Ctx {
     return t == napi_null || t == napi_undefined;
   }
 
-  void *typed(size_t i, napi_typedarray_type want, size_t *len, const char *what) const {
+  /** Argument i's typed-array type, length and data; `what` names the expected type for the error. */
+  void *typedInfo(size_t i, napi_typedarray_type *type, size_t *len, const char *what) const {
     napi_value v = at(i);
     bool is = false;
     napi_is_typedarray(env, v, &is);
     if (!is) throw ArgError(std::string("argument ") + std::to_string(i) + " must be a " + what);
-    napi_typedarray_type type;
     size_t length;
     void *data;
     napi_value ab;
     size_t off;
-    napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &off);
-    if (type != want) throw ArgError(std::string("argument ") + std::to_string(i) + " must be a " + what);
+    napi_get_typedarray_info(env, v, type, &length, &data, &ab, &off);
     if (len) *len = length;
+    return data;
+  }
+
+  void *typed(size_t i, napi_typedarray_type want, size_t *len, const char *what) const {
+    napi_typedarray_type type;
+    void *data = typedInfo(i, &type, len, what);
+    if (type != want) throw ArgError(std::string("argument ") + std::to_string(i) + " must be a " + what);
+    return data;
+  }
+
+  /**
+   * A Float32Array, or a Uint16Array of bf16 bit patterns (bf16 mode: a value a kernel reads or writes in bf16);
+   * *bf16 says which.
+   */
+  void *f32OrBf16(size_t i, size_t *len, bool *bf16) const {
+    napi_typedarray_type type;
+    void *data = typedInfo(i, &type, len, "Float32Array or a Uint16Array of bf16 values");
+    if (type != napi_float32_array && type != napi_uint16_array)
+      throw ArgError("argument " + std::to_string(i) + " must be a Float32Array or a Uint16Array of bf16 values");
+    *bf16 = type == napi_uint16_array;
     return data;
   }
 
@@ -98,20 +117,6 @@ struct Ctx {
       return nullptr;
     }
     return bf16(i, len);
-  }
-
-  /** Whether argument i is a Uint16Array (bf16 bits) rather than a Float32Array. */
-  bool isBf16Array(size_t i) const {
-    bool is = false;
-    napi_is_typedarray(env, at(i), &is);
-    if (!is) return false;
-    napi_typedarray_type type;
-    size_t length;
-    void *data;
-    napi_value ab;
-    size_t off;
-    napi_get_typedarray_info(env, at(i), &type, &length, &data, &ab, &off);
-    return type == napi_uint16_array;
   }
 
   double num(size_t i) const {

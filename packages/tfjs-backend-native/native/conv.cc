@@ -476,8 +476,8 @@ napi_value convForwardBf16(Ctx &c) {
   uint16_t *x = c.bf16(0, &lx);
   float *w = c.f32(1, &lw);
   float *b = c.f32OrNull(2, &lb);
-  const bool yBf16 = c.isBf16Array(3);
-  void *y = yBf16 ? static_cast<void *>(c.bf16(3, &ly)) : static_cast<void *>(c.f32(3, &ly));
+  bool yBf16;
+  void *y = c.f32OrBf16(3, &ly, &yBf16);
   const int32_t *p = c.i32(4, &lp);
   const int act = static_cast<int>(c.num(5));
   const float alpha = static_cast<float>(c.num(6));
@@ -505,8 +505,8 @@ napi_value convBackwardDataBf16(Ctx &c) {
   size_t ldy, lw, ldx, lp;
   uint16_t *dy = c.bf16(0, &ldy);
   float *w = c.f32(1, &lw);
-  const bool dxBf16 = c.isBf16Array(2);
-  void *dx = dxBf16 ? static_cast<void *>(c.bf16(2, &ldx)) : static_cast<void *>(c.f32(2, &ldx));
+  bool dxBf16;
+  void *dx = c.f32OrBf16(2, &ldx, &dxBf16);
   const int32_t *p = c.i32(3, &lp);
   const Geo g = Geo::from(p, lp);
   checkDense(g);

@@ -34,6 +34,8 @@ interface Pending {
   compute: (out: Float32Array) => void;
   /** How to compute it in bf16 instead, for a reader of bf16 (see {@link NativeBackend.bf16Bits}). */
   computeBf16?: (bits: Uint16Array) => void;
+  /** Its values in bf16 once computed so; `compute` then widens them. */
+  bits?: Uint16Array;
 }
 
 /**
@@ -55,8 +57,6 @@ export class NativeBackend extends MathBackendCPU {
   /** bf16 copies of pooled tensor values, by ArrayBuffer (see {@link bf16}). */
   private readonly bf16Copies = new WeakMap<ArrayBufferLike, Bf16Copy[]>();
   private readonly bf16Counts = { converted: 0, reused: 0, fused: 0, outputs: 0, widened: 0 };
-  /** The bits of each deferred output computed in bf16 (see {@link bf16Bits}), by dataId. */
-  private readonly bf16Outputs = new WeakMap<DataId, Uint16Array>();
 
   /**
    * @param native the loaded addon.
@@ -160,8 +160,7 @@ export class NativeBackend extends MathBackendCPU {
     const entry = this.data.has(t.dataId) ? (this.data.get(t.dataId) as object) : undefined;
     const p = entry ? this.pending.get(entry) : undefined;
     if (!p) return null;
-    const known = this.bf16Outputs.get(t.dataId);
-    if (known) return known;
+    if (p.bits) return p.bits;
     const computeBf16 = p.computeBf16;
     if (!computeBf16) return null;
     const { bits, store } = this.filledBf16(p.n, computeBf16);
@@ -174,10 +173,15 @@ export class NativeBackend extends MathBackendCPU {
       this.bf16Counts.widened++;
     };
     p.computeBf16 = undefined;
-    this.bf16Outputs.set(t.dataId, bits);
+    p.bits = bits;
     this.bf16Counts.outputs++;
     this.lazyComputed++;
     return bits;
+  }
+
+  /** What a kernel that reads bf16 inputs reads: the tensor's bf16 bits ({@link bf16Bits}), else its float32 values. */
+  f32OrBf16(t: TensorInfo): Float32Array | Uint16Array | null {
+    return this.bf16Bits(t) ?? this.f32(t);
   }
 
   /**

@@ -32,7 +32,7 @@ function bnTrainKernel(args: KernelArgs, relu: boolean) {
   const eps = Number(args.attrs?.epsilon ?? 1e-3);
   const x = inputs.x as Info;
   // bf16 mode: a convolution's output is computed in bf16 for this first reader (see NativeBackend.bf16Bits).
-  const xv = backend.bf16Bits(x) ?? backend.f32(x);
+  const xv = backend.f32OrBf16(x);
   const gv = backend.f32(inputs.gamma as Info);
   const bv = backend.f32(inputs.beta as Info);
   const C = x.shape[x.shape.length - 1];
@@ -65,8 +65,8 @@ function bnGradKernel(args: KernelArgs) {
   const C = x.shape[x.shape.length - 1];
   // bf16 mode: dy (a convolution's input gradient, computed on first read) and x (a convolution's output) are read
   // as bf16 where they can be.
-  const dyv = backend.bf16Bits(inputs.dy as Info) ?? backend.f32(inputs.dy as Info);
-  const xv = backend.bf16Bits(x) ?? backend.f32(x);
+  const dyv = backend.f32OrBf16(inputs.dy as Info);
+  const xv = backend.f32OrBf16(x);
   const gv = backend.f32(inputs.gamma as Info);
   const mv = backend.f32(inputs.mean as Info);
   const vv = backend.f32(inputs.variance as Info);

@@ -25,7 +25,7 @@ export function batchNormInference(args: KernelArgs, relu: boolean): TensorInfo 
   const C = Math.max(mv.length, vv.length, ov?.length ?? 1, sv?.length ?? 1);
   const perChannel = [mv, vv, ov, sv].every((p) => !p || p.length === 1 || p.length === C) && n % C === 0;
   // A bf16 convolution's output is read in bf16 where the kernel can (per-channel parameters), else widened.
-  const xv = (perChannel ? backend.bf16Bits(x) : null) ?? backend.f32(x);
+  const xv = perChannel ? backend.f32OrBf16(x) : backend.f32(x);
   if (!xv || xv.length !== n) return null;
   const out = backend.alloc(n);
   if (relu && perChannel) {
