@@ -268,6 +268,7 @@ async function worker() {
       ompWaitPolicy: info.ompWaitPolicy,
       pool: info.pool,
       lazy: info.lazy,
+      convCache: info.convCache,
       convImpls: info.convImpls,
       precision: info.precision,
       bf16Support: info.bf16Support,

@@ -78,6 +78,8 @@ napi_value info(Ctx &c) {
   setProp(env, cache, "entries", c.number(static_cast<double>(s.entries)));
   setProp(env, cache, "hits", c.number(static_cast<double>(s.hits)));
   setProp(env, cache, "misses", c.number(static_cast<double>(s.misses)));
+  setProp(env, cache, "stalls", c.number(static_cast<double>(s.stalls)));
+  setProp(env, cache, "stallFallbacks", c.number(static_cast<double>(s.stallFallbacks)));
   setProp(env, o, "convCache", cache);
   const std::vector<std::string> impls = convImplNames();
   napi_value arr;

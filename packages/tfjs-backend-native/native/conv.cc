@@ -20,9 +20,12 @@
 // fp32 with the float -> bf16 rounding fused into it; outputs (y, dx, dw) and bias stay f32, accumulation is f32
 // inside oneDNN (brgconv / jit_bf16 on avx512_core_bf16). The forward may instead write y in bf16 (cache kind 6),
 // for a convolution whose only reader is BatchNorm, and the backward-data dx in bf16 (cache kind 7) when a
-// BatchNorm's backward is its reader. The fp32 primitives and functions are untouched.
+// BatchNorm's backward is its reader. Cache kind 8 is the bf16 backward weights without AMX, the stall guard's
+// alternative (StallGuard below). The fp32 primitives and functions are untouched.
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -107,7 +110,8 @@ struct Geo {
 };
 
 struct Key {
-  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16; 6, 7 bf16 fwd / bwd data, bf16 output
+  int kind;  // 0 fwd, 1 bwd data, 2 bwd weights; 3, 4, 5 the same in bf16; 6, 7 bf16 fwd / bwd data, bf16 output;
+             // 8 (kBwdWeightsBf16NoAmx) bf16 bwd weights without AMX
   int g[16];
   int hasBias, act;
   float alpha;
@@ -206,16 +210,29 @@ BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr
 }
 
 /** bf16: src and diff_dst bf16, diff_weights f32. */
-BwdWPd makeBwdWeightsPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false) {
+/** Cache kind of the bf16 backward weights without AMX (8 % 3 == 2: a backward weights; >= 3: bf16). */
+constexpr int kBwdWeightsBf16NoAmx = 8;
+
+/** True for oneDNN's AMX implementations ("jit:avx512_core_amx_bf16", "brgconv:avx512_core_amx_bf16", ...). */
+bool isAmx(const char *implInfo) { return std::strstr(implInfo, "amx") != nullptr; }
+
+/** avoidAmx: the first implementation oneDNN offers that does not use AMX (the stall guard's alternative). */
+BwdWPd makeBwdWeightsPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false,
+                        bool avoidAmx = false) {
   const memory::desc src = bf16 ? g.src(dt::bf16) : g.src(), ddst = bf16 ? g.dst(dt::bf16) : g.dst();
 #if DNNL_VERSION_MAJOR >= 3
-  return BwdWPd(eng(), algorithm::convolution_direct, src, g.anyWeights(), ddst, g.strides(), g.dil(), g.padL(),
-                g.padR(), hint, attr);
+  BwdWPd pd(eng(), algorithm::convolution_direct, src, g.anyWeights(), ddst, g.strides(), g.dil(), g.padL(), g.padR(),
+            hint, attr);
 #else
   dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, g.anyWeights(), ddst, g.strides(),
                                              g.dil(), g.padL(), g.padR());
-  return BwdWPd(d, attr, eng(), hint);
+  BwdWPd pd(d, attr, eng(), hint);
 #endif
+  if (avoidAmx) {
+    while (isAmx(pd.impl_info_str()) && pd.next_impl()) {
+    }
+  }
+  return pd;
 }
 
 /** One cached primitive plus what it needs to run on user (tfjs-layout) pointers. */
@@ -233,6 +250,8 @@ struct Entry {
   memory wBuf;             // weights in the primitive's layout (bf16 for the bf16 fwd / bwd-data primitives)
   bool bf16W = false;      // wBuf holds bf16: the gather converts while it copies
   std::string impl;
+  bool amx = false;        // an AMX implementation (bf16 backward weights: watched by the stall guard)
+  double fastestMs = 1e300;  // the fastest call so far (stall guard)
 };
 
 /** Exact float representation of indices needs < 2^24 elements. */
@@ -282,6 +301,51 @@ std::unordered_map<Key, std::unique_ptr<Entry>, KeyHash> cache;
 ConvCacheStats stats;
 std::vector<std::string> implNames;
 
+/**
+ * Stall guard for oneDNN's AMX bf16 backward-weights kernel, which synchronises its threads with a spinning barrier.
+ * With more runnable threads than cores (another training beside this one on the 2-core machine), single calls
+ * stalled for 0.7-1.0 s instead of 1-6 ms: ResNet-20 trained at 24 images/s instead of ~350. A call that takes at
+ * least `stallMs` and `ratio` times its layer's fastest call counts as a stall; the next `backoff` backward-weights
+ * calls of every layer then run oneDNN's next implementation without AMX (avx512_core_bf16: never stalled there,
+ * ~2x slower when the machine is idle). Each stall doubles the back-off (64 calls up to 8192); a probe window of
+ * that many clean AMX calls resets it. When idle the worst call seen was 24 ms (a garbage-collector pause), far
+ * below the threshold, so an idle run never leaves AMX. FT_NATIVE_STALL_GUARD=0 turns the guard off.
+ */
+struct StallGuard {
+  double stallMs = 100, ratio = 20;
+  bool enabled = true;
+  int64_t remaining = 0;  // calls left on the alternative
+  int64_t backoff = kMinBackoff;
+  int64_t clean = 0;  // AMX calls since the last stall
+  static constexpr int64_t kMinBackoff = 64, kMaxBackoff = 8192;
+
+  StallGuard() {
+    const char *v = std::getenv("FT_NATIVE_STALL_GUARD");
+    enabled = !(v != nullptr && std::strcmp(v, "0") == 0);
+  }
+  /** Whether this call should take the alternative (counts it down). */
+  bool avoid() {
+    if (!enabled || remaining <= 0) return false;
+    --remaining;
+    return true;
+  }
+  /** After an AMX call of `ms`: a stall starts a back-off. */
+  void record(Entry &e, double ms) {
+    const double fastest = e.fastestMs;
+    if (ms < e.fastestMs) e.fastestMs = ms;
+    if (enabled && ms >= stallMs && ms >= ratio * fastest) {
+      ++stats.stalls;
+      remaining = backoff;
+      backoff = std::min(backoff * 2, kMaxBackoff);
+      clean = 0;
+    } else if (++clean >= backoff) {
+      backoff = kMinBackoff;
+      clean = 0;
+    }
+  }
+};
+StallGuard guard;
+
 std::string describe(const char *what, const Geo &g, const std::string &impl) {
   char buf[256];
   std::snprintf(buf, sizeof buf, "%s N%d %dx%dx%d->%d k%dx%d s%dx%d g%d: %s", what, g.N, g.H, g.W, g.C, g.OC, g.KH,
@@ -322,11 +386,15 @@ Entry &getEntry(int kind, const Geo &g, const int32_t *p, bool bias, int act, fl
       e->primW = pd.weights_desc();
       e->impl = describe(kind == 7 ? "bwd_data_bf16_out" : bf16 ? "bwd_data_bf16" : "bwd_data", g, pd.impl_info_str());
     } else {
-      BwdWPd pd = makeBwdWeightsPd(g, hint, attr, bf16);
+      BwdWPd pd = makeBwdWeightsPd(g, hint, attr, bf16, kind == kBwdWeightsBf16NoAmx);
       e->prim = dnnl::convolution_backward_weights(pd);
       e->scratchMd = pd.scratchpad_desc();
       e->primW = pd.diff_weights_desc();
-      e->impl = describe(bf16 ? "bwd_weights_bf16" : "bwd_weights", g, pd.impl_info_str());
+      e->impl = describe(kind == kBwdWeightsBf16NoAmx ? "bwd_weights_bf16_no_amx"
+                         : bf16                       ? "bwd_weights_bf16"
+                                                      : "bwd_weights",
+                         g, pd.impl_info_str());
+      e->amx = isAmx(pd.impl_info_str());
     }
   }
   e->bf16W = bf16 && base != 2;
@@ -536,12 +604,18 @@ napi_value convBackwardWeightsBf16(Ctx &c) {
   checkLen(ldy, (int64_t)g.N * g.OH * g.OW * g.OC, "dy");
   checkLen(ldw, (int64_t)g.KH * g.KW * g.C * g.OC, "dw");
   std::lock_guard<std::mutex> lock(mu);
-  Entry &e = getEntry(5, g, p, false, kLinear, 0.f);
+  Entry &amx = getEntry(5, g, p, false, kLinear, 0.f);
+  const bool watched = amx.amx;
+  Entry &e = watched && guard.avoid() ? getEntry(kBwdWeightsBf16NoAmx, g, p, false, kLinear, 0.f) : amx;
+  if (&e != &amx) ++stats.stallFallbacks;
   std::unordered_map<int, memory> args;
   args.emplace(DNNL_ARG_SRC, memory(g.src(dt::bf16), eng(), x));
   args.emplace(DNNL_ARG_DIFF_DST, memory(g.dst(dt::bf16), eng(), dy));
   args.emplace(DNNL_ARG_DIFF_WEIGHTS, e.reorder ? e.wBuf : memory(e.userW, eng(), dw));
+  const auto t0 = std::chrono::steady_clock::now();
   run(e, args);
+  if (&e == &amx && watched)
+    guard.record(e, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   weightsOut(e, dw);
   return c.undefined();
 }
@@ -561,9 +635,27 @@ void convCacheClear() {
   cache.clear();
   implNames.clear();
   stats = ConvCacheStats{};
+  guard.remaining = 0;  // thresholds stay
+  guard.backoff = StallGuard::kMinBackoff;
+  guard.clean = 0;
+}
+
+// convStallGuard(stallMs, ratio): set the stall guard's thresholds, keeping its state (tests use 0, 0 to make every
+// AMX call a stall); a negative stallMs restores the defaults and clears the back-off. Returns undefined.
+napi_value convStallGuard(Ctx &c) {
+  const double stallMs = c.num(0), ratio = c.num(1);
+  std::lock_guard<std::mutex> lock(mu);
+  if (stallMs >= 0) {
+    guard.stallMs = stallMs;
+    guard.ratio = ratio;
+  } else {
+    guard = StallGuard{};
+  }
+  return c.undefined();
 }
 
 void registerConv(std::vector<Export> &out) {
+  out.push_back({"convStallGuard", wrap<convStallGuard>});
   out.push_back({"convForward", wrap<convForward>});
   out.push_back({"convBackwardData", wrap<convBackwardData>});
   out.push_back({"convBackwardWeights", wrap<convBackwardWeights>});

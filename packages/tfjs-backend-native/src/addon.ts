@@ -12,6 +12,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Raw information reported by the addon. */
+/** Convolution primitive cache statistics, and the bf16 backward-weights stall guard's counts (README, bf16). */
+export interface ConvCacheInfo {
+  entries: number;
+  hits: number;
+  misses: number;
+  /** AMX bf16 backward-weights calls that took ≥ 100 ms and ≥ 20× their layer's fastest call. */
+  stalls: number;
+  /** Backward-weights calls run on oneDNN's implementation without AMX during the back-off after a stall. */
+  stallFallbacks: number;
+}
+
 export interface AddonInfo {
   /** oneDNN runtime version, e.g. `2.6.3`. */
   onednn: string;
@@ -24,7 +35,7 @@ export interface AddonInfo {
   /** Processors OpenMP sees. */
   ompProcs: number;
   /** Convolution primitive cache. */
-  convCache: { entries: number; hits: number; misses: number };
+  convCache: ConvCacheInfo;
   /** One line per cached convolution primitive: geometry and the oneDNN implementation chosen. */
   convImpls: string[];
 }
@@ -60,6 +71,8 @@ export interface NativeAddon {
   /** dx as a Uint16Array receives the input gradient in bf16 (the dy of a BatchNorm's backward). */
   convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array | Uint16Array, params: Int32Array): void;
   convBackwardWeightsBf16(x: Uint16Array, dy: Uint16Array, dw: Float32Array, params: Int32Array): void;
+  /** Stall guard thresholds (tests: 0, 0 makes every AMX backward-weights call a stall; stallMs < 0 restores 100, 20). */
+  convStallGuard(stallMs: number, ratio: number): void;
   /** bf16 mode (native/matmul.cc): same arguments as {@link matmul} with bf16 a and b. */
   matmulBf16(
     a: Uint16Array,

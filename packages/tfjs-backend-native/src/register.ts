@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { isLayersBatchNormPatched, patchLayersBatchNorm } from '@ft/tfjs-fused-training';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, type NativeAddon, ompWaitPolicy } from './addon.js';
+import { type ConvCacheInfo, loadAddon, type NativeAddon, ompWaitPolicy } from './addon.js';
 import { NativeBackend } from './backend.js';
 import { registerBatchNormKernels } from './batch-norm-train.js';
 import type { BufferPoolOptions, PoolStats } from './buffer-pool.js';
@@ -102,8 +102,8 @@ export interface NativeInfo {
   pool: PoolStats | null;
   /** Deferred outputs (convolution input gradients) computed on read vs skipped because never read. */
   lazy: { computed: number; skipped: number } | null;
-  /** Convolution primitive cache. */
-  convCache?: { entries: number; hits: number; misses: number };
+  /** Convolution primitive cache, and the bf16 backward-weights stall guard's counts (`stalls`, `stallFallbacks`). */
+  convCache?: ConvCacheInfo;
   /** oneDNN implementation chosen per cached convolution. */
   convImpls?: string[];
   /** Whether tfjs-layers' BatchNormalization uses the fused path on this backend. */
