@@ -41,8 +41,8 @@ function fastest(processes, value) {
 }
 
 /**
- * ft-native images/s in one round: the faster of its default (passive OpenMP waiting) and `GOMP_SPINCOUNT=50000`
- * processes (rounds recorded before the spin variant existed have only the default).
+ * ft-native images/s in one round: the faster of its default OpenMP wait setting (passive waiting before 2026-12-06,
+ * `GOMP_SPINCOUNT=3000` since) and `GOMP_SPINCOUNT=50000` processes (rounds recorded before the spin variant existed have only the default).
  */
 export function nativeBest(round, key) {
   return fastest([round.native, round.nativeSpin], (t) => t[key]?.imgPerSec);
@@ -302,7 +302,7 @@ function setupSection(r, { models, nat, tor, nRounds }) {
     '- Full regeneration (builds the packages, then runs every model): `npx -y pnpm@10 run bench:backend` from the repo root (root package.json: `turbo run build && node benchmarks/backend/run.mjs`). The Command above is the exact invocation of this run.',
   );
   S.push(
-    `- Rounds: for each model, ${nRounds} round${nRounds === 1 ? '' : 's'} of four child processes back to back — ft-native with its default OpenMP setting (\`OMP_WAIT_POLICY=passive\`), ft-native with \`GOMP_SPINCOUNT=50000\` (its README's setting for a dedicated machine), PyTorch with its default OpenMP settings (spinning threads), PyTorch with \`OMP_WAIT_POLICY=passive\`${models.some((m) => r.runs[m].cpu) ? ' — then one tfjs `cpu` process' : ''}. The shared machine drifts by ±10–25 % over minutes, so every ratio is taken within a round (the faster of each framework's two processes of that round, per layout)${nRounds > 1 ? " and the tables show the median over rounds with its min–max range; images/s are medians over rounds of each round's median" : ''}. Per-layer convolution timings and the profile come from the first ft-native round only.${nRounds === 1 ? ' A single round gives no range: rerun with `--rounds=3` (the default) to see the spread.' : ''}`,
+    `- Rounds: for each model, ${nRounds} round${nRounds === 1 ? '' : 's'} of four child processes back to back — ft-native with its default OpenMP setting (\`${nat?.native?.ompWaitPolicy ?? 'OMP_WAIT_POLICY=passive'}\`), ft-native with \`GOMP_SPINCOUNT=50000\` (its README's setting for a dedicated machine), PyTorch with its default OpenMP settings (spinning threads), PyTorch with \`OMP_WAIT_POLICY=passive\`${models.some((m) => r.runs[m].cpu) ? ' — then one tfjs `cpu` process' : ''}. The shared machine drifts by ±10–25 % over minutes, so every ratio is taken within a round (the faster of each framework's two processes of that round, per layout)${nRounds > 1 ? " and the tables show the median over rounds with its min–max range; images/s are medians over rounds of each round's median" : ''}. Per-layer convolution timings and the profile come from the first ft-native round only.${nRounds === 1 ? ' A single round gives no range: rerun with `--rounds=3` (the default) to see the spread.' : ''}`,
   );
   S.push(
     `- Load average (1 min) at start / end: ${r.loadavg?.start?.toFixed(2) ?? '?'} / ${r.loadavg?.end?.toFixed(2) ?? '?'}. The machine is shared; runs above ~0.5 are disturbed (OpenMP teams wait for preempted threads), so read ratios (per-round medians) below ~1.3× as "about equal".`,

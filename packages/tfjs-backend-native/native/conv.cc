@@ -307,7 +307,7 @@ std::vector<std::string> implNames;
  * stalled for 0.7-1.0 s instead of 1-6 ms: ResNet-20 trained at 24 images/s instead of ~350. A call that takes at
  * least `stallMs` and `ratio` times its layer's fastest call counts as a stall; the next `backoff` backward-weights
  * calls of every layer then run oneDNN's next implementation without AMX (avx512_core_bf16: never stalled there,
- * ~2x slower when the machine is idle). Each stall doubles the back-off (64 calls up to 8192); a probe window of
+ * ~2x slower when the machine is idle). Each stall doubles the back-off (256 calls up to 16384); a probe window of
  * that many clean AMX calls resets it. When idle the worst call seen was 24 ms (a garbage-collector pause), far
  * below the threshold, so an idle run never leaves AMX. FT_NATIVE_STALL_GUARD=0 turns the guard off.
  */
@@ -317,7 +317,7 @@ struct StallGuard {
   int64_t remaining = 0;  // calls left on the alternative
   int64_t backoff = kMinBackoff;
   int64_t clean = 0;  // AMX calls since the last stall
-  static constexpr int64_t kMinBackoff = 64, kMaxBackoff = 8192;
+  static constexpr int64_t kMinBackoff = 256, kMaxBackoff = 16384;
 
   StallGuard() {
     const char *v = std::getenv("FT_NATIVE_STALL_GUARD");

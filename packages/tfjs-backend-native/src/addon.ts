@@ -229,6 +229,9 @@ function firstLine(e: unknown): string {
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 
+/** libgomp spin iterations before a waiting thread sleeps, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set. */
+const DEFAULT_SPINCOUNT = 3000;
+
 /**
  * Loads the addon once and caches the outcome; never throws.
  * @returns `{ok: true, addon, path}` or `{ok: false, reason}` with a one-line reason.
@@ -249,18 +252,18 @@ export function loadAddon(): AddonLoad {
     };
     return cached;
   }
-  // libgomp reads its settings once, when the addon's dlopen loads it. Default to passive waiting: on the small,
-  // often shared machines this targets, spinning threads whose partner was preempted burn the core it needs.
-  // Measured on the 2-core machine, training step at batch 128 (medians of 3 processes):
-  //   next to ONE busy process (ResNet-8): passive 104 ms; bounded spin GOMP_SPINCOUNT=20000 164 ms, 50000 221 ms;
-  //   next to two busy processes: passive 108-132 ms, 50000 114-120 ms, 300000 (libgomp's default) 178 ms,
-  //   OMP_WAIT_POLICY=active 197 ms;
-  //   quiet (ResNet-20 on 28x28x1): passive 113.8 ms, 50000 107.5 ms.
-  // So spinning gains ~6 % on a dedicated machine and can cost 2x on a shared one: set GOMP_SPINCOUNT=50000 (or
-  // OMP_WAIT_POLICY) yourself on a dedicated machine; an explicit setting always wins. The variable is restored
-  // afterwards so child processes do not inherit it.
+  // libgomp reads its settings once, when the addon's dlopen loads it. Default to a short bounded spin
+  // (GOMP_SPINCOUNT=3000, a fraction of a millisecond): long enough that the team is still awake for the next kernel of a step, short
+  // enough that a thread whose partner was preempted soon sleeps. Measured on the 2-core Sapphire Rapids VM,
+  // ResNet-20, batch 128, images/s (medians of 3 processes per setting, README "Threads"):
+  //   idle:                 fp32 train 518 passive, 562 at 3000, 579 at 10000; bf16 train 689 / 833 / 805;
+  //                         fp32 inference 1,974 / 2,095 / 2,287; bf16 inference 3,259 / 4,276 / 4,237;
+  //   next to a 2-thread training: fp32 train 302 / 295 / 276; fp32 inference 1,354 / 1,265 / 1,146;
+  //                         bf16 inference 2,786 / 2,474 / 2,087 (50000: fp32 train 201, inference 770).
+  // Any OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading wins. The variable is restored afterwards so that
+  // child processes do not inherit it.
   const setPolicy = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
-  if (setPolicy) process.env.OMP_WAIT_POLICY = 'passive';
+  if (setPolicy) process.env.GOMP_SPINCOUNT = String(DEFAULT_SPINCOUNT);
   waitPolicy =
     process.env.OMP_WAIT_POLICY !== undefined
       ? `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY}`
@@ -276,14 +279,14 @@ export function loadAddon(): AddonLoad {
   } catch (e) {
     cached = { ok: false, reason: `failed to load ${file}: ${firstLine(e)}` };
   } finally {
-    if (setPolicy) delete process.env.OMP_WAIT_POLICY;
+    if (setPolicy) delete process.env.GOMP_SPINCOUNT;
   }
   return cached;
 }
 
 let waitPolicy = 'default';
 
-/** The OpenMP wait setting the addon was loaded with (`OMP_WAIT_POLICY=passive` unless the environment said otherwise). */
+/** The OpenMP wait setting the addon was loaded with (`GOMP_SPINCOUNT=3000` unless the environment said otherwise). */
 export function ompWaitPolicy(): string {
   return waitPolicy;
 }

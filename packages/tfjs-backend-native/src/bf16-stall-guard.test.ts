@@ -1,8 +1,8 @@
 /**
  * The stall guard of bf16 mode's backward weights (native/conv.cc, StallGuard): oneDNN's AMX backward-weights kernel
  * spins in its own barrier and, with more runnable threads than cores, single calls stalled for ~1 s. A call that
- * takes ≥ 100 ms and ≥ 20× its layer's fastest counts as a stall, and the next calls (64, doubling per stall up to
- * 8192) run oneDNN's next implementation without AMX.
+ * takes ≥ 100 ms and ≥ 20× its layer's fastest counts as a stall, and the next calls (256, doubling per stall up to
+ * 16384) run oneDNN's next implementation without AMX.
  *
  * A real stall needs a busy machine, so the tests set both thresholds to 0 (every AMX call is then a stall) and
  * check the switching itself: the counts, the back-off lengths, that the alternative is not AMX, and that it
@@ -35,7 +35,7 @@ describe.runIf(enabled)('bf16 backward-weights stall guard', () => {
   const filterGrad = () =>
     tf.tidy(() => {
       const w = tf.zeros([3, 3, 16, 16]) as tf.Tensor4D;
-      const g = tf.grad((f: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x, f, 1, 'same'), dy)))(w);
+      const g = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, 1, 'same'), dy)))(w);
       return g.dataSync() as Float32Array;
     });
 
@@ -58,7 +58,7 @@ describe.runIf(enabled)('bf16 backward-weights stall guard', () => {
   });
   afterAll(() => tf.dispose([x, dy]));
 
-  it('after a stall the next 64 calls avoid AMX, then a stalling probe doubles the back-off to 128', (ctx) => {
+  it('after a stall the next 256 calls avoid AMX, then a stalling probe doubles the back-off to 512', (ctx) => {
     if (!amxHere) ctx.skip();
     setPrecision('bf16');
     native().convStallGuard(0, 0);
@@ -66,12 +66,12 @@ describe.runIf(enabled)('bf16 backward-weights stall guard', () => {
     const reference = filterGrad(); // AMX, and a stall
     expect(guardCounts()).toEqual({ stalls: c0.stalls + 1, stallFallbacks: c0.stallFallbacks });
     const first = filterGrad(); // the alternative
-    for (let i = 0; i < 63; i++) filterGrad();
-    expect(guardCounts()).toEqual({ stalls: c0.stalls + 1, stallFallbacks: c0.stallFallbacks + 64 });
+    for (let i = 0; i < 255; i++) filterGrad();
+    expect(guardCounts()).toEqual({ stalls: c0.stalls + 1, stallFallbacks: c0.stallFallbacks + 256 });
     filterGrad(); // the probe: AMX again, another stall
-    expect(guardCounts()).toEqual({ stalls: c0.stalls + 2, stallFallbacks: c0.stallFallbacks + 64 });
-    for (let i = 0; i < 128; i++) filterGrad();
-    expect(guardCounts()).toEqual({ stalls: c0.stalls + 2, stallFallbacks: c0.stallFallbacks + 192 });
+    expect(guardCounts()).toEqual({ stalls: c0.stalls + 2, stallFallbacks: c0.stallFallbacks + 256 });
+    for (let i = 0; i < 512; i++) filterGrad();
+    expect(guardCounts()).toEqual({ stalls: c0.stalls + 2, stallFallbacks: c0.stallFallbacks + 768 });
 
     // The alternative is a real non-AMX implementation of the same layer, and computes the same gradient: the same
     // bf16 operands, float32 accumulation in another order.
@@ -90,16 +90,16 @@ describe.runIf(enabled)('bf16 backward-weights stall guard', () => {
     setPrecision('bf16');
     native().convStallGuard(0, 0);
     const c0 = guardCounts();
-    filterGrad(); // stall: 64 calls on the alternative, the next back-off 128
-    for (let i = 0; i < 64; i++) filterGrad();
-    native().convStallGuard(1e9, 1e9); // no stalls: 128 clean AMX calls reset the back-off to 64
-    for (let i = 0; i < 128; i++) filterGrad();
+    filterGrad(); // stall: 256 calls on the alternative, the next back-off 512
+    for (let i = 0; i < 256; i++) filterGrad();
+    native().convStallGuard(1e9, 1e9); // no stalls: 512 clean AMX calls reset the back-off to 256
+    for (let i = 0; i < 512; i++) filterGrad();
     native().convStallGuard(0, 0);
-    filterGrad(); // stall: 64 (not 128) calls on the alternative
-    for (let i = 0; i < 64; i++) filterGrad();
-    expect(guardCounts()).toEqual({ stalls: c0.stalls + 2, stallFallbacks: c0.stallFallbacks + 128 });
+    filterGrad(); // stall: 256 (not 512) calls on the alternative
+    for (let i = 0; i < 256; i++) filterGrad();
+    expect(guardCounts()).toEqual({ stalls: c0.stalls + 2, stallFallbacks: c0.stallFallbacks + 512 });
     filterGrad(); // the probe runs AMX again
-    expect(guardCounts()).toEqual({ stalls: c0.stalls + 3, stallFallbacks: c0.stallFallbacks + 128 });
+    expect(guardCounts()).toEqual({ stalls: c0.stalls + 3, stallFallbacks: c0.stallFallbacks + 512 });
   });
 
   it('the float32 backward weights are never watched', () => {

@@ -94,7 +94,7 @@ export interface NativeInfo {
   isa?: string;
   /** OpenMP threads (shared by oneDNN and the native loops). */
   threads?: number;
-  /** OpenMP wait setting: `OMP_WAIT_POLICY=passive` by default; OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading win. */
+  /** OpenMP wait setting: `GOMP_SPINCOUNT=3000` by default; OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading win. */
   ompWaitPolicy?: string;
   /** Names under which the backend is registered. */
   backends: string[];
