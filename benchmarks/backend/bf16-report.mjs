@@ -27,6 +27,12 @@ export const AD_METRICS = [
 ];
 
 /** The key of one child's result in `results.units`. */
+/** The OpenMP wait setting the throughput children ran with (`nativeInfo().ompWaitPolicy`), if recorded. */
+function ompSetting(results) {
+  const unit = Object.values(results.units ?? {}).find((u) => u?.native?.ompWaitPolicy);
+  return unit?.native.ompWaitPolicy;
+}
+
 export function unitKey(kind, ...parts) {
   return [kind, ...parts].join('/');
 }
@@ -537,7 +543,7 @@ export function renderBf16Markdown(results, svgName) {
   return resultsPage({
     title: 'ft-native bf16 against fp32: throughput and accuracy',
     command: results.command,
-    backend: `\`ft-native\` (oneDNN ${results.native?.onednn ?? '?'}, ISA ${results.native?.isa ?? '?'}), precision fp32 and bf16 (${unavailable ? `bf16 unavailable: ${unavailable}` : 'bf16 supported'})`,
+    backend: `\`ft-native\` (oneDNN ${results.native?.onednn ?? '?'}, ISA ${results.native?.isa ?? '?'}${ompSetting(results) ? `, OpenMP ${ompSetting(results)}` : ''}), precision fp32 and bf16 (${unavailable ? `bf16 unavailable: ${unavailable}` : 'bf16 supported'})`,
     machine: results.machine,
     date: results.date,
     seeds,

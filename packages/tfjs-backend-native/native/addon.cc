@@ -80,6 +80,7 @@ napi_value info(Ctx &c) {
   setProp(env, cache, "misses", c.number(static_cast<double>(s.misses)));
   setProp(env, cache, "stalls", c.number(static_cast<double>(s.stalls)));
   setProp(env, cache, "stallFallbacks", c.number(static_cast<double>(s.stallFallbacks)));
+  setProp(env, cache, "stallMaxMs", c.number(s.stallMaxMs));
   setProp(env, o, "convCache", cache);
   const std::vector<std::string> impls = convImplNames();
   napi_value arr;

@@ -238,6 +238,7 @@ struct ConvCacheStats {
   int64_t entries = 0, hits = 0, misses = 0;
   int64_t stalls = 0;          // AMX bf16 backward-weights calls that stalled (conv.cc StallGuard)
   int64_t stallFallbacks = 0;  // backward-weights calls run without AMX after a stall
+  double stallMaxMs = 0;       // the longest call counted as a stall
 };
 ConvCacheStats convCacheStats();
 std::vector<std::string> convImplNames();

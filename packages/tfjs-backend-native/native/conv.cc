@@ -305,14 +305,15 @@ std::vector<std::string> implNames;
  * Stall guard for oneDNN's AMX bf16 backward-weights kernel, which synchronises its threads with a spinning barrier.
  * With more runnable threads than cores (another training beside this one on the 2-core machine), single calls
  * stalled for 0.7-1.0 s instead of 1-6 ms: ResNet-20 trained at 24 images/s instead of ~350. A call that takes at
- * least `stallMs` and `ratio` times its layer's fastest call counts as a stall; the next `backoff` backward-weights
+ * least `stallMs` (400) and `ratio` (20) times its layer's fastest call counts as a stall; the next `backoff` backward-weights
  * calls of every layer then run oneDNN's next implementation without AMX (avx512_core_bf16: never stalled there,
  * ~2x slower when the machine is idle). Each stall doubles the back-off (256 calls up to 16384); a probe window of
- * that many clean AMX calls resets it. When idle the worst call seen was 24 ms (a garbage-collector pause), far
- * below the threshold, so an idle run never leaves AMX. FT_NATIVE_STALL_GUARD=0 turns the guard off.
+ * that many clean AMX calls resets it. Idle, calls took up to 24 ms (garbage-collector pauses), and once one crossed
+ * the first threshold of 100 ms: the alternative then cost a ResNet-20 on 28x28x1 2.5x in throughput for its 256
+ * calls, hence 400 ms. FT_NATIVE_STALL_GUARD=0 turns the guard off.
  */
 struct StallGuard {
-  double stallMs = 100, ratio = 20;
+  double stallMs = 400, ratio = 20;
   bool enabled = true;
   int64_t remaining = 0;  // calls left on the alternative
   int64_t backoff = kMinBackoff;
@@ -335,6 +336,7 @@ struct StallGuard {
     if (ms < e.fastestMs) e.fastestMs = ms;
     if (enabled && ms >= stallMs && ms >= ratio * fastest) {
       ++stats.stalls;
+      stats.stallMaxMs = std::max(stats.stallMaxMs, ms);
       remaining = backoff;
       backoff = std::min(backoff * 2, kMaxBackoff);
       clean = 0;

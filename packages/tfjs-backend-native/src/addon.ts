@@ -17,8 +17,10 @@ export interface ConvCacheInfo {
   entries: number;
   hits: number;
   misses: number;
-  /** AMX bf16 backward-weights calls that took ≥ 100 ms and ≥ 20× their layer's fastest call. */
+  /** AMX bf16 backward-weights calls that took ≥ 400 ms and ≥ 20× their layer's fastest call. */
   stalls: number;
+  /** The longest of those calls, in ms (0 if none). */
+  stallMaxMs: number;
   /** Backward-weights calls run on oneDNN's implementation without AMX during the back-off after a stall. */
   stallFallbacks: number;
 }
@@ -71,7 +73,7 @@ export interface NativeAddon {
   /** dx as a Uint16Array receives the input gradient in bf16 (the dy of a BatchNorm's backward). */
   convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array | Uint16Array, params: Int32Array): void;
   convBackwardWeightsBf16(x: Uint16Array, dy: Uint16Array, dw: Float32Array, params: Int32Array): void;
-  /** Stall guard thresholds (tests: 0, 0 makes every AMX backward-weights call a stall; stallMs < 0 restores 100, 20). */
+  /** Stall guard thresholds (tests: 0, 0 makes every AMX backward-weights call a stall; stallMs < 0 restores 400, 20). */
   convStallGuard(stallMs: number, ratio: number): void;
   /** bf16 mode (native/matmul.cc): same arguments as {@link matmul} with bf16 a and b. */
   matmulBf16(

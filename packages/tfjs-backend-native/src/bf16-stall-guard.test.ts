@@ -1,7 +1,7 @@
 /**
  * The stall guard of bf16 mode's backward weights (native/conv.cc, StallGuard): oneDNN's AMX backward-weights kernel
  * spins in its own barrier and, with more runnable threads than cores, single calls stalled for ~1 s. A call that
- * takes ≥ 100 ms and ≥ 20× its layer's fastest counts as a stall, and the next calls (256, doubling per stall up to
+ * takes ≥ 400 ms and ≥ 20× its layer's fastest counts as a stall, and the next calls (256, doubling per stall up to
  * 16384) run oneDNN's next implementation without AMX.
  *
  * A real stall needs a busy machine, so the tests set both thresholds to 0 (every AMX call is then a stall) and
