@@ -642,12 +642,14 @@ void convCacheClear() {
   guard.clean = 0;
 }
 
-// convStallGuard(stallMs, ratio): set the stall guard's thresholds, keeping its state (tests use 0, 0 to make every
-// AMX call a stall); a negative stallMs restores the defaults and clears the back-off. Returns undefined.
+// convStallGuard(stallMs, ratio): turn the stall guard on with these thresholds, keeping its state (tests use 0, 0 to
+// make every AMX call a stall); a negative stallMs restores the defaults (FT_NATIVE_STALL_GUARD decides whether it is
+// on) and clears the back-off. Returns undefined.
 napi_value convStallGuard(Ctx &c) {
   const double stallMs = c.num(0), ratio = c.num(1);
   std::lock_guard<std::mutex> lock(mu);
   if (stallMs >= 0) {
+    guard.enabled = true;
     guard.stallMs = stallMs;
     guard.ratio = ratio;
   } else {

@@ -73,7 +73,7 @@ export interface NativeAddon {
   /** dx as a Uint16Array receives the input gradient in bf16 (the dy of a BatchNorm's backward). */
   convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array | Uint16Array, params: Int32Array): void;
   convBackwardWeightsBf16(x: Uint16Array, dy: Uint16Array, dw: Float32Array, params: Int32Array): void;
-  /** Stall guard thresholds (tests: 0, 0 makes every AMX backward-weights call a stall; stallMs < 0 restores 400, 20). */
+  /** Turns the stall guard on with these thresholds (tests: 0, 0 makes every AMX backward-weights call a stall); stallMs < 0 restores the defaults (400, 20; on unless FT_NATIVE_STALL_GUARD=0). */
   convStallGuard(stallMs: number, ratio: number): void;
   /** bf16 mode (native/matmul.cc): same arguments as {@link matmul} with bf16 a and b. */
   matmulBf16(
