@@ -209,14 +209,16 @@ BwdDPd makeBwdDataPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr
 #endif
 }
 
-/** bf16: src and diff_dst bf16, diff_weights f32. */
 /** Cache kind of the bf16 backward weights without AMX (8 % 3 == 2: a backward weights; >= 3: bf16). */
 constexpr int kBwdWeightsBf16NoAmx = 8;
 
 /** True for oneDNN's AMX implementations ("jit:avx512_core_amx_bf16", "brgconv:avx512_core_amx_bf16", ...). */
 bool isAmx(const char *implInfo) { return std::strstr(implInfo, "amx") != nullptr; }
 
-/** avoidAmx: the first implementation oneDNN offers that does not use AMX (the stall guard's alternative). */
+/**
+ * bf16: src and diff_dst bf16, diff_weights f32. avoidAmx: the first implementation oneDNN offers that does not use
+ * AMX (the stall guard's alternative).
+ */
 BwdWPd makeBwdWeightsPd(const Geo &g, const FwdPd &hint, const primitive_attr &attr, bool bf16 = false,
                         bool avoidAmx = false) {
   const memory::desc src = bf16 ? g.src(dt::bf16) : g.src(), ddst = bf16 ? g.dst(dt::bf16) : g.dst();
@@ -305,12 +307,12 @@ std::vector<std::string> implNames;
  * Stall guard for oneDNN's AMX bf16 backward-weights kernel, which synchronises its threads with a spinning barrier.
  * With more runnable threads than cores (another training beside this one on the 2-core machine), single calls
  * stalled for 0.7-1.0 s instead of 1-6 ms: ResNet-20 trained at 24 images/s instead of ~350. A call that takes at
- * least `stallMs` (400) and `ratio` (20) times its layer's fastest call counts as a stall; the next `backoff` backward-weights
- * calls of every layer then run oneDNN's next implementation without AMX (avx512_core_bf16: never stalled there,
- * ~2x slower when the machine is idle). Each stall doubles the back-off (256 calls up to 16384); a probe window of
- * that many clean AMX calls resets it. Idle, calls took up to 24 ms (garbage-collector pauses), and once one crossed
- * the first threshold of 100 ms: the alternative then cost a ResNet-20 on 28x28x1 2.5x in throughput for its 256
- * calls, hence 400 ms. FT_NATIVE_STALL_GUARD=0 turns the guard off.
+ * least `stallMs` (400) and `ratio` (20) times its layer's fastest call counts as a stall; the next `backoff`
+ * backward-weights calls of every layer then run oneDNN's next implementation without AMX (avx512_core_bf16: it
+ * never stalled there; idle, it is ~2x slower on ResNet-20's layers and more on some others). Each stall doubles
+ * the back-off (256 calls up to 16384); a probe window of that many clean AMX calls resets it. Idle, calls took up to
+ * 24 ms (garbage-collector pauses), and once one crossed the first threshold of 100 ms: the alternative then cost a
+ * ResNet-20 on 28x28x1 2.5x in throughput for its 256 calls, hence 400 ms. FT_NATIVE_STALL_GUARD=0 turns it off.
  */
 struct StallGuard {
   double stallMs = 400, ratio = 20;

@@ -73,7 +73,10 @@ export interface NativeAddon {
   /** dx as a Uint16Array receives the input gradient in bf16 (the dy of a BatchNorm's backward). */
   convBackwardDataBf16(dy: Uint16Array, w: Float32Array, dx: Float32Array | Uint16Array, params: Int32Array): void;
   convBackwardWeightsBf16(x: Uint16Array, dy: Uint16Array, dw: Float32Array, params: Int32Array): void;
-  /** Turns the stall guard on with these thresholds (tests: 0, 0 makes every AMX backward-weights call a stall); stallMs < 0 restores the defaults (400, 20; on unless FT_NATIVE_STALL_GUARD=0). */
+  /**
+   * Turns the stall guard on with these thresholds (tests: 0, 0 makes every AMX backward-weights call a stall);
+   * stallMs < 0 restores the defaults (400, 20; on unless FT_NATIVE_STALL_GUARD=0).
+   */
   convStallGuard(stallMs: number, ratio: number): void;
   /** bf16 mode (native/matmul.cc): same arguments as {@link matmul} with bf16 a and b. */
   matmulBf16(
@@ -255,13 +258,13 @@ export function loadAddon(): AddonLoad {
     return cached;
   }
   // libgomp reads its settings once, when the addon's dlopen loads it. Default to a short bounded spin
-  // (GOMP_SPINCOUNT=3000, a fraction of a millisecond): long enough that the team is still awake for the next kernel of a step, short
-  // enough that a thread whose partner was preempted soon sleeps. Measured on the 2-core Sapphire Rapids VM,
-  // ResNet-20, batch 128, images/s (medians of 3 processes per setting, README "Threads"):
-  //   idle:                 fp32 train 518 passive, 562 at 3000, 579 at 10000; bf16 train 689 / 833 / 805;
-  //                         fp32 inference 1,974 / 2,095 / 2,287; bf16 inference 3,259 / 4,276 / 4,237;
+  // (GOMP_SPINCOUNT=3000, a fraction of a millisecond): long enough that the team is still awake for the next kernel
+  // of a step, short enough that a thread whose partner was preempted soon sleeps. Measured on the 2-core Sapphire
+  // Rapids VM, ResNet-20, batch 128, images/s (medians of 3 processes per setting, README "Threads"):
+  //   idle: fp32 train 518 passive, 562 at 3000, 579 at 10000; bf16 train 689 / 833 / 805;
+  //         fp32 inference 1,974 / 2,095 / 2,287; bf16 inference 3,259 / 4,276 / 4,237;
   //   next to a 2-thread training: fp32 train 302 / 295 / 276; fp32 inference 1,354 / 1,265 / 1,146;
-  //                         bf16 inference 2,786 / 2,474 / 2,087 (50000: fp32 train 201, inference 770).
+  //         bf16 inference 2,786 / 2,474 / 2,087 (50000: fp32 train 201, inference 770).
   // Any OMP_WAIT_POLICY or GOMP_SPINCOUNT set before loading wins. The variable is restored afterwards so that
   // child processes do not inherit it.
   const setPolicy = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
