@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../flags.mjs';
 import { runChild } from './children.mjs';
+import { median } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const runMjs = path.join(here, 'run.mjs');
@@ -28,12 +29,6 @@ export function settingEnv(setting) {
     throw new Error(`--settings: "${setting}" is neither passive, active nor a GOMP_SPINCOUNT number`);
   return { GOMP_SPINCOUNT: setting, OMP_WAIT_POLICY: undefined };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n ? (n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : Number.NaN;
-};
 
 async function main() {
   const args = parseFlags(process.argv.slice(2));

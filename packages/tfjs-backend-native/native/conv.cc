@@ -326,6 +326,12 @@ struct StallGuard {
     const char *v = std::getenv("FT_NATIVE_STALL_GUARD");
     enabled = !(v != nullptr && std::strcmp(v, "0") == 0);
   }
+  /** Back to AMX for every layer, with a fresh back-off (the thresholds stay). */
+  void clearBackoff() {
+    remaining = 0;
+    backoff = kMinBackoff;
+    clean = 0;
+  }
   /** Whether this call should take the alternative (counts it down). */
   bool avoid() {
     if (!enabled || remaining <= 0) return false;
@@ -639,9 +645,7 @@ void convCacheClear() {
   cache.clear();
   implNames.clear();
   stats = ConvCacheStats{};
-  guard.remaining = 0;  // thresholds stay
-  guard.backoff = StallGuard::kMinBackoff;
-  guard.clean = 0;
+  guard.clearBackoff();
 }
 
 // convStallGuard(stallMs, ratio): turn the stall guard on with these thresholds, keeping its state (tests use 0, 0 to

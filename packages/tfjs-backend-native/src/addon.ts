@@ -11,7 +11,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Raw information reported by the addon. */
 /** Convolution primitive cache statistics, and the bf16 backward-weights stall guard's counts (README, bf16). */
 export interface ConvCacheInfo {
   entries: number;
@@ -25,6 +24,7 @@ export interface ConvCacheInfo {
   stallFallbacks: number;
 }
 
+/** Raw information reported by the addon. */
 export interface AddonInfo {
   /** oneDNN runtime version, e.g. `2.6.3`. */
   onednn: string;

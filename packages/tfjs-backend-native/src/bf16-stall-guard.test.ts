@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeAddon } from './addon.js';
 import type { NativeBackend } from './backend.js';
 import { detectBf16, setPrecision } from './precision.js';
-import { nativeTestsEnabled, useNative } from './testing/differential.js';
+import { maxAbsDiff, nativeTestsEnabled, useNative } from './testing/differential.js';
 import { testRng } from './testing/rng.js';
 
 const enabled = nativeTestsEnabled() && detectBf16().supported;
@@ -25,7 +25,6 @@ const guardCounts = () => {
   const { stalls, stallFallbacks } = native().info().convCache;
   return { stalls, stallFallbacks };
 };
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe.runIf(enabled)('bf16 backward-weights stall guard', () => {
   let x: tf.Tensor4D;
