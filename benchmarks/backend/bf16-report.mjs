@@ -33,6 +33,12 @@ function ompSetting(results) {
   return unit?.native.ompWaitPolicy;
 }
 
+/** The throughput children's warm-up, in words (results from before `--warmup-s` had 2 steps). */
+function warmupText(seconds) {
+  if (!seconds) return 'a warm-up of 2 training steps and 1 inference step';
+  return `a warm-up of at least ${seconds} s of training and ${seconds} s of inference (the first seconds of a process run 10–30 % slower)`;
+}
+
 export function unitKey(kind, ...parts) {
   return [kind, ...parts].join('/');
 }
@@ -348,7 +354,7 @@ export function renderBf16Markdown(results, svgName) {
     body: [
       unavailable
         ? `bf16 is unavailable on this machine (${unavailable}), so there is no throughput verdict.`
-        : `Batch ${cfg.throughput.batch}, ${cfg.throughput.threads ?? 'all'} threads, momentum SGD, the models of \`benchmarks/backend/models.mjs\`; each child times ${cfg.throughput.reps} repetitions of ${cfg.throughput.steps} steps after warm-up and reports their median. ${cfg.throughput.rounds} round${cfg.throughput.rounds === 1 ? '' : 's'} of (fp32 child, bf16 child) back to back, the order swapped every other round; images/s are medians over rounds and the ratio bf16 ÷ fp32 is taken within each round (median, and min–max over rounds in brackets).`,
+        : `Batch ${cfg.throughput.batch}, ${cfg.throughput.threads ?? 'all'} threads, momentum SGD, the models of \`benchmarks/backend/models.mjs\`; each child times ${cfg.throughput.reps} repetitions of ${cfg.throughput.steps} steps after ${warmupText(cfg.throughput.warmupS)} and reports their median. ${cfg.throughput.rounds} round${cfg.throughput.rounds === 1 ? '' : 's'} of (fp32 child, bf16 child) back to back, the order swapped every other round; images/s are medians over rounds and the ratio bf16 ÷ fp32 is taken within each round (median, and min–max over rounds in brackets).`,
       '',
       !rows.some((r) => r.rounds > 0)
         ? 'No round completed at both precisions.'

@@ -9,7 +9,7 @@
  *   node benchmarks/backend/bf16.mjs --quick               # smoke test into a temporary folder (~2 min)
  *   node benchmarks/backend/bf16.mjs --resume              # continue an interrupted run from its .json
  *   node benchmarks/backend/bf16.mjs --render docs/results/backend-bf16.json   # re-render only
- * Flags: --models tiny,resnet8,resnet20,resnet20g  --rounds 3  --batch 128  --reps 5  --steps 3
+ * Flags: --models tiny,resnet8,resnet20,resnet20g  --rounds 3  --batch 128  --reps 5  --steps 3  --warmup-s 3
  *        --seeds 0,1,2 (transfer and AD)  --budgets 10,100  --transfer-test-size 0 (all 10,000)
  *        --ad-class 0  --ad-n 1000  --ad-test-size 2000  --ad-epochs 20
  *        --skip throughput,transfer,ad  --out docs/results/backend-bf16.md
@@ -32,7 +32,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 
 /** Rough seconds per child on 2 idle cores, for the first time-left estimate (replaced by measured means). */
-export const UNIT_SECONDS_GUESS = { throughput: 12, transfer: 240, ad: 100 };
+export const UNIT_SECONDS_GUESS = { throughput: 18, transfer: 240, ad: 100 };
 /** The same for `--quick`. */
 export const QUICK_SECONDS_GUESS = { throughput: 2, transfer: 25, ad: 12 };
 
@@ -47,6 +47,20 @@ function intList(flag, value) {
   if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0))
     throw new Error(`--${flag} must be a comma-separated list of non-negative integers, got "${value}"`);
   return xs;
+}
+
+/**
+ * Seconds each throughput child trains (then infers) before timing. A fresh process runs its first seconds
+ * 10–30 % slower (V8 still compiling and growing its heap beside the two compute threads; measured on ResNet-20,
+ * batch 128: bf16 730–790 images/s in the first 3-step repetition, 950–1,030 from about the fifth; fp32 580 → 630–650),
+ * and bf16, with less time in convolutions, loses more to it. The default measures the steady state.
+ */
+export const DEFAULT_WARMUP_S = 3;
+
+function warmupSeconds(value, dflt) {
+  const v = Number(value ?? dflt);
+  if (!(v >= 0)) throw new Error(`--warmup-s must be a number ≥ 0, got ${value}`);
+  return v;
 }
 
 /** The run's configuration from the flags (`--quick`: 1 round, TinyCNN only, 1 seed, 1 budget, short runs). */
@@ -73,6 +87,7 @@ export function bf16Config(args) {
       batch: int('batch', quick ? 32 : 128),
       reps: int('reps', quick ? 2 : 5),
       steps: int('steps', quick ? 1 : 3),
+      warmupS: warmupSeconds(args['warmup-s'], quick ? 0 : DEFAULT_WARMUP_S),
     },
     transfer: {
       seeds,
@@ -119,6 +134,7 @@ export function plan(cfg) {
               `--batch=${t.batch}`,
               `--reps=${t.reps}`,
               `--steps=${t.steps}`,
+              `--warmup-s=${t.warmupS ?? 0}`,
               // where the step's time goes, after the timed reps (it does not change them)
               ...(m === 'resnet20' ? ['--profile-native'] : []),
             ],

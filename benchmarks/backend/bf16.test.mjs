@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resultRecord } from '@ft/report';
 import { describe, expect, it } from 'vitest';
-import { bf16Config, plan, readReferences, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
+import { bf16Config, DEFAULT_WARMUP_S, plan, readReferences, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
 import {
   adCells,
   bf16Unavailable,
@@ -267,6 +267,10 @@ describe('page', () => {
     );
     expect(md).toContain('0: +0.10, 1: −0.20, 2: +0.10');
     expect(md).toContain('![bf16 ÷ fp32 images/s per model](backend-bf16.svg)');
+    expect(md).toContain('after a warm-up of at least 3 s of training and 3 s of inference');
+    const old = fakeResults();
+    delete old.config.throughput.warmupS; // results from before --warmup-s
+    expect(renderBf16Markdown(old, 'x.svg')).toContain('after a warm-up of 2 training steps and 1 inference step');
     expect(md).toContain('- a cut');
     expect(md).toContain('`throughput/tiny/1/bf16`: boom');
     expect(md).toMatch(/\| ResNet-20 +\| +310 \| +954 \| +1,240 \| +3,955 \|/); // fp32 here beside the backend page
@@ -373,6 +377,9 @@ describe('plan and estimate', () => {
     const u = plan(cfg).find((x) => x.key === 'ad/1/bf16');
     expect(u.env).toEqual({ FT_BACKEND: 'ft-native', FT_NATIVE_PRECISION: 'bf16' });
     expect(plan(cfg)[1].argv).toContain('--precision=bf16');
+    expect(plan(cfg)[1].argv).toContain(`--warmup-s=${DEFAULT_WARMUP_S}`);
+    expect(plan(bf16Config({ 'warmup-s': '0.5' }))[0].argv).toContain('--warmup-s=0.5');
+    expect(() => bf16Config({ 'warmup-s': '-1' })).toThrow(/--warmup-s/);
     expect(plan(bf16Config({ skip: 'throughput,ad', seeds: '0' })).map((x) => x.key)).toEqual([
       'transfer/0/fp32',
       'transfer/0/bf16',

@@ -15,6 +15,8 @@
  *        --profile-infer (worker only: per-kernel wall times of an inference step, used by scaling.mjs)
  *        --profile-native (worker only, ft-native: ms per training step in each native addon function, and the
  *          step's median; used by bf16.mjs)
+ *        --warmup-s=0 (worker only: also keep warming up until this many seconds of training, then of inference,
+ *          have run; used by bf16.mjs. The first seconds of a process run 10–30 % slower, see bf16.mjs)
  *        --precision=fp32|bf16 (worker only, ft-native: registerNativeBackend({ precision }), used by bf16.mjs; the
  *          result records it, and bf16 on a CPU without it is a result `{ unavailable: { reason, code } }`)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
@@ -67,6 +69,20 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Runs `fn` at least `minCalls` times and until `minSeconds` have passed: the warm-up before {@link timeReps}.
+ * @returns the number of calls.
+ */
+async function warmUp(fn, minCalls, minSeconds) {
+  const t0 = performance.now();
+  let calls = 0;
+  while (calls < minCalls || performance.now() - t0 < minSeconds * 1000) {
+    await fn();
+    calls++;
+  }
+  return calls;
 }
 
 /** Times `fn` (already warmed up) `reps` times; returns per-rep seconds. */
@@ -201,8 +217,9 @@ async function worker() {
   model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
   const x = tf.randomNormal([batch, ...spec.input], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
-  const warm = backend === 'cpu' ? 1 : 2;
-  for (let i = 0; i < warm; i++) await model.trainOnBatch(x, y);
+  const warmupS = Number(args['warmup-s'] ?? 0);
+  if (!(warmupS >= 0)) throw new Error(`--warmup-s must be a number >= 0, got ${args['warmup-s']}`);
+  const warmTrain = await warmUp(() => model.trainOnBatch(x, y), backend === 'cpu' ? 1 : 2, warmupS);
   const trainSecs = await timeReps(reps, async () => {
     for (let s = 0; s < steps; s++) await model.trainOnBatch(x, y);
   });
@@ -212,7 +229,7 @@ async function worker() {
     p.dataSync();
     p.dispose();
   };
-  infer();
+  const warmInfer = await warmUp(infer, 1, warmupS);
   const inferSecs = await timeReps(reps, async () => {
     for (let s = 0; s < steps; s++) infer();
   });
@@ -223,6 +240,7 @@ async function worker() {
     batch,
     reps,
     steps,
+    warmup: { seconds: warmupS, trainSteps: warmTrain, inferCalls: warmInfer },
     train: {
       imgPerSec: median(trainSecs.map((t) => (steps * batch) / t)),
       runs: trainSecs.map((t) => (steps * batch) / t),

@@ -52,6 +52,9 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 6, w: 6, c: 32, oc: 64, k: 3, s: 2, pad: 'same' },
   { n: 2, h: 6, w: 6, c: 16, oc: 32, k: 1, s: 2, pad: 'same' },
   { n: 1, h: 8, w: 8, c: 64, oc: 64, k: 3, s: 1, pad: 'same' },
+  // odd shapes with enough input channels for a bf16 weight gradient (bf16WeightsGradient)
+  { n: 3, h: 6, w: 5, c: 12, oc: 6, k: 1, s: 1, pad: 'valid' },
+  { n: 1, h: 11, w: 9, c: 8, oc: 3, k: 5, s: 1, pad: 'same' },
 ];
 
 function label(c: ConvCase): string {
@@ -102,6 +105,21 @@ function check(
   return d;
 }
 
+describe('bf16WeightsGradient: which weight gradients bf16 mode computes in bf16', () => {
+  const info = (c: number, k: number, s: number) =>
+    tf.backend_util.computeConv2DInfo([2, 16, 16, c], [k, k, c, 32], s, 1, 'same', undefined, false);
+  it('unstrided convolutions with at least 8 input channels', () => {
+    expect(bf16WeightsGradient(info(16, 3, 1))).toBe(true);
+    expect(bf16WeightsGradient(info(8, 1, 1))).toBe(true);
+  });
+  it('not strided ones (3×3 or 1×1) nor ones with fewer than 8 input channels (RGB or grey inputs)', () => {
+    expect(bf16WeightsGradient(info(16, 3, 2))).toBe(false);
+    expect(bf16WeightsGradient(info(64, 1, 2))).toBe(false);
+    expect(bf16WeightsGradient(info(3, 3, 1))).toBe(false);
+    expect(bf16WeightsGradient(info(7, 3, 1))).toBe(false);
+  });
+});
+
 describe.runIf(enabled)('bf16 mode: convolutions and matmuls vs tfjs-backend-cpu (fp32)', () => {
   beforeAll(async () => {
     await useNative();
@@ -150,7 +168,7 @@ describe.runIf(enabled)('bf16 mode: convolutions and matmuls vs tfjs-backend-cpu
             BWD_FILTER,
           );
         } else {
-          // Strided k > 1: the weight gradient stays fp32 in bf16 mode (oneDNN's bf16 kernel for it is 9–15× slower).
+          // Strided, or few input channels: the weight gradient stays fp32 in bf16 mode (bf16WeightsGradient).
           const { native, ref } = runBoth('Conv2DBackpropFilter', { x, dy }, dwAttrs);
           const exact = ref[0].values as Float32Array;
           const bound = BWD_FILTER.atol + BWD_FILTER.rtol * Math.max(...Array.from(exact, Math.abs));

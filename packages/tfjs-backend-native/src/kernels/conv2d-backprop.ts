@@ -61,17 +61,25 @@ export function convBackpropInput(args: KernelArgs, depthwise: boolean): TensorI
   return backend.lazyOut(inputShape.slice(), [dyv, wv], (out) => backend.native.convBackwardData(dyv, wv, out, params));
 }
 
+/** Fewest input channels for which bf16 mode computes a convolution's weight gradient in bf16 (see below). */
+export const BF16_WEIGHTS_GRADIENT_MIN_CHANNELS = 8;
+
 /**
- * Whether bf16 mode computes this convolution's weight gradient in bf16. Not for strided convolutions with a kernel
- * larger than 1×1: oneDNN 2.6 has no brgconv bf16 backward-weights kernel for them and falls back to
- * `jit_bf16:avx512_core_bf16`, measured 9–15× slower than the fp32 kernel (3×3 stride 2, 16→32 channels at 32×32,
- * batch 128: 10.5 ms fp32 against 100–157 ms bf16), which made bf16 training slower than fp32. Those stay fp32,
- * which is also the more accurate of the two.
+ * Whether bf16 mode computes this convolution's weight gradient in bf16. oneDNN 2.6's bf16 backward-weights kernels
+ * lose to its fp32 one on three kinds of shape, which stay fp32 (also the more accurate of the two). Measured
+ * (batch 128, 2 threads, cache flushed before each call, median of 11, `jit:avx512_core_amx_bf16` against
+ * `jit:avx512_core`):
+ * - strided with a kernel larger than 1×1: no brgconv kernel, the fallback `jit_bf16:avx512_core_bf16` is 9–15×
+ *   slower (3×3 stride 2, 16→32 channels at 32×32: 10.5 ms fp32 against 100–157 ms bf16);
+ * - strided 1×1 (ResNet shortcuts): 1.05 against 0.73 ms (16→32 at 32×32), 0.97 against 0.50 ms (32→64 at 16×16),
+ *   2.72 against 1.11 ms (64→128 at 16×16);
+ * - fewer than {@link BF16_WEIGHTS_GRADIENT_MIN_CHANNELS} input channels (a network's first convolution on RGB or
+ *   grey images): 1.35 against 0.73 ms (3→16, 3×3 at 32×32); at 8 channels the two tie (1.40 against 1.32 ms), at
+ *   16 bf16 wins 1.54 against 2.36 ms.
  */
 export function bf16WeightsGradient(ci: backend_util.Conv2DInfo): boolean {
   const strided = ci.strideHeight > 1 || ci.strideWidth > 1;
-  const pointwise = ci.filterHeight === 1 && ci.filterWidth === 1;
-  return !strided || pointwise;
+  return !strided && ci.inChannels >= BF16_WEIGHTS_GRADIENT_MIN_CHANNELS;
 }
 
 /** dFilter of a (depthwise) convolution, in the tfjs filter layout. */
