@@ -8,7 +8,7 @@
  * `{ unavailable }`.
  */
 import { barChartSvg, markdownTable, pairedGain, resultsPage } from '@ft/report';
-import { median } from './report.mjs';
+import { median, warmupText } from './report.mjs';
 
 /** Issue 20 part 2's targets: bf16 ≥ 1.4× fp32 images/s in training and inference on ResNet-20; accuracies within 0.3 points. */
 export const BF16_TARGETS = { speedup: 1.4, model: 'resnet20', points: 0.3 };
@@ -31,12 +31,6 @@ export const AD_METRICS = [
 function ompSetting(results) {
   const unit = Object.values(results.units ?? {}).find((u) => u?.native?.ompWaitPolicy);
   return unit?.native.ompWaitPolicy;
-}
-
-/** The throughput children's warm-up, in words (results from before `--warmup-s` had 2 steps). */
-function warmupText(seconds) {
-  if (!seconds) return 'a warm-up of 2 training steps and 1 inference step';
-  return `a warm-up of at least ${seconds} s of training and ${seconds} s of inference (the first seconds of a process run 10–30 % slower)`;
 }
 
 export function unitKey(kind, ...parts) {

@@ -27,6 +27,7 @@ import { parseResults } from '@ft/report';
 import { parseFlags } from '../flags.mjs';
 import { runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
+import { DEFAULT_WARMUP_S } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -48,14 +49,6 @@ function intList(flag, value) {
     throw new Error(`--${flag} must be a comma-separated list of non-negative integers, got "${value}"`);
   return xs;
 }
-
-/**
- * Seconds each throughput child trains (then infers) before timing. A fresh process runs its first seconds
- * 10–30 % slower (V8 still compiling and growing its heap beside the two compute threads; measured on ResNet-20,
- * batch 128: bf16 730–790 images/s in the first 3-step repetition, 950–1,030 from about the fifth; fp32 580 → 630–650),
- * and bf16, with less time in convolutions, loses more to it. The default measures the steady state.
- */
-export const DEFAULT_WARMUP_S = 3;
 
 function warmupSeconds(value, dflt) {
   const v = Number(value ?? dflt);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resultRecord } from '@ft/report';
 import { describe, expect, it } from 'vitest';
-import { bf16Config, DEFAULT_WARMUP_S, plan, readReferences, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
+import { bf16Config, plan, readReferences, secondsLeft, UNIT_SECONDS_GUESS } from './bf16.mjs';
 import {
   adCells,
   bf16Unavailable,
@@ -18,6 +18,7 @@ import {
   twoSe,
   unitKey,
 } from './bf16-report.mjs';
+import { DEFAULT_WARMUP_S } from './report.mjs';
 
 const FP32_IMPLS = [
   'fwd N128 32x32x16->16 k3x3 s1x1 g1: brgconv:avx512_core',

@@ -27,6 +27,24 @@ const fmtIps = (v) => (isNum(v) ? fmt(v, v < 10 ? 2 : 0) : '–');
 const x2 = (v) => (isNum(v) ? `${v.toFixed(2)}×` : '–');
 
 /** Median of the numbers in `xs` (undefined when empty). */
+/**
+ * Seconds each throughput child (run.mjs's ft-native worker, torch_bench.py) trains, then infers, before timing. A
+ * fresh process runs its first seconds 10–30 % slower (V8 or PyTorch still warming up beside the two compute
+ * threads; measured on ResNet-20, batch 128: ft-native bf16 730–790 images/s in the first 3-step repetition,
+ * 950–1,030 from about the fifth; fp32 580 → 630–650), so the default measures the steady state.
+ */
+export const DEFAULT_WARMUP_S = 3;
+
+/**
+ * A benchmark child's warm-up before its timed repetitions, in words (run.mjs and torch_bench.py `--warmup-s`;
+ * results from before that flag had 2 training steps and 1 inference step).
+ * @param {number | undefined} seconds the `--warmup-s` of the run.
+ */
+export function warmupText(seconds) {
+  if (!seconds) return 'a warm-up of 2 training steps and 1 inference step';
+  return `a warm-up of at least ${seconds} s of training and ${seconds} s of inference (the first seconds of a process run 10–30 % slower)`;
+}
+
 export function median(xs) {
   const s = xs.filter(isNum).sort((a, b) => a - b);
   if (!s.length) return undefined;
@@ -325,7 +343,7 @@ function setupSection(r, { models, nat, tor, nRounds }) {
     ? ` (tfjs \`cpu\`: one process per model, ${plural(r.cpuReps, 'repetition')} of 1 step at the reduced batch shown, since it trains ~1,000× slower)`
     : ' (tfjs `cpu` not run: `--no-cpu`)';
   S.push(
-    `- Batch ${r.batch}, fp32; each process times ${plural(r.reps, 'repetition')} of ${plural(r.steps, 'step')} after warm-up and reports their median${cpuText}. Training step = forward + backward + SGD-momentum update; inference = forward in eval mode.`,
+    `- Batch ${r.batch}, fp32; each process times ${plural(r.reps, 'repetition')} of ${plural(r.steps, 'step')} after ${warmupText(r.warmupS)} and reports their median${cpuText}. Training step = forward + backward + SGD-momentum update; inference = forward in eval mode.`,
   );
   S.push(
     '- Models (identical in both frameworks, `models.mjs` / `torch_bench.py`): TinyCNN = conv3×3(32)-BN-ReLU-maxpool-conv3×3(64)-ReLU-maxpool-dense; ResNet-8/20 = CIFAR ResNets (16/32/64 channels, BN, 1×1 projection shortcuts, global average pool, dense); ResNet-20g = ResNet-20 on 28×28×1.',

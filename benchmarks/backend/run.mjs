@@ -15,8 +15,9 @@
  *        --profile-infer (worker only: per-kernel wall times of an inference step, used by scaling.mjs)
  *        --profile-native (worker only, ft-native: ms per training step in each native addon function, and the
  *          step's median; used by bf16.mjs)
- *        --warmup-s=0 (worker only: also keep warming up until this many seconds of training, then of inference,
- *          have run; used by bf16.mjs. The first seconds of a process run 10–30 % slower, see bf16.mjs)
+ *        --warmup-s=3 (each ft-native and PyTorch child also warms up until this many seconds of training, then
+ *          of inference, have run, so that the timed repetitions see the steady state: the first seconds of a
+ *          process run 10–30 % slower; report.mjs DEFAULT_WARMUP_S; 0 with --quick, and for a worker run by hand)
  *        --precision=fp32|bf16 (worker only, ft-native: registerNativeBackend({ precision }), used by bf16.mjs; the
  *          result records it, and bf16 on a CPU without it is a result `{ unavailable: { reason, code } }`)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
@@ -35,6 +36,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { convLayers, MODELS } from './models.mjs';
+import { warmUp } from './warmup.mjs';
 
 /** report.mjs loads @ft/report: imported only by the parent (render/merge/main), never by the worker children. */
 const loadReport = () => import('./report.mjs');
@@ -69,20 +71,6 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/**
- * Runs `fn` at least `minCalls` times and until `minSeconds` have passed: the warm-up before {@link timeReps}.
- * @returns the number of calls.
- */
-async function warmUp(fn, minCalls, minSeconds) {
-  const t0 = performance.now();
-  let calls = 0;
-  while (calls < minCalls || performance.now() - t0 < minSeconds * 1000) {
-    await fn();
-    calls++;
-  }
-  return calls;
 }
 
 /** Times `fn` (already warmed up) `reps` times; returns per-rep seconds. */
@@ -384,7 +372,7 @@ function convBench(tf, model, batch) {
 
 async function main() {
   const { machineInfo } = await import('@ft/report');
-  const { renderMarkdown, renderSvg, summarize } = await loadReport();
+  const { DEFAULT_WARMUP_S, renderMarkdown, renderSvg, summarize } = await loadReport();
   const quick = Boolean(args.quick);
   const models = String(args.models ?? 'tiny,resnet8,resnet20,resnet20g').split(',');
   const rounds = Number(args.rounds ?? (quick ? 1 : 3));
@@ -394,6 +382,8 @@ async function main() {
   const reps = Number(args.reps ?? (quick ? 3 : 5));
   const steps = Number(args.steps ?? (quick ? 2 : 3));
   const cpuReps = Number(args['cpu-reps'] ?? (quick ? 1 : 5));
+  const warmupS = Number(args['warmup-s'] ?? (quick ? 0 : DEFAULT_WARMUP_S));
+  if (!(warmupS >= 0)) throw new Error(`--warmup-s must be a number >= 0, got ${args['warmup-s']}`);
   const cpuBatch = { tiny: 8, resnet8: 4, resnet20: 2, resnet20g: 2 };
   if (quick) Object.assign(cpuBatch, { tiny: 2, resnet8: 1, resnet20: 1, resnet20g: 1 });
   for (const kv of String(args['cpu-batch'] ?? '')
@@ -409,6 +399,7 @@ async function main() {
     batch,
     reps,
     steps,
+    warmupS,
     cpuReps,
     rounds,
     models,
@@ -445,6 +436,7 @@ async function main() {
           `--batch=${batch}`,
           `--reps=${reps}`,
           `--steps=${steps}`,
+          `--warmup-s=${warmupS}`,
           ...(i === 0 ? ['--convs', ...(args.profile ? ['--profile'] : [])] : []),
         ],
         `ft-native ${m} bs ${batch}${tag}`,
@@ -453,7 +445,15 @@ async function main() {
       // both of its settings: each framework is taken at the faster of its two per round.
       round.nativeSpin = runChild(
         process.execPath,
-        [self, ...common, '--backend=ft-native', `--batch=${batch}`, `--reps=${reps}`, `--steps=${steps}`],
+        [
+          self,
+          ...common,
+          '--backend=ft-native',
+          `--batch=${batch}`,
+          `--reps=${reps}`,
+          `--steps=${steps}`,
+          `--warmup-s=${warmupS}`,
+        ],
         `ft-native (GOMP_SPINCOUNT=50000) ${m} bs ${batch}${tag}`,
         { GOMP_SPINCOUNT: '50000' },
       );
@@ -464,6 +464,7 @@ async function main() {
           `--batch=${batch}`,
           `--reps=${reps}`,
           `--steps=${steps}`,
+          `--warmup-s=${warmupS}`,
           '--threads=2',
         ];
         // PyTorch with its default OpenMP settings (spinning), and with passive waiting (calmer on a busy machine):

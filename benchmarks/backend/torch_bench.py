@@ -4,7 +4,7 @@
 Trains and runs inference on the same architectures as models.mjs (TinyCNN, ResNet-8/20 with BN and 1x1
 projection shortcuts, softmax head; SGD momentum 0.9, cross-entropy), batch 128, fp32, in NCHW and channels_last,
 with torch.set_num_threads(THREADS). Prints one line `RESULT {json}` with medians of REPS timed repetitions of STEPS
-steps each (after warm-up steps), per layout, and the process's peak RSS. For channels_last it also times PyTorch's fully
+steps each (after warm-up: at least 2 steps, and with --warmup-s at least that many seconds), per layout, and the process's peak RSS. For channels_last it also times PyTorch's fully
 fused TorchScript inference (`inferFused`, see fused_inference) as a reference ceiling.
 
 Note: Debian's python3-torch links the system OpenBLAS (pthreads), which ignores set_num_threads; convolutions go
@@ -80,7 +80,17 @@ def build(name: str) -> nn.Module:
     return ResNet(1 if name == "resnet8" else 3, c)
 
 
-def bench(name: str, layout: str, batch: int, reps: int, steps: int) -> dict:
+def warm_up(fn, min_calls: int, min_seconds: float) -> int:
+    """Calls fn at least min_calls times and until min_seconds have passed (run.mjs's warmUp); returns the calls."""
+    t0 = time.perf_counter()
+    calls = 0
+    while calls < min_calls or time.perf_counter() - t0 < min_seconds:
+        fn()
+        calls += 1
+    return calls
+
+
+def bench(name: str, layout: str, batch: int, reps: int, steps: int, warmup_s: float = 0.0) -> dict:
     torch.manual_seed(0)
     fmt = torch.channels_last if layout == "cl" else torch.contiguous_format
     model = build(name).to(memory_format=fmt)
@@ -105,8 +115,7 @@ def bench(name: str, layout: str, batch: int, reps: int, steps: int) -> dict:
         return out
 
     model.train()
-    for _ in range(2):
-        train_step()
+    warm_train = warm_up(train_step, 2, warmup_s)
     train = timed(train_step)
     model.eval()
 
@@ -114,15 +123,16 @@ def bench(name: str, layout: str, batch: int, reps: int, steps: int) -> dict:
         with torch.no_grad():
             model(x).sum().item()
 
-    infer()
+    warm_infer = warm_up(infer, 1, warmup_s)
     inf = timed(infer)
     out = {"train": statistics.median(train), "infer": statistics.median(inf), "trainRuns": train, "inferRuns": inf}
+    out["warmup"] = {"seconds": warmup_s, "trainSteps": warm_train, "inferCalls": warm_infer}
     if layout == "cl":
-        out.update(fused_inference(model, x, reps, steps, timed))
+        out.update(fused_inference(model, x, reps, steps, timed, warmup_s))
     return out
 
 
-def fused_inference(model, x, reps, steps, timed) -> dict:
+def fused_inference(model, x, reps, steps, timed, warmup_s: float = 0.0) -> dict:
     """PyTorch's own best CPU inference of the same eval-mode model: TorchScript, frozen, optimize_for_inference
     (BatchNorm folded into the convolutions, ReLU and residual adds fused into oneDNN convolutions, weights
     pre-packed). A ceiling for what the same oneDNN convolutions allow, not the eager baseline of the targets."""
@@ -133,8 +143,7 @@ def fused_inference(model, x, reps, steps, timed) -> dict:
             def infer():
                 fused(x).sum().item()
 
-            for _ in range(2):
-                infer()
+            warm_up(infer, 2, warmup_s)
             runs = timed(infer)
         return {"inferFused": statistics.median(runs), "inferFusedRuns": runs}
     except Exception as e:  # optimize_for_inference is best-effort across torch versions
@@ -149,7 +158,10 @@ def main():
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--layouts", default="nchw,cl", help="comma-separated subset of nchw,cl")
+    p.add_argument("--warmup-s", type=float, default=0.0, help="also warm up until this many seconds have run")
     a = p.parse_args()
+    if not a.warmup_s >= 0:
+        p.error(f"--warmup-s must be >= 0, got {a.warmup_s}")
     layouts = [l for l in a.layouts.split(",") if l]
     if not layouts or any(l not in ("nchw", "cl") for l in layouts):
         p.error(f"--layouts must list nchw and/or cl, got {a.layouts!r}")
@@ -162,7 +174,7 @@ def main():
         "mkldnn": bool(torch.backends.mkldnn.is_available()),
     }
     for layout in layouts:
-        res[layout] = bench(a.model, layout, a.batch, a.reps, a.steps)
+        res[layout] = bench(a.model, layout, a.batch, a.reps, a.steps, a.warmup_s)
     res["maxRssMB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(res), flush=True)
 
