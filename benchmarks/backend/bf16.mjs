@@ -28,6 +28,7 @@ import { parseFlags } from '../flags.mjs';
 import { runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
 import { DEFAULT_WARMUP_S } from './report.mjs';
+import { warmupSeconds } from './warmup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -48,12 +49,6 @@ function intList(flag, value) {
   if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0))
     throw new Error(`--${flag} must be a comma-separated list of non-negative integers, got "${value}"`);
   return xs;
-}
-
-function warmupSeconds(value, dflt) {
-  const v = Number(value ?? dflt);
-  if (!(v >= 0)) throw new Error(`--warmup-s must be a number ≥ 0, got ${value}`);
-  return v;
 }
 
 /** The run's configuration from the flags (`--quick`: 1 round, TinyCNN only, 1 seed, 1 budget, short runs). */

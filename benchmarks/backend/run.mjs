@@ -36,7 +36,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { convLayers, MODELS } from './models.mjs';
-import { warmUp } from './warmup.mjs';
+import { warmUp, warmupSeconds } from './warmup.mjs';
 
 /** report.mjs loads @ft/report: imported only by the parent (render/merge/main), never by the worker children. */
 const loadReport = () => import('./report.mjs');
@@ -205,8 +205,7 @@ async function worker() {
   model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
   const x = tf.randomNormal([batch, ...spec.input], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
-  const warmupS = Number(args['warmup-s'] ?? 0);
-  if (!(warmupS >= 0)) throw new Error(`--warmup-s must be a number >= 0, got ${args['warmup-s']}`);
+  const warmupS = warmupSeconds(args['warmup-s'], 0);
   const warmTrain = await warmUp(() => model.trainOnBatch(x, y), backend === 'cpu' ? 1 : 2, warmupS);
   const trainSecs = await timeReps(reps, async () => {
     for (let s = 0; s < steps; s++) await model.trainOnBatch(x, y);
@@ -382,8 +381,7 @@ async function main() {
   const reps = Number(args.reps ?? (quick ? 3 : 5));
   const steps = Number(args.steps ?? (quick ? 2 : 3));
   const cpuReps = Number(args['cpu-reps'] ?? (quick ? 1 : 5));
-  const warmupS = Number(args['warmup-s'] ?? (quick ? 0 : DEFAULT_WARMUP_S));
-  if (!(warmupS >= 0)) throw new Error(`--warmup-s must be a number >= 0, got ${args['warmup-s']}`);
+  const warmupS = warmupSeconds(args['warmup-s'], quick ? 0 : DEFAULT_WARMUP_S);
   const cpuBatch = { tiny: 8, resnet8: 4, resnet20: 2, resnet20g: 2 };
   if (quick) Object.assign(cpuBatch, { tiny: 2, resnet8: 1, resnet20: 1, resnet20g: 1 });
   for (const kv of String(args['cpu-batch'] ?? '')

@@ -6,7 +6,7 @@
  * s = (p·T_p/T₁ − 1)/(p − 1) and the speed-up from 1 to p threads is 1/(s + (1 − s)/p).
  */
 import { lineChartSvg, markdownTable, resultsPage } from '@ft/report';
-import { median } from './report.mjs';
+import { median, warmupText } from './report.mjs';
 
 /** The figures of issue 20, measured on a 16-core Intel Xeon (the host of a GPU machine), PyTorch 2.11, channels_last, batch 512, in one run. */
 export const XEON_16_CORE_BASELINE = {
@@ -220,7 +220,7 @@ export function renderScalingMarkdown(results, svgNames) {
   const sections = [
     {
       title: 'Images/s by thread count',
-      body: `Median over ${results.rounds.length} round${results.rounds.length === 1 ? '' : 's'} of each framework's faster process per round (ft-native with its default OpenMP wait policy and with \`GOMP_SPINCOUNT=50000\`; PyTorch channels_last with its default OpenMP settings and with \`OMP_WAIT_POLICY=passive\`); ratios are medians of the per-round ratios. Batch ${results.batch}, fp32.\n\n${table}`,
+      body: `Median over ${results.rounds.length} round${results.rounds.length === 1 ? '' : 's'} of each framework's faster process per round (ft-native with its default OpenMP wait policy and with \`GOMP_SPINCOUNT=50000\`; PyTorch channels_last with its default OpenMP settings and with \`OMP_WAIT_POLICY=passive\`); ratios are medians of the per-round ratios. Batch ${results.batch}, fp32; each process times ${results.reps ?? 5} repetitions of ${results.steps ?? 3} steps after ${warmupText(results.warmupS)} and reports their median.\n\n${table}`,
       images: [
         { path: svgNames.infer, alt: 'inference images/s against threads' },
         { path: svgNames.train, alt: 'training images/s against threads' },

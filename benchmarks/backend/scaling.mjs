@@ -10,7 +10,7 @@
  *   node benchmarks/backend/scaling.mjs                          # 1, 2, 4, … up to this machine's cores
  *   node benchmarks/backend/scaling.mjs --quick                  # 1 round, short timings: a smoke test
  *   node benchmarks/backend/scaling.mjs --render docs/results/backend-scaling.json   # re-render only
- * Flags: --models resnet8,resnet20  --batch 512  --rounds 3  --reps 5  --steps 3  --no-torch
+ * Flags: --models resnet8,resnet20  --batch 512  --rounds 3  --reps 5  --steps 3  --warmup-s 3  --no-torch
  *        --out docs/results/backend-scaling.md
  * Every measurement runs in its own child process, one at a time (run.mjs's worker for ft-native, torch_bench.py for
  * PyTorch), with the thread count set through FT_NATIVE_THREADS / torch.set_num_threads and OMP_NUM_THREADS. Within
@@ -25,6 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
+import { DEFAULT_WARMUP_S } from './report.mjs';
+import { warmupSeconds } from './warmup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -67,6 +69,7 @@ async function measure(args) {
   const rounds = int('rounds', quick ? 1 : 3);
   const reps = int('reps', quick ? 2 : 5);
   const steps = int('steps', quick ? 1 : 3);
+  const warmupS = warmupSeconds(args['warmup-s'], quick ? 0 : DEFAULT_WARMUP_S);
   let torch = null;
   let torchError;
   if (!args['no-torch']) {
@@ -88,6 +91,7 @@ async function measure(args) {
     batch,
     reps,
     steps,
+    warmupS,
     torchError,
     rounds: [],
   };
@@ -102,7 +106,7 @@ async function measure(args) {
         const label = `${m} ${t} thread${t === 1 ? '' : 's'} round ${i + 1}/${rounds}`;
         const env = { FT_NATIVE_THREADS: String(t), OMP_NUM_THREADS: String(t) };
         const common = [runMjs, '--worker', `--model=${m}`, '--backend=ft-native', `--batch=${batch}`];
-        const timing = [`--reps=${reps}`, `--steps=${steps}`];
+        const timing = [`--reps=${reps}`, `--steps=${steps}`, `--warmup-s=${warmupS}`];
         const cell = {};
         cell.native = runChild(process.execPath, [...common, ...timing, '--profile-infer'], `ft-native ${label}`, env);
         cell.nativeSpin = runChild(process.execPath, [...common, ...timing], `ft-native (spin) ${label}`, {
@@ -114,8 +118,7 @@ async function measure(args) {
             path.join(here, 'torch_bench.py'),
             `--model=${m}`,
             `--batch=${batch}`,
-            `--reps=${reps}`,
-            `--steps=${steps}`,
+            ...timing,
             `--threads=${t}`,
             '--layouts=cl',
           ];

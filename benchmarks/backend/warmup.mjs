@@ -21,3 +21,15 @@ export async function warmUp(fn, minCalls, minSeconds, now = () => performance.n
   }
   return calls;
 }
+
+/**
+ * The `--warmup-s` flag's value in seconds, or `dflt` when it is absent.
+ * @param {unknown} value the flag as parsed (string, number or undefined).
+ * @param {number} dflt the default.
+ * @returns {number} seconds, ≥ 0.
+ */
+export function warmupSeconds(value, dflt) {
+  const v = Number(value ?? dflt);
+  if (!(v >= 0)) throw new Error(`--warmup-s must be a number ≥ 0, got ${value}`);
+  return v;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { warmUp } from './warmup.mjs';
+import { warmUp, warmupSeconds } from './warmup.mjs';
 
 describe('warmUp', () => {
   it('makes the minimum number of calls when no time is asked for', async () => {
@@ -25,5 +25,14 @@ describe('warmUp', () => {
         () => t,
       ),
     ).toBe(2);
+  });
+});
+
+describe('warmupSeconds', () => {
+  it('reads the flag, falls back to the default and refuses negative or non-numbers', () => {
+    expect(warmupSeconds('0.5', 3)).toBe(0.5);
+    expect(warmupSeconds(undefined, 3)).toBe(3);
+    expect(() => warmupSeconds('-1', 3)).toThrow(/--warmup-s must be a number ≥ 0, got -1/);
+    expect(() => warmupSeconds('soon', 3)).toThrow(/--warmup-s/);
   });
 });
