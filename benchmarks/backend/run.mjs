@@ -422,36 +422,28 @@ async function main() {
     const r = { rounds: [] };
     results.runs[m] = r;
     const common = [`--model=${m}`, '--worker'];
+    const nativeArgs = [
+      self,
+      ...common,
+      '--backend=ft-native',
+      `--batch=${batch}`,
+      `--reps=${reps}`,
+      `--steps=${steps}`,
+      `--warmup-s=${warmupS}`,
+    ];
     for (let i = 0; i < rounds; i++) {
       const tag = rounds > 1 ? ` round ${i + 1}/${rounds}` : '';
       const round = {};
       round.native = runChild(
         process.execPath,
-        [
-          self,
-          ...common,
-          '--backend=ft-native',
-          `--batch=${batch}`,
-          `--reps=${reps}`,
-          `--steps=${steps}`,
-          `--warmup-s=${warmupS}`,
-          ...(i === 0 ? ['--convs', ...(args.profile ? ['--profile'] : [])] : []),
-        ],
+        [...nativeArgs, ...(i === 0 ? ['--convs', ...(args.profile ? ['--profile'] : [])] : [])],
         `ft-native ${m} bs ${batch}${tag}`,
       );
       // ft-native with a bounded OpenMP spin (its README's setting for a dedicated machine), as PyTorch is run with
       // both of its settings: each framework is taken at the faster of its two per round.
       round.nativeSpin = runChild(
         process.execPath,
-        [
-          self,
-          ...common,
-          '--backend=ft-native',
-          `--batch=${batch}`,
-          `--reps=${reps}`,
-          `--steps=${steps}`,
-          `--warmup-s=${warmupS}`,
-        ],
+        nativeArgs,
         `ft-native (GOMP_SPINCOUNT=50000) ${m} bs ${batch}${tag}`,
         { GOMP_SPINCOUNT: '50000' },
       );
