@@ -153,12 +153,13 @@ describe.runIf(enabled)('bf16 mode: operand copies written by the producing kern
     );
     // ResNet-8, 9 convolutions: each input but the image's comes from a BatchNorm + ReLU or an Add + ReLU, and each
     // output gradient from a BatchNorm's backward, so those conversions become fused copies. Left: the image and
-    // the dense layer's operands (≈ 6 per step). Wasted: at most one copy per step (the last Add + ReLU feeds the
-    // pooling, not a convolution).
+    // the dense layer's operands (≈ 6 per step). Wasted: at most two copies per step (the last Add + ReLU feeds the
+    // pooling, not a convolution; the stem BatchNorm's input gradient feeds only the stem's weight gradient, which
+    // stays fp32 with 3 input channels, see bf16WeightsGradient).
     const saved = without.converted - withFusion.converted;
     expect(withFusion.converted).toBeLessThan(0.35 * without.converted);
     expect(withFusion.fused).toBeGreaterThanOrEqual(saved);
-    expect(withFusion.fused - saved).toBeLessThanOrEqual(4);
+    expect(withFusion.fused - saved).toBeLessThanOrEqual(2 * 4);
   }, 60_000);
 
   it('keeps tensors and live pool buffers flat over bf16 training steps with fused copies', async () => {
