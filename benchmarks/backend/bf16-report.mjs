@@ -8,7 +8,8 @@
  * `{ unavailable }`.
  */
 import { barChartSvg, markdownTable, pairedGain, resultsPage } from '@ft/report';
-import { median, warmupText } from './report.mjs';
+import { median } from './report.mjs';
+import { warmupText } from './warmup.mjs';
 
 /** Issue 20 part 2's targets: bf16 ≥ 1.4× fp32 images/s in training and inference on ResNet-20; accuracies within 0.3 points. */
 export const BF16_TARGETS = { speedup: 1.4, model: 'resnet20', points: 0.3 };
@@ -26,13 +27,13 @@ export const AD_METRICS = [
   { key: 'earlyStopped', label: 'Mahalanobis fine-tuning, early-stopped epoch (patience 3)', counts: false },
 ];
 
-/** The key of one child's result in `results.units`. */
 /** The OpenMP wait setting the throughput children ran with (`nativeInfo().ompWaitPolicy`), if recorded. */
 function ompSetting(results) {
   const unit = Object.values(results.units ?? {}).find((u) => u?.native?.ompWaitPolicy);
   return unit?.native.ompWaitPolicy;
 }
 
+/** The key of one child's result in `results.units`. */
 export function unitKey(kind, ...parts) {
   return [kind, ...parts].join('/');
 }

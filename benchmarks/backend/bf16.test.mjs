@@ -18,7 +18,7 @@ import {
   twoSe,
   unitKey,
 } from './bf16-report.mjs';
-import { DEFAULT_WARMUP_S } from './report.mjs';
+import { DEFAULT_WARMUP_S } from './warmup.mjs';
 
 const FP32_IMPLS = [
   'fwd N128 32x32x16->16 k3x3 s1x1 g1: brgconv:avx512_core',

@@ -5,6 +5,7 @@
  */
 import { barChartSvg, formatMachineInfo, resultsPage } from '@ft/report';
 import { MODELS } from './models.mjs';
+import { warmupText } from './warmup.mjs';
 
 /**
  * Targets of issue 2: ft-native ÷ PyTorch channels_last ≥ `train` in training (`trainAim` is the aim) and ≥ `infer`
@@ -27,24 +28,6 @@ const fmtIps = (v) => (isNum(v) ? fmt(v, v < 10 ? 2 : 0) : '–');
 const x2 = (v) => (isNum(v) ? `${v.toFixed(2)}×` : '–');
 
 /** Median of the numbers in `xs` (undefined when empty). */
-/**
- * Seconds each throughput child (run.mjs's ft-native worker, torch_bench.py) trains, then infers, before timing. A
- * fresh process runs its first seconds 10–30 % slower (V8 or PyTorch still warming up beside the two compute
- * threads; measured on ResNet-20, batch 128: ft-native bf16 730–790 images/s in the first 3-step repetition,
- * 950–1,030 from about the fifth; fp32 580 → 630–650), so the default measures the steady state.
- */
-export const DEFAULT_WARMUP_S = 3;
-
-/**
- * A benchmark child's warm-up before its timed repetitions, in words (run.mjs and torch_bench.py `--warmup-s`;
- * results from before that flag had 2 training steps and 1 inference step).
- * @param {number | undefined} seconds the `--warmup-s` of the run.
- */
-export function warmupText(seconds) {
-  if (!seconds) return 'a warm-up of 2 training steps and 1 inference step';
-  return `a warm-up of at least ${seconds} s of training and ${seconds} s of inference (the first seconds of a process run 10–30 % slower)`;
-}
-
 export function median(xs) {
   const s = xs.filter(isNum).sort((a, b) => a - b);
   if (!s.length) return undefined;

@@ -17,7 +17,7 @@
  *          step's median; used by bf16.mjs)
  *        --warmup-s=3 (each ft-native and PyTorch child also warms up until this many seconds of training, then
  *          of inference, have run, so that the timed repetitions see the steady state: the first seconds of a
- *          process run 10–30 % slower; report.mjs DEFAULT_WARMUP_S; 0 with --quick, and for a worker run by hand)
+ *          process run 10–30 % slower; warmup.mjs DEFAULT_WARMUP_S; 0 with --quick, and for a worker run by hand)
  *        --precision=fp32|bf16 (worker only, ft-native: registerNativeBackend({ precision }), used by bf16.mjs; the
  *          result records it, and bf16 on a CPU without it is a result `{ unavailable: { reason, code } }`)
  *        --render=docs/results/backend.json (only re-render the page from saved results)
@@ -36,7 +36,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { convLayers, MODELS } from './models.mjs';
-import { warmUp, warmupSeconds } from './warmup.mjs';
+import { DEFAULT_WARMUP_S, warmUp, warmupSeconds } from './warmup.mjs';
 
 /** report.mjs loads @ft/report: imported only by the parent (render/merge/main), never by the worker children. */
 const loadReport = () => import('./report.mjs');
@@ -371,7 +371,7 @@ function convBench(tf, model, batch) {
 
 async function main() {
   const { machineInfo } = await import('@ft/report');
-  const { DEFAULT_WARMUP_S, renderMarkdown, renderSvg, summarize } = await loadReport();
+  const { renderMarkdown, renderSvg, summarize } = await loadReport();
   const quick = Boolean(args.quick);
   const models = String(args.models ?? 'tiny,resnet8,resnet20,resnet20g').split(',');
   const rounds = Number(args.rounds ?? (quick ? 1 : 3));

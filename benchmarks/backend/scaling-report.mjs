@@ -6,7 +6,8 @@
  * s = (p·T_p/T₁ − 1)/(p − 1) and the speed-up from 1 to p threads is 1/(s + (1 − s)/p).
  */
 import { lineChartSvg, markdownTable, resultsPage } from '@ft/report';
-import { median, warmupText } from './report.mjs';
+import { median } from './report.mjs';
+import { warmupText } from './warmup.mjs';
 
 /** The figures of issue 20, measured on a 16-core Intel Xeon (the host of a GPU machine), PyTorch 2.11, channels_last, batch 512, in one run. */
 export const XEON_16_CORE_BASELINE = {

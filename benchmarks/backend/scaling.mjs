@@ -25,8 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../flags.mjs';
 import { findTorchPython, runChild } from './children.mjs';
 import { MODELS } from './models.mjs';
-import { DEFAULT_WARMUP_S } from './report.mjs';
-import { warmupSeconds } from './warmup.mjs';
+import { DEFAULT_WARMUP_S, warmupSeconds } from './warmup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
